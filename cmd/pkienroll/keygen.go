@@ -1,0 +1,36 @@
+package main
+
+import (
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// keygenCmd makes a private key for a proxy.
+type keygenCmd struct {
+	Out   string `required:"" type:"path" placeholder:"FILE" help:"Write the key here (mode 0600)."`
+	Bits  int    `default:"2048" help:"RSA key size: 2048, 3072 or 4096."`
+	PKCS1 bool   `name:"pkcs1" help:"Write PKCS#1 (RSA PRIVATE KEY) instead of PKCS#8 (PRIVATE KEY)."`
+	Force bool   `help:"Replace an existing file, keeping it as FILE.YYYYMMDDHHMMSS."`
+	passphraseFlags
+}
+
+// Run generates and writes the key.
+func (c *keygenCmd) Run(e *env) error {
+	pass, err := c.passphrase()
+	if err != nil {
+		return err
+	}
+	// Check the destination before paying for a key.
+	if err := pki.CheckWritable(c.Out, c.Force); err != nil {
+		return err
+	}
+	key, err := pki.GenerateKey(c.Bits)
+	if err != nil {
+		return err
+	}
+	enc := pki.KeyEncoding{PKCS1: c.PKCS1, Passphrase: pass}
+	if err := pki.WriteKey(c.Out, key, enc, pki.WriteOptions{Force: c.Force}); err != nil {
+		return err
+	}
+	e.log.Info("wrote key", "path", c.Out, "bits", c.Bits, "encrypted", pass != nil)
+	return nil
+}

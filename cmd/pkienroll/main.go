@@ -1,0 +1,135 @@
+// Command pkienroll issues TLS certificates to the proxies in front of an
+// engine host: it derives the proxy's subject from the engine CA, makes the
+// proxy's key and request, and signs requests into the engine's PKI
+// directory compatibly with the engine scripts and `openssl ca`.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+	"github.com/charmbracelet/log"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit codes (docs/cli.md).
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 80
+	exitInterrupted = 130
+)
+
+// cli is the root of the command line.
+type cli struct {
+	Globals
+
+	Subject subjectCmd `cmd:"" help:"Print a subject, or derive a proxy's subject from the CA's."`
+	Keygen  keygenCmd  `cmd:"" help:"Generate a private key without passphrase (mode 0600)."`
+	Request requestCmd `cmd:"" help:"Create a certificate signing request (and, with --keyout, its key)."`
+	CA      caCmd      `cmd:"" name:"ca" help:"Manage the engine's certificate authority."`
+	Sign    signCmd    `cmd:"" help:"Sign requests/NAME.req into certs/NAME.cer, like pki-enroll-request.sh."`
+}
+
+// Globals are the flags every command takes.
+type Globals struct {
+	Verbose bool             `short:"v" help:"Log debug messages."`
+	Quiet   bool             `short:"q" help:"Log errors only."`
+	Version kong.VersionFlag `help:"Print the version and exit."`
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// exitRequest carries kong's exit (after --help or --version) out of Parse.
+type exitRequest struct{ code int }
+
+// run is the whole program with its environment passed in, so tests can run
+// it in-process. It returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	var c cli
+	parser, err := kong.New(&c,
+		kong.Name("pkienroll"),
+		kong.Description("Issue TLS certificates to the proxies in front of an engine host."),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Vars{"version": version, "default_pki_dir": pki.DefaultPKIDir},
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitRequest{code}) }),
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "pkienroll: %v\n", err)
+		return exitError
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(exitRequest)
+			if !ok {
+				panic(r)
+			}
+			code = e.code
+		}
+	}()
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		var perr *kong.ParseError
+		if errors.As(err, &perr) {
+			fmt.Fprintf(stderr, "pkienroll: %s\n", oneLine(err))
+			return exitUsage
+		}
+		fmt.Fprintf(stderr, "pkienroll: %s\n", oneLine(err))
+		return exitError
+	}
+	logger := newLogger(stderr, c.Globals)
+	env := &env{ctx: ctx, stdout: stdout, log: logger}
+	kctx.Bind(env)
+	if err := kctx.Run(env); err != nil {
+		fmt.Fprintf(stderr, "pkienroll: %s\n", oneLine(err))
+		if ctx.Err() != nil {
+			return exitInterrupted
+		}
+		return exitError
+	}
+	return exitOK
+}
+
+// env is what every command's Run receives: the signal-aware context, where
+// results go, and the logger.
+type env struct {
+	ctx    context.Context
+	stdout io.Writer
+	log    *log.Logger
+}
+
+func newLogger(w io.Writer, g Globals) *log.Logger {
+	l := log.NewWithOptions(w, log.Options{Prefix: "pkienroll"})
+	switch {
+	case g.Quiet:
+		l.SetLevel(log.ErrorLevel)
+	case g.Verbose:
+		l.SetLevel(log.DebugLevel)
+	default:
+		l.SetLevel(log.InfoLevel)
+	}
+	return l
+}
+
+// oneLine keeps an error to one line of output, whatever it wraps.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", " ")), " ")
+}

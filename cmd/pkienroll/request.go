@@ -1,0 +1,111 @@
+package main
+
+import (
+	"crypto"
+	"fmt"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// requestCmd makes a certificate signing request, as
+// `openssl req -new [-newkey rsa:2048 -nodes -keyout KEY] -subj S -out REQ` does.
+type requestCmd struct {
+	Subject      string `placeholder:"S" help:"Subject of the request (slash form, RFC 4514 or openssl's output)."`
+	CACert       string `name:"ca-cert" type:"path" placeholder:"FILE" help:"Derive the subject from this CA certificate; needs --cn."`
+	CN           string `name:"cn" placeholder:"FQDN" help:"With --ca-cert: the proxy's host name, replacing the CA's CN."`
+	Key          string `xor:"key" required:"" type:"path" placeholder:"FILE" help:"Sign with this existing key."`
+	Keyout       string `xor:"key" required:"" type:"path" placeholder:"FILE" help:"Generate a new key, without passphrase unless one is given, into FILE (mode 0600)."`
+	Out          string `required:"" type:"path" placeholder:"FILE" help:"Write the request here (PEM)."`
+	SAN          string `name:"san" placeholder:"LIST" help:"Subject alternative names in openssl syntax: DNS:a.example.com,IP:192.0.2.1,email:x@y,URI:..."`
+	NoDefaultSAN bool   `name:"no-default-san" help:"Do not add the CN as a DNS or IP alternative name when --san is not given."`
+	Bits         int    `default:"2048" help:"With --keyout: RSA key size (2048, 3072 or 4096)."`
+	PKCS1        bool   `name:"pkcs1" help:"With --keyout: write PKCS#1 instead of PKCS#8."`
+	Force        bool   `help:"Replace existing output files, keeping each as FILE.YYYYMMDDHHMMSS."`
+	passphraseFlags
+}
+
+// Run writes the request, and the new key with --keyout. Every input is
+// checked and both files are staged before either is put in place, so a
+// failure leaves no output behind.
+func (c *requestCmd) Run(e *env) error {
+	subject, err := c.subject()
+	if err != nil {
+		return err
+	}
+	sans, err := pki.ParseSANs(c.SAN)
+	if err != nil {
+		return fmt.Errorf("--san: %w", err)
+	}
+	pass, err := c.passphrase()
+	if err != nil {
+		return err
+	}
+	for _, p := range []string{c.Keyout, c.Out} {
+		if p != "" {
+			if err := pki.CheckWritable(p, c.Force); err != nil {
+				return err
+			}
+		}
+	}
+	key, err := c.key(pass)
+	if err != nil {
+		return err
+	}
+	der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: subject, SANs: sans, NoDefaultSAN: c.NoDefaultSAN})
+	if err != nil {
+		return err
+	}
+	files := []pki.OutputFile{{Path: c.Out, Data: pki.EncodeRequestPEM(der), Mode: 0o644}}
+	if c.Keyout != "" {
+		keyPEM, err := pki.MarshalKey(key, pki.KeyEncoding{PKCS1: c.PKCS1, Passphrase: pass})
+		if err != nil {
+			return err
+		}
+		files = append([]pki.OutputFile{{Path: c.Keyout, Data: keyPEM, Mode: 0o600}}, files...)
+	}
+	if err := pki.WriteFiles(pki.WriteOptions{Force: c.Force}, files...); err != nil {
+		return err
+	}
+	if c.Keyout != "" {
+		e.log.Info("wrote key", "path", c.Keyout, "bits", c.Bits, "encrypted", pass != nil)
+	}
+	e.log.Info("wrote request", "path", c.Out, "subject", subject.String())
+	return nil
+}
+
+func (c *requestCmd) subject() (pki.Name, error) {
+	switch {
+	case c.Subject != "" && c.CACert != "":
+		return nil, fmt.Errorf("give either --subject or --ca-cert with --cn, not both")
+	case c.Subject != "":
+		if c.CN != "" {
+			return nil, fmt.Errorf("--cn derives a subject from --ca-cert; with --subject put the CN in the subject")
+		}
+		return parseSubjectFlag(c.Subject)
+	case c.CACert != "":
+		if c.CN == "" {
+			return nil, fmt.Errorf("--ca-cert needs --cn, the proxy's host name")
+		}
+		cert, err := pki.ReadCertificate(c.CACert)
+		if err != nil {
+			return nil, err
+		}
+		caName, err := pki.NameFromCertificate(cert)
+		if err != nil {
+			return nil, fmt.Errorf("CA certificate %s: %w", c.CACert, err)
+		}
+		name, err := pki.DeriveSubject(caName, c.CN)
+		if err != nil {
+			return nil, fmt.Errorf("derive subject with CN %q: %w", c.CN, err)
+		}
+		return name, nil
+	}
+	return nil, fmt.Errorf("give --subject, or --ca-cert with --cn")
+}
+
+func (c *requestCmd) key(pass []byte) (crypto.Signer, error) {
+	if c.Key != "" {
+		return pki.ReadKey(c.Key, pass)
+	}
+	return pki.GenerateKey(c.Bits)
+}

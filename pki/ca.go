@@ -1,0 +1,181 @@
+package pki
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"os"
+	"time"
+
+	"go.step.sm/crypto/x509util"
+)
+
+// DefaultCADays is the validity of a new CA, as pki-create-ca.sh gives it.
+const DefaultCADays = 7300
+
+// maxDays bounds every validity period: 100 years.
+const maxDays = 36500
+
+// backdate is how far notBefore is set in the past, so that a certificate
+// is valid on hosts whose clocks lag (the engine scripts do the same).
+const backdate = 24 * time.Hour
+
+// InitRequest is what a new CA is made of.
+type InitRequest struct {
+	// Subject of the CA certificate, such as /C=US/O=Example Inc./CN=engine.example.com.81108.
+	Subject Name
+	// Days of validity; zero means DefaultCADays.
+	Days int
+}
+
+// InitStore creates a PKI directory with a new CA, as pki-create-ca.sh
+// does: an RSA-2048 key in private/ (0600, directory 0700), a self-signed
+// CA certificate, serial.txt starting at 1000, an empty database.txt,
+// database.txt.attr allowing repeated subjects, and certs/ca.der. It refuses
+// to replace an existing CA. The CA certificate is written last, so an
+// interrupted init leaves no directory that looks usable.
+func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error) {
+	s, err := newStore(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	days, err := checkDays(req.Days, DefaultCADays)
+	if err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	if err := req.Subject.Validate(); err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	for _, p := range []string{s.CACertPath(), s.CAKeyPath()} {
+		if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("init CA: %s already exists; refusing to replace a CA: %w", p, ErrExists)
+		}
+	}
+	if err := s.makeDirs(); err != nil {
+		return nil, err
+	}
+	key, err := s.opts.generateKey(DefaultKeyBits)
+	if err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	der, err := s.selfSign(req.Subject, key, days)
+	if err != nil {
+		return nil, err
+	}
+	keyPEM, err := MarshalKey(key, KeyEncoding{})
+	if err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	steps := []OutputFile{
+		{s.CAKeyPath(), keyPEM, modePrivate},
+		{s.SerialPath(), []byte(initialSerial + "\n"), modePublic},
+		{s.DatabasePath(), nil, modePublic},
+		{s.DatabasePath() + ".attr", []byte("unique_subject = no\n"), modePublic},
+		{s.CADERPath(), der, modePublic},
+		{s.CACertPath(), EncodeCertificatePEM(der), modePublic},
+	}
+	for _, o := range steps {
+		if _, err := checkReplace(o.Path, false); err != nil {
+			return nil, fmt.Errorf("init CA: %w", err)
+		}
+	}
+	for _, o := range steps {
+		if err := writeFileAtomic(o.Path, o.Data, o.Mode); err != nil {
+			return nil, fmt.Errorf("init CA: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// makeDirs creates the directory tree with the modes of DESIGN.md; existing
+// directories are left as they are.
+func (s *Store) makeDirs() error {
+	dirs := []struct {
+		path string
+		mode os.FileMode
+	}{
+		{s.dir, modePublicDir},
+		{s.path("private"), modePrivateDir},
+		{s.path("keys"), modePrivateDir},
+		{s.path(s.opts.certDir), modePublicDir},
+		{s.path(s.opts.reqDir), modePublicDir},
+	}
+	for _, d := range dirs {
+		err := os.Mkdir(d.path, d.mode)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err == nil {
+			err = os.Chmod(d.path, d.mode) // the umask may have narrowed it
+		}
+		if err != nil {
+			return fmt.Errorf("init CA: create %s: %w", d.path, unwrapPathError(err))
+		}
+	}
+	return nil
+}
+
+// selfSign makes the CA certificate with the CA profile of DESIGN.md.
+func (s *Store) selfSign(subject Name, key crypto.Signer, days int) ([]byte, error) {
+	rawSubject, err := subject.MarshalDER()
+	if err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	ski, err := x509util.GenerateSubjectKeyID(key.Public())
+	if err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	notBefore, notAfter := validity(s.opts.now(), days)
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		RawSubject:            rawSubject,
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		SubjectKeyId:          ski,
+		AuthorityKeyId:        ski,
+		SignatureAlgorithm:    x509.SHA256WithRSA,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return nil, fmt.Errorf("init CA: sign CA certificate: %w", err)
+	}
+	return der, nil
+}
+
+// validity is [now - 1 day, now + days], to the second.
+func validity(now time.Time, days int) (notBefore, notAfter time.Time) {
+	now = now.UTC().Truncate(time.Second)
+	return now.Add(-backdate), now.Add(time.Duration(days) * 24 * time.Hour)
+}
+
+// randomSerial is a positive 64-bit serial for the CA certificate itself;
+// serial.txt numbers only the certificates the CA issues.
+func randomSerial() (*big.Int, error) {
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 63))
+	if err != nil {
+		return nil, err
+	}
+	return n.Add(n, big.NewInt(1)), nil
+}
+
+// checkDays applies the default and the 1..36500 bound to a validity.
+func checkDays(days, def int) (int, error) {
+	if days == 0 {
+		return def, nil
+	}
+	if days < 1 || days > maxDays {
+		return 0, fmt.Errorf("days %d is outside 1..%d: %w", days, maxDays, ErrBadDays)
+	}
+	return days, nil
+}

@@ -1,0 +1,195 @@
+package pki
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// Status is the first column of an openssl `ca` index line.
+type Status byte
+
+// The statuses openssl `ca` writes.
+const (
+	StatusValid   Status = 'V'
+	StatusRevoked Status = 'R'
+	StatusExpired Status = 'E'
+)
+
+// Entry is one line of database.txt, the openssl `ca` index.
+type Entry struct {
+	Status Status
+	// Expiry is the certificate's notAfter.
+	Expiry time.Time
+	// Revoked is the revocation time, zero unless Status is StatusRevoked.
+	Revoked time.Time
+	// Reason is the optional revocation reason after the comma
+	// (keyCompromise, superseded, ...).
+	Reason string
+	// Serial is uppercase hexadecimal with an even number of digits.
+	Serial string
+	// File is the certificate's file name; openssl writes "unknown".
+	File string
+	// Subject is the subject as X509_NAME_oneline prints it (Name.OneLine).
+	Subject string
+}
+
+// String formats the entry as its index line, without the newline:
+// six tab-separated fields exactly as openssl `ca` writes them.
+func (e Entry) String() string {
+	revoked := ""
+	if !e.Revoked.IsZero() {
+		revoked = formatIndexTime(e.Revoked)
+		if e.Reason != "" {
+			revoked += "," + e.Reason
+		}
+	}
+	file := e.File
+	if file == "" {
+		file = "unknown"
+	}
+	return strings.Join([]string{string(e.Status), formatIndexTime(e.Expiry), revoked, e.Serial, file, e.Subject}, "\t")
+}
+
+// ParseEntry reads one index line (without its newline).
+func ParseEntry(line string) (Entry, error) {
+	f := strings.Split(line, "\t")
+	if len(f) != 6 {
+		return Entry{}, fmt.Errorf("want 6 tab-separated fields, have %d", len(f))
+	}
+	if len(f[0]) != 1 || !strings.Contains("VRE", f[0]) {
+		return Entry{}, fmt.Errorf("status %q is not V, R or E", f[0])
+	}
+	e := Entry{Status: Status(f[0][0]), Serial: f[3], File: f[4], Subject: f[5]}
+	var err error
+	if e.Expiry, err = parseIndexTime(f[1]); err != nil {
+		return Entry{}, fmt.Errorf("expiry: %w", err)
+	}
+	if f[2] != "" {
+		when, reason, _ := strings.Cut(f[2], ",")
+		if e.Revoked, err = parseIndexTime(when); err != nil {
+			return Entry{}, fmt.Errorf("revocation date: %w", err)
+		}
+		e.Reason = reason
+	}
+	if _, err := parseSerial(e.Serial); err != nil {
+		return Entry{}, err
+	}
+	return e, nil
+}
+
+// formatIndexTime writes UTCTime before 2050 and GeneralizedTime from 2050,
+// as RFC 5280 encodes the certificate's own dates and openssl copies them.
+func formatIndexTime(t time.Time) string {
+	t = t.UTC()
+	if t.Year() >= 1950 && t.Year() < 2050 {
+		return t.Format("060102150405Z")
+	}
+	return t.Format("20060102150405Z")
+}
+
+func parseIndexTime(s string) (time.Time, error) {
+	switch len(s) {
+	case len("060102150405Z"):
+		t, err := time.Parse("060102150405Z", s)
+		if err == nil && t.Year() >= 2050 {
+			t = t.AddDate(-100, 0, 0) // UTCTime's YY 50..99 are 1950..1999
+		}
+		return t, err
+	case len("20060102150405Z"):
+		return time.Parse("20060102150405Z", s)
+	}
+	return time.Time{}, fmt.Errorf("%q is not YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ", s)
+}
+
+// maxDatabaseSize bounds database.txt when read whole (listing, revoking);
+// a million certificates fit.
+const maxDatabaseSize = 256 << 20
+
+// ReadDatabase reads every entry of the index at path. Line numbers in
+// errors count from 1.
+func ReadDatabase(path string) ([]Entry, error) {
+	data, err := readFileLimited(path, maxDatabaseSize, true)
+	if err != nil {
+		return nil, fmt.Errorf("read database %s: %w", path, err)
+	}
+	var entries []Entry
+	for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		if line == "" && len(data) <= 1 {
+			break
+		}
+		e, err := ParseEntry(line)
+		if err != nil {
+			return nil, fmt.Errorf("read database %s: line %d: %w: %w", path, i+1, err, ErrBadStore)
+		}
+		entries = append(entries, e)
+	}
+	return entries, nil
+}
+
+// appendEntries adds entries to the end of the index open in f, in one
+// write, and syncs it.
+//
+// This is the one file we do not replace through a temporary file: rewriting
+// the whole index per certificate is what makes `openssl ca` slower with
+// every certificate issued. Appending costs the same at any size. A crash in
+// the middle of the write can leave a torn last line; every append (always
+// under the store's lock) first cuts such a tail back to the last newline,
+// so the index only ever holds whole lines.
+func appendEntries(f *os.File, entries []Entry) error {
+	var buf bytes.Buffer
+	for _, e := range entries {
+		buf.WriteString(e.String())
+		buf.WriteByte('\n')
+	}
+	end, err := repairTornTail(f)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(buf.Bytes(), end); err != nil {
+		return unwrapPathError(err)
+	}
+	return unwrapPathError(f.Sync())
+}
+
+// repairTornTail truncates f after its last newline when it does not end
+// with one, and returns the size it then has.
+func repairTornTail(f *os.File) (int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, unwrapPathError(err)
+	}
+	size := fi.Size()
+	if size == 0 {
+		return 0, nil
+	}
+	const chunk = 4096
+	buf := make([]byte, chunk)
+	for end := size; end > 0; {
+		start := max(end-chunk, 0)
+		n, err := f.ReadAt(buf[:end-start], start)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, unwrapPathError(err)
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			keep := start + int64(i) + 1
+			if keep == size {
+				return size, nil
+			}
+			return keep, truncateSync(f, keep)
+		}
+		end = start
+	}
+	return 0, truncateSync(f, 0)
+}
+
+func truncateSync(f *os.File, size int64) error {
+	if err := f.Truncate(size); err != nil {
+		return unwrapPathError(err)
+	}
+	return unwrapPathError(f.Sync())
+}

@@ -1,0 +1,45 @@
+package pki
+
+import "errors"
+
+// Sentinel errors. Every error the package returns wraps at most one of these
+// with the file or attribute and the step, so callers can test the kind with
+// errors.Is and still print one line that says what and where.
+var (
+	// ErrBadSubject reports a distinguished name that cannot be parsed or
+	// that openssl would refuse (unknown attribute, empty value, bad country,
+	// value too long, control character).
+	ErrBadSubject = errors.New("invalid subject")
+	// ErrBadSAN reports a subject alternative name list that is not in
+	// openssl syntax (DNS:a,IP:192.0.2.1,email:x@y,URI:...).
+	ErrBadSAN = errors.New("invalid subject alternative name")
+	// ErrBadUsage reports an unknown key usage or extended key usage name.
+	ErrBadUsage = errors.New("invalid key usage")
+	// ErrBadName reports a certificate name that is not a plain file name.
+	ErrBadName = errors.New("invalid name")
+	// ErrBadDays reports a validity period outside the allowed range.
+	ErrBadDays = errors.New("invalid validity period")
+	// ErrWeakKey reports a key that is too small or of an unsupported type.
+	ErrWeakKey = errors.New("weak or unsupported key")
+	// ErrNotKey reports a file that holds no private key.
+	ErrNotKey = errors.New("not a private key")
+	// ErrPassphrase reports a wrong or missing passphrase for an encrypted key.
+	ErrPassphrase = errors.New("wrong or missing passphrase")
+	// ErrBadRequest reports a certificate signing request that cannot be
+	// parsed, is too large, or whose signature does not verify.
+	ErrBadRequest = errors.New("invalid certificate request")
+	// ErrKeyMismatch reports a private key that does not belong to the
+	// certificate it is used with.
+	ErrKeyMismatch = errors.New("private key does not match certificate")
+	// ErrExists reports a file that would be replaced without permission.
+	ErrExists = errors.New("file exists")
+	// ErrSymlink reports a path that is a symbolic link where a regular file
+	// must be read or written.
+	ErrSymlink = errors.New("is a symbolic link")
+	// ErrLocked reports a PKI directory whose lock was not obtained in time.
+	ErrLocked = errors.New("pki directory is busy")
+	// ErrBadStore reports a PKI directory whose files are missing or malformed.
+	ErrBadStore = errors.New("invalid pki directory")
+	// ErrNotCertificate reports data that holds no certificate.
+	ErrNotCertificate = errors.New("not a certificate")
+)

@@ -1,0 +1,140 @@
+package pki
+
+import (
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+)
+
+// SANs is a set of subject alternative names.
+type SANs struct {
+	DNSNames       []string
+	IPAddresses    []net.IP
+	EmailAddresses []string
+	URIs           []*url.URL
+}
+
+// ParseSANs reads a list in openssl's syntax, as in `subjectAltName=` of an
+// extension file: `DNS:proxy.example.com,IP:192.0.2.10,email:a@example.com,URI:https://x`.
+// Type names are case-insensitive; an empty string is an empty set.
+func ParseSANs(list string) (SANs, error) {
+	var s SANs
+	if strings.TrimSpace(list) == "" {
+		return s, nil
+	}
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		kind, value, ok := strings.Cut(item, ":")
+		value = strings.TrimSpace(value)
+		if !ok || value == "" {
+			return SANs{}, fmt.Errorf("san %q: want TYPE:VALUE (DNS, IP, email or URI): %w", item, ErrBadSAN)
+		}
+		if err := s.add(strings.ToLower(strings.TrimSpace(kind)), value); err != nil {
+			return SANs{}, fmt.Errorf("san %q: %w: %w", item, err, ErrBadSAN)
+		}
+	}
+	return s, nil
+}
+
+func (s *SANs) add(kind, value string) error {
+	switch kind {
+	case "dns":
+		if !isDNSName(value) {
+			return fmt.Errorf("not a valid DNS name")
+		}
+		s.DNSNames = append(s.DNSNames, value)
+	case "ip":
+		addr, err := netip.ParseAddr(value)
+		if err != nil || addr.Zone() != "" {
+			return fmt.Errorf("not a valid IP address")
+		}
+		s.IPAddresses = append(s.IPAddresses, net.IP(addr.AsSlice()))
+	case "email":
+		local, domain, ok := strings.Cut(value, "@")
+		if !ok || local == "" || !isDNSName(domain) || strings.ContainsAny(value, " \t") {
+			return fmt.Errorf("not a valid email address")
+		}
+		s.EmailAddresses = append(s.EmailAddresses, value)
+	case "uri":
+		u, err := url.Parse(value)
+		if err != nil || u.Scheme == "" || u.Host == "" && u.Opaque == "" {
+			return fmt.Errorf("not an absolute URI")
+		}
+		s.URIs = append(s.URIs, u)
+	default:
+		return fmt.Errorf("unknown type %q (want DNS, IP, email or URI)", kind)
+	}
+	return nil
+}
+
+// Empty reports whether the set holds no name.
+func (s SANs) Empty() bool {
+	return len(s.DNSNames)+len(s.IPAddresses)+len(s.EmailAddresses)+len(s.URIs) == 0
+}
+
+// String formats the set in openssl's syntax, the form ParseSANs reads.
+func (s SANs) String() string {
+	var parts []string
+	for _, d := range s.DNSNames {
+		parts = append(parts, "DNS:"+d)
+	}
+	for _, ip := range s.IPAddresses {
+		parts = append(parts, "IP:"+ip.String())
+	}
+	for _, e := range s.EmailAddresses {
+		parts = append(parts, "email:"+e)
+	}
+	for _, u := range s.URIs {
+		parts = append(parts, "URI:"+u.String())
+	}
+	return strings.Join(parts, ",")
+}
+
+// SANsOf returns the alternative names of a certificate or request.
+func SANsOf(dns []string, ips []net.IP, emails []string, uris []*url.URL) SANs {
+	return SANs{DNSNames: dns, IPAddresses: ips, EmailAddresses: emails, URIs: uris}
+}
+
+// apply copies the names into a certificate template.
+func (s SANs) apply(t *x509.Certificate) {
+	t.DNSNames, t.IPAddresses, t.EmailAddresses, t.URIs = s.DNSNames, s.IPAddresses, s.EmailAddresses, s.URIs
+}
+
+// SANsForCommonName is the alternative name that stands for a common name:
+// the address when cn is an IP address, the DNS name when it is a host name,
+// nothing otherwise. Modern clients ignore the CN, so a certificate for a
+// host must name it here.
+func SANsForCommonName(cn string) SANs {
+	if addr, err := netip.ParseAddr(cn); err == nil && addr.Zone() == "" {
+		return SANs{IPAddresses: []net.IP{net.IP(addr.AsSlice())}}
+	}
+	if isDNSName(cn) {
+		return SANs{DNSNames: []string{cn}}
+	}
+	return SANs{}
+}
+
+// isDNSName accepts host names of letters, digits and hyphens (labels of at
+// most 63, names of at most 253 characters) and a leading "*." wildcard.
+// Underscores are tolerated because real internal zones use them.
+func isDNSName(name string) bool {
+	name = strings.TrimSuffix(name, ".")
+	name = strings.TrimPrefix(name, "*.")
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}

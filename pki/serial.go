@@ -1,0 +1,59 @@
+package pki
+
+import (
+	"fmt"
+	"math/big"
+	"strings"
+)
+
+// maxSerialFileSize bounds serial.txt; openssl writes one short line.
+const maxSerialFileSize = 1 << 10
+
+// initialSerial is the first serial a new CA issues, as the engine's
+// pki-create-ca.sh starts it.
+const initialSerial = "1000"
+
+// FormatSerial writes a serial the way openssl writes serial.txt and the
+// index: uppercase hexadecimal with an even number of digits.
+func FormatSerial(n *big.Int) string {
+	s := strings.ToUpper(n.Text(16))
+	if len(s)%2 == 1 {
+		s = "0" + s
+	}
+	return s
+}
+
+// parseSerial reads a hexadecimal serial as openssl's serial file and index
+// hold it (either case, no prefix).
+func parseSerial(text string) (*big.Int, error) {
+	text = strings.TrimSpace(text)
+	if text == "" || len(text) > 40 {
+		return nil, fmt.Errorf("serial %q is not 1 to 40 hexadecimal digits", text)
+	}
+	n, ok := new(big.Int).SetString(text, 16)
+	if !ok || strings.ContainsAny(text, "+-_xX") {
+		return nil, fmt.Errorf("serial %q is not hexadecimal", text)
+	}
+	if n.Sign() <= 0 {
+		return nil, fmt.Errorf("serial %q is not positive", text)
+	}
+	return n, nil
+}
+
+// readSerialFile reads the next serial to issue from path (serial.txt).
+func readSerialFile(path string) (*big.Int, error) {
+	data, err := readFileLimited(path, maxSerialFileSize, true)
+	if err != nil {
+		return nil, fmt.Errorf("read serial %s: %w: %w", path, err, ErrBadStore)
+	}
+	n, err := parseSerial(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("read serial %s: %w: %w", path, err, ErrBadStore)
+	}
+	return n, nil
+}
+
+// writeSerialFile atomically replaces path with n in openssl's format.
+func writeSerialFile(path string, n *big.Int) error {
+	return writeFileAtomic(path, []byte(FormatSerial(n)+"\n"), modePublic)
+}

@@ -1,0 +1,332 @@
+package pki
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"fmt"
+	"math/big"
+	"net/url"
+	"os"
+	"syscall"
+	"time"
+
+	"go.step.sm/crypto/x509util"
+)
+
+// DefaultDays is the validity of an issued certificate when none is asked
+// for, as pki-enroll-request.sh gives it.
+const DefaultDays = 1827
+
+// appleMaxDays is the longest validity Apple platforms accept for a TLS
+// server certificate.
+const appleMaxDays = 825
+
+// SignRequest asks for the request requests/NAME.req to be signed into
+// certs/NAME.cer. Zero fields take the leaf profile of DESIGN.md.
+type SignRequest struct {
+	// Name of the request and certificate files (the scripts' --name).
+	Name string
+	// Subject replaces the request's subject when not nil.
+	Subject Name
+	// Days of validity, 1..36500; zero means DefaultDays.
+	Days int
+	// KeyUsage replaces the default digitalSignature, keyEncipherment.
+	KeyUsage x509.KeyUsage
+	// ExtKeyUsage replaces the default serverAuth, clientAuth.
+	ExtKeyUsage []asn1.ObjectIdentifier
+	// SANs replace the request's alternative names; when both are empty the
+	// CN is used when it is a host name or an IP address.
+	SANs SANs
+	// AIAURL, when set, is written as the authorityInfoAccess caIssuers URI.
+	AIAURL string
+}
+
+// Issued describes a certificate that Sign wrote.
+type Issued struct {
+	// Name is the request's name.
+	Name string
+	// Serial is the certificate's serial in the index's form (uppercase hex).
+	Serial string
+	// Certificate is the issued certificate.
+	Certificate *x509.Certificate
+	// CertPath is certs/NAME.cer.
+	CertPath string
+	// SerialCertPath is certs/SERIAL.pem.
+	SerialCertPath string
+	// Backup is where the replaced certs/NAME.cer was kept, "" if none.
+	Backup string
+	// Warnings are things worth telling the user that do not stop signing,
+	// such as a validity past the CA's own.
+	Warnings []string
+}
+
+// Sign signs one request; see SignBatch.
+func (s *Store) Sign(ctx context.Context, req SignRequest) (*Issued, error) {
+	issued, err := s.SignBatch(ctx, []SignRequest{req})
+	if err != nil {
+		return nil, err
+	}
+	return issued[0], nil
+}
+
+// SignBatch signs several requests under one hold of the directory's lock.
+//
+// Every request, name and option is checked, and every file staged, before
+// anything in the directory changes: a failure up to then leaves it
+// byte-identical. Then, in an order that keeps the store consistent if the
+// process dies at any point, it advances serial.txt past the serials it
+// uses (so no serial is ever issued twice), renames certs/SERIAL.pem into
+// place, appends the index lines, and last replaces certs/NAME.cer (keeping
+// a backup), so a certificate is handed out only once it is recorded.
+func (s *Store) SignBatch(ctx context.Context, reqs []SignRequest) ([]*Issued, error) {
+	if len(reqs) == 0 {
+		return nil, nil
+	}
+	jobs, err := s.prepare(reqs)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := lockExclusive(ctx, s.CACertPath(), s.opts.lockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.unlock()
+
+	ca, err := s.loadCA()
+	if err != nil {
+		return nil, err
+	}
+	first, err := readSerialFile(s.SerialPath())
+	if err != nil {
+		return nil, err
+	}
+	now := s.opts.now()
+	issued := make([]*Issued, len(jobs))
+	serial := new(big.Int).Set(first)
+	for i, job := range jobs {
+		if issued[i], err = s.issue(ca, job, serial, now); err != nil {
+			return nil, err
+		}
+		serial.Add(serial, big.NewInt(1))
+	}
+	return issued, s.commit(jobs, issued, serial)
+}
+
+// job is a checked request ready to be signed.
+type job struct {
+	req        SignRequest
+	csr        *x509.CertificateRequest
+	rawSubject []byte
+	subject    Name
+	days       int
+	sans       SANs
+	ku         x509.KeyUsage
+	eku        []asn1.ObjectIdentifier
+}
+
+// prepare checks everything that does not need the lock.
+func (s *Store) prepare(reqs []SignRequest) ([]job, error) {
+	jobs := make([]job, len(reqs))
+	seen := make(map[string]bool, len(reqs))
+	for i, req := range reqs {
+		if err := CheckName(req.Name); err != nil {
+			return nil, fmt.Errorf("sign: %w", err)
+		}
+		if seen[req.Name] {
+			return nil, fmt.Errorf("sign %s: name given twice in one batch: %w", req.Name, ErrBadName)
+		}
+		seen[req.Name] = true
+		j, err := s.prepareOne(req)
+		if err != nil {
+			return nil, fmt.Errorf("sign %s: %w", req.Name, err)
+		}
+		jobs[i] = j
+	}
+	return jobs, nil
+}
+
+func (s *Store) prepareOne(req SignRequest) (job, error) {
+	j := job{req: req, ku: req.KeyUsage, eku: req.ExtKeyUsage}
+	var err error
+	if j.days, err = checkDays(req.Days, DefaultDays); err != nil {
+		return j, err
+	}
+	if req.AIAURL != "" {
+		if u, err := url.Parse(req.AIAURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return j, fmt.Errorf("AIA URL %q is not an http(s) URL", req.AIAURL)
+		}
+	}
+	path := s.RequestPath(req.Name)
+	data, err := readFileLimited(path, maxRequestSize, true)
+	if err != nil {
+		return j, fmt.Errorf("read request %s: %w", path, err)
+	}
+	if j.csr, err = ParseRequest(data); err != nil {
+		return j, fmt.Errorf("read request %s: %w", path, err)
+	}
+	j.rawSubject = j.csr.RawSubject
+	if req.Subject != nil {
+		if err := req.Subject.Validate(); err != nil {
+			return j, err
+		}
+		if j.rawSubject, err = req.Subject.MarshalDER(); err != nil {
+			return j, err
+		}
+	}
+	if j.subject, err = ParseDERName(j.rawSubject); err != nil {
+		return j, err
+	}
+	j.sans = req.SANs
+	if j.sans.Empty() {
+		j.sans = SANs{DNSNames: j.csr.DNSNames, IPAddresses: j.csr.IPAddresses, EmailAddresses: j.csr.EmailAddresses, URIs: j.csr.URIs}
+	}
+	if j.sans.Empty() {
+		j.sans = SANsForCommonName(j.subject.CommonName())
+	}
+	if j.ku == 0 {
+		j.ku = defaultLeafKeyUsage
+	}
+	if len(j.eku) == 0 {
+		j.eku = defaultLeafExtKeyUsage
+	}
+	return j, nil
+}
+
+// issue signs one job with serial; nothing is written yet.
+func (s *Store) issue(ca *ca, j job, serial *big.Int, now time.Time) (*Issued, error) {
+	ski, err := x509util.GenerateSubjectKeyID(j.csr.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("sign %s: %w", j.req.Name, err)
+	}
+	eku, err := criticalExtKeyUsage(j.eku)
+	if err != nil {
+		return nil, fmt.Errorf("sign %s: %w", j.req.Name, err)
+	}
+	notBefore, notAfter := validity(now, j.days)
+	tmpl := &x509.Certificate{
+		SerialNumber:          new(big.Int).Set(serial),
+		RawSubject:            j.rawSubject,
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		BasicConstraintsValid: true,
+		KeyUsage:              j.ku,
+		SubjectKeyId:          ski,
+		ExtraExtensions:       []pkix.Extension{eku},
+		SignatureAlgorithm:    signatureAlgorithm(ca.key.Public()),
+	}
+	if j.req.AIAURL != "" {
+		tmpl.IssuingCertificateURL = []string{j.req.AIAURL}
+	}
+	j.sans.apply(tmpl)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, j.csr.PublicKey, ca.key)
+	if err != nil {
+		return nil, fmt.Errorf("sign %s: %w", j.req.Name, err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("sign %s: parse issued certificate: %w", j.req.Name, err)
+	}
+	hexSerial := FormatSerial(serial)
+	return &Issued{
+		Name:           j.req.Name,
+		Serial:         hexSerial,
+		Certificate:    cert,
+		CertPath:       s.CertPath(j.req.Name),
+		SerialCertPath: s.SerialCertPath(hexSerial),
+		Warnings:       warnings(ca.cert, cert, j),
+	}, nil
+}
+
+// warnings are the profile's soft limits.
+func warnings(caCert, cert *x509.Certificate, j job) []string {
+	var w []string
+	if cert.NotAfter.After(caCert.NotAfter) {
+		w = append(w, fmt.Sprintf("certificate expires %s, after its CA (%s): clients will reject it from then",
+			cert.NotAfter.Format("2006-01-02"), caCert.NotAfter.Format("2006-01-02")))
+	}
+	if j.days > appleMaxDays && hasExtKeyUsage(j.eku, extKeyUsageNames[0].oid) {
+		w = append(w, fmt.Sprintf("server certificate valid %d days: Apple platforms refuse more than %d", j.days, appleMaxDays))
+	}
+	return w
+}
+
+// commit writes what SignBatch issued. All files are staged, and the index
+// opened, before the first rename, so a write error (full disk, read-only
+// directory) up to then changes nothing.
+func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err error) {
+	var staged []*stagedFile
+	defer func() {
+		for _, f := range staged {
+			f.abort()
+		}
+	}()
+	stage := func(path string, data []byte) (*stagedFile, error) {
+		f, err := stageFile(path, data, modePublic)
+		if err == nil {
+			staged = append(staged, f)
+		}
+		return f, err
+	}
+	serialFile, err := stage(s.SerialPath(), []byte(FormatSerial(nextSerial)+"\n"))
+	if err != nil {
+		return err
+	}
+	serialCopies := make([]*stagedFile, len(issued))
+	certs := make([]*stagedFile, len(issued))
+	replaces := make([]bool, len(issued))
+	for i, is := range issued {
+		if _, err := os.Lstat(is.SerialCertPath); err == nil {
+			return fmt.Errorf("sign %s: %s exists: serial %s was used already (serial.txt is behind): %w", is.Name, is.SerialCertPath, is.Serial, ErrBadStore)
+		}
+		if replaces[i], err = checkReplace(is.CertPath, true); err != nil {
+			return fmt.Errorf("sign %s: %w", is.Name, err)
+		}
+		pemData := EncodeCertificatePEM(is.Certificate.Raw)
+		if serialCopies[i], err = stage(is.SerialCertPath, pemData); err != nil {
+			return err
+		}
+		if certs[i], err = stage(is.CertPath, pemData); err != nil {
+			return err
+		}
+	}
+	db, err := os.OpenFile(s.DatabasePath(), os.O_RDWR|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", s.DatabasePath(), unwrapPathError(err))
+	}
+	defer db.Close()
+
+	if err := serialFile.commit(); err != nil {
+		return err
+	}
+	entries := make([]Entry, len(issued))
+	for i, is := range issued {
+		if err := serialCopies[i].commit(); err != nil {
+			return err
+		}
+		entries[i] = Entry{
+			Status:  StatusValid,
+			Expiry:  is.Certificate.NotAfter,
+			Serial:  is.Serial,
+			File:    "unknown",
+			Subject: jobs[i].subject.OneLine(),
+		}
+	}
+	if err := appendEntries(db, entries); err != nil {
+		return fmt.Errorf("append to database %s: %w", s.DatabasePath(), err)
+	}
+	now := s.opts.now()
+	for i, is := range issued {
+		if replaces[i] {
+			if is.Backup, err = backupFile(is.CertPath, now); err != nil {
+				return err
+			}
+		}
+		if err := certs[i].commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
