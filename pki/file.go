@@ -45,28 +45,38 @@ type stagedFile struct {
 // narrowed.
 func stageFile(path string, data []byte, perm os.FileMode) (*stagedFile, error) {
 	dir := filepath.Dir(path)
-	var f *os.File
-	var tmp string
 	for range 10 {
 		var suffix [8]byte
 		if _, err := rand.Read(suffix[:]); err != nil {
 			return nil, fmt.Errorf("write %s: %w", path, err)
 		}
-		tmp = filepath.Join(dir, tempPrefix+filepath.Base(path)+"-"+hex.EncodeToString(suffix[:]))
-		var err error
-		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, perm&modePrivate)
-		if err == nil {
-			break
-		}
+		tmp := filepath.Join(dir, tempPrefix+filepath.Base(path)+"-"+hex.EncodeToString(suffix[:]))
+		s, err := stageAs(path, tmp, os.O_EXCL, data, perm)
 		if !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+			return s, err
 		}
 	}
-	if f == nil {
-		return nil, fmt.Errorf("write %s: cannot create a temporary file", path)
-	}
-	err := writeSyncClose(f, data, perm)
+	return nil, fmt.Errorf("write %s: cannot create a temporary file", path)
+}
+
+// stageLocked is stageFile for writers that hold the store's lock: the
+// temporary file has a fixed name per destination, so one that a crashed
+// signer left behind is simply reused by the next signer instead of piling
+// up, without listing the (possibly huge) certificate directory.
+func stageLocked(path string, data []byte, perm os.FileMode) (*stagedFile, error) {
+	tmp := filepath.Join(filepath.Dir(path), tempPrefix+filepath.Base(path))
+	return stageAs(path, tmp, os.O_TRUNC, data, perm)
+}
+
+func stageAs(path, tmp string, mode int, data []byte, perm os.FileMode) (*stagedFile, error) {
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|mode|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, perm&modePrivate)
 	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+	}
+	if err := writeSyncClose(f, data, perm); err != nil {
 		_ = os.Remove(tmp)
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}

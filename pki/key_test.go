@@ -256,6 +256,12 @@ func assertMode(t *testing.T, path string, want os.FileMode) {
 	}
 }
 
+func firstLine(b []byte) string {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	return string(line)
+}
+
+// assertNoTempFiles fails when a temporary file of ours is left in dir.
 func assertNoTempFiles(t *testing.T, dir string) {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
@@ -267,9 +273,4 @@ func assertNoTempFiles(t *testing.T, dir string) {
 			t.Errorf("temporary file left behind: %s", e.Name())
 		}
 	}
-}
-
-func firstLine(b []byte) string {
-	line, _, _ := bytes.Cut(b, []byte("\n"))
-	return string(line)
 }

@@ -264,7 +264,7 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 		}
 	}()
 	stage := func(path string, data []byte) (*stagedFile, error) {
-		f, err := stageFile(path, data, modePublic)
+		f, err := stageLocked(path, data, modePublic)
 		if err == nil {
 			staged = append(staged, f)
 		}

@@ -13,7 +13,15 @@ engine=engine-pki   # stands for /etc/pki/ovirt-engine on the engine host
 
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 step() { printf '\n%s# %s%s\n' "$bold" "$1" "$plain"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+# run echoes a command the way it would be typed, then runs it.
+run() {
+  local out='$' a
+  for a in "$@"; do
+    case $a in *[[:space:]]*) out+=" '$a'" ;; *) out+=" $a" ;; esac
+  done
+  printf '%s\n' "$out"
+  "$@"
+}
 pkienroll() { "$bin" "$@"; }
 
 step "Engine host: create the CA (like pki-create-ca.sh)"

@@ -1,0 +1,111 @@
+package pki_test
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// The whole enrollment of a proxy: the engine creates its CA, the proxy
+// derives its subject from the CA certificate, makes a key and a request,
+// the engine signs the request, and the proxy checks what it got back.
+func Example_proxyEnrollment() {
+	dir, err := os.MkdirTemp("", "pkienroll-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	// Engine host: a CA in the PKI directory (pkienroll ca init).
+	caSubject, err := pki.ParseName("/C=US/O=Example Inc./CN=engine.example.com.81108")
+	if err != nil {
+		log.Fatal(err)
+	}
+	store, err := pki.InitStore(filepath.Join(dir, "engine"), pki.InitRequest{Subject: caSubject})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// Proxy host: keep every attribute of the CA's subject but CN, then
+	// append the proxy's own name (pkienroll subject --cert ca.pem --cn ...).
+	caCert, err := pki.ReadCertificate(store.CACertPath())
+	if err != nil {
+		log.Fatal(err)
+	}
+	caName, err := pki.NameFromCertificate(caCert)
+	if err != nil {
+		log.Fatal(err)
+	}
+	subject, err := pki.DeriveSubject(caName, "proxy.example.com")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("subject:", subject)
+
+	// Proxy host: a key without passphrase (0600) and a request for it
+	// (pkienroll request --keyout proxy.key --out proxy.req).
+	key, err := pki.GenerateKey(pki.DefaultKeyBits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := pki.WriteKey(filepath.Join(dir, "proxy.key"), key, pki.KeyEncoding{}, pki.WriteOptions{}); err != nil {
+		log.Fatal(err)
+	}
+	req, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: subject})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// The request travels to <pki-dir>/requests/proxy.req on the engine,
+	// which signs it (pkienroll sign --name=proxy --days=730).
+	if err := os.WriteFile(store.RequestPath("proxy"), pki.EncodeRequestPEM(req), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	issued, err := store.Sign(context.Background(), pki.SignRequest{Name: "proxy", Days: 730})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("serial:", issued.Serial, "names:", issued.Certificate.DNSNames)
+
+	// Proxy host: the certificate chains to the CA and names the proxy.
+	roots := x509.NewCertPool()
+	roots.AddCert(caCert)
+	_, err = issued.Certificate.Verify(x509.VerifyOptions{Roots: roots, DNSName: "proxy.example.com"})
+	fmt.Println("verifies:", err == nil, "key matches:", pki.KeyMatches(issued.Certificate.PublicKey, key))
+
+	// Output:
+	// subject: /C=US/O=Example Inc./CN=proxy.example.com
+	// serial: 1000 names: [proxy.example.com]
+	// verifies: true key matches: true
+}
+
+func ExampleDeriveSubject() {
+	// What `openssl x509 -noout -subject` prints for the engine CA (OpenSSL 3).
+	ca, err := pki.ParseName("subject=C = US, O = Example Inc., CN = engine.example.com.81108")
+	if err != nil {
+		log.Fatal(err)
+	}
+	proxy, err := pki.DeriveSubject(ca, "proxy.example.com")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(proxy)
+	fmt.Println(proxy.RFC4514())
+	// Output:
+	// /C=US/O=Example Inc./CN=proxy.example.com
+	// CN=proxy.example.com,O=Example Inc.,C=US
+}
+
+func ExampleParseSANs() {
+	sans, err := pki.ParseSANs("DNS:proxy.example.com,IP:192.0.2.10")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(sans.DNSNames, sans.IPAddresses)
+	// Output: [proxy.example.com] [192.0.2.10]
+}
