@@ -61,6 +61,9 @@ func (s *Store) Check(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	for _, path := range certs {
+		if isTempFile(filepath.Base(path)) {
+			continue // a crashed signer's; the next signer of that name reuses it
+		}
 		if _, err := ReadCertificate(path); err != nil {
 			report("%v", err)
 		}

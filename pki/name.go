@@ -100,7 +100,7 @@ func attributeFromDER(atv attributeAndTypeValue) (Attribute, error) {
 func NameFromCertificate(c *x509.Certificate) (Name, error) {
 	n, err := ParseDERName(c.RawSubject)
 	if err != nil {
-		return nil, fmt.Errorf("certificate %s: %w", c.Subject.CommonName, err)
+		return nil, fmt.Errorf("certificate serial %s: %w", c.SerialNumber, err)
 	}
 	return n, nil
 }

@@ -12,8 +12,8 @@ import (
 // each printer makes of them. OneLine's expectations are what OpenSSL 3.0's
 // X509_NAME_oneline prints; name_openssl_test.go checks them against it.
 var formatCases = []struct {
-	name                   string
-	n                      pki.Name
+	name                    string
+	n                       pki.Name
 	slash, oneLine, rfc4514 string
 }{
 	{"plain", exampleName,

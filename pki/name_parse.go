@@ -17,7 +17,8 @@ import (
 //   - RFC 4514, most specific first: CN=proxy.example.com,O=Example Inc.,C=US,
 //     with \, and \2C escapes, "quoted" values, #hex BER values and +;
 //   - what `openssl x509 -noout -subject` prints: OpenSSL 1.x
-//     "subject= /C=US/O=Example Inc./CN=x" and OpenSSL 3
+//     "subject= /C=US/O=Example Inc./CN=x", read as ParseOneLine does (so
+//     \xC3\xBC is a UTF-8 byte), and OpenSSL 3
 //     "subject=C = US, O = Example Inc., CN = x", most general first, with
 //     the same quoting and escapes as RFC 4514 (\C3\BC for UTF-8 bytes).
 //
@@ -26,16 +27,19 @@ import (
 //
 //  1. an optional "subject=" or "issuer=" prefix is removed, with the blanks
 //     after it;
-//  2. what then starts with '/' is the slash form;
-//  3. with the prefix, it is openssl's most-general-first form, unless RDNs
-//     are separated by bare commas (a ',' outside quotes and escapes that
-//     is not followed by a blank): that is what -nameopt RFC2253 prints, and
-//     it is read as RFC 4514;
-//  4. without the prefix, " = " (an equals sign between blanks) marks
-//     openssl's most-general-first form;
-//  5. everything else is RFC 4514, and its RDNs are reversed to be stored
-//     most general first. The members of a multi-valued RDN are reversed
-//     too, as openssl prints them in reverse as well.
+//  2. what then starts with '/' is the slash form: with the prefix,
+//     X509_NAME_oneline() output as ParseOneLine reads it, without, the
+//     -subj syntax;
+//  3. RDNs separated by bare commas (a ',' outside quotes and escapes
+//     that is not followed by a blank) make it RFC 4514: OpenSSL 3 always
+//     writes ", ", while -nameopt RFC2253 writes "," and need not escape
+//     " = " inside a value;
+//  4. otherwise, with the prefix or with " = " (an equals sign between
+//     blanks) it is openssl's most-general-first form;
+//  5. everything else is RFC 4514.
+//
+// RFC 4514 RDNs are reversed to be stored most general first, and so are
+// the members of a multi-valued RDN, as openssl prints those in reverse too.
 //
 // Attribute types are openssl's short or long names, in any case, or dotted
 // OIDs (which `openssl req -subj` skips unless it knows the OID).
@@ -50,8 +54,10 @@ func ParseName(s string) (Name, error) {
 	)
 	switch {
 	case body[0] == '/':
-		n, err = parseSlash(body)
-	case prefixed && !bareCommas(body), !prefixed && strings.Contains(body, " = "):
+		n, err = parseSlash(body, prefixed)
+	case bareCommas(body):
+		n, err = parseDN(body, true)
+	case prefixed || strings.Contains(body, " = "):
 		n, err = parseDN(body, false)
 	default:
 		n, err = parseDN(body, true)
@@ -96,10 +102,26 @@ func bareCommas(s string) bool {
 	return false
 }
 
+// ParseOneLine parses what OpenSSL's X509_NAME_oneline() prints (see
+// Name.OneLine), such as the subject column of `openssl ca`'s database.txt:
+// /C=US/O=Example Inc./CN=x, with \xHH for a byte outside 0x20..0x7e, \/
+// and \+ for '/' and '+' in a value, and any other backslash taken as it is
+// (OpenSSL does not escape '\'). Unlike ParseName it does not Validate: it
+// reads what openssl has already written. The string types are lost in
+// that form, so a BMPString comes back as its raw bytes.
+func ParseOneLine(s string) (Name, error) {
+	s = strings.TrimRight(s, "\r\n")
+	if !strings.HasPrefix(s, "/") {
+		return nil, fmt.Errorf("subject %q: does not start with '/': %w", s, ErrBadSubject)
+	}
+	return parseSlash(s, true)
+}
+
 // parseSlash parses /type=value/type=value+type=value as OpenSSL 3's
 // parse_name() does for -subj, but refuses what it would skip with a
-// warning (unknown types, empty components).
-func parseSlash(s string) (Name, error) {
+// warning (unknown types, empty components). With oneline set, escapes are
+// read as X509_NAME_oneline() writes them.
+func parseSlash(s string, oneline bool) (Name, error) {
 	var (
 		n   Name
 		rdn RDN
@@ -124,11 +146,21 @@ func parseSlash(s string) (Name, error) {
 		var v []byte
 		k := j + 1
 		for ; k < len(s) && s[k] != '/' && s[k] != '+'; k++ {
-			if s[k] == '\\' {
+			switch {
+			case s[k] != '\\':
+			case oneline && k+3 < len(s) && s[k+1] == 'x' && isHex(s[k+2]) && isHex(s[k+3]):
+				b, _ := hex.DecodeString(s[k+2 : k+4])
+				v = append(v, b[0])
+				k += 3
+				continue
+			case oneline && (k+1 == len(s) || s[k+1] != '/' && s[k+1] != '+'):
+				// A backslash OpenSSL copied from the value.
+				v = append(v, '\\')
+				continue
+			case k+1 == len(s):
+				return nil, fmt.Errorf("subject attribute %s: value ends with a lone backslash: %w", info.short, ErrBadSubject)
+			default:
 				k++
-				if k == len(s) {
-					return nil, fmt.Errorf("subject attribute %s: value ends with a lone backslash: %w", info.short, ErrBadSubject)
-				}
 			}
 			v = append(v, s[k])
 		}

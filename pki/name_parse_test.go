@@ -31,6 +31,9 @@ func TestParseName(t *testing.T) {
 		{"slash utf8", "/CN=Müller", pki.Name{{atv("CN", "Müller")}}},
 		{"slash newline dropped", "/C=US/CN=x\n", pki.Name{{atv("C", "US")}, {atv("CN", "x")}}},
 		{"openssl 1.x", "subject= /C=US/O=Example Inc./CN=proxy.example.com", proxy},
+		{"openssl 1.x oneline escapes", `subject= /O=M\xC3\xBCller/CN=a\/b\+c\d+UID=e\\+f`,
+			pki.Name{{atv("O", "Müller")}, {atv("CN", `a/b+c\d`), atv("UID", `e\+f`)}}},
+		{"slash x is literal", `/CN=\xC3`, pki.Name{{atv("CN", "xC3")}}},
 		{"openssl 1.x issuer", "issuer= /C=US/O=Example Inc./CN=proxy.example.com", proxy},
 
 		// RFC 4514, most specific first
@@ -46,6 +49,8 @@ func TestParseName(t *testing.T) {
 		{"rfc4514 ber printable", "CN=#130161,C=US", pki.Name{{atv("C", "US")}, {tagged("CN", "a", asn1.TagPrintableString)}}},
 		{"rfc4514 oid prefix", "OID.2.5.4.3=x", pki.Name{{atv("CN", "x")}}},
 		{"rfc4514 single", "CN=x", pki.Name{{atv("CN", "x")}}},
+		{"rfc4514 blank equals in value", "ST=a = b,CN=x", pki.Name{{atv("CN", "x")}, {atv("ST", "a = b")}}},
+		{"rfc4514 blank after comma", "CN=x, O=Example Inc., C=US", pki.Name{{atv("C", "US")}, {atv("O", "Example Inc.")}, {atv("CN", "x")}}},
 		{"openssl RFC2253 with prefix", "subject=CN=proxy.example.com,O=Example Inc.,C=US", proxy},
 
 		// OpenSSL 3 `openssl x509 -noout -subject`, most general first
@@ -142,5 +147,25 @@ func TestParseNameErrors(t *testing.T) {
 				t.Errorf("error is not one line: %q", err)
 			}
 		})
+	}
+}
+
+func TestParseNameOneLine(t *testing.T) {
+	for _, tt := range formatCases {
+		if tt.name == "bmp and t61 bytes" || tt.name == "empty" {
+			continue // the string types are lost in the oneline form
+		}
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := pki.ParseOneLine(tt.oneLine + "\n")
+			if err != nil {
+				t.Fatalf("ParseOneLine(%q): %v", tt.oneLine, err)
+			}
+			assertSameName(t, got, tt.n)
+		})
+	}
+	for _, in := range []string{"", "C=US", "/C=US/XX=1", "/CN=a//O=b"} {
+		if _, err := pki.ParseOneLine(in); !errors.Is(err, pki.ErrBadSubject) {
+			t.Errorf("ParseOneLine(%q) error = %v, want ErrBadSubject", in, err)
+		}
 	}
 }

@@ -1,9 +1,11 @@
 package pki_test
 
 import (
+	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 
@@ -157,6 +159,13 @@ func TestParseDERNameErrors(t *testing.T) {
 				t.Errorf("ParseDERName = %v, %v; want ErrBadSubject", n, err)
 			}
 		})
+	}
+}
+
+func TestNameFromCertificateError(t *testing.T) {
+	c := &x509.Certificate{SerialNumber: big.NewInt(4096), RawSubject: []byte{0x30, 0x03, 0x31, 0x01}}
+	if _, err := pki.NameFromCertificate(c); !errors.Is(err, pki.ErrBadSubject) || !strings.Contains(err.Error(), "certificate serial 4096") {
+		t.Errorf("NameFromCertificate error = %v", err)
 	}
 }
 
