@@ -51,8 +51,18 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
 	for _, p := range []string{s.CACertPath(), s.CAKeyPath()} {
-		if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+		_, err := os.Lstat(p)
+		switch {
+		case err == nil:
 			return nil, fmt.Errorf("init CA: %s already exists; refusing to replace a CA: %w", p, ErrExists)
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("init CA: %s: %w", p, unwrapPathError(err))
+		}
+	}
+	// Refuse before creating any directory, so a refused init changes nothing.
+	for _, p := range []string{s.SerialPath(), s.DatabasePath(), s.DatabasePath() + ".attr", s.CADERPath()} {
+		if _, err := checkReplace(p, false); err != nil {
+			return nil, fmt.Errorf("init CA: %w", err)
 		}
 	}
 	if err := s.makeDirs(); err != nil {

@@ -42,4 +42,6 @@ var (
 	ErrBadStore = errors.New("invalid pki directory")
 	// ErrNotCertificate reports data that holds no certificate.
 	ErrNotCertificate = errors.New("not a certificate")
+	// ErrNotFound reports a serial or name that the CA has not issued.
+	ErrNotFound = errors.New("not found")
 )

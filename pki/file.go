@@ -231,6 +231,9 @@ type WriteOptions struct {
 	// Force replaces an existing file after keeping it as FILE.YYYYMMDDHHMMSS.
 	// Without it an existing file is an ErrExists error.
 	Force bool
+	// NoBackup replaces without keeping the old file, for outputs that are
+	// regenerated rather than issued, such as a CRL.
+	NoBackup bool
 	// Now is the time used for backup names; zero means time.Now().
 	Now time.Time
 }
@@ -277,7 +280,7 @@ func WriteFiles(opts WriteOptions, outs ...OutputFile) error {
 		staged = append(staged, s)
 	}
 	for i, s := range staged {
-		if exists[i] {
+		if exists[i] && !opts.NoBackup {
 			if _, err := backupFile(s.path, now); err != nil {
 				return err
 			}

@@ -127,12 +127,13 @@ const (
 // ParseNameFormat returns the NameFormat called s; "" is the slash form.
 func ParseNameFormat(s string) (NameFormat, error) {
 	switch f := NameFormat(strings.ToLower(s)); f {
-	case "":
+	case "", "openssl":
+		// "openssl": the form `openssl req -subj` takes.
 		return NameFormatSlash, nil
 	case NameFormatSlash, NameFormatRFC4514, NameFormatJSON:
 		return f, nil
 	}
-	return "", fmt.Errorf("subject format %q: unknown, want slash, rfc4514 or json", s)
+	return "", fmt.Errorf("subject format %q: unknown, want openssl (slash), rfc4514 or json", s)
 }
 
 // Format returns n printed in format f.

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/url"
@@ -293,6 +294,9 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 		}
 	}
 	db, err := os.OpenFile(s.DatabasePath(), os.O_RDWR|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	if errors.Is(err, syscall.ELOOP) {
+		return fmt.Errorf("open database %s: %w", s.DatabasePath(), ErrSymlink)
+	}
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", s.DatabasePath(), unwrapPathError(err))
 	}

@@ -1,20 +1,25 @@
 package main
 
 import (
+	"time"
+
+	"fmt"
+
 	"github.com/pkienroll/pkienroll/pki"
 )
 
 // caCmd groups the CA commands.
 type caCmd struct {
-	Init caInitCmd `cmd:"" help:"Create a PKI directory with a new CA, like pki-create-ca.sh."`
+	Init  caInitCmd  `cmd:"" help:"Create a PKI directory with a new CA, like pki-create-ca.sh."`
+	Renew caRenewCmd `cmd:"" help:"Renew the CA certificate with the same key and subject, like pki-create-ca.sh --renew."`
 }
 
 // caInitCmd creates a CA.
 type caInitCmd struct {
-	PKIDir  string `name:"pki-dir" env:"PKIENROLL_PKI_DIR" default:"${default_pki_dir}" placeholder:"DIR" help:"The PKI directory to create or fill."`
+	PKIDir  string `name:"pki-dir" env:"PKIENROLL_PKI_DIR" default:"${default_pki_dir}" placeholder:"DIR" help:"The PKI directory to create or fill: $$${env} if set, else ${default}."`
 	Subject string `required:"" placeholder:"S" help:"CA subject, such as /C=US/O=Example Inc./CN=engine.example.com.81108."`
 	Days    int    `default:"7300" help:"Validity of the CA certificate in days (1..36500)."`
-	CAFile  string `name:"ca-file" default:"ca" placeholder:"NAME" help:"CA base name: NAME.pem and private/NAME.pem."`
+	CAFile  string `name:"ca-file" default:"ca" help:"CA base name: NAME.pem and private/NAME.pem."`
 }
 
 // Run creates the CA.
@@ -23,10 +28,36 @@ func (c *caInitCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	// The library reads 0 as "the default"; on the command line 0 is a mistake.
+	if c.Days < 1 || c.Days > 36500 {
+		return fmt.Errorf("--days %d is outside 1..36500", c.Days)
+	}
 	s, err := pki.InitStore(c.PKIDir, pki.InitRequest{Subject: subject, Days: c.Days}, pki.WithCAName(c.CAFile))
 	if err != nil {
 		return err
 	}
 	e.log.Info("created CA", "dir", s.Dir(), "cert", s.CACertPath(), "key", s.CAKeyPath(), "subject", subject.String())
+	return nil
+}
+
+// caRenewCmd renews the CA certificate.
+type caRenewCmd struct {
+	storeFlags
+	Days int `default:"7300" help:"Validity of the renewed CA certificate in days (1..36500)."`
+}
+
+// Run renews the CA.
+func (c *caRenewCmd) Run(e *env) error {
+	store, err := pki.OpenStore(c.PKIDir, c.options()...)
+	if err != nil {
+		return err
+	}
+	cert, err := store.RenewCA(e.ctx, c.Days)
+	if err != nil {
+		return err
+	}
+	e.log.Info("renewed CA", "cert", store.CACertPath(), "expires", cert.NotAfter.Format(time.DateOnly),
+		"serial", pki.FormatSerial(cert.SerialNumber))
+	e.log.Info("copy the new CA certificate to every host that trusts the old one", "path", store.CACertPath())
 	return nil
 }

@@ -11,10 +11,10 @@ import (
 // storeFlags locate the PKI directory and its files, with the names and
 // meanings of the engine scripts' flags.
 type storeFlags struct {
-	PKIDir  string `name:"pki-dir" env:"PKIENROLL_PKI_DIR" default:"${default_pki_dir}" placeholder:"DIR" help:"The engine's PKI directory."`
-	CAFile  string `name:"ca-file" default:"ca" placeholder:"NAME" help:"CA base name: NAME.pem and private/NAME.pem."`
-	CertDir string `name:"cert-dir" default:"certs" placeholder:"DIR" help:"Directory of issued certificates, relative to --pki-dir."`
-	ReqDir  string `name:"req-dir" default:"requests" placeholder:"DIR" help:"Directory of requests, relative to --pki-dir."`
+	PKIDir  string `name:"pki-dir" env:"PKIENROLL_PKI_DIR" default:"${default_pki_dir}" placeholder:"DIR" help:"The engine's PKI directory: $$${env} if set, else ${default}."`
+	CAFile  string `name:"ca-file" default:"ca" help:"CA base name: NAME.pem and private/NAME.pem."`
+	CertDir string `name:"cert-dir" default:"certs" help:"Directory of issued certificates, relative to --pki-dir."`
+	ReqDir  string `name:"req-dir" default:"requests" help:"Directory of requests, relative to --pki-dir."`
 }
 
 func (f storeFlags) options() []pki.StoreOption {
@@ -24,9 +24,11 @@ func (f storeFlags) options() []pki.StoreOption {
 // passphraseFlags name where a key's passphrase comes from. Like openssl's
 // file: and env: sources, the first line is used, without its newline; the
 // passphrase itself is never a flag, so it never shows in `ps`.
+// Pointers tell a flag given an empty value (`--passphrase-file "$UNSET"`)
+// from no flag: the first must fail, not write an unencrypted key.
 type passphraseFlags struct {
-	PassphraseFile string `placeholder:"FILE" xor:"passphrase" help:"Read the key passphrase from the first line of FILE."`
-	PassphraseEnv  string `placeholder:"VAR" xor:"passphrase" help:"Read the key passphrase from environment variable VAR."`
+	PassphraseFile *string `placeholder:"FILE" xor:"passphrase" help:"Read the key passphrase from the first line of FILE."`
+	PassphraseEnv  *string `placeholder:"VAR" xor:"passphrase" help:"Read the key passphrase from environment variable VAR."`
 }
 
 // maxPassphraseFile bounds a passphrase file; a passphrase is one line.
@@ -35,28 +37,36 @@ const maxPassphraseFile = 64 << 10
 // passphrase returns the passphrase, or nil when none is configured.
 func (f passphraseFlags) passphrase() ([]byte, error) {
 	switch {
-	case f.PassphraseFile != "":
-		fi, err := os.Stat(f.PassphraseFile)
+	case f.PassphraseFile != nil:
+		path := *f.PassphraseFile
+		if path == "" {
+			return nil, fmt.Errorf("--passphrase-file is empty: give the file that holds the passphrase")
+		}
+		fi, err := os.Stat(path)
 		if err != nil {
-			return nil, fmt.Errorf("read passphrase file %s: %w", f.PassphraseFile, unwrap(err))
+			return nil, fmt.Errorf("read passphrase file %s: %w", path, unwrap(err))
 		}
 		if fi.Size() > maxPassphraseFile {
-			return nil, fmt.Errorf("read passphrase file %s: larger than %d bytes", f.PassphraseFile, maxPassphraseFile)
+			return nil, fmt.Errorf("read passphrase file %s: larger than %d bytes", path, maxPassphraseFile)
 		}
-		data, err := os.ReadFile(f.PassphraseFile)
+		data, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("read passphrase file %s: %w", f.PassphraseFile, unwrap(err))
+			return nil, fmt.Errorf("read passphrase file %s: %w", path, unwrap(err))
 		}
 		line, _, _ := strings.Cut(string(data), "\n")
 		line = strings.TrimSuffix(line, "\r")
 		if line == "" {
-			return nil, fmt.Errorf("passphrase file %s: first line is empty", f.PassphraseFile)
+			return nil, fmt.Errorf("passphrase file %s: first line is empty", path)
 		}
 		return []byte(line), nil
-	case f.PassphraseEnv != "":
-		v, ok := os.LookupEnv(f.PassphraseEnv)
+	case f.PassphraseEnv != nil:
+		name := *f.PassphraseEnv
+		if name == "" {
+			return nil, fmt.Errorf("--passphrase-env is empty: give the name of the variable that holds the passphrase")
+		}
+		v, ok := os.LookupEnv(name)
 		if !ok || v == "" {
-			return nil, fmt.Errorf("passphrase variable %s is not set or empty", f.PassphraseEnv)
+			return nil, fmt.Errorf("passphrase variable %s is not set or empty", name)
 		}
 		line, _, _ := strings.Cut(v, "\n")
 		return []byte(line), nil

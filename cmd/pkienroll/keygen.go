@@ -1,12 +1,15 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/pkienroll/pkienroll/pki"
 )
 
 // keygenCmd makes a private key for a proxy.
 type keygenCmd struct {
-	Out   string `required:"" type:"path" placeholder:"FILE" help:"Write the key here (mode 0600)."`
+	Out   string `required:"" placeholder:"FILE" help:"Write the key here (mode 0600)."`
 	Bits  int    `default:"2048" help:"RSA key size: 2048, 3072 or 4096."`
 	PKCS1 bool   `name:"pkcs1" help:"Write PKCS#1 (RSA PRIVATE KEY) instead of PKCS#8 (PRIVATE KEY)."`
 	Force bool   `help:"Replace an existing file, keeping it as FILE.YYYYMMDDHHMMSS."`
@@ -15,6 +18,9 @@ type keygenCmd struct {
 
 // Run generates and writes the key.
 func (c *keygenCmd) Run(e *env) error {
+	if c.Out == "" {
+		return errors.New("--out is empty: give the key file")
+	}
 	pass, err := c.passphrase()
 	if err != nil {
 		return err
@@ -25,7 +31,7 @@ func (c *keygenCmd) Run(e *env) error {
 	}
 	key, err := pki.GenerateKey(c.Bits)
 	if err != nil {
-		return err
+		return bitsError(err)
 	}
 	enc := pki.KeyEncoding{PKCS1: c.PKCS1, Passphrase: pass}
 	if err := pki.WriteKey(c.Out, key, enc, pki.WriteOptions{Force: c.Force}); err != nil {
@@ -33,4 +39,12 @@ func (c *keygenCmd) Run(e *env) error {
 	}
 	e.log.Info("wrote key", "path", c.Out, "bits", c.Bits, "encrypted", pass != nil)
 	return nil
+}
+
+// bitsError names the flag when the library refuses the --bits size.
+func bitsError(err error) error {
+	if errors.Is(err, pki.ErrWeakKey) {
+		return fmt.Errorf("--bits: %w", err)
+	}
+	return err
 }

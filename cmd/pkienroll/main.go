@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
 	"github.com/charmbracelet/log"
@@ -40,7 +41,14 @@ type cli struct {
 	Request requestCmd `cmd:"" help:"Create a certificate signing request (and, with --keyout, its key)."`
 	CA      caCmd      `cmd:"" name:"ca" help:"Manage the engine's certificate authority."`
 	Sign    signCmd    `cmd:"" help:"Sign requests/NAME.req into certs/NAME.cer, like pki-enroll-request.sh."`
+	List    listCmd    `cmd:"" help:"List the certificates the CA has issued."`
+	Revoke  revokeCmd  `cmd:"" help:"Revoke a certificate, like openssl ca -revoke."`
+	CRL     crlCmd     `cmd:"" name:"crl" help:"Sign a certificate revocation list, like openssl ca -gencrl."`
 }
+
+// now is the clock of commands that show time left or filter by date;
+// tests pin it for deterministic output.
+var now = time.Now
 
 // Globals are the flags every command takes.
 type Globals struct {

@@ -11,11 +11,11 @@ import (
 // `openssl req -new [-newkey rsa:2048 -nodes -keyout KEY] -subj S -out REQ` does.
 type requestCmd struct {
 	Subject      string `placeholder:"S" help:"Subject of the request (slash form, RFC 4514 or openssl's output)."`
-	CACert       string `name:"ca-cert" type:"path" placeholder:"FILE" help:"Derive the subject from this CA certificate; needs --cn."`
+	CACert       string `name:"ca-cert" placeholder:"FILE" help:"Derive the subject from this CA certificate; needs --cn."`
 	CN           string `name:"cn" placeholder:"FQDN" help:"With --ca-cert: the proxy's host name, replacing the CA's CN."`
-	Key          string `xor:"key" required:"" type:"path" placeholder:"FILE" help:"Sign with this existing key."`
-	Keyout       string `xor:"key" required:"" type:"path" placeholder:"FILE" help:"Generate a new key, without passphrase unless one is given, into FILE (mode 0600)."`
-	Out          string `required:"" type:"path" placeholder:"FILE" help:"Write the request here (PEM)."`
+	Key          string `xor:"key" required:"" placeholder:"FILE" help:"Sign with this existing key."`
+	Keyout       string `xor:"key" required:"" placeholder:"FILE" help:"Generate a new key, without passphrase unless one is given, into FILE (mode 0600)."`
+	Out          string `required:"" placeholder:"FILE" help:"Write the request here (PEM)."`
 	SAN          string `name:"san" placeholder:"LIST" help:"Subject alternative names in openssl syntax: DNS:a.example.com,IP:192.0.2.1,email:x@y,URI:..."`
 	NoDefaultSAN bool   `name:"no-default-san" help:"Do not add the CN as a DNS or IP alternative name when --san is not given."`
 	Bits         int    `default:"2048" help:"With --keyout: RSA key size (2048, 3072 or 4096)."`
@@ -28,6 +28,14 @@ type requestCmd struct {
 // checked and both files are staged before either is put in place, so a
 // failure leaves no output behind.
 func (c *requestCmd) Run(e *env) error {
+	// kong's required and xor accept an empty value (`--keyout "$UNSET"`);
+	// without this a request would be made for a key nobody keeps.
+	switch {
+	case c.Key == "" && c.Keyout == "":
+		return fmt.Errorf("--key or --keyout is empty: give the key file")
+	case c.Out == "":
+		return fmt.Errorf("--out is empty: give the request file")
+	}
 	subject, err := c.subject()
 	if err != nil {
 		return err
@@ -107,5 +115,9 @@ func (c *requestCmd) key(pass []byte) (crypto.Signer, error) {
 	if c.Key != "" {
 		return pki.ReadKey(c.Key, pass)
 	}
-	return pki.GenerateKey(c.Bits)
+	key, err := pki.GenerateKey(c.Bits)
+	if err != nil {
+		return nil, bitsError(err)
+	}
+	return key, nil
 }

@@ -19,12 +19,17 @@ type signCmd struct {
 	KU      string   `name:"ku" placeholder:"LIST" help:"Key usage, openssl names (default digitalSignature,keyEncipherment)."`
 	EKU     string   `name:"eku" placeholder:"LIST" help:"Extended key usage, openssl names or OIDs (default serverAuth,clientAuth)."`
 	SAN     string   `name:"san" placeholder:"LIST" help:"Subject alternative names (DNS:...,IP:...); default the request's, else the CN."`
-	Timeout float64  `default:"20" placeholder:"SECONDS" help:"Wait this long for the PKI directory's lock."`
+	Timeout float64  `default:"20" help:"Seconds to wait for the PKI directory's lock."`
 	AIAURL  string   `name:"aia-url" placeholder:"URL" help:"Write this URL as the authorityInfoAccess caIssuers of the certificate."`
 }
 
 // Run signs every --name in one batch.
 func (c *signCmd) Run(e *env) error {
+	// kong turns --name "" (an unset variable in a script) into no names;
+	// signing nothing and exiting 0 would hide the mistake.
+	if len(c.Name) == 0 {
+		return fmt.Errorf("--name is empty: give the NAME of requests/NAME.req")
+	}
 	base, err := c.request()
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/pkienroll/pkienroll/pki"
@@ -9,10 +8,10 @@ import (
 
 // subjectCmd prints a subject, or the proxy subject derived from a CA's.
 type subjectCmd struct {
-	Cert    string `xor:"source" required:"" type:"path" placeholder:"FILE" help:"Read the subject of this certificate (PEM or DER), such as the engine's ca.pem."`
-	Subject string `xor:"source" required:"" placeholder:"TEXT" help:"Read this subject: slash form, RFC 4514, or what openssl x509 -subject prints."`
-	CN      string `name:"cn" placeholder:"FQDN" help:"Derive a subject: keep every attribute but CN, in order, and append CN=FQDN."`
-	Format  string `enum:"openssl,rfc4514,json" default:"openssl" help:"Output format: openssl (slash form, for -subj and --subject), rfc4514 or json."`
+	Cert    string  `xor:"source" required:"" placeholder:"FILE" help:"Read the subject of this certificate (PEM or DER), such as the engine's ca.pem."`
+	Subject string  `xor:"source" required:"" placeholder:"TEXT" help:"Read this subject: slash form, RFC 4514, or what openssl x509 -subject prints."`
+	CN      *string `name:"cn" placeholder:"FQDN" help:"Derive a subject: keep every attribute but CN, in order, and append CN=FQDN."`
+	Format  string  `enum:"openssl,rfc4514,json" default:"openssl" help:"Output format: openssl (slash form, for -subj and --subject), rfc4514 or json."`
 }
 
 // Run prints the subject.
@@ -21,9 +20,15 @@ func (c *subjectCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	if c.CN != "" {
-		if name, err = pki.DeriveSubject(name, c.CN); err != nil {
-			return fmt.Errorf("derive subject with CN %q: %w", c.CN, err)
+	// A pointer tells --cn "" (an unset variable in a script) from no
+	// --cn: printing the CA's own subject then would hand the proxy the
+	// engine's CN.
+	if c.CN != nil {
+		if *c.CN == "" {
+			return fmt.Errorf("--cn is empty: give the proxy's host name")
+		}
+		if name, err = pki.DeriveSubject(name, *c.CN); err != nil {
+			return fmt.Errorf("derive subject with CN %q: %w", *c.CN, err)
 		}
 	}
 	out, err := formatName(name, c.Format)
@@ -35,6 +40,10 @@ func (c *subjectCmd) Run(e *env) error {
 }
 
 func (c *subjectCmd) read() (pki.Name, error) {
+	if c.Cert == "" && c.Subject == "" {
+		// One was given, empty: kong's required accepts that.
+		return nil, fmt.Errorf("--cert or --subject is empty")
+	}
 	if c.Cert != "" {
 		cert, err := pki.ReadCertificate(c.Cert)
 		if err != nil {
@@ -55,13 +64,9 @@ func parseSubjectFlag(s string) (pki.Name, error) {
 }
 
 func formatName(n pki.Name, format string) (string, error) {
-	switch format {
-	case "rfc4514":
-		return n.RFC4514(), nil
-	case "json":
-		b, err := json.Marshal(n)
-		return string(b), err
-	default:
-		return n.String(), nil
+	f, err := pki.ParseNameFormat(format)
+	if err != nil {
+		return "", err
 	}
+	return n.Format(f)
 }

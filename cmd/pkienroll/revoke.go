@@ -1,0 +1,36 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// revokeCmd marks a certificate revoked, like `openssl ca -revoke`.
+type revokeCmd struct {
+	storeFlags
+	Name    string  `xor:"which" required:"" placeholder:"NAME" help:"Revoke the certificate certs/NAME.cer."`
+	Serial  string  `xor:"which" required:"" placeholder:"HEX" help:"Revoke the certificate with this serial."`
+	Reason  string  `placeholder:"REASON" help:"openssl reason: unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold."`
+	Timeout float64 `default:"20" placeholder:"SECONDS" help:"Wait this long for the PKI directory's lock."`
+}
+
+// Run revokes.
+func (c *revokeCmd) Run(e *env) error {
+	if c.Timeout < 0 {
+		return fmt.Errorf("--timeout %v is negative", c.Timeout)
+	}
+	opts := append(c.options(), pki.WithLockTimeout(time.Duration(c.Timeout*float64(time.Second))))
+	store, err := pki.OpenStore(c.PKIDir, opts...)
+	if err != nil {
+		return err
+	}
+	entry, err := store.Revoke(e.ctx, pki.RevokeRequest{Serial: c.Serial, Name: c.Name, Reason: c.Reason})
+	if err != nil {
+		return err
+	}
+	e.log.Info("revoked certificate", "serial", entry.Serial, "subject", entry.Subject, "reason", entry.Reason)
+	e.log.Info("publish a new CRL for clients to see it", "command", "pkienroll crl --pki-dir "+store.Dir()+" --out FILE")
+	return nil
+}

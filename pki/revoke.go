@@ -1,0 +1,124 @@
+package pki
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// revocationReasons are openssl's names for CRL reason codes, by code.
+var revocationReasons = map[string]int{
+	"unspecified":          0,
+	"keyCompromise":        1,
+	"CACompromise":         2,
+	"affiliationChanged":   3,
+	"superseded":           4,
+	"cessationOfOperation": 5,
+	"certificateHold":      6,
+	"removeFromCRL":        8,
+}
+
+// RevokeRequest names the certificate to revoke: by serial, or by the name
+// it was issued under (the serial of certs/NAME.cer).
+type RevokeRequest struct {
+	Serial string
+	Name   string
+	// Reason is one of openssl's reason names (keyCompromise, superseded,
+	// ...); empty means none, as `openssl ca -revoke` without -crl_reason.
+	Reason string
+}
+
+// Revoke marks a certificate revoked in the index exactly as
+// `openssl ca -revoke` does (status R, the revocation date and the optional
+// reason), under the directory's lock, so `openssl ca -status` agrees and the
+// next CRL lists it. It returns the updated entry.
+func (s *Store) Revoke(ctx context.Context, req RevokeRequest) (Entry, error) {
+	reason, err := canonicalReason(req.Reason)
+	if err != nil {
+		return Entry{}, err
+	}
+	lock, err := lockExclusive(ctx, s.CACertPath(), s.opts.lockTimeout)
+	if err != nil {
+		return Entry{}, err
+	}
+	defer lock.unlock()
+
+	serial, err := s.serialToRevoke(req)
+	if err != nil {
+		return Entry{}, err
+	}
+	entries, err := ReadDatabase(s.DatabasePath())
+	if err != nil {
+		return Entry{}, err
+	}
+	i := indexOfSerial(entries, serial)
+	if i < 0 {
+		return Entry{}, fmt.Errorf("revoke: serial %s is not in %s: %w", serial, s.DatabasePath(), ErrNotFound)
+	}
+	if entries[i].Status == StatusRevoked {
+		return Entry{}, fmt.Errorf("revoke: serial %s was revoked already on %s", serial, entries[i].Revoked.Format("2006-01-02"))
+	}
+	entries[i].Status = StatusRevoked
+	entries[i].Revoked = s.opts.now().UTC().Truncate(1e9)
+	entries[i].Reason = reason
+	if err := writeDatabase(s.DatabasePath(), entries); err != nil {
+		return Entry{}, err
+	}
+	return entries[i], nil
+}
+
+func (s *Store) serialToRevoke(req RevokeRequest) (string, error) {
+	switch {
+	case req.Serial != "" && req.Name != "":
+		return "", fmt.Errorf("revoke: give a serial or a name, not both")
+	case req.Serial != "":
+		n, err := parseSerial(req.Serial)
+		if err != nil {
+			return "", fmt.Errorf("revoke: %w", err)
+		}
+		return FormatSerial(n), nil
+	case req.Name != "":
+		if err := CheckName(req.Name); err != nil {
+			return "", fmt.Errorf("revoke: %w", err)
+		}
+		cert, err := ReadCertificate(s.CertPath(req.Name))
+		if err != nil {
+			return "", fmt.Errorf("revoke %s: %w", req.Name, err)
+		}
+		return FormatSerial(cert.SerialNumber), nil
+	}
+	return "", fmt.Errorf("revoke: give a serial or a name")
+}
+
+func indexOfSerial(entries []Entry, serial string) int {
+	for i, e := range entries {
+		if strings.EqualFold(e.Serial, serial) {
+			return i
+		}
+	}
+	return -1
+}
+
+// canonicalReason accepts openssl's reason names in any case.
+func canonicalReason(reason string) (string, error) {
+	if reason == "" {
+		return "", nil
+	}
+	for name := range revocationReasons {
+		if strings.EqualFold(name, reason) {
+			return name, nil
+		}
+	}
+	return "", fmt.Errorf("revocation reason %q is not one of openssl's (unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, removeFromCRL)", reason)
+}
+
+// writeDatabase atomically replaces the index with entries. Only revocation
+// rewrites the index; signing appends.
+func writeDatabase(path string, entries []Entry) error {
+	var b strings.Builder
+	for _, e := range entries {
+		b.WriteString(e.String())
+		b.WriteByte('\n')
+	}
+	return writeFileAtomic(path, []byte(b.String()), modePublic)
+}
