@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"math/big"
 	"os"
+	"path/filepath"
 	"time"
 
 	"go.step.sm/crypto/x509util"
@@ -59,12 +60,12 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 			return nil, fmt.Errorf("init CA: %s: %w", p, unwrapPathError(err))
 		}
 	}
-	// Refuse before creating any directory, so a refused init changes nothing.
-	for _, p := range []string{s.SerialPath(), s.DatabasePath(), s.DatabasePath() + ".attr", s.CADERPath()} {
-		if _, err := checkReplace(p, false); err != nil {
-			return nil, fmt.Errorf("init CA: %w", err)
-		}
+	steps, err := s.initSteps()
+	if err != nil {
+		return nil, err
 	}
+	// Every refusal comes before the first directory is made, so a refused
+	// init changes nothing.
 	if err := s.makeDirs(); err != nil {
 		return nil, err
 	}
@@ -80,25 +81,60 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
-	steps := []OutputFile{
-		{s.CAKeyPath(), keyPEM, modePrivate},
-		{s.SerialPath(), []byte(initialSerial + "\n"), modePublic},
-		{s.DatabasePath(), nil, modePublic},
-		{s.DatabasePath() + ".attr", []byte("unique_subject = no\n"), modePublic},
-		{s.CADERPath(), der, modePublic},
-		{s.CACertPath(), EncodeCertificatePEM(der), modePublic},
-	}
-	for _, o := range steps {
-		if _, err := checkReplace(o.Path, false); err != nil {
-			return nil, fmt.Errorf("init CA: %w", err)
-		}
-	}
+	steps = append([]OutputFile{{s.CAKeyPath(), keyPEM, modePrivate}}, steps...)
+	steps = append(steps,
+		OutputFile{s.CADERPath(), der, modePublic},
+		OutputFile{s.CACertPath(), EncodeCertificatePEM(der), modePublic})
 	for _, o := range steps {
 		if err := writeFileAtomic(o.Path, o.Data, o.Mode); err != nil {
 			return nil, fmt.Errorf("init CA: %w", err)
 		}
 	}
 	return s, nil
+}
+
+// initSteps decides which of the directory's shared files a new CA writes.
+// serial.txt, database.txt and its .attr belong to the directory, not to one
+// CA: a second CA (--ca-file) shares them with the CA already there, so they
+// are kept. Without another CA they would be the history of a removed one,
+// and a new CA refuses to continue it.
+func (s *Store) initSteps() ([]OutputFile, error) {
+	shared := []OutputFile{
+		{s.SerialPath(), []byte(initialSerial + "\n"), modePublic},
+		{s.DatabasePath(), nil, modePublic},
+		{s.DatabasePath() + ".attr", []byte("unique_subject = no\n"), modePublic},
+	}
+	if _, err := checkReplace(s.CADERPath(), false); err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	sharing := s.otherCAPresent()
+	var steps []OutputFile
+	for _, o := range shared {
+		exists, err := checkReplace(o.Path, false)
+		switch {
+		case exists && err != nil && errors.Is(err, ErrExists) && sharing:
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("init CA: %w", err)
+		}
+		steps = append(steps, o)
+	}
+	return steps, nil
+}
+
+// otherCAPresent reports whether the directory holds another CA's
+// certificate (a top-level NAME.pem with basicConstraints CA:TRUE).
+func (s *Store) otherCAPresent() bool {
+	paths, _ := filepath.Glob(filepath.Join(s.dir, "*.pem"))
+	for _, p := range paths {
+		if p == s.CACertPath() {
+			continue
+		}
+		if cert, err := ReadCertificate(p); err == nil && cert.IsCA {
+			return true
+		}
+	}
+	return false
 }
 
 // makeDirs creates the directory tree with the modes of DESIGN.md; existing

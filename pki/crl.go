@@ -22,8 +22,8 @@ const DefaultCRLDays = 30
 const initialCRLNumber = 1
 
 // CRLNumberPath is the file holding the next CRL number, named as openssl
-// configurations name it (crlnumber = $dir/crlnumber).
-func (s *Store) CRLNumberPath() string { return s.path("crlnumber") }
+// configurations name it beside serial.txt (crlnumber = $dir/crlnumber.txt).
+func (s *Store) CRLNumberPath() string { return s.path("crlnumber.txt") }
 
 // GenerateCRL signs a CRL listing every revoked certificate of the index,
 // valid from now for days (DefaultCRLDays when zero), numbered from the

@@ -111,15 +111,29 @@ func parseIndexTime(s string) (time.Time, error) {
 const maxDatabaseSize = 256 << 20
 
 // ReadDatabase reads every entry of the index at path. Line numbers in
-// errors count from 1.
+// errors count from 1. An unterminated last line that does not parse is
+// taken for a write a crash cut short and skipped, as the next signer
+// removes it.
 func ReadDatabase(path string) ([]Entry, error) {
 	data, err := readFileLimited(path, maxDatabaseSize, true)
 	if err != nil {
 		return nil, fmt.Errorf("read database %s: %w", path, err)
 	}
+	text := string(data)
+	if text == "\n" {
+		return nil, nil
+	}
+	lines := strings.Split(text, "\n")
+	last := len(lines) - 1
 	var entries []Entry
-	for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
-		if line == "" && len(data) <= 1 {
+	for i, line := range lines {
+		if i == last {
+			// After the final newline: nothing, or a line a crash cut short
+			// (which the next signer cuts off), or a whole line someone wrote
+			// without its newline (which the next signer completes).
+			if e, err := ParseEntry(line); err == nil {
+				entries = append(entries, e)
+			}
 			break
 		}
 		e, err := ParseEntry(line)
@@ -156,17 +170,39 @@ func appendEntries(f *os.File, entries []Entry) error {
 	return unwrapPathError(f.Sync())
 }
 
-// repairTornTail truncates f after its last newline when it does not end
-// with one, and returns the size it then has.
+// repairTornTail makes f end with a whole line, and returns the size it
+// then has: an unterminated last line that parses (written by hand without a
+// newline) gets its newline; one that does not (a write a crash cut short)
+// is cut off.
 func repairTornTail(f *os.File) (int64, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return 0, unwrapPathError(err)
 	}
 	size := fi.Size()
-	if size == 0 {
-		return 0, nil
+	lineStart, err := lastLineStart(f, size)
+	if err != nil {
+		return 0, err
 	}
+	if lineStart == size {
+		return size, nil
+	}
+	tail := make([]byte, size-lineStart)
+	if _, err := f.ReadAt(tail, lineStart); err != nil && !errors.Is(err, io.EOF) {
+		return 0, unwrapPathError(err)
+	}
+	if _, err := ParseEntry(string(tail)); err == nil {
+		if _, err := f.WriteAt([]byte("\n"), size); err != nil {
+			return 0, unwrapPathError(err)
+		}
+		return size + 1, nil
+	}
+	return lineStart, truncateSync(f, lineStart)
+}
+
+// lastLineStart is the offset just after the last newline of f (0 when it
+// has none), found by reading backwards from size in small chunks.
+func lastLineStart(f *os.File, size int64) (int64, error) {
 	const chunk = 4096
 	buf := make([]byte, chunk)
 	for end := size; end > 0; {
@@ -176,15 +212,11 @@ func repairTornTail(f *os.File) (int64, error) {
 			return 0, unwrapPathError(err)
 		}
 		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
-			keep := start + int64(i) + 1
-			if keep == size {
-				return size, nil
-			}
-			return keep, truncateSync(f, keep)
+			return start + int64(i) + 1, nil
 		}
 		end = start
 	}
-	return 0, truncateSync(f, 0)
+	return 0, nil
 }
 
 func truncateSync(f *os.File, size int64) error {

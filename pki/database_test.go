@@ -1,0 +1,224 @@
+package pki_test
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+func TestEntryRoundTrip(t *testing.T) {
+	t.Parallel()
+	date := func(s string) time.Time {
+		t.Helper()
+		d, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		name  string
+		entry pki.Entry
+		line  string
+	}{
+		{"valid",
+			pki.Entry{Status: pki.StatusValid, Expiry: date("2031-11-28T05:14:53Z"), Serial: "1000", File: "unknown", Subject: "/C=US/O=Example Inc./CN=proxy.example.com"},
+			"V\t311128051453Z\t\t1000\tunknown\t/C=US/O=Example Inc./CN=proxy.example.com"},
+		{"revoked with reason",
+			pki.Entry{Status: pki.StatusRevoked, Expiry: date("2031-11-28T05:14:53Z"), Revoked: date("2026-01-02T03:04:05Z"), Reason: "keyCompromise", Serial: "1001", File: "unknown", Subject: "/CN=a"},
+			"R\t311128051453Z\t260102030405Z,keyCompromise\t1001\tunknown\t/CN=a"},
+		{"revoked without reason",
+			pki.Entry{Status: pki.StatusRevoked, Expiry: date("2031-11-28T05:14:53Z"), Revoked: date("2026-01-02T03:04:05Z"), Serial: "0A", File: "unknown", Subject: "/CN=a"},
+			"R\t311128051453Z\t260102030405Z\t0A\tunknown\t/CN=a"},
+		{"expired",
+			pki.Entry{Status: pki.StatusExpired, Expiry: date("1999-12-31T23:59:59Z"), Serial: "01", File: "unknown", Subject: "/CN=old"},
+			"E\t991231235959Z\t\t01\tunknown\t/CN=old"},
+		{"1950 is UTCTime",
+			pki.Entry{Status: pki.StatusValid, Expiry: date("1950-01-01T00:00:00Z"), Serial: "02", File: "unknown", Subject: "/CN=a"},
+			"V\t500101000000Z\t\t02\tunknown\t/CN=a"},
+		{"2049 is UTCTime",
+			pki.Entry{Status: pki.StatusValid, Expiry: date("2049-12-31T23:59:59Z"), Serial: "03", File: "unknown", Subject: "/CN=a"},
+			"V\t491231235959Z\t\t03\tunknown\t/CN=a"},
+		{"2050 is GeneralizedTime",
+			pki.Entry{Status: pki.StatusValid, Expiry: date("2050-01-01T00:00:00Z"), Serial: "04", File: "unknown", Subject: "/CN=a"},
+			"V\t20500101000000Z\t\t04\tunknown\t/CN=a"},
+		{"2125 revoked in 2051",
+			pki.Entry{Status: pki.StatusRevoked, Expiry: date("2125-06-30T12:00:00Z"), Revoked: date("2051-02-03T04:05:06Z"), Reason: "superseded", Serial: "1234567890ABCDEF", File: "1234567890ABCDEF.pem", Subject: "/C=US/CN=x\\/y+UID=z"},
+			"R\t21250630120000Z\t20510203040506Z,superseded\t1234567890ABCDEF\t1234567890ABCDEF.pem\t/C=US/CN=x\\/y+UID=z"},
+		{"subject with blanks and tabs-free text",
+			pki.Entry{Status: pki.StatusValid, Expiry: date("2031-11-28T05:14:53Z"), Serial: "1000", File: "unknown", Subject: "/O=Example Inc. (Lab)/CN=engine 1"},
+			"V\t311128051453Z\t\t1000\tunknown\t/O=Example Inc. (Lab)/CN=engine 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tc.entry.String(); got != tc.line {
+				t.Errorf("String() = %q, want %q", got, tc.line)
+			}
+			e, err := pki.ParseEntry(tc.line)
+			if err != nil {
+				t.Fatalf("ParseEntry: %v", err)
+			}
+			if e.Status != tc.entry.Status || !e.Expiry.Equal(tc.entry.Expiry) || !e.Revoked.Equal(tc.entry.Revoked) ||
+				e.Reason != tc.entry.Reason || e.Serial != tc.entry.Serial || e.File != tc.entry.File || e.Subject != tc.entry.Subject {
+				t.Errorf("ParseEntry = %+v, want %+v", e, tc.entry)
+			}
+			if got := e.String(); got != tc.line {
+				t.Errorf("round trip %q, want %q", got, tc.line)
+			}
+		})
+	}
+	t.Run("empty file name is unknown", func(t *testing.T) {
+		e := pki.Entry{Status: pki.StatusValid, Expiry: date("2031-11-28T05:14:53Z"), Serial: "1000", Subject: "/CN=a"}
+		if got, want := e.String(), "V\t311128051453Z\t\t1000\tunknown\t/CN=a"; got != want {
+			t.Errorf("String() = %q, want %q", got, want)
+		}
+	})
+	t.Run("local time is written in UTC", func(t *testing.T) {
+		e := pki.Entry{Status: pki.StatusValid, Expiry: date("2031-11-28T05:14:53Z").In(time.FixedZone("X", 5*3600)), Serial: "1000", Subject: "/CN=a"}
+		if got := e.String(); !strings.HasPrefix(got, "V\t311128051453Z\t") {
+			t.Errorf("String() = %q, want the UTC time", got)
+		}
+	})
+}
+
+func TestParseEntryErrors(t *testing.T) {
+	t.Parallel()
+	for _, line := range []string{
+		"",
+		"V\t311128051453Z\t\t1000\tunknown", // 5 fields
+		"V\t311128051453Z\t\t1000\tunknown\t/CN=a\textra",   // 7 fields
+		"X\t311128051453Z\t\t1000\tunknown\t/CN=a",          // status
+		"VV\t311128051453Z\t\t1000\tunknown\t/CN=a",         // status
+		"V\t3111280514Z\t\t1000\tunknown\t/CN=a",            // short date
+		"V\t311328051453Z\t\t1000\tunknown\t/CN=a",          // month 13
+		"V\t311128051453\t\t1000\tunknown\t/CN=a",           // no Z
+		"R\t311128051453Z\tyesterday\t1000\tunknown\t/CN=a", // revocation date
+		"V\t311128051453Z\t\t\tunknown\t/CN=a",              // no serial
+		"V\t311128051453Z\t\tXYZ\tunknown\t/CN=a",           // serial not hex
+		"V\t311128051453Z\t\t-10\tunknown\t/CN=a",           // negative serial
+		"V\t311128051453Z\t\t00\tunknown\t/CN=a",            // zero serial
+		"V 311128051453Z  1000 unknown /CN=a",               // blanks, not tabs
+	} {
+		if e, err := pki.ParseEntry(line); err == nil {
+			t.Errorf("ParseEntry(%q) = %+v, want an error", line, e)
+		}
+	}
+}
+
+func TestReadDatabase(t *testing.T) {
+	t.Parallel()
+	const good = "V\t311128051453Z\t\t1000\tunknown\t/C=US/O=Example Inc./CN=proxy.example.com\n" +
+		"R\t311128051453Z\t260102030405Z,superseded\t1001\tunknown\t/CN=b\n" +
+		"V\t20510101000000Z\t\t1002\tunknown\t/CN=c\n"
+	for _, tc := range []struct {
+		name     string
+		data     string
+		want     int    // entries
+		wantLine string // in the error; "" for success
+	}{
+		{"empty", "", 0, ""},
+		{"newline only", "\n", 0, ""},
+		{"three lines", good, 3, ""},
+		{"bad third line", good[:strings.LastIndex(good[:len(good)-1], "\n")+1] + "V\tnot a date\t\t1002\tunknown\t/CN=c\n", 0, "line 3"},
+		{"bad first line", "garbage\n" + good, 0, "line 1"},
+		{"blank line in the middle", "V\t311128051453Z\t\t1000\tunknown\t/CN=a\n\nV\t311128051453Z\t\t1001\tunknown\t/CN=b\n", 0, "line 2"},
+		{"torn tail is skipped", good + "V\t3111", 3, ""},
+		{"whole last line without newline", strings.TrimSuffix(good, "\n"), 3, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "database.txt")
+			writeStoreFile(t, path, []byte(tc.data), 0o644)
+			entries, err := pki.ReadDatabase(path)
+			if tc.wantLine != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantLine) || !strings.Contains(err.Error(), path) || !errors.Is(err, pki.ErrBadStore) {
+					t.Errorf("ReadDatabase: %v, want ErrBadStore naming %s and %s", err, path, tc.wantLine)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(entries) != tc.want {
+				t.Fatalf("%d entries, want %d", len(entries), tc.want)
+			}
+			var b strings.Builder
+			for _, e := range entries {
+				b.WriteString(e.String() + "\n")
+			}
+			if tc.want > 0 && b.String() != good && b.String() != tc.data {
+				t.Errorf("entries written back:\n%q\nwant\n%q", b.String(), tc.data)
+			}
+		})
+	}
+	t.Run("missing", func(t *testing.T) {
+		t.Parallel()
+		if _, err := pki.ReadDatabase(filepath.Join(t.TempDir(), "absent")); err == nil {
+			t.Error("ReadDatabase of a missing file succeeded")
+		}
+	})
+}
+
+// TestReadDatabaseAfterSign: what Sign appends, ReadDatabase reads back.
+func TestReadDatabaseAfterSign(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	writeRequest(t, s, "proxy", engineProxySubject)
+	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := pki.ReadDatabase(s.DatabasePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		t.Fatalf("%d entries", len(entries))
+	}
+	e := entries[0]
+	if e.Status != pki.StatusValid || e.Serial != issued.Serial || e.File != "unknown" ||
+		e.Subject != "/C=US/O=Example Inc./CN=proxy.example.com" || !e.Expiry.Equal(issued.Certificate.NotAfter) || !e.Revoked.IsZero() {
+		t.Errorf("entry %+v does not describe the issued certificate", e)
+	}
+}
+
+// TestSignRepairsTornTail: a line cut short by a crash is dropped before
+// the next line is appended, so the index holds whole lines only; a whole
+// line that only lacks its newline is kept and completed.
+func TestSignRepairsTornTail(t *testing.T) {
+	t.Parallel()
+	const whole = "V\t311128051453Z\t\t0FFF\tunknown\t/CN=earlier.example.com\n"
+	for _, tc := range []struct{ name, before, kept string }{
+		{"half line", whole + "V\t3111280514", whole},
+		{"only a half line", "V\t3111280514", ""},
+		{"half line without tab", whole + "V", whole},
+		{"long half line", whole + strings.Repeat("x", 10000), whole},
+		{"whole lines", whole + whole, whole + whole},
+		{"whole last line without newline", whole + strings.TrimSuffix(whole, "\n"), whole + whole},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newTestStore(t)
+			writeStoreFile(t, s.DatabasePath(), []byte(tc.before), 0o644)
+			writeRequest(t, s, "proxy", engineProxySubject)
+			issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tc.kept + "V\t" + indexUTCTime(issued.Certificate.NotAfter) + "\t\t1000\tunknown\t" + engineProxySubject + "\n"
+			if got := readStoreFile(t, s.DatabasePath()); got != want {
+				t.Errorf("database.txt =\n%q\nwant\n%q", got, want)
+			}
+			if _, err := pki.ReadDatabase(s.DatabasePath()); err != nil {
+				t.Errorf("ReadDatabase after repair: %v", err)
+			}
+			if m := permOf(t, s.DatabasePath()); m != 0o644 {
+				t.Errorf("database.txt mode %v", m)
+			}
+		})
+	}
+}

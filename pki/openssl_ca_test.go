@@ -1,0 +1,317 @@
+package pki_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// engineOpenSSLConfig writes testdata/engine/openssl.cnf for the PKI
+// directory dir into a temporary directory (outside dir, so that it is no
+// part of the store) and returns its path.
+func engineOpenSSLConfig(t *testing.T, dir string) string {
+	t.Helper()
+	tmpl := readStoreFile(t, engineConfigTemplate)
+	if !strings.Contains(tmpl, "@PKI_DIR@") {
+		t.Fatalf("%s has no @PKI_DIR@", engineConfigTemplate)
+	}
+	path := filepath.Join(t.TempDir(), "openssl.cnf")
+	writeStoreFile(t, path, []byte(strings.ReplaceAll(tmpl, "@PKI_DIR@", dir)), 0o644)
+	return path
+}
+
+// opensslCAStatus is what `openssl ca -status SERIAL` says of serial, such
+// as "Valid (V)". OpenSSL 3.0 exits 1 even when it found the serial, so
+// the exit status is not looked at.
+func opensslCAStatus(t *testing.T, dir, cfg, serial string) string {
+	t.Helper()
+	out, _ := tryOpenSSL(t, dir, "ca", "-config", cfg, "-status", serial)
+	for _, line := range strings.Split(out, "\n") {
+		if status, ok := strings.CutPrefix(line, serial+"="); ok {
+			return status
+		}
+	}
+	t.Errorf("openssl ca -status %s printed no status:\n%s", serial, out)
+	return ""
+}
+
+// opensslCASign signs the request at req with `openssl ca -batch` and the
+// leaf profile of the configuration, writing the certificate to out.
+// -preserveDN keeps the request's subject as it is, as pkienroll does.
+func opensslCASign(t *testing.T, dir, cfg, req, out string) {
+	t.Helper()
+	runOpenSSL(t, dir, "ca", "-batch", "-notext", "-preserveDN", "-config", cfg, "-in", req, "-out", out)
+}
+
+// assertVerifies runs `openssl verify` on each certificate under the CA.
+func assertVerifies(t *testing.T, caFile string, certs ...string) {
+	t.Helper()
+	for _, c := range certs {
+		out, err := tryOpenSSL(t, "", "verify", "-CAfile", caFile, c)
+		if err != nil || strings.TrimSpace(out) != c+": OK" {
+			t.Errorf("openssl verify %s: %v\n%s", c, err, out)
+		}
+	}
+}
+
+// TestOpenSSLCAOnPkienrollStore: after pkienroll signs, `openssl ca` reads
+// the status, makes CRLs, revokes, and signs the next serial; pkienroll
+// then carries on after it.
+func TestOpenSSLCAOnPkienrollStore(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	dir := s.Dir()
+	cfg := engineOpenSSLConfig(t, dir)
+	// The layout has no CRL number; a CA that publishes CRLs adds one.
+	writeStoreFile(t, filepath.Join(dir, "crlnumber.txt"), []byte("1000\n"), 0o644)
+
+	writeRequest(t, s, "proxy", engineProxySubject)
+	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := opensslCAStatus(t, dir, cfg, "1000"); got != "Valid (V)" {
+		t.Errorf("status of 1000 after pkienroll signed it: %q", got)
+	}
+
+	crl := filepath.Join(t.TempDir(), "crl.pem")
+	runOpenSSL(t, dir, "ca", "-config", cfg, "-gencrl", "-out", crl)
+	out, _ := tryOpenSSL(t, dir, "crl", "-in", crl, "-CAfile", "ca.pem", "-noout", "-text")
+	assertTextHas(t, "first CRL", out, "verify OK", "No Revoked Certificates", "X509v3 CRL Number: \n                4096")
+
+	runOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1000.pem", "-crl_reason", "superseded")
+	if got := opensslCAStatus(t, dir, cfg, "1000"); got != "Revoked (R)" {
+		t.Errorf("status of 1000 after openssl revoked it: %q", got)
+	}
+	runOpenSSL(t, dir, "ca", "-config", cfg, "-gencrl", "-out", crl)
+	out, _ = tryOpenSSL(t, dir, "crl", "-in", crl, "-CAfile", "ca.pem", "-noout", "-text")
+	assertTextHas(t, "second CRL", out, "verify OK", "Serial Number: 1000", "Superseded")
+
+	writeRequest(t, s, "proxy2", "/C=US/O=Example Inc./CN=proxy2.example.com")
+	opensslCASign(t, dir, cfg, "requests/proxy2.req", "certs/proxy2.cer")
+	if got := readStoreCert(t, s.CertPath("proxy2")).SerialNumber.Int64(); got != 0x1001 {
+		t.Errorf("openssl ca signed serial %X after pkienroll's 1000, want 1001", got)
+	}
+	if got := opensslCAStatus(t, dir, cfg, "1001"); got != "Valid (V)" {
+		t.Errorf("status of 1001: %q", got)
+	}
+
+	writeRequest(t, s, "proxy3", "/C=US/O=Example Inc./CN=proxy3.example.com")
+	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy3"})
+	if err != nil {
+		t.Fatalf("pkienroll after openssl ca: %v", err)
+	}
+	if issued.Serial != "1002" {
+		t.Errorf("pkienroll signed %s after openssl's 1001, want 1002", issued.Serial)
+	}
+	if got := opensslCAStatus(t, dir, cfg, "1002"); got != "Valid (V)" {
+		t.Errorf("status of 1002: %q", got)
+	}
+	if got := readStoreFile(t, s.SerialPath()); got != "1003\n" {
+		t.Errorf("serial.txt = %q, want 1003", got)
+	}
+	if got := readStoreFile(t, s.DatabasePath()+".attr"); got != "unique_subject = no\n" {
+		t.Errorf("database.txt.attr = %q", got)
+	}
+
+	entries, err := pki.ReadDatabase(s.DatabasePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, string(e.Status)+" "+e.Serial+" "+e.Reason+" "+e.Subject)
+	}
+	want := []string{
+		"R 1000 superseded /C=US/O=Example Inc./CN=proxy.example.com",
+		"V 1001  /C=US/O=Example Inc./CN=proxy2.example.com",
+		"V 1002  /C=US/O=Example Inc./CN=proxy3.example.com",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("database.txt entries:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if !entries[0].Revoked.After(time.Now().Add(-time.Hour)) {
+		t.Errorf("revocation date %v", entries[0].Revoked)
+	}
+	assertVerifies(t, s.CACertPath(), s.SerialCertPath("1000"), s.CertPath("proxy2"), s.CertPath("proxy3"))
+}
+
+// TestPkienrollOnOpenSSLStore: a directory made by openssl alone
+// (make-engine-pki.sh) is opened and signed into at the next serial, and
+// openssl ca goes on after pkienroll.
+func TestPkienrollOnOpenSSLStore(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "pki")
+	cmd := exec.Command("/bin/sh", filepath.Join("..", "testdata", "engine", "make-engine-pki.sh"), dir)
+	cmd.Env = append(os.Environ(), "OPENSSL="+opensslBinary(t))
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("make-engine-pki.sh: %v\n%s", err, output.String())
+	}
+	cfg := filepath.Join(dir, "openssl.conf")
+	firstLine := readStoreFile(t, filepath.Join(dir, "database.txt"))
+	if !strings.HasSuffix(firstLine, "\t1000\tunknown\t/C=US/O=Example Inc./CN=proxy1.example.com\n") {
+		t.Fatalf("make-engine-pki.sh wrote database.txt %q", firstLine)
+	}
+
+	s, err := pki.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeRequest(t, s, "proxy2", "/C=US/O=Example Inc./CN=proxy2.example.com")
+	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if issued.Serial != "1001" {
+		t.Errorf("serial %s after openssl's 1000, want 1001", issued.Serial)
+	}
+	caCert := readStoreCert(t, s.CACertPath())
+	if string(issued.Certificate.AuthorityKeyId) != string(caCert.SubjectKeyId) {
+		t.Errorf("AKI %X, want the openssl CA's SKI %X", issued.Certificate.AuthorityKeyId, caCert.SubjectKeyId)
+	}
+	if !bytes.Equal(issued.Certificate.RawIssuer, caCert.RawSubject) {
+		t.Errorf("issuer is not the CA's subject, byte for byte")
+	}
+	wantDB := firstLine + "V\t" + indexUTCTime(issued.Certificate.NotAfter) + "\t\t1001\tunknown\t/C=US/O=Example Inc./CN=proxy2.example.com\n"
+	if got := readStoreFile(t, s.DatabasePath()); got != wantDB {
+		t.Errorf("database.txt =\n%q\nwant\n%q", got, wantDB)
+	}
+	if got := readStoreFile(t, s.SerialPath()); got != "1002\n" {
+		t.Errorf("serial.txt = %q, want 1002", got)
+	}
+	for _, serial := range []string{"1000", "1001"} {
+		if got := opensslCAStatus(t, dir, cfg, serial); got != "Valid (V)" {
+			t.Errorf("status of %s: %q", serial, got)
+		}
+	}
+	assertVerifies(t, s.CACertPath(), s.CertPath("proxy1"), s.CertPath("proxy2"))
+
+	writeRequest(t, s, "proxy3", "/C=US/O=Example Inc./CN=proxy3.example.com")
+	opensslCASign(t, dir, cfg, "requests/proxy3.req", "certs/proxy3.cer")
+	if got := readStoreCert(t, s.CertPath("proxy3")).SerialNumber.Int64(); got != 0x1002 {
+		t.Errorf("openssl ca signed %X after pkienroll's 1001, want 1002", got)
+	}
+	if n := len(storeDatabaseLines(t, s)); n != 3 {
+		t.Errorf("%d database lines, want 3", n)
+	}
+}
+
+// TestDatabaseLineMatchesOpenSSL: for the same request, the index line
+// pkienroll appends equals the one `openssl ca` appends, field by field,
+// but for the serial and the dates.
+func TestDatabaseLineMatchesOpenSSL(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	dir := s.Dir()
+	cfg := engineOpenSSLConfig(t, dir)
+	out := t.TempDir()
+	for i, subject := range []string{
+		engineProxySubject,
+		"/C=US/ST=North Carolina/L=Raleigh/O=Example Inc./OU=Proxies/CN=proxy.example.com",
+		"/C=US/O=Example Inc./CN=proxy.example.com/emailAddress=ops@example.com",
+		"/C=FR/O=Société Générale/CN=proxy.example.fr",
+		"/C=US/O=A\\/B Testing/CN=proxy.example.com",
+		"/C=US/O=Example Inc./CN=proxy.example.com+UID=proxy",
+		"/CN=proxy.example.com/O=Example Inc./C=US",
+		"/C=US/O=Example \"Quoted\", Inc./CN=proxy.example.com",
+	} {
+		name := "proxy" + string(rune('a'+i))
+		writeRequest(t, s, name, subject)
+		if _, err := s.Sign(t.Context(), pki.SignRequest{Name: name}); err != nil {
+			t.Fatalf("%s: %v", subject, err)
+		}
+		opensslCASign(t, dir, cfg, s.RequestPath(name), filepath.Join(out, name+".cer"))
+		lines := storeDatabaseLines(t, s)
+		if len(lines) != 2*(i+1) {
+			t.Fatalf("%d database lines after %d rounds", len(lines), i+1)
+		}
+		ours := strings.Split(strings.TrimSuffix(lines[2*i], "\n"), "\t")
+		theirs := strings.Split(strings.TrimSuffix(lines[2*i+1], "\n"), "\t")
+		if len(ours) != 6 || len(theirs) != 6 {
+			t.Fatalf("lines %q and %q are not 6 fields", lines[2*i], lines[2*i+1])
+		}
+		for f, what := range []string{"status", "expiry", "revocation", "serial", "file", "subject"} {
+			switch what {
+			case "serial":
+				if want := pki.FormatSerial(readStoreCert(t, filepath.Join(out, name+".cer")).SerialNumber); theirs[f] != want || len(ours[f]) != len(want) {
+					t.Errorf("%s: serials %q and %q", subject, ours[f], theirs[f])
+				}
+			case "expiry":
+				a, errA := time.Parse("060102150405Z", ours[f])
+				b, errB := time.Parse("060102150405Z", theirs[f])
+				if errA != nil || errB != nil || b.Sub(a).Abs() > time.Minute {
+					t.Errorf("%s: expiries %q and %q", subject, ours[f], theirs[f])
+				}
+			default:
+				if ours[f] != theirs[f] {
+					t.Errorf("%s: %s field: pkienroll %q, openssl ca %q", subject, what, ours[f], theirs[f])
+				}
+			}
+		}
+	}
+}
+
+// TestOpenSSLCAUpdateDB: `openssl ca -updatedb` reads the expiry dates
+// pkienroll writes, UTCTime and (from 2050) GeneralizedTime alike, and marks
+// the expired one; pkienroll reads and appends to what it rewrote.
+func TestOpenSSLCAUpdateDB(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	dir := s.Dir()
+	cfg := engineOpenSSLConfig(t, dir)
+	past, err := pki.OpenStore(dir, pki.WithClock(func() time.Time { return time.Now().AddDate(0, 0, -20) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		store *pki.Store
+		name  string
+		days  int
+	}{{past, "expired", 10}, {s, "far", 10000}, {s, "current", 0}} {
+		writeRequest(t, s, c.name, "/C=US/O=Example Inc./CN="+c.name+".example.com")
+		if _, err := c.store.Sign(t.Context(), pki.SignRequest{Name: c.name, Days: c.days}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	farLine := storeDatabaseLines(t, s)[1]
+	if !strings.HasPrefix(farLine, "V\t20") || len(strings.Split(farLine, "\t")[1]) != len("20530101000000Z") {
+		t.Fatalf("far line %q has no GeneralizedTime expiry", farLine)
+	}
+
+	out, err := tryOpenSSL(t, dir, "ca", "-config", cfg, "-updatedb")
+	if err != nil {
+		t.Fatalf("openssl ca -updatedb: %v\n%s", err, out)
+	}
+	assertTextHas(t, "openssl ca -updatedb", out, "1000=Expired")
+	for serial, want := range map[string]string{"1000": "Expired (E)", "1001": "Valid (V)", "1002": "Valid (V)"} {
+		if got := opensslCAStatus(t, dir, cfg, serial); got != want {
+			t.Errorf("status of %s: %q, want %q", serial, got, want)
+		}
+	}
+	if got := storeDatabaseLines(t, s)[1]; got != farLine {
+		t.Errorf("openssl rewrote the 2050+ line %q as %q", farLine, got)
+	}
+
+	writeRequest(t, s, "after", "/C=US/O=Example Inc./CN=after.example.com")
+	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := pki.ReadDatabase(s.DatabasePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	for _, e := range entries {
+		got += string(e.Status) + e.Serial + " "
+	}
+	if want := "E1000 V1001 V1002 V1003 "; got != want {
+		t.Errorf("entries %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,490 @@
+package pki_test
+
+import (
+	"crypto"
+	"crypto/sha1"
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// initLayout is every entry InitStore makes, with the modes of DESIGN.md.
+var initLayout = map[string]fs.FileMode{
+	".":                 fs.ModeDir | 0o755,
+	"ca.pem":            0o644,
+	"private":           fs.ModeDir | 0o700,
+	"private/ca.pem":    0o600,
+	"keys":              fs.ModeDir | 0o700,
+	"certs":             fs.ModeDir | 0o755,
+	"certs/ca.der":      0o644,
+	"requests":          fs.ModeDir | 0o755,
+	"serial.txt":        0o644,
+	"database.txt":      0o644,
+	"database.txt.attr": 0o644,
+}
+
+// TestInitStoreLayout checks files, contents and exact modes whatever the
+// umask. It changes the process umask, so it must not run in parallel.
+func TestInitStoreLayout(t *testing.T) {
+	for _, umask := range []int{0o022, 0, 0o077, 0o027} {
+		t.Run(fmt.Sprintf("umask_%04o", umask), func(t *testing.T) {
+			old := syscall.Umask(umask)
+			defer syscall.Umask(old)
+
+			s := newTestStore(t)
+			snap := snapshot(t, s.Dir())
+			writeRequest(t, s, "proxy", engineProxySubject)
+			_, signErr := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
+			syscall.Umask(old)
+
+			// What signing writes has the modes of DESIGN.md too.
+			if signErr != nil {
+				t.Fatal(signErr)
+			}
+			for _, p := range []string{"certs/proxy.cer", "certs/1000.pem", "serial.txt", "database.txt"} {
+				if got := permOf(t, filepath.Join(s.Dir(), p)); got != 0o644 {
+					t.Errorf("after signing under umask %#o: %s mode %v, want 0644", umask, p, got)
+				}
+			}
+
+			var got, want []string
+			for p, st := range snap {
+				got = append(got, p+" "+st.mode.String())
+			}
+			for p, m := range initLayout {
+				want = append(want, p+" "+m.String())
+			}
+			sort.Strings(got)
+			sort.Strings(want)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("layout under umask %#o:\n got %v\nwant %v", umask, got, want)
+			}
+
+			for path, content := range map[string]string{
+				"serial.txt":        "1000\n",
+				"database.txt":      "",
+				"database.txt.attr": "unique_subject = no\n",
+			} {
+				if snap[path].content != content {
+					t.Errorf("%s = %q, want %q", path, snap[path].content, content)
+				}
+			}
+			if der := firstPEMBytes(t, []byte(snap["ca.pem"].content)); snap["certs/ca.der"].content != string(der) {
+				t.Errorf("certs/ca.der is not the DER of ca.pem")
+			}
+			key, err := pki.ReadKey(s.CAKeyPath(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !pki.KeyMatches(readStoreCert(t, s.CACertPath()).PublicKey, key) {
+				t.Errorf("private/ca.pem does not match ca.pem")
+			}
+		})
+	}
+}
+
+func TestInitStorePaths(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	dir := s.Dir()
+	for _, c := range []struct{ got, want string }{
+		{s.CACertPath(), filepath.Join(dir, "ca.pem")},
+		{s.CAKeyPath(), filepath.Join(dir, "private", "ca.pem")},
+		{s.CADERPath(), filepath.Join(dir, "certs", "ca.der")},
+		{s.SerialPath(), filepath.Join(dir, "serial.txt")},
+		{s.DatabasePath(), filepath.Join(dir, "database.txt")},
+		{s.RequestPath("proxy"), filepath.Join(dir, "requests", "proxy.req")},
+		{s.CertPath("proxy"), filepath.Join(dir, "certs", "proxy.cer")},
+		{s.SerialCertPath("1000"), filepath.Join(dir, "certs", "1000.pem")},
+	} {
+		if c.got != c.want {
+			t.Errorf("path %s, want %s", c.got, c.want)
+		}
+	}
+}
+
+// TestInitStoreRefusesExistingCA: a second init, or one over a leftover CA
+// key, fails with ErrExists and changes nothing.
+func TestInitStoreRefusesExistingCA(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		setup   func(t *testing.T, s *pki.Store)
+		subject string
+	}{
+		{"same subject", nil, engineCASubject},
+		{"other subject", nil, "/CN=another CA"},
+		{"key left over", func(t *testing.T, s *pki.Store) {
+			if err := os.Remove(s.CACertPath()); err != nil {
+				t.Fatal(err)
+			}
+		}, engineCASubject},
+		{"index of an earlier CA left over", func(t *testing.T, s *pki.Store) {
+			// A directory whose CA was removed but whose serial, index
+			// and CA copy were not: init must not start a second history
+			// in it, nor create anything there before it refuses.
+			for _, p := range []string{s.CACertPath(), s.CAKeyPath()} {
+				if err := os.Remove(p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, d := range []string{"private", "keys", "requests"} {
+				if err := os.Remove(filepath.Join(s.Dir(), d)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, engineCASubject},
+		{"certificate is a symlink", func(t *testing.T, s *pki.Store) {
+			if err := os.Rename(s.CACertPath(), s.CACertPath()+".real"); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("ca.pem.real", s.CACertPath()); err != nil {
+				t.Fatal(err)
+			}
+		}, engineCASubject},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newTestStore(t)
+			if tc.setup != nil {
+				tc.setup(t, s)
+			}
+			before := snapshot(t, s.Dir())
+			_, err := pki.InitStore(s.Dir(), pki.InitRequest{Subject: storeName(t, tc.subject)}, sharedCAKeyGenerator(t))
+			if !errors.Is(err, pki.ErrExists) {
+				t.Errorf("second InitStore: %v, want ErrExists", err)
+			}
+			assertUnchanged(t, s.Dir(), before)
+		})
+	}
+}
+
+// TestInitStoreBadArguments: checks run before anything is created.
+func TestInitStoreBadArguments(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		req     pki.InitRequest
+		opts    []pki.StoreOption
+		wantErr error
+	}{
+		{"days -1", pki.InitRequest{Days: -1}, nil, pki.ErrBadDays},
+		{"days 36501", pki.InitRequest{Days: 36501}, nil, pki.ErrBadDays},
+		{"no subject", pki.InitRequest{Subject: nil}, nil, pki.ErrBadSubject},
+		{"empty subject", pki.InitRequest{Subject: pki.Name{}}, nil, pki.ErrBadSubject},
+		{"ca file is a path", pki.InitRequest{}, []pki.StoreOption{pki.WithCAName("../ca")}, pki.ErrBadName},
+		{"ca file empty", pki.InitRequest{}, []pki.StoreOption{pki.WithCAName("")}, pki.ErrBadName},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if tc.req.Subject == nil && tc.wantErr != pki.ErrBadSubject {
+				tc.req.Subject = storeName(t, engineCASubject)
+			}
+			dir := filepath.Join(t.TempDir(), "pki")
+			opts := append([]pki.StoreOption{sharedCAKeyGenerator(t)}, tc.opts...)
+			if _, err := pki.InitStore(dir, tc.req, opts...); !errors.Is(err, tc.wantErr) {
+				t.Errorf("InitStore: %v, want %v", err, tc.wantErr)
+			}
+			if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("a refused InitStore left %s behind (%v)", dir, err)
+			}
+		})
+	}
+	t.Run("empty directory name", func(t *testing.T) {
+		t.Parallel()
+		_, err := pki.InitStore("", pki.InitRequest{Subject: storeName(t, engineCASubject)}, sharedCAKeyGenerator(t))
+		if !errors.Is(err, pki.ErrBadStore) {
+			t.Errorf("InitStore(\"\"): %v, want ErrBadStore", err)
+		}
+	})
+}
+
+// TestInitStoreCAProfile checks the CA certificate with openssl.
+func TestInitStoreCAProfile(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	s := newTestStore(t)
+	text := opensslCertText(t, s.CACertPath())
+	assertTextHas(t, "CA certificate", text,
+		"Signature Algorithm: sha256WithRSAEncryption",
+		"Issuer: C = US, O = Example Inc., CN = engine.example.com.81108",
+		"Subject: C = US, O = Example Inc., CN = engine.example.com.81108",
+		"Public-Key: (2048 bit)",
+		"X509v3 Basic Constraints: critical\n                CA:TRUE",
+		"X509v3 Key Usage: critical\n                Certificate Sign, CRL Sign",
+		"X509v3 Subject Key Identifier:",
+	)
+	if strings.Contains(text, "Extended Key Usage") {
+		t.Errorf("CA certificate has an extended key usage:\n%s", text)
+	}
+	out := runOpenSSL(t, s.Dir(), "verify", "-CAfile", "ca.pem", "ca.pem")
+	if strings.TrimSpace(out) != "ca.pem: OK" {
+		t.Errorf("openssl verify ca.pem: %q", out)
+	}
+
+	notBefore, notAfter := opensslValidity(t, s.CACertPath())
+	assertNear(t, "notBefore", notBefore, start.Add(-24*time.Hour))
+	assertNear(t, "notAfter", notAfter, start.Add(7300*24*time.Hour))
+
+	cert := readStoreCert(t, s.CACertPath())
+	if want := sha1KeyID(t, cert); string(cert.SubjectKeyId) != string(want) {
+		t.Errorf("SKI %X, want SHA-1 of the public key %X", cert.SubjectKeyId, want)
+	}
+	if cert.SerialNumber.Sign() <= 0 {
+		t.Errorf("CA serial %v is not positive", cert.SerialNumber)
+	}
+}
+
+// TestInitStoreDays checks the validity InitRequest.Days gives.
+func TestInitStoreDays(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ days, want int }{{0, 7300}, {1, 1}, {30, 30}, {36500, 36500}} {
+		t.Run(fmt.Sprint(tc.days), func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), "pki")
+			s, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, engineCASubject), Days: tc.days}, sharedCAKeyGenerator(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cert := readStoreCert(t, s.CACertPath())
+			if got := cert.NotAfter.Sub(cert.NotBefore); got != time.Duration(tc.want+1)*24*time.Hour {
+				t.Errorf("Days %d: validity %v, want %d days + 1 day of backdating", tc.days, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestInitStoreSecondCA: a second CA (--ca-file) in a directory that has
+// one shares its serial.txt and index, which init keeps as they are, and
+// both CAs then draw serials from the one sequence.
+func TestInitStoreSecondCA(t *testing.T) {
+	t.Parallel()
+	first := newTestStore(t)
+	writeRequest(t, first, "proxy", engineProxySubject)
+	if _, err := first.Sign(t.Context(), pki.SignRequest{Name: "proxy"}); err != nil {
+		t.Fatal(err)
+	}
+	serialBefore := readStoreFile(t, first.SerialPath())
+	indexBefore := readStoreFile(t, first.DatabasePath())
+
+	second, err := pki.InitStore(first.Dir(), pki.InitRequest{Subject: storeName(t, "/C=US/O=Example Inc./CN=qemu-ca")},
+		pki.WithCAName("qemu-ca"), pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return sharedKey(t, otherKeyIndex), nil }))
+	if err != nil {
+		t.Fatalf("second CA in a directory with a CA: %v", err)
+	}
+	if got := readStoreFile(t, first.SerialPath()); got != serialBefore {
+		t.Errorf("serial.txt became %q, want it kept as %q", got, serialBefore)
+	}
+	if got := readStoreFile(t, first.DatabasePath()); got != indexBefore {
+		t.Errorf("database.txt changed by the second init")
+	}
+	writeRequest(t, second, "spice", "/C=US/O=Example Inc./CN=spice.example.com")
+	issued, err := second.Sign(t.Context(), pki.SignRequest{Name: "spice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if issued.Serial != "1001" {
+		t.Errorf("second CA issued serial %s, want 1001 (shared sequence)", issued.Serial)
+	}
+	out := runOpenSSL(t, first.Dir(), "verify", "-CAfile", "qemu-ca.pem", "certs/spice.cer")
+	if strings.TrimSpace(out) != "certs/spice.cer: OK" {
+		t.Errorf("openssl verify: %s", out)
+	}
+}
+
+// TestInitStoreCAName: WithCAName picks NAME.pem and private/NAME.pem, and
+// signing under that CA works.
+func TestInitStoreCAName(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t, pki.WithCAName("other"))
+	dir := s.Dir()
+	for _, p := range []string{"other.pem", "private/other.pem", "certs/other.der", "serial.txt", "database.txt"} {
+		if _, err := os.Lstat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("WithCAName(other): %v", err)
+		}
+	}
+	for _, p := range []string{"ca.pem", "private/ca.pem", "certs/ca.der"} {
+		if _, err := os.Lstat(filepath.Join(dir, p)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("WithCAName(other) made %s", p)
+		}
+	}
+	if got := permOf(t, filepath.Join(dir, "private", "other.pem")); got != 0o600 {
+		t.Errorf("private/other.pem mode %v", got)
+	}
+	if _, err := pki.OpenStore(dir); !errors.Is(err, pki.ErrBadStore) {
+		t.Errorf("OpenStore without the CA name: %v, want ErrBadStore", err)
+	}
+
+	o, err := pki.OpenStore(dir, pki.WithCAName("other"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeRequest(t, o, "proxy", engineProxySubject)
+	if _, err := o.Sign(t.Context(), pki.SignRequest{Name: "proxy"}); err != nil {
+		t.Fatal(err)
+	}
+	out := runOpenSSL(t, dir, "verify", "-CAfile", "other.pem", "certs/proxy.cer")
+	if strings.TrimSpace(out) != "certs/proxy.cer: OK" {
+		t.Errorf("openssl verify: %q", out)
+	}
+}
+
+// TestInitStoreCertAndRequestDirs: WithCertDir and WithRequestDir move
+// certs/ and requests/.
+func TestInitStoreCertAndRequestDirs(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t, pki.WithCertDir("issued"), pki.WithRequestDir("incoming"))
+	writeRequest(t, s, "proxy", engineProxySubject)
+	if got, want := s.RequestPath("proxy"), filepath.Join(s.Dir(), "incoming", "proxy.req"); got != want {
+		t.Errorf("RequestPath %s, want %s", got, want)
+	}
+	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"issued/ca.der", "issued/proxy.cer", "issued/1000.pem"} {
+		if _, err := os.Lstat(filepath.Join(s.Dir(), p)); err != nil {
+			t.Error(err)
+		}
+	}
+	if issued.CertPath != filepath.Join(s.Dir(), "issued", "proxy.cer") {
+		t.Errorf("CertPath %s", issued.CertPath)
+	}
+}
+
+func TestOpenStoreErrors(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "file")
+	writeStoreFile(t, file, []byte("x"), 0o644)
+	empty := filepath.Join(tmp, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		dir  string
+		opts []pki.StoreOption
+		want error
+	}{
+		{"missing", filepath.Join(tmp, "missing"), nil, fs.ErrNotExist},
+		{"not a directory", file, nil, pki.ErrBadStore},
+		{"no CA", empty, nil, pki.ErrBadStore},
+		{"empty name", "", nil, pki.ErrBadStore},
+		{"bad CA name", empty, []pki.StoreOption{pki.WithCAName("a/b")}, pki.ErrBadName},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := pki.OpenStore(tc.dir, tc.opts...); !errors.Is(err, tc.want) {
+				t.Errorf("OpenStore(%q): %v, want %v", tc.dir, err, tc.want)
+			}
+		})
+	}
+	t.Run("negative lock timeout", func(t *testing.T) {
+		s := newTestStore(t)
+		if _, err := pki.OpenStore(s.Dir(), pki.WithLockTimeout(-time.Second)); err == nil {
+			t.Errorf("OpenStore with a negative lock timeout succeeded")
+		}
+	})
+	t.Run("relative path is cleaned", func(t *testing.T) {
+		s := newTestStore(t)
+		o, err := pki.OpenStore(s.Dir() + "/./")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Dir() != s.Dir() {
+			t.Errorf("Dir() = %q, want %q", o.Dir(), s.Dir())
+		}
+	})
+}
+
+func TestCheckName(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"proxy", "proxy.example.com", "a", "websocket-proxy", "ovirt_provider_ovn", "0", strings.Repeat("a", 128)} {
+		if err := pki.CheckName(name); err != nil {
+			t.Errorf("CheckName(%q): %v", name, err)
+		}
+	}
+	for _, name := range []string{"", "../x", "..", ".", "a/b", "/abs", ".hidden", " x", "x ", "-x", "a\x00b", "a\nb", "prøxy", strings.Repeat("a", 129), strings.Repeat("a", 200)} {
+		if err := pki.CheckName(name); !errors.Is(err, pki.ErrBadName) {
+			t.Errorf("CheckName(%q): %v, want ErrBadName", name, err)
+		}
+	}
+}
+
+// opensslValidity reads notBefore and notAfter as openssl prints them.
+func opensslValidity(t *testing.T, path string) (notBefore, notAfter time.Time) {
+	t.Helper()
+	out := runOpenSSL(t, "", "x509", "-noout", "-startdate", "-enddate", "-in", path)
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		key, value, _ := strings.Cut(line, "=")
+		when, err := time.Parse("Jan _2 15:04:05 2006 MST", value)
+		if err != nil {
+			t.Fatalf("openssl date %q: %v", line, err)
+		}
+		switch key {
+		case "notBefore":
+			notBefore = when
+		case "notAfter":
+			notAfter = when
+		}
+	}
+	if notBefore.IsZero() || notAfter.IsZero() {
+		t.Fatalf("openssl printed no dates: %q", out)
+	}
+	return notBefore, notAfter
+}
+
+// assertNear fails when got is more than a minute from want.
+func assertNear(t *testing.T, what string, got, want time.Time) {
+	t.Helper()
+	if d := got.Sub(want); d < -time.Minute || d > time.Minute {
+		t.Errorf("%s = %v, want about %v", what, got.UTC(), want.UTC())
+	}
+}
+
+// sha1KeyID is the SHA-1 of the certificate's subjectPublicKey bits, as
+// RFC 5280 4.2.1.2 (1) and openssl's "hash" compute it.
+func sha1KeyID(t *testing.T, cert *x509.Certificate) []byte {
+	t.Helper()
+	var spki struct {
+		Algorithm asn1.RawValue
+		PublicKey asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(cert.RawSubjectPublicKeyInfo, &spki); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha1.Sum(spki.PublicKey.Bytes)
+	return sum[:]
+}
+
+// TestInitStoreRetryAfterFailure: an init that fails half way (here the key
+// generator) leaves nothing that looks like a CA, and a second try works.
+func TestInitStoreRetryAfterFailure(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "pki")
+	boom := errors.New("no entropy today")
+	failing := pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return nil, boom })
+	if _, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, engineCASubject)}, failing); !errors.Is(err, boom) {
+		t.Fatalf("InitStore with a failing generator: %v", err)
+	}
+	if _, err := pki.OpenStore(dir); !errors.Is(err, pki.ErrBadStore) {
+		t.Errorf("OpenStore after a failed init: %v, want ErrBadStore", err)
+	}
+	if _, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, engineCASubject)}, sharedCAKeyGenerator(t)); err != nil {
+		t.Fatalf("InitStore after a failed init: %v", err)
+	}
+	if got := readStoreFile(t, filepath.Join(dir, "serial.txt")); got != "1000\n" {
+		t.Errorf("serial.txt = %q", got)
+	}
+}
