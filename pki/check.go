@@ -13,15 +13,11 @@ import (
 // that the CA signed, and every certs/*.cer is a whole certificate. It takes
 // the directory's lock so that it never sees a signer's work half done.
 func (s *Store) Check(ctx context.Context) ([]string, error) {
-	lock, err := lockExclusive(ctx, s.CACertPath(), s.opts.lockTimeout)
+	ca, lock, err := s.lockCA(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer lock.unlock()
-	ca, err := s.loadCA()
-	if err != nil {
-		return nil, err
-	}
 	var problems []string
 	report := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 

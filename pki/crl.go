@@ -35,16 +35,11 @@ func (s *Store) GenerateCRL(ctx context.Context, days int) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("crl: %w", err)
 	}
-	lock, err := lockExclusive(ctx, s.CACertPath(), s.opts.lockTimeout)
+	ca, lock, err := s.lockCA(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer lock.unlock()
-
-	ca, err := s.loadCA()
-	if err != nil {
-		return nil, err
-	}
 	entries, err := ReadDatabase(s.DatabasePath())
 	if err != nil {
 		return nil, err

@@ -18,16 +18,11 @@ func (s *Store) RenewCA(ctx context.Context, days int) (*x509.Certificate, error
 	if err != nil {
 		return nil, fmt.Errorf("renew CA: %w", err)
 	}
-	lock, err := lockExclusive(ctx, s.CACertPath(), s.opts.lockTimeout)
+	ca, lock, err := s.lockCA(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer lock.unlock()
-
-	ca, err := s.loadCA()
-	if err != nil {
-		return nil, err
-	}
 	serial, err := randomSerial()
 	if err != nil {
 		return nil, fmt.Errorf("renew CA: %w", err)

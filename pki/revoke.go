@@ -37,7 +37,7 @@ func (s *Store) Revoke(ctx context.Context, req RevokeRequest) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	lock, err := lockExclusive(ctx, s.CACertPath(), s.opts.lockTimeout)
+	lock, err := s.lock(ctx)
 	if err != nil {
 		return Entry{}, err
 	}

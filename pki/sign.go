@@ -90,16 +90,11 @@ func (s *Store) SignBatch(ctx context.Context, reqs []SignRequest) ([]*Issued, e
 	if err != nil {
 		return nil, err
 	}
-	lock, err := lockExclusive(ctx, s.CACertPath(), s.opts.lockTimeout)
+	ca, lock, err := s.lockCA(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer lock.unlock()
-
-	ca, err := s.loadCA()
-	if err != nil {
-		return nil, err
-	}
 	first, err := readSerialFile(s.SerialPath())
 	if err != nil {
 		return nil, err

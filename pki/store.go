@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"context"
 	"crypto"
 	"crypto/x509"
 	"errors"
@@ -163,6 +164,26 @@ func CheckName(name string) error {
 		return fmt.Errorf("name %q is not a plain file name ([A-Za-z0-9][A-Za-z0-9._-]*): %w", name, ErrBadName)
 	}
 	return nil
+}
+
+// lock takes the directory's exclusive lock (see lockExclusive).
+func (s *Store) lock(ctx context.Context) (*fileLock, error) {
+	return lockExclusive(ctx, s.CACertPath(), s.opts.lockTimeout)
+}
+
+// lockCA takes the directory's lock and loads the CA under it, so the CA
+// cannot be renewed in between. The caller unlocks.
+func (s *Store) lockCA(ctx context.Context) (*ca, *fileLock, error) {
+	lock, err := s.lock(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ca, err := s.loadCA()
+	if err != nil {
+		lock.unlock()
+		return nil, nil, err
+	}
+	return ca, lock, nil
 }
 
 // ca is a loaded CA: certificate and the key that matches it.
