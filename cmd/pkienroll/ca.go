@@ -3,8 +3,6 @@ package main
 import (
 	"time"
 
-	"fmt"
-
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -28,9 +26,8 @@ func (c *caInitCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	// The library reads 0 as "the default"; on the command line 0 is a mistake.
-	if c.Days < 1 || c.Days > 36500 {
-		return fmt.Errorf("--days %d is outside 1..36500", c.Days)
+	if err := checkDays(c.Days); err != nil {
+		return err
 	}
 	s, err := pki.InitStore(c.PKIDir, pki.InitRequest{Subject: subject, Days: c.Days}, pki.WithCAName(c.CAFile))
 	if err != nil {
@@ -48,6 +45,9 @@ type caRenewCmd struct {
 
 // Run renews the CA.
 func (c *caRenewCmd) Run(e *env) error {
+	if err := checkDays(c.Days); err != nil {
+		return err
+	}
 	store, err := pki.OpenStore(c.PKIDir, c.options()...)
 	if err != nil {
 		return err

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/pkienroll/pkienroll/pki"
 )
@@ -16,8 +18,19 @@ type crlCmd struct {
 
 // Run writes the CRL.
 func (c *crlCmd) Run(e *env) error {
+	if err := checkDays(c.Days); err != nil {
+		return err
+	}
 	if err := pki.CheckWritable(c.Out, true); err != nil {
 		return err
+	}
+	// CheckWritable does not look at the directory; a CRL that cannot be
+	// written must not use up a CRL number in the PKI directory.
+	dir := filepath.Dir(c.Out)
+	if fi, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("write %s: %w", c.Out, unwrap(err))
+	} else if !fi.IsDir() {
+		return fmt.Errorf("write %s: %s is not a directory", c.Out, dir)
 	}
 	store, err := pki.OpenStore(c.PKIDir, c.options()...)
 	if err != nil {

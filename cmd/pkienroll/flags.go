@@ -81,3 +81,12 @@ func unwrap(err error) error {
 	}
 	return err
 }
+
+// checkDays rejects a --days outside 1..36500. The library reads 0 as "the
+// default"; on the command line 0 is a mistake, not a request for 20 years.
+func checkDays(days int) error {
+	if days < 1 || days > 36500 {
+		return fmt.Errorf("--days %d is outside 1..36500", days)
+	}
+	return nil
+}

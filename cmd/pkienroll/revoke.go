@@ -13,7 +13,7 @@ type revokeCmd struct {
 	Name    string  `xor:"which" required:"" placeholder:"NAME" help:"Revoke the certificate certs/NAME.cer."`
 	Serial  string  `xor:"which" required:"" placeholder:"HEX" help:"Revoke the certificate with this serial."`
 	Reason  string  `placeholder:"REASON" help:"openssl reason: unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold."`
-	Timeout float64 `default:"20" placeholder:"SECONDS" help:"Wait this long for the PKI directory's lock."`
+	Timeout float64 `default:"20" help:"Seconds to wait for the PKI directory's lock."`
 }
 
 // Run revokes.

@@ -91,8 +91,8 @@ func (c *signCmd) request() (pki.SignRequest, error) {
 	if r.SANs, err = pki.ParseSANs(c.SAN); err != nil {
 		return r, fmt.Errorf("--san: %w", err)
 	}
-	if c.Days < 1 || c.Days > 36500 {
-		return r, fmt.Errorf("--days %d is outside 1..36500", c.Days)
+	if err := checkDays(c.Days); err != nil {
+		return r, err
 	}
 	return r, nil
 }

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"encoding/pem"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCAInit checks the directory `ca init` makes against DESIGN.md's
+// layout and openssl.
+func TestCAInit(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pki")
+	r := runCLI(t, "ca", "init", "--pki-dir", dir, "--subject", caSubject, "--days", "3650")
+	if r.code != 0 || r.stdout != "" {
+		t.Fatalf("ca init:\n%s", r)
+	}
+	checkNoSecrets(t, r.stderr)
+	if !strings.Contains(r.stderr, "created CA") {
+		t.Errorf("stderr %q does not log the CA", r.stderr)
+	}
+	modes := map[string]fs.FileMode{
+		".":                 0o755,
+		"ca.pem":            0o644,
+		"private":           0o700,
+		"private/ca.pem":    0o600,
+		"requests":          0o755,
+		"certs":             0o755,
+		"certs/ca.der":      0o644,
+		"keys":              0o700,
+		"serial.txt":        0o644,
+		"database.txt":      0o644,
+		"database.txt.attr": 0o644,
+	}
+	snap := snapshot(t, dir)
+	for name, e := range snap {
+		want, ok := modes[name]
+		if !ok {
+			t.Errorf("unexpected %s", name)
+			continue
+		}
+		if e.mode.Perm() != want {
+			t.Errorf("%s: mode %v, want %v", name, e.mode.Perm(), want)
+		}
+	}
+	for name := range modes {
+		if _, ok := snap[name]; !ok {
+			t.Errorf("missing %s", name)
+		}
+	}
+	for name, want := range map[string]string{
+		"serial.txt":        "1000\n",
+		"database.txt":      "",
+		"database.txt.attr": "unique_subject = no\n",
+	} {
+		if got := snap[name].data; got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	caPEM := filepath.Join(dir, "ca.pem")
+	if got := openssl(t, "x509", "-in", caPEM, "-noout", "-subject", "-nameopt", "compat"); got != "subject="+caSubject+"\n" {
+		t.Errorf("CA subject %q, want %q", got, caSubject)
+	}
+	if out := openssl(t, "verify", "-CAfile", caPEM, caPEM); !strings.Contains(out, ": OK") {
+		t.Errorf("openssl verify of the CA: %s", out)
+	}
+	text := openssl(t, "x509", "-in", caPEM, "-noout", "-text")
+	for _, w := range []string{"CA:TRUE", "Certificate Sign, CRL Sign", "sha256WithRSAEncryption", "Public-Key: (2048 bit)"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("CA certificate does not show %q:\n%s", w, text)
+		}
+	}
+	cert := readCert(t, caPEM)
+	if days := cert.NotAfter.Sub(cert.NotBefore).Hours() / 24; days < 3650 || days > 3651.01 {
+		t.Errorf("CA validity %.2f days, want 3650 (+1)", days)
+	}
+	block, _ := pem.Decode([]byte(snap["ca.pem"].data))
+	if snap["certs/ca.der"].data != string(block.Bytes) {
+		t.Error("certs/ca.der is not the DER of ca.pem")
+	}
+	key := filepath.Join(dir, "private", "ca.pem")
+	openssl(t, "pkey", "-check", "-in", key, "-noout")
+	if openssl(t, "x509", "-in", caPEM, "-noout", "-pubkey") != openssl(t, "pkey", "-in", key, "-pubout") {
+		t.Error("private/ca.pem is not the key of ca.pem")
+	}
+}
+
+// TestCAInitInputs covers where the directory and subject may come from.
+func TestCAInitInputs(t *testing.T) {
+	t.Run("existing empty directory", func(t *testing.T) {
+		dir := t.TempDir()
+		mustRun(t, "-q", "ca", "init", "--pki-dir", dir, "--subject", caSubject)
+		readCert(t, filepath.Join(dir, "ca.pem"))
+	})
+	t.Run("RFC 4514 subject", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "pki")
+		mustRun(t, "-q", "ca", "init", "--pki-dir", dir, "--subject", "CN=engine.example.com.81108,O=Example Inc.,C=US")
+		if got := openssl(t, "x509", "-in", filepath.Join(dir, "ca.pem"), "-noout", "-subject", "-nameopt", "compat"); got != "subject="+caSubject+"\n" {
+			t.Errorf("CA subject %q, want %q", got, caSubject)
+		}
+	})
+	t.Run("PKIENROLL_PKI_DIR", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "pki")
+		t.Setenv("PKIENROLL_PKI_DIR", dir)
+		mustRun(t, "-q", "ca", "init", "--subject", caSubject)
+		readCert(t, filepath.Join(dir, "ca.pem"))
+	})
+}
+
+func TestCAInitBadInput(t *testing.T) {
+	initIn := func(dir string, extra ...string) func(f *fixture) []string {
+		return flags(append([]string{"ca", "init", "--pki-dir", dir}, extra...)...)
+	}
+	checkBadInput(t, []badCase{
+		{name: "twice", args: initIn("{pki}", "--subject", caSubject), code: exitError,
+			want: []string{"ca.pem", "exists"}},
+		{name: "twice other subject", args: initIn("{pki}", "--subject", "/CN=another CA"), code: exitError,
+			want: []string{"ca.pem", "exists"}},
+		{name: "unknown attribute", args: initIn("{dir}/new", "--subject", "/C=US/XX=1/CN=ca"), code: exitError,
+			want: []string{"--subject", `"XX"`, "unknown attribute"}},
+		{name: "empty value", args: initIn("{dir}/new", "--subject", "/C=US/CN="), code: exitError,
+			want: []string{"--subject", "CN", "empty value"}},
+		{name: "bad country", args: initIn("{dir}/new", "--subject", "/C=USA/CN=ca"), code: exitError,
+			want: []string{"--subject", `"USA"`}},
+		{name: "empty subject", args: initIn("{dir}/new", "--subject", ""), code: exitError,
+			want: []string{"--subject"}},
+		{name: "subject missing", args: initIn("{dir}/new"), code: exitUsage,
+			want: []string{"missing flags: --subject"}},
+		{name: "days 0", args: initIn("{dir}/new", "--subject", caSubject, "--days", "0"), code: exitError,
+			want: []string{"--days 0", "1..36500"}},
+		{name: "days 36501", args: initIn("{dir}/new", "--subject", caSubject, "--days", "36501"), code: exitError,
+			want: []string{"--days 36501", "1..36500"}},
+		{name: "days abc", args: initIn("{dir}/new", "--subject", caSubject, "--days", "abc"), code: exitUsage,
+			want: []string{"--days", `"abc"`}},
+		{name: "ca-file with slash", args: initIn("{dir}/new", "--subject", caSubject, "--ca-file", "../x"), code: exitError,
+			want: []string{`"../x"`, "not a plain file name"}},
+		{name: "parent missing", args: initIn("{dir}/a/b", "--subject", caSubject), code: exitError,
+			want: []string{"a/b", "no such file or directory"}},
+		{name: "renew days 0", args: flags("ca", "renew", "--pki-dir", "{pki}", "--days", "0"), code: exitError,
+			want: []string{"--days 0", "1..36500"}},
+		{name: "renew days 36501", args: flags("ca", "renew", "--pki-dir", "{pki}", "--days", "36501"), code: exitError,
+			want: []string{"--days 36501", "1..36500"}},
+		{name: "pki-dir is a file", args: initIn("{key}", "--subject", caSubject), code: exitError,
+			want: []string{"proxy.key", "not a directory"}},
+	})
+}
+
+// TestCAInitDoesNotTouchOtherFiles runs ca init in a directory that holds
+// something else already: nothing of it may change.
+func TestCAInitDoesNotTouchOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "README"), "mine\n")
+	if err := os.Mkdir(filepath.Join(dir, "certs"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "-q", "ca", "init", "--pki-dir", dir, "--subject", caSubject)
+	if got := readFile(t, filepath.Join(dir, "README")); got != "mine\n" {
+		t.Errorf("README changed to %q", got)
+	}
+}
