@@ -292,10 +292,18 @@ func WriteFiles(opts WriteOptions, outs ...OutputFile) error {
 	return nil
 }
 
-// CheckWritable reports whether path may be written as an output: it must
-// not exist, or exist as a regular file with force (it will then be backed
-// up). Commands call it before expensive work such as key generation.
+// CheckWritable reports whether path may be written as an output: its
+// directory must exist, and the file must not, or exist as a regular file
+// with force (it will then be backed up). Commands call it before expensive
+// or numbered work, such as making a key or a CRL, that a failed write would
+// waste.
 func CheckWritable(path string, force bool) error {
-	_, err := checkReplace(path, force)
-	return err
+	exists, err := checkReplace(path, force)
+	if err != nil || exists {
+		return err
+	}
+	if dir, err := os.Stat(filepath.Dir(path)); err != nil || !dir.IsDir() {
+		return fmt.Errorf("cannot write %s: directory %s does not exist", path, filepath.Dir(path))
+	}
+	return nil
 }

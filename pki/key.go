@@ -3,6 +3,7 @@ package pki
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
@@ -152,6 +153,8 @@ func CheckPublicKey(pub crypto.PublicKey) error {
 			return nil
 		}
 		return fmt.Errorf("EC key on curve %s is not supported (use P-256 or P-384): %w", k.Curve.Params().Name, ErrWeakKey)
+	case ed25519.PublicKey:
+		return fmt.Errorf("Ed25519 keys are not supported (use RSA or EC P-256/P-384): %w", ErrWeakKey)
 	default:
 		return fmt.Errorf("%T keys are not supported (use RSA or EC P-256/P-384): %w", pub, ErrWeakKey)
 	}

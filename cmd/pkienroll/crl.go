@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/pkienroll/pkienroll/pki"
 )
@@ -21,16 +19,10 @@ func (c *crlCmd) Run(e *env) error {
 	if err := checkDays(c.Days); err != nil {
 		return err
 	}
+	// Before the CRL is made: one that cannot be written must not use up a
+	// CRL number.
 	if err := pki.CheckWritable(c.Out, true); err != nil {
 		return err
-	}
-	// CheckWritable does not look at the directory; a CRL that cannot be
-	// written must not use up a CRL number in the PKI directory.
-	dir := filepath.Dir(c.Out)
-	if fi, err := os.Stat(dir); err != nil {
-		return fmt.Errorf("write %s: %w", c.Out, unwrap(err))
-	} else if !fi.IsDir() {
-		return fmt.Errorf("write %s: %s is not a directory", c.Out, dir)
 	}
 	store, err := pki.OpenStore(c.PKIDir, c.options()...)
 	if err != nil {

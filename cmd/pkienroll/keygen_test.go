@@ -193,7 +193,7 @@ func TestKeygenBadInput(t *testing.T) {
 			name: "directory missing",
 			args: flags("keygen", "--out", "{dir}/nodir/new.key"),
 			code: exitError,
-			want: []string{"nodir/new.key", "no such file or directory"},
+			want: []string{"nodir/new.key", "does not exist"},
 		},
 		{
 			name: "out is a directory",

@@ -90,9 +90,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			if !ok {
 				panic(r)
 			}
-			code = e.code
+			if code == exitOK {
+				code = e.code
+			}
 		}
 	}()
+	if len(args) == 0 {
+		// A bare `pkienroll` is a question: answer with the help, on stderr
+		// since no command ran, and the usage-error exit code.
+		parser.Stdout = stderr
+		args, code = []string{"--help"}, exitUsage
+	}
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		var perr *kong.ParseError

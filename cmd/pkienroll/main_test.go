@@ -512,9 +512,14 @@ func TestBinaryExitCodes(t *testing.T) {
 		{"unknown flag", []string{"keygen", "--out", filepath.Join(dir, "k"), "--size", "2048"}, exitUsage},
 		{"missing flag", []string{"keygen"}, exitUsage},
 		{"not a number", []string{"sign", "--name", "proxy", "--days", "abc"}, exitUsage},
-		{"no command", nil, exitUsage},
 		{"unknown command", []string{"enroll"}, exitUsage},
 	}
+	t.Run("no command prints the help on stderr", func(t *testing.T) {
+		r := runBinary(t, "022")
+		if r.code != exitUsage || r.stdout != "" || !strings.HasPrefix(r.stderr, "Usage: pkienroll <command>") {
+			t.Errorf("bare pkienroll:\n%s\nwant exit %d and the help on stderr", r, exitUsage)
+		}
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runBinary(t, "022", tc.args...)

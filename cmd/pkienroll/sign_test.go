@@ -536,7 +536,7 @@ func TestRevokeCRLBadInput(t *testing.T) {
 		{name: "crl days 0", args: flags("crl", "--pki-dir", "{pki}", "--out", "{dir}/crl.pem", "--days", "0"), code: exitError,
 			want: []string{"--days 0", "1..36500"}},
 		{name: "crl out directory missing", args: flags("crl", "--pki-dir", "{pki}", "--out", "{dir}/nodir/crl.pem"), code: exitError,
-			want: []string{"nodir/crl.pem", "no such file or directory"}},
+			want: []string{"nodir/crl.pem", "does not exist"}},
 		{name: "list expiring bad", args: flags("list", "--pki-dir", "{pki}", "--expiring", "soon"), code: exitError,
 			want: []string{"--expiring", `"soon"`}},
 		{name: "list status bad", args: flags("list", "--pki-dir", "{pki}", "--status", "dead"), code: exitUsage,
