@@ -1,0 +1,221 @@
+package pki_test
+
+import (
+	"crypto"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// signNames signs a request for each name into s and returns the serials.
+func signNames(t *testing.T, s *pki.Store, names ...string) []string {
+	t.Helper()
+	var serials []string
+	for _, n := range names {
+		writeRequest(t, s, n, "/C=US/O=Example Inc./CN="+n+".example.com")
+		is, err := s.Sign(t.Context(), pki.SignRequest{Name: n, Days: 365})
+		if err != nil {
+			t.Fatal(err)
+		}
+		serials = append(serials, is.Serial)
+	}
+	return serials
+}
+
+// TestRevokeAgreesWithOpenSSL: a revocation by name or by serial is what
+// `openssl ca -revoke` writes, so `openssl ca -status` reports it, and
+// openssl's own CRL lists it.
+func TestRevokeAgreesWithOpenSSL(t *testing.T) {
+	t.Parallel()
+	when := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	s := newTestStore(t, pki.WithClock(func() time.Time { return when }))
+	serials := signNames(t, s, "a", "b", "c")
+	cfg := engineOpenSSLConfig(t, s.Dir())
+
+	byName, err := s.Revoke(t.Context(), pki.RevokeRequest{Name: "b", Reason: "keycompromise"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if byName.Serial != serials[1] || byName.Status != pki.StatusRevoked || byName.Reason != "keyCompromise" {
+		t.Errorf("revoked entry %+v, want serial %s R keyCompromise", byName, serials[1])
+	}
+	if _, err := s.Revoke(t.Context(), pki.RevokeRequest{Serial: strings.ToLower(serials[2])}); err != nil {
+		t.Fatalf("revoke by lowercase serial: %v", err)
+	}
+	lines := storeDatabaseLines(t, s)
+	wantB := "R\t" + indexUTCTime(byName.Expiry) + "\t260304050607Z,keyCompromise\t" + serials[1] + "\tunknown\t/C=US/O=Example Inc./CN=b.example.com\n"
+	if lines[1] != wantB {
+		t.Errorf("database line\n%q\nwant\n%q", lines[1], wantB)
+	}
+	if !strings.HasPrefix(lines[2], "R\t") || !strings.Contains(lines[2], "\t260304050607Z\t") {
+		t.Errorf("revocation without reason: %q", lines[2])
+	}
+	for serial, want := range map[string]string{serials[0]: "Valid (V)", serials[1]: "Revoked (R)", serials[2]: "Revoked (R)"} {
+		if got := opensslCAStatus(t, s.Dir(), cfg, serial); got != want {
+			t.Errorf("openssl ca -status %s = %q, want %q", serial, got, want)
+		}
+	}
+	crl := filepath.Join(t.TempDir(), "openssl.crl")
+	writeStoreFile(t, filepath.Join(s.Dir(), "crlnumber.txt"), []byte("01\n"), 0o644)
+	runOpenSSL(t, s.Dir(), "ca", "-config", cfg, "-gencrl", "-out", crl)
+	text := runOpenSSL(t, s.Dir(), "crl", "-in", crl, "-noout", "-text")
+	assertTextHas(t, "openssl's CRL", text, "Serial Number: "+serials[1], "Key Compromise", "Serial Number: "+serials[2])
+}
+
+func TestRevokeRefusals(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	serials := signNames(t, s, "a")
+	if _, err := s.Revoke(t.Context(), pki.RevokeRequest{Serial: serials[0]}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		req  pki.RevokeRequest
+		want error
+		msg  string
+	}{
+		{"unknown serial", pki.RevokeRequest{Serial: "ABCD"}, pki.ErrNotFound, "serial ABCD is not in"},
+		{"revoked twice", pki.RevokeRequest{Serial: serials[0]}, nil, "revoked already"},
+		{"bad serial", pki.RevokeRequest{Serial: "xyz"}, nil, "not hexadecimal"},
+		{"unknown name", pki.RevokeRequest{Name: "nobody"}, nil, "nobody.cer"},
+		{"name is a path", pki.RevokeRequest{Name: "../a"}, pki.ErrBadName, "not a plain file name"},
+		{"both", pki.RevokeRequest{Name: "a", Serial: serials[0]}, nil, "not both"},
+		{"neither", pki.RevokeRequest{}, nil, "give a serial or a name"},
+		{"bad reason", pki.RevokeRequest{Name: "a", Reason: "bored"}, nil, `reason "bored"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := snapshot(t, s.Dir())
+			_, err := s.Revoke(t.Context(), tc.req)
+			if err == nil || (tc.want != nil && !errors.Is(err, tc.want)) || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("Revoke(%+v) = %v, want %v saying %q", tc.req, err, tc.want, tc.msg)
+			}
+			assertUnchanged(t, s.Dir(), before)
+		})
+	}
+}
+
+// TestGenerateCRLOpenSSLAccepts: our CRL verifies under the CA, lists the
+// revoked serials with their reasons, is used by `openssl verify -crl_check`,
+// and its number advances.
+func TestGenerateCRLOpenSSLAccepts(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	serials := signNames(t, s, "good", "bad")
+	if _, err := s.Revoke(t.Context(), pki.RevokeRequest{Name: "bad", Reason: "superseded"}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var crls []string
+	for i := range 2 {
+		der, err := s.GenerateCRL(t.Context(), 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "crl"+string(rune('0'+i))+".pem")
+		writeStoreFile(t, path, pki.EncodeCRLPEM(der), 0o644)
+		crls = append(crls, path)
+	}
+	out, err := tryOpenSSL(t, dir, "crl", "-in", crls[0], "-CAfile", s.CACertPath(), "-noout")
+	if err != nil || !strings.Contains(out, "verify OK") {
+		t.Fatalf("openssl crl -verify: %v %s", err, out)
+	}
+	text := runOpenSSL(t, dir, "crl", "-in", crls[0], "-noout", "-text")
+	assertTextHas(t, "CRL", text, "Serial Number: "+serials[1], "Superseded", "sha256WithRSAEncryption", "X509v3 CRL Number: \n                1\n")
+	if strings.Contains(text, "Serial Number: "+serials[0]) {
+		t.Error("CRL lists the certificate that was not revoked")
+	}
+	if text2 := runOpenSSL(t, dir, "crl", "-in", crls[1], "-noout", "-text"); !strings.Contains(text2, "X509v3 CRL Number: \n                2\n") {
+		t.Errorf("second CRL is not number 2:\n%s", text2)
+	}
+	if got := readStoreFile(t, s.CRLNumberPath()); got != "03\n" {
+		t.Errorf("crlnumber.txt = %q, want 03", got)
+	}
+	revoked, err := tryOpenSSL(t, dir, "verify", "-crl_check", "-CRLfile", crls[1], "-CAfile", s.CACertPath(), s.CertPath("bad"))
+	if err == nil || !strings.Contains(revoked, "certificate revoked") {
+		t.Errorf("openssl verify -crl_check of the revoked certificate: %v %s", err, revoked)
+	}
+	runOpenSSL(t, dir, "verify", "-crl_check", "-CRLfile", crls[1], "-CAfile", s.CACertPath(), s.CertPath("good"))
+}
+
+// TestRenewCAKeepsOldCertificatesValid: a renewed CA has the same key,
+// subject and SKI, a later notAfter and a new serial; what it issued before
+// still verifies under it; the old ca.pem is kept.
+func TestRenewCAKeepsOldCertificatesValid(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	signNames(t, s, "proxy")
+	old := readStoreCert(t, s.CACertPath())
+	renewed, err := s.RenewCA(t.Context(), 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(renewed.RawSubject) != string(old.RawSubject) || string(renewed.SubjectKeyId) != string(old.SubjectKeyId) {
+		t.Error("renewal changed the subject or the key identifier")
+	}
+	if !renewed.PublicKey.(interface{ Equal(crypto.PublicKey) bool }).Equal(old.PublicKey) {
+		t.Error("renewal changed the key")
+	}
+	if renewed.SerialNumber.Cmp(old.SerialNumber) == 0 || !renewed.NotAfter.After(old.NotAfter) {
+		t.Error("renewal kept the serial or did not extend the validity")
+	}
+	assertVerifies(t, s.CACertPath(), s.CertPath("proxy"))
+	der := readStoreFile(t, s.CADERPath())
+	if der != string(renewed.Raw) {
+		t.Error("certs/ca.der is not the renewed certificate")
+	}
+	backups, _ := filepath.Glob(s.CACertPath() + ".*")
+	if len(backups) != 1 || readStoreCert(t, backups[0]).SerialNumber.Cmp(old.SerialNumber) != 0 {
+		t.Errorf("backups of ca.pem: %v, want one holding the old certificate", backups)
+	}
+	// Signing goes on under the renewed CA.
+	signNames(t, s, "after")
+	assertVerifies(t, s.CACertPath(), s.CertPath("after"))
+}
+
+// TestListNamesAndStatus: the listing has every index line, the names the
+// certificates are issued under, and expiry computed at a given time.
+func TestListNamesAndStatus(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	serials := signNames(t, s, "a", "b")
+	signNames(t, s, "a") // re-issued: the first certificate of a has no name now
+	if _, err := s.Revoke(t.Context(), pki.RevokeRequest{Name: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 3 {
+		t.Fatalf("%d entries, want 3", len(list))
+	}
+	if len(list[0].Names) != 0 || list[1].Names[0] != "b" || list[2].Names[0] != "a" {
+		t.Errorf("names %v %v %v, want [] [b] [a]", list[0].Names, list[1].Names, list[2].Names)
+	}
+	if list[0].Serial != serials[0] {
+		t.Errorf("first serial %s, want %s", list[0].Serial, serials[0])
+	}
+	now := time.Now()
+	if got := list[0].EffectiveStatus(now); got != pki.StatusValid {
+		t.Errorf("status now %v, want valid", got)
+	}
+	if got := list[0].EffectiveStatus(now.AddDate(2, 0, 0)); got != pki.StatusExpired {
+		t.Errorf("status in two years %v, want expired", got)
+	}
+	if got := list[1].EffectiveStatus(now.AddDate(2, 0, 0)); got != pki.StatusRevoked {
+		t.Errorf("revoked status in two years %v, want revoked", got)
+	}
+	for _, in := range []string{"valid", "R", "Expired"} {
+		if _, err := pki.ParseStatus(in); err != nil {
+			t.Errorf("ParseStatus(%q): %v", in, err)
+		}
+	}
+	if _, err := pki.ParseStatus("gone"); err == nil {
+		t.Error("ParseStatus(gone) succeeded")
+	}
+}
