@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// listFixture is a PKI directory with a history pinned in time: proxy
+// (1000, re-issued as 1002), spice (1001, revoked), all signed and revoked
+// on 2026-01-02 with different validities.
+func listFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := newFixture(t)
+	issued := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	store, err := pki.OpenStore(f.pki, pki.WithClock(func() time.Time { return issued }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, f.path("pki", "requests", "spice.req"), readFile(t, f.req))
+	for _, r := range []pki.SignRequest{{Name: "proxy", Days: 30}, {Name: "spice", Days: 400}, {Name: "proxy", Days: 800}} {
+		if _, err := store.Sign(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := store.Revoke(context.Background(), pki.RevokeRequest{Name: "spice", Reason: "superseded"}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// pinNow sets the commands' clock for the test.
+func pinNow(t *testing.T, at time.Time) {
+	t.Helper()
+	old := now
+	now = func() time.Time { return at }
+	t.Cleanup(func() { now = old })
+}
+
+func TestListGolden(t *testing.T) {
+	f := listFixture(t)
+	pinNow(t, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	for _, tc := range []struct {
+		golden string
+		args   []string
+	}{
+		{"list.golden", nil},
+		{"list-json.golden", []string{"--json"}},
+		{"list-valid.golden", []string{"--status", "valid"}},
+		{"list-expiring.golden", []string{"--expiring", "800d"}},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			out := mustRun(t, append([]string{"list", "--pki-dir", f.pki}, tc.args...)...)
+			compareGolden(t, filepath.Join("testdata", tc.golden), out)
+		})
+	}
+}
+
+func TestListJSONSchema(t *testing.T) {
+	f := listFixture(t)
+	pinNow(t, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(mustRun(t, "list", "--pki-dir", f.pki, "--json")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want 3", len(rows))
+	}
+	want := []struct{ serial, status string }{{"1000", "expired"}, {"1001", "revoked"}, {"1002", "valid"}}
+	for i, w := range want {
+		if rows[i]["serial"] != w.serial || rows[i]["status"] != w.status {
+			t.Errorf("row %d: %v, want serial %s status %s", i, rows[i], w.serial, w.status)
+		}
+		if _, err := time.Parse(time.RFC3339, rows[i]["expires"].(string)); err != nil {
+			t.Errorf("row %d: expires is not RFC 3339: %v", i, err)
+		}
+	}
+	if rows[1]["reason"] != "superseded" || rows[1]["revoked"] == nil {
+		t.Errorf("revoked row %v lacks revoked/reason", rows[1])
+	}
+	if names := rows[0]["names"].([]any); len(names) != 0 {
+		t.Errorf("re-issued certificate still named %v", names)
+	}
+}
+
+func TestListBadInput(t *testing.T) {
+	checkBadInput(t, []badCase{
+		{name: "expiring not a duration", args: flags("list", "--pki-dir", "{pki}", "--expiring", "soon"), code: exitError,
+			want: []string{"--expiring", `"soon" is not a duration`}},
+		{name: "unknown status", args: flags("list", "--pki-dir", "{pki}", "--status", "lost"), code: exitUsage,
+			want: []string{"--status"}},
+		{name: "broken index", setup: func(t *testing.T, f *fixture) {
+			writeFile(t, f.path("pki", "database.txt"), "garbage\n")
+		}, args: flags("list", "--pki-dir", "{pki}"), code: exitError, want: []string{"database.txt", "line 1"}},
+	})
+}
+
+// compareGolden compares got with the golden file, or rewrites it with -update.
+func compareGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/pkienroll -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s:\n%s\nwant\n%s", path, got, want)
+	}
+}
