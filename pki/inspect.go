@@ -291,9 +291,10 @@ func inspectPEM(data []byte, now time.Time) ([]Object, error) {
 	return objs, nil
 }
 
-// malformed is the error for a block of a known type that does not parse.
-func malformed(what string, err error) error {
-	return fmt.Errorf("malformed %s (%v): %w", what, err, ErrNotInspectable)
+// malformed is the error for a block of a known type that does not parse;
+// the caller names the block.
+func malformed(err error) error {
+	return fmt.Errorf("does not parse (%v): %w", err, ErrNotInspectable)
 }
 
 func inspectBlock(block *pem.Block, now time.Time) (Object, error) {
@@ -310,19 +311,19 @@ func inspectBlock(block *pem.Block, now time.Time) (Object, error) {
 		}
 		cert, err := x509.ParseCertificate(der)
 		if err != nil {
-			return Object{}, malformed("certificate", err)
+			return Object{}, malformed(err)
 		}
 		return Object{Kind: KindCertificate, Certificate: describeCertificate(cert, now)}, nil
 	case "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST":
 		csr, err := x509.ParseCertificateRequest(der)
 		if err != nil {
-			return Object{}, malformed("request", err)
+			return Object{}, malformed(err)
 		}
 		return Object{Kind: KindRequest, Request: describeRequest(csr)}, nil
 	case "X509 CRL":
 		crl, err := x509.ParseRevocationList(der)
 		if err != nil {
-			return Object{}, malformed("CRL", err)
+			return Object{}, malformed(err)
 		}
 		return Object{Kind: KindCRL, CRL: describeCRL(crl, now)}, nil
 	case "ENCRYPTED PRIVATE KEY":
@@ -333,19 +334,19 @@ func inspectBlock(block *pem.Block, now time.Time) (Object, error) {
 		}
 		key, err := parsePrivateKeyDER(block.Type, der)
 		if err != nil {
-			return Object{}, malformed("private key", err)
+			return Object{}, malformed(err)
 		}
 		return Object{Kind: KindPrivateKey, Key: key}, nil
 	case "PRIVATE KEY":
 		key, err := parsePrivateKeyDER(block.Type, der)
 		if err != nil {
-			return Object{}, malformed("private key", err)
+			return Object{}, malformed(err)
 		}
 		return Object{Kind: KindPrivateKey, Key: key}, nil
 	case "PUBLIC KEY", "RSA PUBLIC KEY":
 		key, err := parsePublicKeyDER(block.Type, der)
 		if err != nil {
-			return Object{}, malformed("public key", err)
+			return Object{}, malformed(err)
 		}
 		return Object{Kind: KindPublicKey, Key: key}, nil
 	}

@@ -22,6 +22,8 @@ var commands = [][]string{
 	{"ca", "init"},
 	{"ca", "renew"},
 	{"sign"},
+	{"verify"},
+	{"inspect"},
 	{"list"},
 	{"revoke"},
 	{"crl"},

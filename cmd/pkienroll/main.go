@@ -28,6 +28,7 @@ var version = "dev"
 const (
 	exitOK          = 0
 	exitError       = 1
+	exitCheckFailed = 2
 	exitUsage       = 80
 	exitInterrupted = 130
 )
@@ -41,6 +42,8 @@ type cli struct {
 	Request requestCmd `cmd:"" help:"Create a certificate signing request (and, with --keyout, its key)."`
 	CA      caCmd      `cmd:"" name:"ca" help:"Manage the engine's certificate authority."`
 	Sign    signCmd    `cmd:"" help:"Sign requests/NAME.req into certs/NAME.cer, like pki-enroll-request.sh."`
+	Verify  verifyCmd  `cmd:"" help:"Check a certificate: chain, dates, key, host name, revocation, TLS server usage."`
+	Inspect inspectCmd `cmd:"" help:"Show a certificate, request, CRL or key file (PEM or DER) readably, or as JSON."`
 	List    listCmd    `cmd:"" help:"List the certificates the CA has issued."`
 	Revoke  revokeCmd  `cmd:"" help:"Revoke a certificate, like openssl ca -revoke."`
 	CRL     crlCmd     `cmd:"" name:"crl" help:"Sign a certificate revocation list, like openssl ca -gencrl."`
@@ -115,6 +118,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	env := &env{ctx: ctx, stdout: stdout, log: logger}
 	kctx.Bind(env)
 	if err := kctx.Run(env); err != nil {
+		// Checks that ran and failed: one line each, exit 2.
+		var failed *checkFailed
+		if errors.As(err, &failed) {
+			for _, line := range failed.lines {
+				fmt.Fprintf(stderr, "pkienroll: %s\n", line)
+			}
+			return exitCheckFailed
+		}
 		fmt.Fprintf(stderr, "pkienroll: %s\n", oneLine(err))
 		if ctx.Err() != nil {
 			return exitInterrupted

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// inspectCmd shows what a certificate, request, CRL or key file holds.
+type inspectCmd struct {
+	File string `arg:"" placeholder:"FILE" help:"File to show: certificates, requests, CRLs (PEM or DER, several PEM blocks allowed) or keys."`
+	JSON bool   `name:"json" help:"Print one JSON object instead of text (schema in docs/cli.md)."`
+}
+
+// Run prints the description.
+func (c *inspectCmd) Run(e *env) error {
+	in, err := pki.InspectFile(c.File, pki.InspectOptions{Now: now()})
+	if err != nil {
+		return err
+	}
+	if !c.JSON {
+		return in.WriteText(e.stdout)
+	}
+	out, err := json.MarshalIndent(in, "", "  ")
+	if err != nil {
+		return fmt.Errorf("inspect %s: encode JSON: %w", c.File, err)
+	}
+	_, err = fmt.Fprintf(e.stdout, "%s\n", out)
+	return err
+}

@@ -1,0 +1,483 @@
+package pki_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+const (
+	otherCASubject = "/C=US/O=Other Inc./CN=other-ca.example.com"
+	interSubject   = "/C=US/O=Example Inc./CN=Example Issuing CA"
+	proxySANs      = "DNS:proxy.example.com,DNS:*.apps.example.com,IP:192.0.2.10"
+	proxySANsShown = "DNS:proxy.example.com, DNS:*.apps.example.com, IP:192.0.2.10"
+)
+
+// verifyPKI is the engine CA with a proxy certificate, and the strangers a
+// certificate can be checked against by mistake.
+type verifyPKI struct {
+	at       time.Time // "now" of every check
+	store    *pki.Store
+	ca       *x509.Certificate
+	caKey    crypto.Signer
+	leaf     *x509.Certificate // serverAuth, clientAuth; proxySANs; 365 days
+	leafKey  crypto.Signer
+	otherKey crypto.Signer
+	// otherCA has another name and key; sameNameCA the engine CA's name
+	// and another key, as after re-running `ca init` on the engine.
+	otherCA, sameNameCA *x509.Certificate
+	serials             int64 // how many certificates create made
+}
+
+func newVerifyPKI(t *testing.T) *verifyPKI {
+	t.Helper()
+	v := &verifyPKI{
+		at:       time.Now().Truncate(time.Second),
+		store:    newTestStore(t),
+		caKey:    sharedKey(t, caKeyIndex),
+		leafKey:  sharedKey(t, requestKeyIndex),
+		otherKey: sharedKey(t, otherKeyIndex),
+	}
+	v.ca = readStoreCert(t, v.store.CACertPath())
+	sans, err := pki.ParseSANs(proxySANs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.leaf = v.sign(t, pki.SignRequest{Name: "proxy", Days: 365, SANs: sans})
+	otherGen := pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return v.otherKey, nil })
+	v.sameNameCA = readStoreCert(t, newTestStore(t, otherGen).CACertPath())
+	other, err := pki.InitStore(filepath.Join(t.TempDir(), "other"), pki.InitRequest{Subject: storeName(t, otherCASubject)}, otherGen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.otherCA = readStoreCert(t, other.CACertPath())
+	return v
+}
+
+// sign issues a certificate for the proxy's key with the store's profile.
+func (v *verifyPKI) sign(t *testing.T, req pki.SignRequest, opts ...pki.StoreOption) *x509.Certificate {
+	t.Helper()
+	store, err := pki.OpenStore(v.store.Dir(), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeRequest(t, store, req.Name, engineProxySubject)
+	issued, err := store.Sign(context.Background(), req)
+	if err != nil {
+		t.Fatalf("sign %s: %v", req.Name, err)
+	}
+	return issued.Certificate
+}
+
+// signedAt issues a certificate with the store's clock set to now+offset.
+func (v *verifyPKI) signedAt(t *testing.T, name string, offset time.Duration, days int) *x509.Certificate {
+	t.Helper()
+	clock := pki.WithClock(func() time.Time { return v.at.Add(offset) })
+	return v.sign(t, pki.SignRequest{Name: name, Days: days}, clock)
+}
+
+// create signs tmpl for pub with parent's key; tmpl gets a serial, a
+// validity around v.at and a key identifier when it has none.
+func (v *verifyPKI) create(t *testing.T, tmpl, parent *x509.Certificate, pub crypto.PublicKey, parentKey crypto.Signer) *x509.Certificate {
+	t.Helper()
+	if tmpl.SerialNumber == nil {
+		v.serials++
+		tmpl.SerialNumber = big.NewInt(v.at.UnixNano() + v.serials)
+	}
+	if tmpl.NotBefore.IsZero() {
+		tmpl.NotBefore, tmpl.NotAfter = v.at.Add(-time.Hour), v.at.Add(100*24*time.Hour)
+	}
+	if parent == nil {
+		parent = tmpl
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, parentKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
+}
+
+func subjectName(t *testing.T, s string) []byte {
+	t.Helper()
+	der, err := storeName(t, s).MarshalDER()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+// verifyCRL signs a CRL with issuer's key, current from thisUpdate to nextUpdate.
+func verifyCRL(t *testing.T, issuer *x509.Certificate, key crypto.Signer, thisUpdate, nextUpdate time.Time, revoked ...x509.RevocationListEntry) *x509.RevocationList {
+	t.Helper()
+	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number: big.NewInt(1), ThisUpdate: thisUpdate, NextUpdate: nextUpdate, RevokedCertificateEntries: revoked,
+	}, issuer, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := x509.ParseRevocationList(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+func ymd(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// verifyCase is one call of CheckCertificate, with what it must report
+// and what `openssl verify` says of the same files.
+type verifyCase struct {
+	name string
+	cert *x509.Certificate
+	opts pki.CheckOptions
+	// want holds, for each result in order, a prefix of its String().
+	want []string
+	// openssl is what `openssl verify` must print when it fails; "" when
+	// it must succeed. Its key check is not openssl verify's: see
+	// TestVerifyKeyAgreesWithOpenSSL.
+	openssl string
+}
+
+func verifyCases(t *testing.T, v *verifyPKI) []verifyCase {
+	t.Helper()
+	caName := engineCASubject
+	chainOK := "ok   chain: signed by " + caName
+	validOK := "ok   validity: valid until " + ymd(v.leaf.NotAfter)
+	usageOK := "ok   usage: serverAuth allowed (extended key usage serverAuth, clientAuth)"
+	at := v.at
+	cas := []*x509.Certificate{v.ca}
+	current := func(revoked ...x509.RevocationListEntry) *x509.RevocationList {
+		return verifyCRL(t, v.ca, v.caKey, at.Add(-time.Hour), at.Add(30*24*time.Hour), revoked...)
+	}
+	revokedOn := at.Add(-2 * time.Hour)
+
+	// Another CA's certificates, made here to keep the fixture small.
+	inter := v.create(t, &x509.Certificate{
+		RawSubject: subjectName(t, interSubject), BasicConstraintsValid: true, IsCA: true, MaxPathLen: 0, MaxPathLenZero: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}, v.ca, v.otherKey.Public(), v.caKey)
+	interLeaf := v.create(t, &x509.Certificate{
+		RawSubject: subjectName(t, engineProxySubject), DNSNames: []string{"proxy.example.com"},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}, inter, v.leafKey.Public(), v.otherKey)
+	noEKU := v.create(t, &x509.Certificate{
+		RawSubject: subjectName(t, engineProxySubject), DNSNames: []string{"proxy.example.com"},
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+	}, v.ca, v.leafKey.Public(), v.caKey)
+	notCA := v.create(t, &x509.Certificate{
+		RawSubject: subjectName(t, "/O=Example Inc./CN=not-a-ca.example.com"), BasicConstraintsValid: true,
+	}, nil, v.otherKey.Public(), v.otherKey)
+	fromNotCA := v.create(t, &x509.Certificate{
+		RawSubject: subjectName(t, engineProxySubject), DNSNames: []string{"proxy.example.com"},
+	}, notCA, v.leafKey.Public(), v.otherKey)
+	clientOnly := v.sign(t, pki.SignRequest{Name: "client", ExtKeyUsage: mustEKU(t, "clientAuth")})
+	anyEKU := v.sign(t, pki.SignRequest{Name: "any", ExtKeyUsage: mustEKU(t, "anyExtendedKeyUsage")})
+	expired := v.signedAt(t, "expired", -400*24*time.Hour, 30)
+	future := v.signedAt(t, "future", 30*24*time.Hour, 30)
+
+	return []verifyCase{
+		{name: "all pass", cert: v.leaf,
+			opts: pki.CheckOptions{CAs: cas, Key: v.leafKey, Host: "proxy.example.com", CRL: current(), At: at},
+			want: []string{chainOK, validOK,
+				"ok   key: key matches the certificate",
+				"ok   host: proxy.example.com in SANs (" + proxySANsShown + ")",
+				"ok   revocation: not revoked (CRL of " + caName + ", issued " + ymd(at.Add(-time.Hour)) + ", next update " + ymd(at.Add(30*24*time.Hour)) + ")",
+				usageOK}},
+		{name: "default time is now", cert: v.leaf, opts: pki.CheckOptions{CAs: cas},
+			want: []string{chainOK, validOK, usageOK}},
+		{name: "CA file with another CA first", cert: v.leaf, opts: pki.CheckOptions{CAs: []*x509.Certificate{v.otherCA, v.sameNameCA, v.ca}, At: at},
+			want: []string{chainOK, validOK, usageOK}},
+
+		// chain
+		{name: "other CA", cert: v.leaf, opts: pki.CheckOptions{CAs: []*x509.Certificate{v.otherCA}, At: at},
+			want:    []string{"FAILED chain: signed by another CA (issuer " + caName + ", CA file holds " + otherCASubject + ")", validOK, usageOK},
+			openssl: "unable to get local issuer certificate"},
+		{name: "other CA of the same name", cert: v.leaf, opts: pki.CheckOptions{CAs: []*x509.Certificate{v.sameNameCA}, At: at},
+			want: []string{"FAILED chain: signed by another CA with the same name " + caName + " (the signature does not verify with the CA file's key)", validOK, usageOK},
+			// The authority key identifier leads openssl past the namesake.
+			openssl: "unable to get local issuer certificate"},
+		{name: "empty CA file", cert: v.leaf, opts: pki.CheckOptions{At: at},
+			want: []string{"FAILED chain: the CA file holds no certificate", validOK, usageOK}},
+		{name: "intermediate and root", cert: interLeaf, opts: pki.CheckOptions{CAs: []*x509.Certificate{inter, v.ca}, At: at},
+			want: []string{"ok   chain: signed by " + interSubject + ", chained to " + caName, "ok   validity:", "ok   usage: serverAuth allowed (extended key usage serverAuth)"}},
+		{name: "intermediate alone", cert: interLeaf, opts: pki.CheckOptions{CAs: []*x509.Certificate{inter}, At: at},
+			want: []string{"ok   chain: signed by " + interSubject, "ok   validity:", "ok   usage:"}},
+		{name: "root without intermediate", cert: interLeaf, opts: pki.CheckOptions{CAs: []*x509.Certificate{v.ca}, At: at},
+			want:    []string{"FAILED chain: signed by another CA (issuer " + interSubject + ", CA file holds " + caName + ")", "ok   validity:", "ok   usage:"},
+			openssl: "unable to get local issuer certificate"},
+		{name: "intermediate with another root", cert: interLeaf, opts: pki.CheckOptions{CAs: []*x509.Certificate{inter, v.otherCA}, At: at},
+			want:    []string{"FAILED chain: the CA file lacks " + caName + ", the issuer of CA " + interSubject, "ok   validity:", "ok   usage:"},
+			openssl: "unable to get issuer certificate"},
+		{name: "issuer is not a CA", cert: fromNotCA, opts: pki.CheckOptions{CAs: []*x509.Certificate{notCA}, At: at},
+			want:    []string{"FAILED chain: /O=Example Inc./CN=not-a-ca.example.com in the CA file is not a CA (no basicConstraints CA:TRUE)", "ok   validity:", "ok   usage: no extended key usage"},
+			openssl: "invalid CA certificate"},
+		{name: "CA expired", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, At: v.ca.NotAfter.Add(time.Hour)},
+			want: []string{"FAILED chain: CA " + caName + " expired on " + ymd(v.ca.NotAfter),
+				"FAILED validity: expired on " + ymd(v.leaf.NotAfter), usageOK},
+			openssl: "certificate has expired"},
+
+		// validity
+		{name: "expired: signed in the past", cert: expired, opts: pki.CheckOptions{CAs: cas, At: at},
+			want: []string{chainOK, "FAILED validity: expired on " + ymd(expired.NotAfter), usageOK}, openssl: "certificate has expired"},
+		{name: "expired: checked in the future", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, At: v.leaf.NotAfter.Add(24 * time.Hour)},
+			want: []string{chainOK, "FAILED validity: expired on " + ymd(v.leaf.NotAfter), usageOK}, openssl: "certificate has expired"},
+		{name: "not yet valid", cert: future, opts: pki.CheckOptions{CAs: cas, At: at},
+			want: []string{chainOK, "FAILED validity: not yet valid until " + ymd(future.NotBefore), usageOK}, openssl: "certificate is not yet valid"},
+		{name: "not yet valid: checked in the past", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, At: v.ca.NotBefore.Add(-time.Second)},
+			want: []string{"FAILED chain: CA " + caName + " not yet valid until " + ymd(v.ca.NotBefore),
+				"FAILED validity: not yet valid until " + ymd(v.leaf.NotBefore), usageOK}, openssl: "is not yet valid"},
+
+		// key
+		{name: "key mismatch", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Key: v.otherKey, At: at},
+			want: []string{chainOK, validOK, "FAILED key: key does not match the certificate", usageOK}},
+
+		// host
+		{name: "host wildcard", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Host: "console.apps.example.com", At: at},
+			want: []string{chainOK, validOK, "ok   host: console.apps.example.com in SANs", usageOK}},
+		{name: "host in capitals", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Host: "Proxy.Example.COM", At: at},
+			want: []string{chainOK, validOK, "ok   host: Proxy.Example.COM in SANs", usageOK}},
+		{name: "host not in SANs", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Host: "engine.example.com", At: at},
+			want:    []string{chainOK, validOK, "FAILED host: engine.example.com not in SANs (" + proxySANsShown + ")", usageOK},
+			openssl: "hostname mismatch"},
+		{name: "wildcard covers one label", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Host: "a.b.apps.example.com", At: at},
+			want:    []string{chainOK, validOK, "FAILED host: a.b.apps.example.com not in SANs", usageOK},
+			openssl: "hostname mismatch"},
+		{name: "wildcard needs a label", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Host: "apps.example.com", At: at},
+			want:    []string{chainOK, validOK, "FAILED host: apps.example.com not in SANs", usageOK},
+			openssl: "hostname mismatch"},
+		{name: "IP in SANs", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Host: "192.0.2.10", At: at},
+			want: []string{chainOK, validOK, "ok   host: 192.0.2.10 in SANs", usageOK}},
+		{name: "IP not in SANs", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Host: "192.0.2.11", At: at},
+			want:    []string{chainOK, validOK, "FAILED host: 192.0.2.11 not in SANs (" + proxySANsShown + ")", usageOK},
+			openssl: "IP address mismatch"},
+		{name: "IP against a DNS SAN", cert: fromNotCA, opts: pki.CheckOptions{CAs: []*x509.Certificate{v.ca}, Host: "192.0.2.10", At: at},
+			want:    []string{"FAILED chain:", "ok   validity:", "FAILED host: 192.0.2.10 not in SANs (DNS:proxy.example.com)", "ok   usage:"},
+			openssl: "unable to get local issuer certificate"},
+
+		// revocation
+		{name: "revoked", cert: v.leaf,
+			opts: pki.CheckOptions{CAs: cas, At: at, CRL: current(x509.RevocationListEntry{SerialNumber: v.leaf.SerialNumber, RevocationTime: revokedOn, ReasonCode: 1})},
+			want: []string{chainOK, validOK, "FAILED revocation: revoked on " + ymd(revokedOn) + " (keyCompromise)", usageOK}, openssl: "certificate revoked"},
+		{name: "revoked without reason", cert: v.leaf,
+			opts: pki.CheckOptions{CAs: cas, At: at, CRL: current(x509.RevocationListEntry{SerialNumber: v.leaf.SerialNumber, RevocationTime: revokedOn})},
+			want: []string{chainOK, validOK, "FAILED revocation: revoked on " + ymd(revokedOn) + "\x00", usageOK}, openssl: "certificate revoked"},
+		{name: "another serial revoked", cert: v.leaf,
+			opts: pki.CheckOptions{CAs: cas, At: at, CRL: current(x509.RevocationListEntry{SerialNumber: anyEKU.SerialNumber, RevocationTime: revokedOn})},
+			want: []string{chainOK, validOK, "ok   revocation: not revoked", usageOK}},
+		{name: "CRL of another CA", cert: v.leaf,
+			opts:    pki.CheckOptions{CAs: cas, At: at, CRL: verifyCRL(t, v.otherCA, v.otherKey, at.Add(-time.Hour), at.Add(time.Hour))},
+			want:    []string{chainOK, validOK, "FAILED revocation: CRL signed by another CA (CRL issuer " + otherCASubject + ", certificate issuer " + caName + ")", usageOK},
+			openssl: "unable to get certificate CRL"},
+		{name: "CRL of another CA of the same name", cert: v.leaf,
+			opts:    pki.CheckOptions{CAs: cas, At: at, CRL: verifyCRL(t, v.sameNameCA, v.otherKey, at.Add(-time.Hour), at.Add(time.Hour))},
+			want:    []string{chainOK, validOK, "FAILED revocation: CRL signed by another CA with the same name " + caName, usageOK},
+			openssl: "unable to get certificate CRL"},
+		{name: "CRL expired", cert: v.leaf,
+			opts: pki.CheckOptions{CAs: cas, At: at, CRL: verifyCRL(t, v.ca, v.caKey, at.Add(-48*time.Hour), at.Add(-time.Hour))},
+			want: []string{chainOK, validOK, "FAILED revocation: CRL expired on " + ymd(at.Add(-time.Hour)), usageOK}, openssl: "CRL has expired"},
+		{name: "CRL expired at --at", cert: v.leaf,
+			opts: pki.CheckOptions{CAs: cas, At: at.Add(60 * 24 * time.Hour), CRL: current()},
+			want: []string{chainOK, "ok   validity:", "FAILED revocation: CRL expired on " + ymd(at.Add(30*24*time.Hour)), usageOK}, openssl: "CRL has expired"},
+		{name: "CRL not yet valid", cert: v.leaf,
+			opts: pki.CheckOptions{CAs: cas, At: at, CRL: verifyCRL(t, v.ca, v.caKey, at.Add(24*time.Hour), at.Add(48*time.Hour))},
+			want: []string{chainOK, validOK, "FAILED revocation: CRL not yet valid until " + ymd(at.Add(24*time.Hour)), usageOK}, openssl: "CRL is not yet valid"},
+		{name: "revoked on a stale CRL", cert: v.leaf,
+			opts: pki.CheckOptions{CAs: cas, At: at, CRL: verifyCRL(t, v.ca, v.caKey, at.Add(-48*time.Hour), at.Add(-time.Hour),
+				x509.RevocationListEntry{SerialNumber: v.leaf.SerialNumber, RevocationTime: at.Add(-72 * time.Hour), ReasonCode: 4})},
+			want: []string{chainOK, validOK, "FAILED revocation: revoked on " + ymd(at.Add(-72*time.Hour)) + " (superseded)", usageOK}, openssl: "CRL has expired"},
+		{name: "CRL without the issuer", cert: v.leaf,
+			opts:    pki.CheckOptions{CAs: []*x509.Certificate{v.otherCA}, At: at, CRL: current()},
+			want:    []string{"FAILED chain:", validOK, "FAILED revocation: cannot check the CRL: the CA file lacks the certificate's issuer " + caName, usageOK},
+			openssl: "unable to get local issuer certificate"},
+
+		// usage
+		{name: "clientAuth only", cert: clientOnly, opts: pki.CheckOptions{CAs: cas, At: at},
+			want: []string{chainOK, "ok   validity:", "FAILED usage: extended key usage lacks serverAuth (has clientAuth)"}, openssl: "unsuitable certificate purpose"},
+		{name: "anyExtendedKeyUsage", cert: anyEKU, opts: pki.CheckOptions{CAs: cas, At: at},
+			want: []string{chainOK, "ok   validity:", "ok   usage: serverAuth allowed by anyExtendedKeyUsage (extended key usage anyExtendedKeyUsage)"},
+			// OpenSSL 3.0 refuses anyExtendedKeyUsage for sslserver
+			// (X509_PURPOSE_SSL_SERVER ignores XKU_ANYEKU); crypto/x509
+			// and the issue accept it.
+			openssl: "unsuitable certificate purpose"},
+		{name: "no extended key usage", cert: noEKU, opts: pki.CheckOptions{CAs: cas, At: at},
+			want: []string{chainOK, "ok   validity:", "ok   usage: no extended key usage: any use allowed"}},
+
+		{name: "several failures", cert: clientOnly,
+			opts:    pki.CheckOptions{CAs: []*x509.Certificate{v.otherCA}, Key: v.otherKey, Host: "engine.example.com", At: clientOnly.NotAfter.Add(time.Hour)},
+			want:    []string{"FAILED chain: signed by another CA", "FAILED validity: expired on " + ymd(clientOnly.NotAfter), "FAILED key:", "FAILED host:", "FAILED usage:"},
+			openssl: "unable to get local issuer certificate"},
+	}
+}
+
+func mustEKU(t *testing.T, list string) []asn1.ObjectIdentifier {
+	t.Helper()
+	oids, err := pki.ParseExtKeyUsage(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return oids
+}
+
+func TestVerifyCheckCertificate(t *testing.T) {
+	v := newVerifyPKI(t)
+	for _, tc := range verifyCases(t, v) {
+		t.Run(tc.name, func(t *testing.T) {
+			got := pki.CheckCertificate(tc.cert, tc.opts)
+			var lines []string
+			for _, r := range got {
+				lines = append(lines, r.String())
+			}
+			all := strings.Join(lines, "\n")
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %d results, want %d:\n%s", len(got), len(tc.want), all)
+			}
+			for i, w := range tc.want {
+				// A trailing NUL asks for the whole line.
+				if exact, ok := strings.CutSuffix(w, "\x00"); ok {
+					if lines[i] != exact {
+						t.Errorf("result %d is %q, want %q", i, lines[i], exact)
+					}
+				} else if !strings.HasPrefix(lines[i], w) {
+					t.Errorf("result %d is %q, want it to start with %q", i, lines[i], w)
+				}
+				if ok := strings.HasPrefix(w, "ok "); got[i].OK != ok {
+					t.Errorf("result %d: OK is %v, want %v", i, got[i].OK, ok)
+				}
+			}
+		})
+	}
+}
+
+// TestVerifyAgreesWithOpenSSL runs `openssl verify` on the same files with
+// the matching flags: it must accept what CheckCertificate accepts, and
+// refuse the rest for the same reason.
+func TestVerifyAgreesWithOpenSSL(t *testing.T) {
+	opensslBinary(t)
+	v := newVerifyPKI(t)
+	for _, tc := range verifyCases(t, v) {
+		if len(tc.opts.CAs) == 0 {
+			continue // openssl would look in its default store
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := []string{"verify", "-purpose", "sslserver", "-CAfile", writeCAs(t, dir, tc.opts.CAs)}
+			if !hasSelfSigned(tc.opts.CAs) {
+				args = append(args, "-partial_chain")
+			}
+			if !tc.opts.At.IsZero() {
+				args = append(args, "-attime", strconv.FormatInt(tc.opts.At.Unix(), 10))
+			}
+			if h := tc.opts.Host; h != "" {
+				if net.ParseIP(h) != nil {
+					args = append(args, "-verify_ip", h)
+				} else {
+					args = append(args, "-verify_hostname", h)
+				}
+			}
+			if tc.opts.CRL != nil {
+				path := filepath.Join(dir, "crl.pem")
+				writeStoreFile(t, path, pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: tc.opts.CRL.Raw}), 0o644)
+				args = append(args, "-crl_check", "-CRLfile", path)
+			}
+			certPath := filepath.Join(dir, "cert.pem")
+			writeStoreFile(t, certPath, pki.EncodeCertificatePEM(tc.cert.Raw), 0o644)
+			out, err := tryOpenSSL(t, dir, append(args, certPath)...)
+			ours := true
+			for _, r := range pki.CheckCertificate(tc.cert, pki.CheckOptions{CAs: tc.opts.CAs, Host: tc.opts.Host, CRL: tc.opts.CRL, At: tc.opts.At}) {
+				ours = ours && r.OK
+			}
+			switch {
+			case tc.openssl == "" && err != nil:
+				t.Errorf("openssl %s failed, want success:\n%s", strings.Join(args, " "), out)
+			case tc.openssl != "" && err == nil:
+				t.Errorf("openssl %s succeeded, want %q:\n%s", strings.Join(args, " "), tc.openssl, out)
+			case tc.openssl != "" && !strings.Contains(out, tc.openssl):
+				t.Errorf("openssl %s says\n%s\nwant %q", strings.Join(args, " "), out, tc.openssl)
+			}
+			if agree := ours == (err == nil); !agree && tc.name != "anyExtendedKeyUsage" {
+				t.Errorf("CheckCertificate passes: %v; openssl verify passes: %v", ours, err == nil)
+			}
+		})
+	}
+}
+
+// TestVerifyKeyAgreesWithOpenSSL compares the key check with what admins
+// did by hand: the public key of the certificate against the key's.
+func TestVerifyKeyAgreesWithOpenSSL(t *testing.T) {
+	opensslBinary(t)
+	v := newVerifyPKI(t)
+	dir := t.TempDir()
+	certPath := filepath.Join(dir, "proxy.cer")
+	writeStoreFile(t, certPath, pki.EncodeCertificatePEM(v.leaf.Raw), 0o644)
+	certPub := runOpenSSL(t, dir, "x509", "-in", certPath, "-noout", "-pubkey")
+	for _, tc := range []struct {
+		name string
+		key  int
+	}{{"own key", requestKeyIndex}, {"other key", otherKeyIndex}} {
+		t.Run(tc.name, func(t *testing.T) {
+			keyPath := writeSharedKey(t, filepath.Join(dir, tc.name+".key"), tc.key)
+			same := runOpenSSL(t, dir, "pkey", "-in", keyPath, "-pubout") == certPub
+			key, err := pki.ReadKey(keyPath, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := pki.CheckCertificate(v.leaf, pki.CheckOptions{CAs: []*x509.Certificate{v.ca}, Key: key})[2]
+			if r.Check != pki.CheckKey || r.OK != same {
+				t.Errorf("key result %v; openssl says the public keys are the same: %v", r, same)
+			}
+		})
+	}
+}
+
+func TestVerifyDetailsArePrintable(t *testing.T) {
+	v := newVerifyPKI(t)
+	evil := v.create(t, &x509.Certificate{
+		Subject:               pkix.Name{CommonName: "evil\x1b[31m\nCA", Organization: []string{"Example Inc."}},
+		BasicConstraintsValid: true, IsCA: true, KeyUsage: x509.KeyUsageCertSign,
+	}, nil, v.otherKey.Public(), v.otherKey)
+	for _, r := range pki.CheckCertificate(v.leaf, pki.CheckOptions{CAs: []*x509.Certificate{evil}, Host: "bad\nhost"}) {
+		if strings.ContainsAny(r.Detail, "\x1b\n") {
+			t.Errorf("%s detail holds a control character: %q", r.Check, r.Detail)
+		}
+		if r.Check == pki.CheckChain && !strings.Contains(r.Detail, `evil\x1B[31m\x0ACA`) {
+			t.Errorf("chain detail %q does not show the escaped name", r.Detail)
+		}
+	}
+}
+
+func writeCAs(t *testing.T, dir string, cas []*x509.Certificate) string {
+	t.Helper()
+	var data []byte
+	for _, c := range cas {
+		data = append(data, pki.EncodeCertificatePEM(c.Raw)...)
+	}
+	path := filepath.Join(dir, "ca.pem")
+	writeStoreFile(t, path, data, 0o644)
+	return path
+}
+
+func hasSelfSigned(cas []*x509.Certificate) bool {
+	for _, c := range cas {
+		if string(c.RawSubject) == string(c.RawIssuer) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil {
+			return true
+		}
+	}
+	return false
+}
