@@ -3,6 +3,7 @@ package pki
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 )
 
@@ -12,6 +13,9 @@ import (
 // is past every issued serial, every index line has its certs/SERIAL.pem
 // that the CA signed, and every certs/*.cer is a whole certificate. It takes
 // the directory's lock so that it never sees a signer's work half done.
+// It also reports a PKI directory or CA key that others can write or read,
+// and removes the temporary files a crashed writer left behind (which, under
+// the lock, no writer is using).
 func (s *Store) Check(ctx context.Context) ([]string, error) {
 	ca, lock, err := s.lockCA(ctx)
 	if err != nil {
@@ -20,6 +24,8 @@ func (s *Store) Check(ctx context.Context) ([]string, error) {
 	defer lock.unlock()
 	var problems []string
 	report := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	s.checkModes(report)
+	s.removeStaleTempFiles()
 
 	next, err := readSerialFile(s.SerialPath())
 	if err != nil {
@@ -65,4 +71,47 @@ func (s *Store) Check(ctx context.Context) ([]string, error) {
 		}
 	}
 	return problems, nil
+}
+
+// checkModes reports files and directories whose modes let other users
+// read the CA key or change what the CA issues.
+func (s *Store) checkModes(report func(string, ...any)) {
+	checks := []struct {
+		path    string
+		forbid  os.FileMode
+		problem string
+	}{
+		{s.dir, 0o022, "is writable by group or others"},
+		{s.path("private"), 0o077, "is accessible to group or others"},
+		{s.CAKeyPath(), 0o077, "(the CA key) is readable or writable by group or others"},
+		{s.CACertPath(), 0o022, "is writable by group or others"},
+		{s.path(s.opts.certDir), 0o022, "is writable by group or others"},
+		{s.SerialPath(), 0o022, "is writable by group or others"},
+		{s.DatabasePath(), 0o022, "is writable by group or others"},
+	}
+	for _, c := range checks {
+		fi, err := os.Lstat(c.path)
+		if err != nil {
+			continue // a missing file is reported where it is read
+		}
+		if mode := fi.Mode().Perm(); mode&c.forbid != 0 {
+			report("%s %s (mode %04o)", c.path, c.problem, mode)
+		}
+	}
+}
+
+// removeStaleTempFiles deletes our temporary files in the directories the
+// store writes. Only a lock holder may call it.
+func (s *Store) removeStaleTempFiles() {
+	for _, dir := range []string{s.dir, s.path(s.opts.certDir)} {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if isTempFile(e.Name()) {
+				_ = os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
 }

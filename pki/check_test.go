@@ -1,0 +1,98 @@
+package pki_test
+
+import (
+	"crypto"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// TestCheckFindsEachBreach breaks a sound store in one way at a time and
+// expects Check to name exactly that breach.
+func TestCheckFindsEachBreach(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		breakIt func(t *testing.T, s *pki.Store)
+		want    string
+	}{
+		{"sound", func(*testing.T, *pki.Store) {}, ""},
+		{"row without certificate", func(t *testing.T, s *pki.Store) {
+			if err := os.Remove(s.SerialCertPath("1000")); err != nil {
+				t.Fatal(err)
+			}
+		}, "serial 1000: read certificate"},
+		{"serial behind", func(t *testing.T, s *pki.Store) {
+			writeStoreFile(t, s.SerialPath(), []byte("1000\n"), 0o644)
+		}, "serial 1000 is issued but"},
+		{"serial twice", func(t *testing.T, s *pki.Store) {
+			line := storeDatabaseLines(t, s)[0]
+			writeStoreFile(t, s.DatabasePath(), []byte(line+line), 0o644)
+		}, "serial 1000 appears twice"},
+		{"certificate of another CA", func(t *testing.T, s *pki.Store) {
+			other := newTestStore(t, pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return sharedKey(t, otherKeyIndex), nil }))
+			signNames(t, other, "x")
+			writeStoreFile(t, s.SerialCertPath("1000"), []byte(readStoreFile(t, other.CertPath("x"))), 0o644)
+		}, "is not signed by the CA"},
+		{"partial certificate", func(t *testing.T, s *pki.Store) {
+			writeStoreFile(t, s.CertPath("proxy"), []byte("-----BEGIN CERTIFICATE-----\nMIIB"), 0o644)
+		}, "proxy.cer"},
+		{"CA key readable by others", func(t *testing.T, s *pki.Store) {
+			if err := os.Chmod(s.CAKeyPath(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "(the CA key) is readable or writable by group or others (mode 0644)"},
+		{"directory writable by others", func(t *testing.T, s *pki.Store) {
+			if err := os.Chmod(s.Dir(), 0o777); err != nil {
+				t.Fatal(err)
+			}
+		}, "is writable by group or others (mode 0777)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newTestStore(t)
+			signNames(t, s, "proxy")
+			tc.breakIt(t, s)
+			problems, err := s.Check(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == "" {
+				if len(problems) != 0 {
+					t.Errorf("sound store: %q", problems)
+				}
+				return
+			}
+			if len(problems) == 0 || !strings.Contains(strings.Join(problems, "\n"), tc.want) {
+				t.Errorf("problems %q, want one saying %q", problems, tc.want)
+			}
+		})
+	}
+}
+
+// TestCheckRemovesStaleTempFiles: what a crashed writer left is gone after
+// a check, and is not reported as a broken certificate.
+func TestCheckRemovesStaleTempFiles(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	stale := []string{
+		filepath.Join(s.Dir(), "certs", ".pkienroll-tmp-1005.pem"),
+		filepath.Join(s.Dir(), "certs", ".pkienroll-tmp-proxy.cer"),
+		filepath.Join(s.Dir(), ".pkienroll-tmp-serial.txt"),
+	}
+	for _, p := range stale {
+		writeStoreFile(t, p, []byte("-----BEGIN CERT"), 0o644)
+	}
+	problems, err := s.Check(t.Context())
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("Check: %v %q", err, problems)
+	}
+	for _, p := range stale {
+		if _, err := os.Lstat(p); !os.IsNotExist(err) {
+			t.Errorf("%s left in place", p)
+		}
+	}
+}
