@@ -6,6 +6,7 @@ require (
 	github.com/alecthomas/kong v1.17.0
 	github.com/charmbracelet/log v1.0.0
 	go.step.sm/crypto v0.90.0
+	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 
 require (

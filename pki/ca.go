@@ -11,8 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"go.step.sm/crypto/x509util"
 )
 
 // DefaultCADays is the validity of a new CA, as pki-create-ca.sh gives it.
@@ -171,7 +169,7 @@ func (s *Store) selfSign(subject Name, key crypto.Signer, days int) ([]byte, err
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
-	ski, err := x509util.GenerateSubjectKeyID(key.Public())
+	ski, err := subjectKeyID(key.Public())
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -62,7 +63,7 @@ func ParseEntry(line string) (Entry, error) {
 		return Entry{}, fmt.Errorf("want 6 tab-separated fields, have %d", len(f))
 	}
 	if len(f[0]) != 1 || !strings.Contains("VRE", f[0]) {
-		return Entry{}, fmt.Errorf("status %q is not V, R or E", f[0])
+		return Entry{}, fmt.Errorf("status %s is not V, R or E", quoteField(f[0], 1))
 	}
 	e := Entry{Status: Status(f[0][0]), Serial: f[3], File: f[4], Subject: f[5]}
 	var err error
@@ -103,7 +104,18 @@ func parseIndexTime(s string) (time.Time, error) {
 	case len("20060102150405Z"):
 		return time.Parse("20060102150405Z", s)
 	}
-	return time.Time{}, fmt.Errorf("%q is not YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ", s)
+	return time.Time{}, fmt.Errorf("%s is not YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ", quoteField(s, len("20060102150405Z")))
+}
+
+// quoteField quotes a field of a store file for an error message when it is
+// no longer than the longest valid value, limit bytes; a longer one is only
+// measured. A corrupt or hostile serial.txt or index (a key copied over it,
+// a line of binary) must not end up on the terminal or in a log.
+func quoteField(s string, limit int) string {
+	if len(s) > limit {
+		return fmt.Sprintf("(%d bytes)", len(s))
+	}
+	return strconv.Quote(s)
 }
 
 // maxDatabaseSize bounds database.txt when read whole (listing, revoking);

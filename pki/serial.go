@@ -28,7 +28,7 @@ func FormatSerial(n *big.Int) string {
 func parseSerial(text string) (*big.Int, error) {
 	text = strings.TrimSpace(text)
 	if text == "" || len(text) > 40 {
-		return nil, fmt.Errorf("serial %q is not 1 to 40 hexadecimal digits", text)
+		return nil, fmt.Errorf("serial %s is not 1 to 40 hexadecimal digits", quoteField(text, 40))
 	}
 	n, ok := new(big.Int).SetString(text, 16)
 	if !ok || strings.ContainsAny(text, "+-_xX") {

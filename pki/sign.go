@@ -13,8 +13,6 @@ import (
 	"os"
 	"syscall"
 	"time"
-
-	"go.step.sm/crypto/x509util"
 )
 
 // DefaultDays is the validity of an issued certificate when none is asked
@@ -95,20 +93,30 @@ func (s *Store) SignBatch(ctx context.Context, reqs []SignRequest) ([]*Issued, e
 		return nil, err
 	}
 	defer lock.unlock()
-	first, err := readSerialFile(s.SerialPath())
+	issued, next, err := s.issueAll(ca, jobs)
 	if err != nil {
 		return nil, err
+	}
+	return issued, s.commit(jobs, issued, next)
+}
+
+// issueAll signs the jobs with consecutive serials from serial.txt and
+// returns the next serial; nothing is written. The caller holds the lock.
+func (s *Store) issueAll(ca *ca, jobs []job) ([]*Issued, *big.Int, error) {
+	first, err := readSerialFile(s.SerialPath())
+	if err != nil {
+		return nil, nil, err
 	}
 	now := s.opts.now()
 	issued := make([]*Issued, len(jobs))
 	serial := new(big.Int).Set(first)
 	for i, job := range jobs {
 		if issued[i], err = s.issue(ca, job, serial, now); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		serial.Add(serial, big.NewInt(1))
 	}
-	return issued, s.commit(jobs, issued, serial)
+	return issued, serial, nil
 }
 
 // job is a checked request ready to be signed.
@@ -135,7 +143,7 @@ func (s *Store) prepare(reqs []SignRequest) ([]job, error) {
 			return nil, fmt.Errorf("sign %s: name given twice in one batch: %w", req.Name, ErrBadName)
 		}
 		seen[req.Name] = true
-		j, err := s.prepareOne(req)
+		j, err := s.prepareOne(req, nil)
 		if err != nil {
 			return nil, fmt.Errorf("sign %s: %w", req.Name, err)
 		}
@@ -144,7 +152,9 @@ func (s *Store) prepare(reqs []SignRequest) ([]job, error) {
 	return jobs, nil
 }
 
-func (s *Store) prepareOne(req SignRequest) (job, error) {
+// prepareOne checks one request. data is the request itself, or nil to
+// read requests/NAME.req.
+func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	j := job{req: req, ku: req.KeyUsage, eku: req.ExtKeyUsage}
 	var err error
 	if j.days, err = checkDays(req.Days, DefaultDays); err != nil {
@@ -156,9 +166,10 @@ func (s *Store) prepareOne(req SignRequest) (job, error) {
 		}
 	}
 	path := s.RequestPath(req.Name)
-	data, err := readFileLimited(path, maxRequestSize, true)
-	if err != nil {
-		return j, fmt.Errorf("read request %s: %w", path, err)
+	if data == nil {
+		if data, err = readFileLimited(path, maxRequestSize, true); err != nil {
+			return j, fmt.Errorf("read request %s: %w", path, err)
+		}
 	}
 	if j.csr, err = ParseRequest(data); err != nil {
 		return j, fmt.Errorf("read request %s: %w", path, err)
@@ -193,7 +204,7 @@ func (s *Store) prepareOne(req SignRequest) (job, error) {
 
 // issue signs one job with serial; nothing is written yet.
 func (s *Store) issue(ca *ca, j job, serial *big.Int, now time.Time) (*Issued, error) {
-	ski, err := x509util.GenerateSubjectKeyID(j.csr.PublicKey)
+	ski, err := subjectKeyID(j.csr.PublicKey)
 	if err != nil {
 		return nil, fmt.Errorf("sign %s: %w", j.req.Name, err)
 	}

@@ -56,8 +56,9 @@ func WithLockTimeout(d time.Duration) StoreOption { return func(o *storeOptions)
 // WithClock replaces time.Now, for tests that pin validity dates.
 func WithClock(now func() time.Time) StoreOption { return func(o *storeOptions) { o.now = now } }
 
-// WithKeyGenerator replaces the CA key generator, for tests that reuse a
-// key instead of paying for a new one.
+// WithKeyGenerator replaces the generator of the keys the store makes (the
+// CA key of InitStore, the keys of Enroll), for tests that reuse a key
+// instead of paying for a new one.
 func WithKeyGenerator(gen func(bits int) (crypto.Signer, error)) StoreOption {
 	return func(o *storeOptions) { o.generateKey = gen }
 }

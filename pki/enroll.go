@@ -1,0 +1,180 @@
+package pki
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// EnrollRequest asks for a certificate made whole on the engine host, as
+// pki-enroll-pkcs12.sh makes it: a key, the request requests/NAME.req, the
+// certificate certs/NAME.cer and the PKCS#12 bundle keys/NAME.p12.
+type EnrollRequest struct {
+	// SignRequest is the certificate's name and profile, as for Sign. Its
+	// Subject is required: the request is made with it.
+	SignRequest
+	// Password protects keys/NAME.p12; with KeepKey it also opens the
+	// existing one.
+	Password string
+	// Legacy encodes the bundle with the old algorithms (see EncodePKCS12).
+	Legacy bool
+	// KeepKey re-issues with the key inside the existing keys/NAME.p12
+	// instead of a new one.
+	KeepKey bool
+}
+
+// Enrolled describes what Enroll wrote.
+type Enrolled struct {
+	// Issued is the certificate, as Sign describes it.
+	*Issued
+	// RequestPath is requests/NAME.req.
+	RequestPath string
+	// PKCS12Path is keys/NAME.p12.
+	PKCS12Path string
+	// KeptKey says the key is the one of the previous bundle.
+	KeptKey bool
+}
+
+// PKCS12Path is the PKCS#12 bundle of the certificate named name,
+// keys/NAME.p12.
+func (s *Store) PKCS12Path(name string) string { return s.path("keys", name+".p12") }
+
+// Enroll makes a key (or, with KeepKey, takes the one of keys/NAME.p12),
+// writes its request to requests/NAME.req, signs it into certs/NAME.cer as
+// Sign does, and writes keys/NAME.p12 (0600) holding the key, the
+// certificate and the CA certificate. An existing request and bundle are
+// kept as FILE.YYYYMMDDHHMMSS.
+//
+// Every input is checked, and the certificate and the bundle made, before
+// anything is written: a failure up to then leaves the directory
+// byte-identical. The certificate is then recorded as Sign records it, and
+// the request and bundle written last, all under the directory's lock so
+// that two enrollments of one name cannot mix their files. Only an I/O
+// error in that last step can leave a certificate issued without its
+// bundle; enrolling again then replaces it.
+func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error) {
+	if err := CheckName(req.Name); err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
+	}
+	fail := func(err error) (*Enrolled, error) { return nil, fmt.Errorf("enroll %s: %w", req.Name, err) }
+	if req.Subject == nil {
+		return fail(fmt.Errorf("no subject given: %w", ErrBadSubject))
+	}
+	if err := req.Subject.Validate(); err != nil {
+		return fail(err)
+	}
+	if _, err := checkDays(req.Days, DefaultDays); err != nil {
+		return fail(err)
+	}
+	if err := CheckPKCS12Password(req.Password); err != nil {
+		return fail(err)
+	}
+	out := &Enrolled{RequestPath: s.RequestPath(req.Name), PKCS12Path: s.PKCS12Path(req.Name), KeptKey: req.KeepKey}
+	if err := s.checkEnrollOutputs(req.Name, out); err != nil {
+		return fail(err)
+	}
+	key, err := s.enrollKey(req, out.PKCS12Path)
+	if err != nil {
+		return fail(err)
+	}
+	der, err := CreateRequest(key, RequestTemplate{Subject: req.Subject, SANs: req.SANs})
+	if err != nil {
+		return fail(err)
+	}
+	reqPEM := EncodeRequestPEM(der)
+	j, err := s.prepareOne(req.SignRequest, reqPEM)
+	if err != nil {
+		return fail(err)
+	}
+
+	ca, lock, err := s.lockCA(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.unlock()
+	jobs := []job{j}
+	issued, next, err := s.issueAll(ca, jobs)
+	if err != nil {
+		return nil, err
+	}
+	out.Issued = issued[0]
+	bundle := Bundle{Key: key, Certificate: out.Certificate, CACerts: []*x509.Certificate{ca.cert}}
+	p12, err := EncodePKCS12(bundle, req.Password, req.Legacy)
+	if err != nil {
+		return fail(err)
+	}
+	if err := s.commit(jobs, issued, next); err != nil {
+		return nil, err
+	}
+	if err := ensurePrivateDir(filepath.Dir(out.PKCS12Path)); err != nil {
+		return fail(fmt.Errorf("certificate %s issued, but: %w", out.Serial, err))
+	}
+	err = WriteFiles(WriteOptions{Force: true, Now: s.opts.now()},
+		OutputFile{Path: out.RequestPath, Data: reqPEM, Mode: modePublic},
+		OutputFile{Path: out.PKCS12Path, Data: p12, Mode: modePrivate})
+	if err != nil {
+		return fail(fmt.Errorf("certificate %s issued, but: %w", out.Serial, err))
+	}
+	return out, nil
+}
+
+// enrollKey makes the new key, or reads the one of the existing bundle.
+func (s *Store) enrollKey(req EnrollRequest, p12Path string) (crypto.Signer, error) {
+	if !req.KeepKey {
+		key, err := s.opts.generateKey(DefaultKeyBits)
+		if err != nil {
+			return nil, fmt.Errorf("generate key: %w", err)
+		}
+		return key, nil
+	}
+	b, err := readPKCS12(p12Path, req.Password, true)
+	if err != nil {
+		return nil, fmt.Errorf("keep key: %w", err)
+	}
+	return b.Key, nil
+}
+
+// checkEnrollOutputs checks, before a key is made, that the files Enroll
+// writes may be written; keys/ may be missing, Enroll then makes it.
+func (s *Store) checkEnrollOutputs(name string, out *Enrolled) error {
+	if err := CheckWritable(out.RequestPath, true); err != nil {
+		return err
+	}
+	if err := CheckWritable(s.CertPath(name), true); err != nil {
+		return err
+	}
+	keys := filepath.Dir(out.PKCS12Path)
+	fi, err := os.Stat(keys)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("check %s: %w", keys, unwrapPathError(err))
+	case !fi.IsDir():
+		return fmt.Errorf("cannot write %s: %s is not a directory", out.PKCS12Path, keys)
+	}
+	_, err = checkReplace(out.PKCS12Path, true)
+	return err
+}
+
+// ensurePrivateDir makes dir with mode 0700 unless it exists.
+func ensurePrivateDir(dir string) error {
+	err := os.Mkdir(dir, modePrivateDir)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", dir, unwrapPathError(err))
+	}
+	// Mkdir's mode went through the umask; a stricter one must not make
+	// the directory unusable, nor a looser one matter.
+	if err := os.Chmod(dir, modePrivateDir); err != nil {
+		return fmt.Errorf("create %s: %w", dir, unwrapPathError(err))
+	}
+	return syncDir(filepath.Dir(dir))
+}

@@ -1,0 +1,300 @@
+package pki_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// enrollStore opens s again with a key generator that hands out the shared
+// request key, so that enrollments do not pay for a key.
+func enrollStore(t *testing.T, s *pki.Store) *pki.Store {
+	t.Helper()
+	key := sharedKey(t, requestKeyIndex)
+	es, err := pki.OpenStore(s.Dir(), pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return key, nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
+
+// enrollRequest is the proxy's enrollment with password "pw".
+func enrollRequest(t *testing.T) pki.EnrollRequest {
+	t.Helper()
+	return pki.EnrollRequest{
+		SignRequest: pki.SignRequest{Name: "proxy", Subject: storeName(t, engineProxySubject), Days: 730},
+		Password:    "pw",
+	}
+}
+
+// backupsOf returns the FILE.YYYYMMDDHHMMSS backups of path.
+func backupsOf(t *testing.T, path string) []string {
+	t.Helper()
+	m, err := filepath.Glob(path + ".[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestEnrollAndKeepKey enrolls with a new key, then again with --keep-key:
+// the second certificate has the same public key and the next serial, and
+// request, certificate and bundle of the first are kept as backups.
+func TestEnrollAndKeepKey(t *testing.T) {
+	// The store's own key generator: one real key, as the command makes it.
+	s, err := pki.OpenStore(newTestStore(t).Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := filepath.Join(s.Dir(), "keys")
+	if err := os.Remove(keys); err != nil {
+		t.Fatal(err)
+	}
+
+	first, err := s.Enroll(context.Background(), enrollRequest(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Serial != "1000" || first.KeptKey || first.Backup != "" {
+		t.Errorf("first enrollment: serial %s, kept key %v, backup %q", first.Serial, first.KeptKey, first.Backup)
+	}
+	if first.PKCS12Path != s.PKCS12Path("proxy") || first.PKCS12Path != filepath.Join(keys, "proxy.p12") {
+		t.Errorf("PKCS12Path %s", first.PKCS12Path)
+	}
+	for path, mode := range map[string]fs.FileMode{
+		keys:                     0o700,
+		first.PKCS12Path:         0o600,
+		first.RequestPath:        0o644,
+		s.CertPath("proxy"):      0o644,
+		s.SerialCertPath("1000"): 0o644,
+	} {
+		if got := permOf(t, path); got != mode {
+			t.Errorf("%s: mode %v, want %v", path, got, mode)
+		}
+	}
+	b, err := pki.ReadPKCS12(first.PKCS12Path, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, ok := b.Key.(*rsa.PrivateKey); !ok || k.N.BitLen() != 2048 {
+		t.Errorf("key is %T, want RSA-2048", b.Key)
+	}
+	if !b.Certificate.Equal(first.Certificate) || !b.Certificate.Equal(readStoreCert(t, s.CertPath("proxy"))) {
+		t.Error("the bundle's certificate is not certs/proxy.cer")
+	}
+	if len(b.CACerts) != 1 || !b.CACerts[0].Equal(readStoreCert(t, s.CACertPath())) {
+		t.Error("the bundle does not hold the CA certificate")
+	}
+	csr, err := pki.ReadRequest(first.RequestPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pki.KeyMatches(csr.PublicKey, b.Key) {
+		t.Error("requests/proxy.req is not signed by the bundle's key")
+	}
+	if got := subjectOf(t, csr.RawSubject); got != engineProxySubject {
+		t.Errorf("request subject %s", got)
+	}
+	if got := subjectOf(t, first.Certificate.RawSubject); got != engineProxySubject {
+		t.Errorf("certificate subject %s", got)
+	}
+	if lines := storeDatabaseLines(t, s); len(lines) != 1 || !strings.Contains(lines[0], "\t1000\tunknown\t"+engineProxySubject+"\n") {
+		t.Errorf("database.txt: %q", lines)
+	}
+
+	firstReq := readStoreFile(t, first.RequestPath)
+	firstP12 := readStoreFile(t, first.PKCS12Path)
+	firstCert := readStoreFile(t, s.CertPath("proxy"))
+	req := enrollRequest(t)
+	req.KeepKey = true
+	second, err := s.Enroll(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Serial != "1001" || !second.KeptKey {
+		t.Errorf("second enrollment: serial %s, kept key %v", second.Serial, second.KeptKey)
+	}
+	if !pki.KeyMatches(second.Certificate.PublicKey, b.Key) {
+		t.Error("--keep-key changed the public key")
+	}
+	b2, err := pki.ReadPKCS12(second.PKCS12Path, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b2.Certificate.Equal(second.Certificate) {
+		t.Error("the new bundle does not hold the new certificate")
+	}
+	for path, was := range map[string]string{first.RequestPath: firstReq, first.PKCS12Path: firstP12, s.CertPath("proxy"): firstCert} {
+		bk := backupsOf(t, path)
+		if len(bk) != 1 {
+			t.Errorf("backups of %s: %q, want one", path, bk)
+			continue
+		}
+		if readStoreFile(t, bk[0]) != was {
+			t.Errorf("backup %s is not the previous %s", bk[0], path)
+		}
+		if permOf(t, bk[0]) != permOf(t, path) {
+			t.Errorf("backup %s has mode %v, %s %v", bk[0], permOf(t, bk[0]), path, permOf(t, path))
+		}
+	}
+	if second.Backup == "" {
+		t.Error("Issued.Backup is empty after replacing certs/proxy.cer")
+	}
+	if problems, err := s.Check(t.Context()); err != nil || len(problems) > 0 {
+		t.Errorf("Check after two enrollments: %q, %v", problems, err)
+	}
+}
+
+// subjectOf is the slash form of a DER name.
+func subjectOf(t *testing.T, der []byte) string {
+	t.Helper()
+	n, err := pki.ParseDERName(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n.String()
+}
+
+// TestEnrollBadInput checks that every refusal, including one from signing
+// after the key and request are made, leaves the directory byte-identical.
+func TestEnrollBadInput(t *testing.T) {
+	noKeysBundle := func(t *testing.T, s *pki.Store) {
+		// A certificate-only bundle, as `openssl pkcs12 -export -nokeys` makes.
+		writeRequest(t, s, "other", engineProxySubject)
+		if _, err := s.Sign(context.Background(), pki.SignRequest{Name: "other"}); err != nil {
+			t.Fatal(err)
+		}
+		runOpenSSL(t, s.Dir(), "pkcs12", "-export", "-nokeys", "-in", s.CertPath("other"),
+			"-passout", "pass:pw", "-out", s.PKCS12Path("proxy"))
+	}
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, s *pki.Store)
+		edit  func(r *pki.EnrollRequest)
+		want  error
+		text  string
+	}{
+		{name: "bad name", edit: func(r *pki.EnrollRequest) { r.Name = "../proxy" }, want: pki.ErrBadName},
+		{name: "no subject", edit: func(r *pki.EnrollRequest) { r.Subject = nil }, want: pki.ErrBadSubject},
+		{name: "bad subject", edit: func(r *pki.EnrollRequest) {
+			r.Subject = pki.Name{{{Type: asn1.ObjectIdentifier{2, 5, 4, 6}, Value: "USA"}}}
+		}, want: pki.ErrBadSubject},
+		{name: "bad days", edit: func(r *pki.EnrollRequest) { r.Days = 40000 }, want: pki.ErrBadDays},
+		{name: "empty password", edit: func(r *pki.EnrollRequest) { r.Password = "" }, want: pki.ErrBadPassword},
+		{name: "keep key without bundle", edit: func(r *pki.EnrollRequest) { r.KeepKey = true }, want: fs.ErrNotExist, text: "proxy.p12"},
+		{name: "keep key with wrong password", setup: func(t *testing.T, s *pki.Store) {
+			data, err := pki.EncodePKCS12(pki.Bundle{Key: sharedKey(t, caKeyIndex), Certificate: readStoreCert(t, s.CACertPath())}, "other", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeStoreFile(t, s.PKCS12Path("proxy"), data, 0o600)
+		}, edit: func(r *pki.EnrollRequest) { r.KeepKey = true }, want: pki.ErrPassword},
+		{name: "keep key from a bundle without key", setup: noKeysBundle, edit: func(r *pki.EnrollRequest) { r.KeepKey = true }, want: pki.ErrNoKey},
+		{name: "bundle is a symlink", setup: func(t *testing.T, s *pki.Store) {
+			if err := os.Symlink("elsewhere.p12", s.PKCS12Path("proxy")); err != nil {
+				t.Fatal(err)
+			}
+		}, want: pki.ErrSymlink},
+		{name: "keys is a file", setup: func(t *testing.T, s *pki.Store) {
+			keys := filepath.Dir(s.PKCS12Path("proxy"))
+			if err := os.Remove(keys); err != nil {
+				t.Fatal(err)
+			}
+			writeStoreFile(t, keys, []byte("x"), 0o644)
+		}, text: "not a directory"},
+		// Failures once the key and the request are made: the existing
+		// request must still be there, unchanged.
+		{name: "serial.txt malformed", setup: func(t *testing.T, s *pki.Store) {
+			writeRequest(t, s, "proxy", "/CN=old.example.com")
+			writeStoreFile(t, s.SerialPath(), []byte("zz\n"), 0o644)
+		}, text: "serial.txt"},
+		{name: "serial already used", setup: func(t *testing.T, s *pki.Store) {
+			writeRequest(t, s, "proxy", "/CN=old.example.com")
+			writeStoreFile(t, s.SerialCertPath("1000"), []byte("taken"), 0o644)
+		}, want: pki.ErrBadStore},
+		{name: "bad extended key usage", setup: func(t *testing.T, s *pki.Store) {
+			writeRequest(t, s, "proxy", "/CN=old.example.com")
+		}, edit: func(r *pki.EnrollRequest) { r.ExtKeyUsage = []asn1.ObjectIdentifier{{}} }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := enrollStore(t, newTestStore(t))
+			if tc.setup != nil {
+				tc.setup(t, s)
+			}
+			req := enrollRequest(t)
+			if tc.edit != nil {
+				tc.edit(&req)
+			}
+			before := snapshot(t, s.Dir())
+			_, err := s.Enroll(context.Background(), req)
+			if err == nil {
+				t.Fatal("Enroll succeeded")
+			}
+			t.Logf("error: %v", err)
+			if tc.want != nil && !errors.Is(err, tc.want) {
+				t.Errorf("error %v, want %v", err, tc.want)
+			}
+			if tc.text != "" && !strings.Contains(err.Error(), tc.text) {
+				t.Errorf("error %q does not say %q", err, tc.text)
+			}
+			if strings.Contains(err.Error(), req.Password) && req.Password != "" {
+				t.Errorf("error shows the password: %v", err)
+			}
+			assertUnchanged(t, s.Dir(), before)
+		})
+	}
+}
+
+// The engine makes a certificate whole, as pki-enroll-pkcs12.sh does: key,
+// request, certificate and a password-protected PKCS#12 bundle.
+func ExampleStore_Enroll() {
+	dir, err := os.MkdirTemp("", "pkienroll-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	caSubject, err := pki.ParseName("/C=US/O=Example Inc./CN=engine.example.com.81108")
+	if err != nil {
+		log.Fatal(err)
+	}
+	store, err := pki.InitStore(filepath.Join(dir, "engine"), pki.InitRequest{Subject: caSubject})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	subject, err := pki.ParseName("/C=US/O=Example Inc./CN=spice.example.com")
+	if err != nil {
+		log.Fatal(err)
+	}
+	enrolled, err := store.Enroll(context.Background(), pki.EnrollRequest{
+		SignRequest: pki.SignRequest{Name: "spice", Subject: subject, Days: 730},
+		Password:    "changeit",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("serial:", enrolled.Serial, "bundle:", filepath.Base(enrolled.PKCS12Path))
+
+	// Later, anywhere: the bundle opens with the password.
+	b, err := pki.ReadPKCS12(enrolled.PKCS12Path, "changeit")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("key matches:", pki.KeyMatches(b.Certificate.PublicKey, b.Key), "CA certificates:", len(b.CACerts))
+	// Output:
+	// serial: 1000 bundle: spice.p12
+	// key matches: true CA certificates: 1
+}

@@ -1,0 +1,175 @@
+package pki
+
+import (
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+// Sentinel errors of PKCS#12 bundles, beside those of errors.go.
+var (
+	// ErrPassword reports a PKCS#12 bundle that the password does not open.
+	ErrPassword = errors.New("wrong password")
+	// ErrBadPassword reports a password that a bundle cannot be protected
+	// with: empty, or with characters PKCS#12 cannot hold.
+	ErrBadPassword = errors.New("unusable PKCS#12 password")
+	// ErrNotPKCS12 reports data that is not a PKCS#12 bundle, or one in a
+	// form that cannot be read.
+	ErrNotPKCS12 = errors.New("not a PKCS#12 bundle")
+	// ErrNoKey reports a PKCS#12 bundle without a private key, such as
+	// `openssl pkcs12 -export -nokeys` writes.
+	ErrNoKey = errors.New("no private key in the bundle")
+)
+
+// maxPKCS12Size bounds what we read as a bundle; a key and a few
+// certificates take a few KB.
+const maxPKCS12Size = 1 << 20
+
+// Bundle is the content of a PKCS#12 file: a private key, its certificate
+// and the CA certificates that go with it.
+type Bundle struct {
+	// Key is the private key.
+	Key crypto.Signer
+	// Certificate is the key's certificate.
+	Certificate *x509.Certificate
+	// CACerts are the other certificates: the CA, and any intermediates.
+	CACerts []*x509.Certificate
+}
+
+// EncodePKCS12 encodes b as a PKCS#12 file protected by password. By default
+// key and certificates are encrypted with AES-256-CBC under PBKDF2-HMAC-SHA-256
+// and the file is authenticated with HMAC-SHA-256, as OpenSSL 3 writes them.
+// legacy uses 3DES and an HMAC-SHA-1 MAC instead, for readers that know
+// nothing newer (OpenSSL before 1.1.1, old Java and Windows); OpenSSL 3 reads
+// those files with and without -legacy.
+func EncodePKCS12(b Bundle, password string, legacy bool) ([]byte, error) {
+	if err := CheckPKCS12Password(password); err != nil {
+		return nil, fmt.Errorf("encode PKCS#12: %w", err)
+	}
+	if b.Key == nil || b.Certificate == nil {
+		return nil, errors.New("encode PKCS#12: a bundle needs a key and its certificate")
+	}
+	if !KeyMatches(b.Certificate.PublicKey, b.Key) {
+		return nil, fmt.Errorf("encode PKCS#12: %w", ErrKeyMismatch)
+	}
+	enc := pkcs12.Modern2023
+	if legacy {
+		enc = pkcs12.LegacyDES
+	}
+	data, err := enc.Encode(b.Key, b.Certificate, b.CACerts, password)
+	if err != nil {
+		return nil, fmt.Errorf("encode PKCS#12: %w", err)
+	}
+	return data, nil
+}
+
+// CheckPKCS12Password accepts a password that a bundle can be protected
+// with: not empty, UTF-8, no NUL, and only characters of the Basic
+// Multilingual Plane, as PKCS#12 stores passwords in UCS-2.
+func CheckPKCS12Password(password string) error {
+	switch {
+	case password == "":
+		return fmt.Errorf("password is empty: %w", ErrBadPassword)
+	case !utf8.ValidString(password):
+		return fmt.Errorf("password is not UTF-8: %w", ErrBadPassword)
+	case strings.ContainsRune(password, 0):
+		return fmt.Errorf("password contains a NUL character: %w", ErrBadPassword)
+	}
+	return checkBMP(password, ErrBadPassword)
+}
+
+// checkBMP refuses, as sentinel, characters that UCS-2 cannot hold.
+func checkBMP(password string, sentinel error) error {
+	for _, r := range password {
+		if r > 0xFFFF {
+			return fmt.Errorf("password has a character beyond U+FFFF, which PKCS#12 cannot hold: %w", sentinel)
+		}
+	}
+	return nil
+}
+
+// DecodePKCS12 decodes a DER PKCS#12 file: what EncodePKCS12 and
+// `openssl pkcs12 -export` write, with modern or legacy algorithms. The
+// certificate returned is the one that matches the key, whatever its place
+// in the file; the others are returned as CA certificates. A password that
+// does not open the file gives ErrPassword, a file without a key ErrNoKey,
+// anything that is not a readable bundle ErrNotPKCS12.
+func DecodePKCS12(data []byte, password string) (Bundle, error) {
+	if len(data) > maxPKCS12Size {
+		return Bundle{}, fmt.Errorf("larger than %d bytes: %w", maxPKCS12Size, ErrNotPKCS12)
+	}
+	if len(data) == 0 || data[0] != 0x30 {
+		// A DER SEQUENCE; this also keeps PEM files and text out.
+		return Bundle{}, ErrNotPKCS12
+	}
+	if err := checkBMP(password, ErrPassword); err != nil {
+		return Bundle{}, err
+	}
+	key, cert, cas, err := pkcs12.DecodeChain(data, password)
+	if err != nil {
+		return Bundle{}, pkcs12Error(err)
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return Bundle{}, fmt.Errorf("unsupported key type %T: %w", key, ErrWeakKey)
+	}
+	b := Bundle{Key: signer, Certificate: cert, CACerts: cas}
+	if !KeyMatches(cert.PublicKey, signer) {
+		i := -1
+		for j, c := range cas {
+			if KeyMatches(c.PublicKey, signer) {
+				i = j
+				break
+			}
+		}
+		if i < 0 {
+			return Bundle{}, fmt.Errorf("no certificate in the bundle belongs to its key: %w", ErrKeyMismatch)
+		}
+		b.Certificate = cas[i]
+		b.CACerts = append(append([]*x509.Certificate{cert}, cas[:i]...), cas[i+1:]...)
+	}
+	return b, nil
+}
+
+// pkcs12Error turns go-pkcs12's errors into ours. It reports most problems
+// as plain strings, so the few we tell apart are matched by their text.
+func pkcs12Error(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "pkcs12: ")
+	switch {
+	case errors.Is(err, pkcs12.ErrIncorrectPassword), errors.Is(err, pkcs12.ErrDecryption):
+		return ErrPassword
+	case msg == "private key missing":
+		return ErrNoKey
+	case msg == "certificate missing":
+		return fmt.Errorf("no certificate in the bundle: %w", ErrNotCertificate)
+	case strings.HasPrefix(msg, "error reading P12 data"):
+		return ErrNotPKCS12
+	}
+	var notImpl pkcs12.NotImplementedError
+	if errors.As(err, &notImpl) {
+		return fmt.Errorf("unsupported (%s): %w", msg, ErrNotPKCS12)
+	}
+	return fmt.Errorf("malformed (%s): %w", msg, ErrNotPKCS12)
+}
+
+// ReadPKCS12 reads and decodes the PKCS#12 file in path (see DecodePKCS12).
+func ReadPKCS12(path, password string) (Bundle, error) {
+	return readPKCS12(path, password, false)
+}
+
+func readPKCS12(path, password string, noFollow bool) (Bundle, error) {
+	data, err := readFileLimited(path, maxPKCS12Size, noFollow)
+	if err != nil {
+		return Bundle{}, fmt.Errorf("read PKCS#12 bundle %s: %w", path, err)
+	}
+	b, err := DecodePKCS12(data, password)
+	if err != nil {
+		return Bundle{}, fmt.Errorf("read PKCS#12 bundle %s: %w", path, err)
+	}
+	return b, nil
+}

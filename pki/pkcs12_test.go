@@ -1,0 +1,205 @@
+package pki_test
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// testBundle signs a request of the shared request key in a new store and
+// returns the store and the bundle of that key, its certificate and the CA.
+func testBundle(t *testing.T) (*pki.Store, pki.Bundle) {
+	t.Helper()
+	s := newTestStore(t)
+	writeRequest(t, s, "proxy", engineProxySubject)
+	is, err := s.Sign(context.Background(), pki.SignRequest{Name: "proxy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := readStoreCert(t, s.CACertPath())
+	return s, pki.Bundle{Key: sharedKey(t, requestKeyIndex), Certificate: is.Certificate, CACerts: []*x509.Certificate{ca}}
+}
+
+// assertBundle fails the test unless got holds want's key and certificates.
+func assertBundle(t *testing.T, got, want pki.Bundle) {
+	t.Helper()
+	if got.Key == nil || !pki.KeyMatches(want.Certificate.PublicKey, got.Key) {
+		t.Error("the bundle's key is not the certificate's")
+	}
+	if got.Certificate == nil || !got.Certificate.Equal(want.Certificate) {
+		t.Error("the bundle's certificate differs")
+	}
+	if len(got.CACerts) != len(want.CACerts) {
+		t.Fatalf("the bundle has %d CA certificates, want %d", len(got.CACerts), len(want.CACerts))
+	}
+	for i := range want.CACerts {
+		if !got.CACerts[i].Equal(want.CACerts[i]) {
+			t.Errorf("CA certificate %d differs", i)
+		}
+	}
+}
+
+// TestPKCS12OpenSSLInterop writes bundles that OpenSSL 3 opens with its
+// defaults (the legacy one with -legacy too), and reads what
+// `openssl pkcs12 -export` writes, with and without -legacy.
+func TestPKCS12OpenSSLInterop(t *testing.T) {
+	s, want := testBundle(t)
+	dir := t.TempDir()
+	passFile := filepath.Join(dir, "pass")
+	writeStoreFile(t, passFile, []byte("s3cret pass\n"), 0o600)
+	const password = "s3cret pass"
+
+	for _, legacy := range []bool{false, true} {
+		name := map[bool]string{false: "modern", true: "legacy"}[legacy]
+		t.Run("openssl reads "+name, func(t *testing.T) {
+			data, err := pki.EncodePKCS12(want, password, legacy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p12 := filepath.Join(dir, name+".p12")
+			writeStoreFile(t, p12, data, 0o600)
+			// -info writes the algorithms on stderr.
+			info, err := tryOpenSSL(t, dir, "pkcs12", "-in", p12, "-passin", "file:"+passFile, "-info", "-noout")
+			if err != nil {
+				t.Fatalf("openssl pkcs12 -info: %v\n%s", err, info)
+			}
+			if legacy {
+				assertTextHas(t, "openssl pkcs12 -info", info, "MAC: sha1", "pbeWithSHA1And3-KeyTripleDES-CBC")
+				runOpenSSL(t, dir, "pkcs12", "-legacy", "-in", p12, "-passin", "file:"+passFile, "-noout")
+			} else {
+				assertTextHas(t, "openssl pkcs12 -info", info, "MAC: sha256", "PBES2, PBKDF2, AES-256-CBC")
+			}
+			all := runOpenSSL(t, dir, "pkcs12", "-in", p12, "-passin", "file:"+passFile, "-nodes")
+			assertTextHas(t, "openssl pkcs12 -nodes", all, "BEGIN PRIVATE KEY",
+				"subject=C = US, O = Example Inc., CN = proxy.example.com",
+				"subject=C = US, O = Example Inc., CN = engine.example.com.81108")
+			if n := strings.Count(all, "BEGIN CERTIFICATE"); n != 2 {
+				t.Errorf("openssl shows %d certificates, want 2 (leaf and CA)", n)
+			}
+			keyPEM := runOpenSSL(t, dir, "pkcs12", "-in", p12, "-passin", "file:"+passFile, "-nocerts", "-nodes")
+			key, err := pki.ParseKey([]byte(keyPEM), nil)
+			if err != nil {
+				t.Fatalf("key openssl extracted: %v", err)
+			}
+			if !pki.KeyMatches(want.Certificate.PublicKey, key) {
+				t.Error("the key openssl extracted is not the certificate's")
+			}
+			leaf := runOpenSSL(t, dir, "pkcs12", "-in", p12, "-passin", "file:"+passFile, "-nokeys", "-clcerts")
+			if got := firstPEMBytes(t, []byte(leaf[strings.Index(leaf, "-----BEGIN"):])); string(got) != string(want.Certificate.Raw) {
+				t.Error("the certificate openssl extracted differs")
+			}
+			if _, err := tryOpenSSL(t, dir, "pkcs12", "-in", p12, "-passin", "pass:wrong", "-noout"); err == nil {
+				t.Error("openssl opened the bundle with a wrong password")
+			}
+		})
+	}
+
+	keyFile := writeSharedKey(t, filepath.Join(dir, "proxy.key"), requestKeyIndex)
+	for _, legacy := range []bool{false, true} {
+		name := map[bool]string{false: "default", true: "-legacy"}[legacy]
+		t.Run("we read openssl "+name, func(t *testing.T) {
+			p12 := filepath.Join(dir, "openssl"+name+".p12")
+			args := []string{"pkcs12", "-export", "-inkey", keyFile, "-in", s.CertPath("proxy"),
+				"-certfile", s.CACertPath(), "-passout", "pass:x", "-out", p12}
+			if legacy {
+				args = append(args, "-legacy")
+			}
+			runOpenSSL(t, dir, args...)
+			got, err := pki.ReadPKCS12(p12, "x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertBundle(t, got, want)
+			if _, err := pki.ReadPKCS12(p12, "y"); !errors.Is(err, pki.ErrPassword) {
+				t.Errorf("wrong password: %v, want ErrPassword", err)
+			}
+		})
+	}
+}
+
+// TestPKCS12Errors checks the refusals of the encoder and the decoder.
+func TestPKCS12Errors(t *testing.T) {
+	s, b := testBundle(t)
+	good, err := pki.EncodePKCS12(b, "pw", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	noKeys := filepath.Join(dir, "nokeys.p12")
+	runOpenSSL(t, dir, "pkcs12", "-export", "-nokeys", "-in", s.CertPath("proxy"), "-passout", "pass:pw", "-out", noKeys)
+	noKeysData := []byte(readStoreFile(t, noKeys))
+
+	decodes := []struct {
+		name     string
+		data     []byte
+		password string
+		want     error
+	}{
+		{"wrong password", good, "other", pki.ErrPassword},
+		{"no password", good, "", pki.ErrPassword},
+		{"password beyond the BMP", good, "pw\U0001F600", pki.ErrPassword},
+		{"no key", noKeysData, "pw", pki.ErrNoKey},
+		{"PEM certificate", []byte(readStoreFile(t, s.CertPath("proxy"))), "pw", pki.ErrNotPKCS12},
+		{"empty", nil, "pw", pki.ErrNotPKCS12},
+		{"truncated", good[:len(good)/2], "pw", pki.ErrNotPKCS12},
+		{"a certificate in DER", b.Certificate.Raw, "pw", pki.ErrNotPKCS12},
+	}
+	for _, tc := range decodes {
+		t.Run("decode "+tc.name, func(t *testing.T) {
+			if _, err := pki.DecodePKCS12(tc.data, tc.password); !errors.Is(err, tc.want) {
+				t.Errorf("DecodePKCS12: %v, want %v", err, tc.want)
+			}
+		})
+	}
+
+	t.Run("read missing file", func(t *testing.T) {
+		_, err := pki.ReadPKCS12(filepath.Join(dir, "none.p12"), "pw")
+		if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "none.p12") {
+			t.Errorf("ReadPKCS12: %v, want a not-exist error naming the file", err)
+		}
+	})
+
+	stranger := b
+	stranger.Key = sharedKey(t, otherKeyIndex)
+	encodes := []struct {
+		name     string
+		b        pki.Bundle
+		password string
+		want     error
+	}{
+		{"empty password", b, "", pki.ErrBadPassword},
+		{"password with NUL", b, "a\x00b", pki.ErrBadPassword},
+		{"password beyond the BMP", b, "\U0001F600", pki.ErrBadPassword},
+		{"key of another certificate", stranger, "pw", pki.ErrKeyMismatch},
+	}
+	for _, tc := range encodes {
+		t.Run("encode "+tc.name, func(t *testing.T) {
+			if _, err := pki.EncodePKCS12(tc.b, tc.password, false); !errors.Is(err, tc.want) {
+				t.Errorf("EncodePKCS12: %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestPKCS12LeafNotFirst reads a bundle whose first certificate is the CA:
+// the certificate returned is the key's.
+func TestPKCS12LeafNotFirst(t *testing.T) {
+	_, b := testBundle(t)
+	data, err := pkcs12.LegacyDES.Encode(b.Key, b.CACerts[0], []*x509.Certificate{b.Certificate}, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pki.DecodePKCS12(data, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertBundle(t, got, b)
+}
