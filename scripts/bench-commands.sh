@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# bench-commands.sh [path/to/pkienroll] [results-dir]
+#
+# Whole-command timings, side by side on one machine, with hyperfine:
+#   - `pkienroll sign` against the engine's openssl flow (scripts/openssl-sign-flow.sh)
+#     at index sizes of 0, 2 000 and 100 000 lines;
+#   - `pkienroll request --keyout` against `openssl req -newkey rsa:2048 -nodes`.
+# Markdown tables go to results-dir (default bench-results/). RUNS sets the
+# number of runs per command (default 30).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin=$(realpath "${1:-$here/bin/pkienroll}")
+results=$(realpath -m "${2:-bench-results}")
+runs=${RUNS:-30}
+command -v hyperfine >/dev/null || { echo "hyperfine is not installed: apt-get install -y hyperfine" >&2; exit 1; }
+mkdir -p "$results"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+subject="/C=US/O=Example Inc./CN=proxy.example.com"
+"$bin" -q ca init --pki-dir "$work/template" --subject "/C=US/O=Example Inc./CN=engine.example.com.81108"
+"$bin" -q request --subject "$subject" --keyout "$work/proxy.key" --out "$work/template/requests/proxy.req"
+
+# fill DIR ROWS: an index of ROWS valid certificates and serial.txt after them.
+fill() {
+	awk -v rows="$2" 'BEGIN { for (i = 0; i < rows; i++) printf "V\t361231235959Z\t\t%04X\tunknown\t/C=US/O=Example Inc./CN=host%d.example.com\n", 4096 + i, i }' >"$1/database.txt"
+	printf '%04X\n' $((4096 + $2)) >"$1/serial.txt"
+}
+
+for rows in 0 2000 100000; do
+	ours=$work/ours-$rows theirs=$work/openssl-$rows
+	cp -a "$work/template" "$ours"
+	fill "$ours" "$rows"
+	cp -a "$ours" "$theirs"
+	sed "s|@PKI_DIR@|$theirs|g" "$here/testdata/engine/openssl.cnf" >"$theirs/openssl.conf"
+	printf '01\n' >"$theirs/crlnumber.txt"
+	hyperfine --style basic --warmup 3 --runs "$runs" --export-markdown "$results/sign-$rows.md" \
+		-n "pkienroll sign ($rows lines)" "$bin -q sign --pki-dir $ours --name proxy --days 730" \
+		-n "openssl flow ($rows lines)" "$here/scripts/openssl-sign-flow.sh $theirs proxy 730"
+done
+
+cd "$work"
+hyperfine --style basic --warmup 3 --runs "$runs" --export-markdown "$results/request.md" \
+	--prepare 'rm -f k.key r.req' \
+	-n "pkienroll request --keyout" "$bin -q request --subject '$subject' --keyout k.key --out r.req" \
+	-n "openssl req -newkey rsa:2048 -nodes" "openssl req -new -newkey rsa:2048 -nodes -keyout k.key -out r.req -subj '$subject' 2>/dev/null"
+echo "results in $results"
