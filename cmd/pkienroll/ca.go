@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
@@ -10,6 +11,7 @@ import (
 type caCmd struct {
 	Init  caInitCmd  `cmd:"" help:"Create a PKI directory with a new CA, like pki-create-ca.sh."`
 	Renew caRenewCmd `cmd:"" help:"Renew the CA certificate with the same key and subject, like pki-create-ca.sh --renew."`
+	Check caCheckCmd `cmd:"" help:"Check the PKI directory's invariants and permissions."`
 }
 
 // caInitCmd creates a CA.
@@ -60,4 +62,27 @@ func (c *caRenewCmd) Run(e *env) error {
 		"serial", pki.FormatSerial(cert.SerialNumber))
 	e.log.Info("copy the new CA certificate to every host that trusts the old one", "path", store.CACertPath())
 	return nil
+}
+
+// caCheckCmd checks a PKI directory.
+type caCheckCmd struct {
+	storeFlags
+}
+
+// Run prints "ok" when the directory is sound, and otherwise each breach
+// as a failed check (exit 2).
+func (c *caCheckCmd) Run(e *env) error {
+	store, err := pki.OpenStore(c.PKIDir, c.options()...)
+	if err != nil {
+		return err
+	}
+	problems, err := store.Check(e.ctx)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return &checkFailed{lines: problems}
+	}
+	_, err = fmt.Fprintf(e.stdout, "ok   %s: every index line has its certificate, signed by the CA; serials unique and behind serial.txt; modes safe\n", store.Dir())
+	return err
 }

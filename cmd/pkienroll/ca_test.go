@@ -160,3 +160,27 @@ func TestCAInitDoesNotTouchOtherFiles(t *testing.T) {
 		t.Errorf("README changed to %q", got)
 	}
 }
+
+// TestCACheck: a sound directory passes with exit 0; each breach is one
+// "pkienroll: " line on stderr and exit 2.
+func TestCACheck(t *testing.T) {
+	f := newFixture(t)
+	mustRun(t, "sign", "--pki-dir", f.pki, "--name", "proxy")
+	if out := mustRun(t, "ca", "check", "--pki-dir", f.pki); !strings.HasPrefix(out, "ok   "+f.pki+":") {
+		t.Errorf("sound directory: %q", out)
+	}
+	if err := os.Chmod(filepath.Join(f.pki, "private", "ca.pem"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(f.pki, "certs", "1000.pem")); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "ca", "check", "--pki-dir", f.pki)
+	lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+	if r.code != exitCheckFailed || len(lines) != 2 || r.stdout != "" {
+		t.Fatalf("broken directory:\n%s\nwant exit 2 and two lines", r)
+	}
+	if !strings.Contains(lines[0], "private/ca.pem (the CA key) is readable") || !strings.Contains(lines[1], "serial 1000: read certificate") {
+		t.Errorf("lines %q", lines)
+	}
+}

@@ -21,12 +21,18 @@ var commands = [][]string{
 	{"ca"},
 	{"ca", "init"},
 	{"ca", "renew"},
+	{"ca", "check"},
 	{"sign"},
 	{"verify"},
 	{"inspect"},
 	{"list"},
 	{"revoke"},
 	{"crl"},
+	{"enroll"},
+	{"pkcs12", "extract"},
+	{"squid-config", "portal"},
+	{"squid-config", "spice"},
+	{"spice-proxy", "check"},
 }
 
 func goldenPath(cmd []string) string {

@@ -47,6 +47,11 @@ type cli struct {
 	List    listCmd    `cmd:"" help:"List the certificates the CA has issued."`
 	Revoke  revokeCmd  `cmd:"" help:"Revoke a certificate, like openssl ca -revoke."`
 	CRL     crlCmd     `cmd:"" name:"crl" help:"Sign a certificate revocation list, like openssl ca -gencrl."`
+	Enroll  enrollCmd  `cmd:"" help:"Make key, request, certificate and PKCS#12 bundle keys/NAME.p12, like pki-enroll-pkcs12.sh."`
+	PKCS12  pkcs12Cmd  `cmd:"" name:"pkcs12" help:"Work with PKCS#12 bundles."`
+
+	SquidConfig squidConfigCmd `cmd:"" name:"squid-config" help:"Print a Squid configuration for the portal's reverse proxy or the SPICE proxy."`
+	SpiceProxy  spiceProxyCmd  `cmd:"" name:"spice-proxy" help:"Check a SpiceProxyDefault value; print the engine-config lines for it."`
 }
 
 // now is the clock of commands that show time left or filter by date;
@@ -134,6 +139,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	}
 	return exitOK
 }
+
+// checkFailed is the error of a verification that ran and found problems
+// (verify, ca check): run prints each line and exits 2, where any other error
+// exits 1.
+type checkFailed struct{ lines []string }
+
+func (e *checkFailed) Error() string { return strings.Join(e.lines, "\n") }
 
 // env is what every command's Run receives: the signal-aware context, where
 // results go, and the logger.

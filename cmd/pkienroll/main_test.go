@@ -512,7 +512,7 @@ func TestBinaryExitCodes(t *testing.T) {
 		{"unknown flag", []string{"keygen", "--out", filepath.Join(dir, "k"), "--size", "2048"}, exitUsage},
 		{"missing flag", []string{"keygen"}, exitUsage},
 		{"not a number", []string{"sign", "--name", "proxy", "--days", "abc"}, exitUsage},
-		{"unknown command", []string{"enroll"}, exitUsage},
+		{"unknown command", []string{"frobnicate"}, exitUsage},
 	}
 	t.Run("no command prints the help on stderr", func(t *testing.T) {
 		r := runBinary(t, "022")

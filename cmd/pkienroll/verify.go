@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
@@ -19,12 +18,6 @@ type verifyCmd struct {
 	At   string `placeholder:"TIME" help:"Check at this time, RFC 3339 or YYYY-MM-DD (UTC midnight), instead of now."`
 	passphraseFlags
 }
-
-// checkFailed is the error of a verification that ran and found problems:
-// main prints each line and exits 2, where any other error exits 1.
-type checkFailed struct{ lines []string }
-
-func (e *checkFailed) Error() string { return strings.Join(e.lines, "\n") }
 
 // Run prints a line per passed check on stdout and returns the failed ones
 // as a *checkFailed.

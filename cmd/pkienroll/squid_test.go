@@ -1,0 +1,162 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pkienroll/pkienroll/pki/proxy"
+)
+
+// signedFixture is the fixture with certs/proxy.cer signed for the
+// proxy's request, as after step 5 of the procedure.
+func signedFixture(t *testing.T, signArgs ...string) *fixture {
+	t.Helper()
+	f := newFixture(t)
+	mustRun(t, append([]string{"-q", "sign", "--pki-dir", f.pki, "--name", "proxy"}, signArgs...)...)
+	return f
+}
+
+// portalArgs are the flags of squid-config portal for the fixture's files.
+func portalArgs(f *fixture, more ...string) []string {
+	return append([]string{"squid-config", "portal", "--engine", "engine.example.com",
+		"--cert", f.path("pki", "certs", "proxy.cer"), "--key", f.key, "--ca", f.caPEM}, more...)
+}
+
+// checkGolden compares got with testdata/name, or rewrites it with -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/pkienroll -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (go test ./cmd/pkienroll -update if intended):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+func TestSquidConfigPortal(t *testing.T) {
+	f := signedFixture(t)
+	r := runCLI(t, portalArgs(f, "--engine-address", "192.0.2.10", "--proxy-name", proxyCN, "--read-timeout", "12h")...)
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("squid-config portal:\n%s", r)
+	}
+	checkGolden(t, "squid-portal.golden", strings.ReplaceAll(r.stdout, f.dir, "/DIR"))
+}
+
+// TestSquidConfigPortalRelativePaths: Squid runs elsewhere, so the
+// configuration names the files by absolute path.
+func TestSquidConfigPortalRelativePaths(t *testing.T) {
+	f := signedFixture(t)
+	t.Chdir(f.dir)
+	out := mustRun(t, "squid-config", "portal", "--engine", "engine.example.com",
+		"--cert", "pki/certs/proxy.cer", "--key", "proxy.key", "--ca", "pki/ca.pem")
+	want := "tls-cert=" + f.path("pki", "certs", "proxy.cer") + " tls-key=" + f.key + " "
+	if !strings.Contains(out, want) || !strings.Contains(out, "tls-cafile="+f.caPEM+" ") {
+		t.Errorf("relative paths not made absolute:\n%s", out)
+	}
+}
+
+func TestSquidConfigSpice(t *testing.T) {
+	r := runCLI(t, "squid-config", "spice")
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("squid-config spice:\n%s", r)
+	}
+	checkGolden(t, "squid-spice.golden", r.stdout)
+}
+
+// TestSquidConfigCheck runs --check with the real Squid: it accepts both
+// configurations, and says so on stderr.
+func TestSquidConfigCheck(t *testing.T) {
+	needSquid(t)
+	f := signedFixture(t)
+	for _, args := range [][]string{
+		portalArgs(f, "--check", "--listen", "127.0.0.1:8443"),
+		{"squid-config", "spice", "--check", "--listen", "127.0.0.1:3128"},
+	} {
+		r := runCLI(t, args...)
+		if r.code != 0 || !strings.Contains(r.stderr, "squid accepts the configuration") || strings.Contains(r.stderr, "WARN") {
+			t.Errorf("pkienroll %s:\n%s", strings.Join(args, " "), r)
+		}
+		if !strings.HasPrefix(r.stdout, "# Squid configuration") {
+			t.Errorf("pkienroll %s: stdout %q", strings.Join(args, " "), r.stdout)
+		}
+	}
+}
+
+// needSquid fails the test under CI and skips it, loudly, by hand when
+// Squid is not installed.
+func needSquid(t *testing.T) string {
+	t.Helper()
+	if squid := proxy.FindSquid(); squid != "" {
+		return squid
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("squid is not installed, and CI=true: .ci/run installs squid-openssl")
+	}
+	t.Skip("SKIPPED: squid is not installed; NOTHING checks the Squid configurations against a real Squid (apt-get install squid-openssl)")
+	return ""
+}
+
+func TestSpiceProxyCheck(t *testing.T) {
+	r := runCLI(t, "spice-proxy", "check", "http://proxy.example.com:3128")
+	want := "# On the engine: turn the SPICE proxy on, then restart ovirt-engine.\n" +
+		"engine-config -s SpiceProxyDefault=http://proxy.example.com:3128\n" +
+		"# To turn it off again (then restart ovirt-engine):\n" +
+		"engine-config -s SpiceProxyDefault=\n"
+	if r.code != 0 || r.stdout != want || r.stderr != "" {
+		t.Errorf("spice-proxy check:\n%s\nwant stdout %q", r, want)
+	}
+	r = runCLI(t, "spice-proxy", "check", "https://proxy.example.com:3129")
+	if r.code != 0 || !strings.Contains(r.stderr, "WARN") || !strings.Contains(r.stderr, "older SPICE clients ignore an https:// proxy") {
+		t.Errorf("spice-proxy check https://...: want a warning:\n%s", r)
+	}
+}
+
+func TestSquidSpiceBadInput(t *testing.T) {
+	sign := func(args ...string) func(t *testing.T, f *fixture) {
+		return func(t *testing.T, f *fixture) {
+			mustRun(t, append([]string{"-q", "sign", "--pki-dir", f.pki, "--name", "proxy"}, args...)...)
+		}
+	}
+	otherKey := func(t *testing.T, f *fixture) {
+		sign()(t, f)
+		mustRun(t, "-q", "keygen", "--out", f.path("other.key"))
+	}
+	portal := func(more ...string) func(f *fixture) []string {
+		return func(f *fixture) []string {
+			return flags(append([]string{"squid-config", "portal", "--engine", "engine.example.com",
+				"--cert", "{pki}/certs/proxy.cer", "--key", "{key}", "--ca", "{ca}"}, more...)...)(f)
+		}
+	}
+	checkBadInput(t, []badCase{
+		{name: "key does not match", setup: otherKey, args: func(f *fixture) []string {
+			return flags("squid-config", "portal", "--engine", "engine.example.com",
+				"--cert", "{pki}/certs/proxy.cer", "--key", "{dir}/other.key", "--ca", "{ca}")(f)
+		}, code: exitError, want: []string{"key: key does not match the certificate"}},
+		{name: "certificate for another host", setup: sign("--san", "DNS:other.example.com"), args: portal("--proxy-name", proxyCN),
+			code: exitError, want: []string{"host: proxy.example.com not in SANs (DNS:other.example.com)"}},
+		{name: "certificate not yet signed", args: portal(), code: exitError, want: []string{"proxy.cer", "no such file"}},
+		{name: "engine is an address", setup: sign(), args: portal("--engine", "192.0.2.10"), code: exitError,
+			want: []string{"give the engine's host name", "--engine-address"}},
+		{name: "engine port", setup: sign(), args: portal("--engine", "engine.example.com:99999"), code: exitError,
+			want: []string{"port 99999 is outside 1..65535"}},
+		{name: "listen", setup: sign(), args: portal("--listen", "localhost:443"), code: exitError, want: []string{"not an IP address"}},
+		{name: "read timeout", setup: sign(), args: portal("--read-timeout", "1ms"), code: exitError, want: []string{"whole number of seconds"}},
+		{name: "read timeout not a duration", setup: sign(), args: portal("--read-timeout", "ten hours"), code: exitUsage, want: []string{"--read-timeout"}},
+		{name: "empty key", setup: sign(), args: portal("--key", ""), code: exitError, want: []string{"--key is empty"}},
+		{name: "spice listen", args: flags("squid-config", "spice", "--listen", "99999"), code: exitError, want: []string{"port 99999 is outside 1..65535"}},
+		{name: "spice proxy port", args: flags("spice-proxy", "check", "http://h:99999"), code: exitError,
+			want: []string{`SPICE proxy "http://h:99999": port 99999 is outside 1..65535`}},
+		{name: "spice proxy protocol", args: flags("spice-proxy", "check", "socks5://h:1080"), code: exitError, want: []string{`protocol "socks5"`}},
+		{name: "spice proxy empty", args: flags("spice-proxy", "check", ""), code: exitError, want: []string{"empty"}},
+	})
+}

@@ -1,0 +1,170 @@
+package proxy
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// checkHostName accepts a DNS name (letters, digits, hyphens; labels of 1 to
+// 63 characters; 253 at most) or an IP address literal without brackets.
+func checkHostName(host string) error {
+	if host == "" {
+		return fmt.Errorf("empty host name: %w", ErrBadValue)
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil
+	}
+	if len(host) > 253 {
+		return fmt.Errorf("host name %q is longer than 253 characters: %w", host, ErrBadValue)
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(host, "."), ".") {
+		switch {
+		case label == "":
+			return fmt.Errorf("host name %q has an empty label: %w", host, ErrBadValue)
+		case len(label) > 63:
+			return fmt.Errorf("host name %q has a label longer than 63 characters: %w", host, ErrBadValue)
+		case label[0] == '-' || label[len(label)-1] == '-':
+			return fmt.Errorf("host name %q has a label that starts or ends with a hyphen: %w", host, ErrBadValue)
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return fmt.Errorf("host name %q: %q is not allowed (letters, digits, hyphens and dots): %w", host, r, ErrBadValue)
+			}
+		}
+	}
+	return nil
+}
+
+// parsePort reads a TCP port, 1..65535.
+func parsePort(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	switch {
+	case err != nil && strings.Trim(s, "0123456789") == "" && s != "":
+		return 0, fmt.Errorf("port %s is outside 1..65535: %w", s, ErrBadValue)
+	case err != nil:
+		return 0, fmt.Errorf("port %q is not a number: %w", s, ErrBadValue)
+	case n < 1 || n > 65535:
+		return 0, fmt.Errorf("port %d is outside 1..65535: %w", n, ErrBadValue)
+	}
+	return n, nil
+}
+
+// splitHostPort splits HOST[:PORT], where an IPv6 HOST is in brackets;
+// port is 0 when absent. The host comes back without brackets.
+func splitHostPort(s string) (host string, port int, err error) {
+	rest := ""
+	if strings.HasPrefix(s, "[") {
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return "", 0, fmt.Errorf("%q: missing ] after the IPv6 address: %w", s, ErrBadValue)
+		}
+		host, rest = s[1:end], s[end+1:]
+		if a, err := netip.ParseAddr(host); err != nil || !a.Is6() {
+			return "", 0, fmt.Errorf("%q: %q in brackets is not an IPv6 address: %w", s, host, ErrBadValue)
+		}
+		if rest != "" && !strings.HasPrefix(rest, ":") {
+			return "", 0, fmt.Errorf("%q: want [IPv6]:PORT: %w", s, ErrBadValue)
+		}
+	} else {
+		host, rest = s, ""
+		if i := strings.LastIndexByte(s, ':'); i >= 0 {
+			if strings.Count(s, ":") > 1 {
+				return "", 0, fmt.Errorf("%q: put an IPv6 address in brackets, [2001:db8::1]:PORT: %w", s, ErrBadValue)
+			}
+			host, rest = s[:i], s[i:]
+		}
+		if err := checkHostName(host); err != nil {
+			return "", 0, err
+		}
+	}
+	if rest != "" {
+		if port, err = parsePort(rest[1:]); err != nil {
+			return "", 0, err
+		}
+	}
+	return host, port, nil
+}
+
+// hostPort joins host and port, bracketing an IPv6 host.
+func hostPort(host string, port int) string {
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port == 0 {
+		return host
+	}
+	return host + ":" + strconv.Itoa(port)
+}
+
+// listenAddr reads [ADDR:]PORT as Squid's http_port and https_port take it:
+// a port alone listens on every address; ADDR is an IP address, IPv6 in
+// brackets. It returns Squid's spelling.
+func listenAddr(s string, defaultPort int) (string, error) {
+	if s == "" {
+		return strconv.Itoa(defaultPort), nil
+	}
+	if strings.Trim(s, "0123456789") == "" {
+		port, err := parsePort(s)
+		if err != nil {
+			return "", fmt.Errorf("listen %s: %w", s, err)
+		}
+		return strconv.Itoa(port), nil
+	}
+	host, port, err := splitHostPort(s)
+	if err != nil {
+		return "", fmt.Errorf("listen %s: %w", s, err)
+	}
+	if _, err := netip.ParseAddr(host); err != nil {
+		// Squid would resolve a name once at startup; an address says
+		// which interface is meant.
+		return "", fmt.Errorf("listen %s: %q is not an IP address: %w", s, host, ErrBadValue)
+	}
+	if port == 0 {
+		return "", fmt.Errorf("listen %s: missing :PORT: %w", s, ErrBadValue)
+	}
+	return hostPort(host, port), nil
+}
+
+// checkPath accepts a path Squid's configuration can hold: absolute, as
+// Squid does not run in the directory the configuration was made in, and
+// free of white space, quotes and control characters, which end or break a
+// directive.
+func checkPath(what, path string) error {
+	switch {
+	case path == "":
+		return fmt.Errorf("%s: empty path: %w", what, ErrBadValue)
+	case !strings.HasPrefix(path, "/"):
+		return fmt.Errorf("%s %s: not an absolute path: %w", what, path, ErrBadValue)
+	}
+	for _, r := range path {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '"' || r == '\'' || r == '#' {
+			return fmt.Errorf("%s %q: Squid cannot take a path with %q in it: %w", what, path, r, ErrBadValue)
+		}
+	}
+	return nil
+}
+
+// squidDuration spells d in Squid's time units ("10 hours"); d must be a
+// whole number of seconds, at least one.
+func squidDuration(what string, d time.Duration) (string, error) {
+	if d < time.Second || d%time.Second != 0 {
+		return "", fmt.Errorf("%s %v: want a whole number of seconds, at least 1s: %w", what, d, ErrBadValue)
+	}
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"}} {
+		if d%u.d == 0 {
+			n := int64(d / u.d)
+			if n == 1 {
+				return "1 " + u.name, nil
+			}
+			return strconv.FormatInt(n, 10) + " " + u.name + "s", nil
+		}
+	}
+	panic("unreachable")
+}

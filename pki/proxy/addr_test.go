@@ -1,0 +1,77 @@
+package proxy
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestListenAddr(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{"", "443", ""},
+		{"8443", "8443", ""},
+		{"0443", "443", ""},
+		{"192.0.2.1:443", "192.0.2.1:443", ""},
+		{"[2001:db8::1]:443", "[2001:db8::1]:443", ""},
+		{"[::]:443", "[::]:443", ""},
+		{"65536", "", "outside 1..65535"},
+		{"2001:db8::1:443", "", "in brackets"},
+		{"[2001:db8::1]", "", "missing :PORT"},
+		{"[2001:db8::1]x", "", "want [IPv6]:PORT"},
+		{"[2001:db8::1:443", "", "missing ]"},
+		{"proxy:443", "", "not an IP address"},
+		{"192.0.2.1:", "", "not a number"},
+	}
+	for _, tc := range tests {
+		got, err := listenAddr(tc.in, 443)
+		switch {
+		case tc.err == "" && (err != nil || got != tc.want):
+			t.Errorf("listenAddr(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		case tc.err != "" && (err == nil || !errors.Is(err, ErrBadValue) || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("listenAddr(%q) = %q, %v; want an error with %q", tc.in, got, err, tc.err)
+		}
+	}
+}
+
+func TestSquidDuration(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{time.Second, "1 second"},
+		{59 * time.Second, "59 seconds"},
+		{time.Minute, "1 minute"},
+		{90 * time.Minute, "90 minutes"},
+		{10 * time.Hour, "10 hours"},
+		{24 * time.Hour, "1 day"},
+		{7 * 24 * time.Hour, "7 days"},
+	}
+	for _, tc := range tests {
+		if got, err := squidDuration("x", tc.d); err != nil || got != tc.want {
+			t.Errorf("squidDuration(%v) = %q, %v; want %q", tc.d, got, err, tc.want)
+		}
+	}
+	for _, d := range []time.Duration{0, -time.Second, time.Millisecond, 1500 * time.Millisecond} {
+		if got, err := squidDuration("x", d); !errors.Is(err, ErrBadValue) {
+			t.Errorf("squidDuration(%v) = %q, %v; want ErrBadValue", d, got, err)
+		}
+	}
+}
+
+func TestCheckHostName(t *testing.T) {
+	for _, ok := range []string{"engine.example.com", "engine", "engine.example.com.", "192.0.2.1", "2001:db8::1", "a-b.example"} {
+		if err := checkHostName(ok); err != nil {
+			t.Errorf("checkHostName(%q): %v", ok, err)
+		}
+	}
+	long := ""
+	for range 64 {
+		long += "a"
+	}
+	for _, bad := range []string{"", "-a.example", "a-.example", "a..example", "a_b.example", "a b", long + ".example", "é.example"} {
+		if err := checkHostName(bad); !errors.Is(err, ErrBadValue) {
+			t.Errorf("checkHostName(%q): %v, want ErrBadValue", bad, err)
+		}
+	}
+}
