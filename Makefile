@@ -6,6 +6,7 @@ BIN         := bin/pkienroll
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 FUZZTIME    ?= 30s
 
 .PHONY: all build test demo bench lint golden fuzz clean
@@ -30,17 +31,41 @@ demo: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
 
+# govulncheck exits 3 when the code calls a known vulnerability, which fails
+# lint, and 1 when it cannot run: the vulnerability database (vuln.go.dev)
+# is not one of the registries these machines reach, CI's included, so that
+# case warns loudly instead of failing every run.
 lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	@status=0; $(GO) run $(GOVULNCHECK) ./... || status=$$?; \
+	if [ $$status -eq 1 ]; then \
+		echo "WARNING: govulncheck could not run (no access to vuln.go.dev?): no vulnerability scan was made" >&2; \
+	elif [ $$status -ne 0 ]; then exit $$status; fi
 
 # Refresh golden files after an intended change of output.
 golden:
 	$(GO) test ./... -update
 
+# Every fuzz target of ./pki for $(FUZZTIME) each: `go test -fuzz` takes one
+# target per run. Failing inputs land in pki/testdata/fuzz/FuzzX/. Go 1.26's
+# fuzz coordinator can fail a target with a bare "context deadline exceeded"
+# when -fuzztime ends (golang/go#75804, fixed in Go 1.27): such a run, which
+# wrote no failing input, is reported and does not fail the target.
+FUZZ_TARGETS := FuzzParseName FuzzParseRequest FuzzInspect FuzzParseSANs FuzzParseKeyUsage \
+	FuzzParseExtKeyUsage FuzzParseKey FuzzParseEntry FuzzParseCRL FuzzParseCertificates FuzzDecodePKCS12
+
 fuzz:
-	$(GO) test ./pki -run '^$$' -fuzz '^FuzzParseName$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./pki -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime $(FUZZTIME)
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	for target in $(FUZZ_TARGETS); do \
+		echo "== $$target"; \
+		if ! $(GO) test ./pki -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) >"$$log" 2>&1; then \
+			cat "$$log"; \
+			if grep -q 'context deadline exceeded' "$$log" && ! grep -q 'Failing input written' "$$log"; then \
+				echo "warning: $$target stopped by the fuzztime race of golang/go#75804, no failing input" >&2; \
+			else exit 1; fi; \
+		else tail -n 2 "$$log"; fi; \
+	done
 
 clean:
 	rm -rf bin .demo

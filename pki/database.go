@@ -33,7 +33,8 @@ type Entry struct {
 	Reason string
 	// Serial is uppercase hexadecimal with an even number of digits.
 	Serial string
-	// File is the certificate's file name; openssl writes "unknown".
+	// File is the certificate's file name; openssl writes "unknown", and so
+	// do String and ParseEntry for an empty one.
 	File string
 	// Subject is the subject as X509_NAME_oneline prints it (Name.OneLine).
 	Subject string
@@ -43,7 +44,9 @@ type Entry struct {
 // six tab-separated fields exactly as openssl `ca` writes them.
 func (e Entry) String() string {
 	revoked := ""
-	if !e.Revoked.IsZero() {
+	// A reason keeps its date even when the date is the zero time, which
+	// "00010101000000Z" parses to.
+	if !e.Revoked.IsZero() || e.Reason != "" {
 		revoked = formatIndexTime(e.Revoked)
 		if e.Reason != "" {
 			revoked += "," + e.Reason
@@ -66,6 +69,9 @@ func ParseEntry(line string) (Entry, error) {
 		return Entry{}, fmt.Errorf("status %s is not V, R or E", quoteField(f[0], 1))
 	}
 	e := Entry{Status: Status(f[0][0]), Serial: f[3], File: f[4], Subject: f[5]}
+	if e.File == "" {
+		e.File = "unknown" // as String writes it
+	}
 	var err error
 	if e.Expiry, err = parseIndexTime(f[1]); err != nil {
 		return Entry{}, fmt.Errorf("expiry: %w", err)

@@ -23,9 +23,8 @@ import (
 )
 
 var (
-	oidExtnKeyUsage         = asn1.ObjectIdentifier{2, 5, 29, 15}
-	oidExtnExtKeyUsage      = asn1.ObjectIdentifier{2, 5, 29, 37}
-	oidExtnBasicConstraints = asn1.ObjectIdentifier{2, 5, 29, 19}
+	oidExtnKeyUsage    = asn1.ObjectIdentifier{2, 5, 29, 15}
+	oidExtnExtKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37}
 )
 
 // engineConfigTemplate is the `openssl ca` configuration of testdata.
