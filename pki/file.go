@@ -36,8 +36,9 @@ const backupTimeLayout = "20060102150405"
 // over its destination. Staging every output before renaming any lets a
 // command that writes several files fail without leaving any of them.
 type stagedFile struct {
-	path string
-	tmp  string
+	path    string
+	tmp     string
+	renamed bool
 }
 
 // stageFile writes data to a new temporary file beside path with exactly the
@@ -120,12 +121,14 @@ func (s *stagedFile) rename() error {
 		_ = os.Remove(s.tmp)
 		return fmt.Errorf("write %s: %w", s.path, unwrapPathError(err))
 	}
+	s.renamed = true
 	return nil
 }
 
-// abort removes the temporary file; it is safe to call after commit.
+// abort removes the temporary file unless it was renamed into place; it is
+// safe to call after commit.
 func (s *stagedFile) abort() {
-	if s != nil {
+	if s != nil && !s.renamed {
 		_ = os.Remove(s.tmp)
 	}
 }
