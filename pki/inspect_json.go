@@ -215,7 +215,7 @@ func publicKeyToJSON(p PublicKeyInfo) publicKeyJSON {
 
 func extensionsToJSON(e ExtensionsInfo) extensionsJSON {
 	out := extensionsJSON{
-		SubjectAltNames: sanList(e.SANs),
+		SubjectAltNames: e.SANs.List(),
 		SubjectKeyID:    colonHex(e.SubjectKeyID),
 		AuthorityKeyID:  colonHex(e.AuthorityKeyID),
 		Extensions:      make([]extensionJSON, 0, len(e.All)),

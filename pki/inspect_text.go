@@ -158,7 +158,7 @@ func (t *textWriter) publicKey(p PublicKeyInfo) {
 // extension-file notation (critical first), then names the others.
 func (t *textWriter) extensions(e ExtensionsInfo) {
 	if !e.SANs.Empty() {
-		t.line("Subject alt names", strings.Join(sanList(e.SANs), ", "))
+		t.line("Subject alt names", strings.Join(e.SANs.List(), ", "))
 	}
 	if e.KeyUsage != nil {
 		t.line("Key usage", withCritical(e.KeyUsage.Critical, e.KeyUsage.Usages...))
@@ -215,24 +215,6 @@ func keyDescription(p PublicKeyInfo) string {
 		return fmt.Sprintf("RSA %d bits", p.Bits)
 	}
 	return p.Algorithm
-}
-
-// sanList writes each alternative name in openssl's syntax (DNS:x, IP:y).
-func sanList(s SANs) []string {
-	list := []string{}
-	for _, d := range s.DNSNames {
-		list = append(list, "DNS:"+d)
-	}
-	for _, ip := range s.IPAddresses {
-		list = append(list, "IP:"+ip.String())
-	}
-	for _, e := range s.EmailAddresses {
-		list = append(list, "email:"+e)
-	}
-	for _, u := range s.URIs {
-		list = append(list, "URI:"+u.String())
-	}
-	return list
 }
 
 // colonHex writes b as uppercase hex bytes joined by colons, as openssl

@@ -76,21 +76,25 @@ func (s SANs) Empty() bool {
 }
 
 // String formats the set in openssl's syntax, the form ParseSANs reads.
-func (s SANs) String() string {
-	var parts []string
+func (s SANs) String() string { return strings.Join(s.List(), ",") }
+
+// List is each name in openssl's syntax (DNS:x, IP:y, email:z, URI:u), in
+// that order of types; an empty set gives an empty, non-nil list.
+func (s SANs) List() []string {
+	list := []string{}
 	for _, d := range s.DNSNames {
-		parts = append(parts, "DNS:"+d)
+		list = append(list, "DNS:"+d)
 	}
 	for _, ip := range s.IPAddresses {
-		parts = append(parts, "IP:"+ip.String())
+		list = append(list, "IP:"+ip.String())
 	}
 	for _, e := range s.EmailAddresses {
-		parts = append(parts, "email:"+e)
+		list = append(list, "email:"+e)
 	}
 	for _, u := range s.URIs {
-		parts = append(parts, "URI:"+u.String())
+		list = append(list, "URI:"+u.String())
 	}
-	return strings.Join(parts, ",")
+	return list
 }
 
 // SANsOf returns the alternative names of a certificate or request.

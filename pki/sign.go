@@ -188,7 +188,7 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	}
 	j.sans = req.SANs
 	if j.sans.Empty() {
-		j.sans = SANs{DNSNames: j.csr.DNSNames, IPAddresses: j.csr.IPAddresses, EmailAddresses: j.csr.EmailAddresses, URIs: j.csr.URIs}
+		j.sans = SANsOf(j.csr.DNSNames, j.csr.IPAddresses, j.csr.EmailAddresses, j.csr.URIs)
 	}
 	if j.sans.Empty() {
 		j.sans = SANsForCommonName(j.subject.CommonName())

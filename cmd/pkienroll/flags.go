@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
 )
@@ -89,4 +90,69 @@ func checkDays(days int) error {
 		return fmt.Errorf("--days %d is outside 1..36500", days)
 	}
 	return nil
+}
+
+// lockFlags are for commands that take the PKI directory's lock.
+type lockFlags struct {
+	Timeout float64 `default:"20" help:"Seconds to wait for the PKI directory's lock."`
+}
+
+// openStore opens the PKI directory with the lock timeout of the flags.
+func (f lockFlags) openStore(s storeFlags) (*pki.Store, error) {
+	if f.Timeout < 0 {
+		return nil, fmt.Errorf("--timeout %v is negative", f.Timeout)
+	}
+	wait := time.Duration(f.Timeout * float64(time.Second))
+	return pki.OpenStore(s.PKIDir, append(s.options(), pki.WithLockTimeout(wait))...)
+}
+
+// profileFlags shape an issued certificate, with the names and meanings of
+// the engine script's flags (sign and enroll).
+type profileFlags struct {
+	Days   int    `default:"1827" help:"Validity in days (1..36500)."`
+	KU     string `name:"ku" placeholder:"LIST" help:"Key usage, openssl names (default digitalSignature,keyEncipherment)."`
+	EKU    string `name:"eku" placeholder:"LIST" help:"Extended key usage, openssl names or OIDs (default serverAuth,clientAuth)."`
+	SAN    string `name:"san" placeholder:"LIST" help:"Subject alternative names (DNS:...,IP:...); default the request's, else the CN."`
+	AIAURL string `name:"aia-url" placeholder:"URL" help:"Write this URL as the authorityInfoAccess caIssuers of the certificate."`
+}
+
+// signRequest turns the flags, and a --subject when not empty, into the
+// shared part of every SignRequest.
+func (f profileFlags) signRequest(subject string) (pki.SignRequest, error) {
+	r := pki.SignRequest{Days: f.Days, AIAURL: f.AIAURL}
+	var err error
+	if subject != "" {
+		if r.Subject, err = parseSubjectFlag(subject); err != nil {
+			return r, err
+		}
+	}
+	if f.KU != "" {
+		if r.KeyUsage, err = pki.ParseKeyUsage(f.KU); err != nil {
+			return r, fmt.Errorf("--ku: %w", err)
+		}
+	}
+	if f.EKU != "" {
+		if r.ExtKeyUsage, err = pki.ParseExtKeyUsage(f.EKU); err != nil {
+			return r, fmt.Errorf("--eku: %w", err)
+		}
+	}
+	if r.SANs, err = pki.ParseSANs(f.SAN); err != nil {
+		return r, fmt.Errorf("--san: %w", err)
+	}
+	if err := checkDays(f.Days); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// logIssued tells what signing did for one certificate.
+func logIssued(e *env, is *pki.Issued) {
+	for _, w := range is.Warnings {
+		e.log.Warn(w, "name", is.Name)
+	}
+	if is.Backup != "" {
+		e.log.Info("kept previous certificate", "backup", is.Backup)
+	}
+	e.log.Info("issued certificate", "name", is.Name, "serial", is.Serial,
+		"path", is.CertPath, "expires", is.Certificate.NotAfter.Format(time.DateOnly))
 }

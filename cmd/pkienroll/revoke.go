@@ -1,28 +1,21 @@
 package main
 
 import (
-	"fmt"
-	"time"
-
 	"github.com/pkienroll/pkienroll/pki"
 )
 
 // revokeCmd marks a certificate revoked, like `openssl ca -revoke`.
 type revokeCmd struct {
 	storeFlags
-	Name    string  `xor:"which" required:"" placeholder:"NAME" help:"Revoke the certificate certs/NAME.cer."`
-	Serial  string  `xor:"which" required:"" placeholder:"HEX" help:"Revoke the certificate with this serial."`
-	Reason  string  `placeholder:"REASON" help:"openssl reason: unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold."`
-	Timeout float64 `default:"20" help:"Seconds to wait for the PKI directory's lock."`
+	Name   string `xor:"which" required:"" placeholder:"NAME" help:"Revoke the certificate certs/NAME.cer."`
+	Serial string `xor:"which" required:"" placeholder:"HEX" help:"Revoke the certificate with this serial."`
+	Reason string `placeholder:"REASON" help:"openssl reason: unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold."`
+	lockFlags
 }
 
 // Run revokes.
 func (c *revokeCmd) Run(e *env) error {
-	if c.Timeout < 0 {
-		return fmt.Errorf("--timeout %v is negative", c.Timeout)
-	}
-	opts := append(c.options(), pki.WithLockTimeout(time.Duration(c.Timeout*float64(time.Second))))
-	store, err := pki.OpenStore(c.PKIDir, opts...)
+	store, err := c.openStore(c.storeFlags)
 	if err != nil {
 		return err
 	}
