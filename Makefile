@@ -7,6 +7,9 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
+BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCHTIME   ?= 100x
+BENCHCOUNT  ?= 6
 FUZZTIME    ?= 30s
 
 .PHONY: all build test demo bench lint golden fuzz clean
@@ -28,8 +31,14 @@ test:
 demo: build
 	./scripts/demo.sh $(BIN)
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+# Go benchmarks (summarised by benchstat) and whole-command timings next to
+# the openssl flow (hyperfine); results in bench-results/, numbers and the
+# machine in docs/performance.md.
+bench: build
+	@mkdir -p bench-results
+	$(GO) test ./pki -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(BENCHCOUNT) -timeout 60m | tee bench-results/go.txt
+	$(GO) run $(BENCHSTAT) bench-results/go.txt | tee bench-results/go-summary.txt
+	./scripts/bench-commands.sh $(BIN) bench-results
 
 # govulncheck exits 3 when the code calls a known vulnerability, which fails
 # lint, and 1 when it cannot run: the vulnerability database (vuln.go.dev)
@@ -68,4 +77,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf bin .demo
+	rm -rf bin .demo bench-results

@@ -58,7 +58,7 @@ func (s *Store) GenerateCRL(ctx context.Context, days int) ([]byte, error) {
 			return nil, fmt.Errorf("crl: %s: %w", s.DatabasePath(), err)
 		}
 		entry := x509.RevocationListEntry{SerialNumber: serial, RevocationTime: e.Revoked}
-		if code, ok := revocationReasons[e.Reason]; ok && code != 0 {
+		if code, ok := reasonCode(e.Reason); ok && code != 0 {
 			entry.ReasonCode = code
 		}
 		revoked = append(revoked, entry)

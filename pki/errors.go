@@ -44,4 +44,21 @@ var (
 	ErrNotCertificate = errors.New("not a certificate")
 	// ErrNotFound reports a serial or name that the CA has not issued.
 	ErrNotFound = errors.New("not found")
+	// ErrPassword reports a PKCS#12 bundle that the password does not open.
+	ErrPassword = errors.New("wrong password")
+	// ErrBadPassword reports a password that a bundle cannot be protected
+	// with: empty, or with characters PKCS#12 cannot hold.
+	ErrBadPassword = errors.New("unusable PKCS#12 password")
+	// ErrNotPKCS12 reports data that is not a PKCS#12 bundle, or one in a
+	// form that cannot be read.
+	ErrNotPKCS12 = errors.New("not a PKCS#12 bundle")
+	// ErrNoKey reports a PKCS#12 bundle without a private key, such as
+	// `openssl pkcs12 -export -nokeys` writes.
+	ErrNoKey = errors.New("no private key in the bundle")
+	// ErrNotInspectable reports input that Inspect cannot describe: not PEM or
+	// DER, a PEM block of a type it does not know, a truncated or malformed
+	// block.
+	ErrNotInspectable = errors.New("not a certificate, request, CRL or key")
+	// ErrNotCRL reports data that holds no certificate revocation list.
+	ErrNotCRL = errors.New("not a certificate revocation list")
 )

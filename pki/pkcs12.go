@@ -11,21 +11,6 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 )
 
-// Sentinel errors of PKCS#12 bundles, beside those of errors.go.
-var (
-	// ErrPassword reports a PKCS#12 bundle that the password does not open.
-	ErrPassword = errors.New("wrong password")
-	// ErrBadPassword reports a password that a bundle cannot be protected
-	// with: empty, or with characters PKCS#12 cannot hold.
-	ErrBadPassword = errors.New("unusable PKCS#12 password")
-	// ErrNotPKCS12 reports data that is not a PKCS#12 bundle, or one in a
-	// form that cannot be read.
-	ErrNotPKCS12 = errors.New("not a PKCS#12 bundle")
-	// ErrNoKey reports a PKCS#12 bundle without a private key, such as
-	// `openssl pkcs12 -export -nokeys` writes.
-	ErrNoKey = errors.New("no private key in the bundle")
-)
-
 // maxPKCS12Size bounds what we read as a bundle; a key and a few
 // certificates take a few KB.
 const maxPKCS12Size = 1 << 20

@@ -140,3 +140,24 @@ func hasExtKeyUsage(oids []asn1.ObjectIdentifier, want asn1.ObjectIdentifier) bo
 	}
 	return false
 }
+
+// keyUsageList names the bits of ku in the order of the encoding.
+func keyUsageList(ku x509.KeyUsage) []string {
+	names := []string{}
+	for _, n := range keyUsageNames {
+		if ku&n.usage != 0 {
+			names = append(names, n.name)
+		}
+	}
+	return names
+}
+
+// ekuName is openssl's short name for oid, else the dotted OID.
+func ekuName(oid asn1.ObjectIdentifier) string {
+	for _, n := range extKeyUsageNames {
+		if n.oid.Equal(oid) {
+			return n.name
+		}
+	}
+	return oid.String()
+}

@@ -6,16 +6,28 @@ import (
 	"strings"
 )
 
-// revocationReasons are openssl's names for CRL reason codes, by code.
-var revocationReasons = map[string]int{
-	"unspecified":          0,
-	"keyCompromise":        1,
-	"CACompromise":         2,
-	"affiliationChanged":   3,
-	"superseded":           4,
-	"cessationOfOperation": 5,
-	"certificateHold":      6,
-	"removeFromCRL":        8,
+// reasonNames are openssl's names for the RFC 5280 CRL reason codes,
+// indexed by code (7 is unused).
+var reasonNames = []string{"unspecified", "keyCompromise", "CACompromise", "affiliationChanged",
+	"superseded", "cessationOfOperation", "certificateHold", "", "removeFromCRL",
+	"privilegeWithdrawn", "AACompromise"}
+
+// reasonCode is the code of an openssl reason name.
+func reasonCode(name string) (int, bool) {
+	for code, n := range reasonNames {
+		if n != "" && n == name {
+			return code, true
+		}
+	}
+	return 0, false
+}
+
+// reasonName is openssl's name for a reason code.
+func reasonName(code int) string {
+	if code >= 0 && code < len(reasonNames) && reasonNames[code] != "" {
+		return reasonNames[code]
+	}
+	return fmt.Sprintf("reason(%d)", code)
 }
 
 // RevokeRequest names the certificate to revoke: by serial, or by the name
@@ -104,12 +116,12 @@ func canonicalReason(reason string) (string, error) {
 	if reason == "" {
 		return "", nil
 	}
-	for name := range revocationReasons {
-		if strings.EqualFold(name, reason) {
+	for _, name := range reasonNames {
+		if name != "" && strings.EqualFold(name, reason) {
 			return name, nil
 		}
 	}
-	return "", fmt.Errorf("revocation reason %q is not one of openssl's (unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, removeFromCRL)", reason)
+	return "", fmt.Errorf("revocation reason %q is not one of openssl's (unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, removeFromCRL, privilegeWithdrawn, AACompromise)", reason)
 }
 
 // writeDatabase atomically replaces the index with entries. Only revocation

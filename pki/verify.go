@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/asn1"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,9 +12,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 )
-
-// ErrNotCRL reports data that holds no certificate revocation list.
-var ErrNotCRL = errors.New("not a certificate revocation list")
 
 // Names of the checks CheckCertificate makes, in the order it reports them.
 const (
@@ -385,7 +381,7 @@ func checkServerUsage(cert *x509.Certificate) CheckResult {
 	}
 	names := make([]string, len(oids))
 	for i, oid := range oids {
-		names[i] = ekuDisplayName(oid)
+		names[i] = ekuName(oid)
 	}
 	list := strings.Join(names, ", ")
 	switch {
@@ -397,16 +393,6 @@ func checkServerUsage(cert *x509.Certificate) CheckResult {
 		return failResult(CheckUsage, "extended key usage lacks serverAuth (it is empty)")
 	}
 	return failResult(CheckUsage, "extended key usage lacks serverAuth (has %s)", list)
-}
-
-// ekuDisplayName is openssl's short name for oid, else the dotted OID.
-func ekuDisplayName(oid asn1.ObjectIdentifier) string {
-	for _, n := range extKeyUsageNames {
-		if n.oid.Equal(oid) {
-			return n.name
-		}
-	}
-	return oid.String()
 }
 
 // checkDate is the date of t in UTC, as the failure messages give it.
