@@ -23,9 +23,15 @@ subject="/C=US/O=Example Inc./CN=proxy.example.com"
 "$bin" -q request --subject "$subject" --keyout "$work/proxy.key" --out "$work/template/requests/proxy.req"
 
 # fill DIR ROWS: an index of ROWS valid certificates and serial.txt after them.
+# Serials are in openssl's form: uppercase hex with an even number of digits.
 fill() {
-	awk -v rows="$2" 'BEGIN { for (i = 0; i < rows; i++) printf "V\t361231235959Z\t\t%04X\tunknown\t/C=US/O=Example Inc./CN=host%d.example.com\n", 4096 + i, i }' >"$1/database.txt"
-	printf '%04X\n' $((4096 + $2)) >"$1/serial.txt"
+	awk -v rows="$2" '
+		function serial(n,  s) { s = sprintf("%X", n); return length(s) % 2 ? "0" s : s }
+		BEGIN {
+			for (i = 0; i < rows; i++)
+				printf "V\t361231235959Z\t\t%s\tunknown\t/C=US/O=Example Inc./CN=host%d.example.com\n", serial(4096 + i), i
+			print serial(4096 + rows) > "/dev/stderr"
+		}' >"$1/database.txt" 2>"$1/serial.txt"
 }
 
 for rows in 0 2000 100000; do
