@@ -96,3 +96,42 @@ func TestCheckRemovesStaleTempFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestNextWriterReusesStaleTempFiles: a temporary file a crashed writer
+// left is taken over by the next writer of the same file, and gone after it.
+func TestNextWriterReusesStaleTempFiles(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	signNames(t, s, "proxy")
+	stale := map[string]func() error{
+		".pkienroll-tmp-serial.txt": func() error {
+			_, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
+			return err
+		},
+		".pkienroll-tmp-database.txt": func() error {
+			_, err := s.Revoke(t.Context(), pki.RevokeRequest{Name: "proxy"})
+			return err
+		},
+		".pkienroll-tmp-crlnumber.txt": func() error {
+			_, err := s.GenerateCRL(t.Context(), 1)
+			return err
+		},
+		".pkienroll-tmp-ca.pem": func() error {
+			_, err := s.RenewCA(t.Context(), 0)
+			return err
+		},
+	}
+	for name, write := range stale {
+		path := filepath.Join(s.Dir(), name)
+		writeStoreFile(t, path, []byte("half a file"), 0o600)
+		if err := write(); err != nil {
+			t.Fatalf("writer after %s: %v", name, err)
+		}
+		if _, err := os.Lstat(path); !os.IsNotExist(err) {
+			t.Errorf("%s left in place by the next writer", name)
+		}
+	}
+	if problems, err := s.Check(t.Context()); err != nil || len(problems) != 0 {
+		t.Errorf("Check: %v %q", err, problems)
+	}
+}

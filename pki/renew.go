@@ -52,13 +52,13 @@ func (s *Store) RenewCA(ctx context.Context, days int) (*x509.Certificate, error
 		return nil, fmt.Errorf("renew CA: %w", err)
 	}
 	// The DER copy first: ca.pem, the lock file, is what names the CA.
-	if err := writeFileAtomic(s.CADERPath(), der, modePublic); err != nil {
+	if err := writeFileLocked(s.CADERPath(), der, modePublic); err != nil {
 		return nil, fmt.Errorf("renew CA: %w", err)
 	}
 	if _, err := backupFile(s.CACertPath(), s.opts.now()); err != nil {
 		return nil, fmt.Errorf("renew CA: %w", err)
 	}
-	if err := writeFileAtomic(s.CACertPath(), EncodeCertificatePEM(der), modePublic); err != nil {
+	if err := writeFileLocked(s.CACertPath(), EncodeCertificatePEM(der), modePublic); err != nil {
 		return nil, fmt.Errorf("renew CA: %w", err)
 	}
 	return cert, nil

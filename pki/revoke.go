@@ -124,13 +124,13 @@ func canonicalReason(reason string) (string, error) {
 	return "", fmt.Errorf("revocation reason %q is not one of openssl's (unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, removeFromCRL, privilegeWithdrawn, AACompromise)", reason)
 }
 
-// writeDatabase atomically replaces the index with entries. Only revocation
-// rewrites the index; signing appends.
+// writeDatabase atomically replaces the index with entries, under the
+// store's lock. Only revocation rewrites the index; signing appends.
 func writeDatabase(path string, entries []Entry) error {
 	var b strings.Builder
 	for _, e := range entries {
 		b.WriteString(e.String())
 		b.WriteByte('\n')
 	}
-	return writeFileAtomic(path, []byte(b.String()), modePublic)
+	return writeFileLocked(path, []byte(b.String()), modePublic)
 }

@@ -53,7 +53,8 @@ func readSerialFile(path string) (*big.Int, error) {
 	return n, nil
 }
 
-// writeSerialFile atomically replaces path with n in openssl's format.
+// writeSerialFile atomically replaces path with n in openssl's format. Only
+// a holder of the store's lock may call it.
 func writeSerialFile(path string, n *big.Int) error {
-	return writeFileAtomic(path, []byte(FormatSerial(n)+"\n"), modePublic)
+	return writeFileLocked(path, []byte(FormatSerial(n)+"\n"), modePublic)
 }
