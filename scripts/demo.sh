@@ -42,8 +42,11 @@ step "Copy the certificate back to the proxy and check it with openssl"
 run cp "$engine/certs/proxy.cer" proxy/proxy.cer
 run openssl verify -CAfile proxy/ca.pem proxy/proxy.cer
 run openssl x509 -in proxy/proxy.cer -noout -subject -issuer -serial -dates -ext subjectAltName,keyUsage,extendedKeyUsage
-printf '$ key matches certificate? '
-if [ "$(openssl pkey -in proxy/proxy.key -pubout)" = "$(openssl x509 -in proxy/proxy.cer -noout -pubkey)" ]; then echo yes; else echo NO; exit 1; fi
+run pkienroll verify --ca proxy/ca.pem --cert proxy/proxy.cer --key proxy/proxy.key --host proxy.example.com
+
+step "Engine host: what the CA has issued, and a check of the PKI directory"
+run pkienroll list --pki-dir "$engine"
+run pkienroll ca check --pki-dir "$engine"
 
 step "What is where"
 printf '%-10s %s\n' "mode" "file"
