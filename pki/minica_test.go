@@ -1,0 +1,57 @@
+package pki_test
+
+import (
+	"crypto/x509"
+	"strings"
+	"testing"
+
+	"go.step.sm/crypto/minica"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// TestForeignCA runs our request and checks against a CA that is not ours:
+// smallstep's minica (a root and an intermediate) signs a request made by
+// CreateRequest, CheckCertificate accepts the chain to that root, and
+// refuses it against the engine CA.
+func TestForeignCA(t *testing.T) {
+	t.Parallel()
+	ca, err := minica.New(minica.WithName("Foreign"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := pki.CreateRequest(sharedKey(t, requestKeyIndex), pki.RequestTemplate{Subject: storeName(t, engineProxySubject)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	csr, err := pki.ParseRequest(der)
+	if err != nil {
+		t.Fatalf("ParseRequest of our own request: %v", err)
+	}
+	leaf, err := ca.SignCSR(csr)
+	if err != nil {
+		t.Fatalf("minica refused our request: %v", err)
+	}
+	if len(leaf.DNSNames) != 1 || leaf.DNSNames[0] != "proxy.example.com" {
+		t.Errorf("minica saw SANs %v, want the CN as DNS name", leaf.DNSNames)
+	}
+
+	results := pki.CheckCertificate(leaf, pki.CheckOptions{
+		CAs: []*x509.Certificate{ca.Root, ca.Intermediate}, Key: sharedKey(t, requestKeyIndex), Host: "proxy.example.com"})
+	for _, r := range results {
+		if !r.OK {
+			t.Errorf("against minica's chain: %s", r)
+		}
+	}
+
+	engine := readStoreCert(t, newTestStore(t).CACertPath())
+	var chain *pki.CheckResult
+	for _, r := range pki.CheckCertificate(leaf, pki.CheckOptions{CAs: []*x509.Certificate{engine}}) {
+		if r.Check == pki.CheckChain {
+			chain = &r
+		}
+	}
+	if chain == nil || chain.OK || !strings.Contains(chain.Detail, "another CA") {
+		t.Errorf("against the engine CA: %+v, want a failed chain check naming another CA", chain)
+	}
+}
