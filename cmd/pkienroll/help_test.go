@@ -49,24 +49,7 @@ func TestHelp(t *testing.T) {
 			if r.code != 0 || r.stderr != "" {
 				t.Fatalf("%s --help:\n%s", name, r)
 			}
-			golden := goldenPath(cmd)
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, []byte(r.stdout), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./cmd/pkienroll -update)", err)
-			}
-			if r.stdout != string(want) {
-				t.Errorf("%s --help differs from %s (run go test ./cmd/pkienroll -update if the change is intended):\n--- got\n%s\n--- want\n%s",
-					name, golden, r.stdout, want)
-			}
+			compareGolden(t, goldenPath(cmd), r.stdout)
 			// -h is the same.
 			if short := runCLI(t, append(cmd, "-h")...); short.stdout != r.stdout {
 				t.Errorf("%s -h differs from --help", name)

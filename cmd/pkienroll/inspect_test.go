@@ -91,24 +91,7 @@ func TestInspectGolden(t *testing.T) {
 				if r.code != exitOK || r.stderr != "" {
 					t.Fatalf("inspect %s:\n%s", name, r)
 				}
-				golden := filepath.Join("testdata", "inspect", name+"."+format+".golden")
-				if *update {
-					if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(golden, []byte(r.stdout), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (run go test ./cmd/pkienroll -run Inspect -update)", err)
-				}
-				if r.stdout != string(want) {
-					t.Errorf("inspect %s differs from %s (run go test ./cmd/pkienroll -run Inspect -update if intended):\n--- got\n%s\n--- want\n%s",
-						name, golden, r.stdout, want)
-				}
+				compareGolden(t, filepath.Join("testdata", "inspect", name+"."+format+".golden"), r.stdout)
 			})
 		}
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -98,22 +97,4 @@ func TestListBadInput(t *testing.T) {
 			writeFile(t, f.path("pki", "database.txt"), "garbage\n")
 		}, args: flags("list", "--pki-dir", "{pki}"), code: exitError, want: []string{"database.txt", "line 1"}},
 	})
-}
-
-// compareGolden compares got with the golden file, or rewrites it with -update.
-func compareGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/pkienroll -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n%s\nwant\n%s", path, got, want)
-	}
 }

@@ -618,3 +618,25 @@ func TestBinaryFileModes(t *testing.T) {
 		})
 	}
 }
+
+// compareGolden compares got with the golden file at path, or rewrites the
+// file with -update (go test ./cmd/pkienroll -update).
+func compareGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/pkienroll -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (go test ./cmd/pkienroll -update if the change is intended):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}

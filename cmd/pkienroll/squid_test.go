@@ -24,32 +24,13 @@ func portalArgs(f *fixture, more ...string) []string {
 		"--cert", f.path("pki", "certs", "proxy.cer"), "--key", f.key, "--ca", f.caPEM}, more...)
 }
 
-// checkGolden compares got with testdata/name, or rewrites it with -update.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/pkienroll -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (go test ./cmd/pkienroll -update if intended):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
-
 func TestSquidConfigPortal(t *testing.T) {
 	f := signedFixture(t)
 	r := runCLI(t, portalArgs(f, "--engine-address", "192.0.2.10", "--proxy-name", proxyCN, "--read-timeout", "12h")...)
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("squid-config portal:\n%s", r)
 	}
-	checkGolden(t, "squid-portal.golden", strings.ReplaceAll(r.stdout, f.dir, "/DIR"))
+	compareGolden(t, filepath.Join("testdata", "squid-portal.golden"), strings.ReplaceAll(r.stdout, f.dir, "/DIR"))
 }
 
 // TestSquidConfigPortalRelativePaths: Squid runs elsewhere, so the
@@ -70,7 +51,7 @@ func TestSquidConfigSpice(t *testing.T) {
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("squid-config spice:\n%s", r)
 	}
-	checkGolden(t, "squid-spice.golden", r.stdout)
+	compareGolden(t, filepath.Join("testdata", "squid-spice.golden"), r.stdout)
 }
 
 // TestSquidConfigCheck runs --check with the real Squid: it accepts both
