@@ -6,9 +6,7 @@ import (
 	"crypto/rsa"
 	"encoding/asn1"
 	"errors"
-	"fmt"
 	"io/fs"
-	"log"
 	"os"
 	"path/filepath"
 	"strings"
@@ -256,45 +254,4 @@ func TestEnrollBadInput(t *testing.T) {
 			assertUnchanged(t, s.Dir(), before)
 		})
 	}
-}
-
-// The engine makes a certificate whole, as pki-enroll-pkcs12.sh does: key,
-// request, certificate and a password-protected PKCS#12 bundle.
-func ExampleStore_Enroll() {
-	dir, err := os.MkdirTemp("", "pkienroll-example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	caSubject, err := pki.ParseName("/C=US/O=Example Inc./CN=engine.example.com.81108")
-	if err != nil {
-		log.Fatal(err)
-	}
-	store, err := pki.InitStore(filepath.Join(dir, "engine"), pki.InitRequest{Subject: caSubject})
-	if err != nil {
-		log.Fatal(err)
-	}
-
-	subject, err := pki.ParseName("/C=US/O=Example Inc./CN=spice.example.com")
-	if err != nil {
-		log.Fatal(err)
-	}
-	enrolled, err := store.Enroll(context.Background(), pki.EnrollRequest{
-		SignRequest: pki.SignRequest{Name: "spice", Subject: subject, Days: 730},
-		Password:    "changeit",
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("serial:", enrolled.Serial, "bundle:", filepath.Base(enrolled.PKCS12Path))
-
-	// Later, anywhere: the bundle opens with the password.
-	b, err := pki.ReadPKCS12(enrolled.PKCS12Path, "changeit")
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("key matches:", pki.KeyMatches(b.Certificate.PublicKey, b.Key), "CA certificates:", len(b.CACerts))
-	// Output:
-	// serial: 1000 bundle: spice.p12
-	// key matches: true CA certificates: 1
 }
