@@ -207,17 +207,7 @@ func checkHostile(t *testing.T, cases []hostileCase) {
 			if res.code != exitCheckFailed && res.stdout != "" {
 				t.Errorf("stdout is not empty: %q", res.stdout)
 			}
-			if strings.Count(res.stderr, "\n") != 1 || !strings.HasSuffix(res.stderr, "\n") {
-				t.Errorf("stderr is not exactly one line: %q", res.stderr)
-			}
-			if !strings.HasPrefix(res.stderr, "pkienroll: ") {
-				t.Errorf("stderr does not start with %q: %q", "pkienroll: ", res.stderr)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(res.stderr, w) {
-					t.Errorf("stderr %q does not contain %q", res.stderr, w)
-				}
-			}
+			assertOneErrorLine(t, res.stderr, tc.want...)
 			output := res.stdout + res.stderr
 			if strings.Contains(output, "panic") || strings.Contains(output, "goroutine ") {
 				t.Errorf("output shows a panic:\n%s", output)

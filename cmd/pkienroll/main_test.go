@@ -463,17 +463,7 @@ func checkBadInput(t *testing.T, cases []badCase) {
 			if r.stdout != "" {
 				t.Errorf("stdout is not empty: %q", r.stdout)
 			}
-			if strings.Count(r.stderr, "\n") != 1 || !strings.HasSuffix(r.stderr, "\n") {
-				t.Errorf("stderr is not exactly one line: %q", r.stderr)
-			}
-			if !strings.HasPrefix(r.stderr, "pkienroll: ") {
-				t.Errorf("stderr does not start with %q: %q", "pkienroll: ", r.stderr)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr %q does not contain %q", r.stderr, w)
-				}
-			}
+			assertOneErrorLine(t, r.stderr, tc.want...)
 			checkNoSecrets(t, r.stderr, tc.secrets...)
 			checkNoKeyLines(t, r.stderr, before)
 			checkSnapshot(t, f.dir, before)
@@ -638,5 +628,22 @@ func compareGolden(t *testing.T, path, got string) {
 	}
 	if got != string(want) {
 		t.Errorf("output differs from %s (go test ./cmd/pkienroll -update if the change is intended):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// assertOneErrorLine checks the error contract of docs/cli.md: exactly one
+// line on stderr, starting "pkienroll: ", that says each of want.
+func assertOneErrorLine(t *testing.T, stderr string, want ...string) {
+	t.Helper()
+	if strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") {
+		t.Errorf("stderr is not exactly one line: %q", stderr)
+	}
+	if !strings.HasPrefix(stderr, "pkienroll: ") {
+		t.Errorf("stderr does not start with %q: %q", "pkienroll: ", stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr %q does not contain %q", stderr, w)
+		}
 	}
 }
