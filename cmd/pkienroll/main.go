@@ -77,9 +77,15 @@ type exitRequest struct{ code int }
 
 // run is the whole program with its environment passed in, so tests can run
 // it in-process. It returns the exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runModel(ctx, args, stdout, stderr, false)
+}
+
+// runModel is run with the choice of newParser's model: with whole, kong
+// models every command even when args name one (tests compare the two).
+func runModel(ctx context.Context, args []string, stdout, stderr io.Writer, whole bool) (code int) {
 	var c cli
-	parser, err := kong.New(&c,
+	parser, err := newParser(&c, args, whole,
 		kong.Name("pkienroll"),
 		kong.Description("Issue TLS certificates to the proxies in front of an engine host."),
 		kong.UsageOnError(),
