@@ -3,7 +3,9 @@
 #
 # Whole-command timings, side by side on one machine, with hyperfine:
 #   - `pkienroll sign` against the engine's openssl flow (scripts/openssl-sign-flow.sh)
-#     at index sizes of 0, 2 000 and 100 000 lines;
+#     at index sizes of 0, 2 000 and 100 000 lines: one certificate per process,
+#     and an enrollment of BATCH hosts (default 20): one `pkienroll sign --name
+#     h01,h02,...` against the flow run once per host, as the engine script is;
 #   - `pkienroll request --keyout` against `openssl req -newkey rsa:2048 -nodes`.
 # Markdown tables go to results-dir (default bench-results/). RUNS sets the
 # number of runs per command (default 30).
@@ -13,6 +15,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(realpath "${1:-$here/bin/pkienroll}")
 results=$(realpath -m "${2:-bench-results}")
 runs=${RUNS:-30}
+batch=${BATCH:-20}
 command -v hyperfine >/dev/null || { echo "hyperfine is not installed: apt-get install -y hyperfine" >&2; exit 1; }
 mkdir -p "$results"
 work=$(mktemp -d)
@@ -21,6 +24,12 @@ trap 'rm -rf "$work"' EXIT
 subject="/C=US/O=Example Inc./CN=proxy.example.com"
 "$bin" -q ca init --pki-dir "$work/template" --subject "/C=US/O=Example Inc./CN=engine.example.com.81108"
 "$bin" -q request --subject "$subject" --keyout "$work/proxy.key" --out "$work/template/requests/proxy.req"
+hosts=()
+for i in $(seq -w 1 "$batch"); do
+	"$bin" -q request --subject "/C=US/O=Example Inc./CN=h$i.example.com" --key "$work/proxy.key" --out "$work/template/requests/h$i.req"
+	hosts+=("h$i")
+done
+names=$(IFS=,; echo "${hosts[*]}")
 
 # fill DIR ROWS: an index of ROWS valid certificates and serial.txt after them.
 # Serials are in openssl's form: uppercase hex with an even number of digits.
@@ -44,6 +53,9 @@ for rows in 0 2000 100000; do
 	hyperfine --style basic --warmup 3 --runs "$runs" --export-markdown "$results/sign-$rows.md" \
 		-n "pkienroll sign ($rows lines)" "$bin -q sign --pki-dir $ours --name proxy --days 730" \
 		-n "openssl flow ($rows lines)" "$here/scripts/openssl-sign-flow.sh $theirs proxy 730"
+	hyperfine --style basic --warmup 1 --runs "$runs" --export-markdown "$results/sign-batch-$rows.md" \
+		-n "pkienroll sign, $batch hosts ($rows lines)" "$bin -q sign --pki-dir $ours --name $names --days 730" \
+		-n "openssl flow, $batch hosts ($rows lines)" "for n in ${hosts[*]}; do $here/scripts/openssl-sign-flow.sh $theirs \$n 730; done"
 done
 
 cd "$work"

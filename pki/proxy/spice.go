@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"text/template"
 	"time"
 )
@@ -44,13 +45,16 @@ func RenderSpice(c SpiceConfig) ([]byte, error) {
 		return nil, err
 	}
 	var b bytes.Buffer
-	if err := spiceTemplate.Execute(&b, d); err != nil {
+	if err := spiceTemplate().Execute(&b, d); err != nil {
 		return nil, fmt.Errorf("render SPICE proxy configuration: %w", err)
 	}
 	return b.Bytes(), nil
 }
 
-var spiceTemplate = template.Must(template.New("spice").Parse(`# Squid configuration: the forward proxy SPICE clients tunnel through to
+// spiceTemplate is parsed on first use, not at start-up of every pkienroll
+// process (docs/performance.md).
+var spiceTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("spice").Parse(`# Squid configuration: the forward proxy SPICE clients tunnel through to
 # the hypervisors (SpiceProxyDefault=http://THIS-HOST:PORT on the engine).
 # Made by pkienroll squid-config spice for Squid 5 and 6; check it with:
 # squid -k parse -f THIS-FILE
@@ -77,3 +81,4 @@ cache deny all
 # sides read_timeout more (Squid's default, 15 minutes, cuts idle consoles).
 read_timeout {{.ReadTimeout}}
 `))
+})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -72,7 +73,7 @@ func RenderPortal(c PortalConfig) ([]byte, error) {
 		return nil, err
 	}
 	var b bytes.Buffer
-	if err := portalTemplate.Execute(&b, d); err != nil {
+	if err := portalTemplate().Execute(&b, d); err != nil {
 		return nil, fmt.Errorf("render portal configuration: %w", err)
 	}
 	return b.Bytes(), nil
@@ -135,7 +136,10 @@ func timeouts(read time.Duration) (readTimeout, lifetime string, err error) {
 	return readTimeout, lifetime, err
 }
 
-var portalTemplate = template.Must(template.New("portal").Parse(`# Squid configuration: TLS reverse proxy in front of the portal of
+// portalTemplate is parsed on first use, not at start-up of every pkienroll
+// process (docs/performance.md).
+var portalTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("portal").Parse(`# Squid configuration: TLS reverse proxy in front of the portal of
 # {{.EngineHostPort}}. Made by pkienroll squid-config portal for Squid 5 and 6;
 # check it with: squid -k parse -f THIS-FILE
 
@@ -178,6 +182,7 @@ client_lifetime {{.ClientLifetime}}
 visible_hostname {{.Visible}}
 {{- end}}
 `))
+})
 
 // CheckPortalFiles reads the proxy's certificate, key and CA file of c and
 // checks what clients and Squid need of them, with pki.CheckCertificate:
