@@ -134,12 +134,15 @@ var (
 // binaryVersion is stamped into the built binary, as a release build does.
 const binaryVersion = "0.0.0-test"
 
-// binary builds the command once and returns its path.
+// binary builds the command once, static as `make build` does, and returns
+// its path.
 func binary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
 		binPath = filepath.Join(tmpRoot, "bin", "pkienroll")
-		out, err := exec.Command("go", "build", "-ldflags", "-X main.version="+binaryVersion, "-o", binPath, ".").CombinedOutput()
+		build := exec.Command("go", "build", "-ldflags", "-X main.version="+binaryVersion, "-o", binPath, ".")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := build.CombinedOutput()
 		if err != nil {
 			binErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
