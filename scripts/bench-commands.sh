@@ -7,8 +7,9 @@
 #     and an enrollment of BATCH hosts (default 20): one `pkienroll sign --name
 #     h01,h02,...` against the flow run once per host, as the engine script is;
 #   - `pkienroll request --keyout` against `openssl req -newkey rsa:2048 -nodes`.
-# Markdown tables go to results-dir (default bench-results/). RUNS sets the
-# number of runs per command (default 30).
+# hyperfine's JSON goes to results-dir (default bench-results/), and the table
+# of docs/performance.md to results-dir/commands.md. RUNS sets the number of
+# runs per command (default 30).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,17 +51,23 @@ for rows in 0 2000 100000; do
 	cp -a "$ours" "$theirs"
 	sed "s|@PKI_DIR@|$theirs|g" "$here/testdata/engine/openssl.cnf" >"$theirs/openssl.conf"
 	printf '01\n' >"$theirs/crlnumber.txt"
-	hyperfine --style basic --warmup 3 --runs "$runs" --export-markdown "$results/sign-$rows.md" \
+	hyperfine --style basic --warmup 3 --runs "$runs" --export-json "$results/sign-$rows.json" \
 		-n "pkienroll sign ($rows lines)" "$bin -q sign --pki-dir $ours --name proxy --days 730" \
 		-n "openssl flow ($rows lines)" "$here/scripts/openssl-sign-flow.sh $theirs proxy 730"
-	hyperfine --style basic --warmup 1 --runs "$runs" --export-markdown "$results/sign-batch-$rows.md" \
+	hyperfine --style basic --warmup 1 --runs "$runs" --export-json "$results/sign-batch-$rows.json" \
 		-n "pkienroll sign, $batch hosts ($rows lines)" "$bin -q sign --pki-dir $ours --name $names --days 730" \
 		-n "openssl flow, $batch hosts ($rows lines)" "for n in ${hosts[*]}; do $here/scripts/openssl-sign-flow.sh $theirs \$n 730; done"
 done
 
 cd "$work"
-hyperfine --style basic --warmup 3 --runs "$runs" --export-markdown "$results/request.md" \
+hyperfine --style basic --warmup 3 --runs "$runs" --export-json "$results/request.json" \
 	--prepare 'rm -f k.key r.req' \
 	-n "pkienroll request --keyout" "$bin -q request --subject '$subject' --keyout k.key --out r.req" \
 	-n "openssl req -newkey rsa:2048 -nodes" "openssl req -new -newkey rsa:2048 -nodes -keyout k.key -out r.req -subj '$subject' 2>/dev/null"
+cd "$here"
+summary=()
+for rows in 0 2000 100000; do
+	summary+=("$results/sign-$rows.json" "$results/sign-batch-$rows.json:$batch")
+done
+go run ./internal/benchsummary "${summary[@]}" "$results/request.json" | tee "$results/commands.md"
 echo "results in $results"
