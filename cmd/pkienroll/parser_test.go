@@ -31,6 +31,7 @@ func TestOneCommandModelMatchesWhole(t *testing.T) {
 		[]string{"sign", "--days", "many"}, []string{"revoke", "--reason", "bored"},
 		[]string{"inspect"}, []string{"--", "sign"}, []string{"--version"}, []string{"-q", "--version"},
 		[]string{"-x", "sign"}, []string{"verify", "--help", "--no-such-flag"},
+		[]string{"sign", "--version"}, []string{"-q", "ca", "init", "--version"},
 	)
 	for _, args := range lines {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
