@@ -17,6 +17,7 @@ bin=$(realpath "${1:-$here/bin/pkienroll}")
 results=$(realpath -m "${2:-bench-results}")
 runs=${RUNS:-30}
 batch=${BATCH:-20}
+sizes=(0 2000 100000)
 command -v hyperfine >/dev/null || { echo "hyperfine is not installed: apt-get install -y hyperfine" >&2; exit 1; }
 mkdir -p "$results"
 work=$(mktemp -d)
@@ -44,7 +45,7 @@ fill() {
 		}' >"$1/database.txt" 2>"$1/serial.txt"
 }
 
-for rows in 0 2000 100000; do
+for rows in "${sizes[@]}"; do
 	ours=$work/ours-$rows theirs=$work/openssl-$rows
 	cp -a "$work/template" "$ours"
 	fill "$ours" "$rows"
@@ -66,7 +67,7 @@ hyperfine --style basic --warmup 3 --runs "$runs" --export-json "$results/reques
 	-n "openssl req -newkey rsa:2048 -nodes" "openssl req -new -newkey rsa:2048 -nodes -keyout k.key -out r.req -subj '$subject' 2>/dev/null"
 cd "$here"
 summary=()
-for rows in 0 2000 100000; do
+for rows in "${sizes[@]}"; do
 	summary+=("$results/sign-$rows.json" "$results/sign-batch-$rows.json:$batch")
 done
 go run ./internal/benchsummary "${summary[@]}" "$results/request.json" | tee "$results/commands.md"

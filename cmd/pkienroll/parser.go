@@ -13,10 +13,9 @@ import (
 // so when the command line names one, newParser builds the model of that
 // command alone, on the same cli struct: the root's global flags plus the
 // command, added as a kong.DynamicCommand with the name and help of its field
-// in cli. Anything
-// else (no command, an unknown word, help of the whole program) gets the
-// model of every command. TestOneCommandModelMatchesWhole holds the two to the
-// same output, byte for byte.
+// in cli. Anything else (no command, an unknown word, help of the whole
+// program) gets the model of every command. TestOneCommandModelMatchesWhole
+// holds the two to the same output, byte for byte.
 
 // newParser returns kong's parser for args over c. With whole, or when args
 // do not start with a command (after global flags), it models every command.

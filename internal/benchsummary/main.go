@@ -21,10 +21,9 @@ import (
 // export is the part of hyperfine's --export-json output that is read.
 type export struct {
 	Results []struct {
-		Command string  `json:"command"`
-		Mean    float64 `json:"mean"`
-		Stddev  float64 `json:"stddev"`
-		Median  float64 `json:"median"`
+		Mean   float64 `json:"mean"`
+		Stddev float64 `json:"stddev"`
+		Median float64 `json:"median"`
 	} `json:"results"`
 }
 
