@@ -2,10 +2,11 @@ package pki_test
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/testenv"
 )
 
 // opensslBinary returns the path of the openssl program. Interop tests are the
@@ -13,14 +14,7 @@ import (
 // test; by hand it skips with a loud message.
 func opensslBinary(t testing.TB) string {
 	t.Helper()
-	path, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("openssl is not installed: interop tests cannot run (.ci/run installs it)")
-		}
-		t.Skip("SKIPPING INTEROP TEST: openssl is not installed (apt-get install -y openssl)")
-	}
-	return path
+	return testenv.LookPath(t, "openssl", "openssl")
 }
 
 // runOpenSSL runs openssl with args in dir (the test's cwd when empty) and

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/testenv"
 )
 
 // engineConfig is the openssl `ca` configuration of an engine PKI
@@ -30,12 +32,8 @@ flock -e -w 20 "$1/ca.pem" openssl ca -batch -notext -preserveDN -config "$2" -i
 // and `pkienroll ca check` finds the directory sound.
 func TestConcurrentSignersWithOpenSSLCA(t *testing.T) {
 	needOpenSSL(t)
-	if _, err := exec.LookPath("flock"); err != nil {
-		t.Skip("flock(1) not installed")
-	}
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("bash not installed")
-	}
+	testenv.LookPath(t, "flock", "util-linux")
+	testenv.LookPath(t, "bash", "bash")
 	bin := binary(t)
 	f := newFixture(t)
 	cfg := f.path("openssl.cnf") // outside the PKI directory

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/testenv"
 )
 
 // update rewrites the golden files: go test ./cmd/pkienroll -update
@@ -181,12 +183,11 @@ func runBinary(t *testing.T, umask string, args ...string) result {
 	return r
 }
 
-// needOpenSSL skips the test when there is no openssl to check against.
+// needOpenSSL fails the test under CI, and skips it loudly by hand, when
+// there is no openssl to check against.
 func needOpenSSL(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl not installed")
-	}
+	testenv.LookPath(t, "openssl", "openssl")
 }
 
 // openssl runs openssl with args and returns its stdout and stderr
