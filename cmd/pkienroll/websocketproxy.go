@@ -64,6 +64,15 @@ func (f wspOwnerFlags) account() (*account, error) {
 	return a, nil
 }
 
+// mayGive fails unless files can be given to the account: only root can
+// give a file to another. Commands call it before they write anything.
+func (a *account) mayGive() error {
+	if a == nil || os.Geteuid() == 0 || a.uid == os.Geteuid() {
+		return nil
+	}
+	return fmt.Errorf("--owner %s: only root can give files to another account (run as root, or give --owner \"\")", a.name)
+}
+
 // give makes path the account's, with its primary group. The file is
 // opened without following links, so a link put in its place is not
 // followed to another file.

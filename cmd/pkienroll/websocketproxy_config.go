@@ -45,6 +45,9 @@ func (c *wspEngineCertCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	if err := owner.mayGive(); err != nil {
+		return err
+	}
 	cas, err := pki.ReadCertificates(caFile)
 	if err != nil {
 		return err

@@ -47,6 +47,9 @@ func (c *wspRequestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	if err := owner.mayGive(); err != nil {
+		return err
+	}
 	ca, err := pki.ReadCertificate(caFile)
 	if err != nil {
 		return err

@@ -420,5 +420,11 @@ func TestWebsocketProxyBadInput(t *testing.T) {
 		cases = append(cases, wspBadCase{name: "key the service cannot read", args: append(config()[:len(config())-1], "nobody"),
 			want: []string{"key {proxy}/keys/websocket-proxy.key.nopass: nobody cannot read it", "mode 0600"}})
 	}
+	if os.Geteuid() != 0 {
+		// Giving the key to another account would fail after writing it.
+		cases = append(cases, wspBadCase{name: "owner another account, not as root",
+			args: []string{"websocket-proxy", "request", "--pki-dir", "{proxy}", "--fqdn", "new.example.com", "--owner", "nobody"},
+			want: []string{"--owner nobody: only root can give files to another account"}})
+	}
 	checkWspBadInput(t, cases)
 }
