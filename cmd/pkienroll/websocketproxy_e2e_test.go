@@ -121,7 +121,7 @@ func TestE2EWebsocketProxy(t *testing.T) {
 	if err := os.MkdirAll(otherPKI, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	mustRun(t, "-q", "websocket-proxy", "request", "--pki-dir", otherPKI, "--ca-cert", caPEM, "--fqdn", "other.example.com", "--owner", owner)
+	mustRun(t, "-q", "websocket-proxy", "request", "--pki-dir", otherPKI, "--ca", caPEM, "--fqdn", "other.example.com", "--owner", owner)
 	other := "websocket-proxy-other.example.com"
 	copyOrFatal(t, filepath.Join(otherPKI, "requests", other+".req"), filepath.Join(enginePKI, "requests", other+".req"))
 	mustRun(t, "-q", "websocket-proxy", "sign", "--pki-dir", enginePKI, "--fqdn", "other.example.com")

@@ -15,11 +15,11 @@ import (
 // wspRequestCmd makes the websocket proxy's key and request on its host.
 type wspRequestCmd struct {
 	wspDirFlags
-	FQDN   string `name:"fqdn" required:"" placeholder:"FQDN" help:"The proxy's host name, as browsers reach it: the request's CN and DNS SAN."`
-	CACert string `name:"ca-cert" placeholder:"FILE" help:"The engine's CA certificate, to derive the subject from (default DIR/ca.pem)."`
-	Key    string `placeholder:"FILE" help:"The key: used when it exists, else made (default DIR/keys/websocket-proxy.key.nopass)."`
-	Out    string `placeholder:"FILE" help:"Write the request here (default DIR/requests/websocket-proxy-FQDN.req)."`
-	Force  bool   `help:"Replace an existing request, keeping it as FILE.YYYYMMDDHHMMSS."`
+	FQDN  string `name:"fqdn" required:"" placeholder:"FQDN" help:"The proxy's host name, as browsers reach it: the request's CN and DNS SAN."`
+	CA    string `name:"ca" placeholder:"FILE" help:"The engine's CA certificate, to derive the subject from (default DIR/ca.pem)."`
+	Key   string `placeholder:"FILE" help:"The key: used when it exists, else made (default DIR/keys/websocket-proxy.key.nopass)."`
+	Out   string `placeholder:"FILE" help:"Write the request here (default DIR/requests/websocket-proxy-FQDN.req)."`
+	Force bool   `help:"Replace an existing request, keeping it as FILE.YYYYMMDDHHMMSS."`
 	wspOwnerFlags
 }
 
@@ -31,7 +31,7 @@ func (c *wspRequestCmd) Run(e *env) error {
 	}
 	name, _ := proxy.WebsocketRequestName(host)
 	files := proxy.WebsocketFilesIn(c.PKIDir)
-	caFile, err := orDefault("--ca-cert", c.CACert, filepath.Join(c.PKIDir, "ca.pem"))
+	caFile, err := orDefault("--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"))
 	if err != nil {
 		return err
 	}

@@ -120,7 +120,7 @@ func makeWspTemplate(owner string) (wspFiles, error) {
 		{"ca", "init", "--pki-dir", f.enginePKI, "--subject", caSubject},
 		{"ca", "init", "--pki-dir", filepath.Dir(f.foreignCA), "--subject", caSubject},
 		{"keygen", "--out", f.otherKey},
-		{"websocket-proxy", "request", "--pki-dir", f.proxyPKI, "--ca-cert", filepath.Join(f.enginePKI, "ca.pem"), "--fqdn", wspCN, "--owner", owner},
+		{"websocket-proxy", "request", "--pki-dir", f.proxyPKI, "--ca", filepath.Join(f.enginePKI, "ca.pem"), "--fqdn", wspCN, "--owner", owner},
 		{"copy", filepath.Join(f.proxyPKI, "requests", req+".req"), filepath.Join(f.enginePKI, "requests", req+".req")},
 		{"websocket-proxy", "sign", "--pki-dir", f.enginePKI, "--fqdn", wspCN},
 		{"copy", filepath.Join(f.enginePKI, "certs", req+".cer"), filepath.Join(f.proxyPKI, "certs", "websocket-proxy.cer")},
