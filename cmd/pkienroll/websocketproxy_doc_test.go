@@ -101,8 +101,8 @@ func TestWebsocketProxyDocExamples(t *testing.T) {
 		for _, l := range ex.output {
 			want.WriteString(l + "\n")
 		}
-		// Logs and results interleave in the examples; compare line sets
-		// in order of stderr then stdout, as they were printed.
+		// The examples show the logs (stderr) before the results (stdout),
+		// as a terminal shows them.
 		if got != digits.ReplaceAllString(want.String(), "N") {
 			t.Errorf("docs/cli.md: $ %s\nshows:\n%s\nprints:\n%s", ex.command, want.String(), back.Replace(r.stderr+r.stdout))
 		}
