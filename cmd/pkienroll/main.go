@@ -52,6 +52,8 @@ type cli struct {
 
 	SquidConfig squidConfigCmd `cmd:"" name:"squid-config" help:"Print a Squid configuration for the portal's reverse proxy or the SPICE proxy."`
 	SpiceProxy  spiceProxyCmd  `cmd:"" name:"spice-proxy" help:"Check a SpiceProxyDefault value; print the engine-config lines for it."`
+
+	WebsocketProxy websocketProxyCmd `cmd:"" name:"websocket-proxy" help:"Enroll the websocket proxy on its own host: key, request, signing, engine certificate, 10-setup.conf."`
 }
 
 // now is the clock of commands that show time left or filter by date;

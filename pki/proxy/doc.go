@@ -3,9 +3,15 @@
 // engine's web portal (RenderPortal, CheckPortalFiles), the Squid forward
 // proxy that SPICE clients tunnel through (RenderSpice), and the
 // SpiceProxyDefault value that tells the clients about it
-// (ParseSpiceProxy, ResolveSpiceProxy).
+// (ParseSpiceProxy, ResolveSpiceProxy); and the websocket proxy that
+// carries browsers' consoles, on a host of its own: its files
+// (WebsocketFilesIn), its name on the engine (WebsocketRequestName), its
+// 10-setup.conf (RenderWebsocket, ParseWebsocketConfig), the checks of its
+// files (CheckWebsocketFiles), the engine's certificate fetched over HTTPS
+// against the CA (FetchEngineCertificate, VerifyEngineCertificate), and the
+// engine-config lines that turn it on and off.
 //
-// The configurations are for Squid 5 and 6, which refuse what older guides
+// The Squid configurations are for Squid 5 and 6, which refuse what older guides
 // wrote: key= before cert= on https_port is fatal, and defaultsite= needs
 // the accel flag. SquidParse has a real Squid check a configuration.
 //

@@ -12,6 +12,10 @@ var (
 	// but clients would refuse: its key does not match, it does not chain
 	// to the CA, it is not valid now, or it does not name the proxy.
 	ErrUnfitCertificate = errors.New("certificate unfit for the proxy")
+	// ErrUntrustedServer reports an HTTPS server whose certificate does
+	// not chain to the CA or does not name the server: what it sent is not
+	// read.
+	ErrUntrustedServer = errors.New("server not trusted")
 	// ErrSquidRefused reports a configuration that `squid -k parse`
 	// refuses.
 	ErrSquidRefused = errors.New("squid refused the configuration")

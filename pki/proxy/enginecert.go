@@ -1,0 +1,198 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	neturl "net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// EngineCertificateResource is where the engine hands out its own
+// certificate, in PEM.
+const EngineCertificateResource = "/ovirt-engine/services/pki-resource?resource=engine-certificate&format=X509-PEM"
+
+// DefaultFetchTimeout bounds fetching the engine's certificate, from the
+// first connection to the last byte.
+const DefaultFetchTimeout = 30 * time.Second
+
+// maxEngineCertResponse bounds the answer; a certificate is 2 KB.
+const maxEngineCertResponse = 64 << 10
+
+// EngineFetch says where to fetch the engine's certificate from and what
+// to trust. Engine and CAs are required.
+type EngineFetch struct {
+	// Engine is the engine's host name as its HTTPS certificate names it,
+	// HOST[:PORT] (port 443 by default) or https://HOST[:PORT]. Plain
+	// http:// is refused: anyone on the path could hand the proxy a
+	// certificate of their own, and forge console tickets with its key.
+	Engine string
+	// Address, when set, is where to connect instead of resolving the
+	// engine's name; the server's certificate is still checked against the
+	// name.
+	Address string
+	// CAs are the only certificates trusted, for the server and for the
+	// engine's certificate it sends.
+	CAs []*x509.Certificate
+	// Timeout bounds the whole fetch; DefaultFetchTimeout when zero.
+	Timeout time.Duration
+	// At is the time the engine's certificate must be valid at; zero means
+	// now.
+	At time.Time
+}
+
+// EngineCertificateURL returns the URL FetchEngineCertificate reads for
+// engine, HOST[:PORT] or https://HOST[:PORT].
+func EngineCertificateURL(engine string) (string, error) {
+	host, port, err := engineHostPort(engine)
+	if err != nil {
+		return "", err
+	}
+	return "https://" + hostPort(host, port) + EngineCertificateResource, nil
+}
+
+func engineHostPort(engine string) (string, int, error) {
+	rest := engine
+	if scheme, after, ok := strings.Cut(engine, "://"); ok {
+		switch strings.ToLower(scheme) {
+		case "https":
+			rest = strings.TrimSuffix(after, "/")
+		case "http":
+			return "", 0, fmt.Errorf("engine %s: plain HTTP is refused; the certificate is fetched over HTTPS, checked against the CA: %w", engine, ErrBadValue)
+		default:
+			return "", 0, fmt.Errorf("engine %s: protocol %q: want https: %w", engine, scheme, ErrBadValue)
+		}
+	}
+	if strings.ContainsAny(rest, "/?#@") {
+		return "", 0, fmt.Errorf("engine %s: want HOST[:PORT], without a path or credentials: %w", engine, ErrBadValue)
+	}
+	host, port, err := splitHostPort(rest)
+	if err != nil {
+		return "", 0, fmt.Errorf("engine %s: %w", engine, err)
+	}
+	if port == 0 {
+		port = defaultEnginePort
+	}
+	return strings.TrimSuffix(host, "."), port, nil
+}
+
+// FetchEngineCertificate fetches the engine's certificate from
+// EngineCertificateURL over HTTPS, trusting nothing but f.CAs: a server
+// whose certificate does not chain to them or does not carry the engine's
+// name is refused before anything is sent (ErrUntrustedServer). The
+// answer must be one PEM certificate, at most 64 KB, signed by the CA and
+// valid (VerifyEngineCertificate). Redirects and proxies from the
+// environment are not followed.
+func FetchEngineCertificate(ctx context.Context, f EngineFetch) (*x509.Certificate, error) {
+	host, port, err := engineHostPort(f.Engine)
+	if err != nil {
+		return nil, err
+	}
+	url := "https://" + hostPort(host, port) + EngineCertificateResource
+	if len(f.CAs) == 0 {
+		return nil, fmt.Errorf("fetch %s: no CA certificate to check the engine against: %w", url, ErrBadValue)
+	}
+	dialTo := net.JoinHostPort(host, strconv.Itoa(port))
+	if f.Address != "" {
+		if err := checkHostName(f.Address); err != nil {
+			return nil, fmt.Errorf("engine address %s: %w", f.Address, err)
+		}
+		dialTo = net.JoinHostPort(f.Address, strconv.Itoa(port))
+	}
+	timeout := f.Timeout
+	if timeout == 0 {
+		timeout = DefaultFetchTimeout
+	}
+	if timeout < 0 {
+		return nil, fmt.Errorf("fetch %s: timeout %v is negative: %w", url, timeout, ErrBadValue)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	roots := x509.NewCertPool()
+	for _, ca := range f.CAs {
+		roots.AddCert(ca)
+	}
+	var dialer net.Dialer
+	transport := &http.Transport{
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, network, dialTo)
+		},
+		TLSClientConfig:   &tls.Config{RootCAs: roots, ServerName: host, MinVersion: tls.VersionTLS12},
+		ForceAttemptHTTP2: true,
+	}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{
+		Transport: transport,
+		CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+			return fmt.Errorf("the engine redirects to %s", req.URL.Redacted())
+		},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", url, err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fetchError(url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetch %s: the engine answered %s", url, resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxEngineCertResponse+1))
+	if err != nil {
+		return nil, fetchError(url, err)
+	}
+	if len(body) > maxEngineCertResponse {
+		return nil, fmt.Errorf("fetch %s: the answer is larger than %d bytes: %w", url, maxEngineCertResponse, pki.ErrNotCertificate)
+	}
+	if !strings.Contains(string(body), "-----BEGIN CERTIFICATE-----") {
+		return nil, fmt.Errorf("fetch %s: the answer is not a PEM certificate: %w", url, pki.ErrNotCertificate)
+	}
+	cert, err := pki.ParseCertificate(body)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", url, err)
+	}
+	if err := VerifyEngineCertificate(cert, f.CAs, f.At); err != nil {
+		return nil, fmt.Errorf("engine certificate from %s: %w", url, err)
+	}
+	return cert, nil
+}
+
+// fetchError says why a fetch failed in one line, and marks a server the CA
+// does not vouch for.
+func fetchError(url string, err error) error {
+	var (
+		verify   *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	switch {
+	case errors.As(err, &hostname):
+		return fmt.Errorf("fetch %s: the server's certificate does not name the engine (%s): %w", url, hostname.Error(), ErrUntrustedServer)
+	case errors.As(err, &unknown):
+		return fmt.Errorf("fetch %s: the server's certificate does not chain to the CA (%s): %w", url, unknown.Error(), ErrUntrustedServer)
+	case errors.As(err, &invalid):
+		return fmt.Errorf("fetch %s: the server's certificate is not valid (%s): %w", url, invalid.Error(), ErrUntrustedServer)
+	case errors.As(err, &verify):
+		return fmt.Errorf("fetch %s: the server's certificate does not verify (%s): %w", url, verify.Err, ErrUntrustedServer)
+	}
+	// *url.Error repeats the method and the URL.
+	var uerr *neturl.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	return fmt.Errorf("fetch %s: %w", url, err)
+}

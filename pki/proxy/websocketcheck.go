@@ -1,0 +1,76 @@
+package proxy
+
+import (
+	"crypto/x509"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// CheckWebsocketFiles reads the proxy's key, certificate and engine
+// certificate of files, and the CA certificates of caFile, and checks what
+// browsers and the proxy need of them, with pki.CheckCertificate: the key
+// (without passphrase: the service starts unattended) matches the
+// certificate, which chains to the CA, is valid at at (now when zero),
+// names host and may serve TLS; and the engine's certificate is signed by
+// the CA and valid. All that fails is reported in one error that wraps
+// ErrUnfitCertificate (and pki.ErrKeyMismatch when the key is the problem).
+func CheckWebsocketFiles(files WebsocketFiles, caFile, host string, at time.Time) error {
+	host, err := CheckWebsocketHost(host)
+	if err != nil {
+		return err
+	}
+	cas, err := pki.ReadCertificates(caFile)
+	if err != nil {
+		return err
+	}
+	cert, err := pki.ReadCertificate(files.Cert)
+	if err != nil {
+		return err
+	}
+	key, err := pki.ReadKey(files.Key, nil)
+	if err != nil {
+		return fmt.Errorf("%w (the websocket proxy needs a key without passphrase)", err)
+	}
+	engine, err := pki.ReadCertificate(files.EngineCert)
+	if err != nil {
+		return err
+	}
+	var failed []string
+	keyFailed := false
+	for _, r := range pki.CheckCertificate(cert, pki.CheckOptions{CAs: cas, Key: key, Host: host, At: at}) {
+		if !r.OK {
+			failed = append(failed, r.Check+": "+r.Detail)
+			keyFailed = keyFailed || r.Check == pki.CheckKey
+		}
+	}
+	if failed != nil {
+		return &unfitError{
+			msg: fmt.Sprintf("certificate %s with key %s and CA %s: %s", files.Cert, files.Key, caFile, strings.Join(failed, "; ")),
+			key: keyFailed,
+		}
+	}
+	if err := VerifyEngineCertificate(engine, cas, at); err != nil {
+		return fmt.Errorf("engine certificate %s: %w", files.EngineCert, err)
+	}
+	return nil
+}
+
+// VerifyEngineCertificate checks that the engine's certificate is signed
+// by one of cas and valid at at (now when zero): the proxy takes the
+// signatures of console tickets made with its key as the engine's word.
+// The error wraps ErrUnfitCertificate.
+func VerifyEngineCertificate(cert *x509.Certificate, cas []*x509.Certificate, at time.Time) error {
+	var failed []string
+	for _, r := range pki.CheckCertificate(cert, pki.CheckOptions{CAs: cas, At: at}) {
+		if !r.OK && (r.Check == pki.CheckChain || r.Check == pki.CheckValidity) {
+			failed = append(failed, r.Check+": "+r.Detail)
+		}
+	}
+	if failed == nil {
+		return nil
+	}
+	return &unfitError{msg: strings.Join(failed, "; ")}
+}
