@@ -64,9 +64,10 @@ func (c *requestCmd) Run(e *env) error {
 		return err
 	}
 	files := []pki.OutputFile{{Path: c.Out, Data: pki.EncodeRequestPEM(der), Mode: 0o644}}
+	var encrypted bool
 	if c.Keyout != "" {
-		keyPEM, err := pki.MarshalKey(key, pki.KeyEncoding{PKCS1: c.PKCS1, Passphrase: pass})
-		if err != nil {
+		var keyPEM []byte
+		if keyPEM, encrypted, err = encodeKey(key, pki.KeyEncoding{PKCS1: c.PKCS1, Passphrase: pass}); err != nil {
 			return err
 		}
 		files = append([]pki.OutputFile{{Path: c.Keyout, Data: keyPEM, Mode: 0o600}}, files...)
@@ -75,7 +76,7 @@ func (c *requestCmd) Run(e *env) error {
 		return err
 	}
 	if c.Keyout != "" {
-		e.log.Info("wrote key", "path", c.Keyout, "bits", c.Bits, "encrypted", pass != nil)
+		e.log.Info("wrote key", "path", c.Keyout, "bits", c.Bits, "encrypted", encrypted)
 	}
 	e.log.Info("wrote request", "path", c.Out, "subject", subject.String())
 	return nil
