@@ -55,16 +55,12 @@ func checkDays(days int) error {
 
 // lockFlags are for commands that take the PKI directory's lock.
 type lockFlags struct {
-	Timeout float64 `default:"20" help:"Seconds to wait for the PKI directory's lock."`
+	Timeout lockWait `default:"20" help:"Seconds to wait for the PKI directory's lock."`
 }
 
 // openStore opens the PKI directory with the lock timeout of the flags.
 func (f lockFlags) openStore(s storeFlags) (*pki.Store, error) {
-	if f.Timeout < 0 {
-		return nil, fmt.Errorf("--timeout %v is negative", f.Timeout)
-	}
-	wait := time.Duration(f.Timeout * float64(time.Second))
-	return pki.OpenStore(s.PKIDir, append(s.options(), pki.WithLockTimeout(wait))...)
+	return pki.OpenStore(s.PKIDir, append(s.options(), pki.WithLockTimeout(time.Duration(f.Timeout)))...)
 }
 
 // profileFlags shape an issued certificate, with the names and meanings of

@@ -10,10 +10,10 @@ import (
 
 // keygenCmd makes a private key for a proxy.
 type keygenCmd struct {
-	Out   string `required:"" placeholder:"FILE" help:"Write the key here (mode 0600)."`
-	Bits  int    `default:"2048" help:"RSA key size: 2048, 3072 or 4096."`
-	PKCS1 bool   `name:"pkcs1" help:"Write PKCS#1 (RSA PRIVATE KEY) instead of PKCS#8 (PRIVATE KEY)."`
-	Force bool   `help:"Replace an existing file, keeping it as FILE.YYYYMMDDHHMMSS."`
+	Out   string  `required:"" placeholder:"FILE" help:"Write the key here (mode 0600)."`
+	Bits  keyBits `default:"2048" help:"RSA key size: 2048, 3072 or 4096."`
+	PKCS1 bool    `name:"pkcs1" help:"Write PKCS#1 (RSA PRIVATE KEY) instead of PKCS#8 (PRIVATE KEY)."`
+	Force bool    `help:"Replace an existing file, keeping it as FILE.YYYYMMDDHHMMSS."`
 	passphraseFlags
 }
 
@@ -30,7 +30,7 @@ func (c *keygenCmd) Run(e *env) error {
 	if err := pki.CheckWritable(c.Out, c.Force); err != nil {
 		return err
 	}
-	key, err := pki.GenerateKey(c.Bits)
+	key, err := pki.GenerateKey(int(c.Bits))
 	if err != nil {
 		return bitsError(err)
 	}
@@ -41,7 +41,7 @@ func (c *keygenCmd) Run(e *env) error {
 	if err := pki.WriteFiles(pki.WriteOptions{Force: c.Force}, pki.OutputFile{Path: c.Out, Data: keyPEM, Mode: 0o600}); err != nil {
 		return err
 	}
-	e.log.Info("wrote key", "path", c.Out, "bits", c.Bits, "encrypted", encrypted)
+	e.log.Info("wrote key", "path", c.Out, "bits", int(c.Bits), "encrypted", encrypted)
 	return nil
 }
 

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/pkienroll/pkienroll/internal/printable"
+)
+
+// Error lines go to a terminal and into logs. errorLine makes each one
+// line with no control characters (printable.Escape, the rule inspect and
+// verify use), and keeps out what must not be shown there: the value of a
+// secret flag (--password), and a long or multi-line value (a key pasted
+// into --subject) whole.
+
+// maxArgShown is the longest command-line value an error may show whole;
+// longer values, and any of several lines or holding PEM armour, are
+// replaced by their size.
+const maxArgShown = 512
+
+// maxQuotedShown is the longest quoted text an error shows whole; longer
+// quotes are cut to their start and size.
+const maxQuotedShown = 128
+
+// errorLine is err as run prints it, for a command line of args.
+func errorLine(err error, args []string) string {
+	msg := plainParseError(err.Error())
+	msg = hideArgs(msg, args)
+	msg = oneLine(msg)
+	msg = elideQuoted(msg)
+	msg = pemArmour.ReplaceAllString(msg, "(PEM armour)")
+	return printable.Escape(msg)
+}
+
+// kong's hint for a value that starts with '-': `--password: expected
+// string value but got "-secret" (short flag); perhaps try
+// --password="-secret"?` shows the value twice, a password included.
+var (
+	hyphenValue  = regexp.MustCompile(`(?s)^(-[^:]*): expected \w+ value but got ".*" \((?:short|long) flag\); perhaps try .*$`)
+	missingValue = regexp.MustCompile(`(?s)^(-[^:]*): expected \w+ value but got "EOL" \(<EOL>\)$`)
+)
+
+// plainParseError rewrites kong's messages about flag values into plain
+// words that do not repeat the value.
+func plainParseError(msg string) string {
+	if m := hyphenValue.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s needs a value; a value that starts with '-' must be joined to the flag: %s=VALUE", m[1], m[1])
+	}
+	if m := missingValue.FindStringSubmatch(msg); m != nil {
+		return m[1] + " needs a value"
+	}
+	return msg
+}
+
+// isSecretFlag reports whether an argument names a flag whose value is a
+// secret: --password, and near misses such as --passwd or --pasword, which
+// kong answers with the value in an "unexpected argument" error. The
+// -file and -env forms name where a secret is, not the secret.
+func isSecretFlag(arg string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	if !strings.HasPrefix(arg, "-") || strings.HasSuffix(name, "-file") || strings.HasSuffix(name, "-env") {
+		return false
+	}
+	return strings.Contains(name, "pas") || strings.Contains(name, "pw") || strings.Contains(name, "secret")
+}
+
+// hideArgs takes out of msg the values of secret flags and the values of
+// args too long or too many-lined to show.
+func hideArgs(msg string, args []string) string {
+	for i, arg := range args {
+		var value string
+		switch {
+		case isSecretFlag(arg) && strings.Contains(arg, "="):
+			_, value, _ = strings.Cut(arg, "=")
+		case isSecretFlag(arg) && i+1 < len(args):
+			value = args[i+1]
+		default:
+			if _, v, ok := strings.Cut(arg, "="); ok && strings.HasPrefix(arg, "--") {
+				arg = v
+			}
+			if !tooBigToShow(arg) {
+				continue
+			}
+			msg = replaceValue(msg, arg, fmt.Sprintf("(%d bytes)", len(arg)), 1)
+			continue
+		}
+		// A short secret is still hidden when quoted; shown bare, only
+		// from 4 bytes on, so that a password "a" does not eat every 'a'.
+		msg = replaceValue(msg, value, "(hidden)", 4)
+	}
+	return msg
+}
+
+// tooBigToShow reports whether a command-line value is shown by its size
+// only.
+func tooBigToShow(v string) bool {
+	return len(v) > maxArgShown || strings.ContainsAny(v, "\n\r") || strings.Contains(v, "-----BEGIN")
+}
+
+// replaceValue replaces v in msg, quoted as %q writes it and, when at
+// least minBare bytes long, bare.
+func replaceValue(msg, v, with string, minBare int) string {
+	if v == "" {
+		return msg
+	}
+	msg = strings.ReplaceAll(msg, strconv.Quote(v), with)
+	if len(v) >= minBare {
+		msg = strings.ReplaceAll(msg, v, with)
+	}
+	return msg
+}
+
+// quoted is a string as %q writes it.
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// pemArmour is a PEM BEGIN or END line.
+var pemArmour = regexp.MustCompile(`-----(?:BEGIN|END) [^-]*-----`)
+
+// elideQuoted shortens each quoted text in msg longer than maxQuotedShown,
+// and drops whole any that holds PEM armour.
+func elideQuoted(msg string) string {
+	return quoted.ReplaceAllStringFunc(msg, elide)
+}
+
+// elide shortens one quoted text (see elideQuoted).
+func elide(q string) string {
+	n := len(q) - 2
+	if s, err := strconv.Unquote(q); err == nil {
+		n = len(s)
+	}
+	switch {
+	case strings.Contains(q, "-----BEGIN") || strings.Contains(q, "PRIVATE KEY"):
+		return fmt.Sprintf("(PEM text of %d bytes)", n)
+	case len(q) <= maxQuotedShown:
+		return q
+	}
+	cut := q[:32]
+	// Do not end inside an escape sequence such as \x1b.
+	if i := strings.LastIndexByte(cut, '\\'); i > len(cut)-6 {
+		cut = cut[:i]
+	}
+	return fmt.Sprintf("%s...\" (%d bytes)", cut, n)
+}
