@@ -119,7 +119,8 @@ var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 var pemArmour = regexp.MustCompile(`-----(?:BEGIN|END) [^-]*-----`)
 
 // elideQuoted shortens each quoted text in msg longer than maxQuotedShown,
-// and drops whole any that holds PEM armour.
+// and drops whole any that holds PEM armour (a block's type, such as
+// "PRIVATE KEY", is kept: it names what a file is).
 func elideQuoted(msg string) string {
 	return quoted.ReplaceAllStringFunc(msg, elide)
 }
@@ -131,7 +132,7 @@ func elide(q string) string {
 		n = len(s)
 	}
 	switch {
-	case strings.Contains(q, "-----BEGIN") || strings.Contains(q, "PRIVATE KEY"):
+	case strings.Contains(q, "-----"):
 		return fmt.Sprintf("(PEM text of %d bytes)", n)
 	case len(q) <= maxQuotedShown:
 		return q
