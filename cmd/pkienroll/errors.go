@@ -30,7 +30,12 @@ func errorLine(err error, args []string) string {
 	msg = hideArgs(msg, args)
 	msg = oneLine(msg)
 	msg = elideQuoted(msg)
-	msg = pemArmour.ReplaceAllString(msg, "(PEM armour)")
+	// Last line of defence: PEM armour that got through in some other
+	// form (kong rewrites a token it takes for a flag) ends the message,
+	// since what follows it is likely the body of a key.
+	if loc := pemArmour.FindStringIndex(msg); loc != nil {
+		msg = msg[:loc[0]] + "(PEM text, not shown)"
+	}
 	return printable.Escape(msg)
 }
 
@@ -77,13 +82,14 @@ func hideArgs(msg string, args []string) string {
 		case isSecretFlag(arg) && i+1 < len(args):
 			value = args[i+1]
 		default:
-			if _, v, ok := strings.Cut(arg, "="); ok && strings.HasPrefix(arg, "--") {
+			if name, v, ok := strings.Cut(arg, "="); ok && flagName.MatchString(name) {
 				arg = v
 			}
 			if !tooBigToShow(arg) {
 				continue
 			}
 			msg = replaceValue(msg, arg, fmt.Sprintf("(%d bytes)", len(arg)), 1)
+			msg = dropPiecesOf(msg, arg)
 			continue
 		}
 		// A short secret is still hidden when quoted; shown bare, only
@@ -91,6 +97,24 @@ func hideArgs(msg string, args []string) string {
 		msg = replaceValue(msg, value, "(hidden)", 4)
 	}
 	return msg
+}
+
+// dropPiecesOf replaces each word of msg that is a piece of v (8 bytes or
+// more), for messages that show a value changed or in part: kong cuts an
+// argument it takes for a flag at its first '='.
+func dropPiecesOf(msg, v string) string {
+	words := strings.Fields(msg)
+	out := words[:0]
+	for _, w := range words {
+		if len(w) >= 8 && strings.Contains(v, strings.Trim(w, `"'(),:;`)) {
+			if len(out) > 0 && out[len(out)-1] == "(...)" {
+				continue
+			}
+			w = "(...)"
+		}
+		out = append(out, w)
+	}
+	return strings.Join(out, " ")
 }
 
 // tooBigToShow reports whether a command-line value is shown by its size
@@ -111,6 +135,9 @@ func replaceValue(msg, v, with string, minBare int) string {
 	}
 	return msg
 }
+
+// flagName is the part of --name=value before the '='.
+var flagName = regexp.MustCompile(`^--[a-z][a-z0-9-]*$`)
 
 // quoted is a string as %q writes it.
 var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
