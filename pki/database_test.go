@@ -272,4 +272,21 @@ func TestDatabaseCRLF(t *testing.T) {
 	}
 	crl := filepath.Join(t.TempDir(), "crl.pem")
 	runOpenSSL(t, dir, "ca", "-config", cfg, "-gencrl", "-out", crl)
+
+	// openssl ca -revoke takes the '\r' for part of the subject and refuses
+	// the certificate; pkienroll revoke rewrites the index with '\n' line
+	// ends, after which openssl ca revokes the other certificate too.
+	if out, err := tryOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1000.pem"); err == nil {
+		t.Fatalf("openssl ca -revoke accepts a CRLF line, which docs/cli.md says it does not:\n%s", out)
+	}
+	if _, err := s.Revoke(t.Context(), pki.RevokeRequest{Serial: "1001"}); err != nil {
+		t.Fatalf("revoke on a CRLF index: %v", err)
+	}
+	if got := readStoreFile(t, s.DatabasePath()); strings.Contains(got, "\r") {
+		t.Errorf("index after pkienroll revoke keeps a \r: %q", got)
+	}
+	runOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1000.pem")
+	if status := opensslCAStatus(t, dir, cfg, "1000"); status != "Revoked (R)" {
+		t.Errorf("openssl ca -status 1000 after revoking: %q", status)
+	}
 }
