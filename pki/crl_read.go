@@ -14,7 +14,8 @@ const maxCRLFileSize = 16 << 20
 
 // ParseCertificates decodes every certificate in data: all the
 // "CERTIFICATE" blocks of a PEM bundle, in order, or one DER certificate.
-// Other PEM blocks (a key, a CRL) are skipped, as openssl's -CAfile skips
+// "TRUSTED CERTIFICATE" blocks count, their trust settings ignored. Other
+// PEM blocks (a key, a CRL) are skipped, as openssl's -CAfile skips
 // them; data without any certificate gives ErrNotCertificate.
 func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 	if !bytes.Contains(data, []byte("-----BEGIN ")) {
@@ -31,16 +32,15 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 		if block, rest = pem.Decode(rest); block == nil {
 			break
 		}
-		switch block.Type {
-		case "CERTIFICATE", "X509 CERTIFICATE":
-			cert, err := x509.ParseCertificate(block.Bytes)
-			if err != nil {
-				return nil, fmt.Errorf("certificate %d: malformed certificate: %w", len(certs)+1, ErrNotCertificate)
-			}
-			certs = append(certs, cert)
-		default:
+		if !isCertificateBlock(block.Type) {
 			skipped = append(skipped, fmt.Sprintf("%q", block.Type))
+			continue
 		}
+		cert, err := x509.ParseCertificate(certificateDER(block))
+		if err != nil {
+			return nil, fmt.Errorf("certificate %d: malformed certificate: %w", len(certs)+1, ErrNotCertificate)
+		}
+		certs = append(certs, cert)
 	}
 	if len(certs) == 0 {
 		if len(skipped) > 0 {

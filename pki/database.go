@@ -59,8 +59,11 @@ func (e Entry) String() string {
 	return strings.Join([]string{string(e.Status), formatIndexTime(e.Expiry), revoked, e.Serial, file, e.Subject}, "\t")
 }
 
-// ParseEntry reads one index line (without its newline).
+// ParseEntry reads one index line (without its newline). A trailing '\r',
+// left by an editor that saved the index with CRLF line ends, is not part
+// of the subject and is dropped.
 func ParseEntry(line string) (Entry, error) {
+	line = strings.TrimSuffix(line, "\r")
 	f := strings.Split(line, "\t")
 	if len(f) != 6 {
 		return Entry{}, fmt.Errorf("want 6 tab-separated fields, have %d", len(f))
@@ -172,6 +175,11 @@ func ReadDatabase(path string) ([]Entry, error) {
 // the middle of the write can leave a torn last line; every append (always
 // under the store's lock) first cuts such a tail back to the last newline,
 // so the index only ever holds whole lines.
+//
+// New lines end in '\n' alone, also in an index saved with CRLF line ends:
+// `openssl ca` does the same (it takes the '\r' for the end of the subject
+// and writes its own lines with '\n'), and goes on reading the result. The
+// old lines are left as they are.
 func appendEntries(f *os.File, entries []Entry) error {
 	var buf bytes.Buffer
 	for _, e := range entries {

@@ -222,3 +222,71 @@ func TestSignRepairsTornTail(t *testing.T) {
 		})
 	}
 }
+
+// TestDatabaseCRLF: an index saved with CRLF line ends (an editor on
+// another system) reads without '\r' in the subjects; signing appends a
+// line ending in '\n', as openssl ca does, and openssl ca still reads
+// every line (-status, -gencrl) of the mixed file.
+func TestDatabaseCRLF(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	dir := s.Dir()
+	cfg := engineOpenSSLConfig(t, dir)
+	writeStoreFile(t, filepath.Join(dir, "crlnumber.txt"), []byte("1000\n"), 0o644)
+	writeRequest(t, s, "proxy", engineProxySubject)
+	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"}); err != nil {
+		t.Fatal(err)
+	}
+	lf := readStoreFile(t, s.DatabasePath())
+	writeStoreFile(t, s.DatabasePath(), []byte(strings.ReplaceAll(lf, "\n", "\r\n")), 0o644)
+
+	entries, err := pki.ReadDatabase(s.DatabasePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Subject != engineProxySubject {
+		t.Fatalf("CRLF index read as %q, want one entry with subject %s", entries, engineProxySubject)
+	}
+
+	writeRequest(t, s, "proxy2", "/C=US/O=Example Inc./CN=proxy2.example.com")
+	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy2"}); err != nil {
+		t.Fatalf("sign on a CRLF index: %v", err)
+	}
+	got := readStoreFile(t, s.DatabasePath())
+	if want := strings.ReplaceAll(lf, "\n", "\r\n"); !strings.HasPrefix(got, want) || strings.Count(got, "\r") != 1 || !strings.HasSuffix(got, "proxy2.example.com\n") {
+		t.Errorf("index after signing = %q, want the CRLF line kept and a new line ending in \\n", got)
+	}
+	list, err := s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, is := range list {
+		if strings.ContainsRune(is.Subject, '\r') {
+			t.Errorf("List subject %q keeps the \\r", is.Subject)
+		}
+	}
+	for _, serial := range []string{"1000", "1001"} {
+		if status := opensslCAStatus(t, dir, cfg, serial); status != "Valid (V)" {
+			t.Errorf("openssl ca -status %s on the mixed index: %q", serial, status)
+		}
+	}
+	crl := filepath.Join(t.TempDir(), "crl.pem")
+	runOpenSSL(t, dir, "ca", "-config", cfg, "-gencrl", "-out", crl)
+
+	// openssl ca -revoke takes the '\r' for part of the subject and refuses
+	// the certificate; pkienroll revoke rewrites the index with '\n' line
+	// ends, after which openssl ca revokes the other certificate too.
+	if out, err := tryOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1000.pem"); err == nil {
+		t.Fatalf("openssl ca -revoke accepts a CRLF line, which docs/cli.md says it does not:\n%s", out)
+	}
+	if _, err := s.Revoke(t.Context(), pki.RevokeRequest{Serial: "1001"}); err != nil {
+		t.Fatalf("revoke on a CRLF index: %v", err)
+	}
+	if got := readStoreFile(t, s.DatabasePath()); strings.Contains(got, "\r") {
+		t.Errorf("index after pkienroll revoke keeps a \r: %q", got)
+	}
+	runOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1000.pem")
+	if status := opensslCAStatus(t, dir, cfg, "1000"); status != "Revoked (R)" {
+		t.Errorf("openssl ca -status 1000 after revoking: %q", status)
+	}
+}

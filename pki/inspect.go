@@ -3,7 +3,6 @@ package pki
 import (
 	"bytes"
 	"crypto/x509"
-	"encoding/asn1"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -288,14 +287,7 @@ func inspectBlock(block *pem.Block, now time.Time) (Object, error) {
 	encrypted := block.Headers["Proc-Type"] == "4,ENCRYPTED"
 	switch block.Type {
 	case "CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE":
-		if block.Type == "TRUSTED CERTIFICATE" {
-			// openssl appends its trust settings after the certificate.
-			var first asn1.RawValue
-			if _, err := asn1.Unmarshal(der, &first); err == nil {
-				der = first.FullBytes
-			}
-		}
-		cert, err := x509.ParseCertificate(der)
+		cert, err := x509.ParseCertificate(certificateDER(block))
 		if err != nil {
 			return Object{}, malformed(err)
 		}

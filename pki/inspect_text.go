@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/printable"
 )
 
 // WriteText writes every object of the inspection as WriteText does, with
@@ -65,8 +67,11 @@ func (t *textWriter) printf(format string, args ...any) {
 }
 
 // line writes one labelled fact, values aligned after the longest label.
+// Values come from the input (names, SANs), so control characters in them
+// are escaped: a certificate must not be able to clear the reader's screen
+// or retitle the terminal. JSON output escapes them its own way.
 func (t *textWriter) line(label, value string) {
-	t.printf("  %-21s%s\n", label+":", value)
+	t.printf("  %-21s%s\n", label+":", printable.Escape(value))
 }
 
 func (t *textWriter) certificate(c *CertificateInfo) {

@@ -45,15 +45,21 @@ type KeyEncoding struct {
 	// PKCS1 writes "RSA PRIVATE KEY" (OpenSSL 1.x's -nodes output) instead of
 	// PKCS#8 "PRIVATE KEY" (OpenSSL 3's).
 	PKCS1 bool
-	// Passphrase, when set, encrypts the key with AES-256: PBES2/PBKDF2
+	// Passphrase, when not nil, encrypts the key with AES-256: PBES2/PBKDF2
 	// "ENCRYPTED PRIVATE KEY" for PKCS#8, legacy DEK-Info PEM for PKCS#1.
+	// An empty, non-nil passphrase is refused with ErrPassphrase rather
+	// than taken for "no passphrase": it comes from a source that was
+	// given but held nothing, and must not yield a key in the clear.
 	Passphrase []byte
 }
 
 // MarshalKey encodes a private key as PEM according to enc.
 func MarshalKey(key crypto.Signer, enc KeyEncoding) ([]byte, error) {
 	opts := []pemutil.Options{pemutil.WithPKCS8(!enc.PKCS1)}
-	if len(enc.Passphrase) > 0 {
+	if enc.Passphrase != nil {
+		if len(enc.Passphrase) == 0 {
+			return nil, fmt.Errorf("encode key: the passphrase is empty: %w", ErrPassphrase)
+		}
 		opts = append(opts, pemutil.WithPassword(enc.Passphrase))
 	}
 	block, err := pemutil.Serialize(key, opts...)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rsa"
 	"errors"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -273,5 +274,18 @@ func assertNoTempFiles(t *testing.T, dir string) {
 		if strings.HasPrefix(e.Name(), ".pkienroll-tmp-") {
 			t.Errorf("temporary file left behind: %s", e.Name())
 		}
+	}
+}
+
+// TestMarshalKeyEmptyPassphrase: a passphrase that was given but is empty
+// is refused, in both encodings, instead of writing the key in the clear.
+func TestMarshalKeyEmptyPassphrase(t *testing.T) {
+	for _, pkcs1 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pkcs1=%v", pkcs1), func(t *testing.T) {
+			data, err := pki.MarshalKey(proxyKey(t), pki.KeyEncoding{PKCS1: pkcs1, Passphrase: []byte{}})
+			if !errors.Is(err, pki.ErrPassphrase) || data != nil {
+				t.Errorf("MarshalKey with an empty passphrase = %d bytes, %v; want ErrPassphrase", len(data), err)
+			}
+		})
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/pkienroll/pkienroll/internal/printable"
 )
 
 // Names of the checks CheckCertificate makes, in the order it reports them.
@@ -96,7 +96,7 @@ func CheckCertificate(cert *x509.Certificate, opts CheckOptions) []CheckResult {
 	for i := range results {
 		// Details quote names from the files; a control character in a
 		// hostile subject must not reach the terminal.
-		results[i].Detail = printableDetail(results[i].Detail)
+		results[i].Detail = printable.Escape(results[i].Detail)
 	}
 	return results
 }
@@ -424,22 +424,4 @@ func slashSubjects(certs []*x509.Certificate) string {
 		}
 	}
 	return strings.Join(names, " and ")
-}
-
-// printableDetail escapes control characters and invalid UTF-8 as \xHH.
-func printableDetail(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1, unicode.IsControl(r):
-			for _, c := range []byte(s[i : i+max(size, 1)]) {
-				fmt.Fprintf(&b, `\x%02X`, c)
-			}
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += max(size, 1)
-	}
-	return b.String()
 }

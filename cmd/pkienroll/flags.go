@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
@@ -22,57 +21,19 @@ func (f storeFlags) options() []pki.StoreOption {
 	return []pki.StoreOption{pki.WithCAName(f.CAFile), pki.WithCertDir(f.CertDir), pki.WithRequestDir(f.ReqDir)}
 }
 
-// passphraseFlags name where a key's passphrase comes from. Like openssl's
-// file: and env: sources, the first line is used, without its newline; the
-// passphrase itself is never a flag, so it never shows in `ps`.
-// Pointers tell a flag given an empty value (`--passphrase-file "$UNSET"`)
-// from no flag: the first must fail, not write an unencrypted key.
+// passphraseFlags name where a key's passphrase comes from (read by the
+// rules of secret.go); the passphrase itself is never a flag, so it never
+// shows in `ps`. Pointers tell a flag given an empty value
+// (`--passphrase-file "$UNSET"`) from no flag: the first must fail, not
+// write an unencrypted key.
 type passphraseFlags struct {
 	PassphraseFile *string `placeholder:"FILE" xor:"passphrase" help:"Read the key passphrase from the first line of FILE."`
 	PassphraseEnv  *string `placeholder:"VAR" xor:"passphrase" help:"Read the key passphrase from environment variable VAR."`
 }
 
-// maxPassphraseFile bounds a passphrase file; a passphrase is one line.
-const maxPassphraseFile = 64 << 10
-
 // passphrase returns the passphrase, or nil when none is configured.
 func (f passphraseFlags) passphrase() ([]byte, error) {
-	switch {
-	case f.PassphraseFile != nil:
-		path := *f.PassphraseFile
-		if path == "" {
-			return nil, fmt.Errorf("--passphrase-file is empty: give the file that holds the passphrase")
-		}
-		fi, err := os.Stat(path)
-		if err != nil {
-			return nil, fmt.Errorf("read passphrase file %s: %w", path, unwrap(err))
-		}
-		if fi.Size() > maxPassphraseFile {
-			return nil, fmt.Errorf("read passphrase file %s: larger than %d bytes", path, maxPassphraseFile)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("read passphrase file %s: %w", path, unwrap(err))
-		}
-		line, _, _ := strings.Cut(string(data), "\n")
-		line = strings.TrimSuffix(line, "\r")
-		if line == "" {
-			return nil, fmt.Errorf("passphrase file %s: first line is empty", path)
-		}
-		return []byte(line), nil
-	case f.PassphraseEnv != nil:
-		name := *f.PassphraseEnv
-		if name == "" {
-			return nil, fmt.Errorf("--passphrase-env is empty: give the name of the variable that holds the passphrase")
-		}
-		v, ok := os.LookupEnv(name)
-		if !ok || v == "" {
-			return nil, fmt.Errorf("passphrase variable %s is not set or empty", name)
-		}
-		line, _, _ := strings.Cut(v, "\n")
-		return []byte(line), nil
-	}
-	return nil, nil
+	return readSecret("passphrase", f.PassphraseFile, f.PassphraseEnv)
 }
 
 // unwrap drops the *PathError wrapper; our messages name the path already.
@@ -94,16 +55,12 @@ func checkDays(days int) error {
 
 // lockFlags are for commands that take the PKI directory's lock.
 type lockFlags struct {
-	Timeout float64 `default:"20" help:"Seconds to wait for the PKI directory's lock."`
+	Timeout lockWait `default:"20" help:"Seconds to wait for the PKI directory's lock."`
 }
 
 // openStore opens the PKI directory with the lock timeout of the flags.
 func (f lockFlags) openStore(s storeFlags) (*pki.Store, error) {
-	if f.Timeout < 0 {
-		return nil, fmt.Errorf("--timeout %v is negative", f.Timeout)
-	}
-	wait := time.Duration(f.Timeout * float64(time.Second))
-	return pki.OpenStore(s.PKIDir, append(s.options(), pki.WithLockTimeout(wait))...)
+	return pki.OpenStore(s.PKIDir, append(s.options(), pki.WithLockTimeout(time.Duration(f.Timeout)))...)
 }
 
 // profileFlags shape an issued certificate, with the names and meanings of

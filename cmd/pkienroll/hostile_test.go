@@ -434,7 +434,7 @@ func hostileCases() []hostileCase {
 		signFlag("sign eku unknown", E, []string{"--eku"}, "--eku", "bogusAuth"),
 		signFlag("sign san bad IP", E, []string{"--san", "IP"}, "--san", "IP:1.2.3"),
 		signFlag("sign san unknown type", E, []string{"--san"}, "--san", "otherName:x"),
-		signFlag("sign timeout negative", E, []string{"--timeout", "negative"}, "--timeout=-1"),
+		signFlag("sign timeout negative", U, []string{"--timeout", "negative"}, "--timeout=-1"),
 		signFlag("sign timeout not a number", U, []string{"--timeout"}, "--timeout", "soon"),
 		signFlag("sign aia not http", E, []string{"AIA URL"}, "--aia-url", "file:///etc/passwd"),
 		signFlag("sign ca-file with a slash", E, []string{"ca file", "invalid name"}, "--ca-file", "../ca"),
@@ -521,7 +521,7 @@ func hostileCases() []hostileCase {
 		flagRow("revoke serial unknown", E, []string{"1000", "not found"}, "revoke", "--pki-dir", "{pki}", "--serial", "1000"),
 		flagRow("revoke name with a slash", E, []string{"invalid name"}, "revoke", "--pki-dir", "{pki}", "--name", "../proxy"),
 		flagRow("revoke reason unknown", E, []string{"reason", "bogus"}, "revoke", "--pki-dir", "{pki}", "--serial", "1000", "--reason", "bogus"),
-		flagRow("revoke timeout negative", E, []string{"--timeout"}, "revoke", "--pki-dir", "{pki}", "--serial", "1000", "--timeout=-3"),
+		flagRow("revoke timeout negative", U, []string{"--timeout"}, "revoke", "--pki-dir", "{pki}", "--serial", "1000", "--timeout=-3"),
 		flagRow("crl out directory missing", E, []string{"nodir", "does not exist"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/nodir/ca.crl"),
 		flagRow("crl out is a directory", E, []string{"not a regular file"}, "crl", "--pki-dir", "{pki}", "--out", "{pki}"),
 		flagRow("crl out is a symlink to a secret", E, []string{"ca.crl", "symbolic link"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl").

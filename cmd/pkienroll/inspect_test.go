@@ -64,11 +64,11 @@ func runInspect(t *testing.T, args ...string) (r result) {
 	}
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		stderr.WriteString("pkienroll: " + oneLine(err) + "\n")
+		stderr.WriteString("pkienroll: " + errorLine(err, args) + "\n")
 		return result{code: exitUsage}
 	}
 	if err := kctx.Run(&env{ctx: context.Background(), stdout: &stdout, log: newLogger(&stderr, root.Globals)}); err != nil {
-		stderr.WriteString("pkienroll: " + oneLine(err) + "\n")
+		stderr.WriteString("pkienroll: " + errorLine(err, args) + "\n")
 		return result{code: exitError}
 	}
 	return result{code: exitOK}

@@ -168,14 +168,14 @@ func TestKeygenBadInput(t *testing.T) {
 			name: "passphrase file missing",
 			args: flags("keygen", "--out", "{dir}/new.key", "--passphrase-file", "{dir}/nope"),
 			code: exitError,
-			want: []string{"passphrase file", "nope", "no such file"},
+			want: []string{"--passphrase-file", "nope", "no such file"},
 		},
 		{
 			name:  "passphrase file empty",
 			setup: func(t *testing.T, f *fixture) { writePassFile(t, f, "empty", "") },
 			args:  flags("keygen", "--out", "{dir}/new.key", "--passphrase-file", "{dir}/empty"),
 			code:  exitError,
-			want:  []string{"passphrase file", "empty"},
+			want:  []string{"--passphrase-file", "empty"},
 		},
 		{
 			name: "passphrase variable unset",

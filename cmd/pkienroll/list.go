@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -83,7 +84,12 @@ func writeListTable(e *env, rows []listedCert) error {
 		if name == "" {
 			name = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Serial, r.Status, r.Expires[:10], name, r.Subject)
+		// The names and the subject come from certificates and the index,
+		// which anyone with write access to the directory can fill: escaped,
+		// they can neither reach the terminal nor break the columns (a tab
+		// is \x09). --json keeps them exact.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", printable.Escape(r.Serial), r.Status, r.Expires[:10],
+			printable.Escape(name), printable.Escape(r.Subject))
 	}
 	return tw.Flush()
 }

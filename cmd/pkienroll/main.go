@@ -18,6 +18,7 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/charmbracelet/log"
 
+	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -97,7 +98,7 @@ func runModel(ctx context.Context, args []string, stdout, stderr io.Writer, whol
 		kong.Exit(func(code int) { panic(exitRequest{code}) }),
 	)
 	if err != nil {
-		fmt.Fprintf(stderr, "pkienroll: %v\n", err)
+		fmt.Fprintf(stderr, "pkienroll: %s\n", errorLine(err, args))
 		return exitError
 	}
 	defer func() {
@@ -121,10 +122,10 @@ func runModel(ctx context.Context, args []string, stdout, stderr io.Writer, whol
 	if err != nil {
 		var perr *kong.ParseError
 		if errors.As(err, &perr) {
-			fmt.Fprintf(stderr, "pkienroll: %s\n", oneLine(err))
+			fmt.Fprintf(stderr, "pkienroll: %s\n", errorLine(err, args))
 			return exitUsage
 		}
-		fmt.Fprintf(stderr, "pkienroll: %s\n", oneLine(err))
+		fmt.Fprintf(stderr, "pkienroll: %s\n", errorLine(err, args))
 		return exitError
 	}
 	logger := newLogger(stderr, c.Globals)
@@ -135,11 +136,11 @@ func runModel(ctx context.Context, args []string, stdout, stderr io.Writer, whol
 		var failed *checkFailed
 		if errors.As(err, &failed) {
 			for _, line := range failed.lines {
-				fmt.Fprintf(stderr, "pkienroll: %s\n", line)
+				fmt.Fprintf(stderr, "pkienroll: %s\n", printable.Escape(line))
 			}
 			return exitCheckFailed
 		}
-		fmt.Fprintf(stderr, "pkienroll: %s\n", oneLine(err))
+		fmt.Fprintf(stderr, "pkienroll: %s\n", errorLine(err, args))
 		if ctx.Err() != nil {
 			return exitInterrupted
 		}
@@ -176,7 +177,8 @@ func newLogger(w io.Writer, g Globals) *log.Logger {
 	return l
 }
 
-// oneLine keeps an error to one line of output, whatever it wraps.
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", " ")), " ")
+// oneLine keeps an error to one line of output, whatever it wraps: every
+// run of white space, newlines included, becomes one blank.
+func oneLine(msg string) string {
+	return strings.Join(strings.Fields(msg), " ")
 }

@@ -62,9 +62,10 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 
 	var files []pki.OutputFile
 	var toStdout [][]byte
+	var encrypted bool
 	if c.Key != "" {
-		data, err := pki.MarshalKey(b.Key, pki.KeyEncoding{Passphrase: passout})
-		if err != nil {
+		var data []byte
+		if data, encrypted, err = encodeKey(b.Key, pki.KeyEncoding{Passphrase: passout}); err != nil {
 			return err
 		}
 		if c.Key == stdoutPath {
@@ -92,7 +93,7 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 		}
 	}
 	if c.Key != "" && c.Key != stdoutPath {
-		e.log.Info("wrote key", "path", c.Key, "encrypted", passout != nil, "from", path)
+		e.log.Info("wrote key", "path", c.Key, "encrypted", encrypted, "from", path)
 	}
 	if c.Cert != "" && c.Cert != stdoutPath {
 		e.log.Info("wrote certificate", "path", c.Cert, "serial", pki.FormatSerial(b.Certificate.SerialNumber), "from", path)

@@ -10,17 +10,17 @@ import (
 // requestCmd makes a certificate signing request, as
 // `openssl req -new [-newkey rsa:2048 -nodes -keyout KEY] -subj S -out REQ` does.
 type requestCmd struct {
-	Subject      string `placeholder:"S" help:"Subject of the request (slash form, RFC 4514 or openssl's output)."`
-	CACert       string `name:"ca-cert" placeholder:"FILE" help:"Derive the subject from this CA certificate; needs --cn."`
-	CN           string `name:"cn" placeholder:"FQDN" help:"With --ca-cert: the proxy's host name, replacing the CA's CN."`
-	Key          string `xor:"key" required:"" placeholder:"FILE" help:"Sign with this existing key."`
-	Keyout       string `xor:"key" required:"" placeholder:"FILE" help:"Generate a new key, without passphrase unless one is given, into FILE (mode 0600)."`
-	Out          string `required:"" placeholder:"FILE" help:"Write the request here (PEM)."`
-	SAN          string `name:"san" placeholder:"LIST" help:"Subject alternative names in openssl syntax: DNS:a.example.com,IP:192.0.2.1,email:x@y,URI:..."`
-	NoDefaultSAN bool   `name:"no-default-san" help:"Do not add the CN as a DNS or IP alternative name when --san is not given."`
-	Bits         int    `default:"2048" help:"With --keyout: RSA key size (2048, 3072 or 4096)."`
-	PKCS1        bool   `name:"pkcs1" help:"With --keyout: write PKCS#1 instead of PKCS#8."`
-	Force        bool   `help:"Replace existing output files, keeping each as FILE.YYYYMMDDHHMMSS."`
+	Subject      string  `placeholder:"S" help:"Subject of the request (slash form, RFC 4514 or openssl's output)."`
+	CACert       string  `name:"ca-cert" placeholder:"FILE" help:"Derive the subject from this CA certificate; needs --cn."`
+	CN           string  `name:"cn" placeholder:"FQDN" help:"With --ca-cert: the proxy's host name, replacing the CA's CN."`
+	Key          string  `xor:"key" required:"" placeholder:"FILE" help:"Sign with this existing key."`
+	Keyout       string  `xor:"key" required:"" placeholder:"FILE" help:"Generate a new key, without passphrase unless one is given, into FILE (mode 0600)."`
+	Out          string  `required:"" placeholder:"FILE" help:"Write the request here (PEM)."`
+	SAN          string  `name:"san" placeholder:"LIST" help:"Subject alternative names in openssl syntax: DNS:a.example.com,IP:192.0.2.1,email:x@y,URI:..."`
+	NoDefaultSAN bool    `name:"no-default-san" help:"Do not add the CN as a DNS or IP alternative name when --san is not given."`
+	Bits         keyBits `default:"2048" help:"With --keyout: RSA key size (2048, 3072 or 4096)."`
+	PKCS1        bool    `name:"pkcs1" help:"With --keyout: write PKCS#1 instead of PKCS#8."`
+	Force        bool    `help:"Replace existing output files, keeping each as FILE.YYYYMMDDHHMMSS."`
 	passphraseFlags
 }
 
@@ -64,9 +64,10 @@ func (c *requestCmd) Run(e *env) error {
 		return err
 	}
 	files := []pki.OutputFile{{Path: c.Out, Data: pki.EncodeRequestPEM(der), Mode: 0o644}}
+	var encrypted bool
 	if c.Keyout != "" {
-		keyPEM, err := pki.MarshalKey(key, pki.KeyEncoding{PKCS1: c.PKCS1, Passphrase: pass})
-		if err != nil {
+		var keyPEM []byte
+		if keyPEM, encrypted, err = encodeKey(key, pki.KeyEncoding{PKCS1: c.PKCS1, Passphrase: pass}); err != nil {
 			return err
 		}
 		files = append([]pki.OutputFile{{Path: c.Keyout, Data: keyPEM, Mode: 0o600}}, files...)
@@ -75,7 +76,7 @@ func (c *requestCmd) Run(e *env) error {
 		return err
 	}
 	if c.Keyout != "" {
-		e.log.Info("wrote key", "path", c.Keyout, "bits", c.Bits, "encrypted", pass != nil)
+		e.log.Info("wrote key", "path", c.Keyout, "bits", int(c.Bits), "encrypted", encrypted)
 	}
 	e.log.Info("wrote request", "path", c.Out, "subject", subject.String())
 	return nil
@@ -115,7 +116,7 @@ func (c *requestCmd) key(pass []byte) (crypto.Signer, error) {
 	if c.Key != "" {
 		return pki.ReadKey(c.Key, pass)
 	}
-	key, err := pki.GenerateKey(c.Bits)
+	key, err := pki.GenerateKey(int(c.Bits))
 	if err != nil {
 		return nil, bitsError(err)
 	}

@@ -350,7 +350,7 @@ func TestSignBadInput(t *testing.T) {
 			want: []string{"--days 36501", "1..36500"}},
 		{name: "days abc", args: sign("--name", "proxy", "--days", "abc"), code: exitUsage,
 			want: []string{"--days", `"abc"`}},
-		{name: "timeout negative", args: sign("--name", "proxy", "--timeout=-1"), code: exitError,
+		{name: "timeout negative", args: sign("--name", "proxy", "--timeout=-1"), code: exitUsage,
 			want: []string{"--timeout", "negative"}},
 		{name: "timeout abc", args: sign("--name", "proxy", "--timeout", "abc"), code: exitUsage,
 			want: []string{"--timeout", `"abc"`}},

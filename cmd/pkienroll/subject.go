@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
+	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -35,6 +37,12 @@ func (c *subjectCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	if c.Format != "json" {
+		// A certificate's subject may hold control characters (which
+		// ParseName refuses, so they cannot be fed back anyway): escaped,
+		// they cannot reach the terminal. JSON escapes them itself.
+		out = printable.Escape(out)
+	}
 	_, err = fmt.Fprintln(e.stdout, out)
 	return err
 }
@@ -54,8 +62,23 @@ func (c *subjectCmd) read() (pki.Name, error) {
 	return parseSubjectFlag(c.Subject)
 }
 
+// maxSubjectFlag bounds a --subject value: far above any real subject (an
+// attribute value is at most 64 characters), far below a pasted file.
+const maxSubjectFlag = 4096
+
 // parseSubjectFlag parses a --subject value with an error that says so.
+// PEM text, several lines or a value too long to be a subject is refused
+// by its size alone: the parser's error would quote a piece of it, and the
+// piece may be a line of a key pasted by mistake.
 func parseSubjectFlag(s string) (pki.Name, error) {
+	switch {
+	case strings.Contains(s, "-----BEGIN"):
+		return nil, fmt.Errorf("--subject: %d bytes of PEM text (a key or a certificate?), not a subject; give --cert FILE to read a certificate's", len(s))
+	case strings.ContainsAny(s, "\n\r"):
+		return nil, fmt.Errorf("--subject: %d bytes over %d lines, not a subject: a subject is one line", len(s), strings.Count(s, "\n")+1)
+	case len(s) > maxSubjectFlag:
+		return nil, fmt.Errorf("--subject: %d bytes is too long for a subject (at most %d)", len(s), maxSubjectFlag)
+	}
 	name, err := pki.ParseName(s)
 	if err != nil {
 		return nil, fmt.Errorf("--subject: %w", err)

@@ -114,3 +114,19 @@ func TestSubjectBadInput(t *testing.T) {
 			want: []string{"unexpected argument subjects"}},
 	})
 }
+
+// TestTrustedCertificateFlags: subject --cert and verify --ca read the
+// TRUSTED CERTIFICATE that `openssl x509 -trustout` writes.
+func TestTrustedCertificateFlags(t *testing.T) {
+	f := newFixture(t)
+	trusted := f.path("trusted.pem")
+	openssl(t, "x509", "-in", f.caPEM, "-addtrust", "serverAuth", "-trustout", "-out", trusted)
+	if got := mustRun(t, "subject", "--cert", trusted); got != caSubject+"\n" {
+		t.Errorf("subject --cert of a TRUSTED CERTIFICATE = %q, want %s", got, caSubject)
+	}
+	mustRun(t, "-q", "sign", "--pki-dir", f.pki, "--name", "proxy")
+	out := mustRun(t, "verify", "--ca", trusted, "--cert", f.path("pki", "certs", "proxy.cer"))
+	if !strings.Contains(out, "ok   chain") {
+		t.Errorf("verify --ca of a TRUSTED CERTIFICATE:\n%s", out)
+	}
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/pkienroll/pkienroll/internal/printable"
+)
+
+// Error lines go to a terminal and into logs. errorLine makes each one
+// line with no control characters (printable.Escape, the rule inspect and
+// verify use), and keeps out what must not be shown there: the value of a
+// secret flag (--password), and a long or multi-line value (a key pasted
+// into --subject) whole.
+
+// maxArgShown is the longest command-line value an error may show whole;
+// longer values, and any of several lines or holding PEM armour, are
+// replaced by their size.
+const maxArgShown = 512
+
+// maxQuotedShown is the longest quoted text an error shows whole; longer
+// quotes are cut to their start and size.
+const maxQuotedShown = 128
+
+// errorLine is err as run prints it, for a command line of args.
+func errorLine(err error, args []string) string {
+	msg := plainParseError(err.Error())
+	msg = hideArgs(msg, args)
+	msg = oneLine(msg)
+	msg = elideQuoted(msg)
+	// Last line of defence: PEM armour that got through in some other
+	// form (kong rewrites a token it takes for a flag) ends the message,
+	// since what follows it is likely the body of a key.
+	if loc := pemArmour.FindStringIndex(msg); loc != nil {
+		msg = msg[:loc[0]] + "(PEM text, not shown)"
+	}
+	return printable.Escape(msg)
+}
+
+// kong's hint for a value that starts with '-': `--password: expected
+// string value but got "-secret" (short flag); perhaps try
+// --password="-secret"?` shows the value twice, a password included.
+var (
+	hyphenValue  = regexp.MustCompile(`(?s)^(-[^:]*): expected \w+ value but got ".*" \((?:short|long) flag\); perhaps try .*$`)
+	missingValue = regexp.MustCompile(`(?s)^(-[^:]*): expected \w+ value but got "EOL" \(<EOL>\)$`)
+)
+
+// plainParseError rewrites kong's messages about flag values into plain
+// words that do not repeat the value.
+func plainParseError(msg string) string {
+	if m := hyphenValue.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s needs a value; a value that starts with '-' must be joined to the flag: %s=VALUE", m[1], m[1])
+	}
+	if m := missingValue.FindStringSubmatch(msg); m != nil {
+		return m[1] + " needs a value"
+	}
+	return msg
+}
+
+// isSecretFlag reports whether an argument names a flag whose value is a
+// secret: --password, and near misses such as --passwd or --pasword, which
+// kong answers with the value in an "unexpected argument" error. The
+// -file and -env forms name where a secret is, not the secret.
+func isSecretFlag(arg string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	if !strings.HasPrefix(arg, "-") || strings.HasSuffix(name, "-file") || strings.HasSuffix(name, "-env") {
+		return false
+	}
+	return strings.Contains(name, "pas") || strings.Contains(name, "pw") || strings.Contains(name, "secret")
+}
+
+// hideArgs takes out of msg the values of secret flags and the values of
+// args too long or too many-lined to show.
+func hideArgs(msg string, args []string) string {
+	for i, arg := range args {
+		var value string
+		switch {
+		case isSecretFlag(arg) && strings.Contains(arg, "="):
+			_, value, _ = strings.Cut(arg, "=")
+		case isSecretFlag(arg) && i+1 < len(args):
+			value = args[i+1]
+		default:
+			if name, v, ok := strings.Cut(arg, "="); ok && flagName.MatchString(name) {
+				arg = v
+			}
+			if !tooBigToShow(arg) {
+				continue
+			}
+			msg = replaceValue(msg, arg, fmt.Sprintf("(%d bytes)", len(arg)), 1)
+			msg = dropPiecesOf(msg, arg)
+			continue
+		}
+		// A short secret is still hidden when quoted; shown bare, only
+		// from 4 bytes on, so that a password "a" does not eat every 'a'.
+		msg = replaceValue(msg, value, "(hidden)", 4)
+	}
+	return msg
+}
+
+// dropPiecesOf replaces each word of msg that is a piece of v (8 bytes or
+// more), for messages that show a value changed or in part: kong cuts an
+// argument it takes for a flag at its first '='.
+func dropPiecesOf(msg, v string) string {
+	words := strings.Fields(msg)
+	out := words[:0]
+	for _, w := range words {
+		if len(w) >= 8 && strings.Contains(v, strings.Trim(w, `"'(),:;`)) {
+			if len(out) > 0 && out[len(out)-1] == "(...)" {
+				continue
+			}
+			w = "(...)"
+		}
+		out = append(out, w)
+	}
+	return strings.Join(out, " ")
+}
+
+// tooBigToShow reports whether a command-line value is shown by its size
+// only.
+func tooBigToShow(v string) bool {
+	return len(v) > maxArgShown || strings.ContainsAny(v, "\n\r") || strings.Contains(v, "-----BEGIN")
+}
+
+// replaceValue replaces v in msg, quoted as %q writes it and, when at
+// least minBare bytes long, bare.
+func replaceValue(msg, v, with string, minBare int) string {
+	if v == "" {
+		return msg
+	}
+	msg = strings.ReplaceAll(msg, strconv.Quote(v), with)
+	if len(v) >= minBare {
+		msg = strings.ReplaceAll(msg, v, with)
+	}
+	return msg
+}
+
+// flagName is the part of --name=value before the '='.
+var flagName = regexp.MustCompile(`^--[a-z][a-z0-9-]*$`)
+
+// quoted is a string as %q writes it.
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// pemArmour is a PEM BEGIN or END line.
+var pemArmour = regexp.MustCompile(`-----(?:BEGIN|END) [^-]*-----`)
+
+// elideQuoted shortens each quoted text in msg longer than maxQuotedShown,
+// and drops whole any that holds PEM armour (a block's type, such as
+// "PRIVATE KEY", is kept: it names what a file is).
+func elideQuoted(msg string) string {
+	return quoted.ReplaceAllStringFunc(msg, elide)
+}
+
+// elide shortens one quoted text (see elideQuoted).
+func elide(q string) string {
+	n := len(q) - 2
+	if s, err := strconv.Unquote(q); err == nil {
+		n = len(s)
+	}
+	switch {
+	case strings.Contains(q, "-----"):
+		return fmt.Sprintf("(PEM text of %d bytes)", n)
+	case len(q) <= maxQuotedShown:
+		return q
+	}
+	cut := q[:32]
+	// Do not end inside an escape sequence such as \x1b.
+	if i := strings.LastIndexByte(cut, '\\'); i > len(cut)-6 {
+		cut = cut[:i]
+	}
+	return fmt.Sprintf("%s...\" (%d bytes)", cut, n)
+}

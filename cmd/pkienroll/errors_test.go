@@ -1,0 +1,78 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// TestErrorLine: what errorLine makes of messages that would show a
+// secret, a pasted key, a long value or control characters.
+func TestErrorLine(t *testing.T) {
+	key := "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQCoZSpun69zDrGG\n-----END PRIVATE KEY-----\n"
+	long := strings.Repeat("x", 600)
+	tests := []struct {
+		name      string
+		msg       string
+		args      []string
+		want      string
+		forbidden []string
+	}{
+		{"kong hyphen hint", `--password: expected string value but got "-pw" (short flag); perhaps try --password="-pw"?`,
+			[]string{"enroll", "--password", "-pw"},
+			"--password needs a value; a value that starts with '-' must be joined to the flag: --password=VALUE", []string{"-pw\""}},
+		{"kong missing value", `--out: expected string value but got "EOL" (<EOL>)`, []string{"keygen", "--out"},
+			"--out needs a value", nil},
+		{"secret quoted", `bad value "hunter22"`, []string{"--password=hunter22"}, `bad value (hidden)`, []string{"hunter22"}},
+		{"secret bare", `unexpected argument hunter22`, []string{"--passwd", "hunter22"}, `unexpected argument (hidden)`, []string{"hunter22"}},
+		{"short secret only when quoted", `value "ab" in a bad place`, []string{"--password", "ab"}, `value (hidden) in a bad place`, nil},
+		{"file flag value shown", `--password-file: read /x/y: no such file`, []string{"--password-file", "/x/y"},
+			`--password-file: read /x/y: no such file`, nil},
+		{"pasted key", `--subject: attribute "` + strings.ReplaceAll(key, "\n", `\n`) + `": bad`, []string{"--subject=" + key},
+			"--subject: attribute (", []string{"MIIEvQIBADANBgkq", "BEGIN"}},
+		{"pasted key mangled", "unknown flag ---BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC", []string{key},
+			"unknown flag", []string{"MIIEvQIBADANBgkq", "BEGIN"}},
+		{"long quoted value", `--at "` + long + `": want RFC 3339`, []string{"--at", long}, `--at (600 bytes): want RFC 3339`, []string{long[:100]}},
+		{"long quoted not an arg", `x "` + long + `" y`, nil, `x "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..." (600 bytes) y`, nil},
+		{"controls", "open /tmp/\x1b[2J\x1b]0;t\x07\u009b\xff: no such file", nil, `open /tmp/\x1B[2J\x1B]0;t\x07\xC2\x9B\xFF: no such file`, nil},
+		{"newlines joined", "a\nb\tc", nil, "a b c", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := errorLine(errors.New(tc.msg), tc.args)
+			if !strings.HasPrefix(got, tc.want) {
+				t.Errorf("errorLine = %q, want it to start %q", got, tc.want)
+			}
+			for _, f := range tc.forbidden {
+				if strings.Contains(got, f) {
+					t.Errorf("errorLine = %q shows %q", got, f)
+				}
+			}
+			for _, r := range got {
+				if unicode.IsControl(r) {
+					t.Errorf("errorLine = %q holds control %U", got, r)
+				}
+			}
+		})
+	}
+}
+
+// FuzzErrorLine: whatever the message and the arguments, the line has no
+// control character and never the value of --password.
+func FuzzErrorLine(f *testing.F) {
+	f.Add("bad \"secret-pw\" \x1b[2J", "secret-pw")
+	f.Add("unknown flag ---BEGIN X-----\nabc", "-----BEGIN X-----\nabc")
+	f.Fuzz(func(t *testing.T, msg, pw string) {
+		got := errorLine(errors.New(msg), []string{"enroll", "--password", pw})
+		for _, r := range got {
+			if unicode.IsControl(r) {
+				t.Fatalf("errorLine(%q) = %q holds control %U", msg, got, r)
+			}
+		}
+		if len(pw) >= 4 && strings.TrimSpace(pw) == pw && !strings.ContainsFunc(pw, unicode.IsControl) &&
+			strings.Contains(msg, pw) && strings.Contains(got, pw) && !strings.Contains("(hidden)", pw) {
+			t.Fatalf("errorLine(%q) = %q shows the password %q", msg, got, pw)
+		}
+	})
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/alecthomas/kong"
+)
+
+// kong's float and int mappers take what strconv takes: NaN, Inf, 1e300
+// and hexadecimal. A lock timeout of NaN seconds became a wait of
+// -2562047h47m16.854775808s. These types take plain decimal numbers in the
+// range the flag can use, and say so in one line naming the flag (kong
+// prefixes the flag to a mapper's error).
+
+// decimal is a plain decimal number: digits, optionally a fraction.
+var decimal = regexp.MustCompile(`^[0-9]+(\.[0-9]*)?$|^\.[0-9]+$`)
+
+// wholeNumber is digits only.
+var wholeNumber = regexp.MustCompile(`^[0-9]+$`)
+
+// maxWaitSeconds is the longest wait a time.Duration holds, about 292 years.
+const maxWaitSeconds = math.MaxInt64 / int64(time.Second)
+
+// lockWait is --timeout: a number of seconds, fractions allowed, from 0 to
+// what a time.Duration holds.
+type lockWait time.Duration
+
+// Decode reads the flag's value.
+func (w *lockWait) Decode(ctx *kong.DecodeContext) error {
+	var s string
+	if err := ctx.Scan.PopValueInto("seconds", &s); err != nil {
+		return err
+	}
+	d, err := parseSeconds(s)
+	if err != nil {
+		return err
+	}
+	*w = lockWait(d)
+	return nil
+}
+
+// parseSeconds reads a plain decimal number of seconds.
+func parseSeconds(s string) (time.Duration, error) {
+	if len(s) > 1 && s[0] == '-' && decimal.MatchString(s[1:]) {
+		return 0, fmt.Errorf("%s is negative: give the seconds to wait, 0 or more", s)
+	}
+	if !decimal.MatchString(s) {
+		return 0, fmt.Errorf("%s is not a number of seconds (such as 20 or 0.5)", quoteValue(s))
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f > float64(maxWaitSeconds) {
+		return 0, fmt.Errorf("%s is too large: at most %d seconds", quoteValue(s), maxWaitSeconds)
+	}
+	return time.Duration(f * float64(time.Second)), nil
+}
+
+// keyBits is --bits: a whole decimal number. Which sizes are allowed is
+// the library's to say (pki.GenerateKey).
+type keyBits int
+
+// Decode reads the flag's value.
+func (b *keyBits) Decode(ctx *kong.DecodeContext) error {
+	var s string
+	if err := ctx.Scan.PopValueInto("bits", &s); err != nil {
+		return err
+	}
+	if !wholeNumber.MatchString(s) {
+		return fmt.Errorf("%s is not a whole number of bits (2048, 3072 or 4096)", quoteValue(s))
+	}
+	n, err := strconv.ParseInt(s, 10, 32)
+	if err != nil {
+		return fmt.Errorf("%s is too large: use 2048, 3072 or 4096", quoteValue(s))
+	}
+	*b = keyBits(n)
+	return nil
+}
+
+// quoteValue quotes a flag's value for an error, shortened when long (see
+// elide in errors.go).
+func quoteValue(s string) string {
+	return elide(strconv.Quote(s))
+}

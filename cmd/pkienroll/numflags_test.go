@@ -1,0 +1,84 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestNumericFlags: --timeout and --bits refuse what strconv would take
+// but the flag cannot use (NaN, Inf, exponents, hexadecimal, negative,
+// past what the type holds) in one plain line naming the flag, with the
+// usage exit code, and leave the PKI directory as it was. --timeout NaN
+// used to become a wait of -2562047h47m16.854775808s.
+func TestNumericFlags(t *testing.T) {
+	timeout := func(cmd ...string) func(v string) func(f *fixture) []string {
+		return func(v string) func(f *fixture) []string {
+			return flags(append(cmd, "--timeout="+v)...)
+		}
+	}
+	bits := func(cmd ...string) func(v string) func(f *fixture) []string {
+		return func(v string) func(f *fixture) []string {
+			return flags(append(cmd, "--bits="+v)...)
+		}
+	}
+	uses := []struct {
+		flag string
+		args func(v string) func(f *fixture) []string
+	}{
+		{"--timeout", timeout("sign", "--pki-dir", "{pki}", "--name", "proxy")},
+		{"--timeout", timeout("revoke", "--pki-dir", "{pki}", "--serial", "1000")},
+		{"--timeout", timeout("enroll", "--pki-dir", "{pki}", "--name", "proxy", "--subject", proxySubject, "--password-env", "HOME")},
+		{"--bits", bits("keygen", "--out", "{dir}/new.key")},
+		{"--bits", bits("request", "--subject", proxySubject, "--keyout", "{dir}/new.key", "--out", "{dir}/new.req")},
+	}
+	values := []struct{ value, want string }{
+		{"NaN", "not a"},
+		{"Inf", "not a"},
+		{"-Inf", "not a"},
+		{"1e300", "not a"},
+		{"0x10", "not a"},
+		{"-1", ""},
+		{"99999999999999999999", "too large"},
+		{"", "not a"},
+	}
+	var cases []badCase
+	for _, u := range uses {
+		for _, v := range values {
+			want := []string{u.flag, v.want}
+			if v.value == "-1" {
+				want = []string{u.flag, "-1"}
+			}
+			cases = append(cases, badCase{
+				name: strings.Join(u.args(v.value)(&fixture{})[:1], " ") + " " + u.flag + "=" + v.value,
+				args: u.args(v.value), code: exitUsage, want: want,
+			})
+		}
+	}
+	checkBadInput(t, cases)
+}
+
+// TestParseSeconds: what --timeout takes, as the wait it becomes.
+func TestParseSeconds(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+	}{
+		{"20", 20 * time.Second},
+		{"0", 0},
+		{"0.5", 500 * time.Millisecond},
+		{".25", 250 * time.Millisecond},
+		{"3.", 3 * time.Second},
+		{"9223372036", 9223372036 * time.Second},
+	} {
+		got, err := parseSeconds(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("parseSeconds(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+	for _, in := range []string{"9223372037", "1e3", "+5", " 5", "5s", "nan", "infinity", "1_000", "-0.5"} {
+		if got, err := parseSeconds(in); err == nil {
+			t.Errorf("parseSeconds(%q) = %v, want an error", in, got)
+		}
+	}
+}
