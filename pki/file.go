@@ -39,6 +39,9 @@ type stagedFile struct {
 	path    string
 	tmp     string
 	renamed bool
+	// keep leaves the temporary file in place when the rename fails: it may
+	// be the only copy of something already published (see Enroll).
+	keep bool
 }
 
 // stageFile writes data to a new temporary file beside path with exactly the
@@ -158,7 +161,9 @@ func (s *stagedFile) commit() error {
 // several files into one directory and sync it once.
 func (s *stagedFile) rename() error {
 	if err := os.Rename(s.tmp, s.path); err != nil {
-		_ = os.Remove(s.tmp)
+		if !s.keep {
+			_ = os.Remove(s.tmp)
+		}
 		return fmt.Errorf("write %s: %w", s.path, unwrapPathError(err))
 	}
 	s.renamed = true
@@ -168,7 +173,7 @@ func (s *stagedFile) rename() error {
 // abort removes the temporary file unless it was renamed into place; it is
 // safe to call after commit.
 func (s *stagedFile) abort() {
-	if s != nil && !s.renamed {
+	if s != nil && !s.renamed && !s.keep {
 		_ = os.Remove(s.tmp)
 	}
 }
@@ -248,10 +253,16 @@ func backupFile(path string, now time.Time) (string, error) {
 
 // linkBackup is backupFile without the directory sync.
 func linkBackup(path string, now time.Time) (string, error) {
+	return linkBackupOf(path, path, now)
+}
+
+// linkBackupOf links src as a backup of path: path.YYYYMMDDHHMMSS, with a
+// numeric suffix when that name is taken.
+func linkBackupOf(src, path string, now time.Time) (string, error) {
 	base := path + "." + now.Format(backupTimeLayout)
 	name := base
 	for i := 1; ; i++ {
-		err := os.Link(path, name)
+		err := os.Link(src, name)
 		if err == nil {
 			return name, nil
 		}
