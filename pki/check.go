@@ -25,7 +25,7 @@ func (s *Store) Check(ctx context.Context) ([]string, error) {
 	var problems []string
 	report := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	s.checkModes(report)
-	s.removeStaleTempFiles()
+	s.removeStaleTempFiles(report)
 
 	next, err := readSerialFile(s.SerialPath())
 	if err != nil {
@@ -100,18 +100,24 @@ func (s *Store) checkModes(report func(string, ...any)) {
 	}
 }
 
-// removeStaleTempFiles deletes our temporary files in the directories the
-// store writes. Only a lock holder may call it.
-func (s *Store) removeStaleTempFiles() {
+// removeStaleTempFiles deletes the temporary files of lock holders (see
+// stageLocked) in the directories the store writes: under the lock, no one
+// is writing them, so they are a crash's leftovers. Temporary files of
+// writers without the lock (random names, see stageFile) may be in flight
+// and are left alone. In keys/ and requests/ it finishes what an
+// interrupted Enroll left (finishEnrollments), reporting each step. Only a
+// lock holder may call it.
+func (s *Store) removeStaleTempFiles(report func(string, ...any)) {
 	for _, dir := range []string{s.dir, s.path(s.opts.certDir)} {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			continue
 		}
 		for _, e := range entries {
-			if isTempFile(e.Name()) {
+			if isLockedTempFile(e.Name()) {
 				_ = os.Remove(filepath.Join(dir, e.Name()))
 			}
 		}
 	}
+	s.finishEnrollments(report, "")
 }

@@ -27,7 +27,8 @@ func (s *Store) CRLNumberPath() string { return s.path("crlnumber.txt") }
 
 // GenerateCRL signs a CRL listing every revoked certificate of the index,
 // valid from now for days (DefaultCRLDays when zero), numbered from the
-// directory's crlnumber file, which it advances. It returns the CRL in DER.
+// directory's crlnumber file, which it advances. It returns the CRL in DER,
+// for the caller to publish; PublishCRL also writes it, under the lock.
 // The CRL is what `openssl ca -gencrl` would make from the same index, and
 // `openssl crl -verify` and `openssl verify -crl_check` accept it.
 func (s *Store) GenerateCRL(ctx context.Context, days int) ([]byte, error) {
@@ -40,11 +41,25 @@ func (s *Store) GenerateCRL(ctx context.Context, days int) ([]byte, error) {
 		return nil, err
 	}
 	defer lock.unlock()
-	entries, err := ReadDatabase(s.DatabasePath())
+	number, err := s.nextCRLNumber()
 	if err != nil {
 		return nil, err
 	}
-	number, err := s.nextCRLNumber()
+	der, err := s.signCRL(ca, number, days)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeSerialFile(s.CRLNumberPath(), new(big.Int).Add(number, big.NewInt(1))); err != nil {
+		return nil, fmt.Errorf("crl: %w", err)
+	}
+	return der, nil
+}
+
+// signCRL signs the CRL numbered number of every revoked certificate of the
+// index, valid from now for days. Nothing is written. Only a lock holder may
+// call it.
+func (s *Store) signCRL(ca *ca, number *big.Int, days int) ([]byte, error) {
+	entries, err := ReadDatabase(s.DatabasePath())
 	if err != nil {
 		return nil, err
 	}
@@ -74,9 +89,6 @@ func (s *Store) GenerateCRL(ctx context.Context, days int) ([]byte, error) {
 	der, err := x509.CreateRevocationList(rand.Reader, tmpl, ca.cert, ca.key)
 	if err != nil {
 		return nil, fmt.Errorf("crl: sign: %w", err)
-	}
-	if err := writeSerialFile(s.CRLNumberPath(), new(big.Int).Add(number, big.NewInt(1))); err != nil {
-		return nil, fmt.Errorf("crl: %w", err)
 	}
 	return der, nil
 }

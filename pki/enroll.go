@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/big"
 	"os"
 	"path/filepath"
 )
@@ -52,11 +53,15 @@ func (s *Store) PKCS12Path(name string) string { return s.path("keys", name+".p1
 //
 // Every input is checked, and the certificate and the bundle made, before
 // anything is written: a failure up to then leaves the directory
-// byte-identical. The certificate is then recorded as Sign records it, and
-// the request and bundle written last, all under the directory's lock so
-// that two enrollments of one name cannot mix their files. Only an I/O
-// error in that last step can leave a certificate issued without its
-// bundle; enrolling again then replaces it.
+// byte-identical. Under the directory's lock the bundle and the request are
+// then written in full (synced) under temporary names that carry the new
+// certificate's fingerprint, the certificate is recorded and published as
+// Sign does it, certs/NAME.cer last, and only then are the bundle and the
+// request renamed into place. So a crash before certs/NAME.cer is replaced
+// leaves the old certificate with the old bundle, and a crash after it
+// leaves the new bundle under its temporary name, which Check (or the next
+// Enroll of the name) renames into place: the key of keys/NAME.p12 always
+// ends up matching certs/NAME.cer.
 func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error) {
 	if err := CheckName(req.Name); err != nil {
 		return nil, fmt.Errorf("enroll: %w", err)
@@ -78,9 +83,31 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 	if err := s.checkEnrollOutputs(req.Name, out); err != nil {
 		return fail(err)
 	}
-	key, err := s.enrollKey(req, out.PKCS12Path)
+	var key crypto.Signer
+	if !req.KeepKey {
+		var err error
+		if key, err = s.enrollKey(req, out.PKCS12Path); err != nil {
+			return fail(err)
+		}
+	}
+
+	ca, lock, err := s.lockCA(ctx)
 	if err != nil {
-		return fail(err)
+		return nil, err
+	}
+	defer lock.unlock()
+	// An enrollment of this name that a crash interrupted is finished
+	// first, so that its bundle is the one kept as a backup (and the one
+	// KeepKey reads).
+	var unfinished []string
+	s.finishEnrollments(func(format string, args ...any) { unfinished = append(unfinished, fmt.Sprintf(format, args...)) }, req.Name)
+	if len(unfinished) > 0 {
+		return fail(fmt.Errorf("an interrupted enrollment is left (run `pkienroll ca check`): %s", unfinished[0]))
+	}
+	if req.KeepKey {
+		if key, err = s.enrollKey(req, out.PKCS12Path); err != nil {
+			return fail(err)
+		}
 	}
 	der, err := CreateRequest(key, RequestTemplate{Subject: req.Subject, SANs: req.SANs})
 	if err != nil {
@@ -91,12 +118,6 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 	if err != nil {
 		return fail(err)
 	}
-
-	ca, lock, err := s.lockCA(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.unlock()
 	jobs := []job{j}
 	issued, next, err := s.issueAll(ca, jobs)
 	if err != nil {
@@ -108,19 +129,71 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 	if err != nil {
 		return fail(err)
 	}
-	if err := s.commit(jobs, issued, next); err != nil {
-		return nil, err
-	}
-	if err := ensurePrivateDir(filepath.Dir(out.PKCS12Path)); err != nil {
-		return fail(fmt.Errorf("certificate %s issued, but: %w", out.Serial, err))
-	}
-	err = WriteFiles(WriteOptions{Force: true, Now: s.opts.now()},
-		OutputFile{Path: out.RequestPath, Data: reqPEM, Mode: modePublic},
-		OutputFile{Path: out.PKCS12Path, Data: p12, Mode: modePrivate})
-	if err != nil {
-		return fail(fmt.Errorf("certificate %s issued, but: %w", out.Serial, err))
+	if err := s.commitEnrollment(jobs, issued, next, out, reqPEM, p12); err != nil {
+		return fail(err)
 	}
 	return out, nil
+}
+
+// commitEnrollment writes what Enroll made, in the order Enroll describes.
+func (s *Store) commitEnrollment(jobs []job, issued []*Issued, next *big.Int, out *Enrolled, reqPEM, p12 []byte) error {
+	keysDir := filepath.Dir(out.PKCS12Path)
+	madeKeysDir, err := ensurePrivateDir(keysDir)
+	if err != nil {
+		return err
+	}
+	tag := certTag(out.Certificate)
+	var staged []*stagedFile
+	published := false
+	defer func() {
+		if !published {
+			for _, f := range staged {
+				f.abort()
+			}
+			if madeKeysDir {
+				_ = os.Remove(keysDir) // only if still empty
+			}
+		}
+	}()
+	for _, o := range []OutputFile{{out.PKCS12Path, p12, modePrivate}, {out.RequestPath, reqPEM, modePublic}} {
+		f, err := stageLockedAs(o.Path, pendingName(o.Path, tag), o.Data, o.Mode, true)
+		if err != nil {
+			return err
+		}
+		staged = append(staged, f)
+	}
+	err = s.commit(jobs, issued, next)
+	if err != nil && !s.certPublished(out) {
+		return err
+	}
+	// certs/NAME.cer is the new certificate: from here on the staged
+	// files are what it needs, never to be removed.
+	published = true
+	now := s.opts.now()
+	for _, f := range staged {
+		f.keep = true
+	}
+	for _, f := range staged {
+		if _, statErr := os.Lstat(f.path); statErr == nil {
+			if _, berr := linkBackup(f.path, now); berr != nil {
+				return fmt.Errorf("certificate %s issued, but: %w (run `pkienroll ca check` to finish)", out.Serial, berr)
+			}
+		}
+		if rerr := f.commit(); rerr != nil {
+			return fmt.Errorf("certificate %s issued, but: %w (run `pkienroll ca check` to finish)", out.Serial, rerr)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("certificate %s issued, but: %w", out.Serial, err)
+	}
+	return nil
+}
+
+// certPublished reports whether certs/NAME.cer holds the certificate just
+// issued.
+func (s *Store) certPublished(out *Enrolled) bool {
+	cert, err := ReadCertificate(out.CertPath)
+	return err == nil && certTag(cert) == certTag(out.Certificate)
 }
 
 // enrollKey makes the new key, or reads the one of the existing bundle.
@@ -162,19 +235,20 @@ func (s *Store) checkEnrollOutputs(name string, out *Enrolled) error {
 	return err
 }
 
-// ensurePrivateDir makes dir with mode 0700 unless it exists.
-func ensurePrivateDir(dir string) error {
+// ensurePrivateDir makes dir with mode 0700 unless it exists, and says
+// whether it made it.
+func ensurePrivateDir(dir string) (bool, error) {
 	err := os.Mkdir(dir, modePrivateDir)
 	if errors.Is(err, fs.ErrExist) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("create %s: %w", dir, unwrapPathError(err))
+		return false, fmt.Errorf("create %s: %w", dir, unwrapPathError(err))
 	}
 	// Mkdir's mode went through the umask; a stricter one must not make
 	// the directory unusable, nor a looser one matter.
 	if err := os.Chmod(dir, modePrivateDir); err != nil {
-		return fmt.Errorf("create %s: %w", dir, unwrapPathError(err))
+		return true, fmt.Errorf("create %s: %w", dir, unwrapPathError(err))
 	}
-	return syncDir(filepath.Dir(dir))
+	return true, syncDir(filepath.Dir(dir))
 }

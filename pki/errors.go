@@ -33,6 +33,10 @@ var (
 	ErrKeyMismatch = errors.New("private key does not match certificate")
 	// ErrExists reports a file that would be replaced without permission.
 	ErrExists = errors.New("file exists")
+	// ErrStoreFile reports an output path that names one of the PKI
+	// directory's own files (CA key or certificate, serial, index, issued
+	// certificates, keys, requests), which no output may replace.
+	ErrStoreFile = errors.New("is a file of the pki directory")
 	// ErrSymlink reports a path that is a symbolic link where a regular file
 	// must be read or written.
 	ErrSymlink = errors.New("is a symbolic link")

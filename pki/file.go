@@ -39,22 +39,24 @@ type stagedFile struct {
 	path    string
 	tmp     string
 	renamed bool
+	// keep leaves the temporary file in place when the rename fails: it may
+	// be the only copy of something already published (see Enroll).
+	keep bool
 }
 
 // stageFile writes data to a new temporary file beside path with exactly the
-// given mode. The file is created with O_EXCL and a mode no wider than perm,
-// so a private key is never readable by others, not even for an instant and
-// whatever the umask; fchmod then sets the exact mode the umask may have
-// narrowed.
+// given mode, for writers that do not hold the store's lock. The name is
+// random (unlockedTempName) and the file is created with O_EXCL and a mode
+// no wider than perm, so a private key is never readable by others, not
+// even for an instant and whatever the umask; fchmod then sets the exact
+// mode the umask may have narrowed.
 func stageFile(path string, data []byte, perm os.FileMode) (*stagedFile, error) {
-	dir := filepath.Dir(path)
 	for range 10 {
-		var suffix [8]byte
-		if _, err := rand.Read(suffix[:]); err != nil {
+		tmp, err := unlockedTempName(path)
+		if err != nil {
 			return nil, fmt.Errorf("write %s: %w", path, err)
 		}
-		tmp := filepath.Join(dir, tempPrefix+filepath.Base(path)+"-"+hex.EncodeToString(suffix[:]))
-		s, err := stageAs(path, tmp, os.O_EXCL, data, perm, true)
+		s, err := stageAs(path, tmp, data, perm, true)
 		if !errors.Is(err, fs.ErrExist) {
 			return s, err
 		}
@@ -62,22 +64,63 @@ func stageFile(path string, data []byte, perm os.FileMode) (*stagedFile, error) 
 	return nil, fmt.Errorf("write %s: cannot create a temporary file", path)
 }
 
-// stageLocked is stageFile for writers that hold the store's lock: the
-// temporary file has a fixed name per destination, so one that a crashed
-// signer left behind is simply reused by the next signer instead of piling
-// up, without listing the (possibly huge) certificate directory. With sync
-// false the caller syncs every staged file at once (syncFilesystem) before
-// the first rename.
-func stageLocked(path string, data []byte, perm os.FileMode, sync bool) (*stagedFile, error) {
-	tmp := filepath.Join(filepath.Dir(path), tempPrefix+filepath.Base(path))
-	return stageAs(path, tmp, os.O_TRUNC, data, perm, sync)
+// unlockedTempName is a random temporary name beside path:
+// .pkienroll-tmp-BASE~HEX. The "~" and the random suffix mark a file that
+// a writer without the store's lock may still be writing, which Check
+// therefore leaves alone (no store file name has a "~").
+func unlockedTempName(path string) (string, error) {
+	var suffix [8]byte
+	if _, err := rand.Read(suffix[:]); err != nil {
+		return "", err
+	}
+	return filepath.Join(filepath.Dir(path), tempPrefix+filepath.Base(path)+unlockedTempMark+hex.EncodeToString(suffix[:])), nil
 }
 
-func stageAs(path, tmp string, mode int, data []byte, perm os.FileMode, sync bool) (*stagedFile, error) {
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|mode|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, perm&modePrivate)
+// unlockedTempMark separates a destination's name from the random suffix of
+// an unlocked writer's temporary file.
+const unlockedTempMark = "~"
+
+// lockedTempName is the fixed temporary name of a lock holder's write to
+// path.
+func lockedTempName(path string) string {
+	return filepath.Join(filepath.Dir(path), tempPrefix+filepath.Base(path))
+}
+
+// stageLocked is stageFile for writers that hold the store's lock: the
+// temporary file has a fixed name per destination, so one that a crashed
+// signer left behind is taken over by the next signer instead of piling
+// up, without listing the (possibly huge) certificate directory. Whatever
+// has that name is unlinked first and the file created anew with O_EXCL and
+// O_NOFOLLOW: a hard link, symbolic link or FIFO planted there is removed,
+// never written through. With sync false the caller syncs every staged
+// file at once (syncFilesystem) before the first rename.
+func stageLocked(path string, data []byte, perm os.FileMode, sync bool) (*stagedFile, error) {
+	return stageLockedAs(path, lockedTempName(path), data, perm, sync)
+}
+
+// stageLockedAs is stageLocked with the temporary name chosen by the caller
+// (one the store's lock protects).
+func stageLockedAs(path, tmp string, data []byte, perm os.FileMode, sync bool) (*stagedFile, error) {
+	for range 3 {
+		if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("write %s: remove stale %s: %w", path, tmp, unwrapPathError(err))
+		}
+		s, err := stageAs(path, tmp, data, perm, sync)
+		if !errors.Is(err, fs.ErrExist) {
+			return s, err
+		}
+	}
+	return nil, fmt.Errorf("write %s: %s keeps reappearing (is something writing without the lock?)", path, tmp)
+}
+
+// stageAs creates tmp with O_EXCL and O_NOFOLLOW, so that it is always a
+// new inode of ours, and writes data to it. An existing tmp is returned as
+// the bare fs.ErrExist for the caller to retry.
+func stageAs(path, tmp string, data []byte, perm os.FileMode, sync bool) (*stagedFile, error) {
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, perm&modePrivate)
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return nil, err
+			return nil, fs.ErrExist
 		}
 		return nil, fmt.Errorf("write %s: %w", path, unwrapPathError(err))
 	}
@@ -118,7 +161,9 @@ func (s *stagedFile) commit() error {
 // several files into one directory and sync it once.
 func (s *stagedFile) rename() error {
 	if err := os.Rename(s.tmp, s.path); err != nil {
-		_ = os.Remove(s.tmp)
+		if !s.keep {
+			_ = os.Remove(s.tmp)
+		}
 		return fmt.Errorf("write %s: %w", s.path, unwrapPathError(err))
 	}
 	s.renamed = true
@@ -128,7 +173,7 @@ func (s *stagedFile) rename() error {
 // abort removes the temporary file unless it was renamed into place; it is
 // safe to call after commit.
 func (s *stagedFile) abort() {
-	if s != nil && !s.renamed {
+	if s != nil && !s.renamed && !s.keep {
 		_ = os.Remove(s.tmp)
 	}
 }
@@ -208,10 +253,16 @@ func backupFile(path string, now time.Time) (string, error) {
 
 // linkBackup is backupFile without the directory sync.
 func linkBackup(path string, now time.Time) (string, error) {
+	return linkBackupOf(path, path, now)
+}
+
+// linkBackupOf links src as a backup of path: path.YYYYMMDDHHMMSS, with a
+// numeric suffix when that name is taken.
+func linkBackupOf(src, path string, now time.Time) (string, error) {
 	base := path + "." + now.Format(backupTimeLayout)
 	name := base
 	for i := 1; ; i++ {
-		err := os.Link(path, name)
+		err := os.Link(src, name)
 		if err == nil {
 			return name, nil
 		}
@@ -224,27 +275,18 @@ func linkBackup(path string, now time.Time) (string, error) {
 
 // readFileLimited reads at most limit bytes of path and fails on larger
 // files, so a hostile or mistaken input (a device, a huge file) is refused
-// quickly. With noFollow a symbolic link is refused rather than followed.
+// quickly. Only a regular file is read: the file is opened with O_NONBLOCK,
+// so that opening a FIFO cannot block, and anything that fstat does not call
+// a regular file (a FIFO, a device, a socket) is refused before the first
+// read. The limit counts bytes read, not what fstat says, so a file that
+// grows while it is read is still bounded. With noFollow a symbolic link is
+// refused rather than followed.
 func readFileLimited(path string, limit int64, noFollow bool) ([]byte, error) {
-	flags := os.O_RDONLY | syscall.O_CLOEXEC
-	if noFollow {
-		flags |= syscall.O_NOFOLLOW
-	}
-	f, err := os.OpenFile(path, flags, 0)
+	f, err := openRegular(path, noFollow)
 	if err != nil {
-		if noFollow && errors.Is(err, syscall.ELOOP) {
-			return nil, ErrSymlink
-		}
-		return nil, unwrapPathError(err)
+		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, unwrapPathError(err)
-	}
-	if fi.IsDir() {
-		return nil, errors.New("is a directory")
-	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, unwrapPathError(err)
@@ -253,6 +295,49 @@ func readFileLimited(path string, limit int64, noFollow bool) ([]byte, error) {
 		return nil, fmt.Errorf("larger than %d bytes", limit)
 	}
 	return data, nil
+}
+
+// openRegular opens path for reading when it is a regular file, without
+// ever blocking in open(2) (see readFileLimited).
+func openRegular(path string, noFollow bool) (*os.File, error) {
+	flags := unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NONBLOCK | unix.O_NOCTTY
+	if noFollow {
+		flags |= unix.O_NOFOLLOW
+	}
+	var fd int
+	var err error
+	for {
+		fd, err = unix.Open(path, flags, 0)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		if noFollow && errors.Is(err, unix.ELOOP) {
+			return nil, ErrSymlink
+		}
+		return nil, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+	case unix.S_IFDIR:
+		unix.Close(fd)
+		return nil, errors.New("is a directory")
+	default:
+		unix.Close(fd)
+		return nil, errors.New("not a regular file")
+	}
+	// A regular file ignores O_NONBLOCK; clear it all the same, so that
+	// nothing below depends on that.
+	if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err == nil {
+		_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETFL, fl&^unix.O_NONBLOCK)
+	}
+	return os.NewFile(uintptr(fd), path), nil
 }
 
 // unwrapPathError strips the *fs.PathError wrapper: our messages already
@@ -271,6 +356,13 @@ func unwrapPathError(err error) error {
 
 // isTempFile reports whether name is one of our temporary files.
 func isTempFile(name string) bool { return strings.HasPrefix(name, tempPrefix) }
+
+// isLockedTempFile reports whether name is a temporary file that only a
+// holder of the store's lock writes (see stageLocked), as opposed to one of
+// stageFile's, which a writer without the lock may still be writing.
+func isLockedTempFile(name string) bool {
+	return isTempFile(name) && !strings.Contains(name, unlockedTempMark)
+}
 
 // WriteOptions says how an output file may treat an existing file of the
 // same name.

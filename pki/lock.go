@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -13,18 +14,18 @@ import (
 // as the engine script's --timeout does.
 const DefaultLockTimeout = 20 * time.Second
 
-// lockPollInterval is how often a waiting signer retries the lock. flock(2)
-// has no timed wait, so we poll with LOCK_NB; 20 ms keeps the wait short
-// without burning the CPU the holder needs.
-const lockPollInterval = 20 * time.Millisecond
-
 // fileLock is an exclusive flock(2) held on an open file.
 type fileLock struct{ f *os.File }
 
 // lockExclusive takes an exclusive flock on path, the lock the engine's
 // pki-enroll-request.sh takes on the CA certificate with `flock -e -w`, so
 // that both can sign into one directory. It waits up to timeout (at least one
-// try) or until ctx ends, then fails with ErrLocked.
+// try) or until ctx ends, then fails with ErrLocked (or ctx's error).
+//
+// It waits as flock(1) waits, in a blocking flock(2), so that it is in the
+// kernel's queue of waiters with the engine's scripts and gets its turn
+// (polling with LOCK_NB almost never found the lock free while scripts
+// queued for it). See waitFlock for how the wait is bounded.
 //
 // A lock belongs to an inode, and RenewCA replaces ca.pem with a new one: a
 // waiter that opened the old file would otherwise get a lock nobody else
@@ -40,9 +41,11 @@ func lockExclusive(ctx context.Context, path string, timeout time.Duration) (*fi
 		if err != nil {
 			return nil, fmt.Errorf("lock %s: %w", path, unwrapPathError(err))
 		}
-		if err := flockUntil(ctx, f, path, timeout, deadline); err != nil {
-			f.Close()
-			return nil, err
+		if err := waitFlock(ctx, f, deadline); err != nil {
+			if errors.Is(err, ErrLocked) {
+				return nil, fmt.Errorf("lock %s: another signer held it for %s: %w", path, timeout, err)
+			}
+			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
 		if sameInode(f, path) {
 			return &fileLock{f: f}, nil
@@ -51,23 +54,83 @@ func lockExclusive(ctx context.Context, path string, timeout time.Duration) (*fi
 	}
 }
 
-// flockUntil polls for the lock on f until the deadline or ctx ends.
-func flockUntil(ctx context.Context, f *os.File, path string, timeout time.Duration, deadline time.Time) error {
+// waitFlock takes an exclusive flock on f, waiting until the deadline or
+// until ctx ends. On success the caller owns f, which holds the lock; on
+// failure f is no longer the caller's: it is closed, now or (see below)
+// later.
+//
+// flock(2) has no timeout, and Go's signal handlers use SA_RESTART, so a
+// blocked flock cannot be interrupted. The blocking call therefore runs in
+// a goroutine of its own, on f alone. When the deadline or ctx comes first,
+// waitFlock returns and leaves the goroutine to finish: when the holder
+// releases the lock, the abandoned waiter gets it and closes f at once,
+// which releases it again. Until then it costs one goroutine and one
+// descriptor, as long as the holder keeps the lock (and no longer than the
+// process lives).
+func waitFlock(ctx context.Context, f *os.File, deadline time.Time) error {
+	fd := int(f.Fd())
+	err := flockRetry(fd, syscall.LOCK_EX|syscall.LOCK_NB)
+	switch {
+	case err == nil:
+		return nil
+	case !errors.Is(err, syscall.EWOULDBLOCK):
+		f.Close()
+		return err
+	}
+	wait := time.Until(deadline)
+	if wait <= 0 {
+		f.Close()
+		return ErrLocked
+	}
+	if err := ctx.Err(); err != nil {
+		f.Close()
+		return err
+	}
+
+	var mu sync.Mutex
+	abandoned := false
+	done := make(chan error, 1)
+	go func() {
+		err := flockRetry(fd, syscall.LOCK_EX)
+		mu.Lock()
+		defer mu.Unlock()
+		if abandoned {
+			f.Close() // drops the lock just taken
+			return
+		}
+		done <- err
+	}()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	var failure error
+	select {
+	case err := <-done:
+		if err != nil {
+			f.Close()
+		}
+		return err
+	case <-timer.C:
+		failure = ErrLocked
+	case <-ctx.Done():
+		failure = ctx.Err()
+	}
+	mu.Lock()
+	abandoned = true
+	select {
+	case <-done: // the lock came just as we gave up: ours to drop
+		f.Close()
+	default: // the goroutine closes f when its flock returns
+	}
+	mu.Unlock()
+	return failure
+}
+
+// flockRetry is flock(2), retried when a signal interrupts it.
+func flockRetry(fd, how int) error {
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			return fmt.Errorf("lock %s: %w", path, err)
-		}
-		if !time.Now().Before(deadline) {
-			return fmt.Errorf("lock %s: another signer held it for %s: %w", path, timeout, ErrLocked)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("lock %s: %w", path, ctx.Err())
-		case <-time.After(lockPollInterval):
+		err := syscall.Flock(fd, how)
+		if !errors.Is(err, syscall.EINTR) {
+			return err
 		}
 	}
 }

@@ -1,0 +1,205 @@
+package pki
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// CRLRequest says how to publish a CRL.
+type CRLRequest struct {
+	// Out is the file the CRL is written to. It may not be one of the PKI
+	// directory's own files (see PublishCRL).
+	Out string
+	// Days is how long the CRL stays current (DefaultCRLDays when zero).
+	Days int
+	// DER writes DER instead of PEM.
+	DER bool
+	// Force replaces an existing Out after keeping it as
+	// FILE.YYYYMMDDHHMMSS; without it an existing Out is an ErrExists error.
+	Force bool
+}
+
+// PublishedCRL describes what PublishCRL wrote.
+type PublishedCRL struct {
+	// Path is the CRL's file.
+	Path string
+	// Number is the CRL number it carries.
+	Number *big.Int
+	// Backup is where the CRL it replaced was kept, or empty.
+	Backup string
+	// DER is the CRL.
+	DER []byte
+}
+
+// PublishCRL signs a CRL as GenerateCRL does and writes it to req.Out, all
+// under the directory's lock, so that of two runs the later CRL (the higher
+// number) is the one left at Out. It refuses, changing nothing:
+//
+//   - an Out that names a file of the PKI directory (CA certificates and
+//     keys, serial.txt, the index and its .attr, crlnumber.txt, openssl's
+//     .old copies of them, anything in private/, keys/, requests/ or the
+//     certificate directory), even with Force;
+//   - an existing Out without Force;
+//   - an existing Out holding a CRL of this CA whose number is not lower
+//     than the new one (crlnumber.txt went back): a CRL never goes backwards.
+//
+// Every byte is written (the CRL to a temporary file beside Out, the next
+// number to one beside crlnumber.txt, both synced) before anything is
+// renamed, so a failure such as a full disk leaves the directory and Out as
+// they were. crlnumber.txt is then renamed first and the CRL second: a
+// crash between the two renames skips a CRL number, and never publishes two
+// CRLs with one number.
+func (s *Store) PublishCRL(ctx context.Context, req CRLRequest) (*PublishedCRL, error) {
+	days, err := checkDays(req.Days, DefaultCRLDays)
+	if err != nil {
+		return nil, fmt.Errorf("crl: %w", err)
+	}
+	if err := s.checkNotStoreFile(req.Out); err != nil {
+		return nil, err
+	}
+	// Before the lock too: an --out that cannot be written is refused at
+	// once, not after waiting for the lock.
+	if err := CheckWritable(req.Out, req.Force); err != nil {
+		return nil, err
+	}
+	ca, lock, err := s.lockCA(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.unlock()
+	if err := CheckWritable(req.Out, req.Force); err != nil {
+		return nil, err
+	}
+	_, statErr := os.Lstat(req.Out)
+	exists := statErr == nil
+	number, err := s.nextCRLNumber()
+	if err != nil {
+		return nil, err
+	}
+	if exists {
+		if err := checkCRLNotNewer(req.Out, ca, number); err != nil {
+			return nil, err
+		}
+	}
+	der, err := s.signCRL(ca, number, days)
+	if err != nil {
+		return nil, err
+	}
+	data := der
+	if !req.DER {
+		data = EncodeCRLPEM(der)
+	}
+	out := &PublishedCRL{Path: req.Out, Number: number, DER: der}
+	return out, s.commitCRL(out, data, exists)
+}
+
+// commitCRL writes the CRL and advances crlnumber.txt (see PublishCRL for
+// the order).
+func (s *Store) commitCRL(out *PublishedCRL, data []byte, exists bool) error {
+	crl, err := stageLocked(out.Path, data, modePublic, true)
+	if err != nil {
+		return fmt.Errorf("write CRL: %w", err)
+	}
+	defer crl.abort()
+	next := new(big.Int).Add(out.Number, big.NewInt(1))
+	number, err := stageLocked(s.CRLNumberPath(), []byte(FormatSerial(next)+"\n"), modePublic, true)
+	if err != nil {
+		return fmt.Errorf("crl: %w", err)
+	}
+	defer number.abort()
+	if exists {
+		if out.Backup, err = linkBackup(out.Path, s.opts.now()); err != nil {
+			return fmt.Errorf("write CRL: %w", err)
+		}
+	}
+	if err := number.commit(); err != nil {
+		if out.Backup != "" {
+			_ = os.Remove(out.Backup)
+			out.Backup = ""
+		}
+		return fmt.Errorf("crl: %w", err)
+	}
+	if err := crl.commit(); err != nil {
+		return fmt.Errorf("write CRL: %w", err)
+	}
+	return nil
+}
+
+// checkCRLNotNewer refuses to replace path when it holds a CRL of this CA
+// numbered number or higher. A file that is not such a CRL is left to the
+// caller's rules (Force, backup).
+func checkCRLNotNewer(path string, ca *ca, number *big.Int) error {
+	data, err := readFileLimited(path, maxCRLFileSize, true)
+	if err != nil {
+		return nil // checkReplace vouched for a regular file; unreadable means not ours
+	}
+	old, err := ParseCRL(data)
+	if err != nil || old.Number == nil || !bytes.Equal(old.RawIssuer, ca.cert.RawSubject) {
+		return nil
+	}
+	if old.CheckSignatureFrom(ca.cert) != nil {
+		return nil
+	}
+	if old.Number.Cmp(number) >= 0 {
+		return fmt.Errorf("refusing to replace %s: it holds CRL number %s, not older than the new %s (is crlnumber.txt behind?): %w",
+			path, FormatSerial(old.Number), FormatSerial(number), ErrExists)
+	}
+	return nil
+}
+
+// storeTopFiles are the files at the top of a PKI directory that belong to
+// the CA: what pkienroll, the engine's scripts and `openssl ca` keep there.
+var storeTopFiles = []string{
+	"serial.txt", "serial.txt.old", "database.txt", "database.txt.old",
+	"database.txt.attr", "database.txt.attr.old", "crlnumber.txt", "crlnumber.txt.old",
+}
+
+// checkNotStoreFile refuses an output path that is one of the PKI
+// directory's own files, whether it exists yet or not. Directories are
+// compared after resolving symbolic links, so another spelling of the same
+// directory is caught too.
+func (s *Store) checkNotStoreFile(path string) error {
+	dir, err := filepath.EvalSymlinks(filepath.Dir(path))
+	if err != nil {
+		return nil // a missing directory is reported where the file is written
+	}
+	same := func(p string) bool {
+		r, err := filepath.EvalSymlinks(p)
+		return err == nil && r == dir
+	}
+	refuse := func(what string) error {
+		return fmt.Errorf("refusing to write %s: it is %s: %w", path, what, ErrStoreFile)
+	}
+	for _, sub := range []string{"private", "keys", s.opts.certDir, s.opts.reqDir} {
+		if same(s.path(sub)) {
+			return refuse("in the pki directory's " + filepath.Base(s.path(sub)) + "/")
+		}
+	}
+	if !same(s.dir) {
+		return nil
+	}
+	base := filepath.Base(path)
+	for _, name := range storeTopFiles {
+		if base == name {
+			return refuse("the pki directory's " + name)
+		}
+	}
+	if base == filepath.Base(s.CACertPath()) {
+		return refuse("the CA certificate")
+	}
+	// Any CA of the directory (the scripts' --ca-file): NAME.pem beside
+	// private/NAME.pem.
+	if strings.HasSuffix(base, ".pem") {
+		if _, err := os.Lstat(s.path("private", base)); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			return refuse("the certificate of the CA private/" + base)
+		}
+	}
+	return nil
+}
