@@ -135,7 +135,7 @@ func (s *Store) otherCAPresent() bool {
 	return false
 }
 
-// makeDirs creates the directory tree with the modes of DESIGN.md; existing
+// makeDirs creates the directory tree with the engine layout's modes; existing
 // directories are left as they are.
 func (s *Store) makeDirs() error {
 	dirs := []struct {
@@ -163,7 +163,7 @@ func (s *Store) makeDirs() error {
 	return nil
 }
 
-// selfSign makes the CA certificate with the CA profile of DESIGN.md.
+// selfSign makes the CA certificate with pkienroll's CA profile.
 func (s *Store) selfSign(subject Name, key crypto.Signer, days int) ([]byte, error) {
 	rawSubject, err := subject.MarshalDER()
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// File modes of the PKI directory (DESIGN.md).
+// File modes of the PKI directory.
 const (
 	modePublic     os.FileMode = 0o644
 	modePrivate    os.FileMode = 0o600

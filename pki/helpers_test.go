@@ -19,7 +19,7 @@ import (
 	"github.com/pkienroll/pkienroll/pki"
 )
 
-// Subjects of the engine tests, in the slash form of DESIGN.md.
+// Subjects of the engine tests, in the slash form.
 const (
 	engineCASubject    = "/C=US/O=Example Inc./CN=engine.example.com.81108"
 	engineProxySubject = "/C=US/O=Example Inc./CN=proxy.example.com"

@@ -145,7 +145,7 @@ func ReadKey(path string, passphrase []byte) (crypto.Signer, error) {
 	return key, nil
 }
 
-// CheckPublicKey accepts the keys DESIGN.md allows in certificates: RSA of
+// CheckPublicKey accepts the keys pkienroll allows in certificates: RSA of
 // 2048 bits or more, and ECDSA on P-256 or P-384. Anything else is ErrWeakKey.
 func CheckPublicKey(pub crypto.PublicKey) error {
 	switch k := pub.(type) {

@@ -44,7 +44,7 @@ var extKeyUsageNames = []struct {
 
 var oidExtKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37}
 
-// Default usages of a leaf certificate (DESIGN.md): a TLS server that can
+// Default usages of a leaf certificate: a TLS server that can
 // also authenticate as a client, as the engine's proxies do.
 var (
 	defaultLeafKeyUsage    = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment

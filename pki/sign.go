@@ -26,7 +26,7 @@ const DefaultDays = 1827
 const appleMaxDays = 825
 
 // SignRequest asks for the request requests/NAME.req to be signed into
-// certs/NAME.cer. Zero fields take the leaf profile of DESIGN.md.
+// certs/NAME.cer. Zero fields take pkienroll's leaf profile.
 type SignRequest struct {
 	// Name of the request and certificate files (the scripts' --name).
 	Name string

@@ -31,7 +31,7 @@ var (
 var engineConfigTemplate = filepath.Join("..", "testdata", "engine", "openssl.cnf")
 
 // TestSignLeafProfile signs one request and checks every file and the
-// certificate against DESIGN.md with openssl.
+// certificate against pkienroll's profile with openssl.
 func TestSignLeafProfile(t *testing.T) {
 	t.Parallel()
 	start := time.Now()

@@ -17,7 +17,7 @@ import (
 const DefaultPKIDir = "/etc/pki/ovirt-engine"
 
 // Store is an engine PKI directory, shared with the engine's scripts and
-// `openssl ca` (see DESIGN.md for the layout). Its methods take the same
+// `openssl ca` (docs/guide.md describes the layout). Its methods take the same
 // lock as the scripts, so all of them can work on one directory at once.
 type Store struct {
 	dir  string

@@ -19,7 +19,7 @@ import (
 	"github.com/pkienroll/pkienroll/pki"
 )
 
-// initLayout is every entry InitStore makes, with the modes of DESIGN.md.
+// initLayout is every entry InitStore makes, with the engine layout's modes.
 var initLayout = map[string]fs.FileMode{
 	".":                 fs.ModeDir | 0o755,
 	"ca.pem":            0o644,
@@ -48,7 +48,7 @@ func TestInitStoreLayout(t *testing.T) {
 			_, signErr := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 			syscall.Umask(old)
 
-			// What signing writes has the modes of DESIGN.md too.
+			// What signing writes has the engine layout's modes too.
 			if signErr != nil {
 				t.Fatal(signErr)
 			}

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestCAInit checks the directory `ca init` makes against DESIGN.md's
+// TestCAInit checks the directory `ca init` makes against the engine layout's
 // layout and openssl.
 func TestCAInit(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "pki")

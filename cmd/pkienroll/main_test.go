@@ -24,7 +24,7 @@ import (
 // update rewrites the golden files: go test ./cmd/pkienroll -update
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
-// The CA and proxy subjects of the proxy flow (DESIGN.md).
+// The CA and proxy subjects of the proxy flow.
 const (
 	caSubject    = "/C=US/O=Example Inc./CN=engine.example.com.81108"
 	proxyCN      = "proxy.example.com"
@@ -558,7 +558,7 @@ func TestBinaryInterrupt(t *testing.T) {
 }
 
 // TestBinaryFileModes runs the whole flow under a permissive and a strict
-// umask: every file gets the mode of DESIGN.md's table, whatever the umask.
+// umask: every file gets the mode of the engine layout, whatever the umask.
 func TestBinaryFileModes(t *testing.T) {
 	for _, umask := range []string{"000", "077"} {
 		t.Run("umask "+umask, func(t *testing.T) {

@@ -116,7 +116,7 @@ func TestRequestOpenSSLKeys(t *testing.T) {
 	}
 }
 
-// TestRequestSubjectForms gives the subject in every form DESIGN.md
+// TestRequestSubjectForms gives the subject in every form docs/cli.md
 // accepts; openssl must read the same name back from the request.
 func TestRequestSubjectForms(t *testing.T) {
 	f := newFixture(t)
