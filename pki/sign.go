@@ -43,6 +43,10 @@ type SignRequest struct {
 	SANs SANs
 	// AIAURL, when set, is written as the authorityInfoAccess caIssuers URI.
 	AIAURL string
+	// CSR is the request itself, DER or PEM, for a request held in memory
+	// (one that came over the network); when set, requests/NAME.req is not
+	// read.
+	CSR []byte
 }
 
 // Issued describes a certificate that Sign wrote.
@@ -158,7 +162,7 @@ func (s *Store) prepare(reqs []SignRequest) ([]job, error) {
 			return nil, fmt.Errorf("sign %s: name given twice in one batch: %w", req.Name, ErrBadName)
 		}
 		seen[req.Name] = true
-		j, err := s.prepareOne(req, nil)
+		j, err := s.prepareOne(req, req.CSR)
 		if err != nil {
 			return nil, fmt.Errorf("sign %s: %w", req.Name, err)
 		}

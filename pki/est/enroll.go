@@ -1,0 +1,152 @@
+package est
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// enroll is simpleenroll (RFC 7030 §4.2.1), authorised by a token sent as
+// the HTTP Basic password (the user name is not looked at: the token names
+// itself). Every check runs before the token is claimed, so a refusal
+// changes nothing; a claimed token whose signing fails is restored.
+func (s *Server) enroll(w http.ResponseWriter, r *http.Request, ev *Event) (*reply, *refusal) {
+	_, secret, ok := r.BasicAuth()
+	if !ok || secret == "" {
+		return nil, refuse(http.StatusUnauthorized, nil, "a token is required: send it as the HTTP Basic password")
+	}
+	t, err := s.tokens.lookup(secret)
+	if t.ID != "" {
+		ev.TokenID = t.ID[:12]
+	}
+	if ref := tokenRefusal(err); ref != nil {
+		return nil, ref
+	}
+	ev.Name = t.Name
+	der, csr, ref := s.readCSR(w, r)
+	if ref != nil {
+		return nil, ref
+	}
+	subject, sans, err := t.grant(csr)
+	if err != nil {
+		return nil, refuse(http.StatusForbidden, err, "%v", err)
+	}
+	if err := s.tokens.claim(t); err != nil {
+		return nil, tokenRefusal(err)
+	}
+	is, ref := s.sign(r.Context(), pki.SignRequest{Name: t.Name, Subject: subject, SANs: sans, Days: t.Days, CSR: der})
+	if ref != nil {
+		if err := s.tokens.release(t, false); err != nil {
+			ref.err = errors.Join(ref.err, err)
+		}
+		return nil, ref
+	}
+	ev.Serial = is.Serial
+	if err := s.tokens.release(t, true); err != nil {
+		// The certificate is issued and recorded; the token stays claimed,
+		// which `token list` shows and which cannot enroll again.
+		ev.Err = err
+	}
+	return issuedReply(is)
+}
+
+// tokenRefusal is the answer to a token that cannot enroll.
+func tokenRefusal(err error) *refusal {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrUnknownToken):
+		return refuse(http.StatusUnauthorized, err, "wrong token: %v", err)
+	case errors.Is(err, ErrTokenUsed), errors.Is(err, ErrTokenRevoked), errors.Is(err, ErrTokenExpired):
+		return refuse(http.StatusForbidden, err, "%v", err)
+	}
+	return refuse(http.StatusInternalServerError, err, "internal error: cannot read the token")
+}
+
+// grant checks that csr asks for nothing the token does not give, and
+// returns the subject and SANs the certificate gets: the token's. The
+// request's subject may leave attributes out (a bare CN is enough), but
+// each it holds must be the token's, and its CN must be; every SAN it asks
+// for must be one of the token's.
+func (t Token) grant(csr *x509.CertificateRequest) (pki.Name, pki.SANs, error) {
+	subject, err := pki.ParseName(t.Subject)
+	if err != nil {
+		return nil, pki.SANs{}, fmt.Errorf("token %s: subject %q: %w", t.ID[:12], t.Subject, err)
+	}
+	sans, err := pki.ParseSANs(strings.Join(t.SANs, ","))
+	if err != nil {
+		return nil, pki.SANs{}, fmt.Errorf("token %s: %w", t.ID[:12], err)
+	}
+	asked, err := pki.ParseDERName(csr.RawSubject)
+	if err != nil {
+		return nil, pki.SANs{}, err
+	}
+	if cn := asked.CommonName(); !strings.EqualFold(cn, subject.CommonName()) {
+		return nil, pki.SANs{}, fmt.Errorf("CSR asks for CN=%q; the token is for CN=%q: %w", cn, subject.CommonName(), ErrNotAllowed)
+	}
+	for _, rdn := range asked {
+		for _, a := range rdn {
+			if !holds(subject, a) {
+				return nil, pki.SANs{}, fmt.Errorf("CSR asks for %s=%q, which the token's subject %s does not hold: %w", a.ShortName(), a.Value, t.Subject, ErrNotAllowed)
+			}
+		}
+	}
+	granted := map[string]bool{}
+	for _, n := range sans.List() {
+		granted[strings.ToLower(n)] = true
+	}
+	for _, n := range requestSANs(csr).List() {
+		if !granted[strings.ToLower(n)] {
+			return nil, pki.SANs{}, fmt.Errorf("CSR asks for SAN %s; the token grants %s: %w", n, strings.Join(t.SANs, ","), ErrNotAllowed)
+		}
+	}
+	return subject, sans, nil
+}
+
+// holds reports whether n has attribute a (same type, same value; the CN
+// compared as a host name, without case).
+func holds(n pki.Name, a pki.Attribute) bool {
+	for _, rdn := range n {
+		for _, b := range rdn {
+			if !b.Type.Equal(a.Type) {
+				continue
+			}
+			if b.Value == a.Value || (a.ShortName() == "CN" && strings.EqualFold(b.Value, a.Value)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func requestSANs(csr *x509.CertificateRequest) pki.SANs {
+	return pki.SANsOf(csr.DNSNames, csr.IPAddresses, csr.EmailAddresses, csr.URIs)
+}
+
+// sameSANs reports whether two sets of names are equal, order and the case
+// of DNS names aside.
+func sameSANs(a, b pki.SANs) bool {
+	norm := func(s pki.SANs) []string {
+		l := s.List()
+		for i := range l {
+			l[i] = strings.ToLower(l[i])
+		}
+		sort.Strings(l)
+		return l
+	}
+	x, y := norm(a), norm(b)
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if x[i] != y[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,294 @@
+package est_test
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/smallstep/pkcs7"
+
+	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/est"
+)
+
+const caSubject = "/C=US/O=Example Inc./CN=engine.example.com.81108"
+
+// testEnv is a PKI directory served by an EST server over TLS, in process.
+type testEnv struct {
+	t      *testing.T
+	store  *pki.Store
+	tokens *est.Tokens
+	srv    *httptest.Server
+	ca     *x509.Certificate
+	// offset moves the server's clock, for expiry.
+	offset atomic.Int64
+	mu     sync.Mutex
+	events []est.Event
+}
+
+func newEnv(t *testing.T, opts ...est.Option) *testEnv {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "pki")
+	subject, err := pki.ParseName(caSubject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := pki.InitStore(dir, pki.InitRequest{Subject: subject})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &testEnv{t: t, store: store, tokens: est.OpenTokens(dir)}
+	if e.ca, err = pki.ReadCertificate(store.CACertPath()); err != nil {
+		t.Fatal(err)
+	}
+	opts = append([]est.Option{
+		est.WithClock(func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }),
+		est.WithEvents(func(ev est.Event) { e.mu.Lock(); e.events = append(e.events, ev); e.mu.Unlock() }),
+	}, opts...)
+	e.srv = httptest.NewUnstartedServer(est.NewServer(store, opts...))
+	e.srv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert, MinVersion: tls.VersionTLS12}
+	e.srv.StartTLS()
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// client is an HTTPS client of the server, with cert as its TLS client
+// certificate when not nil.
+func (e *testEnv) client(cert *tls.Certificate) *http.Client {
+	c := e.srv.Client()
+	tr := c.Transport.(*http.Transport).Clone()
+	if cert != nil {
+		tr.TLSClientConfig.Certificates = []tls.Certificate{*cert}
+	}
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
+}
+
+// token creates a token for name with CN cn and the given SANs.
+func (e *testEnv) token(name, cn, sans string, ttl time.Duration) string {
+	e.t.Helper()
+	caName, err := pki.NameFromCertificate(e.ca)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	subject, err := pki.DeriveSubject(caName, cn)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	s, err := pki.ParseSANs(sans)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	secret, _, err := e.tokens.Create(est.TokenRequest{Name: name, Subject: subject, SANs: s, Days: 90, TTL: ttl})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return secret
+}
+
+// response is what the server answered.
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// post sends body to op; token, when not empty, as the Basic password.
+func (e *testEnv) post(c *http.Client, op, token, contentType string, body []byte) response {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+est.PathPrefix+op, bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	if token != "" {
+		req.SetBasicAuth("proxy", token)
+	}
+	return e.do(c, req)
+}
+
+func (e *testEnv) get(op string) response {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.srv.URL+est.PathPrefix+op, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.do(e.client(nil), req)
+}
+
+func (e *testEnv) do(c *http.Client, req *http.Request) response {
+	e.t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: string(data)}
+}
+
+// enroll sends csr with token and wants a certificate back.
+func (e *testEnv) enroll(token string, csr []byte) *x509.Certificate {
+	e.t.Helper()
+	r := e.post(e.client(nil), "simpleenroll", token, "application/pkcs10", b64(csr))
+	return e.wantCert(r)
+}
+
+func (e *testEnv) wantCert(r response) *x509.Certificate {
+	e.t.Helper()
+	if r.status != http.StatusOK {
+		e.t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "application/pkcs7-mime; smime-type=certs-only" {
+		e.t.Errorf("Content-Type %q", ct)
+	}
+	certs := certsOnly(e.t, r.body)
+	if len(certs) != 1 {
+		e.t.Fatalf("%d certificates in the reply, want 1", len(certs))
+	}
+	if _, err := certs[0].Verify(x509.VerifyOptions{Roots: pool(e.ca), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+		e.t.Fatalf("issued certificate does not verify: %v", err)
+	}
+	return certs[0]
+}
+
+func certsOnly(t *testing.T, body string) []*x509.Certificate {
+	t.Helper()
+	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(body), ""))
+	if err != nil {
+		t.Fatalf("reply is not base64: %v", err)
+	}
+	p7, err := pkcs7.Parse(der)
+	if err != nil {
+		t.Fatalf("reply is not PKCS#7: %v", err)
+	}
+	return p7.Certificates
+}
+
+func pool(certs ...*x509.Certificate) *x509.CertPool {
+	p := x509.NewCertPool()
+	for _, c := range certs {
+		p.AddCert(c)
+	}
+	return p
+}
+
+func b64(der []byte) []byte { return []byte(base64.StdEncoding.EncodeToString(der)) }
+
+func ecKey(t testing.TB) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// csr is a request by key for subject (slash form) and sans.
+func csr(t testing.TB, key crypto.Signer, subject, sans string) []byte {
+	t.Helper()
+	n, err := pki.ParseName(subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := pki.ParseSANs(sans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: n, SANs: s, NoDefaultSAN: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+// tlsCert pairs a certificate with its key for a TLS client.
+func tlsCert(c *x509.Certificate, key crypto.Signer) *tls.Certificate {
+	return &tls.Certificate{Certificate: [][]byte{c.Raw}, PrivateKey: key, Leaf: c}
+}
+
+// snapshot is every file under dir with its mode and content.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		v := fi.Mode().String()
+		if d.Type().IsRegular() {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			v += " " + string(data)
+		}
+		out[strings.TrimPrefix(path, dir)] = v
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func assertSameSnapshot(t *testing.T, before, after map[string]string) {
+	t.Helper()
+	for p, v := range before {
+		if w, ok := after[p]; !ok {
+			t.Errorf("%s disappeared", p)
+		} else if w != v {
+			t.Errorf("%s changed", p)
+		}
+	}
+	for p := range after {
+		if _, ok := before[p]; !ok {
+			t.Errorf("%s appeared", p)
+		}
+	}
+}
+
+// indexLines is the number of lines of database.txt.
+func (e *testEnv) indexLines() int {
+	e.t.Helper()
+	entries, err := pki.ReadDatabase(e.store.DatabasePath())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return len(entries)
+}
+
+// checkClean wants Store.Check to find nothing.
+func (e *testEnv) checkClean() {
+	e.t.Helper()
+	problems, err := e.store.Check(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if len(problems) > 0 {
+		e.t.Errorf("Check: %q", problems)
+	}
+}

@@ -1,0 +1,137 @@
+package est
+
+import (
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// reenroll is simplereenroll (RFC 7030 §4.2.2), authorised by the client's
+// current certificate, presented as its TLS client certificate: issued by
+// this CA, valid now, for TLS client authentication, in the index and not
+// revoked, and still the current certificate of its name (one that a
+// renewal has replaced cannot renew again). The new certificate keeps the
+// name, subject, SANs, key usages and validity length of the current one;
+// the request's key may be new, its subject and SANs must be the current
+// ones.
+func (s *Server) reenroll(w http.ResponseWriter, r *http.Request, ev *Event) (*reply, *refusal) {
+	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+		return nil, refuse(http.StatusUnauthorized, nil, "no TLS client certificate: simplereenroll needs the current certificate as client certificate")
+	}
+	cur := r.TLS.PeerCertificates[0]
+	name, ref := s.authorise(cur)
+	if ref != nil {
+		return nil, ref
+	}
+	ev.Name = name
+	der, csr, ref := s.readCSR(w, r)
+	if ref != nil {
+		return nil, ref
+	}
+	subject, err := pki.ParseDERName(cur.RawSubject)
+	if err != nil {
+		return nil, refuse(http.StatusForbidden, err, "client certificate: %v", err)
+	}
+	asked, err := pki.ParseDERName(csr.RawSubject)
+	if err != nil || !asked.Equal(subject) {
+		return nil, refuse(http.StatusForbidden, err, "CSR asks for subject %s; renewal keeps %s (RFC 7030 4.2.2)", asked, subject)
+	}
+	sans := pki.SANsOf(cur.DNSNames, cur.IPAddresses, cur.EmailAddresses, cur.URIs)
+	if got := requestSANs(csr); !sameSANs(got, sans) {
+		return nil, refuse(http.StatusForbidden, nil, "CSR asks for SANs %q; renewal keeps %q (RFC 7030 4.2.2)", got.String(), sans.String())
+	}
+	req := pki.SignRequest{
+		Name:        name,
+		Subject:     subject,
+		SANs:        sans,
+		Days:        lifetimeDays(cur),
+		KeyUsage:    cur.KeyUsage,
+		ExtKeyUsage: extKeyUsageOIDs(cur),
+		CSR:         der,
+	}
+	if len(cur.IssuingCertificateURL) > 0 {
+		req.AIAURL = cur.IssuingCertificateURL[0]
+	}
+	is, ref := s.sign(r.Context(), req)
+	if ref != nil {
+		return nil, ref
+	}
+	ev.Serial = is.Serial
+	return issuedReply(is)
+}
+
+// authorise decides whether cur may renew, and returns the name it is the
+// current certificate of.
+func (s *Server) authorise(cur *x509.Certificate) (string, *refusal) {
+	cas, err := pki.ReadCertificates(s.store.CACertPath())
+	if err != nil {
+		return "", refuse(http.StatusInternalServerError, err, "internal error: cannot read the CA certificate")
+	}
+	roots := x509.NewCertPool()
+	for _, c := range cas {
+		roots.AddCert(c)
+	}
+	now := s.opts.now()
+	_, err = cur.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	var invalid x509.CertificateInvalidError
+	var unknown x509.UnknownAuthorityError
+	switch {
+	case err == nil:
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		if now.After(cur.NotAfter) {
+			return "", refuse(http.StatusForbidden, err, "client certificate expired at %s", cur.NotAfter.UTC().Format(time.RFC3339))
+		}
+		return "", refuse(http.StatusForbidden, err, "client certificate is not valid before %s", cur.NotBefore.UTC().Format(time.RFC3339))
+	case errors.As(err, &unknown):
+		return "", refuse(http.StatusForbidden, err, "client certificate is not issued by this CA")
+	default:
+		return "", refuse(http.StatusForbidden, err, "client certificate refused: %v", err)
+	}
+	serial := pki.FormatSerial(cur.SerialNumber)
+	issued, err := s.store.List()
+	if err != nil {
+		return "", refuse(http.StatusInternalServerError, err, "internal error: cannot read the index")
+	}
+	for _, is := range issued {
+		if is.Serial != serial {
+			continue
+		}
+		switch {
+		case is.Status == pki.StatusRevoked:
+			return "", refuse(http.StatusForbidden, nil, "client certificate %s is revoked", serial)
+		case len(is.Names) == 0:
+			return "", refuse(http.StatusForbidden, nil, "client certificate %s was replaced by a newer one; renew with that", serial)
+		}
+		return is.Names[0], nil
+	}
+	return "", refuse(http.StatusForbidden, nil, "client certificate %s is not in the CA's index", serial)
+}
+
+// lifetimeDays is the validity the renewed certificate gets: the current
+// one's, less the day that every certificate is backdated by.
+func lifetimeDays(c *x509.Certificate) int {
+	d := int(math.Round(c.NotAfter.Sub(c.NotBefore).Hours()/24)) - 1
+	return min(max(d, 1), 36500)
+}
+
+// oidExtKeyUsage is the extendedKeyUsage extension.
+var oidExtKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37}
+
+// extKeyUsageOIDs are the extended key usages of c as they are encoded,
+// known to crypto/x509 or not.
+func extKeyUsageOIDs(c *x509.Certificate) []asn1.ObjectIdentifier {
+	for _, e := range c.Extensions {
+		if e.Id.Equal(oidExtKeyUsage) {
+			var oids []asn1.ObjectIdentifier
+			if rest, err := asn1.Unmarshal(e.Value, &oids); err == nil && len(rest) == 0 {
+				return oids
+			}
+		}
+	}
+	return nil
+}

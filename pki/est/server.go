@@ -1,0 +1,224 @@
+package est
+
+import (
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// PathPrefix is where RFC 7030 puts its operations.
+const PathPrefix = "/.well-known/est/"
+
+// DefaultMaxBody bounds a request's body: a PKCS#10 request in base64 is
+// about 1.5 KB; pki reads request files up to 64 KiB.
+const DefaultMaxBody = 64 << 10
+
+// DefaultMaxConcurrent bounds the requests served at once; more are told
+// to retry (503). Signing is serialised by the store's lock anyway.
+const DefaultMaxConcurrent = 64
+
+// Event is what the Server reports about each request it answers, for the
+// caller's access log. It never holds a token or key material.
+type Event struct {
+	// Op is the operation: cacerts, simpleenroll, simplereenroll, csrattrs,
+	// or "" for a path that is none of them.
+	Op string
+	// Remote is the client's address.
+	Remote string
+	// Status is the HTTP status sent.
+	Status int
+	// Refusal is the line sent to the client when Status is not 2xx.
+	Refusal string
+	// Err is the full cause of a refusal or failure, which may name files
+	// of the PKI directory (the client sees only Refusal).
+	Err error
+	// Name is the certificate's name in the store.
+	Name string
+	// Serial is the issued certificate's serial.
+	Serial string
+	// TokenID is the first 12 hex digits of the token's hash, as `token
+	// list` shows it; never the token.
+	TokenID string
+	// ClientSerial is the serial of the TLS client certificate, if any.
+	ClientSerial string
+	// Duration is how long the request took.
+	Duration time.Duration
+}
+
+// Option tunes a Server.
+type Option func(*options)
+
+type options struct {
+	now           func() time.Time
+	maxBody       int64
+	maxConcurrent int
+	events        func(Event)
+}
+
+// WithClock replaces time.Now for token expiry and certificate validity
+// checks, for tests.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithMaxBody sets the largest request body accepted (DefaultMaxBody).
+func WithMaxBody(n int64) Option { return func(o *options) { o.maxBody = n } }
+
+// WithMaxConcurrent sets how many requests are served at once
+// (DefaultMaxConcurrent); a request beyond that gets 503 at once.
+func WithMaxConcurrent(n int) Option { return func(o *options) { o.maxConcurrent = n } }
+
+// WithEvents sets the function told about every request answered; it must
+// be safe for concurrent use.
+func WithEvents(f func(Event)) Option { return func(o *options) { o.events = f } }
+
+// Server is an http.Handler that serves EST (RFC 7030) for one PKI
+// directory. It must be served over TLS, with client certificates
+// requested (tls.RequestClientCert) for simplereenroll.
+type Server struct {
+	store  *pki.Store
+	tokens *Tokens
+	opts   options
+	slots  chan struct{}
+}
+
+// NewServer returns the EST service of store, with its tokens in
+// store.Dir()/est/tokens.
+func NewServer(store *pki.Store, opts ...Option) *Server {
+	o := options{now: time.Now, maxBody: DefaultMaxBody, maxConcurrent: DefaultMaxConcurrent, events: func(Event) {}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.maxConcurrent < 1 {
+		o.maxConcurrent = 1
+	}
+	tokens := OpenTokens(store.Dir())
+	tokens.now = o.now
+	return &Server{store: store, tokens: tokens, opts: o, slots: make(chan struct{}, o.maxConcurrent)}
+}
+
+// refusal is a request the server does not grant: the status, the one line
+// the client is told, and the full cause for the log.
+type refusal struct {
+	status int
+	msg    string
+	err    error
+}
+
+func (r *refusal) Error() string { return r.msg }
+
+func refuse(status int, err error, format string, args ...any) *refusal {
+	return &refusal{status: status, msg: fmt.Sprintf(format, args...), err: err}
+}
+
+// reply is a successful answer.
+type reply struct {
+	contentType string
+	body        []byte
+}
+
+// ServeHTTP answers one EST request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	ev := Event{Remote: r.RemoteAddr}
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		ev.ClientSerial = pki.FormatSerial(r.TLS.PeerCertificates[0].SerialNumber)
+	}
+	rep, ref := s.serve(w, r, &ev)
+	if ref != nil {
+		ev.Status, ev.Refusal, ev.Err = ref.status, ref.msg, ref.err
+		h := w.Header()
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		h.Set("X-Content-Type-Options", "nosniff")
+		if ref.status == http.StatusUnauthorized {
+			h.Set("WWW-Authenticate", `Basic realm="pkienroll est"`)
+		}
+		if ref.status == http.StatusServiceUnavailable {
+			h.Set("Retry-After", "1")
+		}
+		if ref.status == http.StatusMethodNotAllowed {
+			h.Set("Allow", allowed[ev.Op])
+		}
+		w.WriteHeader(ref.status)
+		fmt.Fprintln(w, oneLine(ref.msg))
+	} else {
+		ev.Status = http.StatusOK
+		if rep.body == nil {
+			ev.Status = http.StatusNoContent
+			w.WriteHeader(http.StatusNoContent)
+		} else {
+			w.Header().Set("Content-Type", rep.contentType)
+			w.Header().Set("Content-Transfer-Encoding", "base64")
+			_, _ = w.Write(rep.body)
+		}
+	}
+	ev.Duration = time.Since(start)
+	s.opts.events(ev)
+}
+
+// allowed is the method each operation takes.
+var allowed = map[string]string{
+	"cacerts":        http.MethodGet,
+	"csrattrs":       http.MethodGet,
+	"simpleenroll":   http.MethodPost,
+	"simplereenroll": http.MethodPost,
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, ev *Event) (*reply, *refusal) {
+	op, ok := strings.CutPrefix(r.URL.Path, PathPrefix)
+	if !ok || strings.Contains(op, "/") {
+		return nil, refuse(http.StatusNotFound, nil, "not found: the EST operations are %s{cacerts,simpleenroll,simplereenroll,csrattrs}", PathPrefix)
+	}
+	method, ok := allowed[op]
+	if !ok {
+		return nil, refuse(http.StatusNotFound, nil, "not found: %q is not an EST operation", op)
+	}
+	ev.Op = op
+	if r.Method != method && (method != http.MethodGet || r.Method != http.MethodHead) {
+		return nil, refuse(http.StatusMethodNotAllowed, nil, "%s takes %s", op, method)
+	}
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	default:
+		return nil, refuse(http.StatusServiceUnavailable, nil, "server busy: %d requests in progress; retry", cap(s.slots))
+	}
+	switch op {
+	case "cacerts":
+		return s.caCerts()
+	case "csrattrs":
+		// RFC 7030 §4.5.2: no attributes are required, so 204. The token
+		// or the current certificate decides the names, not the request.
+		return &reply{}, nil
+	case "simpleenroll":
+		return s.enroll(w, r, ev)
+	default:
+		return s.reenroll(w, r, ev)
+	}
+}
+
+// caCerts answers /cacerts with the CA certificate as it is now in the
+// directory, so a renewed CA is served without a restart.
+func (s *Server) caCerts() (*reply, *refusal) {
+	cas, err := pki.ReadCertificates(s.store.CACertPath())
+	if err != nil {
+		return nil, refuse(http.StatusInternalServerError, err, "internal error: cannot read the CA certificate")
+	}
+	body, err := certsOnly(cas)
+	if err != nil {
+		return nil, refuse(http.StatusInternalServerError, err, "internal error: cannot encode the CA certificate")
+	}
+	return &reply{contentType: "application/pkcs7-mime", body: body}, nil
+}
+
+// issuedReply is the answer to an enrollment: the new certificate alone,
+// certs-only.
+func issuedReply(is *pki.Issued) (*reply, *refusal) {
+	body, err := certsOnly([]*x509.Certificate{is.Certificate})
+	if err != nil {
+		return nil, refuse(http.StatusInternalServerError, err, "internal error: cannot encode the certificate")
+	}
+	return &reply{contentType: "application/pkcs7-mime; smime-type=certs-only", body: body}, nil
+}

@@ -1,0 +1,390 @@
+package est
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// TokenDir is where a PKI directory keeps its tokens, relative to it.
+const TokenDir = "est/tokens"
+
+// DefaultTokenTTL is how long a token stays usable when no TTL is given.
+const DefaultTokenTTL = time.Hour
+
+// tokenBytes is the token's entropy: 256 bits, 43 characters of base64url.
+const tokenBytes = 32
+
+// maxTokenFile bounds what is read as a token record.
+const maxTokenFile = 16 << 10
+
+// A token record is one file, <sha256 of the token, hex>.<state>; the state
+// changes by rename, which is atomic, so two enrollments racing for one
+// token cannot both claim it.
+const (
+	suffixActive  = ".json"
+	suffixClaimed = ".claimed"
+	suffixUsed    = ".used"
+	suffixRevoked = ".revoked"
+)
+
+// TokenState is where a token is in its life.
+type TokenState string
+
+// The states of a token.
+const (
+	TokenActive  TokenState = "active"
+	TokenExpired TokenState = "expired"
+	// TokenClaimed is a token that an enrollment holds right now, or held
+	// when the server died; it cannot be used again.
+	TokenClaimed TokenState = "claimed"
+	TokenUsed    TokenState = "used"
+	TokenRevoked TokenState = "revoked"
+)
+
+// TokenRequest describes a token to create: what it lets its bearer enroll.
+type TokenRequest struct {
+	// Name is the certificate's name in the store (certs/NAME.cer).
+	Name string
+	// Subject is the subject the certificate gets; its CN is the one a
+	// request must ask for.
+	Subject pki.Name
+	// SANs the certificate gets; empty means the CN as a DNS name or IP
+	// address. A request may ask for these and no others.
+	SANs pki.SANs
+	// Days of validity of the certificate; zero means pki.DefaultDays.
+	Days int
+	// TTL is how long the token can be used; zero means DefaultTokenTTL.
+	TTL time.Duration
+}
+
+// Token is a token's record: everything but the token itself, which is
+// never stored.
+type Token struct {
+	// ID is the hex SHA-256 of the token, the name of its file.
+	ID      string     `json:"-"`
+	State   TokenState `json:"-"`
+	Name    string     `json:"name"`
+	Subject string     `json:"subject"`
+	SANs    []string   `json:"sans"`
+	Days    int        `json:"days"`
+	Created time.Time  `json:"created"`
+	Expires time.Time  `json:"expires"`
+}
+
+// CN is the common name the token grants.
+func (t Token) CN() string {
+	n, err := pki.ParseName(t.Subject)
+	if err != nil {
+		return ""
+	}
+	return n.CommonName()
+}
+
+// Tokens are the enrollment tokens of one PKI directory.
+type Tokens struct {
+	dir  string
+	now  func() time.Time
+	rand io.Reader
+}
+
+// OpenTokens returns the tokens kept in dir/est/tokens. The directory is
+// made (mode 0700) when the first token is created.
+func OpenTokens(pkiDir string) *Tokens {
+	return &Tokens{dir: filepath.Join(pkiDir, TokenDir), now: time.Now, rand: rand.Reader}
+}
+
+// Dir is the directory of the token records.
+func (ts *Tokens) Dir() string { return ts.dir }
+
+// Create makes a token and keeps its record, and returns the token, which
+// exists nowhere else: the record holds only its hash.
+func (ts *Tokens) Create(req TokenRequest) (string, Token, error) {
+	if err := pki.CheckName(req.Name); err != nil {
+		return "", Token{}, fmt.Errorf("create token: %w", err)
+	}
+	if req.Subject == nil || req.Subject.CommonName() == "" {
+		return "", Token{}, fmt.Errorf("create token %s: the subject has no CN: %w", req.Name, pki.ErrBadSubject)
+	}
+	if err := req.Subject.Validate(); err != nil {
+		return "", Token{}, fmt.Errorf("create token %s: %w", req.Name, err)
+	}
+	days := req.Days
+	if days == 0 {
+		days = pki.DefaultDays
+	}
+	if days < 1 || days > 36500 {
+		return "", Token{}, fmt.Errorf("create token %s: days %d is outside 1..36500: %w", req.Name, days, pki.ErrBadDays)
+	}
+	ttl := req.TTL
+	if ttl == 0 {
+		ttl = DefaultTokenTTL
+	}
+	if ttl < 0 {
+		return "", Token{}, fmt.Errorf("create token %s: ttl %s is negative", req.Name, ttl)
+	}
+	sans := req.SANs
+	if sans.Empty() {
+		sans = pki.SANsForCommonName(req.Subject.CommonName())
+	}
+	raw := make([]byte, tokenBytes)
+	if _, err := io.ReadFull(ts.rand, raw); err != nil {
+		return "", Token{}, fmt.Errorf("create token %s: %w", req.Name, err)
+	}
+	secret := base64.RawURLEncoding.EncodeToString(raw)
+	now := ts.now().UTC().Truncate(time.Second)
+	t := Token{
+		ID:      tokenID(secret),
+		State:   TokenActive,
+		Name:    req.Name,
+		Subject: req.Subject.String(),
+		SANs:    sans.List(),
+		Days:    days,
+		Created: now,
+		Expires: now.Add(ttl),
+	}
+	data, err := json.MarshalIndent(t, "", "  ")
+	if err != nil {
+		return "", Token{}, fmt.Errorf("create token %s: %w", req.Name, err)
+	}
+	if err := ts.makeDir(); err != nil {
+		return "", Token{}, err
+	}
+	path := ts.path(t.ID, suffixActive)
+	if err := pki.WriteFiles(pki.WriteOptions{}, pki.OutputFile{Path: path, Data: append(data, '\n'), Mode: 0o600}); err != nil {
+		return "", Token{}, fmt.Errorf("create token %s: %w", req.Name, err)
+	}
+	return secret, t, nil
+}
+
+// makeDir makes est/ and est/tokens/ private to the owner.
+func (ts *Tokens) makeDir() error {
+	for _, d := range []string{filepath.Dir(ts.dir), ts.dir} {
+		if err := os.Mkdir(d, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("make token directory %s: %w", d, err)
+		}
+		fi, err := os.Lstat(d)
+		if err != nil {
+			return fmt.Errorf("make token directory %s: %w", d, err)
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("token directory %s is not a directory: %w", d, pki.ErrBadStore)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			return fmt.Errorf("token directory %s is open to others (mode %04o; want 0700): %w", d, fi.Mode().Perm(), pki.ErrBadStore)
+		}
+	}
+	return nil
+}
+
+// tokenID is the hex SHA-256 of a token.
+func tokenID(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// wellFormed reports whether s looks like a token Create made, so that
+// anything else is refused without touching the disk.
+func wellFormed(s string) bool {
+	if len(s) != base64.RawURLEncoding.EncodedLen(tokenBytes) {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil
+}
+
+func (ts *Tokens) path(id, suffix string) string { return filepath.Join(ts.dir, id+suffix) }
+
+// read reads the record of id in the given state.
+func (ts *Tokens) read(id, suffix string) (Token, error) {
+	path := ts.path(id, suffix)
+	f, err := os.OpenFile(path, os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return Token{}, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxTokenFile))
+	if err != nil {
+		return Token{}, fmt.Errorf("read token %s: %w", path, err)
+	}
+	var t Token
+	if err := json.Unmarshal(data, &t); err != nil {
+		return Token{}, fmt.Errorf("read token %s: %v: %w", path, err, pki.ErrBadStore)
+	}
+	t.ID = id
+	return t, nil
+}
+
+// states maps a file suffix to the state it records.
+var states = map[string]TokenState{
+	suffixActive:  TokenActive,
+	suffixClaimed: TokenClaimed,
+	suffixUsed:    TokenUsed,
+	suffixRevoked: TokenRevoked,
+}
+
+// List returns every token record, oldest first; an active token past its
+// expiry is listed as expired. A directory without tokens is an empty list.
+func (ts *Tokens) List() ([]Token, error) {
+	entries, err := os.ReadDir(ts.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list tokens %s: %w", ts.dir, err)
+	}
+	now := ts.now()
+	var out []Token
+	for _, e := range entries {
+		ext := filepath.Ext(e.Name())
+		state, ok := states[ext]
+		id := strings.TrimSuffix(e.Name(), ext)
+		if !ok || len(id) != sha256.Size*2 || !e.Type().IsRegular() {
+			continue
+		}
+		t, err := ts.read(id, ext)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) { // changed state as we listed
+				continue
+			}
+			return nil, err
+		}
+		t.State = state
+		if state == TokenActive && !now.Before(t.Expires) {
+			t.State = TokenExpired
+		}
+		out = append(out, t)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// Revoke takes back every token that is not used yet and whose name, or
+// whose ID prefix (at least 8 hex digits), is match: it can no longer
+// enroll. It returns what it revoked; nothing matching is pki.ErrNotFound.
+func (ts *Tokens) Revoke(match string) ([]Token, error) {
+	all, err := ts.List()
+	if err != nil {
+		return nil, err
+	}
+	var done []Token
+	for _, t := range all {
+		byID := len(match) >= 8 && strings.HasPrefix(t.ID, strings.ToLower(match))
+		if t.Name != match && !byID {
+			continue
+		}
+		if t.State == TokenUsed || t.State == TokenRevoked {
+			continue
+		}
+		from := suffixActive
+		if t.State == TokenClaimed {
+			from = suffixClaimed
+		}
+		if err := os.Rename(ts.path(t.ID, from), ts.path(t.ID, suffixRevoked)); err != nil {
+			if errors.Is(err, fs.ErrNotExist) { // used or revoked meanwhile
+				continue
+			}
+			return done, fmt.Errorf("revoke token %s: %w", t.ID[:12], err)
+		}
+		t.State = TokenRevoked
+		done = append(done, t)
+	}
+	if err := syncDir(ts.dir); err != nil {
+		return done, err
+	}
+	if len(done) == 0 {
+		return nil, fmt.Errorf("revoke token %q: no unused token has that name or ID: %w", match, pki.ErrNotFound)
+	}
+	return done, nil
+}
+
+// lookup finds the record of secret and says why it cannot enroll, if it
+// cannot; it changes nothing.
+func (ts *Tokens) lookup(secret string) (Token, error) {
+	if !wellFormed(secret) {
+		return Token{}, ErrUnknownToken
+	}
+	id := tokenID(secret)
+	t, err := ts.read(id, suffixActive)
+	if err == nil {
+		t.State = TokenActive
+		if !ts.now().Before(t.Expires) {
+			return t, fmt.Errorf("%w at %s", ErrTokenExpired, t.Expires.UTC().Format(time.RFC3339))
+		}
+		return t, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return t, err
+	}
+	return Token{ID: id}, ts.whyGone(id)
+}
+
+// whyGone says why the token id has no active record.
+func (ts *Tokens) whyGone(id string) error {
+	for _, s := range []string{suffixUsed, suffixClaimed} {
+		if _, err := os.Lstat(ts.path(id, s)); err == nil {
+			return ErrTokenUsed
+		}
+	}
+	if _, err := os.Lstat(ts.path(id, suffixRevoked)); err == nil {
+		return ErrTokenRevoked
+	}
+	return ErrUnknownToken
+}
+
+// claim takes the token for one enrollment, atomically: of several
+// enrollments racing with one token, one gets it and the others get
+// ErrTokenUsed. The caller then calls release with the outcome.
+func (ts *Tokens) claim(t Token) error {
+	err := os.Rename(ts.path(t.ID, suffixActive), ts.path(t.ID, suffixClaimed))
+	if errors.Is(err, fs.ErrNotExist) {
+		return ts.whyGone(t.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("claim token %s: %w", t.ID[:12], err)
+	}
+	return syncDir(ts.dir)
+}
+
+// release ends a claim: a token that enrolled becomes used; one whose
+// enrollment failed becomes usable again.
+func (ts *Tokens) release(t Token, used bool) error {
+	to := suffixActive
+	if used {
+		to = suffixUsed
+	}
+	if err := os.Rename(ts.path(t.ID, suffixClaimed), ts.path(t.ID, to)); err != nil {
+		return fmt.Errorf("release token %s: %w", t.ID[:12], err)
+	}
+	return syncDir(ts.dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package est_test
+
+import (
+	"encoding/base64"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/est"
+)
+
+// TestTokenRecord: the token is long and URL-safe, and only its hash is on
+// disk, in a file only the owner can read, in a directory only the owner
+// can enter; a new Tokens (a restarted server) sees the same state.
+func TestTokenRecord(t *testing.T) {
+	dir := t.TempDir()
+	ts := est.OpenTokens(dir)
+	subject, _ := pki.ParseName(proxySubject)
+	secret, tok, err := ts.Create(est.TokenRequest{Name: "proxy", Subject: subject, Days: 90, TTL: 2 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(secret)
+	if err != nil || len(raw) < 16 {
+		t.Fatalf("token %q is not URL-safe base64 of at least 128 bits (%v)", secret, err)
+	}
+	if tok.ID != sha(secret) {
+		t.Errorf("ID %s is not the token's SHA-256", tok.ID)
+	}
+	path := filepath.Join(dir, est.TokenDir, tok.ID+".json")
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("record mode %04o, want 0600", fi.Mode().Perm())
+	}
+	for _, d := range []string{filepath.Join(dir, "est"), filepath.Join(dir, est.TokenDir)} {
+		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Errorf("%s: mode %v (%v), want 0700", d, fi.Mode().Perm(), err)
+		}
+	}
+	data, _ := os.ReadFile(path)
+	if strings.Contains(string(data), secret) {
+		t.Error("the record holds the token")
+	}
+	for _, want := range []string{`"name": "proxy"`, `"subject": "` + proxySubject + `"`, `"DNS:proxy.example.com"`, `"days": 90`} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("record lacks %s:\n%s", want, data)
+		}
+	}
+	again := est.OpenTokens(dir)
+	list, err := again.List()
+	if err != nil || len(list) != 1 || list[0].ID != tok.ID || list[0].State != est.TokenActive || list[0].CN() != "proxy.example.com" {
+		t.Fatalf("list after reopening: %+v (%v)", list, err)
+	}
+	if !list[0].Expires.Equal(list[0].Created.Add(2 * time.Hour)) {
+		t.Errorf("expires %s, created %s: want 2h apart", list[0].Expires, list[0].Created)
+	}
+}
+
+func TestTokenRevoke(t *testing.T) {
+	dir := t.TempDir()
+	ts := est.OpenTokens(dir)
+	subject, _ := pki.ParseName(proxySubject)
+	mk := func(name string) est.Token {
+		_, tok, err := ts.Create(est.TokenRequest{Name: name, Subject: subject})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	a1, a2, b := mk("a"), mk("a"), mk("b")
+	got, err := ts.Revoke("a")
+	if err != nil || len(got) != 2 {
+		t.Fatalf("revoke a: %d tokens (%v), want 2", len(got), err)
+	}
+	if got, err := ts.Revoke(b.ID[:8]); err != nil || len(got) != 1 || got[0].ID != b.ID {
+		t.Fatalf("revoke by ID prefix: %+v (%v)", got, err)
+	}
+	if _, err := ts.Revoke("a"); !errors.Is(err, pki.ErrNotFound) {
+		t.Errorf("revoking again: %v, want ErrNotFound", err)
+	}
+	if _, err := ts.Revoke(a1.ID[:7]); !errors.Is(err, pki.ErrNotFound) {
+		t.Errorf("7-digit prefix: %v, want ErrNotFound (too short to match)", err)
+	}
+	list, _ := ts.List()
+	for _, tok := range list {
+		if tok.State != est.TokenRevoked {
+			t.Errorf("%s (%s) is %s", tok.ID[:12], tok.Name, tok.State)
+		}
+	}
+	_ = a2
+}
+
+func TestTokenCreateRefusals(t *testing.T) {
+	ts := est.OpenTokens(t.TempDir())
+	subject, _ := pki.ParseName(proxySubject)
+	noCN, _ := pki.ParseName("/O=Example Inc.")
+	cases := []struct {
+		name string
+		req  est.TokenRequest
+		want error
+	}{
+		{"bad name", est.TokenRequest{Name: "../x", Subject: subject}, pki.ErrBadName},
+		{"no CN", est.TokenRequest{Name: "x", Subject: noCN}, pki.ErrBadSubject},
+		{"days", est.TokenRequest{Name: "x", Subject: subject, Days: 40000}, pki.ErrBadDays},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, _, err := ts.Create(tc.req); !errors.Is(err, tc.want) {
+				t.Errorf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+	if _, err := os.Stat(ts.Dir()); !os.IsNotExist(err) {
+		t.Errorf("a refused token made %s", ts.Dir())
+	}
+}
