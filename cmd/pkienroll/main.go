@@ -55,6 +55,9 @@ type cli struct {
 	SpiceProxy  spiceProxyCmd  `cmd:"" name:"spice-proxy" help:"Check a SpiceProxyDefault value; print the engine-config lines for it."`
 
 	WebsocketProxy websocketProxyCmd `cmd:"" name:"websocket-proxy" help:"Enroll the websocket proxy on its own host: key, request, signing, engine certificate, 10-setup.conf."`
+
+	Serve serveCmd `cmd:"" help:"Serve enrollment and renewal over the network (EST, RFC 7030) from the PKI directory."`
+	Token tokenCmd `cmd:"" help:"Manage the one-time tokens that authorise a first enrollment over EST."`
 }
 
 // now is the clock of commands that show time left or filter by date;

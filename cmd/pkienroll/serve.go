@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/log"
+
+	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/est"
+)
+
+// Limits of `pkienroll serve`'s HTTP server: a request's header must
+// arrive within readHeaderTimeout and the whole request within
+// readTimeout; writeTimeout covers a wait for the PKI directory's lock
+// (--timeout, 20 s by default) and the signature.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 90 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 16 << 10
+	shutdownTimeout   = 60 * time.Second
+)
+
+// serveCmd serves EST (RFC 7030) on the engine: enrollment with tokens,
+// renewal with the current certificate, through the PKI directory's store.
+type serveCmd struct {
+	storeFlags
+	lockFlags
+	Listen        string   `default:":8443" help:"Address to listen on, host:port."`
+	Cert          string   `placeholder:"FILE" and:"certkey" help:"The server's TLS certificate (PEM, leaf first); default certs/est-server.cer, issued on first start."`
+	Key           string   `placeholder:"FILE" and:"certkey" help:"The key of --cert."`
+	Host          []string `placeholder:"NAME" help:"Host names or IP addresses for the certificate issued on first start (repeat or comma-separate); default this machine's host name."`
+	MaxConcurrent int      `name:"max-concurrent" default:"64" help:"Requests served at once; more get 503 and retry."`
+}
+
+// Run serves until SIGTERM or SIGINT, then lets requests in flight finish.
+func (c *serveCmd) Run(e *env) error {
+	if c.MaxConcurrent < 1 {
+		return fmt.Errorf("--max-concurrent %d: want at least 1", c.MaxConcurrent)
+	}
+	store, err := c.openStore(c.storeFlags)
+	if err != nil {
+		return err
+	}
+	cert, err := c.certificate(e, store)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", c.Listen, err)
+	}
+	srv := &http.Server{
+		Handler: est.NewServer(store, est.WithMaxConcurrent(c.MaxConcurrent), est.WithEvents(accessLog(e.log))),
+		TLSConfig: &tls.Config{
+			MinVersion:   tls.VersionTLS12,
+			Certificates: []tls.Certificate{cert},
+			// Requested, not required: first enrollments come with a token.
+			// The handler verifies it, so that a refused certificate gets
+			// an HTTP answer that says why instead of a TLS alert.
+			ClientAuth: tls.RequestClientCert,
+		},
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          e.log.StandardLog(log.StandardLogOptions{ForceLevel: log.DebugLevel}),
+	}
+	subject := cert.Leaf.Subject.String()
+	if n, err := pki.NameFromCertificate(cert.Leaf); err == nil {
+		subject = n.String()
+	}
+	e.log.Info("serving EST", "addr", ln.Addr().String(), "pki_dir", store.Dir(),
+		"subject", subject, "expires", cert.Leaf.NotAfter.Format(time.DateOnly))
+	done := make(chan error, 1)
+	go func() { done <- srv.ServeTLS(ln, "", "") }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	case <-e.ctx.Done():
+	}
+	e.log.Info("stopping: letting requests in flight finish")
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("stop: %w", err)
+	}
+	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	}
+	e.log.Info("stopped")
+	return nil
+}
+
+// certificate is --cert/--key, or the server certificate kept in the store
+// (issued now when there is none that serves --host).
+func (c *serveCmd) certificate(e *env, store *pki.Store) (tls.Certificate, error) {
+	if c.Cert != "" {
+		cert, err := tls.LoadX509KeyPair(c.Cert, c.Key)
+		if err != nil {
+			return cert, fmt.Errorf("--cert %s / --key %s: %w", c.Cert, c.Key, unwrap(err))
+		}
+		return cert, nil
+	}
+	hosts := splitList(c.Host)
+	if len(hosts) == 0 {
+		h, err := os.Hostname()
+		if err != nil {
+			return tls.Certificate{}, fmt.Errorf("no --host, and the host name is unknown: %w", err)
+		}
+		hosts = []string{h}
+	}
+	cert, issued, err := est.ServerCertificate(e.ctx, store, hosts, now())
+	if err != nil {
+		return cert, err
+	}
+	if issued {
+		e.log.Info("issued server certificate", "name", est.ServerCertName, "serial", pki.FormatSerial(cert.Leaf.SerialNumber),
+			"hosts", strings.Join(hosts, ","), "key", est.ServerKeyPath(store))
+	}
+	return cert, nil
+}
+
+// splitList flattens repeated, comma-separated flag values.
+func splitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// accessLog logs each request the EST server answers: never a token (the
+// server reports only its hash prefix) nor key material.
+func accessLog(l *log.Logger) func(est.Event) {
+	return func(ev est.Event) {
+		kv := []any{"op", ev.Op, "remote", ev.Remote, "status", ev.Status, "ms", ev.Duration.Milliseconds()}
+		for _, p := range [][2]string{{"name", ev.Name}, {"serial", ev.Serial}, {"token", ev.TokenID}, {"client_serial", ev.ClientSerial}} {
+			if p[1] != "" {
+				kv = append(kv, p[0], p[1])
+			}
+		}
+		switch {
+		case ev.Status >= 500:
+			l.Error("request failed", append(kv, "reason", ev.Refusal, "err", oneLine(fmt.Sprint(ev.Err)))...)
+		case ev.Status >= 300:
+			l.Warn("request refused", append(kv, "reason", ev.Refusal)...)
+		case ev.Err != nil:
+			l.Warn("request done with a problem", append(kv, "err", oneLine(ev.Err.Error()))...)
+		default:
+			l.Info("request", kv...)
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package est
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// ServerCertName is the store name of the server's own certificate:
+// certs/est-server.cer, its key keys/est-server.key.nopass.
+const ServerCertName = "est-server"
+
+// serverCertDays is the server certificate's validity: within Apple's 825
+// days, so no client platform refuses it.
+const serverCertDays = 825
+
+// renewServerCertWithin is how close to its expiry the server certificate
+// is replaced at start.
+const renewServerCertWithin = 30 * 24 * time.Hour
+
+// ServerKeyPath is where the server's own key is kept in store.
+func ServerKeyPath(store *pki.Store) string {
+	return filepath.Join(store.Dir(), "keys", ServerCertName+".key.nopass")
+}
+
+// ServerCertificate returns the server's TLS certificate from store: the
+// one issued at an earlier start when it still matches its key, verifies
+// under the CA, names every host and has more than 30 days left; otherwise
+// a new key (RSA-2048, 0600) and a certificate for hosts issued through
+// the store like any other (the CA's subject with CN=hosts[0], the hosts as
+// SANs). issued says which.
+func ServerCertificate(ctx context.Context, store *pki.Store, hosts []string, now time.Time) (cert tls.Certificate, issued bool, err error) {
+	if len(hosts) == 0 {
+		return cert, false, errors.New("server certificate: no host name")
+	}
+	ca, err := pki.ReadCertificate(store.CACertPath())
+	if err != nil {
+		return cert, false, err
+	}
+	keyPath, certPath := ServerKeyPath(store), store.CertPath(ServerCertName)
+	if c, ok := reusable(ca, keyPath, certPath, hosts, now); ok {
+		return c, false, nil
+	}
+	var sans []string
+	for _, h := range hosts {
+		if net.ParseIP(h) != nil {
+			sans = append(sans, "IP:"+h)
+		} else {
+			sans = append(sans, "DNS:"+h)
+		}
+	}
+	san, err := pki.ParseSANs(strings.Join(sans, ","))
+	if err != nil {
+		return cert, false, fmt.Errorf("server certificate: --host: %w", err)
+	}
+	caName, err := pki.NameFromCertificate(ca)
+	if err != nil {
+		return cert, false, err
+	}
+	subject, err := pki.DeriveSubject(caName, hosts[0])
+	if err != nil {
+		return cert, false, fmt.Errorf("server certificate: %w", err)
+	}
+	key, err := pki.GenerateKey(2048)
+	if err != nil {
+		return cert, false, fmt.Errorf("server certificate: %w", err)
+	}
+	der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: subject, SANs: san})
+	if err != nil {
+		return cert, false, fmt.Errorf("server certificate: %w", err)
+	}
+	// The key first: a crash before the signing leaves a key without a
+	// certificate, which the next start replaces.
+	if err := pki.WriteKey(keyPath, key, pki.KeyEncoding{}, pki.WriteOptions{Force: true, Now: now}); err != nil {
+		return cert, false, fmt.Errorf("server certificate: %w", err)
+	}
+	is, err := store.Sign(ctx, pki.SignRequest{Name: ServerCertName, Subject: subject, SANs: san, Days: serverCertDays, CSR: der})
+	if err != nil {
+		return cert, false, fmt.Errorf("server certificate: %w", err)
+	}
+	return tls.Certificate{Certificate: [][]byte{is.Certificate.Raw}, PrivateKey: key, Leaf: is.Certificate}, true, nil
+}
+
+// reusable loads the kept server certificate when it can serve hosts.
+func reusable(ca *x509.Certificate, keyPath, certPath string, hosts []string, now time.Time) (tls.Certificate, bool) {
+	c, err := pki.ReadCertificate(certPath)
+	if err != nil {
+		return tls.Certificate{}, false
+	}
+	key, err := pki.ReadKey(keyPath, nil)
+	if err != nil || !pki.KeyMatches(c.PublicKey, key) {
+		return tls.Certificate{}, false
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	if _, err := c.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: now.Add(renewServerCertWithin)}); err != nil {
+		return tls.Certificate{}, false
+	}
+	for _, h := range hosts {
+		if c.VerifyHostname(h) != nil {
+			return tls.Certificate{}, false
+		}
+	}
+	return tls.Certificate{Certificate: [][]byte{c.Raw}, PrivateKey: key, Leaf: c}, true
+}
