@@ -22,6 +22,28 @@ for pair in $peers; do
 		missing="$missing $package"
 	fi
 done
+install_estclient() {
+	# globalsign/est's estclient, an EST client no one here wrote, for the
+	# interop tests of `pkienroll serve`. It is built from a scratch module
+	# that requires the exact version (asking for the latest fails), with
+	# cgo (it links PKCS#11 and TPM code).
+	command -v estclient >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" -ne 0 ] || ! command -v go >/dev/null 2>&1; then
+		echo "not installed: estclient (not root, or no go: the EST interop test will skip)" >&2
+		return 0
+	fi
+	echo "building the interop tests' estclient (github.com/globalsign/est v1.0.6)"
+	scratch=$(mktemp -d)
+	(
+		cd "$scratch"
+		printf 'module x\n\ngo 1.26\n' >go.mod
+		CGO_ENABLED=1 go get github.com/globalsign/est/cmd/estclient@v1.0.6 >/dev/null 2>&1
+		CGO_ENABLED=1 go build -o /usr/local/bin/estclient github.com/globalsign/est/cmd/estclient
+	) || echo "could not build estclient: the EST interop test will skip" >&2
+	rm -rf "$scratch"
+}
+install_estclient
+
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
