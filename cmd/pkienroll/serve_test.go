@@ -19,11 +19,11 @@ import (
 
 // estServer is `pkienroll serve` running as a real process.
 type estServer struct {
-	cmd  *exec.Cmd
-	addr string
-	mu   sync.Mutex
-	log  bytes.Buffer
-	done chan error
+	cmd     *exec.Cmd
+	addr    string
+	mu      sync.Mutex
+	log     bytes.Buffer
+	done    chan error
 	stopped bool
 }
 
