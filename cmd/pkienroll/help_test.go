@@ -33,6 +33,10 @@ var commands = [][]string{
 	{"squid-config", "portal"},
 	{"squid-config", "spice"},
 	{"spice-proxy", "check"},
+	{"serve"},
+	{"token", "create"},
+	{"token", "list"},
+	{"token", "revoke"},
 }
 
 func goldenPath(cmd []string) string {
