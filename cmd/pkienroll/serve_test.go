@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -247,4 +248,69 @@ func pemCerts(t *testing.T, path string) string {
 		b.Write(pki.EncodeCertificatePEM(c.Raw))
 	}
 	return b.String()
+}
+
+// TestServeStopsGracefully: SIGTERM while an enrollment waits for the
+// PKI directory's lock lets that enrollment finish (and be recorded)
+// before the server exits 0.
+func TestServeStopsGracefully(t *testing.T) {
+	needOpenSSL(t)
+	testenv.LookPath(t, "curl", "curl")
+	dir := t.TempDir()
+	pkiDir := filepath.Join(dir, "pki")
+	mustRun(t, "-q", "ca", "init", "--pki-dir", pkiDir, "--subject", caSubject)
+	token := strings.TrimSpace(mustRun(t, "-q", "token", "create", "--pki-dir", pkiDir, "--name", "proxy", "--cn", "proxy.example.com"))
+	s := startServe(t, pkiDir)
+	bash(t, dir, `openssl req -new -newkey rsa:2048 -nodes -keyout proxy.key -subj /CN=proxy.example.com -outform DER 2>/dev/null | base64 > proxy.b64`)
+
+	lock, err := os.Open(filepath.Join(pkiDir, "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	curl := exec.Command("curl", "-sS", "--cacert", filepath.Join(pkiDir, "ca.pem"), "-u", "proxy:"+token,
+		"-H", "Content-Type: application/pkcs10", "--data-binary", "@proxy.b64", "-o", "proxy.p7", "-w", "%{http_code}", s.url("simpleenroll"))
+	curl.Dir = dir
+	var out bytes.Buffer
+	curl.Stdout = &out
+	if err := curl.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the enrollment holds its token (it then waits for the lock).
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		claimed, _ := filepath.Glob(filepath.Join(pkiDir, "est", "tokens", "*.claimed"))
+		if len(claimed) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the enrollment never claimed its token:\n%s", s.logText())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if strings.Contains(s.logText(), "stopped") {
+		t.Fatalf("the server stopped with an enrollment in flight:\n%s", s.logText())
+	}
+	lock.Close() // the signature can proceed
+	if err := curl.Wait(); err != nil || out.String() != "200" {
+		t.Fatalf("enrollment in flight at SIGTERM: %v, status %q\n%s", err, out.String(), s.logText())
+	}
+	s.stop(t)
+	if !strings.Contains(s.logText(), "stopped") {
+		t.Errorf("no 'stopped' in the log:\n%s", s.logText())
+	}
+	entries, err := pki.ReadDatabase(filepath.Join(pkiDir, "database.txt"))
+	if err != nil || len(entries) != 2 {
+		t.Errorf("index: %d lines (%v), want the server's and the proxy's", len(entries), err)
+	}
+	if r := runCLI(t, "ca", "check", "--pki-dir", pkiDir); r.code != 0 {
+		t.Errorf("ca check:\n%s", r)
+	}
 }
