@@ -307,13 +307,10 @@ func (ts *Tokens) Revoke(match string) ([]Token, error) {
 		t.State = TokenRevoked
 		done = append(done, t)
 	}
-	if err := syncDir(ts.dir); err != nil {
-		return done, err
-	}
 	if len(done) == 0 {
 		return nil, fmt.Errorf("revoke token %q: no unused token has that name or ID: %w", match, pki.ErrNotFound)
 	}
-	return done, nil
+	return done, syncDir(ts.dir)
 }
 
 // lookup finds the record of secret and says why it cannot enroll, if it
