@@ -45,6 +45,13 @@ type testEnv struct {
 
 func newEnv(t *testing.T, opts ...est.Option) *testEnv {
 	t.Helper()
+	return newEnvTLS(t, false, opts...)
+}
+
+// newEnvTLS is newEnv; with storeCert the server's TLS certificate is
+// issued by the store's CA for 127.0.0.1, as `pkienroll serve` makes it.
+func newEnvTLS(t *testing.T, storeCert bool, opts ...est.Option) *testEnv {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "pki")
 	subject, err := pki.ParseName(caSubject)
 	if err != nil {
@@ -64,6 +71,13 @@ func newEnv(t *testing.T, opts ...est.Option) *testEnv {
 	}, opts...)
 	e.srv = httptest.NewUnstartedServer(est.NewServer(store, opts...))
 	e.srv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert, MinVersion: tls.VersionTLS12}
+	if storeCert {
+		cert, issued, err := est.ServerCertificate(context.Background(), store, []string{"127.0.0.1"}, time.Now())
+		if err != nil || !issued {
+			t.Fatalf("server certificate: issued %v, %v", issued, err)
+		}
+		e.srv.TLS.Certificates = []tls.Certificate{cert}
+	}
 	e.srv.StartTLS()
 	t.Cleanup(e.srv.Close)
 	return e

@@ -1,0 +1,182 @@
+package est
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pkienroll/pkienroll/internal/printable"
+)
+
+// ErrFingerprint reports a server whose CA does not have the fingerprint
+// the client was given.
+var ErrFingerprint = errors.New("CA fingerprint does not match")
+
+// maxResponse bounds what the client reads of an answer.
+const maxResponse = 1 << 20
+
+// Fingerprint is the SHA-256 of a certificate as the client takes it:
+// "SHA256:" and lowercase hex.
+func Fingerprint(c *x509.Certificate) string {
+	sum := sha256.Sum256(c.Raw)
+	return "SHA256:" + hex.EncodeToString(sum[:])
+}
+
+// normFingerprint accepts "SHA256:hex", bare hex, and openssl's
+// colon-separated uppercase form.
+func normFingerprint(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, ':'); i >= 0 && strings.EqualFold(s[:i], "sha256") {
+		s = s[i+1:]
+	}
+	return strings.ToLower(strings.ReplaceAll(s, ":", ""))
+}
+
+// ServerError is a refusal from the server: its status and the line it
+// sent.
+type ServerError struct {
+	Op      string
+	Status  int
+	Message string
+}
+
+func (e *ServerError) Error() string {
+	return fmt.Sprintf("est %s: server answered %d: %s", e.Op, e.Status, e.Message)
+}
+
+// Client enrolls with an EST server whose CA it trusts.
+type Client struct {
+	base  string
+	roots *x509.CertPool
+	// CA is the CA certificate the client trusts.
+	CA *x509.Certificate
+}
+
+// Bootstrap connects to server (https://host:port) without trusting it
+// yet, fetches its CA certificates, and trusts the one whose SHA-256 is
+// fingerprint, as `step ca bootstrap` does; the server's own TLS
+// certificate must then verify under that CA. Anything else is
+// ErrFingerprint, and nothing is trusted.
+func Bootstrap(ctx context.Context, server, fingerprint string) (*Client, error) {
+	base := strings.TrimSuffix(server, "/")
+	if !strings.HasPrefix(base, "https://") {
+		return nil, fmt.Errorf("est bootstrap: server %q is not an https:// URL", server)
+	}
+	want := normFingerprint(fingerprint)
+	if len(want) != sha256.Size*2 {
+		return nil, fmt.Errorf("est bootstrap: fingerprint %q is not a SHA-256 (64 hex digits)", fingerprint)
+	}
+	// Trust nothing yet: the answer is checked against the fingerprint,
+	// and the connection against the CA it names, before anything is used.
+	insecure := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}, //nolint:gosec // verified below
+	}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+PathPrefix+"cacerts", nil)
+	if err != nil {
+		return nil, fmt.Errorf("est bootstrap: %w", err)
+	}
+	resp, err := insecure.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("est bootstrap: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := readAnswer("cacerts", resp)
+	if err != nil {
+		return nil, fmt.Errorf("est bootstrap: %w", err)
+	}
+	certs, err := parseCertsOnly(body)
+	if err != nil {
+		return nil, fmt.Errorf("est bootstrap: cacerts: %w", err)
+	}
+	var ca *x509.Certificate
+	for _, c := range certs {
+		if normFingerprint(Fingerprint(c)) == want {
+			ca = c
+		}
+	}
+	if ca == nil {
+		return nil, fmt.Errorf("est bootstrap: %s serves no CA with fingerprint SHA256:%s: %w", base, want, ErrFingerprint)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	if resp.TLS == nil || len(resp.TLS.PeerCertificates) == 0 {
+		return nil, fmt.Errorf("est bootstrap: no TLS certificate from %s", base)
+	}
+	inter := x509.NewCertPool()
+	for _, c := range resp.TLS.PeerCertificates[1:] {
+		inter.AddCert(c)
+	}
+	host := req.URL.Hostname()
+	if _, err := resp.TLS.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: host}); err != nil {
+		return nil, fmt.Errorf("est bootstrap: the server's certificate does not verify under the CA with that fingerprint: %v: %w", err, ErrFingerprint)
+	}
+	return &Client{base: base, roots: roots, CA: ca}, nil
+}
+
+// Enroll sends csr (DER) with token and returns the new certificate.
+func (c *Client) Enroll(ctx context.Context, token string, csr []byte) (*x509.Certificate, error) {
+	return c.post(ctx, "simpleenroll", csr, token, nil)
+}
+
+// Reenroll renews cert, presented as TLS client certificate, with csr
+// (DER; its subject and SANs must be cert's), and returns the new
+// certificate.
+func (c *Client) Reenroll(ctx context.Context, cert tls.Certificate, csr []byte) (*x509.Certificate, error) {
+	return c.post(ctx, "simplereenroll", csr, "", &cert)
+}
+
+func (c *Client) post(ctx context.Context, op string, csr []byte, token string, cert *tls.Certificate) (*x509.Certificate, error) {
+	cfg := &tls.Config{RootCAs: c.roots, MinVersion: tls.VersionTLS12}
+	if cert != nil {
+		cfg.Certificates = []tls.Certificate{*cert}
+	}
+	hc := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{TLSClientConfig: cfg}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+PathPrefix+op, bytes.NewReader(base64Lines(csr)))
+	if err != nil {
+		return nil, fmt.Errorf("est %s: %w", op, err)
+	}
+	req.Header.Set("Content-Type", "application/pkcs10")
+	req.Header.Set("Content-Transfer-Encoding", "base64")
+	if token != "" {
+		req.SetBasicAuth("pkienroll", token)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("est %s: %w", op, err)
+	}
+	defer resp.Body.Close()
+	body, err := readAnswer(op, resp)
+	if err != nil {
+		return nil, err
+	}
+	certs, err := parseCertsOnly(body)
+	if err != nil {
+		return nil, fmt.Errorf("est %s: %w", op, err)
+	}
+	leaf := certs[0]
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: c.roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+		return nil, fmt.Errorf("est %s: the issued certificate does not verify under the CA: %w", op, err)
+	}
+	return leaf, nil
+}
+
+// readAnswer returns the body of a 200 answer, or the server's refusal.
+func readAnswer(op string, resp *http.Response) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return nil, fmt.Errorf("est %s: read answer: %w", op, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, &ServerError{Op: op, Status: resp.StatusCode, Message: printable.Escape(oneLine(string(body[:min(len(body), 512)])))}
+	}
+	return body, nil
+}

@@ -1,0 +1,123 @@
+package est_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/est"
+)
+
+// TestClient: the library's client bootstraps by fingerprint, enrolls with
+// a token and renews with its certificate against the server.
+func TestClient(t *testing.T) {
+	e := newEnvTLS(t, true)
+	ctx := context.Background()
+	c, err := est.Bootstrap(ctx, e.srv.URL, est.Fingerprint(e.ca))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.CA.Equal(e.ca) {
+		t.Fatal("bootstrap trusts another CA")
+	}
+	key := ecKey(t)
+	token := e.token("proxy", "proxy.example.com", "", time.Hour)
+	cert, err := c.Enroll(ctx, token, csr(t, key, proxySubject, "DNS:proxy.example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onDisk, err := pki.ReadCertificate(e.store.CertPath("proxy"))
+	if err != nil || !onDisk.Equal(cert) {
+		t.Fatalf("certs/proxy.cer is not what Enroll returned (%v)", err)
+	}
+	_, err = c.Enroll(ctx, token, csr(t, key, proxySubject, ""))
+	var se *est.ServerError
+	if !errors.As(err, &se) || se.Status != http.StatusForbidden || !strings.Contains(se.Message, "token was used already") {
+		t.Errorf("second Enroll: %v, want a 403 ServerError", err)
+	}
+	newKey := ecKey(t)
+	renewed, err := c.Reenroll(ctx, tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key}, csr(t, newKey, proxySubject, "DNS:proxy.example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pki.KeyMatches(renewed.PublicKey, newKey) || renewed.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+		t.Error("Reenroll did not return a new certificate for the new key")
+	}
+}
+
+// TestBootstrapWrongFingerprint: a CA that is not the one the admin named
+// is refused before anything is sent.
+func TestBootstrapWrongFingerprint(t *testing.T) {
+	e := newEnvTLS(t, true)
+	other := newEnv(t)
+	cases := []struct {
+		name, fp string
+		want     error
+	}{
+		{"another CA", est.Fingerprint(other.ca), est.ErrFingerprint},
+		{"openssl's form of another CA", strings.ToUpper(colons(strings.TrimPrefix(est.Fingerprint(other.ca), "SHA256:"))), est.ErrFingerprint},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := est.Bootstrap(context.Background(), e.srv.URL, tc.fp); !errors.Is(err, tc.want) {
+				t.Errorf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+	// openssl's colon form of the right one works.
+	if _, err := est.Bootstrap(context.Background(), e.srv.URL, strings.ToUpper(colons(strings.TrimPrefix(est.Fingerprint(e.ca), "SHA256:")))); err != nil {
+		t.Errorf("openssl's fingerprint form: %v", err)
+	}
+	// A server whose TLS certificate is not from the CA it serves (here,
+	// httptest's own) is refused even with the right fingerprint.
+	if _, err := est.Bootstrap(context.Background(), other.srv.URL, est.Fingerprint(other.ca)); !errors.Is(err, est.ErrFingerprint) {
+		t.Errorf("server certificate from elsewhere: %v, want ErrFingerprint", err)
+	}
+	if _, err := est.Bootstrap(context.Background(), e.srv.URL, "SHA256:abc"); err == nil || errors.Is(err, est.ErrFingerprint) {
+		t.Errorf("short fingerprint: %v, want a format error", err)
+	}
+}
+
+func colons(hex string) string {
+	var b strings.Builder
+	for i := 0; i < len(hex); i += 2 {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(hex[i : i+2])
+	}
+	return b.String()
+}
+
+// TestServerCertificate: issued once, reused at the next start, issued
+// again for other hosts; the store stays clean.
+func TestServerCertificate(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	first, issued, err := est.ServerCertificate(ctx, e.store, []string{"engine.example.com", "192.0.2.1"}, time.Now())
+	if err != nil || !issued {
+		t.Fatalf("first: issued %v, %v", issued, err)
+	}
+	if first.Leaf.VerifyHostname("192.0.2.1") != nil || first.Leaf.VerifyHostname("engine.example.com") != nil {
+		t.Errorf("server certificate names %v %v", first.Leaf.DNSNames, first.Leaf.IPAddresses)
+	}
+	again, issued, err := est.ServerCertificate(ctx, e.store, []string{"engine.example.com"}, time.Now())
+	if err != nil || issued || !again.Leaf.Equal(first.Leaf) {
+		t.Errorf("second: issued %v, %v; want the first reused", issued, err)
+	}
+	if _, issued, err := est.ServerCertificate(ctx, e.store, []string{"other.example.com"}, time.Now()); err != nil || !issued {
+		t.Errorf("other host: issued %v, %v; want a new one", issued, err)
+	}
+	if _, issued, err := est.ServerCertificate(ctx, e.store, []string{"other.example.com"}, time.Now().Add(820*24*time.Hour)); err != nil || !issued {
+		t.Errorf("near expiry: issued %v, %v; want a new one", issued, err)
+	}
+	if n := e.indexLines(); n != 3 {
+		t.Errorf("%d index lines, want 3", n)
+	}
+	e.checkClean()
+}
