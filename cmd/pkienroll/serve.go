@@ -40,12 +40,16 @@ type serveCmd struct {
 	Key           string   `placeholder:"FILE" and:"certkey" help:"The key of --cert."`
 	Host          []string `placeholder:"NAME" help:"Host names or IP addresses for the certificate issued on first start (repeat or comma-separate); default this machine's host name."`
 	MaxConcurrent int      `name:"max-concurrent" default:"64" help:"Requests served at once; more get 503 and retry."`
+	MaxFailures   int      `name:"max-failures" default:"20" help:"Refused requests (401, 403) one client address may have a minute; past that it gets 429 until the minute ends (0: no bound)."`
 }
 
 // Run serves until SIGTERM or SIGINT, then lets requests in flight finish.
 func (c *serveCmd) Run(e *env) error {
 	if c.MaxConcurrent < 1 {
 		return fmt.Errorf("--max-concurrent %d: want at least 1", c.MaxConcurrent)
+	}
+	if c.MaxFailures < 0 {
+		return fmt.Errorf("--max-failures %d: want 0 or more", c.MaxFailures)
 	}
 	store, err := c.openStore(c.storeFlags)
 	if err != nil {
@@ -60,7 +64,8 @@ func (c *serveCmd) Run(e *env) error {
 		return fmt.Errorf("--listen %s: %w", c.Listen, err)
 	}
 	srv := &http.Server{
-		Handler: est.NewServer(store, est.WithMaxConcurrent(c.MaxConcurrent), est.WithEvents(accessLog(e.log))),
+		Handler: est.NewServer(store, est.WithMaxConcurrent(c.MaxConcurrent),
+			est.WithFailureLimit(c.MaxFailures, time.Minute), est.WithEvents(accessLog(e.log))),
 		TLSConfig: &tls.Config{
 			MinVersion:   tls.VersionTLS12,
 			Certificates: []tls.Certificate{cert},

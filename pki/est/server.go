@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,6 +57,8 @@ type options struct {
 	now           func() time.Time
 	maxBody       int64
 	maxConcurrent int
+	maxFailures   int
+	failureWindow time.Duration
 	events        func(Event)
 }
 
@@ -70,6 +73,14 @@ func WithMaxBody(n int64) Option { return func(o *options) { o.maxBody = n } }
 // (DefaultMaxConcurrent); a request beyond that gets 503 at once.
 func WithMaxConcurrent(n int) Option { return func(o *options) { o.maxConcurrent = n } }
 
+// WithFailureLimit bounds the authorisation refusals (401, 403) one
+// client address may have in a window (DefaultMaxFailures a
+// DefaultFailureWindow); past it, its requests get 429 until the window
+// ends. max 0 turns the bound off.
+func WithFailureLimit(max int, window time.Duration) Option {
+	return func(o *options) { o.maxFailures, o.failureWindow = max, window }
+}
+
 // WithEvents sets the function told about every request answered; it must
 // be safe for concurrent use.
 func WithEvents(f func(Event)) Option { return func(o *options) { o.events = f } }
@@ -78,16 +89,18 @@ func WithEvents(f func(Event)) Option { return func(o *options) { o.events = f }
 // directory. It must be served over TLS, with client certificates
 // requested (tls.RequestClientCert) for simplereenroll.
 type Server struct {
-	store  *pki.Store
-	tokens *Tokens
-	opts   options
-	slots  chan struct{}
+	store    *pki.Store
+	tokens   *Tokens
+	opts     options
+	slots    chan struct{}
+	failures *failures
 }
 
 // NewServer returns the EST service of store, with its tokens in
 // store.Dir()/est/tokens.
 func NewServer(store *pki.Store, opts ...Option) *Server {
-	o := options{now: time.Now, maxBody: DefaultMaxBody, maxConcurrent: DefaultMaxConcurrent, events: func(Event) {}}
+	o := options{now: time.Now, maxBody: DefaultMaxBody, maxConcurrent: DefaultMaxConcurrent,
+		maxFailures: DefaultMaxFailures, failureWindow: DefaultFailureWindow, events: func(Event) {}}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -96,7 +109,8 @@ func NewServer(store *pki.Store, opts ...Option) *Server {
 	}
 	tokens := OpenTokens(store.Dir())
 	tokens.now = o.now
-	return &Server{store: store, tokens: tokens, opts: o, slots: make(chan struct{}, o.maxConcurrent)}
+	return &Server{store: store, tokens: tokens, opts: o, slots: make(chan struct{}, o.maxConcurrent),
+		failures: newFailures(o.maxFailures, o.failureWindow, o.now)}
 }
 
 // refusal is a request the server does not grant: the status, the one line
@@ -105,6 +119,8 @@ type refusal struct {
 	status int
 	msg    string
 	err    error
+	// retryAfter is the Retry-After of a 429, in seconds.
+	retryAfter string
 }
 
 func (r *refusal) Error() string { return r.msg }
@@ -128,6 +144,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rep, ref := s.serve(w, r, &ev)
 	if ref != nil {
+		if ref.status == http.StatusUnauthorized || ref.status == http.StatusForbidden {
+			s.failures.add(r.RemoteAddr)
+		}
 		ev.Status, ev.Refusal, ev.Err = ref.status, ref.msg, ref.err
 		h := w.Header()
 		h.Set("Content-Type", "text/plain; charset=utf-8")
@@ -137,6 +156,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if ref.status == http.StatusServiceUnavailable {
 			h.Set("Retry-After", "1")
+		}
+		if ref.status == http.StatusTooManyRequests {
+			h.Set("Retry-After", ref.retryAfter)
 		}
 		if ref.status == http.StatusMethodNotAllowed {
 			h.Set("Allow", allowed[ev.Op])
@@ -176,6 +198,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, ev *Event) (*repl
 		return nil, refuse(http.StatusNotFound, nil, "not found: %q is not an EST operation", op)
 	}
 	ev.Op = op
+	if until, ok := s.failures.blocked(r.RemoteAddr); ok {
+		wait := max(int(until.Sub(s.opts.now()).Seconds()+0.999), 1)
+		ref := refuse(http.StatusTooManyRequests, nil, "too many refused requests from this address; retry in %d s", wait)
+		ref.retryAfter = strconv.Itoa(wait)
+		return nil, ref
+	}
 	if r.Method != method && (method != http.MethodGet || r.Method != http.MethodHead) {
 		return nil, refuse(http.StatusMethodNotAllowed, nil, "%s takes %s", op, method)
 	}

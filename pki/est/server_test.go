@@ -99,7 +99,8 @@ func slashSubject(t *testing.T, c *x509.Certificate) string {
 // TestRefusals: every refusal is one line with its status, reported to the
 // log, and leaves the PKI directory, tokens included, byte-identical.
 func TestRefusals(t *testing.T) {
-	e := newEnv(t, est.WithMaxBody(4096))
+	// No bound on refusals here: the table makes more than it allows.
+	e := newEnv(t, est.WithMaxBody(4096), est.WithFailureLimit(0, 0))
 	key := ecKey(t)
 	goodCSR := csr(t, key, proxySubject, "DNS:proxy.example.com")
 
@@ -388,4 +389,33 @@ func holdLock(t *testing.T, path string) func() {
 	release := func() { once.Do(func() { f.Close() }) }
 	t.Cleanup(release)
 	return release
+}
+
+// TestFailureLimit: past the bound on refusals, an address gets 429 (even
+// with a good token) until the window ends; successes do not count.
+func TestFailureLimit(t *testing.T) {
+	e := newEnv(t, est.WithFailureLimit(3, time.Minute))
+	good := e.token("proxy", "proxy.example.com", "", time.Hour)
+	body := b64(csr(t, ecKey(t), proxySubject, ""))
+	c := e.client(nil)
+	for range 5 {
+		if r := e.get("cacerts"); r.status != http.StatusOK {
+			t.Fatalf("cacerts: %d", r.status)
+		}
+	}
+	for i := range 3 {
+		if r := e.post(c, "simpleenroll", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "application/pkcs10", body); r.status != http.StatusUnauthorized {
+			t.Fatalf("wrong token %d: %d %s", i, r.status, r.body)
+		}
+	}
+	before := snapshot(t, e.store.Dir())
+	r := e.post(c, "simpleenroll", good, "application/pkcs10", body)
+	if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "too many refused requests") || r.header.Get("Retry-After") == "" {
+		t.Fatalf("after 3 refusals: %d %q, want 429", r.status, r.body)
+	}
+	assertSameSnapshot(t, before, snapshot(t, e.store.Dir()))
+	e.offset.Store(int64(61 * time.Second))
+	if r := e.post(c, "simpleenroll", good, "application/pkcs10", body); r.status != http.StatusOK {
+		t.Fatalf("after the window: %d %s", r.status, r.body)
+	}
 }

@@ -1,0 +1,82 @@
+package est
+
+import (
+	"net"
+	"sync"
+	"time"
+)
+
+// Defaults of the bound on refused attempts per client address: guessing
+// tokens or trying certificates is slowed to this many refusals a window.
+const (
+	DefaultMaxFailures   = 20
+	DefaultFailureWindow = time.Minute
+)
+
+// failures counts, per client IP address, the authorisation refusals
+// (401, 403) in the current window; an address at the bound is answered
+// 429 until the window ends.
+type failures struct {
+	max    int
+	window time.Duration
+	now    func() time.Time
+	mu     sync.Mutex
+	byIP   map[string]*failureCount
+}
+
+type failureCount struct {
+	start time.Time
+	n     int
+}
+
+// maxTracked bounds the memory of the table; past it, expired entries are
+// dropped.
+const maxTracked = 10000
+
+func newFailures(max int, window time.Duration, now func() time.Time) *failures {
+	return &failures{max: max, window: window, now: now, byIP: map[string]*failureCount{}}
+}
+
+// blocked reports whether remote is at the bound, and until when.
+func (f *failures) blocked(remote string) (time.Time, bool) {
+	if f.max <= 0 {
+		return time.Time{}, false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.byIP[hostOf(remote)]
+	if c == nil || f.now().Sub(c.start) >= f.window || c.n < f.max {
+		return time.Time{}, false
+	}
+	return c.start.Add(f.window), true
+}
+
+// add counts one refusal of remote.
+func (f *failures) add(remote string) {
+	if f.max <= 0 {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now, ip := f.now(), hostOf(remote)
+	c := f.byIP[ip]
+	if c == nil || now.Sub(c.start) >= f.window {
+		if len(f.byIP) >= maxTracked {
+			for k, v := range f.byIP {
+				if now.Sub(v.start) >= f.window {
+					delete(f.byIP, k)
+				}
+			}
+		}
+		c = &failureCount{start: now}
+		f.byIP[ip] = c
+	}
+	c.n++
+}
+
+func hostOf(remote string) string {
+	if h, _, err := net.SplitHostPort(remote); err == nil {
+		return h
+	}
+	return remote
+}
