@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/est"
+)
+
+// TestServeSIGKILLUnderLoad: a server killed with SIGKILL while clients
+// enroll at once leaves a store that `ca check` calls clean, and every
+// certificate a client received is in the index.
+func TestServeSIGKILLUnderLoad(t *testing.T) {
+	const clients = 40
+	dir := t.TempDir()
+	pkiDir := filepath.Join(dir, "pki")
+	mustRun(t, "-q", "ca", "init", "--pki-dir", pkiDir, "--subject", caSubject)
+	tokens := make([]string, clients)
+	for i := range tokens {
+		tokens[i] = strings.TrimSpace(mustRun(t, "-q", "token", "create", "--pki-dir", pkiDir,
+			"--name", fmt.Sprintf("p%02d", i), "--cn", fmt.Sprintf("p%02d.example.com", i)))
+	}
+	s := startServe(t, pkiDir)
+	ca, err := pki.ReadCertificate(filepath.Join(pkiDir, "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c, err := est.Bootstrap(ctx, "https://"+s.addr, est.Fingerprint(ca))
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrs := make([][]byte, clients)
+	for i := range csrs {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject, _ := pki.ParseName(fmt.Sprintf("/CN=p%02d.example.com", i))
+		if csrs[i], err = pki.CreateRequest(key, pki.RequestTemplate{Subject: subject}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	var received []string
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range clients {
+		wg.Go(func() {
+			<-start
+			if cert, err := c.Enroll(ctx, tokens[i], csrs[i]); err == nil {
+				mu.Lock()
+				received = append(received, pki.FormatSerial(cert.SerialNumber))
+				mu.Unlock()
+			}
+		})
+	}
+	close(start)
+	// Kill once the first certificates are out, with the rest in flight.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		n := len(received)
+		mu.Unlock()
+		if n >= 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	s.stopped = true
+	<-s.done
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("the kill came when %d of %d enrollments had finished", len(received), clients)
+	r := runCLI(t, "ca", "check", "--pki-dir", pkiDir)
+	if r.code != 0 {
+		t.Errorf("ca check after SIGKILL:\n%s", r)
+	}
+	entries, err := pki.ReadDatabase(filepath.Join(pkiDir, "database.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inIndex := map[string]bool{}
+	for _, e := range entries {
+		inIndex[e.Serial] = true
+	}
+	for _, serial := range received {
+		if !inIndex[serial] {
+			t.Errorf("certificate %s was handed out but is not in the index", serial)
+		}
+	}
+}
