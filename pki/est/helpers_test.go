@@ -32,7 +32,7 @@ const caSubject = "/C=US/O=Example Inc./CN=engine.example.com.81108"
 
 // testEnv is a PKI directory served by an EST server over TLS, in process.
 type testEnv struct {
-	t      *testing.T
+	t      testing.TB
 	store  *pki.Store
 	tokens *est.Tokens
 	srv    *httptest.Server
@@ -43,14 +43,14 @@ type testEnv struct {
 	events []est.Event
 }
 
-func newEnv(t *testing.T, opts ...est.Option) *testEnv {
+func newEnv(t testing.TB, opts ...est.Option) *testEnv {
 	t.Helper()
 	return newEnvTLS(t, false, opts...)
 }
 
 // newEnvTLS is newEnv; with storeCert the server's TLS certificate is
 // issued by the store's CA for 127.0.0.1, as `pkienroll serve` makes it.
-func newEnvTLS(t *testing.T, storeCert bool, opts ...est.Option) *testEnv {
+func newEnvTLS(t testing.TB, storeCert bool, opts ...est.Option) *testEnv {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "pki")
 	subject, err := pki.ParseName(caSubject)
@@ -185,7 +185,7 @@ func (e *testEnv) wantCert(r response) *x509.Certificate {
 	return certs[0]
 }
 
-func certsOnly(t *testing.T, body string) []*x509.Certificate {
+func certsOnly(t testing.TB, body string) []*x509.Certificate {
 	t.Helper()
 	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(body), ""))
 	if err != nil {
@@ -241,7 +241,7 @@ func tlsCert(c *x509.Certificate, key crypto.Signer) *tls.Certificate {
 }
 
 // snapshot is every file under dir with its mode and content.
-func snapshot(t *testing.T, dir string) map[string]string {
+func snapshot(t testing.TB, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -269,7 +269,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-func assertSameSnapshot(t *testing.T, before, after map[string]string) {
+func assertSameSnapshot(t testing.TB, before, after map[string]string) {
 	t.Helper()
 	for p, v := range before {
 		if w, ok := after[p]; !ok {
