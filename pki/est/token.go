@@ -75,14 +75,20 @@ type TokenRequest struct {
 // never stored.
 type Token struct {
 	// ID is the hex SHA-256 of the token, the name of its file.
-	ID      string     `json:"-"`
-	State   TokenState `json:"-"`
-	Name    string     `json:"name"`
-	Subject string     `json:"subject"`
-	SANs    []string   `json:"sans"`
-	Days    int        `json:"days"`
-	Created time.Time  `json:"created"`
-	Expires time.Time  `json:"expires"`
+	ID string `json:"-"`
+	// State is where the token is in its life (from its file's suffix).
+	State TokenState `json:"-"`
+	// Name is the certificate's name in the store.
+	Name string `json:"name"`
+	// Subject is the certificate's subject, in slash form.
+	Subject string `json:"subject"`
+	// SANs are the certificate's alternative names, openssl syntax.
+	SANs []string `json:"sans"`
+	// Days is the certificate's validity.
+	Days int `json:"days"`
+	// Created and Expires bound the token's use.
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
 }
 
 // CN is the common name the token grants.
