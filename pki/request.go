@@ -65,8 +65,16 @@ func EncodeRequestPEM(der []byte) []byte {
 // ParseRequest decodes a certificate signing request in PEM ("CERTIFICATE
 // REQUEST" or the older "NEW CERTIFICATE REQUEST") or DER, and checks what a
 // signer must be able to rely on: the request is signed by the key it
-// carries, the key is strong enough, and the subject is a valid name.
+// carries, the key is strong enough, and the subject is a valid name or
+// empty. An empty subject is what `openssl req -subj /` makes, as the
+// engine's pki-enroll-pkcs12.sh does, leaving the subject to the signer.
 func ParseRequest(data []byte) (*x509.CertificateRequest, error) {
+	return parseRequest(data, true)
+}
+
+// parseRequest is ParseRequest; without checkSubject the request's subject
+// is not looked at (the signer replaces it).
+func parseRequest(data []byte, checkSubject bool) (*x509.CertificateRequest, error) {
 	if len(data) > maxRequestSize {
 		return nil, fmt.Errorf("larger than %d bytes: %w", maxRequestSize, ErrBadRequest)
 	}
@@ -89,9 +97,15 @@ func ParseRequest(data []byte) (*x509.CertificateRequest, error) {
 	if err := CheckPublicKey(csr.PublicKey); err != nil {
 		return nil, err
 	}
+	if !checkSubject {
+		return csr, nil
+	}
 	subject, err := ParseDERName(csr.RawSubject)
 	if err != nil {
 		return nil, err
+	}
+	if len(subject) == 0 {
+		return csr, nil
 	}
 	if err := subject.Validate(); err != nil {
 		return nil, err

@@ -112,6 +112,12 @@ func (s *Store) issueAll(ca *ca, jobs []job) ([]*Issued, *big.Int, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// The scripts write cert.conf's caIssuers URL into every certificate;
+	// so does a signer given none of its own.
+	aia, err := s.configuredAIA()
+	if err != nil {
+		return nil, nil, fmt.Errorf("sign: %w", err)
+	}
 	now := s.opts.now()
 	issued := make([]*Issued, len(jobs))
 	errs := make([]error, len(jobs))
@@ -122,7 +128,7 @@ func (s *Store) issueAll(ca *ca, jobs []job) ([]*Issued, *big.Int, error) {
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			issued[i], errs[i] = s.issue(ca, jobs[i], serial, now)
+			issued[i], errs[i] = s.issue(ca, jobs[i], serial, now, aia)
 		})
 	}
 	wg.Wait()
@@ -186,7 +192,9 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 			return j, fmt.Errorf("read request %s: %w", path, err)
 		}
 	}
-	if j.csr, err = ParseRequest(data); err != nil {
+	// With a subject of the signer's, the request's own does not matter
+	// (pki-enroll-pkcs12.sh makes requests with an empty one).
+	if j.csr, err = parseRequest(data, req.Subject == nil); err != nil {
 		return j, fmt.Errorf("read request %s: %w", path, err)
 	}
 	j.rawSubject = j.csr.RawSubject
@@ -200,6 +208,9 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	}
 	if j.subject, err = ParseDERName(j.rawSubject); err != nil {
 		return j, err
+	}
+	if len(j.subject) == 0 {
+		return j, fmt.Errorf("request %s has an empty subject (openssl req -subj /): give one with --subject: %w", path, ErrBadSubject)
 	}
 	j.sans = req.SANs
 	if j.sans.Empty() {
@@ -217,13 +228,22 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	return j, nil
 }
 
-// issue signs one job with serial; nothing is written yet.
-func (s *Store) issue(ca *ca, j job, serial *big.Int, now time.Time) (*Issued, error) {
+// issue signs one job with serial; nothing is written yet. aia is the
+// caIssuers URL when the job names none.
+//
+// The authority key identifier names the CA's key, its issuer and its
+// serial, as the engine's templates write it; crypto/x509 would write the
+// key identifier alone.
+func (s *Store) issue(ca *ca, j job, serial *big.Int, now time.Time, aia string) (*Issued, error) {
 	ski, err := subjectKeyID(j.csr.PublicKey)
 	if err != nil {
 		return nil, fmt.Errorf("sign %s: %w", j.req.Name, err)
 	}
 	eku, err := criticalExtKeyUsage(j.eku)
+	if err != nil {
+		return nil, fmt.Errorf("sign %s: %w", j.req.Name, err)
+	}
+	aki, err := authorityKeyIDOf(ca.cert)
 	if err != nil {
 		return nil, fmt.Errorf("sign %s: %w", j.req.Name, err)
 	}
@@ -236,11 +256,14 @@ func (s *Store) issue(ca *ca, j job, serial *big.Int, now time.Time) (*Issued, e
 		BasicConstraintsValid: true,
 		KeyUsage:              j.ku,
 		SubjectKeyId:          ski,
-		ExtraExtensions:       []pkix.Extension{eku},
+		ExtraExtensions:       []pkix.Extension{eku, aki},
 		SignatureAlgorithm:    signatureAlgorithm(ca.key.Public()),
 	}
 	if j.req.AIAURL != "" {
-		tmpl.IssuingCertificateURL = []string{j.req.AIAURL}
+		aia = j.req.AIAURL
+	}
+	if aia != "" {
+		tmpl.IssuingCertificateURL = []string{aia}
 	}
 	j.sans.apply(tmpl)
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, j.csr.PublicKey, ca.key)

@@ -68,7 +68,9 @@ func TestSignLeafProfile(t *testing.T) {
 		"X509v3 Key Usage: critical\n                Digital Signature, Key Encipherment\n",
 		"X509v3 Extended Key Usage: critical\n                TLS Web Server Authentication, TLS Web Client Authentication\n",
 		"X509v3 Subject Key Identifier: \n                ",
-		"X509v3 Authority Key Identifier: \n                "+caSKI,
+		"X509v3 Authority Key Identifier: \n                keyid:"+caSKI+
+			"\n                DirName:/C=US/O=Example Inc./CN=engine.example.com.81108"+
+			"\n                serial:"+opensslKeyID(caCert.SerialNumber.Bytes())+"\n",
 		"X509v3 Subject Alternative Name: \n                DNS:proxy.example.com\n",
 	)
 	for _, unwanted := range []string{"Authority Information Access", "CA:TRUE", "Certificate Sign"} {

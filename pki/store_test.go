@@ -23,9 +23,12 @@ import (
 var initLayout = map[string]fs.FileMode{
 	".":                 fs.ModeDir | 0o755,
 	"ca.pem":            0o644,
-	"private":           fs.ModeDir | 0o700,
-	"private/ca.pem":    0o600,
-	"keys":              fs.ModeDir | 0o700,
+	"private":           fs.ModeDir | 0o750,
+	"private/ca.pem":    0o640,
+	"keys":              fs.ModeDir | 0o755,
+	"openssl.conf":      0o644,
+	"cacert.conf":       0o644,
+	"cert.conf":         0o644,
 	"certs":             fs.ModeDir | 0o755,
 	"certs/ca.der":      0o644,
 	"requests":          fs.ModeDir | 0o755,
@@ -319,7 +322,7 @@ func TestInitStoreCAName(t *testing.T) {
 			t.Errorf("WithCAName(other) made %s", p)
 		}
 	}
-	if got := permOf(t, filepath.Join(dir, "private", "other.pem")); got != 0o600 {
+	if got := permOf(t, filepath.Join(dir, "private", "other.pem")); got != 0o640 {
 		t.Errorf("private/other.pem mode %v", got)
 	}
 	if _, err := pki.OpenStore(dir); !errors.Is(err, pki.ErrBadStore) {
