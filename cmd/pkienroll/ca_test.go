@@ -24,12 +24,15 @@ func TestCAInit(t *testing.T) {
 	modes := map[string]fs.FileMode{
 		".":                 0o755,
 		"ca.pem":            0o644,
-		"private":           0o700,
-		"private/ca.pem":    0o600,
+		"private":           0o750,
+		"private/ca.pem":    0o640,
 		"requests":          0o755,
 		"certs":             0o755,
 		"certs/ca.der":      0o644,
-		"keys":              0o700,
+		"keys":              0o755,
+		"openssl.conf":      0o644,
+		"cacert.conf":       0o644,
+		"cert.conf":         0o644,
 		"serial.txt":        0o644,
 		"database.txt":      0o644,
 		"database.txt.attr": 0o644,
@@ -169,7 +172,7 @@ func TestCACheck(t *testing.T) {
 	if out := mustRun(t, "ca", "check", "--pki-dir", f.pki); !strings.HasPrefix(out, "ok   "+f.pki+":") {
 		t.Errorf("sound directory: %q", out)
 	}
-	if err := os.Chmod(filepath.Join(f.pki, "private", "ca.pem"), 0o640); err != nil {
+	if err := os.Chmod(filepath.Join(f.pki, "private", "ca.pem"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(filepath.Join(f.pki, "certs", "1000.pem")); err != nil {
@@ -180,7 +183,7 @@ func TestCACheck(t *testing.T) {
 	if r.code != exitCheckFailed || len(lines) != 2 || r.stdout != "" {
 		t.Fatalf("broken directory:\n%s\nwant exit 2 and two lines", r)
 	}
-	if !strings.Contains(lines[0], "private/ca.pem (the CA key) is readable") || !strings.Contains(lines[1], "serial 1000: read certificate") {
+	if !strings.Contains(lines[0], "private/ca.pem (the CA key) is writable by its group or readable") || !strings.Contains(lines[1], "serial 1000: read certificate") {
 		t.Errorf("lines %q", lines)
 	}
 }

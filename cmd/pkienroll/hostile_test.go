@@ -356,7 +356,7 @@ func hostileCases() []hostileCase {
 		signReq("req-p224.req", "P-224", "not supported"),
 		signReq("req-ed25519.req", "Ed25519", "not supported"),
 		signReq("req-control-char.req", "control character", "invalid subject"),
-		signReq("req-empty-subject.req", "subject is empty"),
+		signReq("req-empty-subject.req", "has an empty subject (openssl req -subj /): give one with --subject"),
 		signReq("ca.crl", `"X509 CRL"`),
 		signReq("leaf.key", `"PRIVATE KEY"`),
 		signReq("ca.pem", `"CERTIFICATE"`),
