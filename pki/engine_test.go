@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -413,5 +414,65 @@ func TestCheckMendsCADERAfterRenewal(t *testing.T) {
 	}
 	if readStoreFile(t, e.CADERPath()) != pemDER {
 		t.Error("check rewrote the engine's ca.der, which held the CA certificate")
+	}
+}
+
+// TestInitStoreInPackageLayout (issue 13 item 5): ca init in the directory
+// the engine's package leaves (the service account's, private/ 0750,
+// engine-setup's cert.template) makes cert.conf from the template, as
+// pki-create-ca.sh does, and, run as root, gives the key the owner of
+// private/ and serial.txt and database.txt that of the directory. Signing
+// then takes the template's caIssuers URL, and ca check is clean.
+func TestInitStoreInPackageLayout(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "pki")
+	for _, d := range []string{dir, filepath.Join(dir, "certs"), filepath.Join(dir, "requests"), filepath.Join(dir, "keys")} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "private"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	template := strings.ReplaceAll(readStoreFile(t, filepath.Join(makeEnginePKI(t, ""), "cert.conf")), engineAIA, "http://engine.example.com/ca.pem")
+	writeStoreFile(t, filepath.Join(dir, "cert.template"), []byte(template), 0o644)
+	root := os.Geteuid() == 0
+	const uid, gid = 1, 1 // daemon, standing for the engine's account
+	if root {
+		for _, d := range []string{dir, filepath.Join(dir, "private"), filepath.Join(dir, "certs"), filepath.Join(dir, "requests")} {
+			if err := os.Chown(d, uid, gid); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	s, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, engineCASubject)}, sharedCAKeyGenerator(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readStoreFile(t, filepath.Join(dir, "cert.conf")); got != template {
+		t.Error("cert.conf is not engine-setup's cert.template")
+	}
+	if root {
+		for path, want := range map[string]int{"private/ca.pem": uid, "serial.txt": uid, "database.txt": uid, "ca.pem": 0} {
+			var st syscall.Stat_t
+			if err := syscall.Stat(filepath.Join(dir, path), &st); err != nil {
+				t.Fatal(err)
+			}
+			if int(st.Uid) != want || int(st.Gid) != want {
+				t.Errorf("%s owned by %d:%d, want %d:%d", path, st.Uid, st.Gid, want, want)
+			}
+		}
+	}
+	writeRequest(t, s, "proxy", engineProxySubject)
+	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := issued.Certificate.IssuingCertificateURL; len(got) != 1 || got[0] != "http://engine.example.com/ca.pem" {
+		t.Errorf("caIssuers %q, want the template's", got)
+	}
+	if problems, err := s.Check(t.Context()); err != nil || len(problems) != 0 {
+		t.Errorf("check: %v %q", err, problems)
 	}
 }
