@@ -476,3 +476,44 @@ func TestInitStoreInPackageLayout(t *testing.T) {
 		t.Errorf("check: %v %q", err, problems)
 	}
 }
+
+// TestSubjectAgainstEngineScript: for the same subject, the engine's openssl
+// ca (policy_match) drops L and reorders to its policy's order, pkienroll
+// keeps the subject as given; for the engine's own subjects (C, O, CN) the
+// two encode the subject byte for byte alike.
+func TestSubjectAgainstEngineScript(t *testing.T) {
+	t.Parallel()
+	dir := makeEnginePKI(t, "")
+	s, err := pki.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ subject, engine string }{
+		{"/C=US/L=Town/O=Example Inc./OU=Ops/CN=loc.example.com", "/C=US/O=Example Inc./OU=Ops/CN=loc.example.com"},
+		{"/CN=rev.example.com/O=Example Inc./C=US", "/C=US/O=Example Inc./CN=rev.example.com"},
+		{"/C=US/O=Example Inc./CN=host1.example.com", "/C=US/O=Example Inc./CN=host1.example.com"},
+	} {
+		writeRequest(t, s, "e", c.subject)
+		engineScriptSign(t, dir, "e", "", "", "", "")
+		writeRequest(t, s, "p", c.subject)
+		issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "p"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		engineCert := readStoreCert(t, s.CertPath("e"))
+		engineName, err := pki.ParseDERName(engineCert.RawSubject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := engineName.OneLine(); got != c.engine {
+			t.Errorf("the engine's openssl ca made %s of %s, want %s", got, c.subject, c.engine)
+		}
+		ours, _ := pki.ParseDERName(issued.Certificate.RawSubject)
+		if got := ours.OneLine(); got != c.subject {
+			t.Errorf("pkienroll made %s of %s", got, c.subject)
+		}
+		if c.subject == c.engine && !bytes.Equal(issued.Certificate.RawSubject, engineCert.RawSubject) {
+			t.Errorf("%s: pkienroll and the engine encode the subject differently", c.subject)
+		}
+	}
+}
