@@ -178,21 +178,12 @@ func (s *stagedFile) abort() {
 	}
 }
 
-// writeFileLocked is writeFileAtomic for lock holders: the temporary file
+// writeFileLocked replaces path with data (temporary file, fsync, rename),
+// for lock holders: the temporary file
 // has the fixed name of stageLocked, so the next writer of the same file
 // reuses one that a crash left behind.
 func writeFileLocked(path string, data []byte, perm os.FileMode) error {
 	s, err := stageLocked(path, data, perm, true)
-	if err != nil {
-		return err
-	}
-	return s.commit()
-}
-
-// writeFileAtomic replaces path with data: temporary file, fsync, rename.
-// A crash at any point leaves either the old or the new content.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	s, err := stageFile(path, data, perm)
 	if err != nil {
 		return err
 	}
