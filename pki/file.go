@@ -179,9 +179,8 @@ func (s *stagedFile) abort() {
 }
 
 // writeFileLocked replaces path with data (temporary file, fsync, rename),
-// for lock holders: the temporary file
-// has the fixed name of stageLocked, so the next writer of the same file
-// reuses one that a crash left behind.
+// for lock holders: the temporary file has the fixed name of stageLocked,
+// so the next writer of the same file reuses one that a crash left behind.
 func writeFileLocked(path string, data []byte, perm os.FileMode) error {
 	s, err := stageLocked(path, data, perm, true)
 	if err != nil {
