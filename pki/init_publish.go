@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -139,11 +140,15 @@ func (s *Store) abandonInit() error {
 	return nil
 }
 
-// owns reports whether path lies in the store's directory tree, so that a
-// doctored manifest cannot make abandonInit remove anything else.
+// owns reports whether path is one of the files an init of this CA writes,
+// so that a doctored manifest cannot make abandonInit remove anything else.
 func (s *Store) owns(path string) bool {
-	rel, err := filepath.Rel(s.dir, path)
-	return err == nil && filepath.IsLocal(rel)
+	paths := []string{s.CAKeyPath(), s.CACertPath(), s.CADERPath(), s.SerialPath(),
+		s.DatabasePath(), s.DatabasePath() + ".attr", s.path("openssl.conf")}
+	if cert, caCert, ok := confNames(s.opts.caName); ok {
+		paths = append(paths, s.path(cert), s.path(caCert))
+	}
+	return slices.Contains(paths, path)
 }
 
 func exists(path string) bool {
