@@ -6,10 +6,6 @@ import "errors"
 // with the file or attribute and the step, so callers can test the kind with
 // errors.Is and still print one line that says what and where.
 var (
-	// ErrBadSubject reports a distinguished name that cannot be parsed or
-	// that openssl would refuse (unknown attribute, empty value, bad country,
-	// value too long, control character).
-	ErrBadSubject = errors.New("invalid subject")
 	// ErrBadSAN reports a subject alternative name list that is not in
 	// openssl syntax (DNS:a,IP:192.0.2.1,email:x@y,URI:...).
 	ErrBadSAN = errors.New("invalid subject alternative name")

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // MaxInspectSize bounds what InspectFile reads and Inspect accepts: far
@@ -68,7 +70,7 @@ type Object struct {
 
 // CertificateInfo describes a certificate.
 type CertificateInfo struct {
-	Subject, Issuer Name
+	Subject, Issuer dn.Name
 	Serial          *big.Int
 	NotBefore       time.Time
 	NotAfter        time.Time
@@ -88,7 +90,7 @@ type CertificateInfo struct {
 
 // RequestInfo describes a certificate signing request.
 type RequestInfo struct {
-	Subject            Name
+	Subject            dn.Name
 	PublicKey          PublicKeyInfo
 	SignatureAlgorithm string
 	// SignatureValid reports whether the request is signed by the key it
@@ -101,7 +103,7 @@ type RequestInfo struct {
 
 // CRLInfo describes a certificate revocation list.
 type CRLInfo struct {
-	Issuer     Name
+	Issuer     dn.Name
 	ThisUpdate time.Time
 	// NextUpdate is zero when the CRL has none.
 	NextUpdate time.Time

@@ -7,6 +7,8 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"time"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // This file turns parsed certificates, requests and CRLs, and their
@@ -85,13 +87,13 @@ func describeCRL(crl *x509.RevocationList, now time.Time) *CRLInfo {
 
 // inspectedName keeps the encoded order and values of a name; a name our parser
 // refuses (an unusual string type) is still shown, from crypto/x509's view.
-func inspectedName(raw []byte, parsed pkix.Name) Name {
-	if n, err := ParseDERName(raw); err == nil {
+func inspectedName(raw []byte, parsed pkix.Name) dn.Name {
+	if n, err := dn.ParseDER(raw); err == nil {
 		return n
 	}
-	var n Name
+	var n dn.Name
 	for _, atv := range parsed.Names {
-		n = append(n, RDN{{Type: atv.Type, Value: fmt.Sprint(atv.Value)}})
+		n = append(n, dn.RDN{{Type: atv.Type, Value: fmt.Sprint(atv.Value)}})
 	}
 	return n
 }

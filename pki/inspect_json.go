@@ -3,6 +3,8 @@ package pki
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // The JSON of an inspection is a stable schema that scripts rely on; it is
@@ -77,16 +79,16 @@ type extensionsJSON struct {
 
 type certificateJSON struct {
 	objectHeaderJSON
-	Subject         string `json:"subject"`
-	SubjectRDNs     Name   `json:"subject_rdns"`
-	Issuer          string `json:"issuer"`
-	IssuerRDNs      Name   `json:"issuer_rdns"`
-	Serial          string `json:"serial"`
-	NotBefore       string `json:"not_before"`
-	NotAfter        string `json:"not_after"`
-	Status          string `json:"status"`
-	TimeLeftSeconds int64  `json:"time_left_seconds"`
-	SelfSigned      bool   `json:"self_signed"`
+	Subject         string  `json:"subject"`
+	SubjectRDNs     dn.Name `json:"subject_rdns"`
+	Issuer          string  `json:"issuer"`
+	IssuerRDNs      dn.Name `json:"issuer_rdns"`
+	Serial          string  `json:"serial"`
+	NotBefore       string  `json:"not_before"`
+	NotAfter        string  `json:"not_after"`
+	Status          string  `json:"status"`
+	TimeLeftSeconds int64   `json:"time_left_seconds"`
+	SelfSigned      bool    `json:"self_signed"`
 	publicKeyJSON
 	extensionsJSON
 	SignatureAlgorithm string `json:"signature_algorithm"`
@@ -95,8 +97,8 @@ type certificateJSON struct {
 
 type requestJSON struct {
 	objectHeaderJSON
-	Subject     string `json:"subject"`
-	SubjectRDNs Name   `json:"subject_rdns"`
+	Subject     string  `json:"subject"`
+	SubjectRDNs dn.Name `json:"subject_rdns"`
 	publicKeyJSON
 	extensionsJSON
 	SignatureAlgorithm string `json:"signature_algorithm"`
@@ -112,7 +114,7 @@ type revokedJSON struct {
 type crlJSON struct {
 	objectHeaderJSON
 	Issuer             string        `json:"issuer"`
-	IssuerRDNs         Name          `json:"issuer_rdns"`
+	IssuerRDNs         dn.Name       `json:"issuer_rdns"`
 	ThisUpdate         string        `json:"this_update"`
 	NextUpdate         string        `json:"next_update,omitempty"`
 	TimeLeftSeconds    *int64        `json:"time_left_seconds,omitempty"`

@@ -6,6 +6,8 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"strings"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // keyUsageNames are openssl's names for the key usage bits.
@@ -104,7 +106,7 @@ func extKeyUsageOID(item string) (asn1.ObjectIdentifier, error) {
 			return n.oid, nil
 		}
 	}
-	if oid, ok := parseOID(item); ok {
+	if oid, ok := dn.ParseOID(item); ok {
 		return oid, nil
 	}
 	return nil, fmt.Errorf("extended key usage %q is neither an openssl name (serverAuth, clientAuth, ...) nor a dotted OID: %w", item, ErrBadUsage)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/internal/printable"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // Names of the checks CheckCertificate makes, in the order it reports them.
@@ -404,7 +405,7 @@ func slashIssuer(c *x509.Certificate) string { return slashName(c.RawIssuer) }
 
 // slashName is a DER name in slash form, as the CLI prints subjects.
 func slashName(der []byte) string {
-	n, err := ParseDERName(der)
+	n, err := dn.ParseDER(der)
 	if err != nil {
 		return "(unreadable name)"
 	}
