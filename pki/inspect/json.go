@@ -1,9 +1,10 @@
-package pki
+package inspect
 
 import (
 	"encoding/json"
 	"time"
 
+	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
@@ -29,7 +30,7 @@ type inspectionJSON struct {
 }
 
 // MarshalJSON encodes the inspection as {"now": ..., "objects": [...]}.
-func (in *Inspection) MarshalJSON() ([]byte, error) {
+func (in *Result) MarshalJSON() ([]byte, error) {
 	objs := in.Objects
 	if objs == nil {
 		objs = []Object{}
@@ -38,9 +39,9 @@ func (in *Inspection) MarshalJSON() ([]byte, error) {
 }
 
 type objectHeaderJSON struct {
-	Kind     ObjectKind `json:"kind"`
-	Encoding string     `json:"encoding"`
-	PEMType  string     `json:"pem_type,omitempty"`
+	Kind     Kind   `json:"kind"`
+	Encoding string `json:"encoding"`
+	PEMType  string `json:"pem_type,omitempty"`
 }
 
 type publicKeyJSON struct {
@@ -149,7 +150,7 @@ func (o Object) MarshalJSON() ([]byte, error) {
 			SubjectRDNs:        c.Subject,
 			Issuer:             c.Issuer.String(),
 			IssuerRDNs:         c.Issuer,
-			Serial:             FormatSerial(c.Serial),
+			Serial:             pki.FormatSerial(c.Serial),
 			NotBefore:          jsonTime(c.NotBefore),
 			NotAfter:           jsonTime(c.NotAfter),
 			Status:             string(c.Status),
@@ -203,10 +204,10 @@ func crlToJSON(h objectHeaderJSON, c *CRLInfo) crlJSON {
 		out.TimeLeftSeconds = &left
 	}
 	if c.Number != nil {
-		out.CRLNumber = FormatSerial(c.Number)
+		out.CRLNumber = pki.FormatSerial(c.Number)
 	}
 	for _, r := range c.Revoked {
-		out.Revoked = append(out.Revoked, revokedJSON{Serial: FormatSerial(r.Serial), RevokedAt: jsonTime(r.RevokedAt), Reason: r.Reason})
+		out.Revoked = append(out.Revoked, revokedJSON{Serial: pki.FormatSerial(r.Serial), RevokedAt: jsonTime(r.RevokedAt), Reason: r.Reason})
 	}
 	return out
 }
