@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // DefaultCADays is the validity of a new CA, as pki-create-ca.sh gives it.
@@ -37,7 +39,7 @@ const (
 // InitRequest is what a new CA is made of.
 type InitRequest struct {
 	// Subject of the CA certificate, such as /C=US/O=Example Inc./CN=engine.example.com.81108.
-	Subject Name
+	Subject dn.Name
 	// Days of validity; zero means DefaultCADays.
 	Days int
 	// AIAURL, when set, is the caIssuers URL of the cert.conf InitStore
@@ -249,7 +251,7 @@ func (s *Store) makeDirs() error {
 }
 
 // selfSign makes the CA certificate with pkienroll's CA profile.
-func (s *Store) selfSign(subject Name, key crypto.Signer, days int) ([]byte, error) {
+func (s *Store) selfSign(subject dn.Name, key crypto.Signer, days int) ([]byte, error) {
 	rawSubject, err := subject.MarshalDER()
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)

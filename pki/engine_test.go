@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // engineAIA is the caIssuers URL of the fixture's cert.conf.
@@ -314,7 +315,7 @@ func TestSignSubjectOnEmptySubjectRequest(t *testing.T) {
 	}
 	before := snapshot(t, dir)
 	_, err = s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
-	if !errors.Is(err, pki.ErrBadSubject) || !strings.Contains(err.Error(), "empty subject") || !strings.Contains(err.Error(), "--subject") {
+	if !errors.Is(err, dn.ErrInvalid) || !strings.Contains(err.Error(), "empty subject") || !strings.Contains(err.Error(), "--subject") {
 		t.Errorf("sign without --subject: %v", err)
 	}
 	assertUnchanged(t, dir, before)
@@ -501,14 +502,14 @@ func TestSubjectAgainstEngineScript(t *testing.T) {
 			t.Fatal(err)
 		}
 		engineCert := readStoreCert(t, s.CertPath("e"))
-		engineName, err := pki.ParseDERName(engineCert.RawSubject)
+		engineName, err := dn.ParseDER(engineCert.RawSubject)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := engineName.OneLine(); got != c.engine {
 			t.Errorf("the engine's openssl ca made %s of %s, want %s", got, c.subject, c.engine)
 		}
-		ours, _ := pki.ParseDERName(issued.Certificate.RawSubject)
+		ours, _ := dn.ParseDER(issued.Certificate.RawSubject)
 		if got := ours.OneLine(); got != c.subject {
 			t.Errorf("pkienroll made %s of %s", got, c.subject)
 		}

@@ -8,6 +8,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // maxRequestSize bounds what we read as a request; real ones are ~1 KB.
@@ -16,7 +18,7 @@ const maxRequestSize = 64 << 10
 // RequestTemplate is what a new certificate signing request says.
 type RequestTemplate struct {
 	// Subject is encoded exactly, attribute by attribute, in this order.
-	Subject Name
+	Subject dn.Name
 	// SANs are the alternative names asked for. When empty and
 	// NoDefaultSAN is false, the CN is added as a DNS name or IP address
 	// when it is one.
@@ -100,7 +102,7 @@ func parseRequest(data []byte, checkSubject bool) (*x509.CertificateRequest, err
 	if !checkSubject {
 		return csr, nil
 	}
-	subject, err := ParseDERName(csr.RawSubject)
+	subject, err := dn.ParseDER(csr.RawSubject)
 	if err != nil {
 		return nil, err
 	}

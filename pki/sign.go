@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // DefaultDays is the validity of an issued certificate when none is asked
@@ -31,7 +33,7 @@ type SignRequest struct {
 	// Name of the request and certificate files (the scripts' --name).
 	Name string
 	// Subject replaces the request's subject when not nil.
-	Subject Name
+	Subject dn.Name
 	// Days of validity, 1..36500; zero means DefaultDays.
 	Days int
 	// KeyUsage replaces the default digitalSignature, keyEncipherment.
@@ -145,7 +147,7 @@ type job struct {
 	req        SignRequest
 	csr        *x509.CertificateRequest
 	rawSubject []byte
-	subject    Name
+	subject    dn.Name
 	days       int
 	sans       SANs
 	ku         x509.KeyUsage
@@ -206,11 +208,11 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 			return j, err
 		}
 	}
-	if j.subject, err = ParseDERName(j.rawSubject); err != nil {
+	if j.subject, err = dn.ParseDER(j.rawSubject); err != nil {
 		return j, err
 	}
 	if len(j.subject) == 0 {
-		return j, fmt.Errorf("request %s has an empty subject (openssl req -subj /): give one with --subject: %w", path, ErrBadSubject)
+		return j, fmt.Errorf("request %s has an empty subject (openssl req -subj /): give one with --subject: %w", path, dn.ErrInvalid)
 	}
 	j.sans = req.SANs
 	if j.sans.Empty() {

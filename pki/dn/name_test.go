@@ -1,15 +1,18 @@
-package pki_test
+package dn_test
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
 	"errors"
 	"math/big"
+	"os/exec"
 	"strings"
 	"testing"
 
-	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/internal/testenv"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // nameTestOIDs names the attribute types the name tests build by hand, so
@@ -29,43 +32,43 @@ var nameTestOIDs = map[string]asn1.ObjectIdentifier{
 }
 
 // atv returns the attribute typ=value with the default tag.
-func atv(typ, value string) pki.Attribute {
+func atv(typ, value string) dn.Attribute {
 	oid, ok := nameTestOIDs[typ]
 	if !ok {
 		panic("nameTestOIDs has no " + typ)
 	}
-	return pki.Attribute{Type: oid, Value: value}
+	return dn.Attribute{Type: oid, Value: value}
 }
 
 // tagged returns the attribute typ=value encoded with tag.
-func tagged(typ, value string, tag int) pki.Attribute {
+func tagged(typ, value string, tag int) dn.Attribute {
 	a := atv(typ, value)
 	a.Tag = tag
 	return a
 }
 
-func mustParseName(t *testing.T, s string) pki.Name {
+func mustParse(t *testing.T, s string) dn.Name {
 	t.Helper()
-	n, err := pki.ParseName(s)
+	n, err := dn.Parse(s)
 	if err != nil {
-		t.Fatalf("ParseName(%q): %v", s, err)
+		t.Fatalf("Parse(%q): %v", s, err)
 	}
 	return n
 }
 
 // assertSameName fails unless got equals want, also in the order of the
 // members of multi-valued RDNs, which Equal ignores.
-func assertSameName(t *testing.T, got, want pki.Name) {
+func assertSameName(t *testing.T, got, want dn.Name) {
 	t.Helper()
 	if !got.Equal(want) || got.String() != want.String() {
 		t.Errorf("name = %s (%#v), want %s", got, got, want)
 	}
 }
 
-var exampleName = pki.Name{{atv("C", "US")}, {atv("O", "Example Inc.")}, {atv("CN", "engine.example.com.81108")}}
+var exampleName = dn.Name{{atv("C", "US")}, {atv("O", "Example Inc.")}, {atv("CN", "engine.example.com.81108")}}
 
 func TestNameDERRoundTripKeepsOrderAndTags(t *testing.T) {
-	n := pki.Name{
+	n := dn.Name{
 		{atv("CN", "first")}, // most specific first: the order must survive
 		{tagged("O", "Printable Org", asn1.TagPrintableString)},
 		{tagged("OU", "Tëletex", asn1.TagT61String)},
@@ -79,7 +82,7 @@ func TestNameDERRoundTripKeepsOrderAndTags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := pki.ParseDERName(der)
+	got, err := dn.ParseDER(der)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,11 +103,11 @@ func TestNameDERRoundTripKeepsOrderAndTags(t *testing.T) {
 
 func TestNameMarshalDERSortsSet(t *testing.T) {
 	// DER wants the members of a SET sorted; openssl and Go both sort.
-	a, err := pki.Name{{atv("DC", "example"), atv("UID", "u1")}}.MarshalDER()
+	a, err := dn.Name{{atv("DC", "example"), atv("UID", "u1")}}.MarshalDER()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := pki.Name{{atv("UID", "u1"), atv("DC", "example")}}.MarshalDER()
+	b, err := dn.Name{{atv("UID", "u1"), atv("DC", "example")}}.MarshalDER()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +119,7 @@ func TestNameMarshalDERSortsSet(t *testing.T) {
 func TestNameMarshalDERBytes(t *testing.T) {
 	// SEQUENCE { SET { C PrintableString "US" } SET { CN UTF8String "x" } }
 	const want = "3019310b3009060355040613025553310a300806035504030c0178"
-	der, err := pki.Name{{atv("C", "US")}, {atv("CN", "x")}}.MarshalDER()
+	der, err := dn.Name{{atv("C", "US")}, {atv("CN", "x")}}.MarshalDER()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,13 +129,13 @@ func TestNameMarshalDERBytes(t *testing.T) {
 }
 
 func TestNameMarshalDERErrors(t *testing.T) {
-	for _, n := range []pki.Name{
+	for _, n := range []dn.Name{
 		{{tagged("CN", "é", asn1.TagPrintableString)}},
 		{{tagged("CN", "é", asn1.TagIA5String)}},
 		{{tagged("CN", "x", asn1.TagInteger)}},
 		{{atv("CN", "\xff")}},
 	} {
-		if _, err := n.MarshalDER(); !errors.Is(err, pki.ErrBadSubject) || !strings.Contains(err.Error(), "subject attribute CN") {
+		if _, err := n.MarshalDER(); !errors.Is(err, dn.ErrInvalid) || !strings.Contains(err.Error(), "subject attribute CN") {
 			t.Errorf("MarshalDER(%#v) error = %v, want one naming CN", n, err)
 		}
 	}
@@ -155,8 +158,8 @@ func TestParseDERNameErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n, err := pki.ParseDERName(der); !errors.Is(err, pki.ErrBadSubject) {
-				t.Errorf("ParseDERName = %v, %v; want ErrBadSubject", n, err)
+			if n, err := dn.ParseDER(der); !errors.Is(err, dn.ErrInvalid) {
+				t.Errorf("ParseDER = %v, %v; want ErrInvalid", n, err)
 			}
 		})
 	}
@@ -164,30 +167,30 @@ func TestParseDERNameErrors(t *testing.T) {
 
 func TestNameFromCertificateError(t *testing.T) {
 	c := &x509.Certificate{SerialNumber: big.NewInt(4096), RawSubject: []byte{0x30, 0x03, 0x31, 0x01}}
-	if _, err := pki.NameFromCertificate(c); !errors.Is(err, pki.ErrBadSubject) || !strings.Contains(err.Error(), "certificate serial 4096") {
-		t.Errorf("NameFromCertificate error = %v", err)
+	if _, err := dn.FromCertificate(c); !errors.Is(err, dn.ErrInvalid) || !strings.Contains(err.Error(), "certificate serial 4096") {
+		t.Errorf("FromCertificate error = %v", err)
 	}
 }
 
 func TestDeriveSubject(t *testing.T) {
 	tests := []struct {
 		name string
-		ca   pki.Name
+		ca   dn.Name
 		cn   string
-		want pki.Name
+		want dn.Name
 	}{
 		{"example", exampleName, "proxy.example.com",
-			pki.Name{{atv("C", "US")}, {atv("O", "Example Inc.")}, {atv("CN", "proxy.example.com")}}},
+			dn.Name{{atv("C", "US")}, {atv("O", "Example Inc.")}, {atv("CN", "proxy.example.com")}}},
 		{"cn in multi-valued rdn",
-			pki.Name{{atv("C", "US")}, {atv("CN", "ca"), atv("UID", "u1")}, {atv("OU", "Engines")}},
-			"p", pki.Name{{atv("C", "US")}, {atv("UID", "u1")}, {atv("OU", "Engines")}, {atv("CN", "p")}}},
-		{"several cns", pki.Name{{atv("CN", "a")}, {atv("O", "o")}, {atv("CN", "b")}}, "p",
-			pki.Name{{atv("O", "o")}, {atv("CN", "p")}}},
-		{"no cn", pki.Name{{atv("O", "o")}}, "p", pki.Name{{atv("O", "o")}, {atv("CN", "p")}}},
+			dn.Name{{atv("C", "US")}, {atv("CN", "ca"), atv("UID", "u1")}, {atv("OU", "Engines")}},
+			"p", dn.Name{{atv("C", "US")}, {atv("UID", "u1")}, {atv("OU", "Engines")}, {atv("CN", "p")}}},
+		{"several cns", dn.Name{{atv("CN", "a")}, {atv("O", "o")}, {atv("CN", "b")}}, "p",
+			dn.Name{{atv("O", "o")}, {atv("CN", "p")}}},
+		{"no cn", dn.Name{{atv("O", "o")}}, "p", dn.Name{{atv("O", "o")}, {atv("CN", "p")}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := pki.DeriveSubject(tt.ca, tt.cn)
+			got, err := dn.Derive(tt.ca, tt.cn)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -195,7 +198,7 @@ func TestDeriveSubject(t *testing.T) {
 		})
 	}
 	t.Run("keeps tags", func(t *testing.T) {
-		got, err := pki.DeriveSubject(pki.Name{{tagged("O", "Old", asn1.TagPrintableString)}, {atv("CN", "ca")}}, "p")
+		got, err := dn.Derive(dn.Name{{tagged("O", "Old", asn1.TagPrintableString)}, {atv("CN", "ca")}}, "p")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,20 +207,20 @@ func TestDeriveSubject(t *testing.T) {
 		}
 	})
 	for _, cn := range []string{"", strings.Repeat("a", 65), "a\nb"} {
-		if _, err := pki.DeriveSubject(exampleName, cn); !errors.Is(err, pki.ErrBadSubject) || !strings.Contains(err.Error(), "subject attribute CN") {
-			t.Errorf("DeriveSubject(%q) error = %v, want one naming CN", cn, err)
+		if _, err := dn.Derive(exampleName, cn); !errors.Is(err, dn.ErrInvalid) || !strings.Contains(err.Error(), "subject attribute CN") {
+			t.Errorf("Derive(%q) error = %v, want one naming CN", cn, err)
 		}
 	}
 }
 
 func TestNameCommonName(t *testing.T) {
 	for _, tt := range []struct {
-		n    pki.Name
+		n    dn.Name
 		want string
 	}{
 		{exampleName, "engine.example.com.81108"},
-		{pki.Name{{atv("CN", "a")}, {atv("UID", "u"), atv("CN", "b")}, {atv("O", "o")}}, "b"},
-		{pki.Name{{atv("O", "o")}}, ""},
+		{dn.Name{{atv("CN", "a")}, {atv("UID", "u"), atv("CN", "b")}, {atv("O", "o")}}, "b"},
+		{dn.Name{{atv("O", "o")}}, ""},
 		{nil, ""},
 	} {
 		if got := tt.n.CommonName(); got != tt.want {
@@ -229,28 +232,28 @@ func TestNameCommonName(t *testing.T) {
 func TestNameValidate(t *testing.T) {
 	tests := []struct {
 		name string
-		n    pki.Name
+		n    dn.Name
 		want string // "" for valid
 	}{
 		{"ok", exampleName, ""},
-		{"dotted oid", pki.Name{{atv("1.2.3.4", "x")}}, ""},
-		{"empty name", pki.Name{}, "subject is empty"},
-		{"empty rdn", pki.Name{{atv("C", "US")}, {}}, "subject RDN 2 is empty"},
-		{"empty value", pki.Name{{atv("O", "")}}, "subject attribute O: empty value"},
-		{"bad country", pki.Name{{atv("C", "USA")}}, `subject attribute C: "USA" is not a two-letter country code: invalid subject`},
-		{"digit country", pki.Name{{atv("C", "U1")}}, "subject attribute C: \"U1\" is not a two-letter country code"},
-		{"cn too long", pki.Name{{atv("CN", strings.Repeat("é", 65))}}, "subject attribute CN: value longer than 64 characters (65)"},
-		{"cn 64 runes ok", pki.Name{{atv("CN", strings.Repeat("é", 64))}}, ""},
-		{"locality too long", pki.Name{{atv("L", strings.Repeat("a", 129))}}, "subject attribute L: value longer than 128"},
-		{"email too long", pki.Name{{atv("emailAddress", strings.Repeat("a", 129))}}, "subject attribute emailAddress: value longer than 128"},
-		{"control", pki.Name{{atv("CN", "a\tb")}}, "subject attribute CN: \"a\\tb\" contains control character U+0009"},
-		{"del", pki.Name{{atv("CN", "a\x7f")}}, "control character U+007F"},
-		{"invalid utf8", pki.Name{{atv("CN", "a\xff")}}, "subject attribute CN: \"a\\xff\" is not valid UTF-8"},
-		{"email not ia5", pki.Name{{atv("emailAddress", "é@x")}}, "subject attribute emailAddress: \"é@x\" contains 'é', which IA5String cannot hold"},
-		{"serial not printable", pki.Name{{atv("serialNumber", "a_b")}}, "subject attribute serialNumber: \"a_b\" contains '_', which PrintableString cannot hold"},
-		{"explicit tag", pki.Name{{tagged("CN", "a*b", asn1.TagPrintableString)}}, "subject attribute CN: \"a*b\" contains '*'"},
-		{"unsupported tag", pki.Name{{tagged("CN", "x", asn1.TagInteger)}}, "subject attribute CN: unsupported string type"},
-		{"no type", pki.Name{{pki.Attribute{Value: "x"}}}, "no attribute type"},
+		{"dotted oid", dn.Name{{atv("1.2.3.4", "x")}}, ""},
+		{"empty name", dn.Name{}, "subject is empty"},
+		{"empty rdn", dn.Name{{atv("C", "US")}, {}}, "subject RDN 2 is empty"},
+		{"empty value", dn.Name{{atv("O", "")}}, "subject attribute O: empty value"},
+		{"bad country", dn.Name{{atv("C", "USA")}}, `subject attribute C: "USA" is not a two-letter country code: invalid subject`},
+		{"digit country", dn.Name{{atv("C", "U1")}}, "subject attribute C: \"U1\" is not a two-letter country code"},
+		{"cn too long", dn.Name{{atv("CN", strings.Repeat("é", 65))}}, "subject attribute CN: value longer than 64 characters (65)"},
+		{"cn 64 runes ok", dn.Name{{atv("CN", strings.Repeat("é", 64))}}, ""},
+		{"locality too long", dn.Name{{atv("L", strings.Repeat("a", 129))}}, "subject attribute L: value longer than 128"},
+		{"email too long", dn.Name{{atv("emailAddress", strings.Repeat("a", 129))}}, "subject attribute emailAddress: value longer than 128"},
+		{"control", dn.Name{{atv("CN", "a\tb")}}, "subject attribute CN: \"a\\tb\" contains control character U+0009"},
+		{"del", dn.Name{{atv("CN", "a\x7f")}}, "control character U+007F"},
+		{"invalid utf8", dn.Name{{atv("CN", "a\xff")}}, "subject attribute CN: \"a\\xff\" is not valid UTF-8"},
+		{"email not ia5", dn.Name{{atv("emailAddress", "é@x")}}, "subject attribute emailAddress: \"é@x\" contains 'é', which IA5String cannot hold"},
+		{"serial not printable", dn.Name{{atv("serialNumber", "a_b")}}, "subject attribute serialNumber: \"a_b\" contains '_', which PrintableString cannot hold"},
+		{"explicit tag", dn.Name{{tagged("CN", "a*b", asn1.TagPrintableString)}}, "subject attribute CN: \"a*b\" contains '*'"},
+		{"unsupported tag", dn.Name{{tagged("CN", "x", asn1.TagInteger)}}, "subject attribute CN: unsupported string type"},
+		{"no type", dn.Name{{dn.Attribute{Value: "x"}}}, "no attribute type"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -261,27 +264,27 @@ func TestNameValidate(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, pki.ErrBadSubject) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Validate() = %v, want ErrBadSubject containing %q", err, tt.want)
+			if !errors.Is(err, dn.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Validate() = %v, want ErrInvalid containing %q", err, tt.want)
 			}
 		})
 	}
 }
 
 func TestNameEqual(t *testing.T) {
-	a := pki.Name{{atv("C", "US")}, {atv("CN", "a"), atv("UID", "b")}}
+	a := dn.Name{{atv("C", "US")}, {atv("CN", "a"), atv("UID", "b")}}
 	for _, tt := range []struct {
 		name string
-		o    pki.Name
+		o    dn.Name
 		want bool
 	}{
-		{"same", pki.Name{{atv("C", "US")}, {atv("CN", "a"), atv("UID", "b")}}, true},
-		{"members swapped", pki.Name{{atv("C", "US")}, {atv("UID", "b"), atv("CN", "a")}}, true},
-		{"other tag", pki.Name{{tagged("C", "US", asn1.TagUTF8String)}, {atv("CN", "a"), atv("UID", "b")}}, true},
-		{"rdns swapped", pki.Name{{atv("CN", "a"), atv("UID", "b")}, {atv("C", "US")}}, false},
-		{"other value", pki.Name{{atv("C", "us")}, {atv("CN", "a"), atv("UID", "b")}}, false},
-		{"split rdn", pki.Name{{atv("C", "US")}, {atv("CN", "a")}, {atv("UID", "b")}}, false},
-		{"duplicate member", pki.Name{{atv("C", "US")}, {atv("CN", "a"), atv("CN", "a")}}, false},
+		{"same", dn.Name{{atv("C", "US")}, {atv("CN", "a"), atv("UID", "b")}}, true},
+		{"members swapped", dn.Name{{atv("C", "US")}, {atv("UID", "b"), atv("CN", "a")}}, true},
+		{"other tag", dn.Name{{tagged("C", "US", asn1.TagUTF8String)}, {atv("CN", "a"), atv("UID", "b")}}, true},
+		{"rdns swapped", dn.Name{{atv("CN", "a"), atv("UID", "b")}, {atv("C", "US")}}, false},
+		{"other value", dn.Name{{atv("C", "us")}, {atv("CN", "a"), atv("UID", "b")}}, false},
+		{"split rdn", dn.Name{{atv("C", "US")}, {atv("CN", "a")}, {atv("UID", "b")}}, false},
+		{"duplicate member", dn.Name{{atv("C", "US")}, {atv("CN", "a"), atv("CN", "a")}}, false},
 		{"nil", nil, false},
 	} {
 		if got := a.Equal(tt.o); got != tt.want {
@@ -291,7 +294,7 @@ func TestNameEqual(t *testing.T) {
 }
 
 func TestNameMarshalJSON(t *testing.T) {
-	n := pki.Name{{atv("C", "US")}, {atv("CN", `a"b`), atv("UID", "u")}, {atv("1.2.3.4", "x")}}
+	n := dn.Name{{atv("C", "US")}, {atv("CN", `a"b`), atv("UID", "u")}, {atv("1.2.3.4", "x")}}
 	got, err := n.MarshalJSON()
 	if err != nil {
 		t.Fatal(err)
@@ -302,7 +305,28 @@ func TestNameMarshalJSON(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("MarshalJSON = %s\nwant          %s", got, want)
 	}
-	if got, _ := pki.Name(nil).MarshalJSON(); string(got) != "[]" {
+	if got, _ := dn.Name(nil).MarshalJSON(); string(got) != "[]" {
 		t.Errorf("empty MarshalJSON = %s, want []", got)
 	}
+}
+
+// opensslBinary returns the path of the openssl program: under CI a missing
+// openssl fails the test, by hand it skips with a loud message.
+func opensslBinary(t testing.TB) string {
+	t.Helper()
+	return testenv.LookPath(t, "openssl", "openssl")
+}
+
+// runOpenSSL runs openssl with args in dir and returns its standard output;
+// the test fails when openssl exits non-zero.
+func runOpenSSL(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(opensslBinary(t), args...)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String()
 }
