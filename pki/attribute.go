@@ -62,6 +62,10 @@ var attributes = []attrInfo{
 // oidCommonName is the type DeriveSubject replaces and CommonName reads.
 var oidCommonName = asn1.ObjectIdentifier{2, 5, 4, 3}
 
+// oidEmailAddress is the subject's emailAddress (PKCS #9), which signing
+// copies into the SAN.
+var oidEmailAddress = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}
+
 // attrByOID returns the table entry for oid, or for an OID not in the table
 // an entry that prints it dotted, bounds it by ub-name and encodes it as
 // UTF8String (openssl's DIRSTRING_TYPE under utf8only).

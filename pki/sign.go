@@ -18,8 +18,10 @@ import (
 )
 
 // DefaultDays is the validity of an issued certificate when none is asked
-// for, as pki-enroll-request.sh gives it.
-const DefaultDays = 1827
+// for: 825 days, the most Apple platforms accept for a TLS server
+// certificate, counted as they count it (see validity). The engine's
+// pki-enroll-request.sh gives 1827, which Apple refuses.
+const DefaultDays = appleMaxDays
 
 // appleMaxDays is the longest validity Apple platforms accept for a TLS
 // server certificate.
@@ -32,7 +34,8 @@ type SignRequest struct {
 	Name string
 	// Subject replaces the request's subject when not nil.
 	Subject Name
-	// Days of validity, 1..36500; zero means DefaultDays.
+	// Days of validity, 2..36500, notBefore through notAfter inclusive;
+	// zero means DefaultDays.
 	Days int
 	// KeyUsage replaces the default digitalSignature, keyEncipherment.
 	KeyUsage x509.KeyUsage
@@ -199,7 +202,15 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 		}
 	}
 	if j.subject, err = ParseDERName(j.rawSubject); err != nil {
-		return j, err
+		return j, fmt.Errorf("request %s: %w", path, err)
+	}
+	if req.Subject == nil {
+		if err := j.subject.Validate(); err != nil {
+			return j, fmt.Errorf("request %s: %w", path, err)
+		}
+	}
+	if err := checkHostLikeCN(j.subject.CommonName()); err != nil {
+		return j, fmt.Errorf("request %s: %w", path, err)
 	}
 	j.sans = req.SANs
 	if j.sans.Empty() {
@@ -208,11 +219,18 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	if j.sans.Empty() {
 		j.sans = SANsForCommonName(j.subject.CommonName())
 	}
+	j.sans = j.sans.withSubjectEmails(j.subject)
+	if err := j.sans.Validate(); err != nil {
+		return j, fmt.Errorf("request %s: %w", path, err)
+	}
 	if j.ku == 0 {
-		j.ku = defaultLeafKeyUsage
+		j.ku = leafKeyUsage(j.csr.PublicKey)
 	}
 	if len(j.eku) == 0 {
 		j.eku = defaultLeafExtKeyUsage
+	}
+	if err := checkLeafProfile(j.ku, j.eku, j.csr.PublicKey); err != nil {
+		return j, fmt.Errorf("request %s: %w", path, err)
 	}
 	return j, nil
 }
@@ -269,8 +287,8 @@ func warnings(caCert, cert *x509.Certificate, j job) []string {
 		w = append(w, fmt.Sprintf("certificate expires %s, after its CA (%s): clients will reject it from then",
 			cert.NotAfter.Format("2006-01-02"), caCert.NotAfter.Format("2006-01-02")))
 	}
-	if j.days > appleMaxDays && hasExtKeyUsage(j.eku, extKeyUsageNames[0].oid) {
-		w = append(w, fmt.Sprintf("server certificate valid %d days: Apple platforms refuse more than %d", j.days, appleMaxDays))
+	if days := spanDays(cert.NotBefore, cert.NotAfter); days > appleMaxDays && hasExtKeyUsage(j.eku, extKeyUsageNames[0].oid) {
+		w = append(w, fmt.Sprintf("server certificate valid %d days: Apple platforms refuse more than %d", days, appleMaxDays))
 	}
 	return w
 }
