@@ -115,6 +115,9 @@ func (s *Store) issueAll(ca *ca, jobs []job) ([]*Issued, *big.Int, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkSerialRange(s.SerialPath(), first, len(jobs)); err != nil {
+		return nil, nil, err
+	}
 	now := s.opts.now()
 	issued := make([]*Issued, len(jobs))
 	errs := make([]error, len(jobs))
