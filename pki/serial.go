@@ -50,8 +50,8 @@ const maxSerialBits = 20*8 - 1
 func checkSerialRange(path string, first *big.Int, count int) error {
 	next := new(big.Int).Add(first, big.NewInt(int64(count)))
 	if next.BitLen() > maxSerialBits {
-		return fmt.Errorf("read serial %s: next serial %s: signing %d certificate(s) would pass the 20 octets RFC 5280 4.1.2.2 allows a serial: %w",
-			path, FormatSerial(first), count, ErrBadStore)
+		return fmt.Errorf("read serial %s: the next serial has %d hexadecimal digits; signing %d certificate(s) from it would pass the 20 octets RFC 5280 4.1.2.2 allows a serial: %w",
+			path, len(first.Text(16)), count, ErrBadStore)
 	}
 	return nil
 }
