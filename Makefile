@@ -71,7 +71,8 @@ golden:
 # when -fuzztime ends (golang/go#75804, fixed in Go 1.27): such a run, which
 # wrote no failing input, is reported and does not fail the target.
 FUZZ_TARGETS := FuzzParseName FuzzParseRequest FuzzInspect FuzzParseSANs FuzzParseKeyUsage \
-	FuzzParseExtKeyUsage FuzzParseKey FuzzParseEntry FuzzParseCRL FuzzParseCertificates FuzzDecodePKCS12
+	FuzzParseExtKeyUsage FuzzParseKey FuzzParseEntry FuzzParseCRL FuzzParseCertificates FuzzDecodePKCS12 \
+	FuzzValidateHostname FuzzSANsValidate FuzzValidateEmail
 
 fuzz:
 	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
