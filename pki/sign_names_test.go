@@ -96,6 +96,7 @@ func TestSignProfileRefusals(t *testing.T) {
 				writeRequest(t, s, "proxy", engineProxySubject)
 			}
 			req := pki.SignRequest{Name: "proxy"}
+			var err error
 			if tc.ku != "" {
 				if req.KeyUsage, err = pki.ParseKeyUsage(tc.ku); err != nil {
 					t.Fatal(err)
@@ -107,7 +108,7 @@ func TestSignProfileRefusals(t *testing.T) {
 				}
 			}
 			before := snapshot(t, s.Dir())
-			_, err := s.Sign(t.Context(), req)
+			_, err = s.Sign(t.Context(), req)
 			if !errors.Is(err, pki.ErrBadUsage) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Sign = %v, want ErrBadUsage containing %q", err, tc.want)
 			}
