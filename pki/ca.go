@@ -10,6 +10,8 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // DefaultCADays is the validity of a new CA, as pki-create-ca.sh gives it.
@@ -18,7 +20,7 @@ const DefaultCADays = 7300
 // InitRequest is what a new CA is made of.
 type InitRequest struct {
 	// Subject of the CA certificate, such as /C=US/O=Example Inc./CN=engine.example.com.81108.
-	Subject Name
+	Subject dn.Name
 	// Days of validity; zero means DefaultCADays.
 	Days int
 }
@@ -156,7 +158,7 @@ func (s *Store) makeDirs() error {
 }
 
 // selfSign makes the CA certificate with pkienroll's CA profile.
-func (s *Store) selfSign(subject Name, key crypto.Signer, days int) ([]byte, error) {
+func (s *Store) selfSign(subject dn.Name, key crypto.Signer, days int) ([]byte, error) {
 	rawSubject, err := subject.MarshalDER()
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)

@@ -9,6 +9,8 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"strings"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // keyUsageNames are openssl's names for the key usage bits.
@@ -118,7 +120,7 @@ func extKeyUsageOID(item string) (asn1.ObjectIdentifier, error) {
 			return n.oid, nil
 		}
 	}
-	if oid, ok := parseOID(item); ok {
+	if oid, ok := dn.ParseOID(item); ok {
 		return oid, nil
 	}
 	return nil, fmt.Errorf("extended key usage %q is neither an openssl name (serverAuth, clientAuth, ...) nor a dotted OID: %w", item, ErrBadUsage)
@@ -158,8 +160,9 @@ func hasExtKeyUsage(oids []asn1.ObjectIdentifier, want asn1.ObjectIdentifier) bo
 	return false
 }
 
-// keyUsageList names the bits of ku in the order of the encoding.
-func keyUsageList(ku x509.KeyUsage) []string {
+// KeyUsageNames are openssl's names of the bits of ku (digitalSignature,
+// keyEncipherment, ...), in the order of the encoding.
+func KeyUsageNames(ku x509.KeyUsage) []string {
 	names := []string{}
 	for _, n := range keyUsageNames {
 		if ku&n.usage != 0 {
@@ -169,8 +172,9 @@ func keyUsageList(ku x509.KeyUsage) []string {
 	return names
 }
 
-// ekuName is openssl's short name for oid, else the dotted OID.
-func ekuName(oid asn1.ObjectIdentifier) string {
+// ExtKeyUsageName is openssl's short name for an extended key usage
+// (serverAuth, clientAuth, ...), else its dotted OID.
+func ExtKeyUsageName(oid asn1.ObjectIdentifier) string {
 	for _, n := range extKeyUsageNames {
 		if n.oid.Equal(oid) {
 			return n.name

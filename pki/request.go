@@ -8,6 +8,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // maxRequestSize bounds what we read as a request; real ones are ~1 KB.
@@ -16,7 +18,7 @@ const maxRequestSize = 64 << 10
 // RequestTemplate is what a new certificate signing request says.
 type RequestTemplate struct {
 	// Subject is encoded exactly, attribute by attribute, in this order.
-	Subject Name
+	Subject dn.Name
 	// SANs are the alternative names asked for. When empty and
 	// NoDefaultSAN is false, the CN is added as a DNS name or IP address
 	// when it is one.
@@ -33,7 +35,7 @@ func CreateRequest(key crypto.Signer, t RequestTemplate) ([]byte, error) {
 	if err := t.Subject.Validate(); err != nil {
 		return nil, fmt.Errorf("create request: %w", err)
 	}
-	if err := checkHostLikeCN(t.Subject.CommonName()); err != nil {
+	if err := checkSubjectNames(t.Subject); err != nil {
 		return nil, fmt.Errorf("create request: %w", err)
 	}
 	if err := t.SANs.Validate(); err != nil {
@@ -97,7 +99,7 @@ func ParseRequest(data []byte) (*x509.CertificateRequest, error) {
 	if err := CheckPublicKey(csr.PublicKey); err != nil {
 		return nil, err
 	}
-	subject, err := ParseDERName(csr.RawSubject)
+	subject, err := dn.ParseDER(csr.RawSubject)
 	if err != nil {
 		return nil, err
 	}

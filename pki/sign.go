@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // DefaultDays is the validity of an issued certificate when none is asked
@@ -33,7 +35,7 @@ type SignRequest struct {
 	// Name of the request and certificate files (the scripts' --name).
 	Name string
 	// Subject replaces the request's subject when not nil.
-	Subject Name
+	Subject dn.Name
 	// Days of validity, 2..36500, notBefore through notAfter inclusive;
 	// zero means DefaultDays.
 	Days int
@@ -145,7 +147,7 @@ type job struct {
 	req        SignRequest
 	csr        *x509.CertificateRequest
 	rawSubject []byte
-	subject    Name
+	subject    dn.Name
 	days       int
 	sans       SANs
 	ku         x509.KeyUsage
@@ -204,7 +206,7 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 			return j, err
 		}
 	}
-	if j.subject, err = ParseDERName(j.rawSubject); err != nil {
+	if j.subject, err = dn.ParseDER(j.rawSubject); err != nil {
 		return j, fmt.Errorf("request %s: %w", path, err)
 	}
 	if req.Subject == nil {
@@ -212,7 +214,7 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 			return j, fmt.Errorf("request %s: %w", path, err)
 		}
 	}
-	if err := checkHostLikeCN(j.subject.CommonName()); err != nil {
+	if err := checkSubjectNames(j.subject); err != nil {
 		return j, fmt.Errorf("request %s: %w", path, err)
 	}
 	j.sans = req.SANs

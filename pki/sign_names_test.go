@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // TestSignValidatesRequestNames: the request's SANs and subject go through
@@ -38,10 +39,10 @@ func TestSignValidatesRequestNames(t *testing.T) {
 		{"req-san-long-label.req", "longer than 253", pki.ErrBadSAN},
 		{"req-san-email-bad.req", "email address", pki.ErrBadSAN},
 		{"req-san-uri-relative.req", "not absolute", pki.ErrBadSAN},
-		{"req-subject-country-lowercase.req", `"us" is not a country code`, pki.ErrBadSubject},
-		{"req-subject-cn-wildcard.req", "subject CN", pki.ErrBadSubject},
-		{"req-subject-cn-trailing-dot.req", "ends with a dot", pki.ErrBadSubject},
-		{"req-subject-email-bad.req", "has no @", pki.ErrBadSubject},
+		{"req-subject-country-lowercase.req", `"us" is not a country code`, dn.ErrInvalid},
+		{"req-subject-cn-wildcard.req", "subject CN", dn.ErrInvalid},
+		{"req-subject-cn-trailing-dot.req", "ends with a dot", dn.ErrInvalid},
+		{"req-subject-email-bad.req", "has no @", dn.ErrInvalid},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 var (
@@ -204,7 +205,7 @@ func TestSignSubjectOverride(t *testing.T) {
 	if want := "subject=CN = override.example.com, OU = Proxies, O = Other Org, C = DE\n"; got != want {
 		t.Errorf("openssl subject %q, want %q", got, want)
 	}
-	name, err := pki.NameFromCertificate(issued.Certificate)
+	name, err := dn.FromCertificate(issued.Certificate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -665,7 +666,7 @@ func TestSignFailuresLeaveStoreUnchanged(t *testing.T) {
 		}},
 		{name: "days -1", req: pki.SignRequest{Days: -1}, want: pki.ErrBadDays},
 		{name: "days 36501", req: pki.SignRequest{Days: 36501}, want: pki.ErrBadDays},
-		{name: "empty subject override", req: pki.SignRequest{Subject: pki.Name{}}, want: pki.ErrBadSubject},
+		{name: "empty subject override", req: pki.SignRequest{Subject: dn.Name{}}, want: dn.ErrInvalid},
 		{name: "AIA not http", req: pki.SignRequest{AIAURL: "ftp://engine.example.com/ca.pem"}},
 		{name: "AIA relative", req: pki.SignRequest{AIAURL: "/ca.pem"}},
 		{name: "CA key does not match", setup: func(t *testing.T, s *pki.Store) {

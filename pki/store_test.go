@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // initLayout is every entry InitStore makes, with the engine layout's modes.
@@ -181,14 +182,14 @@ func TestInitStoreBadArguments(t *testing.T) {
 	}{
 		{"days -1", pki.InitRequest{Days: -1}, nil, pki.ErrBadDays},
 		{"days 36501", pki.InitRequest{Days: 36501}, nil, pki.ErrBadDays},
-		{"no subject", pki.InitRequest{Subject: nil}, nil, pki.ErrBadSubject},
-		{"empty subject", pki.InitRequest{Subject: pki.Name{}}, nil, pki.ErrBadSubject},
+		{"no subject", pki.InitRequest{Subject: nil}, nil, dn.ErrInvalid},
+		{"empty subject", pki.InitRequest{Subject: dn.Name{}}, nil, dn.ErrInvalid},
 		{"ca file is a path", pki.InitRequest{}, []pki.StoreOption{pki.WithCAName("../ca")}, pki.ErrBadName},
 		{"ca file empty", pki.InitRequest{}, []pki.StoreOption{pki.WithCAName("")}, pki.ErrBadName},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if tc.req.Subject == nil && tc.wantErr != pki.ErrBadSubject {
+			if tc.req.Subject == nil && tc.wantErr != dn.ErrInvalid {
 				tc.req.Subject = storeName(t, engineCASubject)
 			}
 			dir := filepath.Join(t.TempDir(), "pki")

@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // maxHostnameLen is the longest host name RFC 1034 allows in text form,
@@ -214,6 +217,29 @@ func quoteRune(r rune) string {
 	return fmt.Sprintf("%U", r)
 }
 
+// oidEmailAddress is the subject's emailAddress (PKCS #9).
+var oidEmailAddress = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}
+
+// checkSubjectNames applies the name rules to the parts of a subject that
+// are names: a CN that looks like a host name (checkHostLikeCN) and every
+// emailAddress (ValidateEmail). dn.Name.Validate checks the rest.
+func checkSubjectNames(subject dn.Name) error {
+	if err := checkHostLikeCN(subject.CommonName()); err != nil {
+		return err
+	}
+	for _, rdn := range subject {
+		for _, a := range rdn {
+			if !a.Type.Equal(oidEmailAddress) {
+				continue
+			}
+			if err := ValidateEmail(a.Value); err != nil {
+				return fmt.Errorf("subject attribute emailAddress: %w: %w", err, dn.ErrInvalid)
+			}
+		}
+	}
+	return nil
+}
+
 // checkHostLikeCN refuses a common name that a client could take for a host
 // name (no space, and a dot or a "*" in it) but that ValidateDNSName or an
 // IP address parse refuses: clients that still read the CN would match
@@ -227,7 +253,7 @@ func checkHostLikeCN(cn string) error {
 		return nil
 	}
 	if err := ValidateDNSName(cn); err != nil {
-		return fmt.Errorf("subject CN: %w: %w", err, ErrBadSubject)
+		return fmt.Errorf("subject CN: %w: %w", err, dn.ErrInvalid)
 	}
 	return nil
 }
@@ -235,7 +261,7 @@ func checkHostLikeCN(cn string) error {
 // withSubjectEmails adds every emailAddress attribute of subject to the
 // rfc822Name SANs when it is not there: RFC 5280 4.1.2.6 wants an address
 // in the SAN, and keeps the subject attribute only for old clients.
-func (s SANs) withSubjectEmails(subject Name) SANs {
+func (s SANs) withSubjectEmails(subject dn.Name) SANs {
 	for _, rdn := range subject {
 		for _, a := range rdn {
 			if !a.Type.Equal(oidEmailAddress) || containsFold(s.EmailAddresses, a.Value) {

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // TestValidateHostname: RFC 1034 / RFC 5280 host names, refused in one
@@ -119,20 +120,35 @@ func TestSANsValidate(t *testing.T) {
 	}
 }
 
-// TestValidateEmailInSubject: a subject's emailAddress follows the same
-// rules, and C is two uppercase letters.
+// TestValidateEmailInSubject: C is two uppercase letters (dn.Parse), and
+// a subject's emailAddress follows the email rules when signed, from
+// --subject as from the request.
 func TestValidateEmailInSubject(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ subject, want string }{
 		{"/C=us/CN=x", `"us" is not a country code`},
 		{"/C=Us/CN=x", "is not a country code"},
+	} {
+		if _, err := dn.Parse(tc.subject); !errors.Is(err, dn.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("dn.Parse(%q) = %v, want dn.ErrInvalid containing %q", tc.subject, err, tc.want)
+		}
+	}
+	for _, tc := range []struct{ subject, want string }{
 		{"/CN=x/emailAddress=not-an-address", "has no @"},
 		{"/CN=x/emailAddress=a@b..example", "empty label"},
 	} {
-		_, err := pki.ParseName(tc.subject)
-		if !errors.Is(err, pki.ErrBadSubject) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("ParseName(%q) = %v, want ErrBadSubject containing %q", tc.subject, err, tc.want)
+		subject, err := dn.Parse(tc.subject)
+		if err != nil {
+			t.Fatal(err)
 		}
+		s := newTestStore(t)
+		writeRequest(t, s, "proxy", engineProxySubject)
+		before := snapshot(t, s.Dir())
+		_, err = s.Sign(t.Context(), pki.SignRequest{Name: "proxy", Subject: subject})
+		if !errors.Is(err, dn.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Sign with --subject %q = %v, want dn.ErrInvalid containing %q", tc.subject, err, tc.want)
+		}
+		assertUnchanged(t, s.Dir(), before)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/internal/printable"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // Names of the checks CheckCertificate makes, in the order it reports them.
@@ -345,22 +346,13 @@ func checkNotRevoked(cert, issuer *x509.Certificate, crl *x509.RevocationList, a
 	return okResult(CheckRevocation, "%s)", detail)
 }
 
-// crlEntryReasons are openssl's names of the CRLReason codes (RFC 5280 5.3.1).
-var crlEntryReasons = []string{
-	"unspecified", "keyCompromise", "CACompromise", "affiliationChanged", "superseded",
-	"cessationOfOperation", "certificateHold", "", "removeFromCRL", "privilegeWithdrawn", "AACompromise",
-}
-
 // crlEntryReason names a reason code; "" for none, as crypto/x509 reports an
 // absent reason as 0.
 func crlEntryReason(code int) string {
-	switch {
-	case code == 0:
+	if code == 0 {
 		return ""
-	case code > 0 && code < len(crlEntryReasons) && crlEntryReasons[code] != "":
-		return crlEntryReasons[code]
 	}
-	return fmt.Sprintf("reason %d", code)
+	return CRLReasonName(code)
 }
 
 func checkServerUsage(cert *x509.Certificate) CheckResult {
@@ -381,7 +373,7 @@ func checkServerUsage(cert *x509.Certificate) CheckResult {
 	}
 	names := make([]string, len(oids))
 	for i, oid := range oids {
-		names[i] = ekuName(oid)
+		names[i] = ExtKeyUsageName(oid)
 	}
 	list := strings.Join(names, ", ")
 	switch {
@@ -404,7 +396,7 @@ func slashIssuer(c *x509.Certificate) string { return slashName(c.RawIssuer) }
 
 // slashName is a DER name in slash form, as the CLI prints subjects.
 func slashName(der []byte) string {
-	n, err := ParseDERName(der)
+	n, err := dn.ParseDER(der)
 	if err != nil {
 		return "(unreadable name)"
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
@@ -54,11 +55,11 @@ func (c *wspRequestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	caName, err := pki.NameFromCertificate(ca)
+	caName, err := dn.FromCertificate(ca)
 	if err != nil {
 		return fmt.Errorf("CA certificate %s: %w", caFile, err)
 	}
-	subject, err := pki.DeriveSubject(caName, host)
+	subject, err := dn.Derive(caName, host)
 	if err != nil {
 		return fmt.Errorf("derive subject with CN %q: %w", host, err)
 	}
@@ -157,11 +158,11 @@ func (c *wspSignCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	caName, err := pki.NameFromCertificate(ca)
+	caName, err := dn.FromCertificate(ca)
 	if err != nil {
 		return fmt.Errorf("CA certificate %s: %w", store.CACertPath(), err)
 	}
-	subject, err := pki.DeriveSubject(caName, host)
+	subject, err := dn.Derive(caName, host)
 	if err != nil {
 		return fmt.Errorf("derive subject with CN %q: %w", host, err)
 	}

@@ -1,4 +1,4 @@
-package pki
+package inspect
 
 import (
 	"bytes"
@@ -7,6 +7,9 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // This file turns parsed certificates, requests and CRLs, and their
@@ -22,7 +25,7 @@ func describeCertificate(c *x509.Certificate, now time.Time) *CertificateInfo {
 		TimeLeft:           c.NotAfter.Sub(now),
 		PublicKey:          describePublicKey(c.PublicKey, c.RawSubjectPublicKeyInfo, c.PublicKeyAlgorithm.String()),
 		SignatureAlgorithm: signatureAlgorithmName(c.SignatureAlgorithm),
-		Extensions:         describeExtensions(c.Extensions, SANsOf(c.DNSNames, c.IPAddresses, c.EmailAddresses, c.URIs)),
+		Extensions:         describeExtensions(c.Extensions, pki.SANs{DNSNames: c.DNSNames, IPAddresses: c.IPAddresses, EmailAddresses: c.EmailAddresses, URIs: c.URIs}),
 		SHA256:             sha256Sum(c.Raw),
 	}
 	switch {
@@ -44,7 +47,7 @@ func describeRequest(r *x509.CertificateRequest) *RequestInfo {
 		PublicKey:          describePublicKey(r.PublicKey, r.RawSubjectPublicKeyInfo, r.PublicKeyAlgorithm.String()),
 		SignatureAlgorithm: signatureAlgorithmName(r.SignatureAlgorithm),
 		SignatureValid:     r.CheckSignature() == nil,
-		Extensions:         describeExtensions(r.Extensions, SANsOf(r.DNSNames, r.IPAddresses, r.EmailAddresses, r.URIs)),
+		Extensions:         describeExtensions(r.Extensions, pki.SANs{DNSNames: r.DNSNames, IPAddresses: r.IPAddresses, EmailAddresses: r.EmailAddresses, URIs: r.URIs}),
 	}
 }
 
@@ -54,6 +57,7 @@ var (
 	oidBasicConstr = asn1.ObjectIdentifier{2, 5, 29, 19}
 	oidSubjectKey  = asn1.ObjectIdentifier{2, 5, 29, 14}
 	oidAuthKey     = asn1.ObjectIdentifier{2, 5, 29, 35}
+	oidExtKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37}
 )
 
 func describeCRL(crl *x509.RevocationList, now time.Time) *CRLInfo {
@@ -75,7 +79,7 @@ func describeCRL(crl *x509.RevocationList, now time.Time) *CRLInfo {
 		// A zero ReasonCode is also what an entry without a reason gives.
 		for _, ext := range e.Extensions {
 			if ext.Id.Equal(oidCRLReason) {
-				r.Reason = reasonName(e.ReasonCode)
+				r.Reason = pki.CRLReasonName(e.ReasonCode)
 			}
 		}
 		info.Revoked = append(info.Revoked, r)
@@ -85,13 +89,13 @@ func describeCRL(crl *x509.RevocationList, now time.Time) *CRLInfo {
 
 // inspectedName keeps the encoded order and values of a name; a name our parser
 // refuses (an unusual string type) is still shown, from crypto/x509's view.
-func inspectedName(raw []byte, parsed pkix.Name) Name {
-	if n, err := ParseDERName(raw); err == nil {
+func inspectedName(raw []byte, parsed pkix.Name) dn.Name {
+	if n, err := dn.ParseDER(raw); err == nil {
 		return n
 	}
-	var n Name
+	var n dn.Name
 	for _, atv := range parsed.Names {
-		n = append(n, RDN{{Type: atv.Type, Value: fmt.Sprint(atv.Value)}})
+		n = append(n, dn.RDN{{Type: atv.Type, Value: fmt.Sprint(atv.Value)}})
 	}
 	return n
 }
@@ -121,7 +125,7 @@ var extensionNames = map[string]string{
 // describeExtensions decodes the usages and identifiers of a certificate
 // or request with encoding/asn1: crypto/x509 decodes them for
 // certificates but not for requests, and not their criticality.
-func describeExtensions(exts []pkix.Extension, sans SANs) ExtensionsInfo {
+func describeExtensions(exts []pkix.Extension, sans pki.SANs) ExtensionsInfo {
 	info := ExtensionsInfo{SANs: sans, All: make([]ExtensionInfo, 0, len(exts))}
 	for _, e := range exts {
 		oid := e.Id.String()
@@ -138,14 +142,14 @@ func describeExtensions(exts []pkix.Extension, sans SANs) ExtensionsInfo {
 				for i := 0; i < bits.BitLength; i++ {
 					ku |= x509.KeyUsage(bits.At(i) << i)
 				}
-				info.KeyUsage = &UsageInfo{Usages: keyUsageList(ku), Critical: e.Critical}
+				info.KeyUsage = &UsageInfo{Usages: pki.KeyUsageNames(ku), Critical: e.Critical}
 			}
 		case e.Id.Equal(oidExtKeyUsage):
 			var oids []asn1.ObjectIdentifier
 			if _, err := asn1.Unmarshal(e.Value, &oids); err == nil {
 				u := &UsageInfo{Usages: make([]string, 0, len(oids)), Critical: e.Critical}
 				for _, o := range oids {
-					u.Usages = append(u.Usages, ekuName(o))
+					u.Usages = append(u.Usages, pki.ExtKeyUsageName(o))
 				}
 				info.ExtKeyUsage = u
 			}

@@ -1,4 +1,4 @@
-package pki
+package dn
 
 import (
 	"crypto/x509"
@@ -51,23 +51,23 @@ type attributeAndTypeValue struct {
 
 type atvSET []attributeAndTypeValue
 
-// ParseDERName decodes a DER RDNSequence such as x509.Certificate.RawSubject,
+// ParseDER decodes a DER RDNSequence such as x509.Certificate.RawSubject,
 // keeping the order of the RDNs and each value's string tag. It does not
 // Validate: a CA's subject is taken as it is, even where openssl would not
 // have written it.
-func ParseDERName(der []byte) (Name, error) {
+func ParseDER(der []byte) (Name, error) {
 	var seq []atvSET
 	rest, err := asn1.Unmarshal(der, &seq)
 	if err != nil {
-		return nil, fmt.Errorf("decode subject: %v: %w", err, ErrBadSubject)
+		return nil, fmt.Errorf("decode subject: %v: %w", err, ErrInvalid)
 	}
 	if len(rest) != 0 {
-		return nil, fmt.Errorf("decode subject: %d trailing bytes: %w", len(rest), ErrBadSubject)
+		return nil, fmt.Errorf("decode subject: %d trailing bytes: %w", len(rest), ErrInvalid)
 	}
 	n := make(Name, 0, len(seq))
 	for i, set := range seq {
 		if len(set) == 0 {
-			return nil, fmt.Errorf("decode subject: RDN %d is empty: %w", i+1, ErrBadSubject)
+			return nil, fmt.Errorf("decode subject: RDN %d is empty: %w", i+1, ErrInvalid)
 		}
 		rdn := make(RDN, 0, len(set))
 		for _, atv := range set {
@@ -86,19 +86,19 @@ func attributeFromDER(atv attributeAndTypeValue) (Attribute, error) {
 	name := attrByOID(atv.Type).short
 	v := atv.Value
 	if v.Class != asn1.ClassUniversal || v.IsCompound {
-		return Attribute{}, fmt.Errorf("subject attribute %s: value is not a string: %w", name, ErrBadSubject)
+		return Attribute{}, fmt.Errorf("subject attribute %s: value is not a string: %w", name, ErrInvalid)
 	}
 	s, err := decodeString(v.Tag, v.Bytes)
 	if err != nil {
-		return Attribute{}, fmt.Errorf("subject attribute %s: %v: %w", name, err, ErrBadSubject)
+		return Attribute{}, fmt.Errorf("subject attribute %s: %v: %w", name, err, ErrInvalid)
 	}
 	return Attribute{Type: atv.Type, Value: s, Tag: v.Tag}, nil
 }
 
-// NameFromCertificate returns the subject of c exactly as it is encoded
+// FromCertificate returns the subject of c exactly as it is encoded
 // (c.Subject has lost the order and the string types).
-func NameFromCertificate(c *x509.Certificate) (Name, error) {
-	n, err := ParseDERName(c.RawSubject)
+func FromCertificate(c *x509.Certificate) (Name, error) {
+	n, err := ParseDER(c.RawSubject)
 	if err != nil {
 		return nil, fmt.Errorf("certificate serial %s: %w", c.SerialNumber, err)
 	}
@@ -116,7 +116,7 @@ func (n Name) MarshalDER() ([]byte, error) {
 		for _, a := range rdn {
 			b, err := encodeString(a.tag(), a.Value)
 			if err != nil {
-				return nil, fmt.Errorf("subject attribute %s: %v: %w", a.ShortName(), err, ErrBadSubject)
+				return nil, fmt.Errorf("subject attribute %s: %v: %w", a.ShortName(), err, ErrInvalid)
 			}
 			set = append(set, attributeAndTypeValue{
 				Type:  a.Type,
@@ -127,15 +127,15 @@ func (n Name) MarshalDER() ([]byte, error) {
 	}
 	der, err := asn1.Marshal(seq)
 	if err != nil {
-		return nil, fmt.Errorf("encode subject: %v: %w", err, ErrBadSubject)
+		return nil, fmt.Errorf("encode subject: %v: %w", err, ErrInvalid)
 	}
 	return der, nil
 }
 
-// DeriveSubject returns the subject of a certificate issued under the CA
+// Derive returns the subject of a certificate issued under the CA
 // whose subject is ca: every attribute of ca but its common names, in
 // order (an RDN left empty is dropped), then CN=cn as the last RDN.
-func DeriveSubject(ca Name, cn string) (Name, error) {
+func Derive(ca Name, cn string) (Name, error) {
 	var n Name
 	for _, rdn := range ca {
 		var kept RDN
@@ -209,15 +209,15 @@ next:
 // not representable in its string type, a control character.
 func (n Name) Validate() error {
 	if len(n) == 0 {
-		return fmt.Errorf("subject is empty: %w", ErrBadSubject)
+		return fmt.Errorf("subject is empty: %w", ErrInvalid)
 	}
 	for i, rdn := range n {
 		if len(rdn) == 0 {
-			return fmt.Errorf("subject RDN %d is empty: %w", i+1, ErrBadSubject)
+			return fmt.Errorf("subject RDN %d is empty: %w", i+1, ErrInvalid)
 		}
 		for _, a := range rdn {
 			if err := a.validate(); err != nil {
-				return fmt.Errorf("subject attribute %s: %w: %w", a.ShortName(), err, ErrBadSubject)
+				return fmt.Errorf("subject attribute %s: %w: %w", a.ShortName(), err, ErrInvalid)
 			}
 		}
 	}
@@ -249,11 +249,6 @@ func (a Attribute) validate() error {
 	}
 	if l := utf8.RuneCountInString(a.Value); l > info.max {
 		return fmt.Errorf("value longer than %d characters (%d)", info.max, l)
-	}
-	if info.short == "emailAddress" {
-		if err := ValidateEmail(a.Value); err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package pki
+package dn
 
 import (
 	"fmt"
@@ -89,7 +89,7 @@ func (n Name) RFC4514() string {
 
 // escape4514 writes v with the escapes RFC 4514 section 2.4 requires. It
 // also escapes an '=' that follows a blank, so that the result never holds
-// " = ", which ParseName takes for openssl's most-general-first form.
+// " = ", which Parse takes for openssl's most-general-first form.
 func escape4514(b *strings.Builder, v string) {
 	for i := 0; i < len(v); {
 		r, size := utf8.DecodeRuneInString(v[i:])
@@ -111,39 +111,39 @@ func escape4514(b *strings.Builder, v string) {
 	}
 }
 
-// NameFormat selects how Format prints a Name.
-type NameFormat string
+// Format selects how Format prints a Name.
+type Format string
 
 // The formats Format knows; they are the values of the --format flag.
 const (
-	// NameFormatSlash is String's /C=US/O=Example Inc./CN=x.
-	NameFormatSlash NameFormat = "slash"
-	// NameFormatRFC4514 is RFC4514's CN=x,O=Example Inc.,C=US.
-	NameFormatRFC4514 NameFormat = "rfc4514"
-	// NameFormatJSON is MarshalJSON's array of RDNs.
-	NameFormatJSON NameFormat = "json"
+	// FormatSlash is String's /C=US/O=Example Inc./CN=x.
+	FormatSlash Format = "slash"
+	// FormatRFC4514 is RFC4514's CN=x,O=Example Inc.,C=US.
+	FormatRFC4514 Format = "rfc4514"
+	// FormatJSON is MarshalJSON's array of RDNs.
+	FormatJSON Format = "json"
 )
 
-// ParseNameFormat returns the NameFormat called s; "" is the slash form.
-func ParseNameFormat(s string) (NameFormat, error) {
-	switch f := NameFormat(strings.ToLower(s)); f {
+// ParseFormat returns the Format called s; "" is the slash form.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(s)); f {
 	case "", "openssl":
 		// "openssl": the form `openssl req -subj` takes.
-		return NameFormatSlash, nil
-	case NameFormatSlash, NameFormatRFC4514, NameFormatJSON:
+		return FormatSlash, nil
+	case FormatSlash, FormatRFC4514, FormatJSON:
 		return f, nil
 	}
 	return "", fmt.Errorf("subject format %q: unknown, want openssl (slash), rfc4514 or json", s)
 }
 
 // Format returns n printed in format f.
-func (n Name) Format(f NameFormat) (string, error) {
+func (n Name) Format(f Format) (string, error) {
 	switch f {
-	case NameFormatSlash, "":
+	case FormatSlash, "":
 		return n.String(), nil
-	case NameFormatRFC4514:
+	case FormatRFC4514:
 		return n.RFC4514(), nil
-	case NameFormatJSON:
+	case FormatJSON:
 		b, err := n.MarshalJSON()
 		return string(b), err
 	}

@@ -1,8 +1,11 @@
-package pki
+package inspect
 
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // The JSON of an inspection is a stable schema that scripts rely on; it is
@@ -27,7 +30,7 @@ type inspectionJSON struct {
 }
 
 // MarshalJSON encodes the inspection as {"now": ..., "objects": [...]}.
-func (in *Inspection) MarshalJSON() ([]byte, error) {
+func (in *Result) MarshalJSON() ([]byte, error) {
 	objs := in.Objects
 	if objs == nil {
 		objs = []Object{}
@@ -36,9 +39,9 @@ func (in *Inspection) MarshalJSON() ([]byte, error) {
 }
 
 type objectHeaderJSON struct {
-	Kind     ObjectKind `json:"kind"`
-	Encoding string     `json:"encoding"`
-	PEMType  string     `json:"pem_type,omitempty"`
+	Kind     Kind   `json:"kind"`
+	Encoding string `json:"encoding"`
+	PEMType  string `json:"pem_type,omitempty"`
 }
 
 type publicKeyJSON struct {
@@ -77,16 +80,16 @@ type extensionsJSON struct {
 
 type certificateJSON struct {
 	objectHeaderJSON
-	Subject         string `json:"subject"`
-	SubjectRDNs     Name   `json:"subject_rdns"`
-	Issuer          string `json:"issuer"`
-	IssuerRDNs      Name   `json:"issuer_rdns"`
-	Serial          string `json:"serial"`
-	NotBefore       string `json:"not_before"`
-	NotAfter        string `json:"not_after"`
-	Status          string `json:"status"`
-	TimeLeftSeconds int64  `json:"time_left_seconds"`
-	SelfSigned      bool   `json:"self_signed"`
+	Subject         string  `json:"subject"`
+	SubjectRDNs     dn.Name `json:"subject_rdns"`
+	Issuer          string  `json:"issuer"`
+	IssuerRDNs      dn.Name `json:"issuer_rdns"`
+	Serial          string  `json:"serial"`
+	NotBefore       string  `json:"not_before"`
+	NotAfter        string  `json:"not_after"`
+	Status          string  `json:"status"`
+	TimeLeftSeconds int64   `json:"time_left_seconds"`
+	SelfSigned      bool    `json:"self_signed"`
 	publicKeyJSON
 	extensionsJSON
 	SignatureAlgorithm string `json:"signature_algorithm"`
@@ -95,8 +98,8 @@ type certificateJSON struct {
 
 type requestJSON struct {
 	objectHeaderJSON
-	Subject     string `json:"subject"`
-	SubjectRDNs Name   `json:"subject_rdns"`
+	Subject     string  `json:"subject"`
+	SubjectRDNs dn.Name `json:"subject_rdns"`
 	publicKeyJSON
 	extensionsJSON
 	SignatureAlgorithm string `json:"signature_algorithm"`
@@ -112,7 +115,7 @@ type revokedJSON struct {
 type crlJSON struct {
 	objectHeaderJSON
 	Issuer             string        `json:"issuer"`
-	IssuerRDNs         Name          `json:"issuer_rdns"`
+	IssuerRDNs         dn.Name       `json:"issuer_rdns"`
 	ThisUpdate         string        `json:"this_update"`
 	NextUpdate         string        `json:"next_update,omitempty"`
 	TimeLeftSeconds    *int64        `json:"time_left_seconds,omitempty"`
@@ -147,7 +150,7 @@ func (o Object) MarshalJSON() ([]byte, error) {
 			SubjectRDNs:        c.Subject,
 			Issuer:             c.Issuer.String(),
 			IssuerRDNs:         c.Issuer,
-			Serial:             FormatSerial(c.Serial),
+			Serial:             pki.FormatSerial(c.Serial),
 			NotBefore:          jsonTime(c.NotBefore),
 			NotAfter:           jsonTime(c.NotAfter),
 			Status:             string(c.Status),
@@ -201,10 +204,10 @@ func crlToJSON(h objectHeaderJSON, c *CRLInfo) crlJSON {
 		out.TimeLeftSeconds = &left
 	}
 	if c.Number != nil {
-		out.CRLNumber = FormatSerial(c.Number)
+		out.CRLNumber = pki.FormatSerial(c.Number)
 	}
 	for _, r := range c.Revoked {
-		out.Revoked = append(out.Revoked, revokedJSON{Serial: FormatSerial(r.Serial), RevokedAt: jsonTime(r.RevokedAt), Reason: r.Reason})
+		out.Revoked = append(out.Revoked, revokedJSON{Serial: pki.FormatSerial(r.Serial), RevokedAt: jsonTime(r.RevokedAt), Reason: r.Reason})
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package pki_test
+package inspect_test
 
 import (
 	"bytes"
@@ -18,10 +18,11 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/inspect"
 )
 
 // inspectFixtures is where testdata/inspect/generate.sh writes.
-const inspectFixtures = "../testdata/inspect"
+const inspectFixtures = "../../testdata/inspect"
 
 // inspectNow is the time the fixtures are judged at: proxy.cer and the CA
 // are valid, ec.cer has expired, the CRL is due in 28 days.
@@ -30,9 +31,9 @@ var inspectNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 func fixture(name string) string { return filepath.Join(inspectFixtures, name) }
 
 // inspectFixture inspects a fixture at inspectNow.
-func inspectFixture(t *testing.T, name string) *pki.Inspection {
+func inspectFixture(t *testing.T, name string) *inspect.Result {
 	t.Helper()
-	in, err := pki.InspectFile(fixture(name), pki.InspectOptions{Now: inspectNow})
+	in, err := inspect.File(fixture(name), inspect.Options{Now: inspectNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +41,7 @@ func inspectFixture(t *testing.T, name string) *pki.Inspection {
 }
 
 // only returns the single object of an inspection.
-func only(t *testing.T, in *pki.Inspection) pki.Object {
+func only(t *testing.T, in *inspect.Result) inspect.Object {
 	t.Helper()
 	if len(in.Objects) != 1 {
 		t.Fatalf("got %d objects, want 1", len(in.Objects))
@@ -149,7 +150,7 @@ func TestInspectCertificateFields(t *testing.T) {
 	if c.PublicKey.Algorithm != "RSA" || c.PublicKey.Bits != 2048 || c.SelfSigned {
 		t.Errorf("key %+v, self-signed %v", c.PublicKey, c.SelfSigned)
 	}
-	if c.Status != pki.ValidityValid || c.TimeLeft != time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC).Sub(inspectNow) {
+	if c.Status != inspect.ValidityValid || c.TimeLeft != time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC).Sub(inspectNow) {
 		t.Errorf("status %s, time left %v", c.Status, c.TimeLeft)
 	}
 	if c.SignatureAlgorithm != "sha256WithRSAEncryption" {
@@ -177,16 +178,16 @@ func TestInspectValidityStatus(t *testing.T) {
 	tests := []struct {
 		file string
 		now  time.Time
-		want pki.ValidityStatus
+		want inspect.ValidityStatus
 		left time.Duration
 	}{
-		{"proxy.cer", time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC), pki.ValidityNotYetValid, (1 + 5*365 + 2) * 24 * time.Hour},
-		{"proxy.cer", time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC), pki.ValidityValid, 0},
-		{"proxy.cer", time.Date(2029, 1, 1, 0, 0, 1, 0, time.UTC), pki.ValidityExpired, -time.Second},
-		{"ec.cer", inspectNow, pki.ValidityExpired, -(365*24 + 12) * time.Hour},
+		{"proxy.cer", time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC), inspect.ValidityNotYetValid, (1 + 5*365 + 2) * 24 * time.Hour},
+		{"proxy.cer", time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC), inspect.ValidityValid, 0},
+		{"proxy.cer", time.Date(2029, 1, 1, 0, 0, 1, 0, time.UTC), inspect.ValidityExpired, -time.Second},
+		{"ec.cer", inspectNow, inspect.ValidityExpired, -(365*24 + 12) * time.Hour},
 	}
 	for _, tc := range tests {
-		in, err := pki.InspectFile(fixture(tc.file), pki.InspectOptions{Now: tc.now})
+		in, err := inspect.File(fixture(tc.file), inspect.Options{Now: tc.now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +205,7 @@ func TestInspectChainKeepsOrder(t *testing.T) {
 	}
 	for i, want := range []string{"/C=US/O=Example Inc./CN=proxy.example.com", "/C=US/O=Example Inc./CN=engine.example.com.81108"} {
 		o := in.Objects[i]
-		if o.Kind != pki.KindCertificate || o.PEMType != "CERTIFICATE" || o.Certificate.Subject.String() != want {
+		if o.Kind != inspect.KindCertificate || o.PEMType != "CERTIFICATE" || o.Certificate.Subject.String() != want {
 			t.Errorf("object %d: %s %q %v, want certificate %s", i, o.Kind, o.PEMType, o.Certificate, want)
 		}
 	}
@@ -217,7 +218,7 @@ func TestInspectRequest(t *testing.T) {
 	for _, file := range []string{"proxy.req", "proxy.req.der"} {
 		o := only(t, inspectFixture(t, file))
 		r := o.Request
-		if o.Kind != pki.KindRequest || r == nil {
+		if o.Kind != inspect.KindRequest || r == nil {
 			t.Fatalf("%s: kind %s", file, o.Kind)
 		}
 		if r.Subject.String() != "/C=US/O=Example Inc./CN=proxy.example.com" || !r.SignatureValid {
@@ -247,7 +248,7 @@ func TestInspectRequestBadSignature(t *testing.T) {
 		t.Fatal(err)
 	}
 	der[len(der)-1] ^= 0xff // the last byte of the signature
-	in, err := pki.Inspect(der, pki.InspectOptions{Now: inspectNow})
+	in, err := inspect.Bytes(der, inspect.Options{Now: inspectNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +276,7 @@ func TestInspectCRL(t *testing.T) {
 			c.TimeLeft != c.NextUpdate.Sub(inspectNow) {
 			t.Errorf("%s: %+v", tc.file, c)
 		}
-		want := []pki.RevokedInfo{
+		want := []inspect.RevokedInfo{
 			{RevokedAt: time.Date(2025, 1, 15, 9, 30, 0, 0, time.UTC), Reason: "keyCompromise"},
 			{RevokedAt: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)},
 		}
@@ -297,7 +298,7 @@ func TestInspectKeys(t *testing.T) {
 	}
 	tests := []struct {
 		file      string
-		kind      pki.ObjectKind
+		kind      inspect.Kind
 		algorithm string
 		bits      int
 		format    string
@@ -306,20 +307,20 @@ func TestInspectKeys(t *testing.T) {
 		// pub is openssl's public key fingerprint, "" when none is shown.
 		pub func(t *testing.T) string
 	}{
-		{"proxy.key", pki.KindPrivateKey, "RSA", 2048, "PKCS#1", false, "", proxyPub},
-		{"proxy-pkcs8.key", pki.KindPrivateKey, "RSA", 2048, "PKCS#8", false, "", proxyPub},
-		{"proxy.key.der", pki.KindPrivateKey, "RSA", 2048, "PKCS#1", false, "", proxyPub},
-		{"ec.key", pki.KindPrivateKey, "EC", 256, "SEC 1", false, "", func(t *testing.T) string {
+		{"proxy.key", inspect.KindPrivateKey, "RSA", 2048, "PKCS#1", false, "", proxyPub},
+		{"proxy-pkcs8.key", inspect.KindPrivateKey, "RSA", 2048, "PKCS#8", false, "", proxyPub},
+		{"proxy.key.der", inspect.KindPrivateKey, "RSA", 2048, "PKCS#1", false, "", proxyPub},
+		{"ec.key", inspect.KindPrivateKey, "EC", 256, "SEC 1", false, "", func(t *testing.T) string {
 			return opensslPublicKeySHA256(t, "pkey", "-in", fixture("ec.key"), "-pubout")
 		}},
-		{"ed25519.key", pki.KindPrivateKey, "Ed25519", 256, "PKCS#8", false, "", func(t *testing.T) string {
+		{"ed25519.key", inspect.KindPrivateKey, "Ed25519", 256, "PKCS#8", false, "", func(t *testing.T) string {
 			return opensslPublicKeySHA256(t, "pkey", "-in", fixture("ed25519.key"), "-pubout")
 		}},
-		{"ec.pub", pki.KindPublicKey, "EC", 256, "SubjectPublicKeyInfo", false, "", func(t *testing.T) string {
+		{"ec.pub", inspect.KindPublicKey, "EC", 256, "SubjectPublicKeyInfo", false, "", func(t *testing.T) string {
 			return opensslPublicKeySHA256(t, "pkey", "-pubin", "-in", fixture("ec.pub"))
 		}},
-		{"proxy-pkcs8-encrypted.key", pki.KindPrivateKey, pki.EncryptedKeyType, 0, "PKCS#8", true, "AES-256-CBC", nil},
-		{"proxy-legacy-encrypted.key", pki.KindPrivateKey, "RSA", 0, "PKCS#1", true, "AES-256-CBC", nil},
+		{"proxy-pkcs8-encrypted.key", inspect.KindPrivateKey, inspect.EncryptedKeyType, 0, "PKCS#8", true, "AES-256-CBC", nil},
+		{"proxy-legacy-encrypted.key", inspect.KindPrivateKey, "RSA", 0, "PKCS#1", true, "AES-256-CBC", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -488,12 +489,12 @@ func TestInspectErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			in, err := pki.Inspect(tc.data, pki.InspectOptions{})
+			in, err := inspect.Bytes(tc.data, inspect.Options{})
 			if err == nil {
 				t.Fatalf("no error; got %d objects", len(in.Objects))
 			}
 			msg := err.Error()
-			if !errors.Is(err, pki.ErrNotInspectable) || !strings.HasSuffix(msg, "not a certificate, request, CRL or key") {
+			if !errors.Is(err, inspect.ErrNotInspectable) || !strings.HasSuffix(msg, "not a certificate, request, CRL or key") {
 				t.Errorf("error %q does not end with ErrNotInspectable", msg)
 			}
 			if !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
@@ -525,13 +526,13 @@ func TestInspectFileErrors(t *testing.T) {
 		{dir, "inspect " + dir + ": is a directory"},
 	}
 	for _, tc := range tests {
-		_, err := pki.InspectFile(tc.path, pki.InspectOptions{})
+		_, err := inspect.File(tc.path, inspect.Options{})
 		if err == nil || err.Error() != tc.want {
-			t.Errorf("InspectFile(%s) = %v, want %q", filepath.Base(tc.path), err, tc.want)
+			t.Errorf("File(%s) = %v, want %q", filepath.Base(tc.path), err, tc.want)
 		}
 	}
-	if _, err := pki.Inspect(make([]byte, pki.MaxInspectSize+1), pki.InspectOptions{}); err == nil {
-		t.Errorf("Inspect of %d bytes succeeded", pki.MaxInspectSize+1)
+	if _, err := inspect.Bytes(make([]byte, inspect.MaxSize+1), inspect.Options{}); err == nil {
+		t.Errorf("Inspect of %d bytes succeeded", inspect.MaxSize+1)
 	}
 }
 
@@ -539,11 +540,11 @@ func TestInspectFileErrors(t *testing.T) {
 // -text or ecparam -genkey: text before the block, an EC PARAMETERS block.
 func TestInspectSkipsTextAndECParameters(t *testing.T) {
 	text := runOpenSSL(t, "", "x509", "-in", fixture("proxy.cer"), "-text")
-	in, err := pki.Inspect([]byte(text), pki.InspectOptions{Now: inspectNow})
+	in, err := inspect.Bytes([]byte(text), inspect.Options{Now: inspectNow})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o := only(t, in); o.Kind != pki.KindCertificate {
+	if o := only(t, in); o.Kind != inspect.KindCertificate {
 		t.Errorf("x509 -text output: kind %s", o.Kind)
 	}
 	if o := only(t, inspectFixture(t, "ec.key")); o.PEMType != "EC PRIVATE KEY" {
@@ -562,7 +563,7 @@ func FuzzInspect(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		in, err := pki.Inspect(data, pki.InspectOptions{Now: inspectNow})
+		in, err := inspect.Bytes(data, inspect.Options{Now: inspectNow})
 		if err != nil {
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error has a newline: %q", err)

@@ -1,4 +1,4 @@
-package pki
+package inspect
 
 import (
 	"encoding/hex"
@@ -8,11 +8,12 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/internal/printable"
+	"github.com/pkienroll/pkienroll/pki"
 )
 
 // WriteText writes every object of the inspection as WriteText does, with
 // a blank line between objects.
-func (in *Inspection) WriteText(w io.Writer) error {
+func (in *Result) WriteText(w io.Writer) error {
 	for i, o := range in.Objects {
 		if i > 0 {
 			if _, err := io.WriteString(w, "\n"); err != nil {
@@ -31,7 +32,7 @@ func (in *Inspection) WriteText(w io.Writer) error {
 // as in an extension file, hex with colons). docs/cli-inspect.md shows it.
 func (o Object) WriteText(w io.Writer) error {
 	t := &textWriter{w: w}
-	heading := map[ObjectKind]string{
+	heading := map[Kind]string{
 		KindCertificate: "Certificate", KindRequest: "Certificate request",
 		KindCRL: "CRL", KindPrivateKey: "Private key", KindPublicKey: "Public key",
 	}[o.Kind]
@@ -77,7 +78,7 @@ func (t *textWriter) line(label, value string) {
 func (t *textWriter) certificate(c *CertificateInfo) {
 	t.line("Subject", c.Subject.String())
 	t.line("Issuer", c.Issuer.String())
-	t.line("Serial", FormatSerial(c.Serial))
+	t.line("Serial", pki.FormatSerial(c.Serial))
 	t.line("Not before", textTime(c.NotBefore))
 	t.line("Not after", textTime(c.NotAfter))
 	switch c.Status {
@@ -119,7 +120,7 @@ func (t *textWriter) crl(c *CRLInfo) {
 		t.line("Next update", textTime(c.NextUpdate)+" (in "+textDuration(c.TimeLeft)+")")
 	}
 	if c.Number != nil {
-		t.line("CRL number", fmt.Sprintf("%s (0x%s)", c.Number, FormatSerial(c.Number)))
+		t.line("CRL number", fmt.Sprintf("%s (0x%s)", c.Number, pki.FormatSerial(c.Number)))
 	}
 	if c.AuthorityKeyID != nil {
 		t.line("Authority key ID", colonHex(c.AuthorityKeyID))
@@ -132,7 +133,7 @@ func (t *textWriter) crl(c *CRLInfo) {
 		if r.Reason != "" {
 			reason = ", " + r.Reason
 		}
-		t.printf("    %s on %s%s\n", FormatSerial(r.Serial), textTime(r.RevokedAt), reason)
+		t.printf("    %s on %s%s\n", pki.FormatSerial(r.Serial), textTime(r.RevokedAt), reason)
 	}
 }
 

@@ -1,4 +1,4 @@
-package pki_test
+package dn_test
 
 import (
 	"encoding/asn1"
@@ -6,51 +6,51 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 func TestParseName(t *testing.T) {
-	proxy := pki.Name{{atv("C", "US")}, {atv("O", "Example Inc.")}, {atv("CN", "proxy.example.com")}}
-	multi := pki.Name{{atv("C", "US")}, {atv("CN", "a"), atv("UID", "b")}}
+	proxy := dn.Name{{atv("C", "US")}, {atv("O", "Example Inc.")}, {atv("CN", "proxy.example.com")}}
+	multi := dn.Name{{atv("C", "US")}, {atv("CN", "a"), atv("UID", "b")}}
 	tests := []struct {
 		name, in string
-		want     pki.Name
+		want     dn.Name
 	}{
 		// slash form
 		{"slash", "/C=US/O=Example Inc./CN=proxy.example.com", proxy},
-		{"slash escaped slash", `/O=a\/b/CN=x`, pki.Name{{atv("O", "a/b")}, {atv("CN", "x")}}},
-		{"slash escaped plus", `/CN=a\+b`, pki.Name{{atv("CN", "a+b")}}},
-		{"slash escaped backslash", `/CN=a\\b`, pki.Name{{atv("CN", `a\b`)}}},
-		{"slash any escape", `/CN=\a\,b`, pki.Name{{atv("CN", "a,b")}}},
+		{"slash escaped slash", `/O=a\/b/CN=x`, dn.Name{{atv("O", "a/b")}, {atv("CN", "x")}}},
+		{"slash escaped plus", `/CN=a\+b`, dn.Name{{atv("CN", "a+b")}}},
+		{"slash escaped backslash", `/CN=a\\b`, dn.Name{{atv("CN", `a\b`)}}},
+		{"slash any escape", `/CN=\a\,b`, dn.Name{{atv("CN", "a,b")}}},
 		{"slash multi-valued", "/C=US/CN=a+UID=b", multi},
-		{"slash equals in value", "/O=a=b/CN=x", pki.Name{{atv("O", "a=b")}, {atv("CN", "x")}}},
-		{"slash blanks kept", "/CN= lead and trail ", pki.Name{{atv("CN", " lead and trail ")}}},
-		{"slash trailing slash", "/C=US/", pki.Name{{atv("C", "US")}}},
-		{"slash names any case", "/c=US/ORGANIZATIONNAME=o/2.5.4.3=x", pki.Name{{atv("C", "US")}, {atv("O", "o")}, {atv("CN", "x")}}},
-		{"slash dotted oid", "/1.2.3.4=x", pki.Name{{atv("1.2.3.4", "x")}}},
-		{"slash utf8", "/CN=Müller", pki.Name{{atv("CN", "Müller")}}},
-		{"slash newline dropped", "/C=US/CN=x\n", pki.Name{{atv("C", "US")}, {atv("CN", "x")}}},
+		{"slash equals in value", "/O=a=b/CN=x", dn.Name{{atv("O", "a=b")}, {atv("CN", "x")}}},
+		{"slash blanks kept", "/CN= lead and trail ", dn.Name{{atv("CN", " lead and trail ")}}},
+		{"slash trailing slash", "/C=US/", dn.Name{{atv("C", "US")}}},
+		{"slash names any case", "/c=US/ORGANIZATIONNAME=o/2.5.4.3=x", dn.Name{{atv("C", "US")}, {atv("O", "o")}, {atv("CN", "x")}}},
+		{"slash dotted oid", "/1.2.3.4=x", dn.Name{{atv("1.2.3.4", "x")}}},
+		{"slash utf8", "/CN=Müller", dn.Name{{atv("CN", "Müller")}}},
+		{"slash newline dropped", "/C=US/CN=x\n", dn.Name{{atv("C", "US")}, {atv("CN", "x")}}},
 		{"openssl 1.x", "subject= /C=US/O=Example Inc./CN=proxy.example.com", proxy},
 		{"openssl 1.x oneline escapes", `subject= /O=M\xC3\xBCller/CN=a\/b\+c\d+UID=e\\+f`,
-			pki.Name{{atv("O", "Müller")}, {atv("CN", `a/b+c\d`), atv("UID", `e\+f`)}}},
-		{"slash x is literal", `/CN=\xC3`, pki.Name{{atv("CN", "xC3")}}},
+			dn.Name{{atv("O", "Müller")}, {atv("CN", `a/b+c\d`), atv("UID", `e\+f`)}}},
+		{"slash x is literal", `/CN=\xC3`, dn.Name{{atv("CN", "xC3")}}},
 		{"openssl 1.x issuer", "issuer= /C=US/O=Example Inc./CN=proxy.example.com", proxy},
 
 		// RFC 4514, most specific first
 		{"rfc4514", "CN=proxy.example.com,O=Example Inc.,C=US", proxy},
 		{"rfc4514 blanks", " CN=proxy.example.com , O= Example Inc.,  C =US", proxy},
-		{"rfc4514 escaped comma", `CN=a\,b,O=x`, pki.Name{{atv("O", "x")}, {atv("CN", "a,b")}}},
-		{"rfc4514 hex pairs", `CN=a\2Cb M\c3\bcller`, pki.Name{{atv("CN", "a,b Müller")}}},
-		{"rfc4514 quoted", `CN="a, b+c",C=US`, pki.Name{{atv("C", "US")}, {atv("CN", "a, b+c")}}},
+		{"rfc4514 escaped comma", `CN=a\,b,O=x`, dn.Name{{atv("O", "x")}, {atv("CN", "a,b")}}},
+		{"rfc4514 hex pairs", `CN=a\2Cb M\c3\bcller`, dn.Name{{atv("CN", "a,b Müller")}}},
+		{"rfc4514 quoted", `CN="a, b+c",C=US`, dn.Name{{atv("C", "US")}, {atv("CN", "a, b+c")}}},
 		{"rfc4514 multi-valued", "UID=b+CN=a,C=US", multi},
-		{"rfc4514 escaped blanks", `CN=\ lead\ ,O=\#x`, pki.Name{{atv("O", "#x")}, {atv("CN", " lead ")}}},
-		{"rfc4514 hash inside", `CN=a#b`, pki.Name{{atv("CN", "a#b")}}},
-		{"rfc4514 ber utf8", "CN=#0C0161", pki.Name{{tagged("CN", "a", asn1.TagUTF8String)}}},
-		{"rfc4514 ber printable", "CN=#130161,C=US", pki.Name{{atv("C", "US")}, {tagged("CN", "a", asn1.TagPrintableString)}}},
-		{"rfc4514 oid prefix", "OID.2.5.4.3=x", pki.Name{{atv("CN", "x")}}},
-		{"rfc4514 single", "CN=x", pki.Name{{atv("CN", "x")}}},
-		{"rfc4514 blank equals in value", "ST=a = b,CN=x", pki.Name{{atv("CN", "x")}, {atv("ST", "a = b")}}},
-		{"rfc4514 blank after comma", "CN=x, O=Example Inc., C=US", pki.Name{{atv("C", "US")}, {atv("O", "Example Inc.")}, {atv("CN", "x")}}},
+		{"rfc4514 escaped blanks", `CN=\ lead\ ,O=\#x`, dn.Name{{atv("O", "#x")}, {atv("CN", " lead ")}}},
+		{"rfc4514 hash inside", `CN=a#b`, dn.Name{{atv("CN", "a#b")}}},
+		{"rfc4514 ber utf8", "CN=#0C0161", dn.Name{{tagged("CN", "a", asn1.TagUTF8String)}}},
+		{"rfc4514 ber printable", "CN=#130161,C=US", dn.Name{{atv("C", "US")}, {tagged("CN", "a", asn1.TagPrintableString)}}},
+		{"rfc4514 oid prefix", "OID.2.5.4.3=x", dn.Name{{atv("CN", "x")}}},
+		{"rfc4514 single", "CN=x", dn.Name{{atv("CN", "x")}}},
+		{"rfc4514 blank equals in value", "ST=a = b,CN=x", dn.Name{{atv("CN", "x")}, {atv("ST", "a = b")}}},
+		{"rfc4514 blank after comma", "CN=x, O=Example Inc., C=US", dn.Name{{atv("C", "US")}, {atv("O", "Example Inc.")}, {atv("CN", "x")}}},
 		{"openssl RFC2253 with prefix", "subject=CN=proxy.example.com,O=Example Inc.,C=US", proxy},
 
 		// OpenSSL 3 `openssl x509 -noout -subject`, most general first
@@ -60,21 +60,21 @@ func TestParseName(t *testing.T) {
 		{"openssl 3 no prefix", "C = US, O = Example Inc., CN = proxy.example.com", proxy},
 		{"openssl 3 issuer", "issuer=C = US, O = Example Inc., CN = proxy.example.com", proxy},
 		{"openssl 3 multi-valued", "subject=C = US, CN = a + UID = b", multi},
-		{"openssl 3 quoted comma", `subject=CN = "a, b"`, pki.Name{{atv("CN", "a, b")}}},
-		{"openssl 3 quoted plus", `subject=CN = a/b + UID = "x+y"`, pki.Name{{atv("CN", "a/b"), atv("UID", "x+y")}}},
-		{"openssl 3 quote", `subject=CN = say \"hi\"`, pki.Name{{atv("CN", `say "hi"`)}}},
-		{"openssl 3 backslash", `subject=CN = a\\b`, pki.Name{{atv("CN", `a\b`)}}},
-		{"openssl 3 utf8", `subject=O = \C3\84, CN = M\C3\BCller`, pki.Name{{atv("O", "Ä")}, {atv("CN", "Müller")}}},
-		{"openssl 3 quoted blanks", `subject=CN = " lead", OU = "trail "`, pki.Name{{atv("CN", " lead")}, {atv("OU", "trail ")}}},
-		{"openssl 3 quoted hash", `subject=CN = "#hash"`, pki.Name{{atv("CN", "#hash")}}},
-		{"openssl 3 equals", `subject=O = a=b, CN = x`, pki.Name{{atv("O", "a=b")}, {atv("CN", "x")}}},
-		{"openssl 3 specials", `subject=CN = " !\"#$%&'()*+,-./:;<=>?@[\\]^_{|}~"`, pki.Name{{atv("CN", ` !"#$%&'()*+,-./:;<=>?@[\]^_{|}~`)}}},
+		{"openssl 3 quoted comma", `subject=CN = "a, b"`, dn.Name{{atv("CN", "a, b")}}},
+		{"openssl 3 quoted plus", `subject=CN = a/b + UID = "x+y"`, dn.Name{{atv("CN", "a/b"), atv("UID", "x+y")}}},
+		{"openssl 3 quote", `subject=CN = say \"hi\"`, dn.Name{{atv("CN", `say "hi"`)}}},
+		{"openssl 3 backslash", `subject=CN = a\\b`, dn.Name{{atv("CN", `a\b`)}}},
+		{"openssl 3 utf8", `subject=O = \C3\84, CN = M\C3\BCller`, dn.Name{{atv("O", "Ä")}, {atv("CN", "Müller")}}},
+		{"openssl 3 quoted blanks", `subject=CN = " lead", OU = "trail "`, dn.Name{{atv("CN", " lead")}, {atv("OU", "trail ")}}},
+		{"openssl 3 quoted hash", `subject=CN = "#hash"`, dn.Name{{atv("CN", "#hash")}}},
+		{"openssl 3 equals", `subject=O = a=b, CN = x`, dn.Name{{atv("O", "a=b")}, {atv("CN", "x")}}},
+		{"openssl 3 specials", `subject=CN = " !\"#$%&'()*+,-./:;<=>?@[\\]^_{|}~"`, dn.Name{{atv("CN", ` !"#$%&'()*+,-./:;<=>?@[\]^_{|}~`)}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := pki.ParseName(tt.in)
+			got, err := dn.Parse(tt.in)
 			if err != nil {
-				t.Fatalf("ParseName(%q): %v", tt.in, err)
+				t.Fatalf("Parse(%q): %v", tt.in, err)
 			}
 			assertSameName(t, got, tt.want)
 			for i, rdn := range got {
@@ -136,12 +136,12 @@ func TestParseNameErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n, err := pki.ParseName(tt.in)
-			if !errors.Is(err, pki.ErrBadSubject) {
-				t.Fatalf("ParseName(%q) = %s, %v; want ErrBadSubject", tt.in, n, err)
+			n, err := dn.Parse(tt.in)
+			if !errors.Is(err, dn.ErrInvalid) {
+				t.Fatalf("Parse(%q) = %s, %v; want ErrInvalid", tt.in, n, err)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("ParseName(%q) error = %q, want it to contain %q", tt.in, err, tt.want)
+				t.Errorf("Parse(%q) error = %q, want it to contain %q", tt.in, err, tt.want)
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error is not one line: %q", err)
@@ -156,7 +156,7 @@ func TestParseNameOneLine(t *testing.T) {
 			continue // the string types are lost in the oneline form
 		}
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := pki.ParseOneLine(tt.oneLine + "\n")
+			got, err := dn.ParseOneLine(tt.oneLine + "\n")
 			if err != nil {
 				t.Fatalf("ParseOneLine(%q): %v", tt.oneLine, err)
 			}
@@ -164,8 +164,8 @@ func TestParseNameOneLine(t *testing.T) {
 		})
 	}
 	for _, in := range []string{"", "C=US", "/C=US/XX=1", "/CN=a//O=b"} {
-		if _, err := pki.ParseOneLine(in); !errors.Is(err, pki.ErrBadSubject) {
-			t.Errorf("ParseOneLine(%q) error = %v, want ErrBadSubject", in, err)
+		if _, err := dn.ParseOneLine(in); !errors.Is(err, dn.ErrInvalid) {
+			t.Errorf("ParseOneLine(%q) error = %v, want ErrInvalid", in, err)
 		}
 	}
 }

@@ -1,30 +1,35 @@
-package pki
+package inspect
 
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/safefile"
+	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
-// MaxInspectSize bounds what InspectFile reads and Inspect accepts: far
+// MaxSize bounds what File reads and Inspect accepts: far
 // more than any chain, CRL or key an engine or proxy holds, small enough to
 // refuse a device or a disk image at once.
-const MaxInspectSize = 16 << 20
+const MaxSize = 16 << 20
 
-// ObjectKind says what an inspected object is. The values are those of the
-// "kind" field of inspect's JSON (docs/cli-inspect.md).
-type ObjectKind string
+// Kind says what an inspected object is. The values are those of the
+// "kind" field of the JSON that `pkienroll inspect --json` prints (docs/cli.md).
+type Kind string
 
 // The kinds of object Inspect finds.
 const (
-	KindCertificate ObjectKind = "certificate"
-	KindRequest     ObjectKind = "request"
-	KindCRL         ObjectKind = "crl"
-	KindPrivateKey  ObjectKind = "private_key"
-	KindPublicKey   ObjectKind = "public_key"
+	KindCertificate Kind = "certificate"
+	KindRequest     Kind = "request"
+	KindCRL         Kind = "crl"
+	KindPrivateKey  Kind = "private_key"
+	KindPublicKey   Kind = "public_key"
 )
 
 // ValidityStatus says where "now" falls in a certificate's validity period.
@@ -37,15 +42,15 @@ const (
 	ValidityExpired     ValidityStatus = "expired"
 )
 
-// InspectOptions tunes Inspect.
-type InspectOptions struct {
+// Options tunes Inspect.
+type Options struct {
 	// Now is the time validity and "time left" are judged against; the zero
 	// value means time.Now(). Tests pin it so that output is reproducible.
 	Now time.Time
 }
 
-// Inspection is what Inspect found in one input, in the order it appears.
-type Inspection struct {
+// Result is what Inspect found in one input, in the order it appears.
+type Result struct {
 	// Now is the time TimeLeft and Status were computed against, in UTC.
 	Now     time.Time
 	Objects []Object
@@ -54,7 +59,7 @@ type Inspection struct {
 // Object is one certificate, request, CRL or key. Kind says which of the
 // pointers is set; the others are nil.
 type Object struct {
-	Kind ObjectKind
+	Kind Kind
 	// PEMType is the type of the PEM block the object came from
 	// ("CERTIFICATE", "RSA PRIVATE KEY", ...), "" when the input was DER.
 	PEMType     string
@@ -68,11 +73,11 @@ type Object struct {
 
 // CertificateInfo describes a certificate.
 type CertificateInfo struct {
-	Subject, Issuer Name
+	Subject, Issuer dn.Name
 	Serial          *big.Int
 	NotBefore       time.Time
 	NotAfter        time.Time
-	// TimeLeft is NotAfter minus Inspection.Now, negative once expired.
+	// TimeLeft is NotAfter minus Result.Now, negative once expired.
 	TimeLeft time.Duration
 	Status   ValidityStatus
 	// SelfSigned is true when the issuer is the subject and the signature
@@ -88,7 +93,7 @@ type CertificateInfo struct {
 
 // RequestInfo describes a certificate signing request.
 type RequestInfo struct {
-	Subject            Name
+	Subject            dn.Name
 	PublicKey          PublicKeyInfo
 	SignatureAlgorithm string
 	// SignatureValid reports whether the request is signed by the key it
@@ -101,11 +106,11 @@ type RequestInfo struct {
 
 // CRLInfo describes a certificate revocation list.
 type CRLInfo struct {
-	Issuer     Name
+	Issuer     dn.Name
 	ThisUpdate time.Time
 	// NextUpdate is zero when the CRL has none.
 	NextUpdate time.Time
-	// TimeLeft is NextUpdate minus Inspection.Now, negative once the CRL
+	// TimeLeft is NextUpdate minus Result.Now, negative once the CRL
 	// is overdue; zero when there is no NextUpdate.
 	TimeLeft time.Duration
 	// Number is the CRL number extension, nil when absent.
@@ -164,7 +169,7 @@ type PublicKeyInfo struct {
 // ExtensionsInfo is what the extensions of a certificate or request say.
 // Pointers are nil when the extension is absent.
 type ExtensionsInfo struct {
-	SANs             SANs
+	SANs             pki.SANs
 	KeyUsage         *UsageInfo
 	ExtKeyUsage      *UsageInfo
 	BasicConstraints *BasicConstraintsInfo
@@ -199,14 +204,14 @@ type ExtensionInfo struct {
 	Critical bool
 }
 
-// InspectFile describes the certificates, requests, CRLs and keys in path
+// File describes the certificates, requests, CRLs and keys in path
 // (see Inspect). Errors name the path.
-func InspectFile(path string, opts InspectOptions) (*Inspection, error) {
-	data, err := readFileLimited(path, MaxInspectSize, false)
+func File(path string, opts Options) (*Result, error) {
+	data, err := safefile.ReadLimited(path, MaxSize, false)
 	if err != nil {
 		return nil, fmt.Errorf("inspect %s: %w", path, err)
 	}
-	in, err := Inspect(data, opts)
+	in, err := Bytes(data, opts)
 	if err != nil {
 		return nil, fmt.Errorf("inspect %s: %w", path, err)
 	}
@@ -218,15 +223,15 @@ func InspectFile(path string, opts InspectOptions) (*Inspection, error) {
 // an "EC PARAMETERS" block is skipped). Private keys are described by their
 // public half only; encrypted keys are not decrypted. Anything Inspect
 // cannot describe gives an error wrapping ErrNotInspectable.
-func Inspect(data []byte, opts InspectOptions) (*Inspection, error) {
+func Bytes(data []byte, opts Options) (*Result, error) {
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	in := &Inspection{Now: now.UTC()}
+	in := &Result{Now: now.UTC()}
 	switch {
-	case len(data) > MaxInspectSize:
-		return nil, fmt.Errorf("larger than %d bytes", MaxInspectSize)
+	case len(data) > MaxSize:
+		return nil, fmt.Errorf("larger than %d bytes", MaxSize)
 	case len(bytes.TrimSpace(data)) == 0:
 		return nil, fmt.Errorf("empty: %w", ErrNotInspectable)
 	case bytes.Contains(data, []byte("-----BEGIN ")):
@@ -360,4 +365,17 @@ func inspectDER(der []byte, now time.Time) (Object, error) {
 		return Object{Kind: KindPrivateKey, Key: describeEncryptedPKCS8(der)}, nil
 	}
 	return Object{}, ErrNotInspectable
+}
+
+// certificateDER is the certificate of a certificate PEM block. For a
+// "TRUSTED CERTIFICATE" (`openssl x509 -trustout`) that is the leading
+// SEQUENCE: openssl writes the X509_AUX trust settings after it.
+func certificateDER(block *pem.Block) []byte {
+	if block.Type == "TRUSTED CERTIFICATE" {
+		var first asn1.RawValue
+		if _, err := asn1.Unmarshal(block.Bytes, &first); err == nil {
+			return first.FullBytes
+		}
+	}
+	return block.Bytes
 }

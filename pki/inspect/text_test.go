@@ -1,4 +1,4 @@
-package pki_test
+package inspect_test
 
 import (
 	"bytes"
@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/inspect"
 )
 
-func ExampleInspection_WriteText() {
-	in, err := pki.InspectFile("../testdata/inspect/proxy-legacy-encrypted.key", pki.InspectOptions{})
+func ExampleResult_WriteText() {
+	in, err := inspect.File("../../testdata/inspect/proxy-legacy-encrypted.key", inspect.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -45,14 +45,14 @@ func TestWriteTextStatus(t *testing.T) {
 		{notAfter.Add(2 * time.Minute), "expired 2 minutes ago"},
 	}
 	for _, tc := range tests {
-		status := pki.ValidityValid
+		status := inspect.ValidityValid
 		switch {
 		case tc.now.Before(notBefore):
-			status = pki.ValidityNotYetValid
+			status = inspect.ValidityNotYetValid
 		case tc.now.After(notAfter):
-			status = pki.ValidityExpired
+			status = inspect.ValidityExpired
 		}
-		o := pki.Object{Kind: pki.KindCertificate, Certificate: &pki.CertificateInfo{
+		o := inspect.Object{Kind: inspect.KindCertificate, Certificate: &inspect.CertificateInfo{
 			Serial: big.NewInt(0x1000), NotBefore: notBefore, NotAfter: notAfter,
 			TimeLeft: notAfter.Sub(tc.now), Status: status,
 		}}

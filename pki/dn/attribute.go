@@ -1,4 +1,4 @@
-package pki
+package dn
 
 import (
 	"encoding/asn1"
@@ -59,12 +59,8 @@ var attributes = []attrInfo{
 	{"businessCategory", "businessCategory", asn1.ObjectIdentifier{2, 5, 4, 15}, 128, asn1.TagUTF8String},
 }
 
-// oidCommonName is the type DeriveSubject replaces and CommonName reads.
+// oidCommonName is the type Derive replaces and CommonName reads.
 var oidCommonName = asn1.ObjectIdentifier{2, 5, 4, 3}
-
-// oidEmailAddress is the subject's emailAddress (PKCS #9), which signing
-// copies into the SAN.
-var oidEmailAddress = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}
 
 // attrByOID returns the table entry for oid, or for an OID not in the table
 // an entry that prints it dotted, bounds it by ub-name and encodes it as
@@ -86,14 +82,14 @@ func attrByName(name string) (attrInfo, error) {
 			return a, nil
 		}
 	}
-	if oid, ok := parseOID(name); ok {
+	if oid, ok := ParseOID(name); ok {
 		return attrByOID(oid), nil
 	}
-	return attrInfo{}, fmt.Errorf("subject attribute %q: unknown attribute type: %w", name, ErrBadSubject)
+	return attrInfo{}, fmt.Errorf("subject attribute %q: unknown attribute type: %w", name, ErrInvalid)
 }
 
-// parseOID parses a dotted object identifier such as 2.5.4.3.
-func parseOID(s string) (asn1.ObjectIdentifier, bool) {
+// ParseOID parses a dotted object identifier such as 2.5.4.3.
+func ParseOID(s string) (asn1.ObjectIdentifier, bool) {
 	parts := strings.Split(s, ".")
 	if len(parts) < 2 {
 		return nil, false

@@ -1,4 +1,4 @@
-package pki_test
+package inspect_test
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/inspect"
 )
 
 // hostileText holds what a hostile certificate or request carries to the
@@ -55,7 +55,7 @@ func assertNoControls(t *testing.T, text string) {
 // character a certificate or a request brings (subject, issuer, SANs),
 // and the JSON keeps the exact values.
 func TestWriteTextEscapesControls(t *testing.T) {
-	key := sharedKey(t, 0)
+	key := sharedKey(t)
 	tmpl := &x509.Certificate{
 		SerialNumber:   big.NewInt(0x1001),
 		RawSubject:     hostileName(t),
@@ -76,7 +76,7 @@ func TestWriteTextEscapesControls(t *testing.T) {
 	}
 	data := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certDER}),
 		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csrDER})...)
-	in, err := pki.Inspect(data, pki.InspectOptions{Now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)})
+	in, err := inspect.Bytes(data, inspect.Options{Now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package pki_test
+package inspect_test
 
 import (
 	"encoding/json"
@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/inspect"
 )
 
 // inspectJSON inspects a fixture and decodes its JSON generically, as a
 // script would.
-func inspectJSON(t *testing.T, name string) (*pki.Inspection, map[string]any) {
+func inspectJSON(t *testing.T, name string) (*inspect.Result, map[string]any) {
 	t.Helper()
 	in := inspectFixture(t, name)
 	data, err := json.Marshal(in)
@@ -140,8 +140,8 @@ func TestInspectJSONCRL(t *testing.T) {
 		},
 	})
 	// Without nextUpdate or a number, those fields go; revoked stays.
-	crl := &pki.CRLInfo{ThisUpdate: inspectNow}
-	data, err := json.Marshal(pki.Object{Kind: pki.KindCRL, CRL: crl})
+	crl := &inspect.CRLInfo{ThisUpdate: inspectNow}
+	data, err := json.Marshal(inspect.Object{Kind: inspect.KindCRL, CRL: crl})
 	if err != nil {
 		t.Fatal(err)
 	}

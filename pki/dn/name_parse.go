@@ -1,4 +1,4 @@
-package pki
+package dn
 
 import (
 	"encoding/asn1"
@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// ParseName parses a distinguished name written in any of the forms people
+// Parse parses a distinguished name written in any of the forms people
 // copy from openssl, and then Validates it:
 //
 //   - slash form, as `openssl req -subj` takes it:
@@ -43,10 +43,10 @@ import (
 //
 // Attribute types are openssl's short or long names, in any case, or dotted
 // OIDs (which `openssl req -subj` skips unless it knows the OID).
-func ParseName(s string) (Name, error) {
+func Parse(s string) (Name, error) {
 	body, prefixed := trimSubject(s)
 	if body == "" {
-		return nil, fmt.Errorf("subject is empty: %w", ErrBadSubject)
+		return nil, fmt.Errorf("subject is empty: %w", ErrInvalid)
 	}
 	var (
 		n   Name
@@ -106,13 +106,13 @@ func bareCommas(s string) bool {
 // Name.OneLine), such as the subject column of `openssl ca`'s database.txt:
 // /C=US/O=Example Inc./CN=x, with \xHH for a byte outside 0x20..0x7e, \/
 // and \+ for '/' and '+' in a value, and any other backslash taken as it is
-// (OpenSSL does not escape '\'). Unlike ParseName it does not Validate: it
+// (OpenSSL does not escape '\'). Unlike Parse it does not Validate: it
 // reads what openssl has already written. The string types are lost in
 // that form, so a BMPString comes back as its raw bytes.
 func ParseOneLine(s string) (Name, error) {
 	s = strings.TrimRight(s, "\r\n")
 	if !strings.HasPrefix(s, "/") {
-		return nil, fmt.Errorf("subject %q: does not start with '/': %w", s, ErrBadSubject)
+		return nil, fmt.Errorf("subject %q: does not start with '/': %w", s, ErrInvalid)
 	}
 	return parseSlash(s, true)
 }
@@ -134,10 +134,10 @@ func parseSlash(s string, oneline bool) (Name, error) {
 		}
 		typ := s[i:j]
 		if typ == "" {
-			return nil, fmt.Errorf("subject %q: missing attribute type at offset %d: %w", s, i, ErrBadSubject)
+			return nil, fmt.Errorf("subject %q: missing attribute type at offset %d: %w", s, i, ErrInvalid)
 		}
 		if j == len(s) || s[j] != '=' {
-			return nil, fmt.Errorf("subject attribute %q: missing '=' after the type: %w", typ, ErrBadSubject)
+			return nil, fmt.Errorf("subject attribute %q: missing '=' after the type: %w", typ, ErrInvalid)
 		}
 		info, err := attrByName(typ)
 		if err != nil {
@@ -158,7 +158,7 @@ func parseSlash(s string, oneline bool) (Name, error) {
 				v = append(v, '\\')
 				continue
 			case k+1 == len(s):
-				return nil, fmt.Errorf("subject attribute %s: value ends with a lone backslash: %w", info.short, ErrBadSubject)
+				return nil, fmt.Errorf("subject attribute %s: value ends with a lone backslash: %w", info.short, ErrInvalid)
 			default:
 				k++
 			}
@@ -175,7 +175,7 @@ func parseSlash(s string, oneline bool) (Name, error) {
 				return n, nil
 			}
 		} else if i == len(s) {
-			return nil, fmt.Errorf("subject attribute %s: nothing after '+': %w", info.short, ErrBadSubject)
+			return nil, fmt.Errorf("subject attribute %s: nothing after '+': %w", info.short, ErrInvalid)
 		}
 	}
 }
@@ -211,12 +211,12 @@ func parseDN(s string, reverse bool) (Name, error) {
 		case ',':
 			n, rdn = append(n, rdn), nil
 		default:
-			return nil, fmt.Errorf("subject attribute %s: unexpected %q after the value: %w", a.ShortName(), s[p.i], ErrBadSubject)
+			return nil, fmt.Errorf("subject attribute %s: unexpected %q after the value: %w", a.ShortName(), s[p.i], ErrInvalid)
 		}
 		p.i++
 		p.skipBlanks()
 		if p.i == len(s) {
-			return nil, fmt.Errorf("subject attribute %s: nothing after %q: %w", a.ShortName(), s[p.i-1], ErrBadSubject)
+			return nil, fmt.Errorf("subject attribute %s: nothing after %q: %w", a.ShortName(), s[p.i-1], ErrInvalid)
 		}
 	}
 	if reverse {
@@ -251,10 +251,10 @@ func (p *dnParser) attribute() (Attribute, error) {
 	}
 	typ := strings.TrimRight(p.s[start:p.i], " ")
 	if typ == "" {
-		return Attribute{}, fmt.Errorf("subject %q: missing attribute type at offset %d: %w", p.s, start, ErrBadSubject)
+		return Attribute{}, fmt.Errorf("subject %q: missing attribute type at offset %d: %w", p.s, start, ErrInvalid)
 	}
 	if p.i == len(p.s) || p.s[p.i] != '=' {
-		return Attribute{}, fmt.Errorf("subject attribute %q: missing '=' after the type: %w", typ, ErrBadSubject)
+		return Attribute{}, fmt.Errorf("subject attribute %q: missing '=' after the type: %w", typ, ErrInvalid)
 	}
 	p.i++
 	// RFC 2253 allowed "OID.2.5.4.3".
@@ -276,7 +276,7 @@ func (p *dnParser) attribute() (Attribute, error) {
 		a.Value, err = p.plainValue()
 	}
 	if err != nil {
-		return Attribute{}, fmt.Errorf("subject attribute %s: %w: %w", info.short, err, ErrBadSubject)
+		return Attribute{}, fmt.Errorf("subject attribute %s: %w: %w", info.short, err, ErrInvalid)
 	}
 	return a, nil
 }

@@ -1,4 +1,4 @@
-package pki_test
+package dn_test
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // interopSubjects are written with String() and handed to `openssl req
@@ -33,14 +33,14 @@ func TestNameOpenSSLInterop(t *testing.T) {
 	runOpenSSL(t, dir, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "k.pem")
 	for i, tt := range interopSubjects {
 		t.Run(tt.name, func(t *testing.T) {
-			n := derOrder(t, mustParseName(t, tt.subj))
+			n := derOrder(t, mustParse(t, tt.subj))
 			cert := filepath.Join(dir, "c"+string(rune('0'+i))+".pem")
 			// -utf8: without it openssl reads -subj as Latin-1 and
 			// encodes UTF-8 input twice.
 			runOpenSSL(t, dir, "req", "-x509", "-utf8", "-key", "k.pem", "-subj", n.String(), "-out", cert, "-days", "1")
 			c := readNameTestCert(t, cert)
 
-			got, err := pki.NameFromCertificate(c)
+			got, err := dn.FromCertificate(c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,9 +65,9 @@ func TestNameOpenSSLInterop(t *testing.T) {
 					inputs = append(inputs, strings.TrimPrefix(out, "subject="))
 				}
 				for _, in := range inputs {
-					p, err := pki.ParseName(in)
+					p, err := dn.Parse(in)
 					if err != nil {
-						t.Errorf("-nameopt %q: ParseName(%q): %v", opt, in, err)
+						t.Errorf("-nameopt %q: Parse(%q): %v", opt, in, err)
 						continue
 					}
 					assertSameName(t, p, n)
@@ -103,7 +103,7 @@ unique_subject = no
 			t.Fatal(err)
 		}
 	}
-	n := derOrder(t, mustParseName(t, `/C=DE/O=a\/b\\c Müller/CN=x\+y+UID=é/OU=Tab, "q"`))
+	n := derOrder(t, mustParse(t, `/C=DE/O=a\/b\\c Müller/CN=x\+y+UID=é/OU=Tab, "q"`))
 	runOpenSSL(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
 		"-subj", "/CN=ca", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2")
 	runOpenSSL(t, dir, "req", "-new", "-utf8", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
@@ -119,7 +119,7 @@ unique_subject = no
 	if len(fields) != 6 {
 		t.Fatalf("index.txt line has %d fields: %q", len(fields), db)
 	}
-	issued, err := pki.NameFromCertificate(readNameTestCert(t, filepath.Join(dir, "l.crt")))
+	issued, err := dn.FromCertificate(readNameTestCert(t, filepath.Join(dir, "l.crt")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ unique_subject = no
 	if got := n.OneLine(); got != fields[5] {
 		t.Errorf("OneLine() = %q, database.txt has %q", got, fields[5])
 	}
-	back, err := pki.ParseOneLine(fields[5])
+	back, err := dn.ParseOneLine(fields[5])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,13 +153,13 @@ func readNameTestCert(t *testing.T, path string) *x509.Certificate {
 
 // derOrder returns n with the members of each multi-valued RDN in the order
 // DER sorts them to, which is how they come back from a certificate.
-func derOrder(t *testing.T, n pki.Name) pki.Name {
+func derOrder(t *testing.T, n dn.Name) dn.Name {
 	t.Helper()
 	der, err := n.MarshalDER()
 	if err != nil {
 		t.Fatal(err)
 	}
-	sorted, err := pki.ParseDERName(der)
+	sorted, err := dn.ParseDER(der)
 	if err != nil {
 		t.Fatal(err)
 	}
