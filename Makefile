@@ -74,7 +74,8 @@ golden:
 FUZZ_TARGETS := ./pki/dn:FuzzParse ./pki:FuzzParseRequest ./pki:FuzzInspect ./pki:FuzzParseSANs \
 	./pki:FuzzParseKeyUsage ./pki:FuzzParseExtKeyUsage ./pki:FuzzParseKey ./pki:FuzzParseEntry \
 	./pki:FuzzParseCRL ./pki:FuzzParseCertificates ./pki:FuzzDecodePKCS12 \
-	./pki:FuzzParseAuthorityKeyID
+	./pki:FuzzParseAuthorityKeyID \
+	./pki:FuzzValidateHostname ./pki:FuzzSANsValidate ./pki:FuzzValidateEmail
 
 fuzz:
 	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \

@@ -13,20 +13,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // DefaultCADays is the validity of a new CA, as pki-create-ca.sh gives it.
 const DefaultCADays = 7300
-
-// maxDays bounds every validity period: 100 years.
-const maxDays = 36500
-
-// backdate is how far notBefore is set in the past, so that a certificate
-// is valid on hosts whose clocks lag (the engine scripts do the same).
-const backdate = 24 * time.Hour
 
 // Modes of the CA key and its directory, as the engine's package and
 // pki-create-ca.sh leave them: the engine's service account, the
@@ -289,12 +281,6 @@ func (s *Store) selfSign(subject dn.Name, key crypto.Signer, days int) ([]byte, 
 	return der, nil
 }
 
-// validity is [now - 1 day, now + days], to the second.
-func validity(now time.Time, days int) (notBefore, notAfter time.Time) {
-	now = now.UTC().Truncate(time.Second)
-	return now.Add(-backdate), now.Add(time.Duration(days) * 24 * time.Hour)
-}
-
 // randomSerial is a positive 64-bit serial for the CA certificate itself;
 // serial.txt numbers only the certificates the CA issues.
 func randomSerial() (*big.Int, error) {
@@ -303,15 +289,4 @@ func randomSerial() (*big.Int, error) {
 		return nil, err
 	}
 	return n.Add(n, big.NewInt(1)), nil
-}
-
-// checkDays applies the default and the 1..36500 bound to a validity.
-func checkDays(days, def int) (int, error) {
-	if days == 0 {
-		return def, nil
-	}
-	if days < 1 || days > maxDays {
-		return 0, fmt.Errorf("days %d is outside 1..%d: %w", days, maxDays, ErrBadDays)
-	}
-	return days, nil
 }

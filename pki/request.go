@@ -28,9 +28,17 @@ type RequestTemplate struct {
 }
 
 // CreateRequest makes a SHA-256 signed certificate signing request for key,
-// in DER.
+// in DER. Its names must pass the rules signing applies (SANs.Validate, and
+// a CN that looks like a host name must be one), so that a request made
+// here is never refused for its names.
 func CreateRequest(key crypto.Signer, t RequestTemplate) ([]byte, error) {
 	if err := t.Subject.Validate(); err != nil {
+		return nil, fmt.Errorf("create request: %w", err)
+	}
+	if err := checkSubjectNames(t.Subject); err != nil {
+		return nil, fmt.Errorf("create request: %w", err)
+	}
+	if err := t.SANs.Validate(); err != nil {
 		return nil, fmt.Errorf("create request: %w", err)
 	}
 	if err := CheckPublicKey(key.Public()); err != nil {

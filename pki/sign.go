@@ -20,8 +20,10 @@ import (
 )
 
 // DefaultDays is the validity of an issued certificate when none is asked
-// for, as pki-enroll-request.sh gives it.
-const DefaultDays = 1827
+// for: 825 days, the most Apple platforms accept for a TLS server
+// certificate, counted as they count it (see validity). The engine's
+// pki-enroll-request.sh gives 1827, which Apple refuses.
+const DefaultDays = appleMaxDays
 
 // appleMaxDays is the longest validity Apple platforms accept for a TLS
 // server certificate.
@@ -34,7 +36,8 @@ type SignRequest struct {
 	Name string
 	// Subject replaces the request's subject when not nil.
 	Subject dn.Name
-	// Days of validity, 1..36500; zero means DefaultDays.
+	// Days of validity, 2..36500, notBefore through notAfter inclusive;
+	// zero means DefaultDays.
 	Days int
 	// KeyUsage replaces the default digitalSignature, keyEncipherment.
 	KeyUsage x509.KeyUsage
@@ -112,6 +115,9 @@ func (s *Store) SignBatch(ctx context.Context, reqs []SignRequest) ([]*Issued, e
 func (s *Store) issueAll(ca *ca, jobs []job) ([]*Issued, *big.Int, error) {
 	first, err := readSerialFile(s.SerialPath())
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkSerialRange(s.SerialPath(), first, len(jobs)); err != nil {
 		return nil, nil, err
 	}
 	// The scripts write cert.conf's caIssuers URL into every certificate;
@@ -209,10 +215,18 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 		}
 	}
 	if j.subject, err = dn.ParseDER(j.rawSubject); err != nil {
-		return j, err
+		return j, fmt.Errorf("request %s: %w", path, err)
 	}
 	if len(j.subject) == 0 {
 		return j, fmt.Errorf("request %s has an empty subject (openssl req -subj /): give one with --subject: %w", path, dn.ErrInvalid)
+	}
+	if req.Subject == nil {
+		if err := j.subject.Validate(); err != nil {
+			return j, fmt.Errorf("request %s: %w", path, err)
+		}
+	}
+	if err := checkSubjectNames(j.subject); err != nil {
+		return j, fmt.Errorf("request %s: %w", path, err)
 	}
 	j.sans = req.SANs
 	if j.sans.Empty() {
@@ -221,11 +235,18 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	if j.sans.Empty() {
 		j.sans = SANsForCommonName(j.subject.CommonName())
 	}
+	j.sans = j.sans.withSubjectEmails(j.subject)
+	if err := j.sans.Validate(); err != nil {
+		return j, fmt.Errorf("request %s: %w", path, err)
+	}
 	if j.ku == 0 {
-		j.ku = defaultLeafKeyUsage
+		j.ku = leafKeyUsage(j.csr.PublicKey)
 	}
 	if len(j.eku) == 0 {
 		j.eku = defaultLeafExtKeyUsage
+	}
+	if err := checkLeafProfile(j.ku, j.eku, j.csr.PublicKey); err != nil {
+		return j, fmt.Errorf("request %s: %w", path, err)
 	}
 	return j, nil
 }
@@ -294,8 +315,8 @@ func warnings(caCert, cert *x509.Certificate, j job) []string {
 		w = append(w, fmt.Sprintf("certificate expires %s, after its CA (%s): clients will reject it from then",
 			cert.NotAfter.Format("2006-01-02"), caCert.NotAfter.Format("2006-01-02")))
 	}
-	if j.days > appleMaxDays && hasExtKeyUsage(j.eku, extKeyUsageNames[0].oid) {
-		w = append(w, fmt.Sprintf("server certificate valid %d days: Apple platforms refuse more than %d", j.days, appleMaxDays))
+	if days := spanDays(cert.NotBefore, cert.NotAfter); days > appleMaxDays && hasExtKeyUsage(j.eku, extKeyUsageNames[0].oid) {
+		w = append(w, fmt.Sprintf("server certificate valid %d days: Apple platforms refuse more than %d", days, appleMaxDays))
 	}
 	return w
 }

@@ -239,7 +239,7 @@ func TestInitStoreCAProfile(t *testing.T) {
 
 	notBefore, notAfter := opensslValidity(t, s.CACertPath())
 	assertNear(t, "notBefore", notBefore, start.Add(-24*time.Hour))
-	assertNear(t, "notAfter", notAfter, start.Add(7300*24*time.Hour))
+	assertNear(t, "notAfter", notAfter, start.Add(7299*24*time.Hour-time.Second)) // 7300 days inclusive, from the backdated notBefore
 
 	cert := readStoreCert(t, s.CACertPath())
 	if want := sha1KeyID(t, cert); string(cert.SubjectKeyId) != string(want) {
@@ -250,10 +250,11 @@ func TestInitStoreCAProfile(t *testing.T) {
 	}
 }
 
-// TestInitStoreDays checks the validity InitRequest.Days gives.
+// TestInitStoreDays checks the validity InitRequest.Days gives: N days,
+// notBefore through notAfter inclusive.
 func TestInitStoreDays(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ days, want int }{{0, 7300}, {1, 1}, {30, 30}, {36500, 36500}} {
+	for _, tc := range []struct{ days, want int }{{0, 7300}, {2, 2}, {30, 30}, {36500, 36500}} {
 		t.Run(fmt.Sprint(tc.days), func(t *testing.T) {
 			t.Parallel()
 			dir := filepath.Join(t.TempDir(), "pki")
@@ -262,8 +263,8 @@ func TestInitStoreDays(t *testing.T) {
 				t.Fatal(err)
 			}
 			cert := readStoreCert(t, s.CACertPath())
-			if got := cert.NotAfter.Sub(cert.NotBefore); got != time.Duration(tc.want+1)*24*time.Hour {
-				t.Errorf("Days %d: validity %v, want %d days + 1 day of backdating", tc.days, got, tc.want)
+			if got := cert.NotAfter.Sub(cert.NotBefore); got != time.Duration(tc.want)*24*time.Hour-time.Second {
+				t.Errorf("Days %d: validity %v, want %d days less a second", tc.days, got, tc.want)
 			}
 		})
 	}

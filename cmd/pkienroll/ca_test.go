@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCAInit checks the directory `ca init` makes against the engine layout's
@@ -76,8 +77,9 @@ func TestCAInit(t *testing.T) {
 		}
 	}
 	cert := readCert(t, caPEM)
-	if days := cert.NotAfter.Sub(cert.NotBefore).Hours() / 24; days < 3650 || days > 3651.01 {
-		t.Errorf("CA validity %.2f days, want 3650 (+1)", days)
+	// 3650 days, notBefore through notAfter inclusive (RFC 5280 4.1.2.5).
+	if got := cert.NotAfter.Sub(cert.NotBefore); got != 3650*24*time.Hour-time.Second {
+		t.Errorf("CA validity %v, want 3650 days less a second", got)
 	}
 	block, _ := pem.Decode([]byte(snap["ca.pem"].data))
 	if snap["certs/ca.der"].data != string(block.Bytes) {

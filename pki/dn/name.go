@@ -245,7 +245,7 @@ func (a Attribute) validate() error {
 		}
 	}
 	if info.short == "C" && !isCountry(a.Value) {
-		return fmt.Errorf("%q is not a two-letter country code", a.Value)
+		return fmt.Errorf("%q is not a country code: two uppercase letters (ISO 3166)", a.Value)
 	}
 	if l := utf8.RuneCountInString(a.Value); l > info.max {
 		return fmt.Errorf("value longer than %d characters (%d)", info.max, l)
@@ -253,14 +253,16 @@ func (a Attribute) validate() error {
 	return nil
 }
 
-// isCountry reports whether s is two ASCII letters; openssl only checks the
-// length, but a digit there is always a typo.
+// isCountry reports whether s is two uppercase ASCII letters, as ISO 3166
+// writes country codes (X.520 takes them from there). openssl only checks
+// the length; a digit or a lowercase code is a typo that certificate
+// linters flag (zlint's e_subj_country_not_uppercase).
 func isCountry(s string) bool {
 	if len(s) != 2 {
 		return false
 	}
 	for _, c := range []byte(s) {
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+		if !(c >= 'A' && c <= 'Z') {
 			return false
 		}
 	}
