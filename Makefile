@@ -65,19 +65,24 @@ GOLDEN_PKGS = $(sort $(dir $(shell grep -rl --include='*_test.go' 'flag[.]Bool."
 golden:
 	$(GO) test $(GOLDEN_PKGS) -count=1 -update
 
-# Every fuzz target of ./pki for $(FUZZTIME) each: `go test -fuzz` takes one
-# target per run. Failing inputs land in pki/testdata/fuzz/FuzzX/. Go 1.26's
-# fuzz coordinator can fail a target with a bare "context deadline exceeded"
-# when -fuzztime ends (golang/go#75804, fixed in Go 1.27): such a run, which
-# wrote no failing input, is reported and does not fail the target.
-FUZZ_TARGETS := FuzzParseName FuzzParseRequest FuzzInspect FuzzParseSANs FuzzParseKeyUsage \
-	FuzzParseExtKeyUsage FuzzParseKey FuzzParseEntry FuzzParseCRL FuzzParseCertificates FuzzDecodePKCS12
+# Every fuzz target for $(FUZZTIME) each, as PACKAGE:TARGET: `go test -fuzz`
+# takes one target per run. Failing inputs land in the package's
+# testdata/fuzz/FuzzX/. Go 1.26's fuzz coordinator can fail a target with a
+# bare "context deadline exceeded" when -fuzztime ends (golang/go#75804,
+# fixed in Go 1.27): such a run, which wrote no failing input, is reported
+# and does not fail the target.
+FUZZ_TARGETS := ./pki/dn:FuzzParse ./pki:FuzzParseRequest ./pki:FuzzInspect ./pki:FuzzParseSANs \
+	./pki:FuzzParseKeyUsage ./pki:FuzzParseExtKeyUsage ./pki:FuzzParseKey ./pki:FuzzParseEntry \
+	./pki:FuzzParseCRL ./pki:FuzzParseCertificates ./pki:FuzzDecodePKCS12 \
+	./pki:FuzzParseAuthorityKeyID \
+	./pki:FuzzValidateHostname ./pki:FuzzSANsValidate ./pki:FuzzValidateEmail
 
 fuzz:
 	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
-	for target in $(FUZZ_TARGETS); do \
-		echo "== $$target"; \
-		if ! $(GO) test ./pki -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) >"$$log" 2>&1; then \
+	for pair in $(FUZZ_TARGETS); do \
+		pkg=$${pair%%:*}; target=$${pair#*:}; \
+		echo "== $$pkg $$target"; \
+		if ! $(GO) test $$pkg -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) >"$$log" 2>&1; then \
 			cat "$$log"; \
 			if grep -q 'context deadline exceeded' "$$log" && ! grep -q 'Failing input written' "$$log"; then \
 				echo "warning: $$target stopped by the fuzztime race of golang/go#75804, no failing input" >&2; \

@@ -1,42 +1,61 @@
 package pki
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io/fs"
 	"math/big"
 	"os"
 	"path/filepath"
-	"time"
+	"strings"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // DefaultCADays is the validity of a new CA, as pki-create-ca.sh gives it.
 const DefaultCADays = 7300
 
-// maxDays bounds every validity period: 100 years.
-const maxDays = 36500
-
-// backdate is how far notBefore is set in the past, so that a certificate
-// is valid on hosts whose clocks lag (the engine scripts do the same).
-const backdate = 24 * time.Hour
+// Modes of the CA key and its directory, as the engine's package and
+// pki-create-ca.sh leave them: the engine's service account, the
+// directory's group, runs pki-enroll-request.sh and must read the key.
+const (
+	modeCAKeyDir os.FileMode = 0o750
+	modeCAKey    os.FileMode = 0o640
+)
 
 // InitRequest is what a new CA is made of.
 type InitRequest struct {
 	// Subject of the CA certificate, such as /C=US/O=Example Inc./CN=engine.example.com.81108.
-	Subject Name
+	Subject dn.Name
 	// Days of validity; zero means DefaultCADays.
 	Days int
+	// AIAURL, when set, is the caIssuers URL of the cert.conf InitStore
+	// writes, which the engine's scripts put in every certificate they sign
+	// and Sign uses when given none.
+	AIAURL string
 }
 
-// InitStore creates a PKI directory with a new CA, as pki-create-ca.sh
-// does: an RSA-2048 key in private/ (0600, directory 0700), a self-signed
-// CA certificate, serial.txt starting at 1000, an empty database.txt,
-// database.txt.attr allowing repeated subjects, and certs/ca.der. It refuses
-// to replace an existing CA. The CA certificate is written last, so an
-// interrupted init leaves no directory that looks usable.
+// InitStore creates a PKI directory with a new CA, laid out as the engine's
+// package and pki-create-ca.sh lay it out: an RSA-2048 key in private/
+// (0640, directory 0750), a self-signed CA certificate, serial.txt starting
+// at 1000, an empty database.txt, database.txt.attr allowing repeated
+// subjects, certs/ca.der, and the OpenSSL configuration files the engine's
+// scripts read (openssl.conf, cacert.conf, cert.conf; see engineconf.go)
+// when they are missing. Run as root in a directory that exists, it gives
+// the key the owner and group of private/, and serial.txt and database.txt
+// those of the directory, as the scripts do.
+//
+// It refuses to replace an existing CA. Concurrent inits queue on a flock of
+// the directory, so exactly one creates the CA and the others fail with
+// ErrExists. The CA is built in a temporary directory inside the PKI
+// directory and moved into place with ca.pem last; an init killed half-way
+// is undone by the next one (abandonInit), so a retry is never refused
+// because of it.
 func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error) {
 	s, err := newStore(dir, opts)
 	if err != nil {
@@ -49,6 +68,22 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 	if err := req.Subject.Validate(); err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
+	if req.AIAURL != "" {
+		if err := checkAIAURL(req.AIAURL); err != nil {
+			return nil, fmt.Errorf("init CA: %w", err)
+		}
+	}
+	if err := s.makeRoot(); err != nil {
+		return nil, err
+	}
+	lock, err := lockExclusive(context.Background(), s.dir, s.opts.lockTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	defer lock.unlock()
+	if err := s.abandonInit(); err != nil {
+		return nil, err
+	}
 	for _, p := range []string{s.CACertPath(), s.CAKeyPath()} {
 		_, err := os.Lstat(p)
 		switch {
@@ -58,12 +93,12 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 			return nil, fmt.Errorf("init CA: %s: %w", p, unwrapPathError(err))
 		}
 	}
-	steps, err := s.initSteps()
+	steps, err := s.initSteps(req.AIAURL)
 	if err != nil {
 		return nil, err
 	}
 	// Every refusal comes before the first directory is made, so a refused
-	// init changes nothing.
+	// init changes nothing but, at most, the directory itself.
 	if err := s.makeDirs(); err != nil {
 		return nil, err
 	}
@@ -79,34 +114,42 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
-	steps = append([]OutputFile{{s.CAKeyPath(), keyPEM, modePrivate}}, steps...)
-	steps = append(steps,
-		OutputFile{s.CADERPath(), der, modePublic},
-		OutputFile{s.CACertPath(), EncodeCertificatePEM(der), modePublic})
-	for _, o := range steps {
-		if err := writeFileAtomic(o.Path, o.Data, o.Mode); err != nil {
-			return nil, fmt.Errorf("init CA: %w", err)
-		}
+	files := append([]initFile{{OutputFile{s.CAKeyPath(), keyPEM, modeCAKey}, s.path("private")}}, steps...)
+	files = append(files,
+		initFile{OutputFile{s.CADERPath(), der, modePublic}, ""},
+		initFile{OutputFile{s.CACertPath(), EncodeCertificatePEM(der), modePublic}, ""})
+	if err := s.publishInit(files); err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
 	}
 	return s, nil
+}
+
+// initFile is a file InitStore writes; ownerOf, when set, is the directory
+// whose owner and group the file takes when InitStore runs as root.
+type initFile struct {
+	OutputFile
+	ownerOf string
 }
 
 // initSteps decides which of the directory's shared files a new CA writes.
 // serial.txt, database.txt and its .attr belong to the directory, not to one
 // CA: a second CA (--ca-file) shares them with the CA already there, so they
 // are kept. Without another CA they would be the history of a removed one,
-// and a new CA refuses to continue it.
-func (s *Store) initSteps() ([]OutputFile, error) {
-	shared := []OutputFile{
-		{s.SerialPath(), []byte(initialSerial + "\n"), modePublic},
-		{s.DatabasePath(), nil, modePublic},
-		{s.DatabasePath() + ".attr", []byte("unique_subject = no\n"), modePublic},
+// and a new CA refuses to continue it. The OpenSSL configuration files are
+// written when missing: from engine-setup's templates (cert.template,
+// cacert.template) when the directory has them, as pki-create-ca.sh does,
+// else pkienroll's own.
+func (s *Store) initSteps(aia string) ([]initFile, error) {
+	shared := []initFile{
+		{OutputFile{s.SerialPath(), []byte(initialSerial + "\n"), modePublic}, s.dir},
+		{OutputFile{s.DatabasePath(), nil, modePublic}, s.dir},
+		{OutputFile{s.DatabasePath() + ".attr", []byte("unique_subject = no\n"), modePublic}, s.dir},
 	}
 	if _, err := checkReplace(s.CADERPath(), false); err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
 	sharing := s.otherCAPresent()
-	var steps []OutputFile
+	var steps []initFile
 	for _, o := range shared {
 		exists, err := checkReplace(o.Path, false)
 		switch {
@@ -116,6 +159,26 @@ func (s *Store) initSteps() ([]OutputFile, error) {
 			return nil, fmt.Errorf("init CA: %w", err)
 		}
 		steps = append(steps, o)
+	}
+	confs := []OutputFile{{s.path("openssl.conf"), []byte(opensslConf), modePublic}}
+	if cert, caCert, ok := confNames(s.opts.caName); ok {
+		confs = append(confs,
+			OutputFile{s.path(caCert), []byte(caCertConf), modePublic},
+			OutputFile{s.path(cert), renderCertConf(aia), modePublic})
+	}
+	for _, c := range confs {
+		exists, err := checkReplace(c.Path, false)
+		switch {
+		case exists && errors.Is(err, ErrExists):
+			continue // the administrator's or engine-setup's; kept
+		case err != nil:
+			return nil, fmt.Errorf("init CA: %w", err)
+		}
+		template := strings.TrimSuffix(c.Path, ".conf") + ".template"
+		if data, err := readFileLimited(template, maxConfSize, true); err == nil {
+			c.Data = data
+		}
+		steps = append(steps, initFile{c, ""})
 	}
 	return steps, nil
 }
@@ -135,16 +198,32 @@ func (s *Store) otherCAPresent() bool {
 	return false
 }
 
-// makeDirs creates the directory tree with the engine layout's modes; existing
-// directories are left as they are.
+// makeRoot creates the PKI directory itself (0755) unless it exists, so
+// that concurrent inits can lock it.
+func (s *Store) makeRoot() error {
+	err := os.Mkdir(s.dir, modePublicDir)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return nil
+	case err == nil:
+		err = os.Chmod(s.dir, modePublicDir) // the umask may have narrowed it
+	}
+	if err != nil {
+		return fmt.Errorf("init CA: create %s: %w", s.dir, unwrapPathError(err))
+	}
+	return nil
+}
+
+// makeDirs creates the subdirectories with the engine layout's modes
+// (private/ 0750, the others 0755); existing directories are left as they
+// are.
 func (s *Store) makeDirs() error {
 	dirs := []struct {
 		path string
 		mode os.FileMode
 	}{
-		{s.dir, modePublicDir},
-		{s.path("private"), modePrivateDir},
-		{s.path("keys"), modePrivateDir},
+		{s.path("private"), modeCAKeyDir},
+		{s.path("keys"), modePublicDir},
 		{s.path(s.opts.certDir), modePublicDir},
 		{s.path(s.opts.reqDir), modePublicDir},
 	}
@@ -164,7 +243,7 @@ func (s *Store) makeDirs() error {
 }
 
 // selfSign makes the CA certificate with pkienroll's CA profile.
-func (s *Store) selfSign(subject Name, key crypto.Signer, days int) ([]byte, error) {
+func (s *Store) selfSign(subject dn.Name, key crypto.Signer, days int) ([]byte, error) {
 	rawSubject, err := subject.MarshalDER()
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
@@ -174,6 +253,11 @@ func (s *Store) selfSign(subject Name, key crypto.Signer, days int) ([]byte, err
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
 	serial, err := randomSerial()
+	if err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	// Self-issued: the CA's own key identifier, name and serial.
+	aki, err := AuthorityKeyID{KeyID: ski, Issuer: rawSubject, Serial: serial}.extension()
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
@@ -187,7 +271,7 @@ func (s *Store) selfSign(subject Name, key crypto.Signer, days int) ([]byte, err
 		IsCA:                  true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		SubjectKeyId:          ski,
-		AuthorityKeyId:        ski,
+		ExtraExtensions:       []pkix.Extension{aki},
 		SignatureAlgorithm:    x509.SHA256WithRSA,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
@@ -195,12 +279,6 @@ func (s *Store) selfSign(subject Name, key crypto.Signer, days int) ([]byte, err
 		return nil, fmt.Errorf("init CA: sign CA certificate: %w", err)
 	}
 	return der, nil
-}
-
-// validity is [now - 1 day, now + days], to the second.
-func validity(now time.Time, days int) (notBefore, notAfter time.Time) {
-	now = now.UTC().Truncate(time.Second)
-	return now.Add(-backdate), now.Add(time.Duration(days) * 24 * time.Hour)
 }
 
 // randomSerial is a positive 64-bit serial for the CA certificate itself;
@@ -211,15 +289,4 @@ func randomSerial() (*big.Int, error) {
 		return nil, err
 	}
 	return n.Add(n, big.NewInt(1)), nil
-}
-
-// checkDays applies the default and the 1..36500 bound to a validity.
-func checkDays(days, def int) (int, error) {
-	if days == 0 {
-		return def, nil
-	}
-	if days < 1 || days > maxDays {
-		return 0, fmt.Errorf("days %d is outside 1..%d: %w", days, maxDays, ErrBadDays)
-	}
-	return days, nil
 }

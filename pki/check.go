@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Check verifies the invariants that signing promises to keep even across
@@ -26,6 +27,8 @@ func (s *Store) Check(ctx context.Context) ([]string, error) {
 	report := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	s.checkModes(report)
 	s.removeStaleTempFiles(report)
+	s.removeInitLeftover(report)
+	s.mendCADER(ca, report)
 
 	next, err := readSerialFile(s.SerialPath())
 	if err != nil {
@@ -74,29 +77,96 @@ func (s *Store) Check(ctx context.Context) ([]string, error) {
 }
 
 // checkModes reports files and directories whose modes let other users
-// read the CA key or change what the CA issues.
+// read the CA key or change what the CA issues. The engine's own layout
+// passes: private/ 0750 and the key 0640, readable by the group of the
+// engine's service account, which runs pki-enroll-request.sh and so must
+// read the key. What fails is access for others, write access for the
+// group where only the owner should write, a key or private/ whose group
+// is not the directory's (the group that may read the key is the one the
+// package gave the directory), and symbolic links where the CA's files
+// should be.
 func (s *Store) checkModes(report func(string, ...any)) {
+	var dirGID uint32
+	var haveDir bool
+	if st, err := lstatOwner(s.dir); err == nil {
+		dirGID, haveDir = st.Gid, true
+	}
 	checks := []struct {
 		path    string
 		forbid  os.FileMode
 		problem string
+		// groupRead: the group may read, so the group must be the directory's.
+		groupRead bool
 	}{
-		{s.dir, 0o022, "is writable by group or others"},
-		{s.path("private"), 0o077, "is accessible to group or others"},
-		{s.CAKeyPath(), 0o077, "(the CA key) is readable or writable by group or others"},
-		{s.CACertPath(), 0o022, "is writable by group or others"},
-		{s.path(s.opts.certDir), 0o022, "is writable by group or others"},
-		{s.SerialPath(), 0o022, "is writable by group or others"},
-		{s.DatabasePath(), 0o022, "is writable by group or others"},
+		{s.dir, 0o022, "is writable by group or others", false},
+		{s.path("private"), 0o027, "is writable by its group or accessible to others", true},
+		{s.CAKeyPath(), 0o037, "(the CA key) is writable by its group or readable or writable by others", true},
+		{s.CACertPath(), 0o022, "is writable by group or others", false},
+		{s.path(s.opts.certDir), 0o022, "is writable by group or others", false},
+		{s.SerialPath(), 0o022, "is writable by group or others", false},
+		{s.DatabasePath(), 0o022, "is writable by group or others", false},
 	}
 	for _, c := range checks {
 		fi, err := os.Lstat(c.path)
 		if err != nil {
 			continue // a missing file is reported where it is read
 		}
-		if mode := fi.Mode().Perm(); mode&c.forbid != 0 {
-			report("%s %s (mode %04o)", c.path, c.problem, mode)
+		if fi.Mode()&os.ModeSymlink != 0 {
+			report("%s is a symbolic link (the CA's files and directories must be the directory's own)", c.path)
+			continue
 		}
+		mode := fi.Mode().Perm()
+		if mode&c.forbid != 0 {
+			report("%s %s (mode %04o)", c.path, c.problem, mode)
+			continue
+		}
+		if !c.groupRead || mode&0o070 == 0 || !haveDir {
+			continue
+		}
+		if st, err := lstatOwner(c.path); err == nil && st.Gid != dirGID {
+			report("%s is open to group %d, which is not the group of %s (%d)", c.path, st.Gid, s.dir, dirGID)
+		}
+	}
+}
+
+// lstatOwner is the owner and group of path.
+func lstatOwner(path string) (*syscall.Stat_t, error) {
+	var st syscall.Stat_t
+	if err := syscall.Lstat(path, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// mendCADER rewrites certs/ca.der from ca.pem when it holds another
+// certificate or none: a renewal killed between the two leaves it behind.
+// The engine's own ca.der is PEM; the same certificate in PEM is left as it
+// is.
+func (s *Store) mendCADER(ca *ca, report func(string, ...any)) {
+	path := s.CADERPath()
+	if _, err := os.Lstat(path); err != nil {
+		return // a directory openssl alone made may have none
+	}
+	if cert, err := ReadCertificate(path); err == nil && cert.Equal(ca.cert) {
+		return
+	}
+	if err := writeFileLocked(path, ca.cert.Raw, modePublic); err != nil {
+		report("%s does not hold the CA certificate of %s and cannot be rewritten: %v", path, s.CACertPath(), err)
+		return
+	}
+	report("%s did not hold the CA certificate of %s (an interrupted renewal): rewritten", path, s.CACertPath())
+}
+
+// removeInitLeftover removes the staging directory of an init that was
+// killed after publishing the CA (the CA certificate exists, so the init
+// was complete).
+func (s *Store) removeInitLeftover(report func(string, ...any)) {
+	staging := s.initStagingDir()
+	if _, err := os.Lstat(staging); err != nil {
+		return
+	}
+	if err := os.RemoveAll(staging); err != nil {
+		report("cannot remove %s, left by an interrupted ca init: %v", staging, err)
 	}
 }
 

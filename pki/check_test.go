@@ -44,7 +44,7 @@ func TestCheckFindsEachBreach(t *testing.T) {
 			if err := os.Chmod(s.CAKeyPath(), 0o644); err != nil {
 				t.Fatal(err)
 			}
-		}, "(the CA key) is readable or writable by group or others (mode 0644)"},
+		}, "(the CA key) is writable by its group or readable or writable by others (mode 0644)"},
 		{"directory writable by others", func(t *testing.T, s *pki.Store) {
 			if err := os.Chmod(s.Dir(), 0o777); err != nil {
 				t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // crashChildEnv names the PKI directory a crash-test child signs into.
@@ -131,7 +132,7 @@ func TestEnrollCrashChild(t *testing.T) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
-	subject, err := pki.ParseName(engineProxySubject)
+	subject, err := dn.Parse(engineProxySubject)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"math/big"
 	"os"
-	"time"
 )
 
 // DefaultCRLDays is how long a CRL stays current when no other period is
@@ -32,7 +31,7 @@ func (s *Store) CRLNumberPath() string { return s.path("crlnumber.txt") }
 // The CRL is what `openssl ca -gencrl` would make from the same index, and
 // `openssl crl -verify` and `openssl verify -crl_check` accept it.
 func (s *Store) GenerateCRL(ctx context.Context, days int) ([]byte, error) {
-	days, err := checkDays(days, DefaultCRLDays)
+	days, err := checkCRLDays(days, DefaultCRLDays)
 	if err != nil {
 		return nil, fmt.Errorf("crl: %w", err)
 	}
@@ -78,11 +77,11 @@ func (s *Store) signCRL(ca *ca, number *big.Int, days int) ([]byte, error) {
 		}
 		revoked = append(revoked, entry)
 	}
-	now := s.opts.now().UTC().Truncate(time.Second)
+	thisUpdate, nextUpdate := crlValidity(s.opts.now(), days)
 	tmpl := &x509.RevocationList{
 		Number:                    number,
-		ThisUpdate:                now,
-		NextUpdate:                now.Add(time.Duration(days) * 24 * time.Hour),
+		ThisUpdate:                thisUpdate,
+		NextUpdate:                nextUpdate,
 		RevokedCertificateEntries: revoked,
 		SignatureAlgorithm:        signatureAlgorithm(ca.key.Public()),
 	}

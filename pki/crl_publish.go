@@ -57,7 +57,7 @@ type PublishedCRL struct {
 // crash between the two renames skips a CRL number, and never publishes two
 // CRLs with one number.
 func (s *Store) PublishCRL(ctx context.Context, req CRLRequest) (*PublishedCRL, error) {
-	days, err := checkDays(req.Days, DefaultCRLDays)
+	days, err := checkCRLDays(req.Days, DefaultCRLDays)
 	if err != nil {
 		return nil, fmt.Errorf("crl: %w", err)
 	}

@@ -1,8 +1,10 @@
 // Package pki issues TLS certificates to the proxies that front an engine
-// host: it derives a proxy's subject from the engine CA, makes keys and
-// certificate signing requests, and signs them into the engine's PKI
-// directory in the exact formats that the engine scripts and `openssl ca`
-// read and write.
+// host: it makes keys and certificate signing requests, and signs them into
+// the engine's PKI directory (the Store) in the exact formats that the
+// engine scripts and `openssl ca` read and write, under the lock they take.
+//
+// Distinguished names live in package pki/dn, the inspection of PEM and DER
+// files in pki/inspect, and the proxies' configurations in pki/proxy.
 //
 // The package never logs and never exits: every failure is returned as an
 // error that names the file or attribute and the step, and wraps one of the

@@ -10,6 +10,8 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // EnrollRequest asks for a certificate made whole on the engine host, as
@@ -68,7 +70,7 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 	}
 	fail := func(err error) (*Enrolled, error) { return nil, fmt.Errorf("enroll %s: %w", req.Name, err) }
 	if req.Subject == nil {
-		return fail(fmt.Errorf("no subject given: %w", ErrBadSubject))
+		return fail(fmt.Errorf("no subject given: %w", dn.ErrInvalid))
 	}
 	if err := req.Subject.Validate(); err != nil {
 		return fail(err)

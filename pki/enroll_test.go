@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // enrollStore opens s again with a key generator that hands out the shared
@@ -157,7 +158,7 @@ func TestEnrollAndKeepKey(t *testing.T) {
 // subjectOf is the slash form of a DER name.
 func subjectOf(t *testing.T, der []byte) string {
 	t.Helper()
-	n, err := pki.ParseDERName(der)
+	n, err := dn.ParseDER(der)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,10 +185,10 @@ func TestEnrollBadInput(t *testing.T) {
 		text  string
 	}{
 		{name: "bad name", edit: func(r *pki.EnrollRequest) { r.Name = "../proxy" }, want: pki.ErrBadName},
-		{name: "no subject", edit: func(r *pki.EnrollRequest) { r.Subject = nil }, want: pki.ErrBadSubject},
+		{name: "no subject", edit: func(r *pki.EnrollRequest) { r.Subject = nil }, want: dn.ErrInvalid},
 		{name: "bad subject", edit: func(r *pki.EnrollRequest) {
-			r.Subject = pki.Name{{{Type: asn1.ObjectIdentifier{2, 5, 4, 6}, Value: "USA"}}}
-		}, want: pki.ErrBadSubject},
+			r.Subject = dn.Name{{{Type: asn1.ObjectIdentifier{2, 5, 4, 6}, Value: "USA"}}}
+		}, want: dn.ErrInvalid},
 		{name: "bad days", edit: func(r *pki.EnrollRequest) { r.Days = 40000 }, want: pki.ErrBadDays},
 		{name: "empty password", edit: func(r *pki.EnrollRequest) { r.Password = "" }, want: pki.ErrBadPassword},
 		{name: "keep key without bundle", edit: func(r *pki.EnrollRequest) { r.KeepKey = true }, want: fs.ErrNotExist, text: "proxy.p12"},

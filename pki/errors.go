@@ -1,15 +1,15 @@
 package pki
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/pkienroll/pkienroll/internal/safefile"
+)
 
 // Sentinel errors. Every error the package returns wraps at most one of these
 // with the file or attribute and the step, so callers can test the kind with
 // errors.Is and still print one line that says what and where.
 var (
-	// ErrBadSubject reports a distinguished name that cannot be parsed or
-	// that openssl would refuse (unknown attribute, empty value, bad country,
-	// value too long, control character).
-	ErrBadSubject = errors.New("invalid subject")
 	// ErrBadSAN reports a subject alternative name list that is not in
 	// openssl syntax (DNS:a,IP:192.0.2.1,email:x@y,URI:...).
 	ErrBadSAN = errors.New("invalid subject alternative name")
@@ -39,7 +39,7 @@ var (
 	ErrStoreFile = errors.New("is a file of the pki directory")
 	// ErrSymlink reports a path that is a symbolic link where a regular file
 	// must be read or written.
-	ErrSymlink = errors.New("is a symbolic link")
+	ErrSymlink = safefile.ErrSymlink
 	// ErrLocked reports a PKI directory whose lock was not obtained in time.
 	ErrLocked = errors.New("pki directory is busy")
 	// ErrBadStore reports a PKI directory whose files are missing or malformed.
@@ -59,10 +59,6 @@ var (
 	// ErrNoKey reports a PKCS#12 bundle without a private key, such as
 	// `openssl pkcs12 -export -nokeys` writes.
 	ErrNoKey = errors.New("no private key in the bundle")
-	// ErrNotInspectable reports input that Inspect cannot describe: not PEM or
-	// DER, a PEM block of a type it does not know, a truncated or malformed
-	// block.
-	ErrNotInspectable = errors.New("not a certificate, request, CRL or key")
 	// ErrNotCRL reports data that holds no certificate revocation list.
 	ErrNotCRL = errors.New("not a certificate revocation list")
 )

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // The whole enrollment of a proxy: the engine creates its CA, the proxy
@@ -22,7 +23,7 @@ func Example_proxyEnrollment() {
 	defer os.RemoveAll(dir)
 
 	// Engine host: a CA in the PKI directory (pkienroll ca init).
-	caSubject, err := pki.ParseName("/C=US/O=Example Inc./CN=engine.example.com.81108")
+	caSubject, err := dn.Parse("/C=US/O=Example Inc./CN=engine.example.com.81108")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -37,11 +38,11 @@ func Example_proxyEnrollment() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	caName, err := pki.NameFromCertificate(caCert)
+	caName, err := dn.FromCertificate(caCert)
 	if err != nil {
 		log.Fatal(err)
 	}
-	subject, err := pki.DeriveSubject(caName, "proxy.example.com")
+	subject, err := dn.Derive(caName, "proxy.example.com")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -84,23 +85,6 @@ func Example_proxyEnrollment() {
 	// verifies: true key matches: true
 }
 
-func ExampleDeriveSubject() {
-	// What `openssl x509 -noout -subject` prints for the engine CA (OpenSSL 3).
-	ca, err := pki.ParseName("subject=C = US, O = Example Inc., CN = engine.example.com.81108")
-	if err != nil {
-		log.Fatal(err)
-	}
-	proxy, err := pki.DeriveSubject(ca, "proxy.example.com")
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(proxy)
-	fmt.Println(proxy.RFC4514())
-	// Output:
-	// /C=US/O=Example Inc./CN=proxy.example.com
-	// CN=proxy.example.com,O=Example Inc.,C=US
-}
-
 func ExampleParseSANs() {
 	sans, err := pki.ParseSANs("DNS:proxy.example.com,IP:192.0.2.10")
 	if err != nil {
@@ -118,7 +102,7 @@ func ExampleStore_Enroll() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	caSubject, err := pki.ParseName("/C=US/O=Example Inc./CN=engine.example.com.81108")
+	caSubject, err := dn.Parse("/C=US/O=Example Inc./CN=engine.example.com.81108")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -127,7 +111,7 @@ func ExampleStore_Enroll() {
 		log.Fatal(err)
 	}
 
-	subject, err := pki.ParseName("/C=US/O=Example Inc./CN=spice.example.com")
+	subject, err := dn.Parse("/C=US/O=Example Inc./CN=spice.example.com")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/safefile"
 	"golang.org/x/sys/unix"
 )
 
@@ -178,21 +178,11 @@ func (s *stagedFile) abort() {
 	}
 }
 
-// writeFileLocked is writeFileAtomic for lock holders: the temporary file
-// has the fixed name of stageLocked, so the next writer of the same file
-// reuses one that a crash left behind.
+// writeFileLocked replaces path with data (temporary file, fsync, rename),
+// for lock holders: the temporary file has the fixed name of stageLocked,
+// so the next writer of the same file reuses one that a crash left behind.
 func writeFileLocked(path string, data []byte, perm os.FileMode) error {
 	s, err := stageLocked(path, data, perm, true)
-	if err != nil {
-		return err
-	}
-	return s.commit()
-}
-
-// writeFileAtomic replaces path with data: temporary file, fsync, rename.
-// A crash at any point leaves either the old or the new content.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	s, err := stageFile(path, data, perm)
 	if err != nil {
 		return err
 	}
@@ -273,71 +263,10 @@ func linkBackupOf(src, path string, now time.Time) (string, error) {
 	}
 }
 
-// readFileLimited reads at most limit bytes of path and fails on larger
-// files, so a hostile or mistaken input (a device, a huge file) is refused
-// quickly. Only a regular file is read: the file is opened with O_NONBLOCK,
-// so that opening a FIFO cannot block, and anything that fstat does not call
-// a regular file (a FIFO, a device, a socket) is refused before the first
-// read. The limit counts bytes read, not what fstat says, so a file that
-// grows while it is read is still bounded. With noFollow a symbolic link is
-// refused rather than followed.
+// readFileLimited reads at most limit bytes of a regular file (see
+// safefile.ReadLimited), with the package's messages and sentinels.
 func readFileLimited(path string, limit int64, noFollow bool) ([]byte, error) {
-	f, err := openRegular(path, noFollow)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, unwrapPathError(err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes", limit)
-	}
-	return data, nil
-}
-
-// openRegular opens path for reading when it is a regular file, without
-// ever blocking in open(2) (see readFileLimited).
-func openRegular(path string, noFollow bool) (*os.File, error) {
-	flags := unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NONBLOCK | unix.O_NOCTTY
-	if noFollow {
-		flags |= unix.O_NOFOLLOW
-	}
-	var fd int
-	var err error
-	for {
-		fd, err = unix.Open(path, flags, 0)
-		if !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
-	if err != nil {
-		if noFollow && errors.Is(err, unix.ELOOP) {
-			return nil, ErrSymlink
-		}
-		return nil, err
-	}
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		unix.Close(fd)
-		return nil, err
-	}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFREG:
-	case unix.S_IFDIR:
-		unix.Close(fd)
-		return nil, errors.New("is a directory")
-	default:
-		unix.Close(fd)
-		return nil, errors.New("not a regular file")
-	}
-	// A regular file ignores O_NONBLOCK; clear it all the same, so that
-	// nothing below depends on that.
-	if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err == nil {
-		_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETFL, fl&^unix.O_NONBLOCK)
-	}
-	return os.NewFile(uintptr(fd), path), nil
+	return safefile.ReadLimited(path, limit, noFollow)
 }
 
 // unwrapPathError strips the *fs.PathError wrapper: our messages already

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // Subjects of the engine tests, in the slash form.
@@ -71,11 +72,11 @@ func sharedCAKeyGenerator(t testing.TB) pki.StoreOption {
 }
 
 // storeName parses a subject or fails the test.
-func storeName(t testing.TB, s string) pki.Name {
+func storeName(t testing.TB, s string) dn.Name {
 	t.Helper()
-	n, err := pki.ParseName(s)
+	n, err := dn.Parse(s)
 	if err != nil {
-		t.Fatalf("ParseName(%q): %v", s, err)
+		t.Fatalf("dn.Parse(%q): %v", s, err)
 	}
 	return n
 }

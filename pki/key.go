@@ -182,13 +182,3 @@ func WriteKey(path string, key crypto.Signer, enc KeyEncoding, opts WriteOptions
 	}
 	return WriteFiles(opts, OutputFile{Path: path, Data: data, Mode: modePrivate})
 }
-
-// MarshalPublicKeyPEM encodes a public key as a PEM "PUBLIC KEY" block
-// (SubjectPublicKeyInfo), as `openssl pkey -pubout` writes it.
-func MarshalPublicKeyPEM(pub crypto.PublicKey) ([]byte, error) {
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return nil, fmt.Errorf("encode public key: %w", err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
-}

@@ -2,7 +2,10 @@ package pki_test
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
@@ -114,7 +117,7 @@ func TestParseKeyFromOpenSSL(t *testing.T) {
 				t.Fatalf("ReadKey: %v", err)
 			}
 			pub := runOpenSSL(t, dir, "pkey", "-in", tc.path, "-pubout", "-passin", "pass:"+tc.pass)
-			ours, err := pki.MarshalPublicKeyPEM(key.Public())
+			ours, err := publicKeyPEM(key.Public())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -288,4 +291,14 @@ func TestMarshalKeyEmptyPassphrase(t *testing.T) {
 			}
 		})
 	}
+}
+
+// publicKeyPEM encodes a public key as a PEM "PUBLIC KEY" block
+// (SubjectPublicKeyInfo), as `openssl pkey -pubout` writes it.
+func publicKeyPEM(pub crypto.PublicKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }

@@ -40,16 +40,6 @@ func (st Status) String() string {
 	return fmt.Sprintf("status(%c)", byte(st))
 }
 
-// ParseStatus reads valid, revoked or expired (or openssl's V, R, E).
-func ParseStatus(s string) (Status, error) {
-	for _, st := range []Status{StatusValid, StatusRevoked, StatusExpired} {
-		if strings.EqualFold(s, st.String()) || s == string(st) {
-			return st, nil
-		}
-	}
-	return 0, fmt.Errorf("status %q is not valid, revoked or expired", s)
-}
-
 // List returns every certificate of the index in index order, each with
 // the names it is issued under. It reads without the lock: the index only
 // ever grows by whole lines, and a revocation replaces it atomically.

@@ -2,8 +2,6 @@ package pki_test
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -141,24 +139,15 @@ func TestOpenSSLCAOnPkienrollStore(t *testing.T) {
 	assertVerifies(t, s.CACertPath(), s.SerialCertPath("1000"), s.CertPath("proxy2"), s.CertPath("proxy3"))
 }
 
-// TestPkienrollOnOpenSSLStore: a directory made by openssl alone
-// (make-engine-pki.sh) is opened and signed into at the next serial, and
-// openssl ca goes on after pkienroll.
+// TestPkienrollOnOpenSSLStore: a directory made by openssl alone the way
+// the engine's scripts make it (make-engine-pki.sh: the CA at serial 1000
+// in the index, host1 at 1001) is opened and signed into at the next
+// serial, and openssl ca goes on after pkienroll.
 func TestPkienrollOnOpenSSLStore(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(t.TempDir(), "pki")
-	cmd := exec.Command("/bin/sh", filepath.Join("..", "testdata", "engine", "make-engine-pki.sh"), dir)
-	cmd.Env = append(os.Environ(), "OPENSSL="+opensslBinary(t))
-	var output bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &output, &output
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("make-engine-pki.sh: %v\n%s", err, output.String())
-	}
+	dir := makeEnginePKI(t, "")
 	cfg := filepath.Join(dir, "openssl.conf")
-	firstLine := readStoreFile(t, filepath.Join(dir, "database.txt"))
-	if !strings.HasSuffix(firstLine, "\t1000\tunknown\t/C=US/O=Example Inc./CN=proxy1.example.com\n") {
-		t.Fatalf("make-engine-pki.sh wrote database.txt %q", firstLine)
-	}
+	firstLines := readStoreFile(t, filepath.Join(dir, "database.txt"))
 
 	s, err := pki.OpenStore(dir)
 	if err != nil {
@@ -169,8 +158,8 @@ func TestPkienrollOnOpenSSLStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if issued.Serial != "1001" {
-		t.Errorf("serial %s after openssl's 1000, want 1001", issued.Serial)
+	if issued.Serial != "1002" {
+		t.Errorf("serial %s after openssl's 1001, want 1002", issued.Serial)
 	}
 	caCert := readStoreCert(t, s.CACertPath())
 	if string(issued.Certificate.AuthorityKeyId) != string(caCert.SubjectKeyId) {
@@ -179,27 +168,27 @@ func TestPkienrollOnOpenSSLStore(t *testing.T) {
 	if !bytes.Equal(issued.Certificate.RawIssuer, caCert.RawSubject) {
 		t.Errorf("issuer is not the CA's subject, byte for byte")
 	}
-	wantDB := firstLine + "V\t" + indexUTCTime(issued.Certificate.NotAfter) + "\t\t1001\tunknown\t/C=US/O=Example Inc./CN=proxy2.example.com\n"
+	wantDB := firstLines + "V\t" + indexUTCTime(issued.Certificate.NotAfter) + "\t\t1002\tunknown\t/C=US/O=Example Inc./CN=proxy2.example.com\n"
 	if got := readStoreFile(t, s.DatabasePath()); got != wantDB {
 		t.Errorf("database.txt =\n%q\nwant\n%q", got, wantDB)
 	}
-	if got := readStoreFile(t, s.SerialPath()); got != "1002\n" {
-		t.Errorf("serial.txt = %q, want 1002", got)
+	if got := readStoreFile(t, s.SerialPath()); got != "1003\n" {
+		t.Errorf("serial.txt = %q, want 1003", got)
 	}
-	for _, serial := range []string{"1000", "1001"} {
+	for _, serial := range []string{"1000", "1001", "1002"} {
 		if got := opensslCAStatus(t, dir, cfg, serial); got != "Valid (V)" {
 			t.Errorf("status of %s: %q", serial, got)
 		}
 	}
-	assertVerifies(t, s.CACertPath(), s.CertPath("proxy1"), s.CertPath("proxy2"))
+	assertVerifies(t, s.CACertPath(), s.CertPath("host1"), s.CertPath("proxy2"))
 
 	writeRequest(t, s, "proxy3", "/C=US/O=Example Inc./CN=proxy3.example.com")
 	opensslCASign(t, dir, cfg, "requests/proxy3.req", "certs/proxy3.cer")
-	if got := readStoreCert(t, s.CertPath("proxy3")).SerialNumber.Int64(); got != 0x1002 {
-		t.Errorf("openssl ca signed %X after pkienroll's 1001, want 1002", got)
+	if got := readStoreCert(t, s.CertPath("proxy3")).SerialNumber.Int64(); got != 0x1003 {
+		t.Errorf("openssl ca signed %X after pkienroll's 1002, want 1003", got)
 	}
-	if n := len(storeDatabaseLines(t, s)); n != 3 {
-		t.Errorf("%d database lines, want 3", n)
+	if n := len(storeDatabaseLines(t, s)); n != 4 {
+		t.Errorf("%d database lines, want 4", n)
 	}
 }
 
@@ -224,7 +213,9 @@ func TestDatabaseLineMatchesOpenSSL(t *testing.T) {
 	} {
 		name := "proxy" + string(rune('a'+i))
 		writeRequest(t, s, name, subject)
-		if _, err := s.Sign(t.Context(), pki.SignRequest{Name: name}); err != nil {
+		// openssl ca's notAfter is now + default_days (1827); ours counts
+		// the backdated day in, so 1828 days end within a second of it.
+		if _, err := s.Sign(t.Context(), pki.SignRequest{Name: name, Days: 1828}); err != nil {
 			t.Fatalf("%s: %v", subject, err)
 		}
 		opensslCASign(t, dir, cfg, s.RequestPath(name), filepath.Join(out, name+".cer"))

@@ -12,7 +12,7 @@ import (
 	"github.com/pkienroll/pkienroll/pki"
 )
 
-// Fuzz targets for every parser of outside input that FuzzParseName,
+// Fuzz targets for every parser of outside input that FuzzParse (package dn),
 // FuzzParseRequest and FuzzInspect leave out. Each must never panic, fail
 // with one line wrapping the package's sentinel, and accept only what the
 // rest of the package can use. Seeds are in testdata/fuzz/FuzzX; `make fuzz`

@@ -1,11 +1,16 @@
 package pki
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
 	"strings"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // keyUsageNames are openssl's names for the key usage bits.
@@ -42,7 +47,10 @@ var extKeyUsageNames = []struct {
 	{"anyExtendedKeyUsage", asn1.ObjectIdentifier{2, 5, 29, 37, 0}},
 }
 
-var oidExtKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37}
+var (
+	oidExtKeyUsage         = asn1.ObjectIdentifier{2, 5, 29, 37}
+	oidAnyExtendedKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37, 0}
+)
 
 // Default usages of a leaf certificate: a TLS server that can
 // also authenticate as a client, as the engine's proxies do.
@@ -57,7 +65,11 @@ var (
 // always critical here.
 func ParseKeyUsage(list string) (x509.KeyUsage, error) {
 	var ku x509.KeyUsage
-	for _, item := range splitList(list) {
+	items, err := splitList("key usage", list)
+	if err != nil {
+		return 0, err
+	}
+	for _, item := range items {
 		if strings.EqualFold(item, "critical") {
 			continue
 		}
@@ -82,7 +94,11 @@ func ParseKeyUsage(list string) (x509.KeyUsage, error) {
 // usage names (serverAuth,clientAuth) or dotted OIDs (1.3.6.1.5.5.7.3.1).
 func ParseExtKeyUsage(list string) ([]asn1.ObjectIdentifier, error) {
 	var oids []asn1.ObjectIdentifier
-	for _, item := range splitList(list) {
+	items, err := splitList("extended key usage", list)
+	if err != nil {
+		return nil, err
+	}
+	for _, item := range items {
 		if strings.EqualFold(item, "critical") {
 			continue
 		}
@@ -104,20 +120,23 @@ func extKeyUsageOID(item string) (asn1.ObjectIdentifier, error) {
 			return n.oid, nil
 		}
 	}
-	if oid, ok := parseOID(item); ok {
+	if oid, ok := dn.ParseOID(item); ok {
 		return oid, nil
 	}
 	return nil, fmt.Errorf("extended key usage %q is neither an openssl name (serverAuth, clientAuth, ...) nor a dotted OID: %w", item, ErrBadUsage)
 }
 
-func splitList(list string) []string {
+// splitList splits a comma-separated list. An empty item ("a,,b", "a,")
+// is an error, not skipped: it is usually a variable that was not set.
+func splitList(what, list string) ([]string, error) {
 	var items []string
-	for _, item := range strings.Split(list, ",") {
-		if item = strings.TrimSpace(item); item != "" {
-			items = append(items, item)
+	for i, item := range strings.Split(list, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			return nil, fmt.Errorf("%s list %q: item %d is empty: %w", what, list, i+1, ErrBadUsage)
 		}
+		items = append(items, item)
 	}
-	return items
+	return items, nil
 }
 
 // criticalExtKeyUsage builds the extended key usage extension marked
@@ -141,8 +160,9 @@ func hasExtKeyUsage(oids []asn1.ObjectIdentifier, want asn1.ObjectIdentifier) bo
 	return false
 }
 
-// keyUsageList names the bits of ku in the order of the encoding.
-func keyUsageList(ku x509.KeyUsage) []string {
+// KeyUsageNames are openssl's names of the bits of ku (digitalSignature,
+// keyEncipherment, ...), in the order of the encoding.
+func KeyUsageNames(ku x509.KeyUsage) []string {
 	names := []string{}
 	for _, n := range keyUsageNames {
 		if ku&n.usage != 0 {
@@ -152,12 +172,43 @@ func keyUsageList(ku x509.KeyUsage) []string {
 	return names
 }
 
-// ekuName is openssl's short name for oid, else the dotted OID.
-func ekuName(oid asn1.ObjectIdentifier) string {
+// ExtKeyUsageName is openssl's short name for an extended key usage
+// (serverAuth, clientAuth, ...), else its dotted OID.
+func ExtKeyUsageName(oid asn1.ObjectIdentifier) string {
 	for _, n := range extKeyUsageNames {
 		if n.oid.Equal(oid) {
 			return n.name
 		}
 	}
 	return oid.String()
+}
+
+// leafKeyUsage is the key usage of a leaf for a key of pub's type when
+// none is asked for: RSA keys also encipher keys (TLS RSA key exchange),
+// EC keys only sign (RFC 8813 forbids keyEncipherment for them).
+func leafKeyUsage(pub crypto.PublicKey) x509.KeyUsage {
+	if _, ok := pub.(*ecdsa.PublicKey); ok {
+		return x509.KeyUsageDigitalSignature
+	}
+	return defaultLeafKeyUsage
+}
+
+// checkLeafProfile refuses the key usages and extended key usages RFC 5280
+// and RFC 8813 forbid in a leaf certificate for a key of pub's type.
+func checkLeafProfile(ku x509.KeyUsage, eku []asn1.ObjectIdentifier, pub crypto.PublicKey) error {
+	_, isEC := pub.(*ecdsa.PublicKey)
+	_, isRSA := pub.(*rsa.PublicKey)
+	switch {
+	case ku&(x509.KeyUsageCertSign|x509.KeyUsageCRLSign) != 0:
+		return fmt.Errorf("key usage keyCertSign and cRLSign are for CA certificates (RFC 5280 4.2.1.3), not a leaf: %w", ErrBadUsage)
+	case ku&(x509.KeyUsageEncipherOnly|x509.KeyUsageDecipherOnly) != 0 && ku&x509.KeyUsageKeyAgreement == 0:
+		return fmt.Errorf("key usage encipherOnly and decipherOnly mean something only with keyAgreement (RFC 5280 4.2.1.3): %w", ErrBadUsage)
+	case isEC && ku&(x509.KeyUsageKeyEncipherment|x509.KeyUsageDataEncipherment) != 0:
+		return fmt.Errorf("key usage keyEncipherment and dataEncipherment are not for an EC key (RFC 8813): use digitalSignature or keyAgreement: %w", ErrBadUsage)
+	case isRSA && ku&x509.KeyUsageKeyAgreement != 0:
+		return fmt.Errorf("key usage keyAgreement is not for an RSA key (RFC 4055): %w", ErrBadUsage)
+	case hasExtKeyUsage(eku, oidAnyExtendedKeyUsage):
+		return fmt.Errorf("extended key usage anyExtendedKeyUsage is refused: the extension is critical, and a certificate for any purpose defeats it (RFC 5280 4.2.1.12): %w", ErrBadUsage)
+	}
+	return nil
 }

@@ -5,14 +5,22 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"fmt"
+	"math/big"
 )
 
 // RenewCA gives the CA certificate a new validity of days (DefaultCADays
-// when zero), as `pki-create-ca.sh --renew` does: same key, same subject
-// (byte for byte), same subject key identifier, a new serial. The old
-// ca.pem is kept as ca.pem.YYYYMMDDHHMMSS. Certificates issued before keep
-// verifying, since their issuer name and authority key identifier still
-// match. It returns the new CA certificate.
+// when zero), as `pki-create-ca.sh --renew` does: the same key, subject
+// (byte for byte), serial and extensions, in the same order. Certificates
+// issued before name the CA by its key identifier and, when their authority
+// key identifier says so (the engine's templates do), by its issuer and
+// serial too; keeping all three is what lets every one of them verify under
+// the renewed CA, with `openssl verify` as with pkienroll.
+//
+// The old ca.pem is kept as ca.pem.YYYYMMDDHHMMSS. ca.pem is replaced
+// first, then certs/ca.der: ca.pem names the CA, and Check rewrites a
+// certs/ca.der that a crash left behind it. database.txt is not touched
+// (the scripts leave the CA's line as it was, too). It returns the new CA
+// certificate.
 func (s *Store) RenewCA(ctx context.Context, days int) (*x509.Certificate, error) {
 	days, err := checkDays(days, DefaultCADays)
 	if err != nil {
@@ -23,25 +31,17 @@ func (s *Store) RenewCA(ctx context.Context, days int) (*x509.Certificate, error
 		return nil, err
 	}
 	defer lock.unlock()
-	serial, err := randomSerial()
-	if err != nil {
-		return nil, fmt.Errorf("renew CA: %w", err)
-	}
 	old := ca.cert
 	notBefore, notAfter := validity(s.opts.now(), days)
+	// Every extension goes in ExtraExtensions, so crypto/x509 adds none of
+	// its own and writes them as they were.
 	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		RawSubject:            old.RawSubject,
-		NotBefore:             notBefore,
-		NotAfter:              notAfter,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLen:            old.MaxPathLen,
-		MaxPathLenZero:        old.MaxPathLenZero,
-		KeyUsage:              old.KeyUsage,
-		SubjectKeyId:          old.SubjectKeyId,
-		AuthorityKeyId:        old.SubjectKeyId,
-		SignatureAlgorithm:    signatureAlgorithm(ca.key.Public()),
+		SerialNumber:       new(big.Int).Set(old.SerialNumber),
+		RawSubject:         old.RawSubject,
+		NotBefore:          notBefore,
+		NotAfter:           notAfter,
+		ExtraExtensions:    old.Extensions,
+		SignatureAlgorithm: signatureAlgorithm(ca.key.Public()),
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, ca.key.Public(), ca.key)
 	if err != nil {
@@ -51,15 +51,22 @@ func (s *Store) RenewCA(ctx context.Context, days int) (*x509.Certificate, error
 	if err != nil {
 		return nil, fmt.Errorf("renew CA: %w", err)
 	}
-	// The DER copy first: ca.pem, the lock file, is what names the CA.
-	if err := writeFileLocked(s.CADERPath(), der, modePublic); err != nil {
+	// ca.der is staged under a random name first: a checker that takes the
+	// lock on the new ca.pem the moment it is in place leaves such files
+	// alone (see removeStaleTempFiles).
+	derFile, err := stageFile(s.CADERPath(), der, modePublic)
+	if err != nil {
 		return nil, fmt.Errorf("renew CA: %w", err)
 	}
+	defer derFile.abort()
 	if _, err := backupFile(s.CACertPath(), s.opts.now()); err != nil {
 		return nil, fmt.Errorf("renew CA: %w", err)
 	}
 	if err := writeFileLocked(s.CACertPath(), EncodeCertificatePEM(der), modePublic); err != nil {
 		return nil, fmt.Errorf("renew CA: %w", err)
+	}
+	if err := derFile.commit(); err != nil {
+		return nil, fmt.Errorf("renew CA: %w (`pkienroll ca check` rewrites it from %s)", err, s.CACertPath())
 	}
 	return cert, nil
 }

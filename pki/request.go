@@ -8,6 +8,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // maxRequestSize bounds what we read as a request; real ones are ~1 KB.
@@ -16,7 +18,7 @@ const maxRequestSize = 64 << 10
 // RequestTemplate is what a new certificate signing request says.
 type RequestTemplate struct {
 	// Subject is encoded exactly, attribute by attribute, in this order.
-	Subject Name
+	Subject dn.Name
 	// SANs are the alternative names asked for. When empty and
 	// NoDefaultSAN is false, the CN is added as a DNS name or IP address
 	// when it is one.
@@ -26,9 +28,17 @@ type RequestTemplate struct {
 }
 
 // CreateRequest makes a SHA-256 signed certificate signing request for key,
-// in DER.
+// in DER. Its names must pass the rules signing applies (SANs.Validate, and
+// a CN that looks like a host name must be one), so that a request made
+// here is never refused for its names.
 func CreateRequest(key crypto.Signer, t RequestTemplate) ([]byte, error) {
 	if err := t.Subject.Validate(); err != nil {
+		return nil, fmt.Errorf("create request: %w", err)
+	}
+	if err := checkSubjectNames(t.Subject); err != nil {
+		return nil, fmt.Errorf("create request: %w", err)
+	}
+	if err := t.SANs.Validate(); err != nil {
 		return nil, fmt.Errorf("create request: %w", err)
 	}
 	if err := CheckPublicKey(key.Public()); err != nil {
@@ -65,8 +75,16 @@ func EncodeRequestPEM(der []byte) []byte {
 // ParseRequest decodes a certificate signing request in PEM ("CERTIFICATE
 // REQUEST" or the older "NEW CERTIFICATE REQUEST") or DER, and checks what a
 // signer must be able to rely on: the request is signed by the key it
-// carries, the key is strong enough, and the subject is a valid name.
+// carries, the key is strong enough, and the subject is a valid name or
+// empty. An empty subject is what `openssl req -subj /` makes, as the
+// engine's pki-enroll-pkcs12.sh does, leaving the subject to the signer.
 func ParseRequest(data []byte) (*x509.CertificateRequest, error) {
+	return parseRequest(data, true)
+}
+
+// parseRequest is ParseRequest; without checkSubject the request's subject
+// is not looked at (the signer replaces it).
+func parseRequest(data []byte, checkSubject bool) (*x509.CertificateRequest, error) {
 	if len(data) > maxRequestSize {
 		return nil, fmt.Errorf("larger than %d bytes: %w", maxRequestSize, ErrBadRequest)
 	}
@@ -89,9 +107,15 @@ func ParseRequest(data []byte) (*x509.CertificateRequest, error) {
 	if err := CheckPublicKey(csr.PublicKey); err != nil {
 		return nil, err
 	}
-	subject, err := ParseDERName(csr.RawSubject)
+	if !checkSubject {
+		return csr, nil
+	}
+	subject, err := dn.ParseDER(csr.RawSubject)
 	if err != nil {
 		return nil, err
+	}
+	if len(subject) == 0 {
+		return csr, nil
 	}
 	if err := subject.Validate(); err != nil {
 		return nil, err

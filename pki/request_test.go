@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 func TestCreateRequestOpenSSLVerifies(t *testing.T) {
@@ -34,7 +35,7 @@ func TestCreateRequestOpenSSLVerifies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			subject := mustParseName(t, tc.subject)
+			subject := storeName(t, tc.subject)
 			der, err := pki.CreateRequest(proxyKey(t), pki.RequestTemplate{Subject: subject, SANs: sans, NoDefaultSAN: tc.noDefult})
 			if err != nil {
 				t.Fatal(err)
@@ -98,7 +99,7 @@ func TestReadRequestFromOpenSSL(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", filepath.Base(path), err)
 		}
-		name, err := pki.ParseDERName(csr.RawSubject)
+		name, err := dn.ParseDER(csr.RawSubject)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +111,7 @@ func TestReadRequestFromOpenSSL(t *testing.T) {
 
 func TestParseRequestRejects(t *testing.T) {
 	dir := t.TempDir()
-	good, err := pki.CreateRequest(proxyKey(t), pki.RequestTemplate{Subject: mustParseName(t, "/CN=proxy.example.com")})
+	good, err := pki.CreateRequest(proxyKey(t), pki.RequestTemplate{Subject: storeName(t, "/CN=proxy.example.com")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,9 +155,9 @@ func TestParseRequestRejects(t *testing.T) {
 }
 
 func TestCreateRequestRejectsBadSubject(t *testing.T) {
-	bad := pki.Name{{{Type: []int{2, 5, 4, 6}, Value: "USA"}}}
+	bad := dn.Name{{{Type: []int{2, 5, 4, 6}, Value: "USA"}}}
 	_, err := pki.CreateRequest(proxyKey(t), pki.RequestTemplate{Subject: bad})
-	if !errors.Is(err, pki.ErrBadSubject) {
-		t.Fatalf("err = %v, want ErrBadSubject", err)
+	if !errors.Is(err, dn.ErrInvalid) {
+		t.Fatalf("err = %v, want dn.ErrInvalid", err)
 	}
 }

@@ -22,8 +22,9 @@ func reasonCode(name string) (int, bool) {
 	return 0, false
 }
 
-// reasonName is openssl's name for a reason code.
-func reasonName(code int) string {
+// CRLReasonName is openssl's name for a CRL reason code (RFC 5280 5.3.1:
+// keyCompromise, superseded, ...); an unknown code is named by its number.
+func CRLReasonName(code int) string {
 	if code >= 0 && code < len(reasonNames) && reasonNames[code] != "" {
 		return reasonNames[code]
 	}

@@ -42,8 +42,8 @@ func ParseSANs(list string) (SANs, error) {
 func (s *SANs) add(kind, value string) error {
 	switch kind {
 	case "dns":
-		if !isDNSName(value) {
-			return fmt.Errorf("not a valid DNS name")
+		if err := ValidateDNSName(value); err != nil {
+			return err
 		}
 		s.DNSNames = append(s.DNSNames, value)
 	case "ip":
@@ -53,15 +53,17 @@ func (s *SANs) add(kind, value string) error {
 		}
 		s.IPAddresses = append(s.IPAddresses, net.IP(addr.AsSlice()))
 	case "email":
-		local, domain, ok := strings.Cut(value, "@")
-		if !ok || local == "" || !isDNSName(domain) || strings.ContainsAny(value, " \t") {
-			return fmt.Errorf("not a valid email address")
+		if err := ValidateEmail(value); err != nil {
+			return err
 		}
 		s.EmailAddresses = append(s.EmailAddresses, value)
 	case "uri":
 		u, err := url.Parse(value)
-		if err != nil || u.Scheme == "" || u.Host == "" && u.Opaque == "" {
+		if err != nil {
 			return fmt.Errorf("not an absolute URI")
+		}
+		if err := ValidateURI(u); err != nil {
+			return err
 		}
 		s.URIs = append(s.URIs, u)
 	default:
@@ -115,30 +117,8 @@ func SANsForCommonName(cn string) SANs {
 	if addr, err := netip.ParseAddr(cn); err == nil && addr.Zone() == "" {
 		return SANs{IPAddresses: []net.IP{net.IP(addr.AsSlice())}}
 	}
-	if isDNSName(cn) {
+	if ValidateDNSName(cn) == nil {
 		return SANs{DNSNames: []string{cn}}
 	}
 	return SANs{}
-}
-
-// isDNSName accepts host names of letters, digits and hyphens (labels of at
-// most 63, names of at most 253 characters) and a leading "*." wildcard.
-// Underscores are tolerated because real internal zones use them.
-func isDNSName(name string) bool {
-	name = strings.TrimSuffix(name, ".")
-	name = strings.TrimPrefix(name, "*.")
-	if name == "" || len(name) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(name, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, c := range label {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
-		}
-	}
-	return true
 }

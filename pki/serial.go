@@ -40,6 +40,22 @@ func parseSerial(text string) (*big.Int, error) {
 	return n, nil
 }
 
+// maxSerialBits is the most bits a serial may have: RFC 5280 4.1.2.2
+// allows 20 octets, and DER spends a sign bit of them.
+const maxSerialBits = 20*8 - 1
+
+// checkSerialRange refuses to issue serials first to first+count-1 when
+// the last would need more than 20 octets, or when serial.txt would then
+// hold a next serial that does (pkienroll and openssl would refuse it).
+func checkSerialRange(path string, first *big.Int, count int) error {
+	next := new(big.Int).Add(first, big.NewInt(int64(count)))
+	if next.BitLen() > maxSerialBits {
+		return fmt.Errorf("read serial %s: the next serial has %d hexadecimal digits; signing %d certificate(s) from it would pass the 20 octets RFC 5280 4.1.2.2 allows a serial: %w",
+			path, len(first.Text(16)), count, ErrBadStore)
+	}
+	return nil
+}
+
 // readSerialFile reads the next serial to issue from path (serial.txt).
 func readSerialFile(path string) (*big.Int, error) {
 	data, err := readFileLimited(path, maxSerialFileSize, true)

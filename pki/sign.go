@@ -15,11 +15,15 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // DefaultDays is the validity of an issued certificate when none is asked
-// for, as pki-enroll-request.sh gives it.
-const DefaultDays = 1827
+// for: 825 days, the most Apple platforms accept for a TLS server
+// certificate, counted as they count it (see validity). The engine's
+// pki-enroll-request.sh gives 1827, which Apple refuses.
+const DefaultDays = appleMaxDays
 
 // appleMaxDays is the longest validity Apple platforms accept for a TLS
 // server certificate.
@@ -31,8 +35,9 @@ type SignRequest struct {
 	// Name of the request and certificate files (the scripts' --name).
 	Name string
 	// Subject replaces the request's subject when not nil.
-	Subject Name
-	// Days of validity, 1..36500; zero means DefaultDays.
+	Subject dn.Name
+	// Days of validity, 2..36500, notBefore through notAfter inclusive;
+	// zero means DefaultDays.
 	Days int
 	// KeyUsage replaces the default digitalSignature, keyEncipherment.
 	KeyUsage x509.KeyUsage
@@ -116,6 +121,15 @@ func (s *Store) issueAll(ca *ca, jobs []job) ([]*Issued, *big.Int, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkSerialRange(s.SerialPath(), first, len(jobs)); err != nil {
+		return nil, nil, err
+	}
+	// The scripts write cert.conf's caIssuers URL into every certificate;
+	// so does a signer given none of its own.
+	aia, err := s.configuredAIA()
+	if err != nil {
+		return nil, nil, fmt.Errorf("sign: %w", err)
+	}
 	now := s.opts.now()
 	issued := make([]*Issued, len(jobs))
 	errs := make([]error, len(jobs))
@@ -126,7 +140,7 @@ func (s *Store) issueAll(ca *ca, jobs []job) ([]*Issued, *big.Int, error) {
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			issued[i], errs[i] = s.issue(ca, jobs[i], serial, now)
+			issued[i], errs[i] = s.issue(ca, jobs[i], serial, now, aia)
 		})
 	}
 	wg.Wait()
@@ -143,7 +157,7 @@ type job struct {
 	req        SignRequest
 	csr        *x509.CertificateRequest
 	rawSubject []byte
-	subject    Name
+	subject    dn.Name
 	days       int
 	sans       SANs
 	ku         x509.KeyUsage
@@ -190,7 +204,9 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 			return j, fmt.Errorf("read request %s: %w", path, err)
 		}
 	}
-	if j.csr, err = ParseRequest(data); err != nil {
+	// With a subject of the signer's, the request's own does not matter
+	// (pki-enroll-pkcs12.sh makes requests with an empty one).
+	if j.csr, err = parseRequest(data, req.Subject == nil); err != nil {
 		return j, fmt.Errorf("read request %s: %w", path, err)
 	}
 	j.rawSubject = j.csr.RawSubject
@@ -202,8 +218,19 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 			return j, err
 		}
 	}
-	if j.subject, err = ParseDERName(j.rawSubject); err != nil {
-		return j, err
+	if j.subject, err = dn.ParseDER(j.rawSubject); err != nil {
+		return j, fmt.Errorf("request %s: %w", path, err)
+	}
+	if len(j.subject) == 0 {
+		return j, fmt.Errorf("request %s has an empty subject (openssl req -subj /): give one with --subject: %w", path, dn.ErrInvalid)
+	}
+	if req.Subject == nil {
+		if err := j.subject.Validate(); err != nil {
+			return j, fmt.Errorf("request %s: %w", path, err)
+		}
+	}
+	if err := checkSubjectNames(j.subject); err != nil {
+		return j, fmt.Errorf("request %s: %w", path, err)
 	}
 	j.sans = req.SANs
 	if j.sans.Empty() {
@@ -212,22 +239,38 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	if j.sans.Empty() {
 		j.sans = SANsForCommonName(j.subject.CommonName())
 	}
+	j.sans = j.sans.withSubjectEmails(j.subject)
+	if err := j.sans.Validate(); err != nil {
+		return j, fmt.Errorf("request %s: %w", path, err)
+	}
 	if j.ku == 0 {
-		j.ku = defaultLeafKeyUsage
+		j.ku = leafKeyUsage(j.csr.PublicKey)
 	}
 	if len(j.eku) == 0 {
 		j.eku = defaultLeafExtKeyUsage
 	}
+	if err := checkLeafProfile(j.ku, j.eku, j.csr.PublicKey); err != nil {
+		return j, fmt.Errorf("request %s: %w", path, err)
+	}
 	return j, nil
 }
 
-// issue signs one job with serial; nothing is written yet.
-func (s *Store) issue(ca *ca, j job, serial *big.Int, now time.Time) (*Issued, error) {
+// issue signs one job with serial; nothing is written yet. aia is the
+// caIssuers URL when the job names none.
+//
+// The authority key identifier names the CA's key, its issuer and its
+// serial, as the engine's templates write it; crypto/x509 would write the
+// key identifier alone.
+func (s *Store) issue(ca *ca, j job, serial *big.Int, now time.Time, aia string) (*Issued, error) {
 	ski, err := subjectKeyID(j.csr.PublicKey)
 	if err != nil {
 		return nil, fmt.Errorf("sign %s: %w", j.req.Name, err)
 	}
 	eku, err := criticalExtKeyUsage(j.eku)
+	if err != nil {
+		return nil, fmt.Errorf("sign %s: %w", j.req.Name, err)
+	}
+	aki, err := authorityKeyIDOf(ca.cert)
 	if err != nil {
 		return nil, fmt.Errorf("sign %s: %w", j.req.Name, err)
 	}
@@ -240,11 +283,14 @@ func (s *Store) issue(ca *ca, j job, serial *big.Int, now time.Time) (*Issued, e
 		BasicConstraintsValid: true,
 		KeyUsage:              j.ku,
 		SubjectKeyId:          ski,
-		ExtraExtensions:       []pkix.Extension{eku},
+		ExtraExtensions:       []pkix.Extension{eku, aki},
 		SignatureAlgorithm:    signatureAlgorithm(ca.key.Public()),
 	}
 	if j.req.AIAURL != "" {
-		tmpl.IssuingCertificateURL = []string{j.req.AIAURL}
+		aia = j.req.AIAURL
+	}
+	if aia != "" {
+		tmpl.IssuingCertificateURL = []string{aia}
 	}
 	j.sans.apply(tmpl)
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, j.csr.PublicKey, ca.key)
@@ -273,8 +319,8 @@ func warnings(caCert, cert *x509.Certificate, j job) []string {
 		w = append(w, fmt.Sprintf("certificate expires %s, after its CA (%s): clients will reject it from then",
 			cert.NotAfter.Format("2006-01-02"), caCert.NotAfter.Format("2006-01-02")))
 	}
-	if j.days > appleMaxDays && hasExtKeyUsage(j.eku, extKeyUsageNames[0].oid) {
-		w = append(w, fmt.Sprintf("server certificate valid %d days: Apple platforms refuse more than %d", j.days, appleMaxDays))
+	if days := spanDays(cert.NotBefore, cert.NotAfter); days > appleMaxDays && hasExtKeyUsage(j.eku, extKeyUsageNames[0].oid) {
+		w = append(w, fmt.Sprintf("server certificate valid %d days: Apple platforms refuse more than %d", days, appleMaxDays))
 	}
 	return w
 }

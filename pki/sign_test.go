@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 var (
@@ -68,7 +69,9 @@ func TestSignLeafProfile(t *testing.T) {
 		"X509v3 Key Usage: critical\n                Digital Signature, Key Encipherment\n",
 		"X509v3 Extended Key Usage: critical\n                TLS Web Server Authentication, TLS Web Client Authentication\n",
 		"X509v3 Subject Key Identifier: \n                ",
-		"X509v3 Authority Key Identifier: \n                "+caSKI,
+		"X509v3 Authority Key Identifier: \n                keyid:"+caSKI+
+			"\n                DirName:/C=US/O=Example Inc./CN=engine.example.com.81108"+
+			"\n                serial:"+opensslKeyID(caCert.SerialNumber.Bytes())+"\n",
 		"X509v3 Subject Alternative Name: \n                DNS:proxy.example.com\n",
 	)
 	for _, unwanted := range []string{"Authority Information Access", "CA:TRUE", "Certificate Sign"} {
@@ -88,9 +91,11 @@ func TestSignLeafProfile(t *testing.T) {
 		t.Errorf("certificate does not carry the request's key")
 	}
 	assertNear(t, "notBefore", cert.NotBefore, start.Add(-24*time.Hour))
-	assertNear(t, "notAfter", cert.NotAfter, start.Add(pki.DefaultDays*24*time.Hour))
-	if got := cert.NotAfter.Sub(cert.NotBefore); got != (pki.DefaultDays+1)*24*time.Hour {
-		t.Errorf("validity %v, want %d days + 1 day of backdating", got, pki.DefaultDays)
+	// notBefore through notAfter inclusive is DefaultDays, the backdated
+	// day included (RFC 5280 4.1.2.5, as zlint and Apple count).
+	assertNear(t, "notAfter", cert.NotAfter, start.Add((pki.DefaultDays-1)*24*time.Hour-time.Second))
+	if got := cert.NotAfter.Sub(cert.NotBefore); got != pki.DefaultDays*24*time.Hour-time.Second {
+		t.Errorf("validity %v, want %d days less a second", got, pki.DefaultDays)
 	}
 	if !cert.Equal(issued.Certificate) {
 		t.Errorf("Issued.Certificate is not certs/proxy.cer")
@@ -202,7 +207,7 @@ func TestSignSubjectOverride(t *testing.T) {
 	if want := "subject=CN = override.example.com, OU = Proxies, O = Other Org, C = DE\n"; got != want {
 		t.Errorf("openssl subject %q, want %q", got, want)
 	}
-	name, err := pki.NameFromCertificate(issued.Certificate)
+	name, err := dn.FromCertificate(issued.Certificate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +264,7 @@ func TestSignKeyUsage(t *testing.T) {
 	}{
 		{"digitalSignature", "clientAuth", "Digital Signature", "TLS Web Client Authentication"},
 		{"critical,keyEncipherment,digitalSignature,nonRepudiation", "serverAuth", "Digital Signature, Non Repudiation, Key Encipherment", "TLS Web Server Authentication"},
-		{"keyAgreement", "1.3.6.1.5.5.7.3.4,codeSigning,1.2.3.4.5", "Key Agreement", "E-mail Protection, Code Signing, 1.2.3.4.5"},
+		{"digitalSignature,dataEncipherment", "1.3.6.1.5.5.7.3.4,codeSigning,1.2.3.4.5", "Digital Signature, Data Encipherment", "E-mail Protection, Code Signing, 1.2.3.4.5"},
 		{"", "timeStamping", "Digital Signature, Key Encipherment", "Time Stamping"},
 		{"dataEncipherment", "", "Data Encipherment", "TLS Web Server Authentication, TLS Web Client Authentication"},
 	} {
@@ -308,7 +313,7 @@ func TestSignWarnings(t *testing.T) {
 		req    pki.SignRequest
 		want   []string // substrings, one per warning
 	}{
-		{"default days", 0, pki.SignRequest{}, []string{"825"}},
+		{"default days", 0, pki.SignRequest{}, nil},
 		{"825 days", 0, pki.SignRequest{Days: 825}, nil},
 		{"826 days", 0, pki.SignRequest{Days: 826}, []string{"826 days"}},
 		{"client only", 0, pki.SignRequest{Days: 3650, ExtKeyUsage: clientOnly}, nil},
@@ -341,10 +346,12 @@ func TestSignWarnings(t *testing.T) {
 	}
 }
 
-// TestSignDays: Days 0 is DefaultDays; the bounds are 1 and 36500.
+// TestSignDays: Days 0 is DefaultDays; the bounds are 2 and 36500; a
+// certificate of N days is valid N days, notBefore through notAfter
+// inclusive.
 func TestSignDays(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ days, want int }{{0, pki.DefaultDays}, {1, 1}, {3650, 3650}, {36500, 36500}} {
+	for _, tc := range []struct{ days, want int }{{0, pki.DefaultDays}, {2, 2}, {825, 825}, {3650, 3650}, {36500, 36500}} {
 		t.Run(fmt.Sprint(tc.days), func(t *testing.T) {
 			t.Parallel()
 			s := newTestStore(t)
@@ -354,8 +361,8 @@ func TestSignDays(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := issued.Certificate
-			if got := c.NotAfter.Sub(c.NotBefore); got != time.Duration(tc.want+1)*24*time.Hour {
-				t.Errorf("validity %v, want %d days + 1", got, tc.want)
+			if got := c.NotAfter.Sub(c.NotBefore); got != time.Duration(tc.want)*24*time.Hour-time.Second {
+				t.Errorf("validity %v, want %d days less a second", got, tc.want)
 			}
 			// From 2050 the index holds a GeneralizedTime, as openssl writes it.
 			layout := "060102150405Z"
@@ -661,7 +668,7 @@ func TestSignFailuresLeaveStoreUnchanged(t *testing.T) {
 		}},
 		{name: "days -1", req: pki.SignRequest{Days: -1}, want: pki.ErrBadDays},
 		{name: "days 36501", req: pki.SignRequest{Days: 36501}, want: pki.ErrBadDays},
-		{name: "empty subject override", req: pki.SignRequest{Subject: pki.Name{}}, want: pki.ErrBadSubject},
+		{name: "empty subject override", req: pki.SignRequest{Subject: dn.Name{}}, want: dn.ErrInvalid},
 		{name: "AIA not http", req: pki.SignRequest{AIAURL: "ftp://engine.example.com/ca.pem"}},
 		{name: "AIA relative", req: pki.SignRequest{AIAURL: "/ca.pem"}},
 		{name: "CA key does not match", setup: func(t *testing.T, s *pki.Store) {

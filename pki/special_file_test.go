@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/inspect"
 )
 
 // TestReadersRefuseSpecialFiles gives every reader of the package a FIFO
@@ -28,7 +29,7 @@ func TestReadersRefuseSpecialFiles(t *testing.T) {
 		"ReadKey":          func(p string) error { _, err := pki.ReadKey(p, nil); return err },
 		"ReadPKCS12":       func(p string) error { _, err := pki.ReadPKCS12(p, "password"); return err },
 		"ReadRequest":      func(p string) error { _, err := pki.ReadRequest(p); return err },
-		"InspectFile":      func(p string) error { _, err := pki.InspectFile(p, pki.InspectOptions{}); return err },
+		"InspectFile":      func(p string) error { _, err := inspect.File(p, inspect.Options{}); return err },
 	}
 	for name, read := range readers {
 		for _, path := range []string{fifo, "/dev/zero"} {

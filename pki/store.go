@@ -19,6 +19,15 @@ const DefaultPKIDir = "/etc/pki/ovirt-engine"
 // Store is an engine PKI directory, shared with the engine's scripts and
 // `openssl ca` (docs/guide.md describes the layout). Its methods take the same
 // lock as the scripts, so all of them can work on one directory at once.
+//
+// A Store is safe for concurrent use by several goroutines, and several
+// Stores (in one process or many) may open one directory: every method that
+// changes the directory, and Check, holds its lock while it reads and
+// writes. The context of such a method bounds the wait for that lock (with
+// the lock timeout): a context that has ended, or ends while the method
+// waits, makes it return the context's error with nothing changed. Once the
+// lock is held the work is not interrupted: it commits whole, or changes
+// nothing, whatever the context does meanwhile.
 type Store struct {
 	dir  string
 	opts storeOptions
@@ -167,8 +176,13 @@ func CheckName(name string) error {
 	return nil
 }
 
-// lock takes the directory's exclusive lock (see lockExclusive).
+// lock takes the directory's exclusive lock (see lockExclusive). A context
+// that has ended takes no lock, even a free one, so a cancelled caller
+// changes nothing.
 func (s *Store) lock(ctx context.Context) (*fileLock, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", s.CACertPath(), err)
+	}
 	return lockExclusive(ctx, s.CACertPath(), s.opts.lockTimeout)
 }
 

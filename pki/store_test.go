@@ -17,15 +17,19 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // initLayout is every entry InitStore makes, with the engine layout's modes.
 var initLayout = map[string]fs.FileMode{
 	".":                 fs.ModeDir | 0o755,
 	"ca.pem":            0o644,
-	"private":           fs.ModeDir | 0o700,
-	"private/ca.pem":    0o600,
-	"keys":              fs.ModeDir | 0o700,
+	"private":           fs.ModeDir | 0o750,
+	"private/ca.pem":    0o640,
+	"keys":              fs.ModeDir | 0o755,
+	"openssl.conf":      0o644,
+	"cacert.conf":       0o644,
+	"cert.conf":         0o644,
 	"certs":             fs.ModeDir | 0o755,
 	"certs/ca.der":      0o644,
 	"requests":          fs.ModeDir | 0o755,
@@ -181,14 +185,14 @@ func TestInitStoreBadArguments(t *testing.T) {
 	}{
 		{"days -1", pki.InitRequest{Days: -1}, nil, pki.ErrBadDays},
 		{"days 36501", pki.InitRequest{Days: 36501}, nil, pki.ErrBadDays},
-		{"no subject", pki.InitRequest{Subject: nil}, nil, pki.ErrBadSubject},
-		{"empty subject", pki.InitRequest{Subject: pki.Name{}}, nil, pki.ErrBadSubject},
+		{"no subject", pki.InitRequest{Subject: nil}, nil, dn.ErrInvalid},
+		{"empty subject", pki.InitRequest{Subject: dn.Name{}}, nil, dn.ErrInvalid},
 		{"ca file is a path", pki.InitRequest{}, []pki.StoreOption{pki.WithCAName("../ca")}, pki.ErrBadName},
 		{"ca file empty", pki.InitRequest{}, []pki.StoreOption{pki.WithCAName("")}, pki.ErrBadName},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if tc.req.Subject == nil && tc.wantErr != pki.ErrBadSubject {
+			if tc.req.Subject == nil && tc.wantErr != dn.ErrInvalid {
 				tc.req.Subject = storeName(t, engineCASubject)
 			}
 			dir := filepath.Join(t.TempDir(), "pki")
@@ -235,7 +239,7 @@ func TestInitStoreCAProfile(t *testing.T) {
 
 	notBefore, notAfter := opensslValidity(t, s.CACertPath())
 	assertNear(t, "notBefore", notBefore, start.Add(-24*time.Hour))
-	assertNear(t, "notAfter", notAfter, start.Add(7300*24*time.Hour))
+	assertNear(t, "notAfter", notAfter, start.Add(7299*24*time.Hour-time.Second)) // 7300 days inclusive, from the backdated notBefore
 
 	cert := readStoreCert(t, s.CACertPath())
 	if want := sha1KeyID(t, cert); string(cert.SubjectKeyId) != string(want) {
@@ -246,10 +250,11 @@ func TestInitStoreCAProfile(t *testing.T) {
 	}
 }
 
-// TestInitStoreDays checks the validity InitRequest.Days gives.
+// TestInitStoreDays checks the validity InitRequest.Days gives: N days,
+// notBefore through notAfter inclusive.
 func TestInitStoreDays(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ days, want int }{{0, 7300}, {1, 1}, {30, 30}, {36500, 36500}} {
+	for _, tc := range []struct{ days, want int }{{0, 7300}, {2, 2}, {30, 30}, {36500, 36500}} {
 		t.Run(fmt.Sprint(tc.days), func(t *testing.T) {
 			t.Parallel()
 			dir := filepath.Join(t.TempDir(), "pki")
@@ -258,8 +263,8 @@ func TestInitStoreDays(t *testing.T) {
 				t.Fatal(err)
 			}
 			cert := readStoreCert(t, s.CACertPath())
-			if got := cert.NotAfter.Sub(cert.NotBefore); got != time.Duration(tc.want+1)*24*time.Hour {
-				t.Errorf("Days %d: validity %v, want %d days + 1 day of backdating", tc.days, got, tc.want)
+			if got := cert.NotAfter.Sub(cert.NotBefore); got != time.Duration(tc.want)*24*time.Hour-time.Second {
+				t.Errorf("Days %d: validity %v, want %d days less a second", tc.days, got, tc.want)
 			}
 		})
 	}
@@ -319,7 +324,7 @@ func TestInitStoreCAName(t *testing.T) {
 			t.Errorf("WithCAName(other) made %s", p)
 		}
 	}
-	if got := permOf(t, filepath.Join(dir, "private", "other.pem")); got != 0o600 {
+	if got := permOf(t, filepath.Join(dir, "private", "other.pem")); got != 0o640 {
 		t.Errorf("private/other.pem mode %v", got)
 	}
 	if _, err := pki.OpenStore(dir); !errors.Is(err, pki.ErrBadStore) {

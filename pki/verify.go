@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/internal/printable"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // Names of the checks CheckCertificate makes, in the order it reports them.
@@ -145,6 +146,13 @@ func checkChainTo(cert *x509.Certificate, cas []*x509.Certificate, at time.Time)
 			return failResult(CheckChain, "%s", problem), chain[1]
 		}
 	}
+	// Nor does it hold a certificate to the issuer its authority key
+	// identifier names; openssl does (error 20 when it names another).
+	for i := range chain[:len(chain)-1] {
+		if problem := authorityMismatch(chain[i], chain[i+1]); problem != "" {
+			return failResult(CheckChain, "%s", problem), chain[1]
+		}
+	}
 	detail := "signed by " + slashSubject(chain[1])
 	if len(chain) > 2 {
 		detail += ", chained to " + slashSubject(chain[len(chain)-1])
@@ -195,6 +203,32 @@ func explainChain(cert *x509.Certificate, cas, anchors []*x509.Certificate, at t
 		child = issuer
 	}
 	return strings.TrimPrefix(err.Error(), "x509: ")
+}
+
+// authorityMismatch says how child's authority key identifier names a CA
+// certificate other than issuer, "" when it does not: a key identifier
+// other than the issuer's, or (as `authorityKeyIdentifier = issuer:always`
+// writes it) another issuer name or serial than the issuer certificate's
+// own issuer and serial. openssl verify refuses such a certificate; a CA
+// renewed with a new serial is the usual cause.
+func authorityMismatch(child, issuer *x509.Certificate) string {
+	aki, ok, err := ParseAuthorityKeyID(child)
+	switch {
+	case !ok:
+		return ""
+	case err != nil:
+		return fmt.Sprintf("%s has a malformed authority key identifier", slashSubject(child))
+	case len(aki.KeyID) > 0 && len(issuer.SubjectKeyId) > 0 && !bytes.Equal(aki.KeyID, issuer.SubjectKeyId):
+		return fmt.Sprintf("authority key identifier of %s names key %X, CA %s has key %X (openssl verify refuses it)",
+			slashSubject(child), aki.KeyID, slashSubject(issuer), issuer.SubjectKeyId)
+	case aki.Serial != nil && aki.Serial.Cmp(issuer.SerialNumber) != 0:
+		return fmt.Sprintf("authority key identifier of %s names CA serial %s, CA %s has serial %s (was the CA renewed with a new serial? openssl verify refuses it)",
+			slashSubject(child), FormatSerial(aki.Serial), slashSubject(issuer), FormatSerial(issuer.SerialNumber))
+	case aki.Issuer != nil && !bytes.Equal(aki.Issuer, issuer.RawIssuer):
+		return fmt.Sprintf("authority key identifier of %s names a CA issued by %s, CA %s is issued by %s (openssl verify refuses it)",
+			slashSubject(child), slashName(aki.Issuer), slashSubject(issuer), slashIssuer(issuer))
+	}
+	return ""
 }
 
 // caProblemAt says what keeps ca from issuing certificates at t, "" if nothing.
@@ -345,22 +379,13 @@ func checkNotRevoked(cert, issuer *x509.Certificate, crl *x509.RevocationList, a
 	return okResult(CheckRevocation, "%s)", detail)
 }
 
-// crlEntryReasons are openssl's names of the CRLReason codes (RFC 5280 5.3.1).
-var crlEntryReasons = []string{
-	"unspecified", "keyCompromise", "CACompromise", "affiliationChanged", "superseded",
-	"cessationOfOperation", "certificateHold", "", "removeFromCRL", "privilegeWithdrawn", "AACompromise",
-}
-
 // crlEntryReason names a reason code; "" for none, as crypto/x509 reports an
 // absent reason as 0.
 func crlEntryReason(code int) string {
-	switch {
-	case code == 0:
+	if code == 0 {
 		return ""
-	case code > 0 && code < len(crlEntryReasons) && crlEntryReasons[code] != "":
-		return crlEntryReasons[code]
 	}
-	return fmt.Sprintf("reason %d", code)
+	return CRLReasonName(code)
 }
 
 func checkServerUsage(cert *x509.Certificate) CheckResult {
@@ -381,7 +406,7 @@ func checkServerUsage(cert *x509.Certificate) CheckResult {
 	}
 	names := make([]string, len(oids))
 	for i, oid := range oids {
-		names[i] = ekuName(oid)
+		names[i] = ExtKeyUsageName(oid)
 	}
 	list := strings.Join(names, ", ")
 	switch {
@@ -404,7 +429,7 @@ func slashIssuer(c *x509.Certificate) string { return slashName(c.RawIssuer) }
 
 // slashName is a DER name in slash form, as the CLI prints subjects.
 func slashName(der []byte) string {
-	n, err := ParseDERName(der)
+	n, err := dn.ParseDER(der)
 	if err != nil {
 		return "(unreadable name)"
 	}

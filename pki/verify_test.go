@@ -188,7 +188,12 @@ func verifyCases(t *testing.T, v *verifyPKI) []verifyCase {
 		RawSubject: subjectName(t, engineProxySubject), DNSNames: []string{"proxy.example.com"},
 	}, notCA, v.leafKey.Public(), v.otherKey)
 	clientOnly := v.sign(t, pki.SignRequest{Name: "client", ExtKeyUsage: mustEKU(t, "clientAuth")})
-	anyEKU := v.sign(t, pki.SignRequest{Name: "any", ExtKeyUsage: mustEKU(t, "anyExtendedKeyUsage")})
+	// pkienroll refuses to issue anyExtendedKeyUsage; verify must still
+	// read one that another CA made.
+	anyEKU := v.create(t, &x509.Certificate{
+		RawSubject: subjectName(t, engineProxySubject), DNSNames: []string{"proxy.example.com"},
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
+	}, v.ca, v.leafKey.Public(), v.caKey)
 	expired := v.signedAt(t, "expired", -400*24*time.Hour, 30)
 	future := v.signedAt(t, "future", 30*24*time.Hour, 30)
 

@@ -16,10 +16,10 @@ type caCmd struct {
 
 // caInitCmd creates a CA.
 type caInitCmd struct {
-	PKIDir  string `name:"pki-dir" env:"PKIENROLL_PKI_DIR" default:"${default_pki_dir}" placeholder:"DIR" help:"The PKI directory to create or fill: $$${env} if set, else ${default}."`
-	Subject string `required:"" placeholder:"S" help:"CA subject, such as /C=US/O=Example Inc./CN=engine.example.com.81108."`
-	Days    int    `default:"7300" help:"Validity of the CA certificate in days (1..36500)."`
-	CAFile  string `name:"ca-file" default:"ca" help:"CA base name: NAME.pem and private/NAME.pem."`
+	PKIDir  string   `name:"pki-dir" env:"PKIENROLL_PKI_DIR" default:"${default_pki_dir}" placeholder:"DIR" help:"The PKI directory to create or fill: $$${env} if set, else ${default}."`
+	Subject string   `required:"" placeholder:"S" help:"CA subject, such as /C=US/O=Example Inc./CN=engine.example.com.81108."`
+	Days    dayCount `default:"7300" help:"Validity of the CA certificate in days (1..36500)."`
+	CAFile  string   `name:"ca-file" default:"ca" help:"CA base name: NAME.pem and private/NAME.pem."`
 }
 
 // Run creates the CA.
@@ -31,7 +31,7 @@ func (c *caInitCmd) Run(e *env) error {
 	if err := checkDays(c.Days); err != nil {
 		return err
 	}
-	s, err := pki.InitStore(c.PKIDir, pki.InitRequest{Subject: subject, Days: c.Days}, pki.WithCAName(c.CAFile))
+	s, err := pki.InitStore(c.PKIDir, pki.InitRequest{Subject: subject, Days: int(c.Days)}, pki.WithCAName(c.CAFile))
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (c *caInitCmd) Run(e *env) error {
 // caRenewCmd renews the CA certificate.
 type caRenewCmd struct {
 	storeFlags
-	Days int `default:"7300" help:"Validity of the renewed CA certificate in days (1..36500)."`
+	Days dayCount `default:"7300" help:"Validity of the renewed CA certificate in days (1..36500)."`
 }
 
 // Run renews the CA.
@@ -54,7 +54,7 @@ func (c *caRenewCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	cert, err := store.RenewCA(e.ctx, c.Days)
+	cert, err := store.RenewCA(e.ctx, int(c.Days))
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCAInit checks the directory `ca init` makes against the engine layout's
@@ -24,12 +25,15 @@ func TestCAInit(t *testing.T) {
 	modes := map[string]fs.FileMode{
 		".":                 0o755,
 		"ca.pem":            0o644,
-		"private":           0o700,
-		"private/ca.pem":    0o600,
+		"private":           0o750,
+		"private/ca.pem":    0o640,
 		"requests":          0o755,
 		"certs":             0o755,
 		"certs/ca.der":      0o644,
-		"keys":              0o700,
+		"keys":              0o755,
+		"openssl.conf":      0o644,
+		"cacert.conf":       0o644,
+		"cert.conf":         0o644,
 		"serial.txt":        0o644,
 		"database.txt":      0o644,
 		"database.txt.attr": 0o644,
@@ -73,8 +77,9 @@ func TestCAInit(t *testing.T) {
 		}
 	}
 	cert := readCert(t, caPEM)
-	if days := cert.NotAfter.Sub(cert.NotBefore).Hours() / 24; days < 3650 || days > 3651.01 {
-		t.Errorf("CA validity %.2f days, want 3650 (+1)", days)
+	// 3650 days, notBefore through notAfter inclusive (RFC 5280 4.1.2.5).
+	if got := cert.NotAfter.Sub(cert.NotBefore); got != 3650*24*time.Hour-time.Second {
+		t.Errorf("CA validity %v, want 3650 days less a second", got)
 	}
 	block, _ := pem.Decode([]byte(snap["ca.pem"].data))
 	if snap["certs/ca.der"].data != string(block.Bytes) {
@@ -169,7 +174,7 @@ func TestCACheck(t *testing.T) {
 	if out := mustRun(t, "ca", "check", "--pki-dir", f.pki); !strings.HasPrefix(out, "ok   "+f.pki+":") {
 		t.Errorf("sound directory: %q", out)
 	}
-	if err := os.Chmod(filepath.Join(f.pki, "private", "ca.pem"), 0o640); err != nil {
+	if err := os.Chmod(filepath.Join(f.pki, "private", "ca.pem"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(filepath.Join(f.pki, "certs", "1000.pem")); err != nil {
@@ -180,7 +185,7 @@ func TestCACheck(t *testing.T) {
 	if r.code != exitCheckFailed || len(lines) != 2 || r.stdout != "" {
 		t.Fatalf("broken directory:\n%s\nwant exit 2 and two lines", r)
 	}
-	if !strings.Contains(lines[0], "private/ca.pem (the CA key) is readable") || !strings.Contains(lines[1], "serial 1000: read certificate") {
+	if !strings.Contains(lines[0], "private/ca.pem (the CA key) is writable by its group or readable") || !strings.Contains(lines[1], "serial 1000: read certificate") {
 		t.Errorf("lines %q", lines)
 	}
 }

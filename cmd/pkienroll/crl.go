@@ -7,10 +7,10 @@ import (
 // crlCmd signs a CRL, like `openssl ca -gencrl`.
 type crlCmd struct {
 	storeFlags
-	Out   string `required:"" placeholder:"FILE" help:"Write the CRL here (PEM; replaced atomically). Never one of the PKI directory's own files."`
-	Days  int    `default:"30" help:"Days until the CRL's nextUpdate (1..36500)."`
-	DER   bool   `name:"der" help:"Write DER instead of PEM."`
-	Force bool   `help:"Replace an existing --out, keeping it as FILE.YYYYMMDDHHMMSS (never a newer CRL)."`
+	Out   string   `required:"" placeholder:"FILE" help:"Write the CRL here (PEM; replaced atomically). Never one of the PKI directory's own files."`
+	Days  dayCount `default:"30" help:"Days until the CRL's nextUpdate (1..36500)."`
+	DER   bool     `name:"der" help:"Write DER instead of PEM."`
+	Force bool     `help:"Replace an existing --out, keeping it as FILE.YYYYMMDDHHMMSS (never a newer CRL)."`
 }
 
 // Run writes the CRL, under the PKI directory's lock.
@@ -22,13 +22,13 @@ func (c *crlCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	crl, err := store.PublishCRL(e.ctx, pki.CRLRequest{Out: c.Out, Days: c.Days, DER: c.DER, Force: c.Force})
+	crl, err := store.PublishCRL(e.ctx, pki.CRLRequest{Out: c.Out, Days: int(c.Days), DER: c.DER, Force: c.Force})
 	if err != nil {
 		return err
 	}
 	if crl.Backup != "" {
 		e.log.Info("kept the previous CRL", "backup", crl.Backup)
 	}
-	e.log.Info("wrote CRL", "path", c.Out, "number", pki.FormatSerial(crl.Number), "days", c.Days)
+	e.log.Info("wrote CRL", "path", c.Out, "number", pki.FormatSerial(crl.Number), "days", int(c.Days))
 	return nil
 }

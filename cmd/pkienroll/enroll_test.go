@@ -68,7 +68,7 @@ func TestEnrollPKCS12Flow(t *testing.T) {
 	p12 := filepath.Join(f.pki, "keys", "proxy.p12")
 	certPath := filepath.Join(f.pki, "certs", "proxy.cer")
 	reqPath := filepath.Join(f.pki, "requests", "proxy.req")
-	for path, mode := range map[string]os.FileMode{p12: 0o600, filepath.Join(f.pki, "keys"): 0o700, certPath: 0o644, reqPath: 0o644} {
+	for path, mode := range map[string]os.FileMode{p12: 0o600, filepath.Join(f.pki, "keys"): 0o755, certPath: 0o644, reqPath: 0o644} {
 		if got := fileMode(t, path); got != mode {
 			t.Errorf("%s: mode %v, want %v", path, got, mode)
 		}
@@ -257,7 +257,7 @@ func TestEnrollPKCS12BadInput(t *testing.T) {
 			code: exitError, want: []string{"--name", "not a plain file name"}, secrets: secrets},
 		{name: "bad subject", setup: passFile,
 			args: flags("enroll", "--pki-dir", "{pki}", "--name", "proxy", "--subject", "/C=USA/CN=proxy.example.com", "--password-file", "{dir}/pass"),
-			code: exitError, want: []string{"--subject", "two-letter country"}, secrets: secrets},
+			code: exitError, want: []string{"--subject", "is not a country code"}, secrets: secrets},
 		{name: "nothing to extract", setup: bundle,
 			args: flags("pkcs12", "extract", "--pki-dir", "{pki}", "--name", "proxy", "--passin-file", "{dir}/pass"),
 			code: exitError, want: []string{"--key", "--cert"}, secrets: secrets},

@@ -46,7 +46,7 @@ func unwrap(err error) error {
 
 // checkDays rejects a --days outside 1..36500. The library reads 0 as "the
 // default"; on the command line 0 is a mistake, not a request for 20 years.
-func checkDays(days int) error {
+func checkDays(days dayCount) error {
 	if days < 1 || days > 36500 {
 		return fmt.Errorf("--days %d is outside 1..36500", days)
 	}
@@ -66,17 +66,17 @@ func (f lockFlags) openStore(s storeFlags) (*pki.Store, error) {
 // profileFlags shape an issued certificate, with the names and meanings of
 // the engine script's flags (sign and enroll).
 type profileFlags struct {
-	Days   int    `default:"1827" help:"Validity in days (1..36500)."`
-	KU     string `name:"ku" placeholder:"LIST" help:"Key usage, openssl names (default digitalSignature,keyEncipherment)."`
-	EKU    string `name:"eku" placeholder:"LIST" help:"Extended key usage, openssl names or OIDs (default serverAuth,clientAuth)."`
-	SAN    string `name:"san" placeholder:"LIST" help:"Subject alternative names (DNS:...,IP:...); default the request's, else the CN."`
-	AIAURL string `name:"aia-url" placeholder:"URL" help:"Write this URL as the authorityInfoAccess caIssuers of the certificate."`
+	Days   dayCount `default:"825" help:"Validity in days (1..36500), notBefore through notAfter inclusive; 825 is the most Apple platforms accept."`
+	KU     string   `name:"ku" placeholder:"LIST" help:"Key usage, openssl names (default digitalSignature,keyEncipherment)."`
+	EKU    string   `name:"eku" placeholder:"LIST" help:"Extended key usage, openssl names or OIDs (default serverAuth,clientAuth)."`
+	SAN    string   `name:"san" placeholder:"LIST" help:"Subject alternative names (DNS:...,IP:...); default the request's, else the CN."`
+	AIAURL string   `name:"aia-url" placeholder:"URL" help:"Write this URL as the authorityInfoAccess caIssuers of the certificate."`
 }
 
 // signRequest turns the flags, and a --subject when not empty, into the
 // shared part of every SignRequest.
 func (f profileFlags) signRequest(subject string) (pki.SignRequest, error) {
-	r := pki.SignRequest{Days: f.Days, AIAURL: f.AIAURL}
+	r := pki.SignRequest{Days: int(f.Days), AIAURL: f.AIAURL}
 	var err error
 	if subject != "" {
 		if r.Subject, err = parseSubjectFlag(subject); err != nil {

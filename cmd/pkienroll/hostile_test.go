@@ -356,7 +356,27 @@ func hostileCases() []hostileCase {
 		signReq("req-p224.req", "P-224", "not supported"),
 		signReq("req-ed25519.req", "Ed25519", "not supported"),
 		signReq("req-control-char.req", "control character", "invalid subject"),
-		signReq("req-empty-subject.req", "subject is empty"),
+		signReq("req-empty-subject.req", "has an empty subject (openssl req -subj /): give one with --subject"),
+		// Names in the request: each refused by the one set of name rules
+		// (pki/validate.go), named escaped.
+		signReq("req-san-bare-wildcard.req", `DNS name "*"`, "wildcard", "invalid subject alternative name"),
+		signReq("req-san-nul.req", `"www.bank.example\x00.evil.example"`, "invalid subject alternative name"),
+		signReq("req-san-space.req", `"proxy example.com"`, "' ' is not allowed", "invalid subject alternative name"),
+		signReq("req-san-esc.req", `"\x1b[2Jproxy.example.com"`, "invalid subject alternative name"),
+		signReq("req-san-osc.req", `"\x1b]0;pwned\aproxy.example.com"`, "invalid subject alternative name"),
+		signReq("req-san-empty-label.req", `"proxy..example.com"`, "empty label", "invalid subject alternative name"),
+		signReq("req-san-multi-wildcard.req", `"*.*.example.com"`, "wildcard", "invalid subject alternative name"),
+		signReq("req-san-tld-wildcard.req", `"*.com"`, "at least two labels", "invalid subject alternative name"),
+		signReq("req-san-trailing-dot.req", `"proxy.example.com."`, "ends with a dot", "invalid subject alternative name"),
+		signReq("req-san-underscore.req", `"proxy_1.example.com"`, "'_' is not allowed", "invalid subject alternative name"),
+		signReq("req-san-long-label.req", "longer than 253", "invalid subject alternative name"),
+		signReq("req-san-email-bad.req", `email address "ops@exa mple.com"`, "invalid subject alternative name"),
+		signReq("req-san-uri-relative.req", `URI "/ovirt-engine"`, "not absolute", "invalid subject alternative name"),
+		signReq("req-san-uri-control.req", "malformed request"), // Go's parser refuses it already
+		signReq("req-subject-country-lowercase.req", `"us" is not a country code`, "invalid subject"),
+		signReq("req-subject-cn-wildcard.req", "subject CN", `DNS name "*"`, "invalid subject"),
+		signReq("req-subject-cn-trailing-dot.req", "subject CN", "ends with a dot", "invalid subject"),
+		signReq("req-subject-email-bad.req", "emailAddress", `"not-an-address"`, "invalid subject"),
 		signReq("ca.crl", `"X509 CRL"`),
 		signReq("leaf.key", `"PRIVATE KEY"`),
 		signReq("ca.pem", `"CERTIFICATE"`),
@@ -381,6 +401,8 @@ func hostileCases() []hostileCase {
 		signStore("sign serial not hex", "serial-not-hex.txt", "serial.txt", append(badStore, "serial.txt", "not hexadecimal")...),
 		signStore("sign serial zero", "serial-zero.txt", "serial.txt", append(badStore, "not positive")...),
 		signStore("sign serial too long", "serial-too-long.txt", "serial.txt", append(badStore, "1 to 40")...),
+		signStore("sign serial 21 octets", "serial-21-octets.txt", "serial.txt", append(badStore, "20 octets")...),
+		signStore("sign serial passes 20 octets", "serial-20-octets-last.txt", "serial.txt", append(badStore, "20 octets")...),
 		signStore("sign serial negative", "serial-negative.txt", "serial.txt", append(badStore, "not hexadecimal")...),
 		signStore("sign serial random bytes", "random.bin", "serial.txt", append(badStore, "(1024 bytes)", "1 to 40")...),
 		signStore("sign serial empty", "empty.pem", "serial.txt", append(badStore, "1 to 40")...),
@@ -422,6 +444,20 @@ func hostileCases() []hostileCase {
 		signFlag("sign days float", U, []string{"--days"}, "--days", "1e3"),
 		signFlag("sign days overflow", U, []string{"--days"}, "--days", "99999999999999999999"),
 		signFlag("sign days empty", U, []string{"--days"}, "--days", ""),
+		signFlag("sign days octal", U, []string{"--days", "leading zero"}, "--days", "010"),
+		signFlag("sign days hexadecimal", U, []string{"--days", "decimal"}, "--days", "0x10"),
+		signFlag("sign days 1", E, []string{"days 1", "expired when issued"}, "--days", "1"),
+		signFlag("sign ku keyCertSign", E, []string{"keyCertSign", "invalid key usage"}, "--ku", "digitalSignature,keyCertSign"),
+		signFlag("sign ku cRLSign", E, []string{"cRLSign", "invalid key usage"}, "--ku", "cRLSign"),
+		signFlag("sign ku encipherOnly alone", E, []string{"encipherOnly", "keyAgreement"}, "--ku", "encipherOnly"),
+		signFlag("sign ku keyAgreement on RSA", E, []string{"keyAgreement", "RSA"}, "--ku", "digitalSignature,keyAgreement"),
+		signFlag("sign ku empty item", E, []string{"--ku", "item 2 is empty"}, "--ku", "digitalSignature,,"),
+		signFlag("sign eku empty item", E, []string{"--eku", "item 2 is empty"}, "--eku", "serverAuth,"),
+		signFlag("sign eku anyExtendedKeyUsage", E, []string{"anyExtendedKeyUsage", "refused"}, "--eku", "serverAuth,anyExtendedKeyUsage"),
+		signFlag("sign san empty item", E, []string{"--san"}, "--san", "DNS:proxy.example.com,,"),
+		signFlag("sign san trailing dot", E, []string{"--san", "ends with a dot"}, "--san", "DNS:example.com."),
+		signFlag("sign san bare wildcard", E, []string{"--san", "wildcard"}, "--san", "DNS:*"),
+		signFlag("sign subject country lowercase", E, []string{"--subject", `"us" is not a country code`}, "--subject", "/C=us/CN=proxy.example.com"),
 		signFlag("sign subject unknown attribute", E, []string{"--subject", "invalid subject"}, "--subject", "/XX=1"),
 		signFlag("sign subject CN too long", E, []string{"--subject"}, "--subject", "/CN="+strings.Repeat("x", 65)),
 		signFlag("sign subject control character", E, []string{"--subject", "control character"}, "--subject", "/CN=a\x07b"),
@@ -528,6 +564,7 @@ func hostileCases() []hostileCase {
 			with(linkToSecret("ca.crl")),
 		flagRow("crl days 0", E, []string{"--days 0"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl", "--days", "0"),
 		flagRow("crl days 36501", E, []string{"--days 36501"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl", "--days", "36501"),
+		flagRow("crl days octal", U, []string{"--days", "leading zero"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl", "--days", "030"),
 		flagRow("crl ca-file unknown", E, []string{"nosuch.pem"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl", "--ca-file", "nosuch"),
 		row("crl CA key random", "random.bin", E, []string{"private/ca.pem", "not a private key"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl").
 			with(install("random.bin", "private/ca.pem")),
@@ -540,6 +577,7 @@ func hostileCases() []hostileCase {
 		flagRow("ca init subject escape", E, []string{"--subject"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", "/CN=\x1b]0;owned\x07"),
 		flagRow("ca init days 0", E, []string{"--days 0"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", caSubject, "--days", "0"),
 		flagRow("ca init days 36501", E, []string{"--days 36501"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", caSubject, "--days", "36501"),
+		flagRow("ca init days hexadecimal", U, []string{"--days", "decimal"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", caSubject, "--days", "0x10"),
 		flagRow("ca init days not a number", U, []string{"--days"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", caSubject, "--days", "ten"),
 		flagRow("ca init ca-file with a slash", E, []string{"invalid name"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", caSubject, "--ca-file", "../evil"),
 		flagRow("ca init ca-file dot dot", E, []string{"invalid name"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", caSubject, "--ca-file", ".."),
@@ -668,7 +706,8 @@ func TestHostileCorpusDocumented(t *testing.T) {
 			}
 		}
 	}
-	used["req-ca-rights.req"] = true // TestHostileRequestForCARights
+	used["req-ca-rights.req"] = true            // TestHostileRequestForCARights
+	used["req-subject-email-no-san.req"] = true // TestHostileRequestEmailInSubject
 	readme := readFile(t, filepath.Join(badCorpus, "README.md"))
 	listed := map[string]bool{}
 	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\|").FindAllStringSubmatch(readme, -1) {
@@ -686,6 +725,23 @@ func TestHostileCorpusDocumented(t *testing.T) {
 		if !slices.Contains(files, name) {
 			t.Errorf("testdata/bad/README.md lists %s, which is not in the corpus", name)
 		}
+	}
+}
+
+// TestHostileRequestEmailInSubject signs a request whose subject has an
+// emailAddress and whose SAN lacks it: RFC 5280 4.1.2.6 wants the address
+// in the SAN, so signing adds it there, next to the request's DNS name.
+func TestHostileRequestEmailInSubject(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	install("req-subject-email-no-san.req", "requests/proxy.req")(t, f)
+	mustRun(t, "-q", "sign", "--pki-dir", f.pki, "--name", "proxy")
+	cert := readCert(t, filepath.Join(f.pki, "certs", "proxy.cer"))
+	if !slices.Equal(cert.EmailAddresses, []string{"ops@example.com"}) {
+		t.Errorf("email SANs %q, want [ops@example.com]", cert.EmailAddresses)
+	}
+	if !slices.Equal(cert.DNSNames, []string{"proxy.example.com"}) {
+		t.Errorf("DNS SANs %q, want the CN, proxy.example.com", cert.DNSNames)
 	}
 }
 

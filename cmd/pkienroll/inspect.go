@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/inspect"
 )
 
 // inspectCmd shows what a certificate, request, CRL or key file holds.
@@ -15,7 +15,7 @@ type inspectCmd struct {
 
 // Run prints the description.
 func (c *inspectCmd) Run(e *env) error {
-	in, err := pki.InspectFile(c.File, pki.InspectOptions{Now: now()})
+	in, err := inspect.File(c.File, inspect.Options{Now: now()})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/inspect"
 )
 
 // keygenCmd makes a private key for a proxy.
@@ -53,7 +54,7 @@ func encodeKey(key crypto.Signer, enc pki.KeyEncoding) (keyPEM []byte, encrypted
 	if keyPEM, err = pki.MarshalKey(key, enc); err != nil {
 		return nil, false, err
 	}
-	in, err := pki.Inspect(keyPEM, pki.InspectOptions{})
+	in, err := inspect.Bytes(keyPEM, inspect.Options{})
 	if err != nil || len(in.Objects) != 1 || in.Objects[0].Key == nil {
 		return nil, false, fmt.Errorf("encode key: cannot read back the key just encoded: %v", err)
 	}

@@ -84,3 +84,46 @@ func (b *keyBits) Decode(ctx *kong.DecodeContext) error {
 func quoteValue(s string) string {
 	return elide(strconv.Quote(s))
 }
+
+// dayCount is --days: a whole decimal number. kong's int mapper reads
+// "010" as 8 and "0x10" as 16; a number of days is always decimal. The
+// range is checked where the command knows it (checkDays and the library).
+type dayCount int
+
+// Decode reads the flag's value.
+func (d *dayCount) Decode(ctx *kong.DecodeContext) error {
+	var s string
+	if err := ctx.Scan.PopValueInto("days", &s); err != nil {
+		return err
+	}
+	n, err := parseDayCount(s)
+	if err != nil {
+		return err
+	}
+	*d = dayCount(n)
+	return nil
+}
+
+// parseDayCount reads a whole decimal number of days; a leading zero is
+// refused, as it reads as octal elsewhere (openssl, the shell's $((...))).
+func parseDayCount(s string) (int, error) {
+	neg := len(s) > 1 && s[0] == '-' && wholeNumber.MatchString(s[1:])
+	switch {
+	case neg:
+		// The range check says what is wrong with it.
+		n, err := strconv.ParseInt(s, 10, 32)
+		if err != nil {
+			return 0, fmt.Errorf("%s is not a number of days from 1 to 36500", quoteValue(s))
+		}
+		return int(n), nil
+	case !wholeNumber.MatchString(s):
+		return 0, fmt.Errorf("%s is not a whole decimal number of days (such as 825)", quoteValue(s))
+	case len(s) > 1 && s[0] == '0':
+		return 0, fmt.Errorf("%s has a leading zero: write days in decimal without it (such as 10)", quoteValue(s))
+	}
+	n, err := strconv.ParseInt(s, 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("%s is too large: at most 36500 days", quoteValue(s))
+	}
+	return int(n), nil
+}

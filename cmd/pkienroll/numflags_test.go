@@ -82,3 +82,36 @@ func TestParseSeconds(t *testing.T) {
 		}
 	}
 }
+
+// TestParseDayCount: --days is decimal only. kong's int mapper read "010"
+// as 8 and "0x10" as 16; a leading zero, a base prefix, a sign other than
+// a minus (left to the range check), a fraction or an exponent is refused.
+func TestParseDayCount(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{{"825", 825}, {"1", 1}, {"0", 0}, {"36500", 36500}, {"-1", -1}, {"99999", 99999}} {
+		got, err := parseDayCount(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("parseDayCount(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"010", "leading zero"},
+		{"0x10", "decimal"},
+		{"0o10", "decimal"},
+		{"0b1", "decimal"},
+		{"+10", "decimal"},
+		{"1e3", "decimal"},
+		{"1.5", "decimal"},
+		{"1_000", "decimal"},
+		{"", "decimal"},
+		{" 10", "decimal"},
+		{"99999999999999999999", "too large"},
+	} {
+		if got, err := parseDayCount(tc.in); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("parseDayCount(%q) = %d, %v; want an error containing %q", tc.in, got, err, tc.want)
+		}
+	}
+}

@@ -30,7 +30,7 @@ func TestBinaryBundleModes(t *testing.T) {
 				}
 			}
 			want := map[string]fs.FileMode{
-				"pki/keys":               0o700,
+				"pki/keys":               0o755,
 				"pki/keys/proxy.p12":     0o600,
 				"pki/certs/proxy.cer":    0o644,
 				"pki/requests/proxy.req": 0o644,

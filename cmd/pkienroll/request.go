@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // requestCmd makes a certificate signing request, as
@@ -82,7 +83,7 @@ func (c *requestCmd) Run(e *env) error {
 	return nil
 }
 
-func (c *requestCmd) subject() (pki.Name, error) {
+func (c *requestCmd) subject() (dn.Name, error) {
 	switch {
 	case c.Subject != "" && c.CACert != "":
 		return nil, fmt.Errorf("give either --subject or --ca-cert with --cn, not both")
@@ -99,11 +100,11 @@ func (c *requestCmd) subject() (pki.Name, error) {
 		if err != nil {
 			return nil, err
 		}
-		caName, err := pki.NameFromCertificate(cert)
+		caName, err := dn.FromCertificate(cert)
 		if err != nil {
 			return nil, fmt.Errorf("CA certificate %s: %w", c.CACert, err)
 		}
-		name, err := pki.DeriveSubject(caName, c.CN)
+		name, err := dn.Derive(caName, c.CN)
 		if err != nil {
 			return nil, fmt.Errorf("derive subject with CN %q: %w", c.CN, err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/log"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
 
@@ -82,7 +83,7 @@ func (c *serveCmd) Run(e *env) error {
 		ErrorLog:          e.log.StandardLog(log.StandardLogOptions{ForceLevel: log.DebugLevel}),
 	}
 	subject := cert.Leaf.Subject.String()
-	if n, err := pki.NameFromCertificate(cert.Leaf); err == nil {
+	if n, err := dn.FromCertificate(cert.Leaf); err == nil {
 		subject = n.String()
 	}
 	e.log.Info("serving EST", "addr", ln.Addr().String(), "pki_dir", store.Dir(),

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
 
@@ -46,7 +47,7 @@ func TestServeSIGKILLUnderLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		subject, _ := pki.ParseName(fmt.Sprintf("/CN=p%02d.example.com", i))
+		subject, _ := dn.Parse(fmt.Sprintf("/CN=p%02d.example.com", i))
 		if csrs[i], err = pki.CreateRequest(key, pki.RequestTemplate{Subject: subject}); err != nil {
 			t.Fatal(err)
 		}

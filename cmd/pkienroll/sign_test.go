@@ -55,8 +55,10 @@ func TestSignProxyFlow(t *testing.T) {
 		}
 	}
 	cert := readCert(t, certPath)
-	if days := cert.NotAfter.Sub(cert.NotBefore).Hours() / 24; days < 3650 || days > 3651.01 {
-		t.Errorf("validity %.2f days, want 3650 (+1 for notBefore = now - 1 day)", days)
+	// 3650 days, the backdated day included, notBefore through notAfter
+	// inclusive (RFC 5280 4.1.2.5).
+	if got := cert.NotAfter.Sub(cert.NotBefore); got != 3650*24*time.Hour-time.Second {
+		t.Errorf("validity %v, want 3650 days less a second", got)
 	}
 	if got := readFile(t, filepath.Join(f.pki, "certs", "1000.pem")); got != readFile(t, certPath) {
 		t.Error("certs/1000.pem differs from certs/proxy.cer")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // subjectCmd prints a subject, or the proxy subject derived from a CA's.
@@ -29,7 +30,7 @@ func (c *subjectCmd) Run(e *env) error {
 		if *c.CN == "" {
 			return fmt.Errorf("--cn is empty: give the proxy's host name")
 		}
-		if name, err = pki.DeriveSubject(name, *c.CN); err != nil {
+		if name, err = dn.Derive(name, *c.CN); err != nil {
 			return fmt.Errorf("derive subject with CN %q: %w", *c.CN, err)
 		}
 	}
@@ -39,7 +40,7 @@ func (c *subjectCmd) Run(e *env) error {
 	}
 	if c.Format != "json" {
 		// A certificate's subject may hold control characters (which
-		// ParseName refuses, so they cannot be fed back anyway): escaped,
+		// dn.Parse refuses, so they cannot be fed back anyway): escaped,
 		// they cannot reach the terminal. JSON escapes them itself.
 		out = printable.Escape(out)
 	}
@@ -47,7 +48,7 @@ func (c *subjectCmd) Run(e *env) error {
 	return err
 }
 
-func (c *subjectCmd) read() (pki.Name, error) {
+func (c *subjectCmd) read() (dn.Name, error) {
 	if c.Cert == "" && c.Subject == "" {
 		// One was given, empty: kong's required accepts that.
 		return nil, fmt.Errorf("--cert or --subject is empty")
@@ -57,7 +58,7 @@ func (c *subjectCmd) read() (pki.Name, error) {
 		if err != nil {
 			return nil, err
 		}
-		return pki.NameFromCertificate(cert)
+		return dn.FromCertificate(cert)
 	}
 	return parseSubjectFlag(c.Subject)
 }
@@ -70,7 +71,7 @@ const maxSubjectFlag = 4096
 // PEM text, several lines or a value too long to be a subject is refused
 // by its size alone: the parser's error would quote a piece of it, and the
 // piece may be a line of a key pasted by mistake.
-func parseSubjectFlag(s string) (pki.Name, error) {
+func parseSubjectFlag(s string) (dn.Name, error) {
 	switch {
 	case strings.Contains(s, "-----BEGIN"):
 		return nil, fmt.Errorf("--subject: %d bytes of PEM text (a key or a certificate?), not a subject; give --cert FILE to read a certificate's", len(s))
@@ -79,15 +80,15 @@ func parseSubjectFlag(s string) (pki.Name, error) {
 	case len(s) > maxSubjectFlag:
 		return nil, fmt.Errorf("--subject: %d bytes is too long for a subject (at most %d)", len(s), maxSubjectFlag)
 	}
-	name, err := pki.ParseName(s)
+	name, err := dn.Parse(s)
 	if err != nil {
 		return nil, fmt.Errorf("--subject: %w", err)
 	}
 	return name, nil
 }
 
-func formatName(n pki.Name, format string) (string, error) {
-	f, err := pki.ParseNameFormat(format)
+func formatName(n dn.Name, format string) (string, error) {
+	f, err := dn.ParseFormat(format)
 	if err != nil {
 		return "", err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
 
@@ -24,7 +25,7 @@ type tokenCreateCmd struct {
 	Name string        `required:"" placeholder:"NAME" help:"The certificate's name: certs/NAME.cer."`
 	CN   string        `name:"cn" required:"" placeholder:"FQDN" help:"The CN the certificate gets; the subject is the CA's with this CN."`
 	SAN  string        `name:"san" placeholder:"LIST" help:"The SANs the certificate gets (DNS:...,IP:...); default the CN."`
-	Days int           `default:"1827" help:"Validity of the certificate in days (1..36500)."`
+	Days dayCount      `default:"825" help:"Validity of the certificate in days (1..36500), notBefore through notAfter inclusive."`
 	TTL  time.Duration `name:"ttl" default:"1h" help:"How long the token can be used."`
 }
 
@@ -48,15 +49,15 @@ func (c *tokenCreateCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	caName, err := pki.NameFromCertificate(ca)
+	caName, err := dn.FromCertificate(ca)
 	if err != nil {
 		return err
 	}
-	subject, err := pki.DeriveSubject(caName, c.CN)
+	subject, err := dn.Derive(caName, c.CN)
 	if err != nil {
 		return fmt.Errorf("--cn: %w", err)
 	}
-	secret, tok, err := est.OpenTokens(store.Dir()).Create(est.TokenRequest{Name: c.Name, Subject: subject, SANs: sans, Days: c.Days, TTL: c.TTL})
+	secret, tok, err := est.OpenTokens(store.Dir()).Create(est.TokenRequest{Name: c.Name, Subject: subject, SANs: sans, Days: int(c.Days), TTL: c.TTL})
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
@@ -86,7 +87,7 @@ func (c *wspEngineCertCmd) Run(e *env) error {
 	if err := owner.give(out); err != nil {
 		return err
 	}
-	subject, _ := pki.NameFromCertificate(cert)
+	subject, _ := dn.FromCertificate(cert)
 	e.log.Info("wrote engine certificate", "path", out, "subject", subject.String(),
 		"expires", cert.NotAfter.Format(time.DateOnly), "from", source)
 	return nil

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
@@ -54,11 +55,11 @@ func (c *wspRequestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	caName, err := pki.NameFromCertificate(ca)
+	caName, err := dn.FromCertificate(ca)
 	if err != nil {
 		return fmt.Errorf("CA certificate %s: %w", caFile, err)
 	}
-	subject, err := pki.DeriveSubject(caName, host)
+	subject, err := dn.Derive(caName, host)
 	if err != nil {
 		return fmt.Errorf("derive subject with CN %q: %w", host, err)
 	}
@@ -133,8 +134,8 @@ func (c *wspRequestCmd) Run(e *env) error {
 type wspSignCmd struct {
 	storeFlags
 	lockFlags
-	FQDN string `name:"fqdn" required:"" placeholder:"FQDN" help:"The proxy's host name: signs requests/websocket-proxy-FQDN.req for it."`
-	Days int    `default:"825" help:"Validity in days (1..36500); 825 is the most Apple platforms accept."`
+	FQDN string   `name:"fqdn" required:"" placeholder:"FQDN" help:"The proxy's host name: signs requests/websocket-proxy-FQDN.req for it."`
+	Days dayCount `default:"825" help:"Validity in days (1..36500); 825 is the most Apple platforms accept."`
 }
 
 // Run signs with the CA's subject and the proxy's name as CN and SAN. The
@@ -157,11 +158,11 @@ func (c *wspSignCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	caName, err := pki.NameFromCertificate(ca)
+	caName, err := dn.FromCertificate(ca)
 	if err != nil {
 		return fmt.Errorf("CA certificate %s: %w", store.CACertPath(), err)
 	}
-	subject, err := pki.DeriveSubject(caName, host)
+	subject, err := dn.Derive(caName, host)
 	if err != nil {
 		return fmt.Errorf("derive subject with CN %q: %w", host, err)
 	}
@@ -169,7 +170,7 @@ func (c *wspSignCmd) Run(e *env) error {
 	if err != nil {
 		return fmt.Errorf("--fqdn: %w", err)
 	}
-	is, err := store.Sign(e.ctx, pki.SignRequest{Name: name, Subject: subject, Days: c.Days, SANs: sans})
+	is, err := store.Sign(e.ctx, pki.SignRequest{Name: name, Subject: subject, Days: int(c.Days), SANs: sans})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // enroll is simpleenroll (RFC 7030 §4.2.1), authorised by a token sent as
@@ -73,8 +74,8 @@ func tokenRefusal(err error) *refusal {
 // request's subject may leave attributes out (a bare CN is enough), but
 // each it holds must be the token's, and its CN must be; every SAN it asks
 // for must be one of the token's.
-func (t Token) grant(csr *x509.CertificateRequest) (pki.Name, pki.SANs, error) {
-	subject, err := pki.ParseName(t.Subject)
+func (t Token) grant(csr *x509.CertificateRequest) (dn.Name, pki.SANs, error) {
+	subject, err := dn.Parse(t.Subject)
 	if err != nil {
 		return nil, pki.SANs{}, fmt.Errorf("token %s: subject %q: %w", t.ID[:12], t.Subject, err)
 	}
@@ -82,7 +83,7 @@ func (t Token) grant(csr *x509.CertificateRequest) (pki.Name, pki.SANs, error) {
 	if err != nil {
 		return nil, pki.SANs{}, fmt.Errorf("token %s: %w", t.ID[:12], err)
 	}
-	asked, err := pki.ParseDERName(csr.RawSubject)
+	asked, err := dn.ParseDER(csr.RawSubject)
 	if err != nil {
 		return nil, pki.SANs{}, err
 	}
@@ -110,7 +111,7 @@ func (t Token) grant(csr *x509.CertificateRequest) (pki.Name, pki.SANs, error) {
 
 // holds reports whether n has attribute a (same type, same value; the CN
 // compared as a host name, without case).
-func holds(n pki.Name, a pki.Attribute) bool {
+func holds(n dn.Name, a dn.Attribute) bool {
 	for _, rdn := range n {
 		for _, b := range rdn {
 			if !b.Type.Equal(a.Type) {

@@ -25,6 +25,7 @@ import (
 	"github.com/smallstep/pkcs7"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
 
@@ -53,7 +54,7 @@ func newEnv(t testing.TB, opts ...est.Option) *testEnv {
 func newEnvTLS(t testing.TB, storeCert bool, opts ...est.Option) *testEnv {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "pki")
-	subject, err := pki.ParseName(caSubject)
+	subject, err := dn.Parse(caSubject)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,11 +98,11 @@ func (e *testEnv) client(cert *tls.Certificate) *http.Client {
 // token creates a token for name with CN cn and the given SANs.
 func (e *testEnv) token(name, cn, sans string, ttl time.Duration) string {
 	e.t.Helper()
-	caName, err := pki.NameFromCertificate(e.ca)
+	caName, err := dn.FromCertificate(e.ca)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	subject, err := pki.DeriveSubject(caName, cn)
+	subject, err := dn.Derive(caName, cn)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func ecKey(t testing.TB) *ecdsa.PrivateKey {
 // csr is a request by key for subject (slash form) and sans.
 func csr(t testing.TB, key crypto.Signer, subject, sans string) []byte {
 	t.Helper()
-	n, err := pki.ParseName(subject)
+	n, err := dn.Parse(subject)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // reenroll is simplereenroll (RFC 7030 §4.2.2), authorised by the client's
@@ -33,11 +34,11 @@ func (s *Server) reenroll(w http.ResponseWriter, r *http.Request, ev *Event) (*r
 	if ref != nil {
 		return nil, ref
 	}
-	subject, err := pki.ParseDERName(cur.RawSubject)
+	subject, err := dn.ParseDER(cur.RawSubject)
 	if err != nil {
 		return nil, refuse(http.StatusForbidden, err, "client certificate: %v", err)
 	}
-	asked, err := pki.ParseDERName(csr.RawSubject)
+	asked, err := dn.ParseDER(csr.RawSubject)
 	if err != nil || !asked.Equal(subject) {
 		return nil, refuse(http.StatusForbidden, err, "CSR asks for subject %s; renewal keeps %s (RFC 7030 4.2.2)", asked, subject)
 	}
@@ -113,10 +114,10 @@ func (s *Server) authorise(cur *x509.Certificate) (string, *refusal) {
 }
 
 // lifetimeDays is the validity the renewed certificate gets: the current
-// one's, less the day that every certificate is backdated by.
+// one's, counted as pki counts it, notBefore through notAfter inclusive.
 func lifetimeDays(c *x509.Certificate) int {
-	d := int(math.Round(c.NotAfter.Sub(c.NotBefore).Hours()/24)) - 1
-	return min(max(d, 1), 36500)
+	d := int(math.Round(c.NotAfter.Add(time.Second).Sub(c.NotBefore).Hours() / 24))
+	return min(max(d, 2), 36500)
 }
 
 // oidExtKeyUsage is the extendedKeyUsage extension.

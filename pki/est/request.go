@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // readCSR reads the body of an enrollment: a base64 PKCS#10 request, as
@@ -51,7 +52,7 @@ func (s *Server) sign(ctx context.Context, req pki.SignRequest) (*pki.Issued, *r
 	switch {
 	case errors.Is(err, pki.ErrLocked), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return nil, refuse(http.StatusServiceUnavailable, err, "the CA is busy; retry")
-	case errors.Is(err, pki.ErrBadRequest), errors.Is(err, pki.ErrWeakKey), errors.Is(err, pki.ErrBadSubject),
+	case errors.Is(err, pki.ErrBadRequest), errors.Is(err, pki.ErrWeakKey), errors.Is(err, dn.ErrInvalid),
 		errors.Is(err, pki.ErrBadSAN), errors.Is(err, pki.ErrBadDays), errors.Is(err, pki.ErrBadName):
 		// The message names files of the directory; the client needs
 		// only what was wrong.

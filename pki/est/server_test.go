@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
 
@@ -89,7 +90,7 @@ func TestEnrollThenReenroll(t *testing.T) {
 
 func slashSubject(t *testing.T, c *x509.Certificate) string {
 	t.Helper()
-	n, err := pki.NameFromCertificate(c)
+	n, err := dn.FromCertificate(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +228,7 @@ func tokenIDPrefix(t *testing.T, e *testEnv, secret string) string {
 func foreignCert(t *testing.T, key *ecdsa.PrivateKey) *x509.Certificate {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "foreign")
-	subject, _ := pki.ParseName(caSubject)
+	subject, _ := dn.Parse(caSubject)
 	store, err := pki.InitStore(dir, pki.InitRequest{Subject: subject})
 	if err != nil {
 		t.Fatal(err)

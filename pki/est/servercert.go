@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // ServerCertName is the store name of the server's own certificate:
@@ -61,11 +62,11 @@ func ServerCertificate(ctx context.Context, store *pki.Store, hosts []string, no
 	if err != nil {
 		return cert, false, fmt.Errorf("server certificate: --host: %w", err)
 	}
-	caName, err := pki.NameFromCertificate(ca)
+	caName, err := dn.FromCertificate(ca)
 	if err != nil {
 		return cert, false, err
 	}
-	subject, err := pki.DeriveSubject(caName, hosts[0])
+	subject, err := dn.Derive(caName, hosts[0])
 	if err != nil {
 		return cert, false, fmt.Errorf("server certificate: %w", err)
 	}

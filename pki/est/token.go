@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // TokenDir is where a PKI directory keeps its tokens, relative to it.
@@ -61,7 +62,7 @@ type TokenRequest struct {
 	Name string
 	// Subject is the subject the certificate gets; its CN is the one a
 	// request must ask for.
-	Subject pki.Name
+	Subject dn.Name
 	// SANs the certificate gets; empty means the CN as a DNS name or IP
 	// address. A request may ask for these and no others.
 	SANs pki.SANs
@@ -93,7 +94,7 @@ type Token struct {
 
 // CN is the common name the token grants.
 func (t Token) CN() string {
-	n, err := pki.ParseName(t.Subject)
+	n, err := dn.Parse(t.Subject)
 	if err != nil {
 		return ""
 	}
@@ -123,7 +124,7 @@ func (ts *Tokens) Create(req TokenRequest) (string, Token, error) {
 		return "", Token{}, fmt.Errorf("create token: %w", err)
 	}
 	if req.Subject == nil || req.Subject.CommonName() == "" {
-		return "", Token{}, fmt.Errorf("create token %s: the subject has no CN: %w", req.Name, pki.ErrBadSubject)
+		return "", Token{}, fmt.Errorf("create token %s: the subject has no CN: %w", req.Name, dn.ErrInvalid)
 	}
 	if err := req.Subject.Validate(); err != nil {
 		return "", Token{}, fmt.Errorf("create token %s: %w", req.Name, err)
@@ -132,8 +133,10 @@ func (ts *Tokens) Create(req TokenRequest) (string, Token, error) {
 	if days == 0 {
 		days = pki.DefaultDays
 	}
-	if days < 1 || days > 36500 {
-		return "", Token{}, fmt.Errorf("create token %s: days %d is outside 1..36500: %w", req.Name, days, pki.ErrBadDays)
+	// As pki counts days: notBefore (a day back) through notAfter
+	// inclusive, so one day would be over when issued.
+	if days < 2 || days > 36500 {
+		return "", Token{}, fmt.Errorf("create token %s: days %d is outside 2..36500: %w", req.Name, days, pki.ErrBadDays)
 	}
 	ttl := req.TTL
 	if ttl == 0 {

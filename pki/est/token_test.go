@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestTokenRecord(t *testing.T) {
 	dir := t.TempDir()
 	ts := est.OpenTokens(dir)
-	subject, _ := pki.ParseName(proxySubject)
+	subject, _ := dn.Parse(proxySubject)
 	secret, tok, err := ts.Create(est.TokenRequest{Name: "proxy", Subject: subject, Days: 90, TTL: 2 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +67,7 @@ func TestTokenRecord(t *testing.T) {
 func TestTokenRevoke(t *testing.T) {
 	dir := t.TempDir()
 	ts := est.OpenTokens(dir)
-	subject, _ := pki.ParseName(proxySubject)
+	subject, _ := dn.Parse(proxySubject)
 	mk := func(name string) est.Token {
 		_, tok, err := ts.Create(est.TokenRequest{Name: name, Subject: subject})
 		if err != nil {
@@ -99,15 +100,15 @@ func TestTokenRevoke(t *testing.T) {
 
 func TestTokenCreateRefusals(t *testing.T) {
 	ts := est.OpenTokens(t.TempDir())
-	subject, _ := pki.ParseName(proxySubject)
-	noCN, _ := pki.ParseName("/O=Example Inc.")
+	subject, _ := dn.Parse(proxySubject)
+	noCN, _ := dn.Parse("/O=Example Inc.")
 	cases := []struct {
 		name string
 		req  est.TokenRequest
 		want error
 	}{
 		{"bad name", est.TokenRequest{Name: "../x", Subject: subject}, pki.ErrBadName},
-		{"no CN", est.TokenRequest{Name: "x", Subject: noCN}, pki.ErrBadSubject},
+		{"no CN", est.TokenRequest{Name: "x", Subject: noCN}, dn.ErrInvalid},
 		{"days", est.TokenRequest{Name: "x", Subject: subject, Days: 40000}, pki.ErrBadDays},
 	}
 	for _, tc := range cases {

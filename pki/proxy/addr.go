@@ -7,10 +7,15 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/pkienroll/pkienroll/pki"
 )
 
-// checkHostName accepts a DNS name (letters, digits, hyphens; labels of 1 to
-// 63 characters; 253 at most) or an IP address literal without brackets.
+// checkHostName accepts an IP address literal without brackets, or a host
+// name by the rules of pki.ValidateHostname, the rules every name in a
+// certificate follows. One trailing dot is allowed: these are names to
+// connect to, where an absolute name is fine; a name that goes into a
+// certificate is checked again there, without it.
 func checkHostName(host string) error {
 	if host == "" {
 		return fmt.Errorf("empty host name: %w", ErrBadValue)
@@ -18,23 +23,8 @@ func checkHostName(host string) error {
 	if _, err := netip.ParseAddr(host); err == nil {
 		return nil
 	}
-	if len(host) > 253 {
-		return fmt.Errorf("host name %q is longer than 253 characters: %w", host, ErrBadValue)
-	}
-	for _, label := range strings.Split(strings.TrimSuffix(host, "."), ".") {
-		switch {
-		case label == "":
-			return fmt.Errorf("host name %q has an empty label: %w", host, ErrBadValue)
-		case len(label) > 63:
-			return fmt.Errorf("host name %q has a label longer than 63 characters: %w", host, ErrBadValue)
-		case label[0] == '-' || label[len(label)-1] == '-':
-			return fmt.Errorf("host name %q has a label that starts or ends with a hyphen: %w", host, ErrBadValue)
-		}
-		for _, r := range label {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-				return fmt.Errorf("host name %q: %q is not allowed (letters, digits, hyphens and dots): %w", host, r, ErrBadValue)
-			}
-		}
+	if err := pki.ValidateHostname(strings.TrimSuffix(host, ".")); err != nil {
+		return fmt.Errorf("%w: %w", err, ErrBadValue)
 	}
 	return nil
 }

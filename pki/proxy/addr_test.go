@@ -69,7 +69,7 @@ func TestCheckHostName(t *testing.T) {
 	for range 64 {
 		long += "a"
 	}
-	for _, bad := range []string{"", "-a.example", "a-.example", "a..example", "a_b.example", "a b", long + ".example", "é.example"} {
+	for _, bad := range []string{"", "-a.example", "a-.example", "a..example", "a_b.example", "a b", long + ".example", "é.example", "engine.example.com..", "*.example.com", "a\x00.example"} {
 		if err := checkHostName(bad); !errors.Is(err, ErrBadValue) {
 			t.Errorf("checkHostName(%q): %v, want ErrBadValue", bad, err)
 		}

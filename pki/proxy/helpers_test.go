@@ -10,6 +10,7 @@ import (
 
 	"github.com/pkienroll/pkienroll/internal/testenv"
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // update rewrites testdata/*.golden: go test ./pki/proxy -update
@@ -56,7 +57,7 @@ func issued(t *testing.T) files {
 }
 
 func makeFiles(dir string) (files, error) {
-	caName, err := pki.ParseName("/C=US/O=Example Inc./CN=engine.example.com.81108")
+	caName, err := dn.Parse("/C=US/O=Example Inc./CN=engine.example.com.81108")
 	if err != nil {
 		return files{}, err
 	}
@@ -77,7 +78,7 @@ func makeFiles(dir string) (files, error) {
 		if err := pki.WriteKey(*p.key, key, pki.KeyEncoding{}, pki.WriteOptions{}); err != nil {
 			return f, err
 		}
-		subject, err := pki.DeriveSubject(caName, p.cn)
+		subject, err := dn.Derive(caName, p.cn)
 		if err != nil {
 			return f, err
 		}

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // foreignCA is a CA of its own, with nothing in common with the package's.
 func foreignCA(t *testing.T) *pki.Store {
 	t.Helper()
-	name, err := pki.ParseName("/C=US/O=Example Inc./CN=engine.example.com.81108")
+	name, err := dn.Parse("/C=US/O=Example Inc./CN=engine.example.com.81108")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -172,6 +172,63 @@ pem "CERTIFICATE REQUEST" "$work/req-subj.der" >req-tampered-subject.req
 # No subject at all.
 "$openssl" req -new -config "$cfg" -key leaf.key -subj "/" -out req-empty-subject.req 2>/dev/null
 
+# --- Requests with hostile names ----------------------------------------------------
+# The subject alternative name goes in as raw DER (openssl's "DER:" form), so
+# that NUL, ESC, OSC, spaces and names openssl or Go would not write reach the
+# request as an attacker would send them. One GeneralName each.
+
+# der_len N: the DER length octets of N, in hex.
+der_len() {
+	if [ "$1" -lt 128 ]; then printf '%02x' "$1"
+	elif [ "$1" -lt 256 ]; then printf '81%02x' "$1"
+	else printf '82%04x' "$1"; fi
+}
+
+# req_san FILE TAG FORMAT [ARGS]: a request of leaf.key for the corpus
+# subject whose SAN is one GeneralName of context tag TAG (82 dNSName,
+# 81 rfc822Name, 86 URI) holding printf FORMAT ARGS, byte for byte.
+req_san() {
+	out=$1 tag=$2
+	shift 2
+	# shellcheck disable=SC2059 # the format is the point
+	printf "$@" >"$work/name.bin"
+	n=$(wc -c <"$work/name.bin")
+	value=$(od -An -v -tx1 "$work/name.bin" | tr -d ' \n')
+	gn="$tag$(der_len "$n")$value"
+	seq="30$(der_len $((${#gn} / 2)))$gn"
+	"$openssl" req -new -config "$cfg" -key leaf.key -subj "/C=US/O=Hostile Corpus/CN=proxy.example.com" \
+		-addext "subjectAltName=DER:$seq" -out "$out"
+}
+
+req_san req-san-bare-wildcard.req 82 '*'
+req_san req-san-nul.req 82 'www.bank.example\000.evil.example'
+req_san req-san-space.req 82 'proxy example.com'
+req_san req-san-esc.req 82 '\033[2Jproxy.example.com'
+req_san req-san-osc.req 82 '\033]0;pwned\007proxy.example.com'
+req_san req-san-empty-label.req 82 'proxy..example.com'
+req_san req-san-multi-wildcard.req 82 '*.*.example.com'
+req_san req-san-tld-wildcard.req 82 '*.com'
+req_san req-san-trailing-dot.req 82 'proxy.example.com.'
+req_san req-san-underscore.req 82 'proxy_1.example.com'
+req_san req-san-long-label.req 82 '%s.example.com' \
+	"$(i=0; while [ $i -lt 300 ]; do printf a; i=$((i + 1)); done)"
+req_san req-san-email-bad.req 81 'ops@exa mple.com'
+req_san req-san-uri-relative.req 86 '/ovirt-engine'
+req_san req-san-uri-control.req 86 'https://proxy.example.com/\033[2J'
+
+# Subject attacks: a lowercase country, a wildcard CN without any SAN, an
+# emailAddress that is no address. (An emailAddress without the SAN is
+# signed, with the address added to the SAN: TestHostileRequestEmailInSubject.)
+"$openssl" req -new -config "$cfg" -key leaf.key -subj "/C=us/O=Hostile Corpus/CN=proxy.example.com" \
+	-out req-subject-country-lowercase.req
+"$openssl" req -new -config "$cfg" -key leaf.key -subj "/C=US/O=Hostile Corpus/CN=*" -out req-subject-cn-wildcard.req
+"$openssl" req -new -config "$cfg" -key leaf.key -subj "/C=US/O=Hostile Corpus/CN=proxy.example.com./" \
+	-out req-subject-cn-trailing-dot.req
+"$openssl" req -new -config "$cfg" -key leaf.key \
+	-subj "/C=US/O=Hostile Corpus/CN=proxy.example.com/emailAddress=not-an-address" -out req-subject-email-bad.req
+"$openssl" req -new -config "$cfg" -key leaf.key \
+	-subj "/C=US/O=Hostile Corpus/CN=proxy.example.com/emailAddress=ops@example.com" -out req-subject-email-no-san.req
+
 # --- Keys ------------------------------------------------------------------------
 "$openssl" pkey -in leaf.key -outform DER -out "$work/leaf.key.der"
 cut_lines leaf.key 10 >key-truncated.pem
@@ -200,6 +257,10 @@ printf '10G0\n' >serial-not-hex.txt
 printf '00\n' >serial-zero.txt
 printf '%s\n' 1234567890ABCDEF1234567890ABCDEF1234567890ABCDEF12 >serial-too-long.txt
 printf -- '-1000\n' >serial-negative.txt
+# 40 F's: 20 octets of value need a 21st for DER's sign bit (RFC 5280 allows 20).
+printf '%s\n' FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF >serial-21-octets.txt
+# The largest 20-octet serial: it can be issued, but serial.txt would then pass 20 octets.
+printf '%s\n' 7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF >serial-20-octets-last.txt
 tab=$(printf '\t')
 printf 'X%s350101000000Z%s%s1000%sunknown%s/CN=proxy.example.com\n' "$tab" "$tab" "$tab" "$tab" "$tab" >database-bad-status.txt
 printf 'V%s350101000000Z%s1000%sunknown%s/CN=proxy.example.com\n' "$tab" "$tab" "$tab" "$tab" >database-five-fields.txt

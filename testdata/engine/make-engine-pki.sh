@@ -1,12 +1,32 @@
 #!/bin/sh
 # make-engine-pki.sh PKI_DIR
 #
-# Builds, with openssl alone, a PKI directory as the engine's pki-create-ca.sh
-# and pki-enroll-request.sh leave it (DESIGN.md, "The PKI directory"): a CA
-# made by `openssl req -x509`, serial.txt at 1000, an empty database.txt and
-# its .attr, then one certificate, proxy1, signed by `openssl ca` (serial 1000).
-# The directory must not exist; $OPENSSL picks the binary. The tests run it
-# to check that pkienroll carries on in a directory openssl wrote.
+# Builds, with openssl alone, a PKI directory as an engine host has it after
+# its package is installed, engine-setup has created the CA and one host has
+# been deployed (docs/compat.md lists the facts this follows):
+#
+#   - directories as the package makes them: PKI_DIR, certs/ and requests/
+#     0755, keys/ 0755, private/ 0750;
+#   - the OpenSSL configuration files the scripts read: openssl.conf (the
+#     `openssl ca` database and the policy_match policy), cacert.conf (the CA
+#     extensions, section v3_ca) and cert.conf (sections v3_ca, v3_ca_san and
+#     custom, with a caIssuers URL), written here in this project's words;
+#   - the CA signed by `openssl ca -selfsign` from a request with an empty
+#     subject, as pki-create-ca.sh does: serial 1000, its index line in
+#     database.txt, certs/1000.pem, serial.txt at 1001, the authority key
+#     identifier as keyid + issuer name + serial, the key 0640 in private/,
+#     certs/ca.der (which the engine writes in PEM, as here);
+#   - host1: a request with a full subject signed the way
+#     pki-enroll-request.sh --san signs it (policy_match, -extfile cert.conf
+#     -extensions v3_ca_san, a day of backdating, the text dump before the
+#     PEM in certs/host1.cer), serial 1001;
+#   - requests/proxy.req: a request with an empty subject (`-subj /`), as
+#     pki-enroll-pkcs12.sh makes them, its key in keys/proxy.key (0600).
+#
+# With ENGINE_OWNER=USER:GROUP (root only), the directory, certs/, private/,
+# requests/, the CA key, serial.txt* and database.txt* get that owner, as the
+# engine's service account owns them. The directory must not exist;
+# $OPENSSL picks the binary.
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -14,30 +34,110 @@ if [ $# -ne 1 ]; then
 	exit 2
 fi
 dir=$1
-here=$(cd "$(dirname "$0")" && pwd)
 openssl=${OPENSSL:-openssl}
+subject="/C=US/O=Example Inc./CN=engine.example.com.81108"
+aia="http://engine.example.com:80/ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA"
 umask 022
 
 mkdir "$dir"
 dir=$(cd "$dir" && pwd)
-mkdir -m 0700 "$dir/private" "$dir/keys"
-mkdir "$dir/certs" "$dir/requests"
-sed "s|@PKI_DIR@|$dir|g" "$here/openssl.cnf" >"$dir/openssl.conf"
+mkdir -m 0755 "$dir/certs" "$dir/keys" "$dir/requests"
+mkdir -m 0750 "$dir/private"
 
-# genpkey rather than req -newkey: OpenSSL 3.0's req has no -quiet.
-"$openssl" genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/private/ca.pem"
-chmod 0600 "$dir/private/ca.pem"
-"$openssl" req -x509 -new -config "$dir/openssl.conf" -extensions v3_ca \
-	-key "$dir/private/ca.pem" -out "$dir/ca.pem" \
-	-subj "/C=US/O=Example Inc./CN=engine.example.com.81108" -days 7300 -sha256
-"$openssl" x509 -in "$dir/ca.pem" -outform DER -out "$dir/certs/ca.der"
-echo 1000 >"$dir/serial.txt"
-: >"$dir/database.txt"
-echo "unique_subject = no" >"$dir/database.txt.attr"
+cat >"$dir/openssl.conf" <<'EOF'
+# The `openssl ca` settings of an engine PKI directory (test fixture). The
+# scripts run openssl from the directory, so paths are relative.
+unique_subject = no
 
-"$openssl" genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/keys/proxy1.key"
-chmod 0600 "$dir/keys/proxy1.key"
-"$openssl" req -new -key "$dir/keys/proxy1.key" \
-	-subj "/C=US/O=Example Inc./CN=proxy1.example.com" -out "$dir/requests/proxy1.req"
-"$openssl" ca -batch -notext -preserveDN -config "$dir/openssl.conf" -extensions v3_leaf \
-	-in "$dir/requests/proxy1.req" -out "$dir/certs/proxy1.cer"
+[ ca ]
+default_ca = fixture_ca
+
+[ fixture_ca ]
+database      = database.txt
+serial        = serial.txt
+new_certs_dir = certs
+certificate   = ca.pem
+private_key   = private/ca.pem
+default_md    = sha256
+default_days  = 365
+preserve      = no
+policy        = policy_match
+
+[ policy_match ]
+countryName            = optional
+stateOrProvinceName    = optional
+organizationName       = optional
+organizationalUnitName = optional
+commonName             = optional
+emailAddress           = optional
+EOF
+
+cat >"$dir/cacert.conf" <<'EOF'
+# The engine CA's extensions (test fixture).
+[ req ]
+distinguished_name = no_dn
+[ no_dn ]
+[ v3_ca ]
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always,issuer:always
+basicConstraints       = critical,CA:true
+keyUsage               = critical,cRLSign,keyCertSign
+EOF
+
+{
+	echo "# Leaf extensions of the engine's signing script (test fixture)."
+	echo "[ req ]"
+	echo "distinguished_name = no_dn"
+	echo "[ no_dn ]"
+	for section in v3_ca v3_ca_san custom; do
+		echo "[ $section ]"
+		echo "subjectKeyIdentifier   = hash"
+		echo "authorityInfoAccess    = caIssuers;URI:$aia"
+		echo "authorityKeyIdentifier = keyid:always,issuer:always"
+		echo "basicConstraints       = CA:false"
+		case $section in
+		custom)
+			echo 'keyUsage               = critical,${ENV::OVIRT_KU}'
+			echo 'extendedKeyUsage       = ${ENV::OVIRT_EKU}'
+			;;
+		*)
+			echo "keyUsage               = critical,digitalSignature,keyEncipherment"
+			echo "extendedKeyUsage       = critical,serverAuth,clientAuth"
+			;;
+		esac
+		if [ $section = v3_ca_san ]; then
+			echo 'subjectAltName         = ${ENV::OVIRT_SAN}'
+		fi
+	done
+} >"$dir/cert.conf"
+
+yesterday=$(date --utc --date "now -1 days" +%y%m%d%H%M%SZ)
+cd "$dir"
+echo 1000 >serial.txt
+: >database.txt
+
+# The key is made 0640 before it has content, as the engine's script does.
+: >private/ca.pem
+chmod 0640 private/ca.pem
+"$openssl" genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out private/ca.pem
+"$openssl" req -batch -config cacert.conf -new -key private/ca.pem -subj / -out requests/ca.csr
+"$openssl" ca -batch -config openssl.conf -extfile cacert.conf -extensions v3_ca \
+	-in requests/ca.csr -notext -out ca.pem -keyfile private/ca.pem -selfsign \
+	-subj "$subject" -utf8 -days 7300 -startdate "$yesterday" 2>/dev/null
+"$openssl" x509 -in ca.pem -out certs/ca.der
+
+"$openssl" req -new -newkey rsa:2048 -nodes -keyout keys/host1.key \
+	-subj "/C=US/O=Example Inc./CN=host1.example.com" -out requests/host1.req 2>/dev/null
+chmod 0600 keys/host1.key
+# The script always sets all three, empty when not given.
+OVIRT_KU= OVIRT_EKU= OVIRT_SAN=DNS:host1.example.com "$openssl" ca -batch -policy policy_match -config openssl.conf \
+	-cert ca.pem -keyfile private/ca.pem -days 30 -in requests/host1.req -out certs/host1.cer \
+	-startdate "$yesterday" -utf8 -extfile cert.conf -extensions v3_ca_san 2>/dev/null
+
+"$openssl" genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out keys/proxy.key
+chmod 0600 keys/proxy.key
+"$openssl" req -new -key keys/proxy.key -subj / -batch -out requests/proxy.req
+
+if [ -n "${ENGINE_OWNER:-}" ]; then
+	chown "$ENGINE_OWNER" . certs private requests private/ca.pem serial.txt* database.txt*
+fi
