@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/safefile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -220,12 +221,10 @@ func (ts *Tokens) path(id, suffix string) string { return filepath.Join(ts.dir, 
 // read reads the record of id in the given state.
 func (ts *Tokens) read(id, suffix string) (Token, error) {
 	path := ts.path(id, suffix)
-	f, err := os.OpenFile(path, os.O_RDONLY|noFollow, 0)
-	if err != nil {
+	data, err := safefile.ReadLimited(path, maxTokenFile, true)
+	if errors.Is(err, fs.ErrNotExist) {
 		return Token{}, err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxTokenFile))
 	if err != nil {
 		return Token{}, fmt.Errorf("read token %s: %w", path, err)
 	}
