@@ -75,7 +75,8 @@ FUZZ_TARGETS := ./pki/dn:FuzzParse ./pki:FuzzParseRequest ./pki:FuzzInspect ./pk
 	./pki:FuzzParseKeyUsage ./pki:FuzzParseExtKeyUsage ./pki:FuzzParseKey ./pki:FuzzParseEntry \
 	./pki:FuzzParseCRL ./pki:FuzzParseCertificates ./pki:FuzzDecodePKCS12 \
 	./pki:FuzzParseAuthorityKeyID \
-	./pki:FuzzValidateHostname ./pki:FuzzSANsValidate ./pki:FuzzValidateEmail
+	./pki:FuzzValidateHostname ./pki:FuzzSANsValidate ./pki:FuzzValidateEmail \
+	./pki/est:FuzzEnrollBody
 
 fuzz:
 	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \

@@ -74,11 +74,11 @@ func TestSignSurvivesSIGKILL(t *testing.T) {
 
 	const kills = 20
 	child := crashChildCommand("TestCrashChild", crashChildEnv+"="+s.Dir())
-	window := killWindow(t, child)
+	window := newKillWindow(t, child)
 	assertStoreSound(t, s, "after the timing run")
 	calibrated := len(storeDatabaseLines(t, s))
 	for i := range kills {
-		startCrashChild(t, child).killAfter(t, time.Duration(rng.Int64N(int64(window))))
+		window.kill(t, child, rng)
 		assertStoreSound(t, s, fmt.Sprintf("after kill %d", i))
 	}
 
@@ -173,7 +173,7 @@ func TestEnrollSurvivesSIGKILL(t *testing.T) {
 
 	const kills = 40
 	child := crashChildCommand("TestEnrollCrashChild", enrollCrashChildEnv+"="+s.Dir())
-	window := killWindow(t, child)
+	window := newKillWindow(t, child)
 	if _, err := s.Check(t.Context()); err != nil { // may finish the timing run's enrollment
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestEnrollSurvivesSIGKILL(t *testing.T) {
 	calibrated := len(storeDatabaseLines(t, s))
 	finished := 0
 	for i := range kills {
-		startCrashChild(t, child).killAfter(t, time.Duration(rng.Int64N(int64(window))))
+		window.kill(t, child, rng)
 		when := fmt.Sprintf("after kill %d", i)
 		problems, err := s.Check(t.Context())
 		if err != nil {
@@ -249,7 +249,8 @@ func crashChildCommand(test, env string) []string {
 // store is open, then "done" after each operation.
 type crashChild struct {
 	cmd    *exec.Cmd
-	done   chan struct{}
+	done   chan struct{} // one value per "done" line
+	eof    chan struct{} // closed when stdout ends
 	stderr *strings.Builder
 }
 
@@ -262,7 +263,7 @@ func startCrashChild(t *testing.T, command []string) *crashChild {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &crashChild{cmd: cmd, done: make(chan struct{}, 1<<16), stderr: new(strings.Builder)}
+	c := &crashChild{cmd: cmd, done: make(chan struct{}, 1<<16), eof: make(chan struct{}), stderr: new(strings.Builder)}
 	cmd.Stderr = c.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -274,6 +275,7 @@ func startCrashChild(t *testing.T, command []string) *crashChild {
 		t.Fatalf("crash child did not start: %q %v %s", line, err, c.stderr.String())
 	}
 	go func() {
+		defer close(c.eof)
 		for {
 			line, err := out.ReadString('\n')
 			if err != nil {
@@ -287,9 +289,10 @@ func startCrashChild(t *testing.T, command []string) *crashChild {
 	return c
 }
 
-// killAfter sends SIGKILL after delay and checks that the signal, not an
-// error of the child's own, ended it.
-func (c *crashChild) killAfter(t *testing.T, delay time.Duration) {
+// killAfter sends SIGKILL after delay, checks that the signal, not an
+// error of the child's own, ended it, and returns how many operations the
+// child finished before it died.
+func (c *crashChild) killAfter(t *testing.T, delay time.Duration) int {
 	t.Helper()
 	time.Sleep(delay)
 	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -299,14 +302,30 @@ func (c *crashChild) killAfter(t *testing.T, delay time.Duration) {
 	if ws, ok := c.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
 		t.Fatalf("crash child ended before it was killed: %v %s", err, c.stderr.String())
 	}
+	<-c.eof
+	return len(c.done)
 }
 
-// killWindow times a child's first three operations on this machine, as
-// loaded as it is now (the race detector, other test binaries), and returns
-// that time: kills spread over it land anywhere in the first operations,
-// from opening the CA to the last rename, instead of all before the first
-// write on a slow machine or all between operations on a fast one.
-func killWindow(t *testing.T, command []string) time.Duration {
+// killWindow is the span over which kills are spread: kills land anywhere
+// in a child's first operations, from opening the CA to the last rename.
+// It starts at the time a child's first three operations take, and adapts
+// to the machine's load as it changes (the race detector, other test
+// binaries): it widens after a kill that found no operation finished, and
+// narrows after one that found more than three.
+type killWindow time.Duration
+
+// next adapts the window to the operations the last kill found finished.
+func (w *killWindow) next(finished int) {
+	switch {
+	case finished == 0 && *w < killWindow(20*time.Second):
+		*w = *w * 3 / 2
+	case finished > 3:
+		*w = *w * 2 / 3
+	}
+}
+
+// newKillWindow times a child's first three operations on this machine.
+func newKillWindow(t *testing.T, command []string) *killWindow {
 	t.Helper()
 	c := startCrashChild(t, command)
 	start := time.Now()
@@ -318,8 +337,16 @@ func killWindow(t *testing.T, command []string) time.Duration {
 			t.Fatal("crash child finished no operation in two minutes")
 		}
 	}
-	window := time.Since(start)
+	w := killWindow(time.Since(start))
 	c.killAfter(t, 0)
-	t.Logf("three operations took %s: kills land in [0, %s)", window, window)
-	return window
+	t.Logf("three operations took %s", time.Duration(w))
+	return &w
+}
+
+// kill starts a child of command and kills it at a random moment of the
+// window, which then adapts to what the child got done.
+func (w *killWindow) kill(t *testing.T, command []string, rng *rand.Rand) {
+	t.Helper()
+	c := startCrashChild(t, command)
+	w.next(c.killAfter(t, time.Duration(rng.Int64N(int64(*w)+1))))
 }
