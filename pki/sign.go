@@ -52,6 +52,12 @@ type SignRequest struct {
 	// (one that came over the network); when set, requests/NAME.req is not
 	// read.
 	CSR []byte
+	// Precondition, when set, runs while the directory's lock is held,
+	// before anything is signed; its error fails the batch, as returned,
+	// with the directory unchanged. It is for state another signer may
+	// change between a caller's check and the lock, such as "this is still
+	// the current certificate of its name" for a renewal.
+	Precondition func() error
 }
 
 // Issued describes a certificate that Sign wrote.
@@ -104,6 +110,13 @@ func (s *Store) SignBatch(ctx context.Context, reqs []SignRequest) ([]*Issued, e
 		return nil, err
 	}
 	defer lock.unlock()
+	for _, r := range reqs {
+		if r.Precondition != nil {
+			if err := r.Precondition(); err != nil {
+				return nil, err
+			}
+		}
+	}
 	issued, next, err := s.issueAll(ca, jobs)
 	if err != nil {
 		return nil, err

@@ -466,6 +466,7 @@ func TestSignBatch(t *testing.T) {
 		{"last request missing", []pki.SignRequest{{Name: "proxy-d"}, {Name: "proxy-e"}}, fs.ErrNotExist},
 		{"bad days in the middle", []pki.SignRequest{{Name: "proxy-d"}, {Name: "proxy-a", Days: -5}, {Name: "proxy-b"}}, pki.ErrBadDays},
 		{"bad name", []pki.SignRequest{{Name: "proxy-d"}, {Name: "../proxy-a"}}, pki.ErrBadName},
+		{"precondition fails under the lock", []pki.SignRequest{{Name: "proxy-d"}, {Name: "proxy-a", Precondition: func() error { return errStale }}}, errStale},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := snapshot(t, s.Dir())
@@ -486,6 +487,9 @@ func TestSignBatch(t *testing.T) {
 		assertUnchanged(t, s.Dir(), before)
 	})
 }
+
+// errStale is a Precondition's refusal.
+var errStale = errors.New("not the current certificate any more")
 
 // TestSignECRequest: EC P-256 and P-384 requests are signed by the RSA CA
 // with sha256WithRSAEncryption; other curves are weak.

@@ -55,6 +55,15 @@ func (s *Server) reenroll(w http.ResponseWriter, r *http.Request, ev *Event) (*r
 		ExtKeyUsage: extKeyUsageOIDs(cur),
 		CSR:         der,
 	}
+	serial := pki.FormatSerial(cur.SerialNumber)
+	req.Precondition = func() error {
+		if again, ref := s.current(serial); ref != nil {
+			return ref
+		} else if again != name {
+			return refuse(http.StatusForbidden, nil, "client certificate %s was replaced by a newer one; renew with that", serial)
+		}
+		return nil
+	}
 	if len(cur.IssuingCertificateURL) > 0 {
 		req.AIAURL = cur.IssuingCertificateURL[0]
 	}
@@ -93,7 +102,14 @@ func (s *Server) authorise(cur *x509.Certificate) (string, *refusal) {
 	default:
 		return "", refuse(http.StatusForbidden, err, "client certificate refused: %v", err)
 	}
-	serial := pki.FormatSerial(cur.SerialNumber)
+	return s.current(pki.FormatSerial(cur.SerialNumber))
+}
+
+// current returns the name whose current certificate has serial, or why
+// there is none. Renewal checks it twice: before reading the request, and
+// again under the store's lock (SignRequest.Precondition), so that of two
+// renewals racing with one certificate only the first is signed.
+func (s *Server) current(serial string) (string, *refusal) {
 	issued, err := s.store.List()
 	if err != nil {
 		return "", refuse(http.StatusInternalServerError, err, "internal error: cannot read the index")

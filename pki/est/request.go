@@ -49,6 +49,11 @@ func (s *Server) sign(ctx context.Context, req pki.SignRequest) (*pki.Issued, *r
 	if err == nil {
 		return is, nil
 	}
+	var ref *refusal
+	if errors.As(err, &ref) {
+		// A Precondition's answer, checked under the lock.
+		return nil, ref
+	}
 	switch {
 	case errors.Is(err, pki.ErrLocked), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return nil, refuse(http.StatusServiceUnavailable, err, "the CA is busy; retry")
