@@ -1,0 +1,236 @@
+package est
+
+import (
+	"context"
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
+)
+
+// Files are where a proxy keeps what it enrolled: its private key (PEM,
+// without passphrase, mode 0600), its certificate (PEM) and the CA
+// certificate (PEM) it was verified under.
+type Files struct {
+	Key  string
+	Cert string
+	CA   string
+}
+
+// EnrollRequest is a first enrollment into files.
+type EnrollRequest struct {
+	// Token is the one-time token `pkienroll token create` printed.
+	Token string
+	// CN is the certificate's common name; the subject is the CA's with
+	// this CN, as the engine derives it.
+	CN string
+	// SANs are asked for; empty asks for none (the token's are given).
+	SANs pki.SANs
+	// Files are written, all or none, once the certificate is verified.
+	Files Files
+	// Force replaces existing files, keeping each as FILE.YYYYMMDDHHMMSS;
+	// without it an existing file is an error (pki.ErrExists) found
+	// before anything is sent.
+	Force bool
+	// NewKey makes the key; nil means pki.GenerateKey(pki.DefaultKeyBits).
+	NewKey func() (crypto.Signer, error)
+}
+
+// EnrollFiles makes a key and a request for req.CN, with the subject
+// derived from the CA the client trusts, enrolls it with req.Token, checks
+// that the certificate verifies under that CA for TLS server use, is for
+// the key and has the names asked for, and then writes key, certificate
+// and CA certificate, all staged before the first is renamed into place.
+// On any error nothing is written.
+func (c *Client) EnrollFiles(ctx context.Context, req EnrollRequest) (*x509.Certificate, error) {
+	f := req.Files
+	if f.Key == "" || f.Cert == "" || f.CA == "" {
+		return nil, errors.New("enroll: the key, certificate and CA files must all be named")
+	}
+	for _, p := range []string{f.Key, f.Cert, f.CA} {
+		if err := pki.CheckWritable(p, req.Force); err != nil {
+			return nil, fmt.Errorf("enroll: %w", err)
+		}
+	}
+	caName, err := dn.FromCertificate(c.CA)
+	if err != nil {
+		return nil, fmt.Errorf("enroll: CA certificate: %w", err)
+	}
+	subject, err := dn.Derive(caName, req.CN)
+	if err != nil {
+		return nil, fmt.Errorf("enroll: derive subject with CN %q: %w", req.CN, err)
+	}
+	newKey := req.NewKey
+	if newKey == nil {
+		newKey = defaultKey
+	}
+	key, err := newKey()
+	if err != nil {
+		return nil, fmt.Errorf("enroll: make key: %w", err)
+	}
+	csr, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: subject, SANs: req.SANs})
+	if err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
+	}
+	cert, err := c.Enroll(ctx, req.Token, csr)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.verifyIssued(cert, key, req.CN, req.SANs); err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
+	}
+	keyPEM, err := pki.MarshalKey(key, pki.KeyEncoding{})
+	if err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
+	}
+	err = pki.WriteFiles(pki.WriteOptions{Force: req.Force},
+		pki.OutputFile{Path: f.Key, Data: keyPEM, Mode: 0o600},
+		pki.OutputFile{Path: f.Cert, Data: pki.EncodeCertificatePEM(cert.Raw), Mode: 0o644},
+		pki.OutputFile{Path: f.CA, Data: pki.EncodeCertificatePEM(c.CA.Raw), Mode: 0o644})
+	if err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
+	}
+	return cert, nil
+}
+
+func defaultKey() (crypto.Signer, error) { return pki.GenerateKey(pki.DefaultKeyBits) }
+
+// verifyIssued checks a certificate the server sent before it is written:
+// it verifies under the trusted CA for TLS server use, is for key, has cn
+// as CN and every SAN asked for.
+func (c *Client) verifyIssued(cert *x509.Certificate, key crypto.Signer, cn string, sans pki.SANs) error {
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: c.roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+		return fmt.Errorf("the issued certificate does not verify under the CA for TLS server use: %w", err)
+	}
+	if !pki.KeyMatches(cert.PublicKey, key) {
+		return fmt.Errorf("the issued certificate is not for the key sent: %w", pki.ErrKeyMismatch)
+	}
+	if !strings.EqualFold(cert.Subject.CommonName, cn) {
+		return fmt.Errorf("the issued certificate has CN %q, not %q", cert.Subject.CommonName, cn)
+	}
+	have := map[string]bool{}
+	for _, n := range pki.SANsOf(cert.DNSNames, cert.IPAddresses, cert.EmailAddresses, cert.URIs).List() {
+		have[strings.ToLower(n)] = true
+	}
+	for _, n := range sans.List() {
+		if !have[strings.ToLower(n)] {
+			return fmt.Errorf("the issued certificate lacks the SAN %s asked for", n)
+		}
+	}
+	return nil
+}
+
+// NewClient is a client of server (https://host:port) that trusts ca, for
+// a proxy that enrolled already and kept the CA certificate.
+func NewClient(server string, ca *x509.Certificate) (*Client, error) {
+	base := strings.TrimSuffix(server, "/")
+	if !strings.HasPrefix(base, "https://") {
+		return nil, fmt.Errorf("est: server %q is not an https:// URL", server)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	return &Client{base: base, roots: roots, CA: ca}, nil
+}
+
+// RenewRequest is a renewal of files enrolled before.
+type RenewRequest struct {
+	// Files are the current key and certificate, replaced by the renewed
+	// ones (each kept as FILE.YYYYMMDDHHMMSS first). CA is not written.
+	Files Files
+	// Before is how long ahead of notAfter the certificate is due; zero
+	// means when a third of its validity is left (RenewAt).
+	Before time.Duration
+	// Always renews even when the certificate is not due.
+	Always bool
+	// NewKey, when not nil, makes a new key for the renewed certificate;
+	// nil keeps the current key.
+	NewKey func() (crypto.Signer, error)
+	// Now is the time the certificate is judged at; zero means time.Now().
+	Now time.Time
+}
+
+// RenewResult says what RenewFiles did.
+type RenewResult struct {
+	// Renewed is true when the files were replaced.
+	Renewed bool
+	// Certificate is the certificate now in Files.Cert.
+	Certificate *x509.Certificate
+	// RenewAt is when Certificate is due.
+	RenewAt time.Time
+}
+
+// RenewFiles renews the certificate in req.Files when it is due (or
+// req.Always): it re-enrolls (simplereenroll) with the current certificate
+// and key as TLS client credentials, asking for the same subject and SANs,
+// checks the new certificate as EnrollFiles does, and replaces the
+// certificate (and, with NewKey, the key) atomically, each backed up.
+// When it is not due, nothing is sent. On any error the files are as they
+// were.
+func (c *Client) RenewFiles(ctx context.Context, req RenewRequest) (*RenewResult, error) {
+	now := req.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	f := req.Files
+	cur, err := pki.ReadCertificate(f.Cert)
+	if err != nil {
+		return nil, fmt.Errorf("renew: %w", err)
+	}
+	key, err := pki.ReadKey(f.Key, nil)
+	if err != nil {
+		return nil, fmt.Errorf("renew: %w", err)
+	}
+	if !pki.KeyMatches(cur.PublicKey, key) {
+		return nil, fmt.Errorf("renew: %s is not the key of %s: %w", f.Key, f.Cert, pki.ErrKeyMismatch)
+	}
+	res := &RenewResult{Certificate: cur, RenewAt: RenewAt(cur, req.Before)}
+	if !req.Always && !Due(cur, req.Before, now) {
+		return res, nil
+	}
+	subject, err := dn.ParseDER(cur.RawSubject)
+	if err != nil {
+		return nil, fmt.Errorf("renew: %s: %w", f.Cert, err)
+	}
+	sans := pki.SANsOf(cur.DNSNames, cur.IPAddresses, cur.EmailAddresses, cur.URIs)
+	next := key
+	if req.NewKey != nil {
+		if next, err = req.NewKey(); err != nil {
+			return nil, fmt.Errorf("renew: make key: %w", err)
+		}
+	}
+	csr, err := pki.CreateRequest(next, pki.RequestTemplate{Subject: subject, SANs: sans, NoDefaultSAN: true})
+	if err != nil {
+		return nil, fmt.Errorf("renew: %w", err)
+	}
+	cert, err := c.Reenroll(ctx, tls.Certificate{Certificate: [][]byte{cur.Raw}, PrivateKey: key, Leaf: cur}, csr)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.verifyIssued(cert, next, cur.Subject.CommonName, sans); err != nil {
+		return nil, fmt.Errorf("renew: %w", err)
+	}
+	if got, err := dn.ParseDER(cert.RawSubject); err != nil || !got.Equal(subject) {
+		return nil, fmt.Errorf("renew: the renewed certificate's subject is not %s", subject)
+	}
+	outs := []pki.OutputFile{{Path: f.Cert, Data: pki.EncodeCertificatePEM(cert.Raw), Mode: 0o644}}
+	if req.NewKey != nil {
+		keyPEM, err := pki.MarshalKey(next, pki.KeyEncoding{})
+		if err != nil {
+			return nil, fmt.Errorf("renew: %w", err)
+		}
+		// Both are staged and synced before either is renamed; only a
+		// crash between the two renames leaves a new key beside the old
+		// certificate, with both old files kept as backups.
+		outs = append([]pki.OutputFile{{Path: f.Key, Data: keyPEM, Mode: 0o600}}, outs...)
+	}
+	if err := pki.WriteFiles(pki.WriteOptions{Force: true, Now: now}, outs...); err != nil {
+		return nil, fmt.Errorf("renew: %w", err)
+	}
+	return &RenewResult{Renewed: true, Certificate: cert, RenewAt: RenewAt(cert, req.Before)}, nil
+}
