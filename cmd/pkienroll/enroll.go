@@ -3,6 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/alecthomas/kong"
 
 	"github.com/pkienroll/pkienroll/pki"
 )
@@ -13,16 +17,26 @@ import (
 type enrollCmd struct {
 	storeFlags
 	lockFlags
-	Name    string `required:"" placeholder:"NAME" help:"Write requests/NAME.req, certs/NAME.cer and keys/NAME.p12."`
-	Subject string `required:"" placeholder:"S" help:"Subject of the request and the certificate."`
+	Name    string `placeholder:"NAME" help:"Write requests/NAME.req, certs/NAME.cer and keys/NAME.p12."`
+	Subject string `placeholder:"S" help:"Subject of the request and the certificate."`
 	profileFlags
 	KeepKey bool `name:"keep-key" help:"Re-issue with the key of the existing keys/NAME.p12 instead of a new one."`
 	Legacy  bool `help:"Encrypt the bundle with 3DES and SHA-1 for old readers, instead of AES-256 and PBKDF2."`
 	passwordFlags
+	netEnrollFlags
 }
 
-// Run enrolls one name.
-func (c *enrollCmd) Run(e *env) error {
+// Run enrolls one name, or with --server this host over the network.
+func (c *enrollCmd) Run(e *env, k *kong.Context) error {
+	if err := c.checkMode(k); err != nil {
+		return err
+	}
+	if c.Server != "" {
+		return c.runNetwork(e)
+	}
+	if missing := c.missingEngineFlags(k); missing != "" {
+		return &codedError{exitUsage, errors.New("missing flags: " + missing)}
+	}
 	if c.Name == "" {
 		return errors.New("--name is empty: give the NAME of keys/NAME.p12")
 	}
@@ -59,4 +73,21 @@ func (c *enrollCmd) Run(e *env) error {
 	logIssued(e, out.Issued)
 	e.log.Info("wrote bundle", "path", out.PKCS12Path, "request", out.RequestPath, "kept-key", out.KeptKey, "legacy", c.Legacy)
 	return nil
+}
+
+// missingEngineFlags names the flags enroll on the engine needs that were
+// not given, in kong's words; kong cannot require them, since --server
+// does not take them.
+func (c *enrollCmd) missingEngineFlags(k *kong.Context) string {
+	given := givenFlags(k)
+	var missing []string
+	for _, f := range []string{"name=NAME", "subject=S"} {
+		if !slices.Contains(given, strings.Split(f, "=")[0]) {
+			missing = append(missing, "--"+f)
+		}
+	}
+	if c.Password == nil && c.PasswordFile == nil && c.PasswordEnv == nil {
+		missing = append(missing, "--password-file=FILE or --password-env=VAR or --password=PASSWORD")
+	}
+	return strings.Join(missing, ", ")
 }

@@ -48,7 +48,7 @@ type cli struct {
 	List    listCmd    `cmd:"" help:"List the certificates the CA has issued."`
 	Revoke  revokeCmd  `cmd:"" help:"Revoke a certificate, like openssl ca -revoke."`
 	CRL     crlCmd     `cmd:"" name:"crl" help:"Sign a certificate revocation list, like openssl ca -gencrl."`
-	Enroll  enrollCmd  `cmd:"" help:"Make key, request, certificate and PKCS#12 bundle keys/NAME.p12, like pki-enroll-pkcs12.sh."`
+	Enroll  enrollCmd  `cmd:"" help:"Make key, request, certificate and PKCS#12 bundle keys/NAME.p12, like pki-enroll-pkcs12.sh; with --server, enroll this host over EST."`
 	PKCS12  pkcs12Cmd  `cmd:"" name:"pkcs12" help:"Work with PKCS#12 bundles."`
 
 	SquidConfig squidConfigCmd `cmd:"" name:"squid-config" help:"Print a Squid configuration for the portal's reverse proxy or the SPICE proxy."`
@@ -58,6 +58,7 @@ type cli struct {
 
 	Serve serveCmd `cmd:"" help:"Serve enrollment and renewal over the network (EST, RFC 7030) from the PKI directory."`
 	Token tokenCmd `cmd:"" help:"Manage the one-time tokens that authorise a first enrollment over EST."`
+	Renew renewCmd `cmd:"" help:"On the proxy: renew its certificate over EST when it is due, then run a hook."`
 }
 
 // now is the clock of commands that show time left or filter by date;
@@ -146,6 +147,10 @@ func runModel(ctx context.Context, args []string, stdout, stderr io.Writer, whol
 		fmt.Fprintf(stderr, "pkienroll: %s\n", errorLine(err, args))
 		if ctx.Err() != nil {
 			return exitInterrupted
+		}
+		var coded *codedError
+		if errors.As(err, &coded) {
+			return coded.code
 		}
 		return exitError
 	}

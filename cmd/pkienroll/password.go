@@ -10,9 +10,9 @@ import "errors"
 // there for scripts written for pki-enroll-pkcs12.sh, which takes the
 // password on its command line; it logs a warning.
 type passwordFlags struct {
-	PasswordFile *string `placeholder:"FILE" xor:"password" required:"" help:"Read the bundle password from the first line of FILE."`
-	PasswordEnv  *string `placeholder:"VAR" xor:"password" required:"" help:"Read the bundle password from environment variable VAR."`
-	Password     *string `placeholder:"PASSWORD" xor:"password" required:"" help:"The bundle password itself; other users can see it in ps, prefer --password-file."`
+	PasswordFile *string `placeholder:"FILE" xor:"password" help:"Read the bundle password from the first line of FILE."`
+	PasswordEnv  *string `placeholder:"VAR" xor:"password" help:"Read the bundle password from environment variable VAR."`
+	Password     *string `placeholder:"PASSWORD" xor:"password" help:"The bundle password itself; other users can see it in ps, prefer --password-file."`
 }
 
 // password returns the password and whether it came from the command line.

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// proxyHost is a proxy host's files, enrolled over EST.
+type proxyHost struct {
+	dir, key, cert, ca string
+}
+
+func newProxyHost(t *testing.T) proxyHost {
+	t.Helper()
+	d := t.TempDir()
+	return proxyHost{dir: d, key: filepath.Join(d, "proxy.key"), cert: filepath.Join(d, "proxy.cer"), ca: filepath.Join(d, "ca.pem")}
+}
+
+// files is the content of the proxy's files ("" for one that is absent).
+func (p proxyHost) files(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	entries, err := os.ReadDir(p.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(p.dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = string(data)
+	}
+	return out
+}
+
+func sameFiles(t *testing.T, what string, before, after map[string]string) {
+	t.Helper()
+	if len(before) != len(after) {
+		t.Errorf("%s: files %d before, %d after", what, len(before), len(after))
+	}
+	for name, v := range before {
+		if after[name] != v {
+			t.Errorf("%s: %s changed", what, name)
+		}
+	}
+}
+
+// oneLineFailure wants exit code and a single error line on stderr (logs
+// aside) holding want.
+func oneLineFailure(t *testing.T, what string, r result, code int, want string) {
+	t.Helper()
+	var errs []string
+	for line := range strings.Lines(r.stderr) {
+		if strings.HasPrefix(line, "pkienroll: ") {
+			errs = append(errs, line)
+		}
+	}
+	if r.code != code || len(errs) != 1 || !strings.Contains(errs[0], want) {
+		t.Errorf("%s: want exit %d and one line with %q, got %s", what, code, want, r)
+	}
+}
+
+// TestEnrollAndRenewOverEST runs `pkienroll serve`, `pkienroll enroll
+// --server` and `pkienroll renew` as processes, as an engine and a proxy
+// host would.
+func TestEnrollAndRenewOverEST(t *testing.T) {
+	needOpenSSL(t)
+	dir := t.TempDir()
+	pkiDir := filepath.Join(dir, "pki")
+	mustRun(t, "-q", "ca", "init", "--pki-dir", pkiDir, "--subject", caSubject)
+	token := strings.TrimSpace(mustRun(t, "-q", "token", "create", "--pki-dir", pkiDir, "--name", "proxy", "--cn", "proxy.example.com", "--days", "90"))
+	s := startServe(t, pkiDir)
+	server := "https://" + s.addr
+	// The fingerprint as the admin copies it from openssl on the engine.
+	fp := strings.TrimSpace(openssl(t, "x509", "-in", filepath.Join(pkiDir, "ca.pem"), "-noout", "-fingerprint", "-sha256"))
+	fp = fp[strings.IndexByte(fp, '=')+1:]
+	p := newProxyHost(t)
+	enroll := func(fingerprint string, extra ...string) result {
+		args := append([]string{"enroll", "--server", server, "--token=" + token, "--ca-fingerprint", fingerprint,
+			"--cn", "proxy.example.com", "--key", p.key, "--cert", p.cert, "--ca-out", p.ca}, extra...)
+		return runBinary(t, "022", args...)
+	}
+
+	t.Run("wrong fingerprint", func(t *testing.T) {
+		r := enroll("SHA256:" + strings.Repeat("ab", 32))
+		oneLineFailure(t, "enroll", r, exitError, "CA fingerprint does not match")
+		sameFiles(t, "wrong fingerprint", map[string]string{}, p.files(t))
+	})
+	t.Run("engine flags with --server", func(t *testing.T) {
+		r := enroll(fp, "--name", "proxy")
+		oneLineFailure(t, "enroll", r, exitUsage, "--name cannot be used with --server")
+		sameFiles(t, "mixed flags", map[string]string{}, p.files(t))
+	})
+	t.Run("network flags without --server", func(t *testing.T) {
+		r := runBinary(t, "022", "enroll", "--pki-dir", pkiDir, "--name", "x", "--subject", "/CN=x", "--password", "secret12", "--cn", "x")
+		oneLineFailure(t, "enroll", r, exitUsage, "--cn cannot be used without --server")
+	})
+
+	if r := enroll(fp); r.code != 0 {
+		t.Fatalf("enroll --server: %s", r)
+	}
+	openssl(t, "verify", "-purpose", "sslserver", "-CAfile", p.ca, p.cert)
+	openssl(t, "verify", "-CAfile", filepath.Join(pkiDir, "ca.pem"), p.cert)
+	if fi, err := os.Stat(p.key); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key %v mode %v, want 0600", err, fi.Mode().Perm())
+	}
+	hookLog := filepath.Join(dir, "hook.log")
+	hook := "echo reloaded >> " + shellQuote(hookLog)
+	renew := func(extra ...string) result {
+		return runBinary(t, "022", append([]string{"renew", "--server", server, "--cert", p.cert, "--key", p.key, "--exec", hook}, extra...)...)
+	}
+	hookRuns := func() int {
+		data, _ := os.ReadFile(hookLog)
+		return strings.Count(string(data), "reloaded\n")
+	}
+
+	// Not due: a fresh 90-day certificate has more than a third left.
+	before := p.files(t)
+	if r := renew(); r.code != 0 || !strings.Contains(r.stderr, "certificate not due") {
+		t.Fatalf("renew, not due: %s", r)
+	}
+	sameFiles(t, "not due", before, p.files(t))
+	if n := hookRuns(); n != 0 {
+		t.Errorf("the hook ran %d times for a certificate not due", n)
+	}
+
+	// Past its renewal point (91 days before expiry): renewed, hook once.
+	if r := renew("--before", "91d"); r.code != 0 || !strings.Contains(r.stderr, "renewed certificate") {
+		t.Fatalf("renew, due: %s", r)
+	}
+	if n := hookRuns(); n != 1 {
+		t.Errorf("the hook ran %d times, want once", n)
+	}
+	openssl(t, "verify", "-purpose", "sslserver", "-CAfile", p.ca, p.cert)
+	after := p.files(t)
+	if after["proxy.cer"] == before["proxy.cer"] || after["proxy.key"] != before["proxy.key"] {
+		t.Error("want a new certificate for the same key")
+	}
+	if len(after) != len(before)+1 {
+		t.Errorf("want the old certificate kept as a backup: %d files before, %d after", len(before), len(after))
+	}
+
+	// A failing hook after a renewal (here with a new key): the files are
+	// renewed, the exit code says the hook failed, with its own code.
+	r := renew("--force", "--new-key", "--exec", "echo hook output; exit 7")
+	oneLineFailure(t, "renew with a failing hook", r, exitHookFailed, "failed with exit code 7")
+	if !strings.Contains(r.stdout, "hook output") {
+		t.Errorf("the hook's output was not passed through: %s", r)
+	}
+	renewed := p.files(t)
+	if renewed["proxy.key"] == after["proxy.key"] {
+		t.Error("--new-key kept the key")
+	}
+	openssl(t, "verify", "-CAfile", p.ca, p.cert)
+
+	// A revoked certificate cannot renew; the files stay byte-identical.
+	mustRun(t, "-q", "revoke", "--pki-dir", pkiDir, "--name", "proxy")
+	oneLineFailure(t, "renew revoked", renew("--force"), exitError, "is revoked")
+	sameFiles(t, "revoked", renewed, p.files(t))
+
+	// Server down: the same.
+	s.stop(t)
+	oneLineFailure(t, "renew, server down", renew("--force"), exitError, "connection refused")
+	sameFiles(t, "server down", renewed, p.files(t))
+	if n := hookRuns(); n != 1 {
+		t.Errorf("the hook ran %d times in all, want once", n)
+	}
+}
