@@ -19,7 +19,7 @@ type netEnrollFlags struct {
 	Token         *string `placeholder:"TOKEN" xor:"token" group:"On the proxy host, with --server" help:"The one-time token from pkienroll token create; others can see it in ps until it is used, prefer --token-file."`
 	TokenFile     *string `placeholder:"FILE" xor:"token" group:"On the proxy host, with --server" help:"Read the token from the first line of FILE."`
 	TokenEnv      *string `placeholder:"VAR" xor:"token" group:"On the proxy host, with --server" help:"Read the token from environment variable VAR."`
-	CAFingerprint string  `name:"ca-fingerprint" placeholder:"SHA256:HEX" group:"On the proxy host, with --server" help:"The engine CA's SHA-256 fingerprint (pkienroll inspect ca.pem, or openssl x509 -fingerprint -sha256): the server is trusted only if its CA has it."`
+	CAFingerprint string  `name:"ca-fingerprint" placeholder:"SHA256:HEX" group:"On the proxy host, with --server" help:"The engine CA's SHA-256 fingerprint (openssl x509 -in ca.pem -noout -fingerprint -sha256 on the engine): the server is trusted only if its CA has it."`
 	CN            string  `name:"cn" placeholder:"FQDN" group:"On the proxy host, with --server" help:"This host's name: the CN; the subject is the CA's with this CN."`
 	Key           string  `placeholder:"FILE" group:"On the proxy host, with --server" help:"Write the new key here (mode 0600, no passphrase)."`
 	Cert          string  `placeholder:"FILE" group:"On the proxy host, with --server" help:"Write the certificate here."`
