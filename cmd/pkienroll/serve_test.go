@@ -32,8 +32,14 @@ type estServer struct {
 // 127.0.0.1, and waits until it listens. The test's cleanup stops it.
 func startServe(t *testing.T, pkiDir string) *estServer {
 	t.Helper()
+	return startServeArgs(t, "serve", "--pki-dir", pkiDir, "--listen", "127.0.0.1:0", "--host", "127.0.0.1")
+}
+
+// startServeArgs is startServe with the command line given.
+func startServeArgs(t *testing.T, args ...string) *estServer {
+	t.Helper()
 	s := &estServer{done: make(chan error, 1)}
-	s.cmd = exec.Command(binary(t), "serve", "--pki-dir", pkiDir, "--listen", "127.0.0.1:0", "--host", "127.0.0.1")
+	s.cmd = exec.Command(binary(t), args...)
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestNetworkGuide runs every command of docs/network-guide.md, in order,
+// each block on its host: a directory per host whose etc/ and root/ stand
+// for /etc and /root, the built pkienroll, and shims for scp and
+// systemctl. When the guide enables the server's unit, the test starts
+// the unit's ExecStart (pkienroll serve, a real process); when it enables
+// the renewal timer, it runs the service's ExecStart once. What it
+// replaces is in the table below; a replacement that no longer matches
+// anything fails the test, so the guide cannot drift from what is run.
+func TestNetworkGuide(t *testing.T) {
+	needOpenSSL(t)
+	guide := filepath.Join("..", "..", "docs", "network-guide.md")
+	blocks, texts := readGuide(t, guide)
+	dir := t.TempDir()
+	roots := map[string]string{}
+	for _, h := range []string{"engine", "proxy"} {
+		roots[h] = filepath.Join(dir, h)
+		for _, d := range []string{"root", "etc/pki", "etc/systemd/system"} {
+			if err := os.MkdirAll(filepath.Join(roots[h], d), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	bin := filepath.Join(dir, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	copyOrFatal(t, binary(t), filepath.Join(bin, "pkienroll"))
+	for _, name := range []string{"scp", "systemctl"} {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(guideShims), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shimLog := filepath.Join(dir, "shims.log")
+	writeFile(t, shimLog, "")
+	// What engine-setup made: the engine's CA.
+	enginePKI := filepath.Join(roots["engine"], "etc/pki/ovirt-engine")
+	mustRun(t, "-q", "ca", "init", "--pki-dir", enginePKI, "--subject", caSubject)
+	fp := strings.TrimSpace(openssl(t, "x509", "-in", filepath.Join(enginePKI, "ca.pem"), "-noout", "-fingerprint", "-sha256"))
+	fp = fp[strings.IndexByte(fp, '=')+1:]
+
+	const shownFingerprint = "E3:38:0D:05:83:25:0B:12:5B:0E:97:C5:4D:EA:02:65:D5:63:E0:4A:FD:B0:88:9E:76:A7:21:D5:D6:C3:5C:D2"
+	type replacement struct{ old, new, host string }
+	reps := []replacement{
+		{"proxy.example.com:/root/", roots["proxy"] + "/root/", "engine"},
+		{"/etc/", roots["engine"] + "/etc/", "engine"},
+		{"/root/", roots["engine"] + "/root/", "engine"},
+		{"/etc/", roots["proxy"] + "/etc/", "proxy"},
+		{"/root/", roots["proxy"] + "/root/", "proxy"},
+		// The fingerprint of this run's CA, and the server where it listens.
+		{shownFingerprint, fp, "proxy"},
+		{"https://engine.example.com:8443", "https://SERVER", "proxy"},
+	}
+	used := map[replacement]bool{}
+	// Rewrite every block before running any: a guide that no longer fits
+	// must not write to the real /etc. One pass per block, the first
+	// replacement that matches at a place winning, so that a replaced path
+	// is not replaced again.
+	outside := regexp.MustCompile(`(^|[\s=:'"])/(etc|root)/`)
+	scripts := make([]string, len(blocks))
+	for i, b := range blocks {
+		var olds []string
+		for _, r := range reps {
+			if r.host == b.host {
+				olds = append(olds, regexp.QuoteMeta(r.old))
+			}
+		}
+		s := regexp.MustCompile(strings.Join(olds, "|")).ReplaceAllStringFunc(b.script, func(m string) string {
+			for _, r := range reps {
+				if r.host == b.host && r.old == m {
+					used[r] = true
+					return r.new
+				}
+			}
+			return m
+		})
+		if m := outside.FindString(s); m != "" {
+			t.Fatalf("%s:%d: would touch %q outside the sandbox:\n%s", guide, b.line, m, s)
+		}
+		scripts[i] = s
+	}
+	for _, r := range reps {
+		if !used[r] {
+			t.Fatalf("replacement of %q on %s matches nothing in %s any more: update the guide or the test", r.old, r.host, guide)
+		}
+	}
+
+	env := []string{
+		"PATH=" + bin + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"GUIDE_LOG=" + shimLog,
+		"LANG=C.UTF-8",
+	}
+	run := func(host, script string) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "sh", "-eu", "-c", script)
+		cmd.Dir = filepath.Join(roots[host], "root")
+		// The default --pki-dir, /etc/pki/ovirt-engine, in the host's sandbox.
+		cmd.Env = append(env, "HOME="+cmd.Dir, "GUIDE_HOST="+host, "PKIENROLL_PKI_DIR="+filepath.Join(roots[host], "etc/pki/ovirt-engine"))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("on %s: %v\n%s\n--- as run:\n%s", host, err, out, script)
+		}
+		return string(out)
+	}
+	// execStart is the ExecStart of a unit the guide wrote, with the
+	// sandbox's pkienroll.
+	execStart := func(host, unit string) string {
+		t.Helper()
+		data := readFile(t, filepath.Join(roots[host], "etc/systemd/system", unit))
+		m := regexp.MustCompile(`(?m)^ExecStart=/usr/bin/pkienroll (.*)$`).FindStringSubmatch(data)
+		if m == nil {
+			t.Fatalf("%s has no ExecStart=/usr/bin/pkienroll ...", unit)
+		}
+		return m[1]
+	}
+	var server string
+	var output strings.Builder
+	seen := 0
+	for i, b := range blocks {
+		script := scripts[i]
+		if strings.Contains(script, "https://SERVER") {
+			if server == "" {
+				t.Fatalf("%s:%d: needs the server before the guide starts it", guide, b.line)
+			}
+			script = strings.ReplaceAll(script, "https://SERVER", "https://"+server)
+		}
+		out := run(b.host, script)
+		output.WriteString(out)
+		t.Logf("%s:%d on %s:\n%s", guide, b.line, b.host, out)
+		lines := strings.Split(strings.TrimSuffix(readFile(t, shimLog), "\n"), "\n")
+		for _, l := range lines[seen:] {
+			switch l {
+			case "engine systemctl enable --now pkienroll-serve.service":
+				// The server listens where the sandbox's proxy reaches it,
+				// with a certificate for that address.
+				args := strings.Fields(execStart("engine", "pkienroll-serve.service"))
+				for j, a := range args {
+					switch {
+					case a == ":8443":
+						args[j] = "127.0.0.1:0"
+					case a == "engine.example.com" && args[j-1] == "--host":
+						args[j] = "127.0.0.1"
+					}
+				}
+				server = startServeArgs(t, args...).addr
+			case "proxy systemctl enable --now pkienroll-renew.timer":
+				// The timer's first run.
+				start := strings.ReplaceAll(execStart("proxy", "pkienroll-renew.service"), "https://engine.example.com:8443", "https://"+server)
+				output.WriteString(run("proxy", "pkienroll "+start))
+			}
+		}
+		seen = len(lines)
+	}
+
+	// The output the guide shows is what its commands printed, the
+	// sandbox, dates, numbers and fingerprints aside.
+	printed := output.String()
+	for _, r := range roots {
+		printed = strings.ReplaceAll(printed, r, "")
+	}
+	mask := func(s string) string {
+		s = regexp.MustCompile(`[0-9A-F]{2}(:[0-9A-F]{2}){31}`).ReplaceAllString(s, "FP")
+		s = regexp.MustCompile(`\b[0-9a-f]{12}\b`).ReplaceAllString(s, "ID")
+		return regexp.MustCompile(`[0-9]+`).ReplaceAllString(s, "N")
+	}
+	printed = mask(printed)
+	for _, text := range texts {
+		for _, l := range strings.Split(text, "\n") {
+			if !strings.Contains(printed, mask(l)) {
+				t.Errorf("%s shows %q, which no command printed", guide, l)
+			}
+		}
+	}
+	// The hook ran once: for the forced renewal, not for the first run.
+	if n := strings.Count(readFile(t, shimLog), "proxy systemctl reload squid\n"); n != 1 {
+		t.Errorf("systemctl reload squid ran %d times, want once", n)
+	}
+	backups, _ := filepath.Glob(filepath.Join(roots["proxy"], "etc/pki/proxy/proxy.cer.*"))
+	if len(backups) != 1 {
+		t.Errorf("backups of proxy.cer: %v, want one", backups)
+	}
+}
