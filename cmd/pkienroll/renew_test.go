@@ -2,9 +2,15 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/est"
 )
 
 // proxyHost is a proxy host's files, enrolled over EST.
@@ -168,4 +174,62 @@ func TestEnrollAndRenewOverEST(t *testing.T) {
 	if n := hookRuns(); n != 1 {
 		t.Errorf("the hook ran %d times in all, want once", n)
 	}
+}
+
+// TestRenewDaemon: --daemon checks, finds the certificate not due, sleeps,
+// and exits 0 on SIGTERM without touching the files.
+func TestRenewDaemon(t *testing.T) {
+	dir := t.TempDir()
+	pkiDir := filepath.Join(dir, "pki")
+	mustRun(t, "-q", "ca", "init", "--pki-dir", pkiDir, "--subject", caSubject)
+	token := strings.TrimSpace(mustRun(t, "-q", "token", "create", "--pki-dir", pkiDir, "--name", "proxy", "--cn", "proxy.example.com"))
+	s := startServe(t, pkiDir)
+	p := newProxyHost(t)
+	fp := "SHA256:" + strings.TrimPrefix(caFingerprint(t, filepath.Join(pkiDir, "ca.pem")), "SHA256:")
+	if r := runBinary(t, "022", "enroll", "--server", "https://"+s.addr, "--token="+token, "--ca-fingerprint", fp,
+		"--cn", "proxy.example.com", "--key", p.key, "--cert", p.cert, "--ca-out", p.ca); r.code != 0 {
+		t.Fatalf("enroll: %s", r)
+	}
+	before := p.files(t)
+	cmd := exec.Command(binary(t), "renew", "--daemon", "--server", "https://"+s.addr, "--cert", p.cert, "--key", p.key, "--exec", "touch "+shellQuote(filepath.Join(dir, "hook-ran")))
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stderr.String(), "certificate not due") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("renew --daemon after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("renew --daemon did not stop on SIGTERM:\n%s", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "certificate not due") || !strings.Contains(stderr.String(), "stopping") {
+		t.Errorf("log:\n%s\nwant a check and a stop", stderr.String())
+	}
+	sameFiles(t, "daemon, not due", before, p.files(t))
+	if fileExists(filepath.Join(dir, "hook-ran")) {
+		t.Error("the hook ran for a certificate not due")
+	}
+}
+
+// caFingerprint is est.Fingerprint of the certificate in path.
+func caFingerprint(t *testing.T, path string) string {
+	t.Helper()
+	c, err := pki.ReadCertificate(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return est.Fingerprint(c)
 }
