@@ -1,0 +1,218 @@
+// Command estbench measures enrollments per second over HTTPS against the
+// EST server of pki/est, with the store's durable writes, at several
+// numbers of concurrent clients, and the engine's openssl flow
+// (scripts/openssl-sign-flow.sh) on the same machine, for
+// docs/performance.md. It prints a Markdown table. Run it from the
+// repository's root (make bench does).
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
+	"github.com/pkienroll/pkienroll/pki/est"
+)
+
+func main() {
+	clients := flag.String("clients", "1,8,32", "numbers of concurrent clients, comma-separated")
+	n := flag.Int("n", 320, "enrollments per level")
+	flow := flag.Int("flow", 30, "runs of the openssl flow")
+	flag.Parse()
+	if err := run(*clients, *n, *flow); err != nil {
+		fmt.Fprintln(os.Stderr, "estbench:", err)
+		os.Exit(1)
+	}
+}
+
+const caSubject = "/C=US/O=Example Inc./CN=engine.example.com.81108"
+
+func run(levels string, n, flowRuns int) error {
+	work, err := os.MkdirTemp("", "estbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	subject, err := dn.Parse(caSubject)
+	if err != nil {
+		return err
+	}
+	store, err := pki.InitStore(filepath.Join(work, "pki"), pki.InitRequest{Subject: subject})
+	if err != nil {
+		return err
+	}
+	addr, stop, err := serve(store)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	ca, err := pki.ReadCertificate(store.CACertPath())
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	client, err := est.Bootstrap(ctx, "https://"+addr, est.Fingerprint(ca))
+	if err != nil {
+		return err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tokens := est.OpenTokens(store.Dir())
+	fmt.Println("| clients | enrollments | certificates/s | p50 | p99 |")
+	fmt.Println("|---|---|---|---|---|")
+	next := 0
+	var best float64
+	for _, f := range strings.Split(levels, ",") {
+		c, err := strconv.Atoi(f)
+		if err != nil || c < 1 {
+			return fmt.Errorf("-clients: %q is not a number of clients", f)
+		}
+		// Tokens and requests are made before the clock starts: the
+		// server's work is measured, and each client's TLS handshake.
+		type job struct {
+			token string
+			csr   []byte
+		}
+		jobs := make([]job, n)
+		for i := range jobs {
+			next++
+			cn := fmt.Sprintf("h%05d.example.com", next)
+			name, err := dn.Derive(subject, cn)
+			if err != nil {
+				return err
+			}
+			secret, _, err := tokens.Create(est.TokenRequest{Name: fmt.Sprintf("h%05d", next), Subject: name, Days: 825, TTL: time.Hour})
+			if err != nil {
+				return err
+			}
+			csr, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: name})
+			if err != nil {
+				return err
+			}
+			jobs[i] = job{secret, csr}
+		}
+		lat := make([]time.Duration, n)
+		errs := make(chan error, n)
+		var wg sync.WaitGroup
+		start := time.Now()
+		for w := range c {
+			wg.Go(func() {
+				for i := w; i < n; i += c {
+					t0 := time.Now()
+					if _, err := client.Enroll(ctx, jobs[i].token, jobs[i].csr); err != nil {
+						errs <- err
+						return
+					}
+					lat[i] = time.Since(t0)
+				}
+			})
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		close(errs)
+		if err := <-errs; err != nil {
+			return err
+		}
+		slices.Sort(lat)
+		rate := float64(n) / elapsed.Seconds()
+		best = max(best, rate)
+		fmt.Printf("| %d | %d | %.0f | %s | %s |\n", c, n, rate, ms(lat[n/2]), ms(lat[(n*99+99)/100-1]))
+	}
+	if flowRuns > 0 {
+		perCert, err := opensslFlow(work, flowRuns)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("\nopenssl flow (scripts/openssl-sign-flow.sh), %d runs one after another: %s per certificate, %.0f certificates/s; pkienroll serve's best rate above is %.1f× that.\n",
+			flowRuns, ms(perCert), 1/perCert.Seconds(), best*perCert.Seconds())
+	}
+	return nil
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+// serve runs the EST server of store on a loopback port over TLS, with its
+// certificate issued by the store as pkienroll serve issues it.
+func serve(store *pki.Store) (string, func(), error) {
+	cert, _, err := est.ServerCertificate(context.Background(), store, []string{"127.0.0.1"}, time.Now())
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{
+		Handler:           est.NewServer(store),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequestClientCert, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() { _ = srv.ServeTLS(ln, "", "") }()
+	return ln.Addr().String(), func() { _ = srv.Close() }, nil
+}
+
+// opensslFlow times the engine's flow signing runs requests one after
+// another in a directory of its own, and returns the mean per certificate.
+func opensslFlow(work string, runs int) (time.Duration, error) {
+	dir := filepath.Join(work, "openssl")
+	subject, err := dn.Parse(caSubject)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := pki.InitStore(dir, pki.InitRequest{Subject: subject}); err != nil {
+		return 0, err
+	}
+	cnf, err := os.ReadFile(filepath.Join("testdata", "engine", "openssl.cnf"))
+	if err != nil {
+		return 0, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "openssl.conf"), []byte(strings.ReplaceAll(string(cnf), "@PKI_DIR@", dir)), 0o644); err != nil {
+		return 0, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "crlnumber.txt"), []byte("01\n"), 0o644); err != nil {
+		return 0, err
+	}
+	key, err := pki.GenerateKey(pki.DefaultKeyBits)
+	if err != nil {
+		return 0, err
+	}
+	for i := range runs {
+		name, err := dn.Derive(subject, fmt.Sprintf("f%03d.example.com", i))
+		if err != nil {
+			return 0, err
+		}
+		der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: name})
+		if err != nil {
+			return 0, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "requests", fmt.Sprintf("f%03d.req", i)), pki.EncodeRequestPEM(der), 0o644); err != nil {
+			return 0, err
+		}
+	}
+	start := time.Now()
+	for i := range runs {
+		out, err := exec.Command(filepath.Join("scripts", "openssl-sign-flow.sh"), dir, fmt.Sprintf("f%03d", i), "730").CombinedOutput()
+		if err != nil {
+			return 0, fmt.Errorf("openssl flow: %v: %s", err, out)
+		}
+	}
+	return time.Since(start) / time.Duration(runs), nil
+}
