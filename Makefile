@@ -45,6 +45,7 @@ bench: build
 	$(GO) test ./pki ./cmd/pkienroll -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(BENCHCOUNT) -timeout 60m | tee bench-results/go.txt
 	$(GO) run $(BENCHSTAT) bench-results/go.txt | tee bench-results/go-summary.txt
 	./scripts/bench-commands.sh $(BIN) bench-results
+	$(GO) run ./internal/estbench | tee bench-results/est.md
 
 # govulncheck exits 3 when the code calls a known vulnerability, which fails
 # lint, and 1 when it cannot run: the vulnerability database (vuln.go.dev)
