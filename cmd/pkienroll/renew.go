@@ -47,8 +47,8 @@ func (w *renewWindow) Decode(ctx *kong.DecodeContext) error {
 	var d time.Duration
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := parseDayCount(days)
-		if err != nil {
-			return fmt.Errorf("%s: %w", quoteValue(s), err)
+		if err != nil || n < 1 || n > 36500 {
+			return fmt.Errorf("%s is not a number of days from 1 to 36500 (such as 30d)", quoteValue(s))
 		}
 		d = time.Duration(n) * 24 * time.Hour
 	} else {

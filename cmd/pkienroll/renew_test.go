@@ -233,3 +233,25 @@ func caFingerprint(t *testing.T, path string) string {
 	}
 	return est.Fingerprint(c)
 }
+
+// TestRenewBeforeFlag: --before takes days or a Go duration, positive and
+// within 36500 days; anything else is a usage error naming the flag.
+func TestRenewBeforeFlag(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		code  int
+	}{
+		{"30d", exitError}, {"12h", exitError}, {"90m", exitError},
+		{"0d", exitUsage}, {"36501d", exitUsage}, {"99999999d", exitUsage}, {"010d", exitUsage},
+		{"0s", exitUsage}, {"-1h", exitUsage}, {"abc", exitUsage}, {"d", exitUsage},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			// A valid value gets as far as reading --ca, which is missing.
+			r := runCLI(t, "renew", "--server", "https://engine.example.com:8443", "--cert", filepath.Join(t.TempDir(), "c.pem"),
+				"--key", "k.pem", "--before="+tc.value)
+			if r.code != tc.code || !strings.Contains(r.stderr, map[int]string{exitError: "--ca:", exitUsage: "--before"}[tc.code]) {
+				t.Errorf("--before=%s: %s, want exit %d", tc.value, r, tc.code)
+			}
+		})
+	}
+}
