@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,8 +35,21 @@ func main() {
 	clients := flag.String("clients", "1,8,32", "numbers of concurrent clients, comma-separated")
 	n := flag.Int("n", 320, "enrollments per level")
 	flow := flag.Int("flow", 30, "runs of the openssl flow")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the enrollments (clients and server) to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "estbench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*clients, *n, *flow); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "estbench:", err)
 		os.Exit(1)
 	}
