@@ -130,7 +130,7 @@ func TestSquidSpiceBadInput(t *testing.T) {
 		{name: "listen", setup: sign(), args: portal("--listen", "localhost:443"), code: exitError, want: []string{"not an IP address"}},
 		{name: "read timeout", setup: sign(), args: portal("--read-timeout", "1ms"), code: exitError, want: []string{"whole number of seconds"}},
 		{name: "read timeout not a duration", setup: sign(), args: portal("--read-timeout", "ten hours"), code: exitUsage, want: []string{"--read-timeout"}},
-		{name: "empty key", setup: sign(), args: portal("--key", ""), code: exitError, want: []string{"--key is empty"}},
+		{name: "empty key", setup: sign(), args: portal("--key", ""), code: exitUsage, want: []string{"--key is empty"}},
 		{name: "spice listen", args: flags("squid-config", "spice", "--listen", "99999"), code: exitError, want: []string{"port 99999 is outside 1..65535"}},
 		{name: "spice proxy port", args: flags("spice-proxy", "check", "http://h:99999"), code: exitError,
 			want: []string{`SPICE proxy "http://h:99999": port 99999 is outside 1..65535`}},
