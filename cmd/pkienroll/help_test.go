@@ -11,8 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/alecthomas/kong"
-
-	"github.com/pkienroll/pkienroll/pki"
 )
 
 func goldenPath(cmd []string) string {
@@ -105,11 +103,7 @@ func TestHelpCommandErrors(t *testing.T) {
 // --help, either as kong's --flag=DEFAULT or in the help text, so that
 // nobody has to read the source (or docs/cli.md) to learn it.
 func TestHelpShowsDefaults(t *testing.T) {
-	parser, err := kong.New(&cli{}, kong.Name("pkienroll"),
-		kong.Vars{"version": version, "default_pki_dir": pki.DefaultPKIDir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	parser := model(t)
 	var walk func(n *kong.Node, path []string)
 	walk = func(n *kong.Node, path []string) {
 		if len(n.Flags) > 0 {
@@ -162,11 +156,7 @@ func TestDocsCoverEveryFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parser, err := kong.New(&cli{}, kong.Name("pkienroll"),
-		kong.Vars{"version": version, "default_pki_dir": pki.DefaultPKIDir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	parser := model(t)
 	var walk func(n *kong.Node, path []string)
 	walk = func(n *kong.Node, path []string) {
 		runnable := len(path) > 0 && len(n.Children) == 0

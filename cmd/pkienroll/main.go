@@ -89,7 +89,7 @@ func newParser(c *cli, stdout, stderr io.Writer) (*kong.Kong, error) {
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, WrapUpperBound: helpWidth}),
 		kong.Help(printHelp),
-		kong.Vars{"version": versionLine(), "default_pki_dir": pki.DefaultPKIDir},
+		kong.Vars{"version": versionLine(), "default_pki_dir": pki.DefaultPKIDir, "pki_dir_help": "The engine's PKI directory"},
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(exitRequest{code}) }),
 	)
