@@ -12,7 +12,7 @@ BENCHTIME   ?= 100x
 BENCHCOUNT  ?= 6
 FUZZTIME    ?= 30s
 
-.PHONY: all build test demo bench lint golden fuzz clean
+.PHONY: all build test demo bench lint golden fuzz man clean
 
 all: build
 
@@ -32,6 +32,13 @@ test:
 	@./scripts/test-deps.sh
 	$(GO) vet ./...
 	@./scripts/test.sh $(GO)
+
+# The manual page, from the same kong model as --help (TestManPage checks
+# what `pkienroll man` writes; the page itself is not committed).
+man: build
+	@mkdir -p man
+	./$(BIN) man > man/pkienroll.1
+	@echo "wrote man/pkienroll.1; read it with: man -l man/pkienroll.1"
 
 # The whole enrollment on a throwaway PKI directory in .demo/.
 demo: build
@@ -86,4 +93,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf bin .demo bench-results
+	rm -rf bin .demo bench-results man

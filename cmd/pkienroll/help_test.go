@@ -35,7 +35,7 @@ func commandPaths(t *testing.T) [][]string {
 	var walk func(n *kong.Node, path []string)
 	walk = func(n *kong.Node, path []string) {
 		for _, c := range n.Children {
-			if c.Type == kong.CommandNode {
+			if c.Type == kong.CommandNode && !c.Hidden {
 				p := append(append([]string(nil), path...), c.Name)
 				paths = append(paths, p)
 				walk(c, p)
@@ -123,7 +123,7 @@ func TestHelpShowsDefaults(t *testing.T) {
 			}
 		}
 		for _, c := range n.Children {
-			if c.Type == kong.CommandNode {
+			if c.Type == kong.CommandNode && !c.Hidden {
 				walk(c, append(append([]string(nil), path...), c.Name))
 			}
 		}
@@ -169,7 +169,7 @@ func TestDocsCoverEveryFlag(t *testing.T) {
 			}
 		}
 		for _, c := range n.Children {
-			if c.Type == kong.CommandNode {
+			if c.Type == kong.CommandNode && !c.Hidden {
 				walk(c, append(append([]string(nil), path...), c.Name))
 			}
 		}

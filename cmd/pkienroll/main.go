@@ -56,6 +56,7 @@ type cli struct {
 	Help       helpCmd       `cmd:"" help:"Print the help of a command (pkienroll help sign)."`
 	Version    versionCmd    `cmd:"" help:"Print the program's version and the Go version it was built with."`
 	Completion completionCmd `cmd:"" help:"Print the shell completion script for bash, zsh or fish."`
+	Man        manCmd        `cmd:"" hidden:"" help:"Print the manual page (roff), as make man writes it."`
 }
 
 // now is the clock of commands that show time left or filter by date;
