@@ -234,7 +234,7 @@ func checkReplace(path string, replace bool) (exists bool, err error) {
 	case !fi.Mode().IsRegular():
 		return true, fmt.Errorf("refusing to write %s: not a regular file", path)
 	case !replace:
-		return true, fmt.Errorf("refusing to replace %s (use --force to keep a backup and replace it): %w", path, ErrExists)
+		return true, fmt.Errorf("refusing to replace %s: %w", path, ErrExists)
 	}
 	return true, nil
 }

@@ -7,7 +7,9 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"io/fs"
 )
 
 // maxRequestSize bounds what we read as a request; real ones are ~1 KB.
@@ -103,6 +105,9 @@ func ParseRequest(data []byte) (*x509.CertificateRequest, error) {
 func ReadRequest(path string) (*x509.CertificateRequest, error) {
 	data, err := readFileLimited(path, maxRequestSize, false)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = ErrNoRequest
+		}
 		return nil, fmt.Errorf("read request %s: %w", path, err)
 	}
 	csr, err := ParseRequest(data)

@@ -8,6 +8,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"net/url"
 	"os"
@@ -183,6 +184,9 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	path := s.RequestPath(req.Name)
 	if data == nil {
 		if data, err = readFileLimited(path, maxRequestSize, true); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				err = ErrNoRequest
+			}
 			return j, fmt.Errorf("read request %s: %w", path, err)
 		}
 	}

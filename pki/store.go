@@ -96,6 +96,9 @@ func OpenStore(dir string, opts ...StoreOption) (*Store, error) {
 		return nil, err
 	}
 	fi, err := os.Stat(s.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, ErrNoStore)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, unwrapPathError(err))
 	}
@@ -104,7 +107,7 @@ func OpenStore(dir string, opts ...StoreOption) (*Store, error) {
 	}
 	if _, err := os.Lstat(s.CACertPath()); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("open pki directory %s: no CA certificate %s (run `pkienroll ca init`): %w", s.dir, s.CACertPath(), ErrBadStore)
+			return nil, fmt.Errorf("open pki directory %s: %w %s: %w", s.dir, ErrNoCA, s.CACertPath(), ErrBadStore)
 		}
 		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, unwrapPathError(err))
 	}

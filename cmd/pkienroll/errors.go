@@ -1,12 +1,17 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/pkienroll/pkienroll/internal/printable"
+	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
 // Error lines go to a terminal and into logs. errorLine makes each one
@@ -229,4 +234,36 @@ func elide(q string) string {
 		cut = cut[:i]
 	}
 	return fmt.Sprintf("%s...\" (%d bytes)", cut, n)
+}
+
+// advice is what a shell user can do about err, added to its line. The
+// library states the fact and wraps a sentinel; the command line knows its
+// flags and commands.
+func advice(err error, cmd *kong.Node) string {
+	switch {
+	case errors.Is(err, pki.ErrExists) && hasFlag(cmd, "force"):
+		return " (use --force to keep a backup and replace it)"
+	case errors.Is(err, pki.ErrNoCA):
+		return " (run `pkienroll ca init`, or name the engine's directory with --pki-dir)"
+	case errors.Is(err, pki.ErrNoStore) && hasFlag(cmd, "pki-dir"):
+		return " (name the PKI directory with --pki-dir or " + pkiDirEnv + ")"
+	case errors.Is(err, pki.ErrUnfinished):
+		return " (run `pkienroll ca check` to finish it)"
+	case errors.Is(err, proxy.ErrHostNameNeeded):
+		return " (give the address with --engine-address)"
+	}
+	return ""
+}
+
+// hasFlag reports whether the command takes the flag --name.
+func hasFlag(cmd *kong.Node, name string) bool {
+	if cmd == nil {
+		return false
+	}
+	for _, f := range allFlags(cmd) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }

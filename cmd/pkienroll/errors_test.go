@@ -118,3 +118,38 @@ func TestNoParserJargon(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorAdvice: the library's errors state the fact; the command line
+// adds what to do, from the sentinel, and only where it applies.
+func TestErrorAdvice(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name string
+		args []string
+		want []string
+		not  string
+	}{
+		{"no pki directory", []string{"sign", "--pki-dir", f.dir + "/none", "--name", "proxy"},
+			[]string{"no such file or directory (name the PKI directory with --pki-dir or PKIENROLL_PKI_DIR)"}, ""},
+		{"no CA", []string{"sign", "--pki-dir", f.dir, "--name", "proxy"},
+			[]string{"no CA certificate", "(run `pkienroll ca init`"}, ""},
+		{"no request", []string{"sign", "--pki-dir", f.pki, "--name", "nope"},
+			[]string{"requests/nope.req: no such file or directory"}, "--pki-dir"},
+		{"exists, with --force", []string{"keygen", "--out", f.key},
+			[]string{"refusing to replace", "file exists (use --force to keep a backup and replace it)"}, ""},
+		{"engine address", []string{"squid-config", "portal", "--engine", "192.0.2.1", "--cert", f.key, "--key", f.key, "--ca", f.caPEM},
+			[]string{"is an address", "(give the address with --engine-address)"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.args...)
+			if r.code != exitError {
+				t.Errorf("exit %d, want %d:\n%s", r.code, exitError, r)
+			}
+			assertOneErrorLine(t, r.stderr, tc.want...)
+			if tc.not != "" && strings.Contains(r.stderr, tc.not) {
+				t.Errorf("error line has advice that does not apply (%q): %s", tc.not, r.stderr)
+			}
+		})
+	}
+}

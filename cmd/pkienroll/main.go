@@ -154,7 +154,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			}
 			return exitCheckFailed
 		}
-		fmt.Fprintf(stderr, "pkienroll: %s\n", errorLine(err, args))
+		fmt.Fprintf(stderr, "pkienroll: %s%s\n", errorLine(err, args), advice(err, kctx.Selected()))
 		var usage *usageError
 		switch {
 		case ctx.Err() != nil:
