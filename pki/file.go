@@ -199,17 +199,6 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	return s.commit()
 }
 
-// syncFilesystem flushes every file of the file system holding dir with
-// one syncfs(2): for a batch, one flush instead of one fsync per file.
-func syncFilesystem(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return unwrapPathError(err)
-	}
-	defer d.Close()
-	return unix.Syncfs(int(d.Fd()))
-}
-
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {

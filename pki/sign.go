@@ -291,7 +291,7 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 	}()
 	// A batch writes two files per certificate: one syncfs for them all
 	// costs far less than an fsync each (docs/performance.md).
-	batch := len(issued) > 1
+	batch := len(issued) > 1 && haveSyncfs
 	stage := func(path string, data []byte) (*stagedFile, error) {
 		f, err := stageLocked(path, data, modePublic, !batch)
 		if err == nil {
