@@ -124,7 +124,7 @@ func TestSquidSpiceBadInput(t *testing.T) {
 			code: exitError, want: []string{"host: proxy.example.com not in SANs (DNS:other.example.com)"}},
 		{name: "certificate not yet signed", args: portal(), code: exitError, want: []string{"proxy.cer", "no such file"}},
 		{name: "engine is an address", setup: sign(), args: portal("--engine", "192.0.2.10"), code: exitError,
-			want: []string{"give the engine's host name", "--engine-address"}},
+			want: []string{"is an address", "the host name is needed", "(give the address with --engine-address)"}},
 		{name: "engine port", setup: sign(), args: portal("--engine", "engine.example.com:99999"), code: exitError,
 			want: []string{"port 99999 is outside 1..65535"}},
 		{name: "listen", setup: sign(), args: portal("--listen", "localhost:443"), code: exitError, want: []string{"not an IP address"}},
