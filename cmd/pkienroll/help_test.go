@@ -181,3 +181,30 @@ func TestDocsCoverEveryFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestUsageLines: the usage line names one-of flags as alternatives, the
+// flags that go together with their partner, and optional one-of groups
+// in brackets.
+func TestUsageLines(t *testing.T) {
+	tests := []struct {
+		cmd  []string
+		want string
+	}{
+		{[]string{"request"}, "Usage: pkienroll request (--subject=S | --ca-cert=FILE --cn=FQDN) (--key=FILE | --keyout=FILE) --out=FILE [--passphrase-file=FILE | --passphrase-env=VAR] [flags]"},
+		{[]string{"revoke"}, "Usage: pkienroll revoke (--name=NAME | --serial=HEX) [flags]"},
+		{[]string{"enroll"}, "Usage: pkienroll enroll --name=NAME --subject=S (--password-file=FILE | --password-env=VAR | --password=PASSWORD) [flags]"},
+		{[]string{"ca", "init"}, "Usage: pkienroll ca init --subject=S [flags]"},
+	}
+	for _, tc := range tests {
+		help := runCLI(t, append(tc.cmd, "--help")...).stdout
+		usage, _, _ := strings.Cut(help, "\n\n")
+		if got := strings.Join(strings.Fields(usage), " "); got != tc.want {
+			t.Errorf("pkienroll %s --help usage:\n%s\nwant (rewrapped):\n%s", strings.Join(tc.cmd, " "), usage, tc.want)
+		}
+		for _, line := range strings.Split(usage, "\n") {
+			if strings.Count(line, "(") != strings.Count(line, ")") || strings.Count(line, "[") != strings.Count(line, "]") {
+				t.Errorf("usage line breaks inside a group: %q", line)
+			}
+		}
+	}
+}

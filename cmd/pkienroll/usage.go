@@ -47,6 +47,9 @@ func usage(node *kong.Node) string {
 			words = append(words, "("+strings.Join(alts, " | ")+")")
 		}
 	}
+	for _, group := range optionalGroups(node) {
+		words = append(words, "["+summaries(group, " | ")+"]")
+	}
 	for _, arg := range node.Positional {
 		words = append(words, arg.Summary())
 	}
@@ -55,7 +58,7 @@ func usage(node *kong.Node) string {
 	}
 	flags := allFlags(node)
 	for _, f := range flags {
-		if !isRequired(f) && f.Name != "help" && !inAndOfRequired(f, flags) {
+		if !isRequired(f) && len(f.Xor) == 0 && f.Name != "help" && !inAndOfRequired(f, flags) {
 			words = append(words, "[flags]")
 			break
 		}
@@ -125,6 +128,28 @@ func requiredGroups(node *kong.Node) [][][]*kong.Flag {
 	return groups
 }
 
+// optionalGroups lists the xor groups of node none of whose members is
+// required, such as the passphrase's sources: at most one may be given.
+func optionalGroups(node *kong.Node) [][]*kong.Flag {
+	flags := allFlags(node)
+	done := map[*kong.Flag]bool{}
+	var groups [][]*kong.Flag
+	for _, f := range flags {
+		if done[f] || isRequired(f) || len(f.Xor) == 0 {
+			continue
+		}
+		var group []*kong.Flag
+		for _, g := range flags {
+			if !done[g] && !isRequired(g) && sharesGroup(f.Xor, g.Xor) {
+				done[g] = true
+				group = append(group, g)
+			}
+		}
+		groups = append(groups, group)
+	}
+	return groups
+}
+
 // isRequired reports whether f, or one of its xor group, must be given.
 // kong's required tag cannot say so of an xor group where one alternative
 // is several flags (its and group): kong would then require all of them.
@@ -185,7 +210,8 @@ func sharesGroup(a, b []string) bool {
 	return false
 }
 
-// wrapUsage breaks a usage line at blanks outside parentheses, so that
+// wrapUsage breaks a usage line at blanks outside parentheses and
+// brackets, so that
 // no line is wider than width where it can be helped; continuation lines
 // are indented under the command.
 func wrapUsage(line string, width int) []string {
@@ -193,9 +219,9 @@ func wrapUsage(line string, width int) []string {
 	depth, start := 0, 0
 	for i, r := range line {
 		switch r {
-		case '(':
+		case '(', '[':
 			depth++
-		case ')':
+		case ')', ']':
 			depth--
 		case ' ':
 			if depth == 0 {
