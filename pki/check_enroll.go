@@ -68,7 +68,7 @@ func (s *Store) finishEnrollments(report func(string, ...any), only string) {
 				s.finishPending(report, only, tmp, filepath.Join(dir, m[1]), m[2])
 			case only != "":
 			case dir == keysDir:
-				report("%s is a temporary bundle a crash left behind; it may hold the only copy of a key: look at it (pkienroll pkcs12 extract) and remove it", tmp)
+				report("%s is a temporary bundle a crash left behind; it may hold the only copy of a key: look at it and remove it", tmp)
 			default:
 				_ = os.Remove(tmp)
 			}

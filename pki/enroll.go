@@ -104,7 +104,7 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 	var unfinished []string
 	s.finishEnrollments(func(format string, args ...any) { unfinished = append(unfinished, fmt.Sprintf(format, args...)) }, req.Name)
 	if len(unfinished) > 0 {
-		return fail(fmt.Errorf("an interrupted enrollment is left (run `pkienroll ca check`): %s", unfinished[0]))
+		return fail(fmt.Errorf("an interrupted enrollment is left: %s: %w", unfinished[0], ErrUnfinished))
 	}
 	if req.KeepKey {
 		if key, err = s.enrollKey(req, out.PKCS12Path); err != nil {
@@ -178,11 +178,11 @@ func (s *Store) commitEnrollment(jobs []job, issued []*Issued, next *big.Int, ou
 	for _, f := range staged {
 		if _, statErr := os.Lstat(f.path); statErr == nil {
 			if _, berr := linkBackup(f.path, now); berr != nil {
-				return fmt.Errorf("certificate %s issued, but: %w (run `pkienroll ca check` to finish)", out.Serial, berr)
+				return fmt.Errorf("certificate %s issued, but: %w: %w", out.Serial, berr, ErrUnfinished)
 			}
 		}
 		if rerr := f.commit(); rerr != nil {
-			return fmt.Errorf("certificate %s issued, but: %w (run `pkienroll ca check` to finish)", out.Serial, rerr)
+			return fmt.Errorf("certificate %s issued, but: %w: %w", out.Serial, rerr, ErrUnfinished)
 		}
 	}
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/internal/safefile"
-	"golang.org/x/sys/unix"
 )
 
 // File modes of the PKI directory.
@@ -189,17 +188,7 @@ func writeFileLocked(path string, data []byte, perm os.FileMode) error {
 	return s.commit()
 }
 
-// syncFilesystem flushes every file of the file system holding dir with
-// one syncfs(2): for a batch, one flush instead of one fsync per file.
-func syncFilesystem(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return unwrapPathError(err)
-	}
-	defer d.Close()
-	return unix.Syncfs(int(d.Fd()))
-}
-
+// syncDir flushes dir, so that the renames in it survive a crash.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
@@ -224,7 +213,7 @@ func checkReplace(path string, replace bool) (exists bool, err error) {
 	case !fi.Mode().IsRegular():
 		return true, fmt.Errorf("refusing to write %s: not a regular file", path)
 	case !replace:
-		return true, fmt.Errorf("refusing to replace %s (use --force to keep a backup and replace it): %w", path, ErrExists)
+		return true, fmt.Errorf("refusing to replace %s: %w", path, ErrExists)
 	}
 	return true, nil
 }

@@ -7,7 +7,9 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -127,6 +129,9 @@ func parseRequest(data []byte, checkSubject bool) (*x509.CertificateRequest, err
 func ReadRequest(path string) (*x509.CertificateRequest, error) {
 	data, err := readFileLimited(path, maxRequestSize, false)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = ErrNoRequest
+		}
 		return nil, fmt.Errorf("read request %s: %w", path, err)
 	}
 	csr, err := ParseRequest(data)

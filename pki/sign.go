@@ -8,6 +8,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"net/url"
 	"os"
@@ -201,6 +202,9 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	path := s.RequestPath(req.Name)
 	if data == nil {
 		if data, err = readFileLimited(path, maxRequestSize, true); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				err = ErrNoRequest
+			}
 			return j, fmt.Errorf("read request %s: %w", path, err)
 		}
 	}
@@ -337,7 +341,7 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 	}()
 	// A batch writes two files per certificate: one syncfs for them all
 	// costs far less than an fsync each (docs/performance.md).
-	batch := len(issued) > 1
+	batch := len(issued) > 1 && haveSyncfs
 	stage := func(path string, data []byte) (*stagedFile, error) {
 		f, err := stageLocked(path, data, modePublic, !batch)
 		if err == nil {

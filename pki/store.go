@@ -105,6 +105,9 @@ func OpenStore(dir string, opts ...StoreOption) (*Store, error) {
 		return nil, err
 	}
 	fi, err := os.Stat(s.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, ErrNoStore)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, unwrapPathError(err))
 	}
@@ -113,7 +116,7 @@ func OpenStore(dir string, opts ...StoreOption) (*Store, error) {
 	}
 	if _, err := os.Lstat(s.CACertPath()); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("open pki directory %s: no CA certificate %s (run `pkienroll ca init`): %w", s.dir, s.CACertPath(), ErrBadStore)
+			return nil, fmt.Errorf("open pki directory %s: %w %s: %w", s.dir, ErrNoCA, s.CACertPath(), ErrBadStore)
 		}
 		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, unwrapPathError(err))
 	}

@@ -18,12 +18,12 @@ const stdoutPath = "-"
 // pkcs12ExtractCmd pulls the key or the certificate out of a bundle, like
 // the engine's pki-pkcs12-extract.sh.
 type pkcs12ExtractCmd struct {
-	PKIDir string `name:"pki-dir" env:"PKIENROLL_PKI_DIR" default:"${default_pki_dir}" placeholder:"DIR" help:"PKI directory of --name: $$${env} if set, else ${default}."`
-	Name   string `xor:"source" required:"" placeholder:"NAME" help:"Read keys/NAME.p12 of the PKI directory."`
-	In     string `xor:"source" required:"" placeholder:"FILE" help:"Read this PKCS#12 file."`
-	Key    string `placeholder:"FILE|-" help:"Write the private key here (mode 0600), or to stdout with -."`
-	Cert   string `placeholder:"FILE|-" help:"Write the certificate here (mode 0644), or to stdout with -."`
-	Force  bool   `help:"Replace existing files, keeping them as FILE.YYYYMMDDHHMMSS."`
+	pkiDirFlag `set:"pki_dir_help=PKI directory of --name"`
+	Name       string `xor:"source" required:"" placeholder:"NAME" help:"Read keys/NAME.p12 of the PKI directory."`
+	In         string `xor:"source" required:"" placeholder:"FILE" help:"Read this PKCS#12 file."`
+	Key        string `placeholder:"FILE|-" help:"Write the private key here (mode 0600), or to stdout with -."`
+	Cert       string `placeholder:"FILE|-" help:"Write the certificate here (mode 0644), or to stdout with -."`
+	Force      bool   `help:"Replace existing files, keeping them as FILE.YYYYMMDDHHMMSS."`
 	passinFlags
 	passoutFlags
 }

@@ -11,9 +11,9 @@ import (
 // requestCmd makes a certificate signing request, as
 // `openssl req -new [-newkey rsa:2048 -nodes -keyout KEY] -subj S -out REQ` does.
 type requestCmd struct {
-	Subject      string  `placeholder:"S" help:"Subject of the request (slash form, RFC 4514 or openssl's output)."`
-	CACert       string  `name:"ca-cert" placeholder:"FILE" help:"Derive the subject from this CA certificate; needs --cn."`
-	CN           string  `name:"cn" placeholder:"FQDN" help:"With --ca-cert: the proxy's host name, replacing the CA's CN."`
+	Subject      string  `xor:"subject" oneof:"" placeholder:"S" help:"Subject of the request (slash form, RFC 4514 or openssl's output)."`
+	CACert       string  `name:"ca-cert" xor:"subject" and:"derive" oneof:"" placeholder:"FILE" help:"Derive the subject from this CA certificate; needs --cn."`
+	CN           string  `name:"cn" and:"derive" placeholder:"FQDN" help:"With --ca-cert: the proxy's host name, replacing the CA's CN."`
 	Key          string  `xor:"key" required:"" placeholder:"FILE" help:"Sign with this existing key."`
 	Keyout       string  `xor:"key" required:"" placeholder:"FILE" help:"Generate a new key, without passphrase unless one is given, into FILE (mode 0600)."`
 	Out          string  `required:"" placeholder:"FILE" help:"Write the request here (PEM)."`
@@ -86,15 +86,15 @@ func (c *requestCmd) Run(e *env) error {
 func (c *requestCmd) subject() (dn.Name, error) {
 	switch {
 	case c.Subject != "" && c.CACert != "":
-		return nil, fmt.Errorf("give either --subject or --ca-cert with --cn, not both")
+		return nil, usageErrorf("give either --subject or --ca-cert with --cn, not both")
 	case c.Subject != "":
 		if c.CN != "" {
-			return nil, fmt.Errorf("--cn derives a subject from --ca-cert; with --subject put the CN in the subject")
+			return nil, usageErrorf("--cn derives a subject from --ca-cert; with --subject put the CN in the subject")
 		}
 		return parseSubjectFlag(c.Subject)
 	case c.CACert != "":
 		if c.CN == "" {
-			return nil, fmt.Errorf("--ca-cert needs --cn, the proxy's host name")
+			return nil, usageErrorf("--ca-cert needs --cn, the proxy's host name")
 		}
 		cert, err := pki.ReadCertificate(c.CACert)
 		if err != nil {
@@ -110,7 +110,7 @@ func (c *requestCmd) subject() (dn.Name, error) {
 		}
 		return name, nil
 	}
-	return nil, fmt.Errorf("give --subject, or --ca-cert with --cn")
+	return nil, usageErrorf("give --subject, or --ca-cert with --cn")
 }
 
 func (c *requestCmd) key(pass []byte) (crypto.Signer, error) {

@@ -28,7 +28,7 @@ type websocketProxyCmd struct {
 // wspDirFlags locate the PKI directory on the proxy host, where the
 // websocket proxy's files are.
 type wspDirFlags struct {
-	PKIDir string `name:"pki-dir" env:"PKIENROLL_PKI_DIR" default:"${default_pki_dir}" placeholder:"DIR" help:"This host's PKI directory: $$${env} if set, else ${default}."`
+	pkiDirFlag `set:"pki_dir_help=This host's PKI directory"`
 }
 
 // wspOwnerFlags name the account the service runs as.

@@ -93,6 +93,12 @@ func (c *wspEngineCertCmd) Run(e *env) error {
 	return nil
 }
 
+// Help is the command's detail in --help: the default of --out, too long
+// for the flag's column.
+func (c *wspConfigCmd) Help() string {
+	return "The configuration goes to " + proxy.DefaultWebsocketConfig + " unless --out names another file."
+}
+
 // wspConfigCmd writes the websocket proxy's 10-setup.conf after checking
 // every file it names, and prints how to tell the engine.
 type wspConfigCmd struct {
@@ -103,7 +109,7 @@ type wspConfigCmd struct {
 	Key        string `placeholder:"FILE" help:"SSL_KEY, without passphrase (default DIR/keys/websocket-proxy.key.nopass)."`
 	Cert       string `placeholder:"FILE" help:"SSL_CERTIFICATE (default DIR/certs/websocket-proxy.cer)."`
 	EngineCert string `name:"engine-cert" placeholder:"FILE" help:"CERT_FOR_DATA_VERIFICATION (default DIR/certs/engine.cer)."`
-	Out        string `default:"/etc/ovirt-engine/ovirt-websocket-proxy.conf.d/10-setup.conf" help:"Write the configuration here (FILE.YYYYMMDDHHMMSS keeps a replaced one)."`
+	Out        string `placeholder:"FILE" help:"Write the configuration here instead (FILE.YYYYMMDDHHMMSS keeps a replaced one)."`
 	Force      bool   `help:"Replace an existing configuration, keeping it as FILE.YYYYMMDDHHMMSS."`
 	wspOwnerFlags
 }

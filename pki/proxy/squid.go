@@ -88,7 +88,7 @@ func (c PortalConfig) data() (portalData, error) {
 	if _, err := netip.ParseAddr(host); err == nil {
 		// defaultsite=, tls-domain= and the access rule all want the name
 		// the engine's certificate carries.
-		return d, fmt.Errorf("engine %s: give the engine's host name, as its certificate names it, and its address with --engine-address: %w", c.Engine, ErrBadValue)
+		return d, fmt.Errorf("engine %s is an address: %w: %w", c.Engine, ErrHostNameNeeded, ErrBadValue)
 	}
 	host = strings.TrimSuffix(host, ".")
 	if port == 0 {
