@@ -162,14 +162,19 @@ func TestCLIDocExamples(t *testing.T) {
 }
 
 var (
-	docHex    = regexp.MustCompile(`[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})+`)
-	docDigits = regexp.MustCompile(`[0-9]+`)
+	docHex     = regexp.MustCompile(`[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})+`)
+	docTokenID = regexp.MustCompile(`\b[0-9a-f]{12}\b`)
+	docToken   = regexp.MustCompile(`(?m)^[A-Za-z0-9_-]{43}$`)
+	docDigits  = regexp.MustCompile(`[0-9]+`)
 )
 
 // normalizeDoc is output with what changes from run to run made equal:
-// fingerprints and key IDs, then every number.
+// fingerprints and key IDs, enrollment tokens and their IDs, then every
+// number.
 func normalizeDoc(lines []string) string {
 	s := strings.Join(lines, "\n")
 	s = docHex.ReplaceAllString(s, "HEX")
+	s = docToken.ReplaceAllString(s, "TOKEN")
+	s = docTokenID.ReplaceAllString(s, "ID")
 	return docDigits.ReplaceAllString(s, "N")
 }
