@@ -110,7 +110,7 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 	if err != nil {
 		return nil, err
 	}
-	keyPEM, err := MarshalKey(key, KeyEncoding{})
+	keyPEM, err := EncodeKey(key, KeyEncoding{})
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}

@@ -85,7 +85,7 @@ func (s *Store) finishPending(report func(string, ...any), only, tmp, dest, tag 
 	if strings.HasSuffix(base, ".p12") {
 		wantDest = s.PKCS12Path(name)
 	}
-	if CheckName(name) != nil || wantDest != dest || (only != "" && name != only) {
+	if ValidateName(name) != nil || wantDest != dest || (only != "" && name != only) {
 		return
 	}
 	now := s.opts.now()

@@ -65,7 +65,7 @@ func (s *Store) PKCS12Path(name string) string { return s.path("keys", name+".p1
 // Enroll of the name) renames into place: the key of keys/NAME.p12 always
 // ends up matching certs/NAME.cer.
 func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error) {
-	if err := CheckName(req.Name); err != nil {
+	if err := ValidateName(req.Name); err != nil {
 		return nil, fmt.Errorf("enroll: %w", err)
 	}
 	fail := func(err error) (*Enrolled, error) { return nil, fmt.Errorf("enroll %s: %w", req.Name, err) }
@@ -78,7 +78,7 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 	if _, err := checkDays(req.Days, DefaultDays); err != nil {
 		return fail(err)
 	}
-	if err := CheckPKCS12Password(req.Password); err != nil {
+	if err := ValidatePKCS12Password(req.Password); err != nil {
 		return fail(err)
 	}
 	out := &Enrolled{RequestPath: s.RequestPath(req.Name), PKCS12Path: s.PKCS12Path(req.Name), KeptKey: req.KeepKey}

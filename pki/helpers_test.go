@@ -130,7 +130,7 @@ func writeStoreFile(t testing.TB, path string, data []byte, mode os.FileMode) {
 // path, for openssl commands that need the key.
 func writeSharedKey(t testing.TB, path string, i int) string {
 	t.Helper()
-	data, err := pki.MarshalKey(sharedKey(t, i), pki.KeyEncoding{})
+	data, err := pki.EncodeKey(sharedKey(t, i), pki.KeyEncoding{})
 	if err != nil {
 		t.Fatal(err)
 	}

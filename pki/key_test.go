@@ -50,7 +50,7 @@ func TestGenerateKeySizes(t *testing.T) {
 	}
 }
 
-func TestMarshalKeyOpenSSLReadsIt(t *testing.T) {
+func TestEncodeKeyOpenSSLReadsIt(t *testing.T) {
 	dir := t.TempDir()
 	pass := []byte("correct horse")
 	cases := []struct {
@@ -66,7 +66,7 @@ func TestMarshalKeyOpenSSLReadsIt(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			data, err := pki.MarshalKey(proxyKey(t), tc.enc)
+			data, err := pki.EncodeKey(proxyKey(t), tc.enc)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,11 +132,11 @@ func TestParseKeyErrors(t *testing.T) {
 	dir := t.TempDir()
 	weak := filepath.Join(dir, "weak.key")
 	runOpenSSL(t, dir, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", weak)
-	encrypted, err := pki.MarshalKey(proxyKey(t), pki.KeyEncoding{Passphrase: []byte("right")})
+	encrypted, err := pki.EncodeKey(proxyKey(t), pki.KeyEncoding{Passphrase: []byte("right")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	legacy, err := pki.MarshalKey(proxyKey(t), pki.KeyEncoding{PKCS1: true, Passphrase: []byte("right")})
+	legacy, err := pki.EncodeKey(proxyKey(t), pki.KeyEncoding{PKCS1: true, Passphrase: []byte("right")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,15 +237,15 @@ func TestWriteKeyRefusesSymlink(t *testing.T) {
 	}
 }
 
-func TestCheckPublicKey(t *testing.T) {
-	if err := pki.CheckPublicKey(proxyKey(t).Public()); err != nil {
+func TestValidatePublicKey(t *testing.T) {
+	if err := pki.ValidatePublicKey(proxyKey(t).Public()); err != nil {
 		t.Errorf("RSA-2048: %v", err)
 	}
 	small := &rsa.PublicKey{N: new(big.Int).Rsh(proxyKey(t).N, 1100), E: 65537}
-	if err := pki.CheckPublicKey(small); !errors.Is(err, pki.ErrWeakKey) {
+	if err := pki.ValidatePublicKey(small); !errors.Is(err, pki.ErrWeakKey) {
 		t.Errorf("RSA-948: %v, want ErrWeakKey", err)
 	}
-	if err := pki.CheckPublicKey("not a key"); !errors.Is(err, pki.ErrWeakKey) {
+	if err := pki.ValidatePublicKey("not a key"); !errors.Is(err, pki.ErrWeakKey) {
 		t.Errorf("string: %v, want ErrWeakKey", err)
 	}
 }
@@ -280,14 +280,14 @@ func assertNoTempFiles(t *testing.T, dir string) {
 	}
 }
 
-// TestMarshalKeyEmptyPassphrase: a passphrase that was given but is empty
+// TestEncodeKeyEmptyPassphrase: a passphrase that was given but is empty
 // is refused, in both encodings, instead of writing the key in the clear.
-func TestMarshalKeyEmptyPassphrase(t *testing.T) {
+func TestEncodeKeyEmptyPassphrase(t *testing.T) {
 	for _, pkcs1 := range []bool{false, true} {
 		t.Run(fmt.Sprintf("pkcs1=%v", pkcs1), func(t *testing.T) {
-			data, err := pki.MarshalKey(proxyKey(t), pki.KeyEncoding{PKCS1: pkcs1, Passphrase: []byte{}})
+			data, err := pki.EncodeKey(proxyKey(t), pki.KeyEncoding{PKCS1: pkcs1, Passphrase: []byte{}})
 			if !errors.Is(err, pki.ErrPassphrase) || data != nil {
-				t.Errorf("MarshalKey with an empty passphrase = %d bytes, %v; want ErrPassphrase", len(data), err)
+				t.Errorf("EncodeKey with an empty passphrase = %d bytes, %v; want ErrPassphrase", len(data), err)
 			}
 		})
 	}

@@ -91,7 +91,7 @@ func (s *Store) serialToRevoke(req RevokeRequest) (string, error) {
 		}
 		return FormatSerial(n), nil
 	case req.Name != "":
-		if err := CheckName(req.Name); err != nil {
+		if err := ValidateName(req.Name); err != nil {
 			return "", fmt.Errorf("revoke: %w", err)
 		}
 		cert, err := ReadCertificate(s.CertPath(req.Name))

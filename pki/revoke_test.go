@@ -32,7 +32,7 @@ func signNames(t *testing.T, s *pki.Store, names ...string) []string {
 func TestRevokeAgreesWithOpenSSL(t *testing.T) {
 	t.Parallel()
 	when := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	s := newTestStore(t, pki.WithClock(func() time.Time { return when }))
+	s := newTestStore(t, pki.WithNow(func() time.Time { return when }))
 	serials := signNames(t, s, "a", "b", "c")
 	cfg := engineOpenSSLConfig(t, s.Dir())
 

@@ -99,8 +99,8 @@ func (s SANs) List() []string {
 	return list
 }
 
-// SANsOf returns the alternative names of a certificate or request.
-func SANsOf(dns []string, ips []net.IP, emails []string, uris []*url.URL) SANs {
+// sansOf returns the alternative names of a certificate or request.
+func sansOf(dns []string, ips []net.IP, emails []string, uris []*url.URL) SANs {
 	return SANs{DNSNames: dns, IPAddresses: ips, EmailAddresses: emails, URIs: uris}
 }
 

@@ -170,7 +170,7 @@ func (s *Store) prepare(reqs []SignRequest) ([]job, error) {
 	jobs := make([]job, len(reqs))
 	seen := make(map[string]bool, len(reqs))
 	for i, req := range reqs {
-		if err := CheckName(req.Name); err != nil {
+		if err := ValidateName(req.Name); err != nil {
 			return nil, fmt.Errorf("sign: %w", err)
 		}
 		if seen[req.Name] {
@@ -238,7 +238,7 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	}
 	j.sans = req.SANs
 	if j.sans.Empty() {
-		j.sans = SANsOf(j.csr.DNSNames, j.csr.IPAddresses, j.csr.EmailAddresses, j.csr.URIs)
+		j.sans = sansOf(j.csr.DNSNames, j.csr.IPAddresses, j.csr.EmailAddresses, j.csr.URIs)
 	}
 	if j.sans.Empty() {
 		j.sans = SANsForCommonName(j.subject.CommonName())

@@ -381,7 +381,7 @@ func TestSignDays(t *testing.T) {
 func TestSignBackup(t *testing.T) {
 	t.Parallel()
 	now := time.Now().Truncate(time.Second)
-	s := newTestStore(t, pki.WithClock(func() time.Time { return now }))
+	s := newTestStore(t, pki.WithNow(func() time.Time { return now }))
 	writeRequest(t, s, "proxy", engineProxySubject)
 	stamp := now.Format("20060102150405")
 	var previous []string

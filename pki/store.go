@@ -62,8 +62,8 @@ func WithRequestDir(dir string) StoreOption { return func(o *storeOptions) { o.r
 // (DefaultLockTimeout when not set).
 func WithLockTimeout(d time.Duration) StoreOption { return func(o *storeOptions) { o.lockTimeout = d } }
 
-// WithClock replaces time.Now, for tests that pin validity dates.
-func WithClock(now func() time.Time) StoreOption { return func(o *storeOptions) { o.now = now } }
+// WithNow replaces time.Now, for tests that pin validity dates.
+func WithNow(now func() time.Time) StoreOption { return func(o *storeOptions) { o.now = now } }
 
 // WithKeyGenerator replaces the generator of the keys the store makes (the
 // CA key of InitStore, the keys of Enroll), for tests that reuse a key
@@ -84,7 +84,7 @@ func newStore(dir string, opts []StoreOption) (*Store, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if err := CheckName(o.caName); err != nil {
+	if err := ValidateName(o.caName); err != nil {
 		return nil, fmt.Errorf("ca file: %w", err)
 	}
 	if o.lockTimeout < 0 {
@@ -166,10 +166,10 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 // inside NAME_MAX.
 const maxNameLength = 128
 
-// CheckName accepts a certificate or CA name that is a plain file name:
+// ValidateName accepts a certificate or CA name that is a plain file name:
 // letters, digits, '.', '_' and '-', starting with a letter or digit, at most
 // 128 characters. Anything else (a path, "..", whitespace) is ErrBadName.
-func CheckName(name string) error {
+func ValidateName(name string) error {
 	if len(name) > maxNameLength {
 		return fmt.Errorf("name is longer than %d characters: %w", maxNameLength, ErrBadName)
 	}

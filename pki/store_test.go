@@ -413,16 +413,16 @@ func TestOpenStoreErrors(t *testing.T) {
 	})
 }
 
-func TestCheckName(t *testing.T) {
+func TestValidateName(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"proxy", "proxy.example.com", "a", "websocket-proxy", "ovirt_provider_ovn", "0", strings.Repeat("a", 128)} {
-		if err := pki.CheckName(name); err != nil {
-			t.Errorf("CheckName(%q): %v", name, err)
+		if err := pki.ValidateName(name); err != nil {
+			t.Errorf("ValidateName(%q): %v", name, err)
 		}
 	}
 	for _, name := range []string{"", "../x", "..", ".", "a/b", "/abs", ".hidden", " x", "x ", "-x", "a\x00b", "a\nb", "prøxy", strings.Repeat("a", 129), strings.Repeat("a", 200)} {
-		if err := pki.CheckName(name); !errors.Is(err, pki.ErrBadName) {
-			t.Errorf("CheckName(%q): %v, want ErrBadName", name, err)
+		if err := pki.ValidateName(name); !errors.Is(err, pki.ErrBadName) {
+			t.Errorf("ValidateName(%q): %v, want ErrBadName", name, err)
 		}
 	}
 }

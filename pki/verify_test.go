@@ -85,7 +85,7 @@ func (v *verifyPKI) sign(t *testing.T, req pki.SignRequest, opts ...pki.StoreOpt
 // signedAt issues a certificate with the store's clock set to now+offset.
 func (v *verifyPKI) signedAt(t *testing.T, name string, offset time.Duration, days int) *x509.Certificate {
 	t.Helper()
-	clock := pki.WithClock(func() time.Time { return v.at.Add(offset) })
+	clock := pki.WithNow(func() time.Time { return v.at.Add(offset) })
 	return v.sign(t, pki.SignRequest{Name: name, Days: days}, clock)
 }
 

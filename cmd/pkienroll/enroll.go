@@ -26,7 +26,7 @@ func (c *enrollCmd) Run(e *env) error {
 	if c.Name == "" {
 		return errors.New("--name is empty: give the NAME of keys/NAME.p12")
 	}
-	if err := pki.CheckName(c.Name); err != nil {
+	if err := pki.ValidateName(c.Name); err != nil {
 		return fmt.Errorf("--name: %w", err)
 	}
 	if c.Subject == "" {
@@ -41,7 +41,7 @@ func (c *enrollCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	if err := pki.CheckPKCS12Password(password); err != nil {
+	if err := pki.ValidatePKCS12Password(password); err != nil {
 		return fmt.Errorf("bundle password: %w", err)
 	}
 	if onCommandLine {

@@ -51,7 +51,7 @@ func (c *keygenCmd) Run(e *env) error {
 // A passphrase that did not end up encrypting the key is an error, never a
 // key written in the clear under a log line saying otherwise.
 func encodeKey(key crypto.Signer, enc pki.KeyEncoding) (keyPEM []byte, encrypted bool, err error) {
-	if keyPEM, err = pki.MarshalKey(key, enc); err != nil {
+	if keyPEM, err = pki.EncodeKey(key, enc); err != nil {
 		return nil, false, err
 	}
 	in, err := inspect.Bytes(keyPEM, inspect.Options{})

@@ -109,7 +109,7 @@ func (c *pkcs12ExtractCmd) bundlePath() (string, error) {
 	if c.Name == "" {
 		return "", errors.New("--name and --in are empty: give the bundle to read")
 	}
-	if err := pki.CheckName(c.Name); err != nil {
+	if err := pki.ValidateName(c.Name); err != nil {
 		return "", fmt.Errorf("--name: %w", err)
 	}
 	store, err := pki.OpenStore(c.PKIDir)

@@ -96,7 +96,7 @@ func (c *wspRequestCmd) Run(e *env) error {
 	}
 	outs := []pki.OutputFile{{Path: out, Data: pki.EncodeRequestPEM(der), Mode: 0o644}}
 	if newKey {
-		keyPEM, err := pki.MarshalKey(key, pki.KeyEncoding{})
+		keyPEM, err := pki.EncodeKey(key, pki.KeyEncoding{})
 		if err != nil {
 			return err
 		}

@@ -121,7 +121,7 @@ func (ts *Tokens) Dir() string { return ts.dir }
 // Create makes a token and keeps its record, and returns the token, which
 // exists nowhere else: the record holds only its hash.
 func (ts *Tokens) Create(req TokenRequest) (string, Token, error) {
-	if err := pki.CheckName(req.Name); err != nil {
+	if err := pki.ValidateName(req.Name); err != nil {
 		return "", Token{}, fmt.Errorf("create token: %w", err)
 	}
 	if req.Subject == nil || req.Subject.CommonName() == "" {
