@@ -17,9 +17,9 @@ type caCmd struct {
 // caInitCmd creates a CA.
 type caInitCmd struct {
 	pkiDirFlag `set:"pki_dir_help=The PKI directory to create or fill"`
-	Subject    string `required:"" placeholder:"S" help:"CA subject, such as /C=US/O=Example Inc./CN=engine.example.com.81108."`
-	Days       dayCount`default:"7300" help:"Validity of the CA certificate in days (1..36500)."`
-	CAFile     string `name:"ca-file" default:"ca" help:"CA base name: NAME.pem and private/NAME.pem."`
+	Subject    string   `required:"" placeholder:"S" help:"CA subject, such as /C=US/O=Example Inc./CN=engine.example.com.81108."`
+	Days       dayCount `default:"7300" help:"Validity of the CA certificate in days (1..36500)."`
+	CAFile     string   `name:"ca-file" default:"ca" help:"CA base name: NAME.pem and private/NAME.pem."`
 }
 
 // Run creates the CA.

@@ -53,8 +53,8 @@ type cli struct {
 
 	WebsocketProxy websocketProxyCmd `cmd:"" name:"websocket-proxy" help:"Enroll the websocket proxy on its own host: key, request, signing, engine certificate, 10-setup.conf."`
 
-	Serve serveCmd `cmd:"" help:"Serve enrollment and renewal over the network (EST, RFC 7030) from the PKI directory."`
-	Token tokenCmd `cmd:"" help:"Manage the one-time tokens that authorise a first enrollment over EST."`
+	Serve      serveCmd      `cmd:"" help:"Serve enrollment and renewal over the network (EST, RFC 7030) from the PKI directory."`
+	Token      tokenCmd      `cmd:"" help:"Manage the one-time tokens that authorise a first enrollment over EST."`
 	Help       helpCmd       `cmd:"" help:"Print the help of a command (pkienroll help sign)."`
 	Version    versionCmd    `cmd:"" help:"Print the program's version and the Go version it was built with."`
 	Completion completionCmd `cmd:"" help:"Print the shell completion script for bash, zsh or fish."`

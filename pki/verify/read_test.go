@@ -1,4 +1,4 @@
-package pki_test
+package verify_test
 
 import (
 	"crypto/x509"
