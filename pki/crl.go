@@ -100,7 +100,7 @@ func (s *Store) nextCRLNumber() (*big.Int, error) {
 	return readSerialFile(s.CRLNumberPath())
 }
 
-// EncodeCRLPEM wraps a DER CRL in an "X509 CRL" PEM block.
-func EncodeCRLPEM(der []byte) []byte {
+// encodeCRLPEM wraps a DER CRL in an "X509 CRL" PEM block.
+func encodeCRLPEM(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/internal/safefile"
 )
 
@@ -33,7 +34,7 @@ var (
 	// certificate it is used with.
 	ErrKeyMismatch = errors.New("private key does not match certificate")
 	// ErrExists reports a file that would be replaced without permission.
-	ErrExists = errors.New("file exists")
+	ErrExists = atomicfile.ErrExists
 	// ErrStoreFile reports an output path that names one of the PKI
 	// directory's own files (CA key or certificate, serial, index, issued
 	// certificates, keys, requests), which no output may replace.

@@ -3,11 +3,6 @@ package pki_test
 import (
 	"bytes"
 	"encoding/pem"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -38,100 +33,16 @@ var (
 	readStoreFile        = pkitest.ReadFile
 	mustEKU              = pkitest.EKU
 	readStoreCert        = pkitest.ReadCert
+	snapshot             = pkitest.Snapshot
+	assertNoTempFiles    = pkitest.AssertNoTempFiles
+	replaceWithSymlink   = pkitest.ReplaceWithSymlink
+	assertUnchanged      = pkitest.AssertUnchanged
+	permOf               = pkitest.PermOf
+	clipText             = pkitest.Clip
 	opensslBinary        = pkitest.OpenSSL
 	runOpenSSL           = pkitest.RunOpenSSL
 	tryOpenSSL           = pkitest.TryOpenSSL
 )
-
-// storeFileState is what snapshot records of one directory entry.
-type storeFileState struct {
-	mode    fs.FileMode
-	content string // file content, or a symbolic link's target
-}
-
-// snapshot records every entry under dir (relative path → mode and
-// content), for asserting that a failed operation left a directory
-// byte-identical.
-func snapshot(t testing.TB, dir string) map[string]storeFileState {
-	t.Helper()
-	snap := make(map[string]storeFileState)
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
-			return err
-		}
-		fi, err := os.Lstat(path)
-		if err != nil {
-			return err
-		}
-		st := storeFileState{mode: fi.Mode()}
-		switch {
-		case fi.Mode()&fs.ModeSymlink != 0:
-			if st.content, err = os.Readlink(path); err != nil {
-				return err
-			}
-		case fi.Mode().IsRegular():
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			st.content = string(data)
-		}
-		snap[rel] = st
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("snapshot %s: %v", dir, err)
-	}
-	return snap
-}
-
-// assertUnchanged fails the test when dir differs from the snapshot before.
-func assertUnchanged(t testing.TB, dir string, before map[string]storeFileState) {
-	t.Helper()
-	after := snapshot(t, dir)
-	var diffs []string
-	for p, b := range before {
-		a, ok := after[p]
-		switch {
-		case !ok:
-			diffs = append(diffs, "removed "+p)
-		case a.mode != b.mode:
-			diffs = append(diffs, fmt.Sprintf("mode of %s: %v → %v", p, b.mode, a.mode))
-		case a.content != b.content:
-			diffs = append(diffs, fmt.Sprintf("content of %s changed: %q → %q", p, clipText(b.content), clipText(a.content)))
-		}
-	}
-	for p := range after {
-		if _, ok := before[p]; !ok {
-			diffs = append(diffs, "added "+p)
-		}
-	}
-	if len(diffs) > 0 {
-		sort.Strings(diffs)
-		t.Errorf("%s is not byte-identical to before:\n  %s", dir, strings.Join(diffs, "\n  "))
-	}
-}
-
-func clipText(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "..."
-	}
-	return s
-}
-
-// permOf returns the permission bits of path (not following a link).
-func permOf(t testing.TB, path string) fs.FileMode {
-	t.Helper()
-	fi, err := os.Lstat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fi.Mode().Perm()
-}
 
 // storeDatabaseLines returns database.txt as lines, each with its newline; it
 // fails the test when the file does not end with a newline.

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"fmt"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"go.step.sm/crypto/keyutil"
 	"go.step.sm/crypto/pemutil"
 )
@@ -174,11 +175,12 @@ func KeyMatches(pub crypto.PublicKey, priv crypto.Signer) bool {
 }
 
 // WriteKey writes key to path, mode 0600 from the first byte, atomically.
-// An existing file is kept as a backup with opts.Force and refused without.
-func WriteKey(path string, key crypto.Signer, enc KeyEncoding, opts WriteOptions) error {
+// An existing file is refused (ErrExists) unless replace is set; then it is
+// kept first as path.YYYYMMDDHHMMSS.
+func WriteKey(path string, key crypto.Signer, enc KeyEncoding, replace bool) error {
 	data, err := EncodeKey(key, enc)
 	if err != nil {
 		return fmt.Errorf("write key %s: %w", path, err)
 	}
-	return WriteFiles(opts, OutputFile{Path: path, Data: data, Mode: modePrivate})
+	return atomicfile.WriteFiles(atomicfile.Options{Force: replace}, atomicfile.OutputFile{Path: path, Data: data, Mode: modePrivate})
 }

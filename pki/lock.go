@@ -8,6 +8,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 )
 
 // DefaultLockTimeout is how long signing waits for the PKI directory's lock,
@@ -39,7 +41,7 @@ func lockExclusive(ctx context.Context, path string, timeout time.Duration) (*fi
 			return nil, fmt.Errorf("lock %s: %w", path, ErrSymlink)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("lock %s: %w", path, unwrapPathError(err))
+			return nil, fmt.Errorf("lock %s: %w", path, atomicfile.UnwrapPathError(err))
 		}
 		if err := waitFlock(ctx, f, deadline); err != nil {
 			if errors.Is(err, ErrLocked) {

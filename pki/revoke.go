@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 )
 
 // reasonNames are openssl's names for the RFC 5280 CRL reason codes,
@@ -133,5 +135,5 @@ func writeDatabase(path string, entries []Entry) error {
 		b.WriteString(e.String())
 		b.WriteByte('\n')
 	}
-	return writeFileLocked(path, []byte(b.String()), modePublic)
+	return atomicfile.WriteLocked(path, []byte(b.String()), modePublic)
 }

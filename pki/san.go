@@ -62,7 +62,7 @@ func (s *SANs) add(kind, value string) error {
 		if err != nil {
 			return fmt.Errorf("not an absolute URI")
 		}
-		if err := ValidateURI(u); err != nil {
+		if err := validateURI(u); err != nil {
 			return err
 		}
 		s.URIs = append(s.URIs, u)

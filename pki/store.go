@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 )
 
 // DefaultPKIDir is the engine's PKI directory.
@@ -109,7 +111,7 @@ func OpenStore(dir string, opts ...StoreOption) (*Store, error) {
 		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, ErrNoStore)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, unwrapPathError(err))
+		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, atomicfile.UnwrapPathError(err))
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("open pki directory %s: not a directory: %w", s.dir, ErrBadStore)
@@ -118,7 +120,7 @@ func OpenStore(dir string, opts ...StoreOption) (*Store, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("open pki directory %s: %w %s: %w", s.dir, ErrNoCA, s.CACertPath(), ErrBadStore)
 		}
-		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, unwrapPathError(err))
+		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, atomicfile.UnwrapPathError(err))
 	}
 	return s, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -50,7 +51,7 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 	}
 	for _, p := range []string{c.Key, c.Cert} {
 		if p != "" && p != stdoutPath {
-			if err := pki.CheckWritable(p, c.Force); err != nil {
+			if err := atomicfile.CheckWritable(p, c.Force); err != nil {
 				return err
 			}
 		}
@@ -60,7 +61,7 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 		return err
 	}
 
-	var files []pki.OutputFile
+	var files []atomicfile.OutputFile
 	var toStdout [][]byte
 	var encrypted bool
 	if c.Key != "" {
@@ -71,7 +72,7 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 		if c.Key == stdoutPath {
 			toStdout = append(toStdout, data)
 		} else {
-			files = append(files, pki.OutputFile{Path: c.Key, Data: data, Mode: 0o600})
+			files = append(files, atomicfile.OutputFile{Path: c.Key, Data: data, Mode: 0o600})
 		}
 	}
 	if c.Cert != "" {
@@ -79,11 +80,11 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 		if c.Cert == stdoutPath {
 			toStdout = append(toStdout, data)
 		} else {
-			files = append(files, pki.OutputFile{Path: c.Cert, Data: data, Mode: 0o644})
+			files = append(files, atomicfile.OutputFile{Path: c.Cert, Data: data, Mode: 0o644})
 		}
 	}
 	if len(files) > 0 {
-		if err := pki.WriteFiles(pki.WriteOptions{Force: c.Force}, files...); err != nil {
+		if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force}, files...); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"fmt"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -51,7 +52,7 @@ func (c *requestCmd) Run(e *env) error {
 	}
 	for _, p := range []string{c.Keyout, c.Out} {
 		if p != "" {
-			if err := pki.CheckWritable(p, c.Force); err != nil {
+			if err := atomicfile.CheckWritable(p, c.Force); err != nil {
 				return err
 			}
 		}
@@ -64,16 +65,16 @@ func (c *requestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	files := []pki.OutputFile{{Path: c.Out, Data: pki.EncodeRequestPEM(der), Mode: 0o644}}
+	files := []atomicfile.OutputFile{{Path: c.Out, Data: pki.EncodeRequestPEM(der), Mode: 0o644}}
 	var encrypted bool
 	if c.Keyout != "" {
 		var keyPEM []byte
 		if keyPEM, encrypted, err = encodeKey(key, pki.KeyEncoding{PKCS1: c.PKCS1, Passphrase: pass}); err != nil {
 			return err
 		}
-		files = append([]pki.OutputFile{{Path: c.Keyout, Data: keyPEM, Mode: 0o600}}, files...)
+		files = append([]atomicfile.OutputFile{{Path: c.Keyout, Data: keyPEM, Mode: 0o600}}, files...)
 	}
-	if err := pki.WriteFiles(pki.WriteOptions{Force: c.Force}, files...); err != nil {
+	if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force}, files...); err != nil {
 		return err
 	}
 	if c.Keyout != "" {

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
@@ -135,13 +135,13 @@ func ownerName(uid, gid int) string {
 	return u + ":" + g
 }
 
-// checkOutput is pki.CheckWritable for a file whose directory may not exist
+// checkOutput is atomicfile.CheckWritable for a file whose directory may not exist
 // yet (makeDirs makes it).
 func checkOutput(path string, force bool) error {
 	if _, err := os.Stat(filepath.Dir(path)); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	return pki.CheckWritable(path, force)
+	return atomicfile.CheckWritable(path, force)
 }
 
 // makeDirs makes the missing directories of each path, 0755 as the engine's

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/proxy"
@@ -81,7 +82,7 @@ func (c *wspEngineCertCmd) Run(e *env) error {
 	if err := makeDirs(out); err != nil {
 		return err
 	}
-	if err := pki.WriteFiles(pki.WriteOptions{Force: c.Force}, pki.OutputFile{Path: out, Data: pki.EncodeCertificatePEM(cert.Raw), Mode: 0o600}); err != nil {
+	if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force}, atomicfile.OutputFile{Path: out, Data: pki.EncodeCertificatePEM(cert.Raw), Mode: 0o600}); err != nil {
 		return err
 	}
 	if err := owner.give(out); err != nil {
@@ -169,7 +170,7 @@ func (c *wspConfigCmd) Run(e *env) error {
 	at := now()
 	backup := out + "." + at.Format("20060102150405")
 	_, statErr := os.Lstat(out)
-	if err := pki.WriteFiles(pki.WriteOptions{Force: c.Force, Now: at}, pki.OutputFile{Path: out, Data: conf, Mode: 0o644}); err != nil {
+	if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force, Now: at}, atomicfile.OutputFile{Path: out, Data: conf, Mode: 0o644}); err != nil {
 		return err
 	}
 	if statErr == nil {

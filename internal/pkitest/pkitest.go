@@ -11,14 +11,18 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/internal/testenv"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
@@ -212,4 +216,117 @@ func EKU(t testing.TB, list string) []asn1.ObjectIdentifier {
 		t.Fatal(err)
 	}
 	return oids
+}
+
+// FileState is what Snapshot records of one directory entry.
+type FileState struct {
+	Mode    fs.FileMode
+	Content string // file content, or a symbolic link's target
+}
+
+// Snapshot records every entry under dir (relative path → mode and
+// content), for asserting that a failed operation left a directory
+// byte-identical.
+func Snapshot(t testing.TB, dir string) map[string]FileState {
+	t.Helper()
+	snap := make(map[string]FileState)
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		fi, err := os.Lstat(path)
+		if err != nil {
+			return err
+		}
+		st := FileState{Mode: fi.Mode()}
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			if st.Content, err = os.Readlink(path); err != nil {
+				return err
+			}
+		case fi.Mode().IsRegular():
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			st.Content = string(data)
+		}
+		snap[rel] = st
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("snapshot %s: %v", dir, err)
+	}
+	return snap
+}
+
+// AssertUnchanged fails the test when dir differs from the snapshot before.
+func AssertUnchanged(t testing.TB, dir string, before map[string]FileState) {
+	t.Helper()
+	after := Snapshot(t, dir)
+	var diffs []string
+	for p, b := range before {
+		a, ok := after[p]
+		switch {
+		case !ok:
+			diffs = append(diffs, "removed "+p)
+		case a.Mode != b.Mode:
+			diffs = append(diffs, fmt.Sprintf("mode of %s: %v → %v", p, b.Mode, a.Mode))
+		case a.Content != b.Content:
+			diffs = append(diffs, fmt.Sprintf("content of %s changed: %q → %q", p, Clip(b.Content), Clip(a.Content)))
+		}
+	}
+	for p := range after {
+		if _, ok := before[p]; !ok {
+			diffs = append(diffs, "added "+p)
+		}
+	}
+	if len(diffs) > 0 {
+		sort.Strings(diffs)
+		t.Errorf("%s is not byte-identical to before:\n  %s", dir, strings.Join(diffs, "\n  "))
+	}
+}
+
+// Clip shortens s to 80 bytes for a failure message.
+func Clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
+	}
+	return s
+}
+
+// PermOf returns the permission bits of path (not following a link).
+func PermOf(t testing.TB, path string) fs.FileMode {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Mode().Perm()
+}
+
+// AssertNoTempFiles fails the test for every temporary file of atomicfile's
+// left anywhere under dir.
+func AssertNoTempFiles(t testing.TB, dir string) {
+	t.Helper()
+	for p := range Snapshot(t, dir) {
+		if atomicfile.IsTemp(filepath.Base(p)) {
+			t.Errorf("temporary file left behind: %s", p)
+		}
+	}
+}
+
+// replaceWithSymlink replaces path (if any) with a symbolic link to target.
+func ReplaceWithSymlink(t testing.TB, path, target string) {
+	t.Helper()
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, path); err != nil {
+		t.Fatal(err)
+	}
 }
