@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/flock"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
@@ -77,11 +78,11 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 	if err := s.makeRoot(); err != nil {
 		return nil, err
 	}
-	lock, err := lockExclusive(context.Background(), s.dir, s.opts.lockTimeout)
+	lock, err := flock.Exclusive(context.Background(), s.dir, s.opts.lockTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	if err := s.abandonInit(); err != nil {
 		return nil, err
 	}

@@ -39,7 +39,7 @@ func (s *Store) GenerateCRL(ctx context.Context, days int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	number, err := s.nextCRLNumber()
 	if err != nil {
 		return nil, err

@@ -75,7 +75,7 @@ func (s *Store) PublishCRL(ctx context.Context, req CRLRequest) (*PublishedCRL, 
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	if err := atomicfile.CheckWritable(req.Out, req.Force); err != nil {
 		return nil, err
 	}

@@ -98,7 +98,7 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	// An enrollment of this name that a crash interrupted is finished
 	// first, so that its bundle is the one kept as a backup (and the one
 	// KeepKey reads).

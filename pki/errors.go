@@ -5,6 +5,7 @@ import (
 	"io/fs"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/flock"
 	"github.com/pkienroll/pkienroll/internal/safefile"
 )
 
@@ -43,7 +44,7 @@ var (
 	// must be read or written.
 	ErrSymlink = safefile.ErrSymlink
 	// ErrLocked reports a PKI directory whose lock was not obtained in time.
-	ErrLocked = errors.New("pki directory is busy")
+	ErrLocked = flock.ErrLocked
 	// ErrBadStore reports a PKI directory whose files are missing or malformed.
 	ErrBadStore = errors.New("invalid pki directory")
 	// ErrNotCertificate reports data that holds no certificate.

@@ -32,7 +32,7 @@ func (s *Store) RenewCA(ctx context.Context, days int) (*x509.Certificate, error
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	old := ca.cert
 	notBefore, notAfter := validity(s.opts.now(), days)
 	// Every extension goes in ExtraExtensions, so crypto/x509 adds none of

@@ -56,7 +56,7 @@ func (s *Store) Revoke(ctx context.Context, req RevokeRequest) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 
 	serial, err := s.serialToRevoke(req)
 	if err != nil {

@@ -105,7 +105,7 @@ func (s *Store) SignBatch(ctx context.Context, reqs []SignRequest) ([]*Issued, e
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	issued, next, err := s.issueAll(ca, jobs)
 	if err != nil {
 		return nil, err

@@ -13,7 +13,12 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/flock"
 )
+
+// DefaultLockTimeout is how long signing waits for the PKI directory's lock,
+// as the engine script's --timeout does.
+const DefaultLockTimeout = 20 * time.Second
 
 // DefaultPKIDir is the engine's PKI directory.
 const DefaultPKIDir = "/etc/pki/ovirt-engine"
@@ -181,26 +186,26 @@ func ValidateName(name string) error {
 	return nil
 }
 
-// lock takes the directory's exclusive lock (see lockExclusive). A context
+// lock takes the directory's exclusive lock (see flock.Exclusive). A context
 // that has ended takes no lock, even a free one, so a cancelled caller
 // changes nothing.
-func (s *Store) lock(ctx context.Context) (*fileLock, error) {
+func (s *Store) lock(ctx context.Context) (*flock.Lock, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", s.CACertPath(), err)
 	}
-	return lockExclusive(ctx, s.CACertPath(), s.opts.lockTimeout)
+	return flock.Exclusive(ctx, s.CACertPath(), s.opts.lockTimeout)
 }
 
 // lockCA takes the directory's lock and loads the CA under it, so the CA
 // cannot be renewed in between. The caller unlocks.
-func (s *Store) lockCA(ctx context.Context) (*ca, *fileLock, error) {
+func (s *Store) lockCA(ctx context.Context) (*ca, *flock.Lock, error) {
 	lock, err := s.lock(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	ca, err := s.loadCA()
 	if err != nil {
-		lock.unlock()
+		lock.Unlock()
 		return nil, nil, err
 	}
 	return ca, lock, nil
