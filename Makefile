@@ -12,7 +12,7 @@ BENCHTIME   ?= 100x
 BENCHCOUNT  ?= 6
 FUZZTIME    ?= 30s
 
-.PHONY: all build test demo bench lint golden fuzz clean
+.PHONY: all build test demo bench lint cross golden fuzz man clean
 
 all: build
 
@@ -33,6 +33,13 @@ test:
 	$(GO) vet ./...
 	@./scripts/test.sh $(GO)
 
+# The manual page, from the same kong model as --help (TestManPage checks
+# what `pkienroll man` writes; the page itself is not committed).
+man: build
+	@mkdir -p man
+	./$(BIN) man > man/pkienroll.1
+	@echo "wrote man/pkienroll.1; read it with: man -l man/pkienroll.1"
+
 # The whole enrollment on a throwaway PKI directory in .demo/.
 demo: build
 	./scripts/demo.sh $(BIN)
@@ -51,13 +58,20 @@ bench: build
 # lint, and 1 when it cannot run: the vulnerability database (vuln.go.dev)
 # is not one of the registries these machines reach, CI's included, so that
 # case warns loudly instead of failing every run.
-lint:
+lint: cross
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 	@status=0; $(GO) run $(GOVULNCHECK) ./... || status=$$?; \
 	if [ $$status -eq 1 ]; then \
 		echo "WARNING: govulncheck could not run (no access to vuln.go.dev?): no vulnerability scan was made" >&2; \
 	elif [ $$status -ne 0 ]; then exit $$status; fi
+
+# pkienroll builds and vets on macOS and FreeBSD too (flock(2) is theirs as
+# well; syncfs(2) is Linux's, pki/sync_other.go fsyncs each file instead).
+# Windows is not supported: pki/build_windows.go stops its build.
+cross:
+	GOOS=darwin $(GO) build ./... && GOOS=darwin $(GO) vet ./...
+	GOOS=freebsd $(GO) build ./... && GOOS=freebsd $(GO) vet ./...
 
 # Refresh golden files after an intended change of output: -update goes
 # only to the packages whose tests define it (go test refuses an unknown flag).
@@ -93,4 +107,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf bin .demo bench-results
+	rm -rf bin .demo bench-results man

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/flock"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
@@ -76,11 +78,11 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 	if err := s.makeRoot(); err != nil {
 		return nil, err
 	}
-	lock, err := lockExclusive(context.Background(), s.dir, s.opts.lockTimeout)
+	lock, err := flock.Exclusive(context.Background(), s.dir, s.opts.lockTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	if err := s.abandonInit(); err != nil {
 		return nil, err
 	}
@@ -90,7 +92,7 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 		case err == nil:
 			return nil, fmt.Errorf("init CA: %s already exists; refusing to replace a CA: %w", p, ErrExists)
 		case !errors.Is(err, fs.ErrNotExist):
-			return nil, fmt.Errorf("init CA: %s: %w", p, unwrapPathError(err))
+			return nil, fmt.Errorf("init CA: %s: %w", p, atomicfile.UnwrapPathError(err))
 		}
 	}
 	steps, err := s.initSteps(req.AIAURL)
@@ -110,14 +112,14 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 	if err != nil {
 		return nil, err
 	}
-	keyPEM, err := MarshalKey(key, KeyEncoding{})
+	keyPEM, err := EncodeKey(key, KeyEncoding{})
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
-	files := append([]initFile{{OutputFile{s.CAKeyPath(), keyPEM, modeCAKey}, s.path("private")}}, steps...)
+	files := append([]initFile{{atomicfile.OutputFile{Path: s.CAKeyPath(), Data: keyPEM, Mode: modeCAKey}, s.path("private")}}, steps...)
 	files = append(files,
-		initFile{OutputFile{s.CADERPath(), der, modePublic}, ""},
-		initFile{OutputFile{s.CACertPath(), EncodeCertificatePEM(der), modePublic}, ""})
+		initFile{atomicfile.OutputFile{Path: s.CADERPath(), Data: der, Mode: modePublic}, ""},
+		initFile{atomicfile.OutputFile{Path: s.CACertPath(), Data: EncodeCertificatePEM(der), Mode: modePublic}, ""})
 	if err := s.publishInit(files); err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
@@ -127,7 +129,7 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 // initFile is a file InitStore writes; ownerOf, when set, is the directory
 // whose owner and group the file takes when InitStore runs as root.
 type initFile struct {
-	OutputFile
+	atomicfile.OutputFile
 	ownerOf string
 }
 
@@ -141,17 +143,17 @@ type initFile struct {
 // else pkienroll's own.
 func (s *Store) initSteps(aia string) ([]initFile, error) {
 	shared := []initFile{
-		{OutputFile{s.SerialPath(), []byte(initialSerial + "\n"), modePublic}, s.dir},
-		{OutputFile{s.DatabasePath(), nil, modePublic}, s.dir},
-		{OutputFile{s.DatabasePath() + ".attr", []byte("unique_subject = no\n"), modePublic}, s.dir},
+		{atomicfile.OutputFile{Path: s.SerialPath(), Data: []byte(initialSerial + "\n"), Mode: modePublic}, s.dir},
+		{atomicfile.OutputFile{Path: s.DatabasePath(), Data: nil, Mode: modePublic}, s.dir},
+		{atomicfile.OutputFile{Path: s.DatabasePath() + ".attr", Data: []byte("unique_subject = no\n"), Mode: modePublic}, s.dir},
 	}
-	if _, err := checkReplace(s.CADERPath(), false); err != nil {
+	if _, err := atomicfile.CheckReplace(s.CADERPath(), false); err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
 	sharing := s.otherCAPresent()
 	var steps []initFile
 	for _, o := range shared {
-		exists, err := checkReplace(o.Path, false)
+		exists, err := atomicfile.CheckReplace(o.Path, false)
 		switch {
 		case exists && err != nil && errors.Is(err, ErrExists) && sharing:
 			continue
@@ -160,14 +162,14 @@ func (s *Store) initSteps(aia string) ([]initFile, error) {
 		}
 		steps = append(steps, o)
 	}
-	confs := []OutputFile{{s.path("openssl.conf"), []byte(opensslConf), modePublic}}
+	confs := []atomicfile.OutputFile{{Path: s.path("openssl.conf"), Data: []byte(opensslConf), Mode: modePublic}}
 	if cert, caCert, ok := confNames(s.opts.caName); ok {
 		confs = append(confs,
-			OutputFile{s.path(caCert), []byte(caCertConf), modePublic},
-			OutputFile{s.path(cert), renderCertConf(aia), modePublic})
+			atomicfile.OutputFile{Path: s.path(caCert), Data: []byte(caCertConf), Mode: modePublic},
+			atomicfile.OutputFile{Path: s.path(cert), Data: renderCertConf(aia), Mode: modePublic})
 	}
 	for _, c := range confs {
-		exists, err := checkReplace(c.Path, false)
+		exists, err := atomicfile.CheckReplace(c.Path, false)
 		switch {
 		case exists && errors.Is(err, ErrExists):
 			continue // the administrator's or engine-setup's; kept
@@ -209,7 +211,7 @@ func (s *Store) makeRoot() error {
 		err = os.Chmod(s.dir, modePublicDir) // the umask may have narrowed it
 	}
 	if err != nil {
-		return fmt.Errorf("init CA: create %s: %w", s.dir, unwrapPathError(err))
+		return fmt.Errorf("init CA: create %s: %w", s.dir, atomicfile.UnwrapPathError(err))
 	}
 	return nil
 }
@@ -236,7 +238,7 @@ func (s *Store) makeDirs() error {
 			err = os.Chmod(d.path, d.mode) // the umask may have narrowed it
 		}
 		if err != nil {
-			return fmt.Errorf("init CA: create %s: %w", d.path, unwrapPathError(err))
+			return fmt.Errorf("init CA: create %s: %w", d.path, atomicfile.UnwrapPathError(err))
 		}
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 )
 
 // Check verifies the invariants that signing promises to keep even across
@@ -22,7 +24,7 @@ func (s *Store) Check(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	var problems []string
 	report := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	s.checkModes(report)
@@ -66,7 +68,7 @@ func (s *Store) Check(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	for _, path := range certs {
-		if isTempFile(filepath.Base(path)) {
+		if atomicfile.IsTemp(filepath.Base(path)) {
 			continue // a crashed signer's; the next signer of that name reuses it
 		}
 		if _, err := ReadCertificate(path); err != nil {
@@ -150,7 +152,7 @@ func (s *Store) mendCADER(ca *ca, report func(string, ...any)) {
 	if cert, err := ReadCertificate(path); err == nil && cert.Equal(ca.cert) {
 		return
 	}
-	if err := writeFileLocked(path, ca.cert.Raw, modePublic); err != nil {
+	if err := atomicfile.WriteLocked(path, ca.cert.Raw, modePublic); err != nil {
 		report("%s does not hold the CA certificate of %s and cannot be rewritten: %v", path, s.CACertPath(), err)
 		return
 	}
@@ -171,9 +173,9 @@ func (s *Store) removeInitLeftover(report func(string, ...any)) {
 }
 
 // removeStaleTempFiles deletes the temporary files of lock holders (see
-// stageLocked) in the directories the store writes: under the lock, no one
+// atomicfile.StageLocked) in the directories the store writes: under the lock, no one
 // is writing them, so they are a crash's leftovers. Temporary files of
-// writers without the lock (random names, see stageFile) may be in flight
+// writers without the lock (random names, see atomicfile.Stage) may be in flight
 // and are left alone. In keys/ and requests/ it finishes what an
 // interrupted Enroll left (finishEnrollments), reporting each step. Only a
 // lock holder may call it.
@@ -184,7 +186,7 @@ func (s *Store) removeStaleTempFiles(report func(string, ...any)) {
 			continue
 		}
 		for _, e := range entries {
-			if isLockedTempFile(e.Name()) {
+			if atomicfile.IsLockedTemp(e.Name()) {
 				_ = os.Remove(filepath.Join(dir, e.Name()))
 			}
 		}

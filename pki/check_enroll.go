@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 )
 
 // certTag names a certificate in the temporary names of an enrollment's
@@ -23,12 +25,12 @@ func certTag(cert *x509.Certificate) string {
 // bundle or a request) for the certificate tagged tag, until that
 // certificate is published: .pkienroll-tmp-NAME.p12.TAG.
 func pendingName(path, tag string) string {
-	return lockedTempName(path) + "." + tag
+	return atomicfile.LockedTempName(path) + "." + tag
 }
 
 // pendingFile matches pendingName's names: the destination's base name and
 // the certificate's tag.
-var pendingFile = regexp.MustCompile(`^` + regexp.QuoteMeta(tempPrefix) + `(.+\.(?:p12|req))\.([0-9a-f]{16})$`)
+var pendingFile = regexp.MustCompile(`^` + regexp.QuoteMeta(atomicfile.TempPrefix) + `(.+\.(?:p12|req))\.([0-9a-f]{16})$`)
 
 // finishEnrollments finishes what a crash interrupted in Enroll, for every
 // name (or only the one named only), and reports each step. Only a holder
@@ -58,7 +60,7 @@ func (s *Store) finishEnrollments(report func(string, ...any), only string) {
 		}
 		for _, e := range entries {
 			name := e.Name()
-			if !isLockedTempFile(name) {
+			if !atomicfile.IsLockedTemp(name) {
 				continue
 			}
 			tmp := filepath.Join(dir, name)
@@ -68,7 +70,7 @@ func (s *Store) finishEnrollments(report func(string, ...any), only string) {
 				s.finishPending(report, only, tmp, filepath.Join(dir, m[1]), m[2])
 			case only != "":
 			case dir == keysDir:
-				report("%s is a temporary bundle a crash left behind; it may hold the only copy of a key: look at it (pkienroll pkcs12 extract) and remove it", tmp)
+				report("%s is a temporary bundle a crash left behind; it may hold the only copy of a key: look at it and remove it", tmp)
 			default:
 				_ = os.Remove(tmp)
 			}
@@ -85,38 +87,38 @@ func (s *Store) finishPending(report func(string, ...any), only, tmp, dest, tag 
 	if strings.HasSuffix(base, ".p12") {
 		wantDest = s.PKCS12Path(name)
 	}
-	if CheckName(name) != nil || wantDest != dest || (only != "" && name != only) {
+	if ValidateName(name) != nil || wantDest != dest || (only != "" && name != only) {
 		return
 	}
 	now := s.opts.now()
 	if cert, err := ReadCertificate(s.CertPath(name)); err == nil && certTag(cert) == tag {
 		if _, err := os.Lstat(dest); err == nil {
-			if _, err := linkBackup(dest, now); err != nil {
+			if _, err := atomicfile.LinkBackup(dest, now); err != nil {
 				report("%s: cannot finish the interrupted enrollment of %s: %v", tmp, name, err)
 				return
 			}
 		}
 		if err := os.Rename(tmp, dest); err != nil {
-			report("%s: cannot finish the interrupted enrollment of %s: %v", tmp, name, unwrapPathError(err))
+			report("%s: cannot finish the interrupted enrollment of %s: %v", tmp, name, atomicfile.UnwrapPathError(err))
 			return
 		}
-		_ = syncDir(filepath.Dir(dest))
+		_ = atomicfile.SyncDir(filepath.Dir(dest))
 		report("finished the interrupted enrollment of %s: %s is now the one of %s", name, dest, s.CertPath(name))
 		return
 	}
 	if strings.HasSuffix(base, ".p12") && s.wasPublished(name, tag) {
-		backup, err := linkBackupOf(tmp, dest, now)
+		backup, err := atomicfile.LinkBackupOf(tmp, dest, now)
 		if err != nil {
 			report("%s holds the only copy of the key of a replaced certificate of %s; move it aside: %v", tmp, name, err)
 			return
 		}
 		_ = os.Remove(tmp)
-		_ = syncDir(filepath.Dir(dest))
+		_ = atomicfile.SyncDir(filepath.Dir(dest))
 		report("%s held the only copy of the key of a replaced certificate of %s: kept as %s", tmp, name, backup)
 		return
 	}
 	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		report("%s: %v", tmp, unwrapPathError(err))
+		report("%s: %v", tmp, atomicfile.UnwrapPathError(err))
 	}
 }
 

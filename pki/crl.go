@@ -39,7 +39,7 @@ func (s *Store) GenerateCRL(ctx context.Context, days int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	number, err := s.nextCRLNumber()
 	if err != nil {
 		return nil, err
@@ -100,7 +100,7 @@ func (s *Store) nextCRLNumber() (*big.Int, error) {
 	return readSerialFile(s.CRLNumberPath())
 }
 
-// EncodeCRLPEM wraps a DER CRL in an "X509 CRL" PEM block.
-func EncodeCRLPEM(der []byte) []byte {
+// encodeCRLPEM wraps a DER CRL in an "X509 CRL" PEM block.
+func encodeCRLPEM(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
 }

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 )
 
 // CRLRequest says how to publish a CRL.
@@ -66,15 +68,15 @@ func (s *Store) PublishCRL(ctx context.Context, req CRLRequest) (*PublishedCRL, 
 	}
 	// Before the lock too: an --out that cannot be written is refused at
 	// once, not after waiting for the lock.
-	if err := CheckWritable(req.Out, req.Force); err != nil {
+	if err := atomicfile.CheckWritable(req.Out, req.Force); err != nil {
 		return nil, err
 	}
 	ca, lock, err := s.lockCA(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
-	if err := CheckWritable(req.Out, req.Force); err != nil {
+	defer lock.Unlock()
+	if err := atomicfile.CheckWritable(req.Out, req.Force); err != nil {
 		return nil, err
 	}
 	_, statErr := os.Lstat(req.Out)
@@ -94,7 +96,7 @@ func (s *Store) PublishCRL(ctx context.Context, req CRLRequest) (*PublishedCRL, 
 	}
 	data := der
 	if !req.DER {
-		data = EncodeCRLPEM(der)
+		data = encodeCRLPEM(der)
 	}
 	out := &PublishedCRL{Path: req.Out, Number: number, DER: der}
 	return out, s.commitCRL(out, data, exists)
@@ -103,30 +105,30 @@ func (s *Store) PublishCRL(ctx context.Context, req CRLRequest) (*PublishedCRL, 
 // commitCRL writes the CRL and advances crlnumber.txt (see PublishCRL for
 // the order).
 func (s *Store) commitCRL(out *PublishedCRL, data []byte, exists bool) error {
-	crl, err := stageLocked(out.Path, data, modePublic, true)
+	crl, err := atomicfile.StageLocked(out.Path, data, modePublic, true)
 	if err != nil {
 		return fmt.Errorf("write CRL: %w", err)
 	}
-	defer crl.abort()
+	defer crl.Abort()
 	next := new(big.Int).Add(out.Number, big.NewInt(1))
-	number, err := stageLocked(s.CRLNumberPath(), []byte(FormatSerial(next)+"\n"), modePublic, true)
+	number, err := atomicfile.StageLocked(s.CRLNumberPath(), []byte(FormatSerial(next)+"\n"), modePublic, true)
 	if err != nil {
 		return fmt.Errorf("crl: %w", err)
 	}
-	defer number.abort()
+	defer number.Abort()
 	if exists {
-		if out.Backup, err = linkBackup(out.Path, s.opts.now()); err != nil {
+		if out.Backup, err = atomicfile.LinkBackup(out.Path, s.opts.now()); err != nil {
 			return fmt.Errorf("write CRL: %w", err)
 		}
 	}
-	if err := number.commit(); err != nil {
+	if err := number.Commit(); err != nil {
 		if out.Backup != "" {
 			_ = os.Remove(out.Backup)
 			out.Backup = ""
 		}
 		return fmt.Errorf("crl: %w", err)
 	}
-	if err := crl.commit(); err != nil {
+	if err := crl.Commit(); err != nil {
 		return fmt.Errorf("write CRL: %w", err)
 	}
 	return nil
@@ -138,7 +140,7 @@ func (s *Store) commitCRL(out *PublishedCRL, data []byte, exists bool) error {
 func checkCRLNotNewer(path string, ca *ca, number *big.Int) error {
 	data, err := readFileLimited(path, maxCRLFileSize, true)
 	if err != nil {
-		return nil // checkReplace vouched for a regular file; unreadable means not ours
+		return nil // atomicfile.CheckReplace vouched for a regular file; unreadable means not ours
 	}
 	old, err := ParseCRL(data)
 	if err != nil || old.Number == nil || !bytes.Equal(old.RawIssuer, ca.cert.RawSubject) {

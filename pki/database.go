@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 )
 
 // Status is the first column of an openssl `ca` index line.
@@ -191,9 +193,9 @@ func appendEntries(f *os.File, entries []Entry) error {
 		return err
 	}
 	if _, err := f.WriteAt(buf.Bytes(), end); err != nil {
-		return unwrapPathError(err)
+		return atomicfile.UnwrapPathError(err)
 	}
-	return unwrapPathError(f.Sync())
+	return atomicfile.UnwrapPathError(f.Sync())
 }
 
 // repairTornTail makes f end with a whole line, and returns the size it
@@ -203,7 +205,7 @@ func appendEntries(f *os.File, entries []Entry) error {
 func repairTornTail(f *os.File) (int64, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return 0, unwrapPathError(err)
+		return 0, atomicfile.UnwrapPathError(err)
 	}
 	size := fi.Size()
 	lineStart, err := lastLineStart(f, size)
@@ -215,11 +217,11 @@ func repairTornTail(f *os.File) (int64, error) {
 	}
 	tail := make([]byte, size-lineStart)
 	if _, err := f.ReadAt(tail, lineStart); err != nil && !errors.Is(err, io.EOF) {
-		return 0, unwrapPathError(err)
+		return 0, atomicfile.UnwrapPathError(err)
 	}
 	if _, err := ParseEntry(string(tail)); err == nil {
 		if _, err := f.WriteAt([]byte("\n"), size); err != nil {
-			return 0, unwrapPathError(err)
+			return 0, atomicfile.UnwrapPathError(err)
 		}
 		return size + 1, nil
 	}
@@ -235,7 +237,7 @@ func lastLineStart(f *os.File, size int64) (int64, error) {
 		start := max(end-chunk, 0)
 		n, err := f.ReadAt(buf[:end-start], start)
 		if err != nil && !errors.Is(err, io.EOF) {
-			return 0, unwrapPathError(err)
+			return 0, atomicfile.UnwrapPathError(err)
 		}
 		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
 			return start + int64(i) + 1, nil
@@ -247,7 +249,7 @@ func lastLineStart(f *os.File, size int64) (int64, error) {
 
 func truncateSync(f *os.File, size int64) error {
 	if err := f.Truncate(size); err != nil {
-		return unwrapPathError(err)
+		return atomicfile.UnwrapPathError(err)
 	}
-	return unwrapPathError(f.Sync())
+	return atomicfile.UnwrapPathError(f.Sync())
 }

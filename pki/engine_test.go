@@ -16,6 +16,7 @@ import (
 
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
+	"github.com/pkienroll/pkienroll/pki/verify"
 )
 
 // engineAIA is the caIssuers URL of the fixture's cert.conf.
@@ -168,7 +169,7 @@ func extensionIDs(c *x509.Certificate) string {
 // against the store's CA.
 func assertChainOK(t *testing.T, s *pki.Store, path string) {
 	t.Helper()
-	res := pki.CheckCertificate(readStoreCert(t, path), pki.CheckOptions{CAs: []*x509.Certificate{readStoreCert(t, s.CACertPath())}})
+	res := verify.Certificate(readStoreCert(t, path), verify.Options{CAs: []*x509.Certificate{readStoreCert(t, s.CACertPath())}})
 	if !res[0].OK {
 		t.Errorf("pkienroll verify %s: %s", path, res[0])
 	}
@@ -211,7 +212,7 @@ func TestVerifyAgreesWithOpenSSLOnAKISerial(t *testing.T) {
 			t.Errorf("openssl verify %s under a CA with another serial: %v\n%s", name, err, out)
 		}
 		otherCA, _ := x509.ParseCertificate(der)
-		res := pki.CheckCertificate(readStoreCert(t, cert), pki.CheckOptions{CAs: []*x509.Certificate{otherCA}})
+		res := verify.Certificate(readStoreCert(t, cert), verify.Options{CAs: []*x509.Certificate{otherCA}})
 		if res[0].OK || !strings.Contains(res[0].Detail, "names CA serial 1000") {
 			t.Errorf("pkienroll verify %s under a CA with another serial: %s", name, res[0])
 		}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
@@ -65,7 +66,7 @@ func (s *Store) PKCS12Path(name string) string { return s.path("keys", name+".p1
 // Enroll of the name) renames into place: the key of keys/NAME.p12 always
 // ends up matching certs/NAME.cer.
 func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error) {
-	if err := CheckName(req.Name); err != nil {
+	if err := ValidateName(req.Name); err != nil {
 		return nil, fmt.Errorf("enroll: %w", err)
 	}
 	fail := func(err error) (*Enrolled, error) { return nil, fmt.Errorf("enroll %s: %w", req.Name, err) }
@@ -78,7 +79,7 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 	if _, err := checkDays(req.Days, DefaultDays); err != nil {
 		return fail(err)
 	}
-	if err := CheckPKCS12Password(req.Password); err != nil {
+	if err := ValidatePKCS12Password(req.Password); err != nil {
 		return fail(err)
 	}
 	out := &Enrolled{RequestPath: s.RequestPath(req.Name), PKCS12Path: s.PKCS12Path(req.Name), KeptKey: req.KeepKey}
@@ -97,14 +98,14 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	// An enrollment of this name that a crash interrupted is finished
 	// first, so that its bundle is the one kept as a backup (and the one
 	// KeepKey reads).
 	var unfinished []string
 	s.finishEnrollments(func(format string, args ...any) { unfinished = append(unfinished, fmt.Sprintf(format, args...)) }, req.Name)
 	if len(unfinished) > 0 {
-		return fail(fmt.Errorf("an interrupted enrollment is left (run `pkienroll ca check`): %s", unfinished[0]))
+		return fail(fmt.Errorf("an interrupted enrollment is left: %s: %w", unfinished[0], ErrUnfinished))
 	}
 	if req.KeepKey {
 		if key, err = s.enrollKey(req, out.PKCS12Path); err != nil {
@@ -145,20 +146,20 @@ func (s *Store) commitEnrollment(jobs []job, issued []*Issued, next *big.Int, ou
 		return err
 	}
 	tag := certTag(out.Certificate)
-	var staged []*stagedFile
+	var staged []*atomicfile.Staged
 	published := false
 	defer func() {
 		if !published {
 			for _, f := range staged {
-				f.abort()
+				f.Abort()
 			}
 			if madeKeysDir {
 				_ = os.Remove(keysDir) // only if still empty
 			}
 		}
 	}()
-	for _, o := range []OutputFile{{out.PKCS12Path, p12, modePrivate}, {out.RequestPath, reqPEM, modePublic}} {
-		f, err := stageLockedAs(o.Path, pendingName(o.Path, tag), o.Data, o.Mode, true)
+	for _, o := range []atomicfile.OutputFile{{Path: out.PKCS12Path, Data: p12, Mode: modePrivate}, {Path: out.RequestPath, Data: reqPEM, Mode: modePublic}} {
+		f, err := atomicfile.StageLockedAs(o.Path, pendingName(o.Path, tag), o.Data, o.Mode, true)
 		if err != nil {
 			return err
 		}
@@ -173,16 +174,16 @@ func (s *Store) commitEnrollment(jobs []job, issued []*Issued, next *big.Int, ou
 	published = true
 	now := s.opts.now()
 	for _, f := range staged {
-		f.keep = true
+		f.Keep = true
 	}
 	for _, f := range staged {
-		if _, statErr := os.Lstat(f.path); statErr == nil {
-			if _, berr := linkBackup(f.path, now); berr != nil {
-				return fmt.Errorf("certificate %s issued, but: %w (run `pkienroll ca check` to finish)", out.Serial, berr)
+		if _, statErr := os.Lstat(f.Path()); statErr == nil {
+			if _, berr := atomicfile.LinkBackup(f.Path(), now); berr != nil {
+				return fmt.Errorf("certificate %s issued, but: %w: %w", out.Serial, berr, ErrUnfinished)
 			}
 		}
-		if rerr := f.commit(); rerr != nil {
-			return fmt.Errorf("certificate %s issued, but: %w (run `pkienroll ca check` to finish)", out.Serial, rerr)
+		if rerr := f.Commit(); rerr != nil {
+			return fmt.Errorf("certificate %s issued, but: %w: %w", out.Serial, rerr, ErrUnfinished)
 		}
 	}
 	if err != nil {
@@ -217,10 +218,10 @@ func (s *Store) enrollKey(req EnrollRequest, p12Path string) (crypto.Signer, err
 // checkEnrollOutputs checks, before a key is made, that the files Enroll
 // writes may be written; keys/ may be missing, Enroll then makes it.
 func (s *Store) checkEnrollOutputs(name string, out *Enrolled) error {
-	if err := CheckWritable(out.RequestPath, true); err != nil {
+	if err := atomicfile.CheckWritable(out.RequestPath, true); err != nil {
 		return err
 	}
-	if err := CheckWritable(s.CertPath(name), true); err != nil {
+	if err := atomicfile.CheckWritable(s.CertPath(name), true); err != nil {
 		return err
 	}
 	keys := filepath.Dir(out.PKCS12Path)
@@ -229,11 +230,11 @@ func (s *Store) checkEnrollOutputs(name string, out *Enrolled) error {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil
 	case err != nil:
-		return fmt.Errorf("check %s: %w", keys, unwrapPathError(err))
+		return fmt.Errorf("check %s: %w", keys, atomicfile.UnwrapPathError(err))
 	case !fi.IsDir():
 		return fmt.Errorf("cannot write %s: %s is not a directory", out.PKCS12Path, keys)
 	}
-	_, err = checkReplace(out.PKCS12Path, true)
+	_, err = atomicfile.CheckReplace(out.PKCS12Path, true)
 	return err
 }
 
@@ -245,12 +246,12 @@ func ensurePrivateDir(dir string) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("create %s: %w", dir, unwrapPathError(err))
+		return false, fmt.Errorf("create %s: %w", dir, atomicfile.UnwrapPathError(err))
 	}
 	// Mkdir's mode went through the umask; a stricter one must not make
 	// the directory unusable, nor a looser one matter.
 	if err := os.Chmod(dir, modePrivateDir); err != nil {
-		return true, fmt.Errorf("create %s: %w", dir, unwrapPathError(err))
+		return true, fmt.Errorf("create %s: %w", dir, atomicfile.UnwrapPathError(err))
 	}
-	return true, syncDir(filepath.Dir(dir))
+	return true, atomicfile.SyncDir(filepath.Dir(dir))
 }

@@ -2,7 +2,10 @@ package pki
 
 import (
 	"errors"
+	"io/fs"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/flock"
 	"github.com/pkienroll/pkienroll/internal/safefile"
 )
 
@@ -32,7 +35,7 @@ var (
 	// certificate it is used with.
 	ErrKeyMismatch = errors.New("private key does not match certificate")
 	// ErrExists reports a file that would be replaced without permission.
-	ErrExists = errors.New("file exists")
+	ErrExists = atomicfile.ErrExists
 	// ErrStoreFile reports an output path that names one of the PKI
 	// directory's own files (CA key or certificate, serial, index, issued
 	// certificates, keys, requests), which no output may replace.
@@ -41,7 +44,7 @@ var (
 	// must be read or written.
 	ErrSymlink = safefile.ErrSymlink
 	// ErrLocked reports a PKI directory whose lock was not obtained in time.
-	ErrLocked = errors.New("pki directory is busy")
+	ErrLocked = flock.ErrLocked
 	// ErrBadStore reports a PKI directory whose files are missing or malformed.
 	ErrBadStore = errors.New("invalid pki directory")
 	// ErrNotCertificate reports data that holds no certificate.
@@ -61,4 +64,26 @@ var (
 	ErrNoKey = errors.New("no private key in the bundle")
 	// ErrNotCRL reports data that holds no certificate revocation list.
 	ErrNotCRL = errors.New("not a certificate revocation list")
+	// ErrNoStore reports a PKI directory that does not exist. It matches
+	// fs.ErrNotExist too.
+	ErrNoStore error = &notExistError{"no such file or directory"}
+	// ErrNoCA reports a PKI directory without its CA certificate (NAME.pem),
+	// one that InitStore has not made. It comes with ErrBadStore.
+	ErrNoCA = errors.New("no CA certificate")
+	// ErrNoRequest reports a request (requests/NAME.req, or the file given)
+	// that does not exist. It matches fs.ErrNotExist too.
+	ErrNoRequest error = &notExistError{"no such file or directory"}
+	// ErrUnfinished reports an enrollment that a crash or an error left
+	// half done; Store.Check finishes it.
+	ErrUnfinished = errors.New("enrollment unfinished")
 )
+
+// notExistError is a sentinel that is also fs.ErrNotExist, so that callers
+// may test for the package's own or the standard one. Each is a distinct
+// pointer: ErrNoStore is not ErrNoRequest, though they read the same.
+type notExistError struct{ msg string }
+
+func (e *notExistError) Error() string { return e.msg }
+
+// Is reports whether target is fs.ErrNotExist.
+func (e *notExistError) Is(target error) bool { return target == fs.ErrNotExist }

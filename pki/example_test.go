@@ -54,7 +54,7 @@ func Example_proxyEnrollment() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := pki.WriteKey(filepath.Join(dir, "proxy.key"), key, pki.KeyEncoding{}, pki.WriteOptions{}); err != nil {
+	if err := pki.WriteKey(filepath.Join(dir, "proxy.key"), key, pki.KeyEncoding{}, false); err != nil {
 		log.Fatal(err)
 	}
 	req, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: subject})

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 )
 
 // initManifest is the file of an init's staging directory that lists, once
@@ -26,7 +28,7 @@ const initManifest = "manifest"
 // into place: inside the PKI directory (so every move is a rename on one
 // file system), with a lock holder's temporary name.
 func (s *Store) initStagingDir() string {
-	return s.path(tempPrefix + "init-" + s.opts.caName)
+	return s.path(atomicfile.TempPrefix + "init-" + s.opts.caName)
 }
 
 // publishInit stages files in the staging directory, writes the manifest,
@@ -36,7 +38,7 @@ func (s *Store) initStagingDir() string {
 func (s *Store) publishInit(files []initFile) error {
 	staging := s.initStagingDir()
 	if err := os.Mkdir(staging, modePrivateDir); err != nil {
-		return fmt.Errorf("create %s: %w", staging, unwrapPathError(err))
+		return fmt.Errorf("create %s: %w", staging, atomicfile.UnwrapPathError(err))
 	}
 	var manifest bytes.Buffer
 	for i, f := range files {
@@ -48,30 +50,30 @@ func (s *Store) publishInit(files []initFile) error {
 		sum := sha256.Sum256(f.Data)
 		fmt.Fprintf(&manifest, "%d\t%s\t%s\n", i, hex.EncodeToString(sum[:]), f.Path)
 	}
-	if err := stageInitFile(filepath.Join(staging, initManifest), initFile{OutputFile: OutputFile{Data: manifest.Bytes(), Mode: modePrivate}}); err != nil {
+	if err := stageInitFile(filepath.Join(staging, initManifest), initFile{OutputFile: atomicfile.OutputFile{Data: manifest.Bytes(), Mode: modePrivate}}); err != nil {
 		_ = os.RemoveAll(staging)
 		return err
 	}
-	if err := syncDir(staging); err != nil {
+	if err := atomicfile.SyncDir(staging); err != nil {
 		_ = os.RemoveAll(staging)
 		return fmt.Errorf("write %s: %w", staging, err)
 	}
 	for i, f := range files {
 		if err := os.Rename(filepath.Join(staging, strconv.Itoa(i)), f.Path); err != nil {
-			err = fmt.Errorf("write %s: %w", f.Path, unwrapPathError(err))
+			err = fmt.Errorf("write %s: %w", f.Path, atomicfile.UnwrapPathError(err))
 			if undo := s.abandonInit(); undo != nil {
 				return fmt.Errorf("%w; undoing: %w", err, undo)
 			}
 			return err
 		}
-		if err := syncDir(filepath.Dir(f.Path)); err != nil {
+		if err := atomicfile.SyncDir(filepath.Dir(f.Path)); err != nil {
 			return fmt.Errorf("write %s: %w", f.Path, err)
 		}
 	}
 	if err := os.RemoveAll(staging); err != nil {
-		return fmt.Errorf("remove %s: %w", staging, unwrapPathError(err))
+		return fmt.Errorf("remove %s: %w", staging, atomicfile.UnwrapPathError(err))
 	}
-	return syncDir(s.dir)
+	return atomicfile.SyncDir(s.dir)
 }
 
 // stageInitFile writes f to tmp with its final mode (never wider on the
@@ -79,18 +81,18 @@ func (s *Store) publishInit(files []initFile) error {
 func stageInitFile(tmp string, f initFile) error {
 	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, f.Mode&modePrivate)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", f.Path, unwrapPathError(err))
+		return fmt.Errorf("write %s: %w", f.Path, atomicfile.UnwrapPathError(err))
 	}
 	if f.ownerOf != "" && os.Geteuid() == 0 {
 		var st syscall.Stat_t
 		if err := syscall.Stat(f.ownerOf, &st); err == nil {
 			if err := out.Chown(int(st.Uid), int(st.Gid)); err != nil {
 				out.Close()
-				return fmt.Errorf("write %s: give it the owner of %s: %w", f.Path, f.ownerOf, unwrapPathError(err))
+				return fmt.Errorf("write %s: give it the owner of %s: %w", f.Path, f.ownerOf, atomicfile.UnwrapPathError(err))
 			}
 		}
 	}
-	if err := writeClose(out, f.Data, f.Mode, true); err != nil {
+	if err := atomicfile.WriteClose(out, f.Data, f.Mode, true); err != nil {
 		return fmt.Errorf("write %s: %w", f.Path, err)
 	}
 	return nil
@@ -129,13 +131,13 @@ func (s *Store) abandonInit() error {
 			}
 			if sum := sha256.Sum256(content); hex.EncodeToString(sum[:]) == e.sum {
 				if err := os.Remove(e.path); err != nil {
-					return fmt.Errorf("init CA: undo interrupted init: remove %s: %w", e.path, unwrapPathError(err))
+					return fmt.Errorf("init CA: undo interrupted init: remove %s: %w", e.path, atomicfile.UnwrapPathError(err))
 				}
 			}
 		}
 	}
 	if err := os.RemoveAll(staging); err != nil {
-		return fmt.Errorf("init CA: remove %s: %w", staging, unwrapPathError(err))
+		return fmt.Errorf("init CA: remove %s: %w", staging, atomicfile.UnwrapPathError(err))
 	}
 	return nil
 }

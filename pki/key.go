@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"fmt"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"go.step.sm/crypto/keyutil"
 	"go.step.sm/crypto/pemutil"
 )
@@ -53,8 +54,8 @@ type KeyEncoding struct {
 	Passphrase []byte
 }
 
-// MarshalKey encodes a private key as PEM according to enc.
-func MarshalKey(key crypto.Signer, enc KeyEncoding) ([]byte, error) {
+// EncodeKey encodes a private key as PEM according to enc.
+func EncodeKey(key crypto.Signer, enc KeyEncoding) ([]byte, error) {
 	opts := []pemutil.Options{pemutil.WithPKCS8(!enc.PKCS1)}
 	if enc.Passphrase != nil {
 		if len(enc.Passphrase) == 0 {
@@ -126,7 +127,7 @@ func parseKeyBlock(block *pem.Block, passphrase []byte) (crypto.Signer, error) {
 	if !ok {
 		return nil, fmt.Errorf("unsupported key type %T: %w", key, ErrWeakKey)
 	}
-	if err := CheckPublicKey(signer.Public()); err != nil {
+	if err := ValidatePublicKey(signer.Public()); err != nil {
 		return nil, err
 	}
 	return signer, nil
@@ -145,9 +146,9 @@ func ReadKey(path string, passphrase []byte) (crypto.Signer, error) {
 	return key, nil
 }
 
-// CheckPublicKey accepts the keys pkienroll allows in certificates: RSA of
+// ValidatePublicKey accepts the keys pkienroll allows in certificates: RSA of
 // 2048 bits or more, and ECDSA on P-256 or P-384. Anything else is ErrWeakKey.
-func CheckPublicKey(pub crypto.PublicKey) error {
+func ValidatePublicKey(pub crypto.PublicKey) error {
 	switch k := pub.(type) {
 	case *rsa.PublicKey:
 		if n := k.N.BitLen(); n < 2048 {
@@ -174,11 +175,12 @@ func KeyMatches(pub crypto.PublicKey, priv crypto.Signer) bool {
 }
 
 // WriteKey writes key to path, mode 0600 from the first byte, atomically.
-// An existing file is kept as a backup with opts.Force and refused without.
-func WriteKey(path string, key crypto.Signer, enc KeyEncoding, opts WriteOptions) error {
-	data, err := MarshalKey(key, enc)
+// An existing file is refused (ErrExists) unless replace is set; then it is
+// kept first as path.YYYYMMDDHHMMSS.
+func WriteKey(path string, key crypto.Signer, enc KeyEncoding, replace bool) error {
+	data, err := EncodeKey(key, enc)
 	if err != nil {
 		return fmt.Errorf("write key %s: %w", path, err)
 	}
-	return WriteFiles(opts, OutputFile{Path: path, Data: data, Mode: modePrivate})
+	return atomicfile.WriteFiles(atomicfile.Options{Force: replace}, atomicfile.OutputFile{Path: path, Data: data, Mode: modePrivate})
 }

@@ -15,7 +15,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
 )
@@ -50,7 +49,7 @@ func TestGenerateKeySizes(t *testing.T) {
 	}
 }
 
-func TestMarshalKeyOpenSSLReadsIt(t *testing.T) {
+func TestEncodeKeyOpenSSLReadsIt(t *testing.T) {
 	dir := t.TempDir()
 	pass := []byte("correct horse")
 	cases := []struct {
@@ -66,7 +65,7 @@ func TestMarshalKeyOpenSSLReadsIt(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			data, err := pki.MarshalKey(proxyKey(t), tc.enc)
+			data, err := pki.EncodeKey(proxyKey(t), tc.enc)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,11 +131,11 @@ func TestParseKeyErrors(t *testing.T) {
 	dir := t.TempDir()
 	weak := filepath.Join(dir, "weak.key")
 	runOpenSSL(t, dir, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", weak)
-	encrypted, err := pki.MarshalKey(proxyKey(t), pki.KeyEncoding{Passphrase: []byte("right")})
+	encrypted, err := pki.EncodeKey(proxyKey(t), pki.KeyEncoding{Passphrase: []byte("right")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	legacy, err := pki.MarshalKey(proxyKey(t), pki.KeyEncoding{PKCS1: true, Passphrase: []byte("right")})
+	legacy, err := pki.EncodeKey(proxyKey(t), pki.KeyEncoding{PKCS1: true, Passphrase: []byte("right")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,13 +178,13 @@ func TestWriteKeyModeAndReplace(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "proxy.key")
 	key := proxyKey(t)
-	if err := pki.WriteKey(path, key, pki.KeyEncoding{}, pki.WriteOptions{}); err != nil {
+	if err := pki.WriteKey(path, key, pki.KeyEncoding{}, false); err != nil {
 		t.Fatal(err)
 	}
 	assertMode(t, path, 0o600)
 	first, _ := os.ReadFile(path)
 
-	err := pki.WriteKey(path, key, pki.KeyEncoding{PKCS1: true}, pki.WriteOptions{})
+	err := pki.WriteKey(path, key, pki.KeyEncoding{PKCS1: true}, false)
 	if !errors.Is(err, pki.ErrExists) {
 		t.Fatalf("second write without Force: %v, want ErrExists", err)
 	}
@@ -193,25 +192,20 @@ func TestWriteKeyModeAndReplace(t *testing.T) {
 		t.Fatal("refused write changed the file")
 	}
 
-	when := time.Date(2026, 11, 27, 10, 30, 0, 0, time.UTC)
-	if err := pki.WriteKey(path, key, pki.KeyEncoding{PKCS1: true}, pki.WriteOptions{Force: true, Now: when}); err != nil {
+	if err := pki.WriteKey(path, key, pki.KeyEncoding{PKCS1: true}, true); err != nil {
 		t.Fatal(err)
 	}
-	backup := path + ".20261127103000"
-	if got, err := os.ReadFile(backup); err != nil || !bytes.Equal(got, first) {
-		t.Fatalf("backup %s: err %v, same content %v", backup, err, bytes.Equal(got, first))
+	backups, _ := filepath.Glob(path + ".2*")
+	if len(backups) != 1 {
+		t.Fatalf("backups %v, want one proxy.key.YYYYMMDDHHMMSS", backups)
+	}
+	if got, err := os.ReadFile(backups[0]); err != nil || !bytes.Equal(got, first) {
+		t.Fatalf("backup %s: err %v, same content %v", backups[0], err, bytes.Equal(got, first))
 	}
 	assertMode(t, path, 0o600)
-	assertMode(t, backup, 0o600)
+	assertMode(t, backups[0], 0o600)
 	if data, _ := os.ReadFile(path); !bytes.HasPrefix(data, []byte("-----BEGIN RSA PRIVATE KEY-----")) {
-		t.Error("forced write did not replace the key")
-	}
-	// A second forced write in the same second must not overwrite the backup.
-	if err := pki.WriteKey(path, key, pki.KeyEncoding{}, pki.WriteOptions{Force: true, Now: when}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(backup + ".1"); err != nil {
-		t.Errorf("second backup in one second: %v", err)
+		t.Error("replacing write did not replace the key")
 	}
 	assertNoTempFiles(t, dir)
 }
@@ -227,7 +221,7 @@ func TestWriteKeyRefusesSymlink(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, force := range []bool{false, true} {
-		err := pki.WriteKey(link, proxyKey(t), pki.KeyEncoding{}, pki.WriteOptions{Force: force})
+		err := pki.WriteKey(link, proxyKey(t), pki.KeyEncoding{}, force)
 		if !errors.Is(err, pki.ErrSymlink) {
 			t.Errorf("force=%v: err = %v, want ErrSymlink", force, err)
 		}
@@ -237,15 +231,15 @@ func TestWriteKeyRefusesSymlink(t *testing.T) {
 	}
 }
 
-func TestCheckPublicKey(t *testing.T) {
-	if err := pki.CheckPublicKey(proxyKey(t).Public()); err != nil {
+func TestValidatePublicKey(t *testing.T) {
+	if err := pki.ValidatePublicKey(proxyKey(t).Public()); err != nil {
 		t.Errorf("RSA-2048: %v", err)
 	}
 	small := &rsa.PublicKey{N: new(big.Int).Rsh(proxyKey(t).N, 1100), E: 65537}
-	if err := pki.CheckPublicKey(small); !errors.Is(err, pki.ErrWeakKey) {
+	if err := pki.ValidatePublicKey(small); !errors.Is(err, pki.ErrWeakKey) {
 		t.Errorf("RSA-948: %v, want ErrWeakKey", err)
 	}
-	if err := pki.CheckPublicKey("not a key"); !errors.Is(err, pki.ErrWeakKey) {
+	if err := pki.ValidatePublicKey("not a key"); !errors.Is(err, pki.ErrWeakKey) {
 		t.Errorf("string: %v, want ErrWeakKey", err)
 	}
 }
@@ -266,28 +260,14 @@ func firstLine(b []byte) string {
 	return string(line)
 }
 
-// assertNoTempFiles fails when a temporary file of ours is left in dir.
-func assertNoTempFiles(t *testing.T, dir string) {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".pkienroll-tmp-") {
-			t.Errorf("temporary file left behind: %s", e.Name())
-		}
-	}
-}
-
-// TestMarshalKeyEmptyPassphrase: a passphrase that was given but is empty
+// TestEncodeKeyEmptyPassphrase: a passphrase that was given but is empty
 // is refused, in both encodings, instead of writing the key in the clear.
-func TestMarshalKeyEmptyPassphrase(t *testing.T) {
+func TestEncodeKeyEmptyPassphrase(t *testing.T) {
 	for _, pkcs1 := range []bool{false, true} {
 		t.Run(fmt.Sprintf("pkcs1=%v", pkcs1), func(t *testing.T) {
-			data, err := pki.MarshalKey(proxyKey(t), pki.KeyEncoding{PKCS1: pkcs1, Passphrase: []byte{}})
+			data, err := pki.EncodeKey(proxyKey(t), pki.KeyEncoding{PKCS1: pkcs1, Passphrase: []byte{}})
 			if !errors.Is(err, pki.ErrPassphrase) || data != nil {
-				t.Errorf("MarshalKey with an empty passphrase = %d bytes, %v; want ErrPassphrase", len(data), err)
+				t.Errorf("EncodeKey with an empty passphrase = %d bytes, %v; want ErrPassphrase", len(data), err)
 			}
 		})
 	}

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 )
 
 // Issuance is one certificate of the index, with what the directory tells
@@ -68,7 +70,7 @@ func (s *Store) namesBySerial() (map[string][]string, error) {
 	names := make(map[string][]string)
 	for _, p := range paths {
 		base := filepath.Base(p)
-		if isTempFile(base) {
+		if atomicfile.IsTemp(base) {
 			continue
 		}
 		if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {

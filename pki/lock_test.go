@@ -85,5 +85,5 @@ func TestSignConcurrent(t *testing.T) {
 			t.Errorf("line %d: serial %s, want %s", i+1, e.Serial, want)
 		}
 	}
-	assertNoStoreTempFiles(t, s.Dir())
+	assertNoTempFiles(t, s.Dir())
 }

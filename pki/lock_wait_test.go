@@ -9,22 +9,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/testenv"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
 // flockBinary returns the path of util-linux's flock(1), what the engine's
 // scripts lock with. Missing, the test fails under CI and skips loudly by
-// hand.
+// hand (and make test lists it).
 func flockBinary(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("flock")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("flock(1) is not installed: the lock interop tests cannot run (.ci/run installs util-linux)")
-		}
-		t.Skip("SKIPPING INTEROP TEST: flock(1) is not installed (apt-get install -y util-linux)")
-	}
-	return path
+	return testenv.LookPath(t, "flock", "util-linux")
 }
 
 // startFlockLoops starts n shell loops that take the lock as the engine's

@@ -8,11 +8,12 @@ import (
 	"go.step.sm/crypto/minica"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/verify"
 )
 
 // TestForeignCA runs our request and checks against a CA that is not ours:
 // smallstep's minica (a root and an intermediate) signs a request made by
-// CreateRequest, CheckCertificate accepts the chain to that root, and
+// CreateRequest, verify.Certificate accepts the chain to that root, and
 // refuses it against the engine CA.
 func TestForeignCA(t *testing.T) {
 	t.Parallel()
@@ -36,7 +37,7 @@ func TestForeignCA(t *testing.T) {
 		t.Errorf("minica saw SANs %v, want the CN as DNS name", leaf.DNSNames)
 	}
 
-	results := pki.CheckCertificate(leaf, pki.CheckOptions{
+	results := verify.Certificate(leaf, verify.Options{
 		CAs: []*x509.Certificate{ca.Root, ca.Intermediate}, Key: sharedKey(t, requestKeyIndex), Host: "proxy.example.com"})
 	for _, r := range results {
 		if !r.OK {
@@ -45,9 +46,9 @@ func TestForeignCA(t *testing.T) {
 	}
 
 	engine := readStoreCert(t, newTestStore(t).CACertPath())
-	var chain *pki.CheckResult
-	for _, r := range pki.CheckCertificate(leaf, pki.CheckOptions{CAs: []*x509.Certificate{engine}}) {
-		if r.Check == pki.CheckChain {
+	var chain *verify.Result
+	for _, r := range verify.Certificate(leaf, verify.Options{CAs: []*x509.Certificate{engine}}) {
+		if r.Check == verify.Chain {
 			chain = &r
 		}
 	}

@@ -257,7 +257,7 @@ func TestOpenSSLCAUpdateDB(t *testing.T) {
 	s := newTestStore(t)
 	dir := s.Dir()
 	cfg := engineOpenSSLConfig(t, dir)
-	past, err := pki.OpenStore(dir, pki.WithClock(func() time.Time { return time.Now().AddDate(0, 0, -20) }))
+	past, err := pki.OpenStore(dir, pki.WithNow(func() time.Time { return time.Now().AddDate(0, 0, -20) }))
 	if err != nil {
 		t.Fatal(err)
 	}

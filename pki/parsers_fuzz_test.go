@@ -133,10 +133,10 @@ func FuzzParseKey(f *testing.F) {
 			checkOneLine(t, err, pki.ErrNotKey, pki.ErrPassphrase, pki.ErrWeakKey)
 			return
 		}
-		if err := pki.CheckPublicKey(key.Public()); err != nil {
+		if err := pki.ValidatePublicKey(key.Public()); err != nil {
 			t.Fatalf("accepted a weak key: %v", err)
 		}
-		pemData, err := pki.MarshalKey(key, pki.KeyEncoding{})
+		pemData, err := pki.EncodeKey(key, pki.KeyEncoding{})
 		if err != nil {
 			t.Fatalf("accepted a key that does not encode: %v", err)
 		}

@@ -33,7 +33,7 @@ type Bundle struct {
 // nothing newer (OpenSSL before 1.1.1, old Java and Windows); OpenSSL 3 reads
 // those files with and without -legacy.
 func EncodePKCS12(b Bundle, password string, legacy bool) ([]byte, error) {
-	if err := CheckPKCS12Password(password); err != nil {
+	if err := ValidatePKCS12Password(password); err != nil {
 		return nil, fmt.Errorf("encode PKCS#12: %w", err)
 	}
 	if b.Key == nil || b.Certificate == nil {
@@ -53,10 +53,10 @@ func EncodePKCS12(b Bundle, password string, legacy bool) ([]byte, error) {
 	return data, nil
 }
 
-// CheckPKCS12Password accepts a password that a bundle can be protected
+// ValidatePKCS12Password accepts a password that a bundle can be protected
 // with: not empty, UTF-8, no NUL, and only characters of the Basic
 // Multilingual Plane, as PKCS#12 stores passwords in UCS-2.
-func CheckPKCS12Password(password string) error {
+func ValidatePKCS12Password(password string) error {
 	switch {
 	case password == "":
 		return fmt.Errorf("password is empty: %w", ErrBadPassword)

@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"fmt"
 	"math/big"
+
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 )
 
 // RenewCA gives the CA certificate a new validity of days (DefaultCADays
@@ -30,7 +32,7 @@ func (s *Store) RenewCA(ctx context.Context, days int) (*x509.Certificate, error
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	old := ca.cert
 	notBefore, notAfter := validity(s.opts.now(), days)
 	// Every extension goes in ExtraExtensions, so crypto/x509 adds none of
@@ -54,18 +56,18 @@ func (s *Store) RenewCA(ctx context.Context, days int) (*x509.Certificate, error
 	// ca.der is staged under a random name first: a checker that takes the
 	// lock on the new ca.pem the moment it is in place leaves such files
 	// alone (see removeStaleTempFiles).
-	derFile, err := stageFile(s.CADERPath(), der, modePublic)
+	derFile, err := atomicfile.Stage(s.CADERPath(), der, modePublic)
 	if err != nil {
 		return nil, fmt.Errorf("renew CA: %w", err)
 	}
-	defer derFile.abort()
-	if _, err := backupFile(s.CACertPath(), s.opts.now()); err != nil {
+	defer derFile.Abort()
+	if _, err := atomicfile.Backup(s.CACertPath(), s.opts.now()); err != nil {
 		return nil, fmt.Errorf("renew CA: %w", err)
 	}
-	if err := writeFileLocked(s.CACertPath(), EncodeCertificatePEM(der), modePublic); err != nil {
+	if err := atomicfile.WriteLocked(s.CACertPath(), EncodeCertificatePEM(der), modePublic); err != nil {
 		return nil, fmt.Errorf("renew CA: %w", err)
 	}
-	if err := derFile.commit(); err != nil {
+	if err := derFile.Commit(); err != nil {
 		return nil, fmt.Errorf("renew CA: %w (`pkienroll ca check` rewrites it from %s)", err, s.CACertPath())
 	}
 	return cert, nil

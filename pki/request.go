@@ -7,7 +7,9 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -41,7 +43,7 @@ func CreateRequest(key crypto.Signer, t RequestTemplate) ([]byte, error) {
 	if err := t.SANs.Validate(); err != nil {
 		return nil, fmt.Errorf("create request: %w", err)
 	}
-	if err := CheckPublicKey(key.Public()); err != nil {
+	if err := ValidatePublicKey(key.Public()); err != nil {
 		return nil, fmt.Errorf("create request: %w", err)
 	}
 	rawSubject, err := t.Subject.MarshalDER()
@@ -104,7 +106,7 @@ func parseRequest(data []byte, checkSubject bool) (*x509.CertificateRequest, err
 	if err := csr.CheckSignature(); err != nil {
 		return nil, fmt.Errorf("signature does not verify (request altered or not signed by its key): %w", ErrBadRequest)
 	}
-	if err := CheckPublicKey(csr.PublicKey); err != nil {
+	if err := ValidatePublicKey(csr.PublicKey); err != nil {
 		return nil, err
 	}
 	if !checkSubject {
@@ -127,6 +129,9 @@ func parseRequest(data []byte, checkSubject bool) (*x509.CertificateRequest, err
 func ReadRequest(path string) (*x509.CertificateRequest, error) {
 	data, err := readFileLimited(path, maxRequestSize, false)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = ErrNoRequest
+		}
 		return nil, fmt.Errorf("read request %s: %w", path, err)
 	}
 	csr, err := ParseRequest(data)

@@ -21,7 +21,7 @@ func FuzzParseRequest(f *testing.F) {
 		if err := csr.CheckSignature(); err != nil {
 			t.Fatalf("accepted a request whose signature fails: %v", err)
 		}
-		if err := pki.CheckPublicKey(csr.PublicKey); err != nil {
+		if err := pki.ValidatePublicKey(csr.PublicKey); err != nil {
 			t.Fatalf("accepted a request with a weak key: %v", err)
 		}
 		if _, err := dn.ParseDER(csr.RawSubject); err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 )
 
 // reasonNames are openssl's names for the RFC 5280 CRL reason codes,
@@ -54,7 +56,7 @@ func (s *Store) Revoke(ctx context.Context, req RevokeRequest) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 
 	serial, err := s.serialToRevoke(req)
 	if err != nil {
@@ -91,7 +93,7 @@ func (s *Store) serialToRevoke(req RevokeRequest) (string, error) {
 		}
 		return FormatSerial(n), nil
 	case req.Name != "":
-		if err := CheckName(req.Name); err != nil {
+		if err := ValidateName(req.Name); err != nil {
 			return "", fmt.Errorf("revoke: %w", err)
 		}
 		cert, err := ReadCertificate(s.CertPath(req.Name))
@@ -133,5 +135,5 @@ func writeDatabase(path string, entries []Entry) error {
 		b.WriteString(e.String())
 		b.WriteByte('\n')
 	}
-	return writeFileLocked(path, []byte(b.String()), modePublic)
+	return atomicfile.WriteLocked(path, []byte(b.String()), modePublic)
 }

@@ -2,6 +2,7 @@ package pki_test
 
 import (
 	"crypto"
+	"encoding/pem"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -32,7 +33,7 @@ func signNames(t *testing.T, s *pki.Store, names ...string) []string {
 func TestRevokeAgreesWithOpenSSL(t *testing.T) {
 	t.Parallel()
 	when := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	s := newTestStore(t, pki.WithClock(func() time.Time { return when }))
+	s := newTestStore(t, pki.WithNow(func() time.Time { return when }))
 	serials := signNames(t, s, "a", "b", "c")
 	cfg := engineOpenSSLConfig(t, s.Dir())
 
@@ -117,7 +118,7 @@ func TestGenerateCRLOpenSSLAccepts(t *testing.T) {
 			t.Fatal(err)
 		}
 		path := filepath.Join(dir, "crl"+string(rune('0'+i))+".pem")
-		writeStoreFile(t, path, pki.EncodeCRLPEM(der), 0o644)
+		writeStoreFile(t, path, pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}), 0o644)
 		crls = append(crls, path)
 	}
 	out, err := tryOpenSSL(t, dir, "crl", "-in", crls[0], "-CAfile", s.CACertPath(), "-noout")

@@ -62,7 +62,7 @@ func (s *SANs) add(kind, value string) error {
 		if err != nil {
 			return fmt.Errorf("not an absolute URI")
 		}
-		if err := ValidateURI(u); err != nil {
+		if err := validateURI(u); err != nil {
 			return err
 		}
 		s.URIs = append(s.URIs, u)
@@ -99,8 +99,8 @@ func (s SANs) List() []string {
 	return list
 }
 
-// SANsOf returns the alternative names of a certificate or request.
-func SANsOf(dns []string, ips []net.IP, emails []string, uris []*url.URL) SANs {
+// sansOf returns the alternative names of a certificate or request.
+func sansOf(dns []string, ips []net.IP, emails []string, uris []*url.URL) SANs {
 	return SANs{DNSNames: dns, IPAddresses: ips, EmailAddresses: emails, URIs: uris}
 }
 

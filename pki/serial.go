@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 )
 
 // maxSerialFileSize bounds serial.txt; openssl writes one short line.
@@ -72,5 +74,5 @@ func readSerialFile(path string) (*big.Int, error) {
 // writeSerialFile atomically replaces path with n in openssl's format. Only
 // a holder of the store's lock may call it.
 func writeSerialFile(path string, n *big.Int) error {
-	return writeFileLocked(path, []byte(FormatSerial(n)+"\n"), modePublic)
+	return atomicfile.WriteLocked(path, []byte(FormatSerial(n)+"\n"), modePublic)
 }

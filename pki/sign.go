@@ -8,6 +8,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"net/url"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
@@ -109,7 +111,7 @@ func (s *Store) SignBatch(ctx context.Context, reqs []SignRequest) ([]*Issued, e
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	for _, r := range reqs {
 		if r.Precondition != nil {
 			if err := r.Precondition(); err != nil {
@@ -182,7 +184,7 @@ func (s *Store) prepare(reqs []SignRequest) ([]job, error) {
 	jobs := make([]job, len(reqs))
 	seen := make(map[string]bool, len(reqs))
 	for i, req := range reqs {
-		if err := CheckName(req.Name); err != nil {
+		if err := ValidateName(req.Name); err != nil {
 			return nil, fmt.Errorf("sign: %w", err)
 		}
 		if seen[req.Name] {
@@ -214,6 +216,9 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	path := s.RequestPath(req.Name)
 	if data == nil {
 		if data, err = readFileLimited(path, maxRequestSize, true); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				err = ErrNoRequest
+			}
 			return j, fmt.Errorf("read request %s: %w", path, err)
 		}
 	}
@@ -247,7 +252,7 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	}
 	j.sans = req.SANs
 	if j.sans.Empty() {
-		j.sans = SANsOf(j.csr.DNSNames, j.csr.IPAddresses, j.csr.EmailAddresses, j.csr.URIs)
+		j.sans = sansOf(j.csr.DNSNames, j.csr.IPAddresses, j.csr.EmailAddresses, j.csr.URIs)
 	}
 	if j.sans.Empty() {
 		j.sans = SANsForCommonName(j.subject.CommonName())
@@ -342,17 +347,17 @@ func warnings(caCert, cert *x509.Certificate, j job) []string {
 // opened, before the first rename, so a write error (full disk, read-only
 // directory) up to then changes nothing.
 func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err error) {
-	var staged []*stagedFile
+	var staged []*atomicfile.Staged
 	defer func() {
 		for _, f := range staged {
-			f.abort()
+			f.Abort()
 		}
 	}()
 	// A batch writes two files per certificate: one syncfs for them all
 	// costs far less than an fsync each (docs/performance.md).
-	batch := len(issued) > 1
-	stage := func(path string, data []byte) (*stagedFile, error) {
-		f, err := stageLocked(path, data, modePublic, !batch)
+	batch := len(issued) > 1 && atomicfile.HaveSyncfs
+	stage := func(path string, data []byte) (*atomicfile.Staged, error) {
+		f, err := atomicfile.StageLocked(path, data, modePublic, !batch)
 		if err == nil {
 			staged = append(staged, f)
 		}
@@ -362,14 +367,14 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 	if err != nil {
 		return err
 	}
-	serialCopies := make([]*stagedFile, len(issued))
-	certs := make([]*stagedFile, len(issued))
+	serialCopies := make([]*atomicfile.Staged, len(issued))
+	certs := make([]*atomicfile.Staged, len(issued))
 	replaces := make([]bool, len(issued))
 	for i, is := range issued {
 		if _, err := os.Lstat(is.SerialCertPath); err == nil {
 			return fmt.Errorf("sign %s: %s exists: serial %s was used already (serial.txt is behind): %w", is.Name, is.SerialCertPath, is.Serial, ErrBadStore)
 		}
-		if replaces[i], err = checkReplace(is.CertPath, true); err != nil {
+		if replaces[i], err = atomicfile.CheckReplace(is.CertPath, true); err != nil {
 			return fmt.Errorf("sign %s: %w", is.Name, err)
 		}
 		pemData := EncodeCertificatePEM(is.Certificate.Raw)
@@ -385,22 +390,22 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 		return fmt.Errorf("open database %s: %w", s.DatabasePath(), ErrSymlink)
 	}
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", s.DatabasePath(), unwrapPathError(err))
+		return fmt.Errorf("open database %s: %w", s.DatabasePath(), atomicfile.UnwrapPathError(err))
 	}
 	defer db.Close()
 	if batch {
-		if err := syncFilesystem(s.dir); err != nil {
+		if err := atomicfile.SyncFilesystem(s.dir); err != nil {
 			return fmt.Errorf("sync %s: %w", s.dir, err)
 		}
 	}
 
-	if err := serialFile.commit(); err != nil {
+	if err := serialFile.Commit(); err != nil {
 		return err
 	}
 	certDir := s.path(s.opts.certDir)
 	entries := make([]Entry, len(issued))
 	for i, is := range issued {
-		if err := serialCopies[i].rename(); err != nil {
+		if err := serialCopies[i].Rename(); err != nil {
 			return err
 		}
 		entries[i] = Entry{
@@ -411,7 +416,7 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 			Subject: jobs[i].subject.OneLine(),
 		}
 	}
-	if err := syncDir(certDir); err != nil {
+	if err := atomicfile.SyncDir(certDir); err != nil {
 		return fmt.Errorf("write %s: %w", certDir, err)
 	}
 	if err := appendEntries(db, entries); err != nil {
@@ -420,15 +425,15 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 	now := s.opts.now()
 	for i, is := range issued {
 		if replaces[i] {
-			if is.Backup, err = linkBackup(is.CertPath, now); err != nil {
+			if is.Backup, err = atomicfile.LinkBackup(is.CertPath, now); err != nil {
 				return err
 			}
 		}
-		if err := certs[i].rename(); err != nil {
+		if err := certs[i].Rename(); err != nil {
 			return err
 		}
 	}
-	if err := syncDir(certDir); err != nil {
+	if err := atomicfile.SyncDir(certDir); err != nil {
 		return fmt.Errorf("write %s: %w", certDir, err)
 	}
 	return nil

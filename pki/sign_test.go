@@ -114,7 +114,7 @@ func TestSignLeafProfile(t *testing.T) {
 	if got := readStoreFile(t, s.SerialPath()); got != "1001\n" {
 		t.Errorf("serial.txt = %q, want 1001", got)
 	}
-	assertNoStoreTempFiles(t, s.Dir())
+	assertNoTempFiles(t, s.Dir())
 
 	// The next certificate takes the next serial.
 	writeRequest(t, s, "proxy2", "/C=US/O=Example Inc./CN=proxy2.example.com")
@@ -381,7 +381,7 @@ func TestSignDays(t *testing.T) {
 func TestSignBackup(t *testing.T) {
 	t.Parallel()
 	now := time.Now().Truncate(time.Second)
-	s := newTestStore(t, pki.WithClock(func() time.Time { return now }))
+	s := newTestStore(t, pki.WithNow(func() time.Time { return now }))
 	writeRequest(t, s, "proxy", engineProxySubject)
 	stamp := now.Format("20060102150405")
 	var previous []string
@@ -564,16 +564,6 @@ func TestSignNothingLeftBehind(t *testing.T) {
 		}
 		if after[p] != b {
 			t.Errorf("sign changed %s", p)
-		}
-	}
-}
-
-// assertNoStoreTempFiles fails when a temporary file is left anywhere in dir.
-func assertNoStoreTempFiles(t *testing.T, dir string) {
-	t.Helper()
-	for p := range snapshot(t, dir) {
-		if strings.Contains(filepath.Base(p), "tmp") {
-			t.Errorf("temporary file left behind: %s", p)
 		}
 	}
 }
@@ -847,16 +837,5 @@ func TestSignLockTimeout(t *testing.T) {
 	}
 	if _, err := o.Sign(t.Context(), pki.SignRequest{Name: "proxy"}); err != nil {
 		t.Errorf("Sign after the lock was released: %v", err)
-	}
-}
-
-// replaceWithSymlink replaces path (if any) with a symbolic link to target.
-func replaceWithSymlink(t *testing.T, path, target string) {
-	t.Helper()
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(target, path); err != nil {
-		t.Fatal(err)
 	}
 }

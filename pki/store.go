@@ -11,7 +11,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/flock"
 )
+
+// DefaultLockTimeout is how long signing waits for the PKI directory's lock,
+// as the engine script's --timeout does.
+const DefaultLockTimeout = 20 * time.Second
 
 // DefaultPKIDir is the engine's PKI directory.
 const DefaultPKIDir = "/etc/pki/ovirt-engine"
@@ -62,8 +69,8 @@ func WithRequestDir(dir string) StoreOption { return func(o *storeOptions) { o.r
 // (DefaultLockTimeout when not set).
 func WithLockTimeout(d time.Duration) StoreOption { return func(o *storeOptions) { o.lockTimeout = d } }
 
-// WithClock replaces time.Now, for tests that pin validity dates.
-func WithClock(now func() time.Time) StoreOption { return func(o *storeOptions) { o.now = now } }
+// WithNow replaces time.Now, for tests that pin validity dates.
+func WithNow(now func() time.Time) StoreOption { return func(o *storeOptions) { o.now = now } }
 
 // WithKeyGenerator replaces the generator of the keys the store makes (the
 // CA key of InitStore, the keys of Enroll), for tests that reuse a key
@@ -84,7 +91,7 @@ func newStore(dir string, opts []StoreOption) (*Store, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if err := CheckName(o.caName); err != nil {
+	if err := ValidateName(o.caName); err != nil {
 		return nil, fmt.Errorf("ca file: %w", err)
 	}
 	if o.lockTimeout < 0 {
@@ -105,17 +112,20 @@ func OpenStore(dir string, opts ...StoreOption) (*Store, error) {
 		return nil, err
 	}
 	fi, err := os.Stat(s.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, ErrNoStore)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, unwrapPathError(err))
+		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, atomicfile.UnwrapPathError(err))
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("open pki directory %s: not a directory: %w", s.dir, ErrBadStore)
 	}
 	if _, err := os.Lstat(s.CACertPath()); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("open pki directory %s: no CA certificate %s (run `pkienroll ca init`): %w", s.dir, s.CACertPath(), ErrBadStore)
+			return nil, fmt.Errorf("open pki directory %s: %w %s: %w", s.dir, ErrNoCA, s.CACertPath(), ErrBadStore)
 		}
-		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, unwrapPathError(err))
+		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, atomicfile.UnwrapPathError(err))
 	}
 	return s, nil
 }
@@ -163,10 +173,10 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 // inside NAME_MAX.
 const maxNameLength = 128
 
-// CheckName accepts a certificate or CA name that is a plain file name:
+// ValidateName accepts a certificate or CA name that is a plain file name:
 // letters, digits, '.', '_' and '-', starting with a letter or digit, at most
 // 128 characters. Anything else (a path, "..", whitespace) is ErrBadName.
-func CheckName(name string) error {
+func ValidateName(name string) error {
 	if len(name) > maxNameLength {
 		return fmt.Errorf("name is longer than %d characters: %w", maxNameLength, ErrBadName)
 	}
@@ -176,26 +186,26 @@ func CheckName(name string) error {
 	return nil
 }
 
-// lock takes the directory's exclusive lock (see lockExclusive). A context
+// lock takes the directory's exclusive lock (see flock.Exclusive). A context
 // that has ended takes no lock, even a free one, so a cancelled caller
 // changes nothing.
-func (s *Store) lock(ctx context.Context) (*fileLock, error) {
+func (s *Store) lock(ctx context.Context) (*flock.Lock, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", s.CACertPath(), err)
 	}
-	return lockExclusive(ctx, s.CACertPath(), s.opts.lockTimeout)
+	return flock.Exclusive(ctx, s.CACertPath(), s.opts.lockTimeout)
 }
 
 // lockCA takes the directory's lock and loads the CA under it, so the CA
 // cannot be renewed in between. The caller unlocks.
-func (s *Store) lockCA(ctx context.Context) (*ca, *fileLock, error) {
+func (s *Store) lockCA(ctx context.Context) (*ca, *flock.Lock, error) {
 	lock, err := s.lock(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	ca, err := s.loadCA()
 	if err != nil {
-		lock.unlock()
+		lock.Unlock()
 		return nil, nil, err
 	}
 	return ca, lock, nil

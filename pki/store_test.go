@@ -64,7 +64,7 @@ func TestInitStoreLayout(t *testing.T) {
 
 			var got, want []string
 			for p, st := range snap {
-				got = append(got, p+" "+st.mode.String())
+				got = append(got, p+" "+st.Mode.String())
 			}
 			for p, m := range initLayout {
 				want = append(want, p+" "+m.String())
@@ -80,11 +80,11 @@ func TestInitStoreLayout(t *testing.T) {
 				"database.txt":      "",
 				"database.txt.attr": "unique_subject = no\n",
 			} {
-				if snap[path].content != content {
-					t.Errorf("%s = %q, want %q", path, snap[path].content, content)
+				if snap[path].Content != content {
+					t.Errorf("%s = %q, want %q", path, snap[path].Content, content)
 				}
 			}
-			if der := firstPEMBytes(t, []byte(snap["ca.pem"].content)); snap["certs/ca.der"].content != string(der) {
+			if der := firstPEMBytes(t, []byte(snap["ca.pem"].Content)); snap["certs/ca.der"].Content != string(der) {
 				t.Errorf("certs/ca.der is not the DER of ca.pem")
 			}
 			key, err := pki.ReadKey(s.CAKeyPath(), nil)
@@ -413,16 +413,16 @@ func TestOpenStoreErrors(t *testing.T) {
 	})
 }
 
-func TestCheckName(t *testing.T) {
+func TestValidateName(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"proxy", "proxy.example.com", "a", "websocket-proxy", "ovirt_provider_ovn", "0", strings.Repeat("a", 128)} {
-		if err := pki.CheckName(name); err != nil {
-			t.Errorf("CheckName(%q): %v", name, err)
+		if err := pki.ValidateName(name); err != nil {
+			t.Errorf("ValidateName(%q): %v", name, err)
 		}
 	}
 	for _, name := range []string{"", "../x", "..", ".", "a/b", "/abs", ".hidden", " x", "x ", "-x", "a\x00b", "a\nb", "prøxy", strings.Repeat("a", 129), strings.Repeat("a", 200)} {
-		if err := pki.CheckName(name); !errors.Is(err, pki.ErrBadName) {
-			t.Errorf("CheckName(%q): %v, want ErrBadName", name, err)
+		if err := pki.ValidateName(name); !errors.Is(err, pki.ErrBadName) {
+			t.Errorf("ValidateName(%q): %v, want ErrBadName", name, err)
 		}
 	}
 }

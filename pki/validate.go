@@ -131,10 +131,10 @@ func ValidateEmail(addr string) error {
 	return nil
 }
 
-// ValidateURI reports whether u can be a uniformResourceIdentifier: absolute
+// validateURI reports whether u can be a uniformResourceIdentifier: absolute
 // (with a scheme), printable ASCII without spaces, and with a host that
 // ValidateHostname accepts or an IP address when it has an authority.
-func ValidateURI(u *url.URL) error {
+func validateURI(u *url.URL) error {
 	s := u.String()
 	var err error
 	for _, r := range s {
@@ -166,7 +166,7 @@ func ValidateURI(u *url.URL) error {
 }
 
 // Validate reports the first name of s that may not go into a certificate,
-// by the rules of ValidateDNSName, ValidateEmail and ValidateURI; IP
+// by the rules of ValidateDNSName, ValidateEmail and validateURI; IP
 // addresses must be 4 or 16 bytes. Every error wraps ErrBadSAN.
 func (s SANs) Validate() error {
 	for _, d := range s.DNSNames {
@@ -188,7 +188,7 @@ func (s SANs) Validate() error {
 		if u == nil {
 			return fmt.Errorf("empty URI: %w", ErrBadSAN)
 		}
-		if err := ValidateURI(u); err != nil {
+		if err := validateURI(u); err != nil {
 			return fmt.Errorf("%w: %w", err, ErrBadSAN)
 		}
 	}

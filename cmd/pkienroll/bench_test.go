@@ -18,7 +18,7 @@ func BenchmarkRunVersion(b *testing.B) {
 }
 
 // BenchmarkRunSignHelp is the same cost for a command line that names its
-// command: kong models that command alone (parser.go).
+// command, and prints its help.
 func BenchmarkRunSignHelp(b *testing.B) {
 	for b.Loop() {
 		if code := run(context.Background(), []string{"sign", "--help"}, io.Discard, io.Discard); code != exitOK {

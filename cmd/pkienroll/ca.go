@@ -16,10 +16,10 @@ type caCmd struct {
 
 // caInitCmd creates a CA.
 type caInitCmd struct {
-	PKIDir  string   `name:"pki-dir" env:"PKIENROLL_PKI_DIR" default:"${default_pki_dir}" placeholder:"DIR" help:"The PKI directory to create or fill: $$${env} if set, else ${default}."`
-	Subject string   `required:"" placeholder:"S" help:"CA subject, such as /C=US/O=Example Inc./CN=engine.example.com.81108."`
-	Days    dayCount `default:"7300" help:"Validity of the CA certificate in days (1..36500)."`
-	CAFile  string   `name:"ca-file" default:"ca" help:"CA base name: NAME.pem and private/NAME.pem."`
+	pkiDirFlag `set:"pki_dir_help=The PKI directory to create or fill"`
+	Subject    string   `required:"" placeholder:"S" help:"CA subject, such as /C=US/O=Example Inc./CN=engine.example.com.81108."`
+	Days       dayCount `default:"7300" help:"Validity of the CA certificate in days (1..36500)."`
+	CAFile     string   `name:"ca-file" default:"ca" help:"CA base name: NAME.pem and private/NAME.pem."`
 }
 
 // Run creates the CA.
@@ -42,6 +42,7 @@ func (c *caInitCmd) Run(e *env) error {
 // caRenewCmd renews the CA certificate.
 type caRenewCmd struct {
 	storeFlags
+	lockFlags
 	Days dayCount `default:"7300" help:"Validity of the renewed CA certificate in days (1..36500)."`
 }
 
@@ -50,7 +51,7 @@ func (c *caRenewCmd) Run(e *env) error {
 	if err := checkDays(c.Days); err != nil {
 		return err
 	}
-	store, err := pki.OpenStore(c.PKIDir, c.options()...)
+	store, err := c.openStore(c.storeFlags)
 	if err != nil {
 		return err
 	}
@@ -67,12 +68,13 @@ func (c *caRenewCmd) Run(e *env) error {
 // caCheckCmd checks a PKI directory.
 type caCheckCmd struct {
 	storeFlags
+	lockFlags
 }
 
 // Run prints "ok" when the directory is sound, and otherwise each breach
 // as a failed check (exit 2).
 func (c *caCheckCmd) Run(e *env) error {
-	store, err := pki.OpenStore(c.PKIDir, c.options()...)
+	store, err := c.openStore(c.storeFlags)
 	if err != nil {
 		return err
 	}

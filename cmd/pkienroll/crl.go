@@ -7,6 +7,7 @@ import (
 // crlCmd signs a CRL, like `openssl ca -gencrl`.
 type crlCmd struct {
 	storeFlags
+	lockFlags
 	Out   string   `required:"" placeholder:"FILE" help:"Write the CRL here (PEM; replaced atomically). Never one of the PKI directory's own files."`
 	Days  dayCount `default:"30" help:"Days until the CRL's nextUpdate (1..36500)."`
 	DER   bool     `name:"der" help:"Write DER instead of PEM."`
@@ -18,7 +19,7 @@ func (c *crlCmd) Run(e *env) error {
 	if err := checkDays(c.Days); err != nil {
 		return err
 	}
-	store, err := pki.OpenStore(c.PKIDir, c.options()...)
+	store, err := c.openStore(c.storeFlags)
 	if err != nil {
 		return err
 	}

@@ -35,12 +35,12 @@ func (c *enrollCmd) Run(e *env, k *kong.Context) error {
 		return c.runNetwork(e)
 	}
 	if missing := c.missingEngineFlags(k); missing != "" {
-		return &codedError{exitUsage, errors.New("missing flags: " + missing)}
+		return usageErrorf("missing %s", missing)
 	}
 	if c.Name == "" {
 		return errors.New("--name is empty: give the NAME of keys/NAME.p12")
 	}
-	if err := pki.CheckName(c.Name); err != nil {
+	if err := pki.ValidateName(c.Name); err != nil {
 		return fmt.Errorf("--name: %w", err)
 	}
 	if c.Subject == "" {
@@ -55,7 +55,7 @@ func (c *enrollCmd) Run(e *env, k *kong.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := pki.CheckPKCS12Password(password); err != nil {
+	if err := pki.ValidatePKCS12Password(password); err != nil {
 		return fmt.Errorf("bundle password: %w", err)
 	}
 	if onCommandLine {
@@ -87,7 +87,7 @@ func (c *enrollCmd) missingEngineFlags(k *kong.Context) string {
 		}
 	}
 	if c.Password == nil && c.PasswordFile == nil && c.PasswordEnv == nil {
-		missing = append(missing, "--password-file=FILE or --password-env=VAR or --password=PASSWORD")
+		missing = append(missing, "one of --password-file=FILE, --password-env=VAR or --password=PASSWORD")
 	}
-	return strings.Join(missing, ", ")
+	return strings.Join(missing, "; ")
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
@@ -62,7 +63,7 @@ func (c *enrollCmd) checkMode(k *kong.Context) error {
 		}
 	}
 	if len(wrong) > 0 {
-		return &codedError{exitUsage, fmt.Errorf("%s cannot be used %s", strings.Join(wrong, ", "), why)}
+		return usageErrorf("%s cannot be used %s", strings.Join(wrong, ", "), why)
 	}
 	return nil
 }
@@ -81,7 +82,7 @@ func (c *enrollCmd) runNetwork(e *env) error {
 		missing = append(missing, "--token (or --token-file, --token-env)")
 	}
 	if len(missing) > 0 {
-		return &codedError{exitUsage, fmt.Errorf("enroll --server needs %s", strings.Join(missing, ", "))}
+		return usageErrorf("missing %s (enroll --server needs them)", strings.Join(missing, "; "))
 	}
 	token, err := readSecret("token", c.TokenFile, c.TokenEnv)
 	if err != nil {
@@ -99,7 +100,7 @@ func (c *enrollCmd) runNetwork(e *env) error {
 	}
 	files := est.Files{Key: c.Key, Cert: c.Cert, CA: c.CAOut}
 	for _, p := range []struct{ flag, path string }{{"--key", c.Key}, {"--cert", c.Cert}, {"--ca-out", c.CAOut}} {
-		if err := pki.CheckWritable(p.path, c.Force); err != nil {
+		if err := atomicfile.CheckWritable(p.path, c.Force); err != nil {
 			return fmt.Errorf("%s: %w", p.flag, err)
 		}
 	}
@@ -115,4 +116,13 @@ func (c *enrollCmd) runNetwork(e *env) error {
 	e.log.Info("enrolled", "serial", pki.FormatSerial(cert.SerialNumber), "cn", cert.Subject.CommonName,
 		"expires", cert.NotAfter.Format("2006-01-02"), "key", c.Key, "cert", c.Cert, "ca", c.CAOut)
 	return nil
+}
+
+// synopses are enroll's two usage lines, one per mode (printHelp shows
+// them): kong cannot require flags of one mode only.
+func (c *enrollCmd) synopses() []string {
+	return []string{
+		"enroll --name=NAME --subject=S (--password-file=FILE | --password-env=VAR | --password=PASSWORD) [flags]",
+		"enroll --server=URL (--token=TOKEN | --token-file=FILE | --token-env=VAR) --ca-fingerprint=SHA256:HEX --cn=FQDN --key=FILE --cert=FILE --ca-out=FILE [--san=LIST] [--force]",
+	}
 }

@@ -246,7 +246,7 @@ func TestEnrollPKCS12BadInput(t *testing.T) {
 		{name: "missing password file", args: enroll("--password-file", "{dir}/none"),
 			code: exitError, want: []string{"--password-file", "none", "no such file"}},
 		{name: "empty --password", args: enroll("--password", ""),
-			code: exitError, want: []string{"--password is empty"}},
+			code: exitUsage, want: []string{"--password is empty"}},
 		{name: "keep key without a bundle", setup: passFile, args: enroll("--keep-key", "--password-file", "{dir}/pass"),
 			code: exitError, want: []string{"keys/proxy.p12", "no such file"}, secrets: secrets},
 		{name: "bad name", setup: passFile,

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/pkienroll/pkienroll/internal/printable"
+	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
 // Error lines go to a terminal and into logs. errorLine makes each one
@@ -47,8 +52,22 @@ var (
 	missingValue = regexp.MustCompile(`(?s)^(-[^:]*): expected \w+ value but got "EOL" \(<EOL>\)$`)
 )
 
+// kong's words for a value of the wrong type, a list value, an enum and
+// a missing argument or command.
+var (
+	notInt       = regexp.MustCompile(`(?s)^(\S+): expected a valid (?:64|32|16|8) bit u?int but got (".*")$`)
+	notFloat     = regexp.MustCompile(`(?s)^(\S+): expected a valid (?:64|32) bit float but got (".*")$`)
+	notBool      = regexp.MustCompile(`(?s)^(\S+): bool value must be true, 1, yes, false, 0 or no but got (".*")$`)
+	missingList  = regexp.MustCompile(`^(-\S+): missing value, expecting ".*"$`)
+	notInEnum    = regexp.MustCompile(`(?s)^(\S+) must be one of ((?:"[^"]*",?)+) but got (".*")$`)
+	missingArg   = regexp.MustCompile(`^expected "<([^>]+)>"$`)
+	missingChild = regexp.MustCompile(`^expected one of ((?:"[^"]+"(?:, )?)+)$`)
+	quotedWord   = regexp.MustCompile(`"([^"]*)"`)
+)
+
 // plainParseError rewrites kong's messages about flag values into plain
-// words that do not repeat the value.
+// words that name the flag and do not repeat a value starting with '-'
+// (it may be a password).
 func plainParseError(msg string) string {
 	if m := hyphenValue.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s needs a value; a value that starts with '-' must be joined to the flag: %s=VALUE", m[1], m[1])
@@ -56,7 +75,52 @@ func plainParseError(msg string) string {
 	if m := missingValue.FindStringSubmatch(msg); m != nil {
 		return m[1] + " needs a value"
 	}
+	if m := missingList.FindStringSubmatch(msg); m != nil {
+		return m[1] + " needs a value"
+	}
+	if m := notInt.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s: %s is not a whole number", m[1], m[2])
+	}
+	if m := notFloat.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s: %s is not a number", m[1], m[2])
+	}
+	if m := notBool.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s takes no value (%s given); to turn it off, leave it out", m[1], m[2])
+	}
+	if m := notInEnum.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s: %s is not one of %s", argName(m[1]), m[3], choices(m[2]))
+	}
+	if m := missingArg.FindStringSubmatch(msg); m != nil {
+		return "missing the " + strings.ToUpper(m[1]) + " argument"
+	}
+	if m := missingChild.FindStringSubmatch(msg); m != nil {
+		return "missing a command (" + choices(m[1]) + ")"
+	}
 	return msg
+}
+
+// choices words a list of kong's quoted choices as "a, b or c", leaving
+// out the empty choice (the flag's "none" default).
+func choices(quotedList string) string {
+	var words []string
+	for _, m := range quotedWord.FindAllStringSubmatch(quotedList, -1) {
+		if m[1] != "" {
+			words = append(words, m[1])
+		}
+	}
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// argName is a flag's name as is, and a positional argument, which kong
+// writes <shell>, as help shows it: SHELL.
+func argName(name string) string {
+	if strings.HasPrefix(name, "<") && strings.HasSuffix(name, ">") {
+		return strings.ToUpper(name[1 : len(name)-1])
+	}
+	return name
 }
 
 // isSecretFlag reports whether an argument names a flag whose value is a
@@ -170,4 +234,36 @@ func elide(q string) string {
 		cut = cut[:i]
 	}
 	return fmt.Sprintf("%s...\" (%d bytes)", cut, n)
+}
+
+// advice is what a shell user can do about err, added to its line. The
+// library states the fact and wraps a sentinel; the command line knows its
+// flags and commands.
+func advice(err error, cmd *kong.Node) string {
+	switch {
+	case errors.Is(err, pki.ErrExists) && hasFlag(cmd, "force"):
+		return " (use --force to keep a backup and replace it)"
+	case errors.Is(err, pki.ErrNoCA):
+		return " (run `pkienroll ca init`, or name the engine's directory with --pki-dir)"
+	case errors.Is(err, pki.ErrNoStore) && hasFlag(cmd, "pki-dir"):
+		return " (name the PKI directory with --pki-dir or " + pkiDirEnv + ")"
+	case errors.Is(err, pki.ErrUnfinished):
+		return " (run `pkienroll ca check` to finish it)"
+	case errors.Is(err, proxy.ErrHostNameNeeded):
+		return " (give the address with --engine-address)"
+	}
+	return ""
+}
+
+// hasFlag reports whether the command takes the flag --name.
+func hasFlag(cmd *kong.Node, name string) bool {
+	if cmd == nil {
+		return false
+	}
+	for _, f := range allFlags(cmd) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }

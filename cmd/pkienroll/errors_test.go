@@ -76,3 +76,80 @@ func FuzzErrorLine(f *testing.F) {
 		}
 	})
 }
+
+// TestNoParserJargon runs command lines with each kind of usage mistake
+// kong reports, and checks that the one error line names the flag in
+// plain words, without kong's type names or its empty enum choice, and
+// exits 80.
+func TestNoParserJargon(t *testing.T) {
+	jargon := []string{"64 bit", "EOL", "<EOL>", `""`, "expecting", "<arg>", "bool value", "must be one of", `expected "<`}
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		// --days words its own errors (numflags.go); these check only that
+		// kong's words are gone.
+		{[]string{"sign", "--name", "a", "--days", "x"}, []string{"--days", `"x"`}},
+		{[]string{"sign", "--name", "a", "--days", "1.5"}, []string{"--days", `"1.5"`}},
+		{[]string{"sign", "--name"}, []string{"--name needs a value"}},
+		{[]string{"sign", "--pki-dir"}, []string{"--pki-dir needs a value"}},
+		{[]string{"list", "--status", "bogus"}, []string{`--status: "bogus" is not one of valid, revoked or expired`}},
+		{[]string{"subject", "--subject", "/CN=a", "--format", "xml"}, []string{`--format: "xml" is not one of openssl, rfc4514 or json`}},
+		{[]string{"completion", "tcsh"}, []string{`SHELL: "tcsh" is not one of bash, zsh or fish`}},
+		{[]string{"list", "--json=maybe"}, []string{"--json takes no value"}},
+		{[]string{"inspect"}, []string{"missing the FILE argument"}},
+		{[]string{"ca"}, []string{"missing a command (init, renew or check)"}},
+		{[]string{"request", "--out", "x"}, []string{"missing one of --subject=S or --ca-cert=FILE with --cn=FQDN; one of --key=FILE or --keyout=FILE"}},
+		{[]string{"enroll", "--name", "a", "--subject", "/CN=a"}, []string{"missing one of --password-file=FILE, --password-env=VAR or --password=PASSWORD"}},
+		{[]string{"websocket-proxy", "config", "--fqdn", "a", "--port", "x"}, []string{`--port: "x" is not a whole number`}},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := runCLI(t, tc.args...)
+			if r.code != exitUsage || r.stdout != "" {
+				t.Errorf("exit %d, want %d:\n%s", r.code, exitUsage, r)
+			}
+			assertOneErrorLine(t, r.stderr, tc.want...)
+			for _, j := range jargon {
+				if strings.Contains(r.stderr, j) {
+					t.Errorf("error line has kong's %q: %s", j, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestErrorAdvice: the library's errors state the fact; the command line
+// adds what to do, from the sentinel, and only where it applies.
+func TestErrorAdvice(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name string
+		args []string
+		want []string
+		not  string
+	}{
+		{"no pki directory", []string{"sign", "--pki-dir", f.dir + "/none", "--name", "proxy"},
+			[]string{"no such file or directory (name the PKI directory with --pki-dir or PKIENROLL_PKI_DIR)"}, ""},
+		{"no CA", []string{"sign", "--pki-dir", f.dir, "--name", "proxy"},
+			[]string{"no CA certificate", "(run `pkienroll ca init`"}, ""},
+		{"no request", []string{"sign", "--pki-dir", f.pki, "--name", "nope"},
+			[]string{"requests/nope.req: no such file or directory"}, "--pki-dir"},
+		{"exists, with --force", []string{"keygen", "--out", f.key},
+			[]string{"refusing to replace", "file exists (use --force to keep a backup and replace it)"}, ""},
+		{"engine address", []string{"squid-config", "portal", "--engine", "192.0.2.1", "--cert", f.key, "--key", f.key, "--ca", f.caPEM},
+			[]string{"is an address", "(give the address with --engine-address)"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.args...)
+			if r.code != exitError {
+				t.Errorf("exit %d, want %d:\n%s", r.code, exitError, r)
+			}
+			assertOneErrorLine(t, r.stderr, tc.want...)
+			if tc.not != "" && strings.Contains(r.stderr, tc.not) {
+				t.Errorf("error line has advice that does not apply (%q): %s", tc.not, r.stderr)
+			}
+		})
+	}
+}

@@ -1,13 +1,14 @@
 package main
 
-// codedError is an error that exits with its own code rather than 1: a
-// usage error found by a command rather than by kong (80), or a renewal
-// whose hook failed (exitHookFailed).
-type codedError struct {
-	code int
-	err  error
-}
+// exitHookFailed is renew's exit code when the files were renewed but the
+// --exec hook failed: the certificate on disk is new, the service may
+// still serve the old one (docs/cli.md, exit codes).
+const exitHookFailed = 3
 
-func (e *codedError) Error() string { return e.err.Error() }
+// hookFailed is the error of a renewal whose hook failed; run exits
+// exitHookFailed for it.
+type hookFailed struct{ err error }
 
-func (e *codedError) Unwrap() error { return e.err }
+func (e *hookFailed) Error() string { return e.err.Error() }
+
+func (e *hookFailed) Unwrap() error { return e.err }

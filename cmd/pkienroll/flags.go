@@ -8,10 +8,17 @@ import (
 	"github.com/pkienroll/pkienroll/pki"
 )
 
+// pkiDirFlag is --pki-dir, the one declaration every command that takes
+// it embeds. Its help starts with ${pki_dir_help}, "The engine's PKI
+// directory" unless the embedding field sets it (set:"pki_dir_help=...").
+type pkiDirFlag struct {
+	PKIDir string `name:"pki-dir" env:"PKIENROLL_PKI_DIR" default:"${default_pki_dir}" placeholder:"DIR" help:"${pki_dir_help}: $$${env} if set, else ${default}."`
+}
+
 // storeFlags locate the PKI directory and its files, with the names and
 // meanings of the engine scripts' flags.
 type storeFlags struct {
-	PKIDir  string `name:"pki-dir" env:"PKIENROLL_PKI_DIR" default:"${default_pki_dir}" placeholder:"DIR" help:"The engine's PKI directory: $$${env} if set, else ${default}."`
+	pkiDirFlag
 	CAFile  string `name:"ca-file" default:"ca" help:"CA base name: NAME.pem and private/NAME.pem."`
 	CertDir string `name:"cert-dir" default:"certs" help:"Directory of issued certificates, relative to --pki-dir."`
 	ReqDir  string `name:"req-dir" default:"requests" help:"Directory of requests, relative to --pki-dir."`

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/inspect"
 )
@@ -28,7 +29,7 @@ func (c *keygenCmd) Run(e *env) error {
 		return err
 	}
 	// Check the destination before paying for a key.
-	if err := pki.CheckWritable(c.Out, c.Force); err != nil {
+	if err := atomicfile.CheckWritable(c.Out, c.Force); err != nil {
 		return err
 	}
 	key, err := pki.GenerateKey(int(c.Bits))
@@ -39,7 +40,7 @@ func (c *keygenCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	if err := pki.WriteFiles(pki.WriteOptions{Force: c.Force}, pki.OutputFile{Path: c.Out, Data: keyPEM, Mode: 0o600}); err != nil {
+	if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force}, atomicfile.OutputFile{Path: c.Out, Data: keyPEM, Mode: 0o600}); err != nil {
 		return err
 	}
 	e.log.Info("wrote key", "path", c.Out, "bits", int(c.Bits), "encrypted", encrypted)
@@ -51,7 +52,7 @@ func (c *keygenCmd) Run(e *env) error {
 // A passphrase that did not end up encrypting the key is an error, never a
 // key written in the clear under a log line saying otherwise.
 func encodeKey(key crypto.Signer, enc pki.KeyEncoding) (keyPEM []byte, encrypted bool, err error) {
-	if keyPEM, err = pki.MarshalKey(key, enc); err != nil {
+	if keyPEM, err = pki.EncodeKey(key, enc); err != nil {
 		return nil, false, err
 	}
 	in, err := inspect.Bytes(keyPEM, inspect.Options{})

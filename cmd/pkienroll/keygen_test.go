@@ -215,27 +215,27 @@ func TestKeygenBadInput(t *testing.T) {
 		{
 			name: "out empty",
 			args: flags("keygen", "--out", ""),
-			code: exitError,
+			code: exitUsage,
 			want: []string{"--out", "empty"},
 		},
 		{
 			// --passphrase-file "$UNSET" must not write an unencrypted key.
 			name: "passphrase file flag empty",
 			args: flags("keygen", "--out", "{dir}/new.key", "--passphrase-file", ""),
-			code: exitError,
+			code: exitUsage,
 			want: []string{"--passphrase-file", "empty"},
 		},
 		{
 			name: "passphrase env flag empty",
 			args: flags("keygen", "--out", "{dir}/new.key", "--passphrase-env", ""),
-			code: exitError,
+			code: exitUsage,
 			want: []string{"--passphrase-env", "empty"},
 		},
 		{
 			name: "out missing",
 			args: flags("keygen"),
 			code: exitUsage,
-			want: []string{"missing flags: --out"},
+			want: []string{"missing --out"},
 		},
 		{
 			name: "unknown flag",

@@ -17,7 +17,7 @@ func listFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := newFixture(t)
 	issued := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	store, err := pki.OpenStore(f.pki, pki.WithClock(func() time.Time { return issued }))
+	store, err := pki.OpenStore(f.pki, pki.WithNow(func() time.Time { return issued }))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,9 +22,6 @@ import (
 	"github.com/pkienroll/pkienroll/pki"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // Exit codes (docs/cli.md).
 const (
 	exitOK          = 0
@@ -56,9 +53,13 @@ type cli struct {
 
 	WebsocketProxy websocketProxyCmd `cmd:"" name:"websocket-proxy" help:"Enroll the websocket proxy on its own host: key, request, signing, engine certificate, 10-setup.conf."`
 
-	Serve serveCmd `cmd:"" help:"Serve enrollment and renewal over the network (EST, RFC 7030) from the PKI directory."`
-	Token tokenCmd `cmd:"" help:"Manage the one-time tokens that authorise a first enrollment over EST."`
-	Renew renewCmd `cmd:"" help:"On the proxy: renew its certificate over EST when it is due, then run a hook."`
+	Serve      serveCmd      `cmd:"" help:"Serve enrollment and renewal over the network (EST, RFC 7030) from the PKI directory."`
+	Token      tokenCmd      `cmd:"" help:"Manage the one-time tokens that authorise a first enrollment over EST."`
+	Renew      renewCmd      `cmd:"" help:"On the proxy: renew its certificate over EST when it is due, then run a hook."`
+	Help       helpCmd       `cmd:"" help:"Print the help of a command (pkienroll help sign)."`
+	Version    versionCmd    `cmd:"" help:"Print the program's version and the Go version it was built with."`
+	Completion completionCmd `cmd:"" help:"Print the shell completion script for bash, zsh or fish."`
+	Man        manCmd        `cmd:"" hidden:"" help:"Print the manual page (roff), as make man writes it."`
 }
 
 // now is the clock of commands that show time left or filter by date;
@@ -69,14 +70,33 @@ var now = time.Now
 type Globals struct {
 	Verbose bool             `short:"v" help:"Log debug messages."`
 	Quiet   bool             `short:"q" help:"Log errors only."`
-	Version kong.VersionFlag `help:"Print the version and exit."`
+	Version kong.VersionFlag `help:"Print the version (and Go's) and exit."`
 }
 
 func main() {
+	if completing() {
+		os.Exit(complete(os.Stdout, os.Stderr))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// newParser is kong's model of the whole command line over c, writing to
+// stdout and stderr. Help, the man page and shell completion are all drawn
+// from it.
+func newParser(c *cli, stdout, stderr io.Writer) (*kong.Kong, error) {
+	return kong.New(c,
+		kong.Name("pkienroll"),
+		kong.Description("Issue TLS certificates to the proxies in front of an engine host."),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, WrapUpperBound: helpWidth}),
+		kong.Help(printHelp),
+		kong.Vars{"version": versionLine(), "default_pki_dir": pki.DefaultPKIDir, "pki_dir_help": "The engine's PKI directory"},
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitRequest{code}) }),
+	)
 }
 
 // exitRequest carries kong's exit (after --help or --version) out of Parse.
@@ -84,23 +104,9 @@ type exitRequest struct{ code int }
 
 // run is the whole program with its environment passed in, so tests can run
 // it in-process. It returns the exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return runModel(ctx, args, stdout, stderr, false)
-}
-
-// runModel is run with the choice of newParser's model: with whole, kong
-// models every command even when args name one (tests compare the two).
-func runModel(ctx context.Context, args []string, stdout, stderr io.Writer, whole bool) (code int) {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	var c cli
-	parser, err := newParser(&c, args, whole,
-		kong.Name("pkienroll"),
-		kong.Description("Issue TLS certificates to the proxies in front of an engine host."),
-		kong.UsageOnError(),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-		kong.Vars{"version": version, "default_pki_dir": pki.DefaultPKIDir},
-		kong.Writers(stdout, stderr),
-		kong.Exit(func(code int) { panic(exitRequest{code}) }),
-	)
+	parser, err := newParser(&c, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "pkienroll: %s\n", errorLine(err, args))
 		return exitError
@@ -125,12 +131,19 @@ func runModel(ctx context.Context, args []string, stdout, stderr io.Writer, whol
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		var perr *kong.ParseError
-		if errors.As(err, &perr) {
+		if !errors.As(err, &perr) {
 			fmt.Fprintf(stderr, "pkienroll: %s\n", errorLine(err, args))
-			return exitUsage
+			return exitError
+		}
+		if m := missingFlags(perr.Context); m != "" && strings.HasPrefix(err.Error(), "missing flags:") {
+			err = errors.New(m)
 		}
 		fmt.Fprintf(stderr, "pkienroll: %s\n", errorLine(err, args))
-		return exitError
+		return exitUsage
+	}
+	if err := checkGiven(kctx); err != nil {
+		fmt.Fprintf(stderr, "pkienroll: %s\n", errorLine(err, args))
+		return exitUsage
 	}
 	logger := newLogger(stderr, c.Globals)
 	env := &env{ctx: ctx, stdout: stdout, log: logger}
@@ -144,13 +157,16 @@ func runModel(ctx context.Context, args []string, stdout, stderr io.Writer, whol
 			}
 			return exitCheckFailed
 		}
-		fmt.Fprintf(stderr, "pkienroll: %s\n", errorLine(err, args))
-		if ctx.Err() != nil {
+		fmt.Fprintf(stderr, "pkienroll: %s%s\n", errorLine(err, args), advice(err, kctx.Selected()))
+		var usage *usageError
+		var hook *hookFailed
+		switch {
+		case ctx.Err() != nil:
 			return exitInterrupted
-		}
-		var coded *codedError
-		if errors.As(err, &coded) {
-			return coded.code
+		case errors.As(err, &usage):
+			return exitUsage
+		case errors.As(err, &hook):
+			return exitHookFailed
 		}
 		return exitError
 	}

@@ -155,11 +155,6 @@ func binary(t *testing.T) string {
 	return binPath
 }
 
-// shellQuote quotes s for sh -c.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
 // runBinary runs the built command under sh with the given umask and
 // returns its exit code and output.
 func runBinary(t *testing.T, umask string, args ...string) result {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -18,12 +19,12 @@ const stdoutPath = "-"
 // pkcs12ExtractCmd pulls the key or the certificate out of a bundle, like
 // the engine's pki-pkcs12-extract.sh.
 type pkcs12ExtractCmd struct {
-	PKIDir string `name:"pki-dir" env:"PKIENROLL_PKI_DIR" default:"${default_pki_dir}" placeholder:"DIR" help:"PKI directory of --name: $$${env} if set, else ${default}."`
-	Name   string `xor:"source" required:"" placeholder:"NAME" help:"Read keys/NAME.p12 of the PKI directory."`
-	In     string `xor:"source" required:"" placeholder:"FILE" help:"Read this PKCS#12 file."`
-	Key    string `placeholder:"FILE|-" help:"Write the private key here (mode 0600), or to stdout with -."`
-	Cert   string `placeholder:"FILE|-" help:"Write the certificate here (mode 0644), or to stdout with -."`
-	Force  bool   `help:"Replace existing files, keeping them as FILE.YYYYMMDDHHMMSS."`
+	pkiDirFlag `set:"pki_dir_help=PKI directory of --name"`
+	Name       string `xor:"source" required:"" placeholder:"NAME" help:"Read keys/NAME.p12 of the PKI directory."`
+	In         string `xor:"source" required:"" placeholder:"FILE" help:"Read this PKCS#12 file."`
+	Key        string `placeholder:"FILE|-" help:"Write the private key here (mode 0600), or to stdout with -."`
+	Cert       string `placeholder:"FILE|-" help:"Write the certificate here (mode 0644), or to stdout with -."`
+	Force      bool   `help:"Replace existing files, keeping them as FILE.YYYYMMDDHHMMSS."`
 	passinFlags
 	passoutFlags
 }
@@ -50,7 +51,7 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 	}
 	for _, p := range []string{c.Key, c.Cert} {
 		if p != "" && p != stdoutPath {
-			if err := pki.CheckWritable(p, c.Force); err != nil {
+			if err := atomicfile.CheckWritable(p, c.Force); err != nil {
 				return err
 			}
 		}
@@ -60,7 +61,7 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 		return err
 	}
 
-	var files []pki.OutputFile
+	var files []atomicfile.OutputFile
 	var toStdout [][]byte
 	var encrypted bool
 	if c.Key != "" {
@@ -71,7 +72,7 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 		if c.Key == stdoutPath {
 			toStdout = append(toStdout, data)
 		} else {
-			files = append(files, pki.OutputFile{Path: c.Key, Data: data, Mode: 0o600})
+			files = append(files, atomicfile.OutputFile{Path: c.Key, Data: data, Mode: 0o600})
 		}
 	}
 	if c.Cert != "" {
@@ -79,11 +80,11 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 		if c.Cert == stdoutPath {
 			toStdout = append(toStdout, data)
 		} else {
-			files = append(files, pki.OutputFile{Path: c.Cert, Data: data, Mode: 0o644})
+			files = append(files, atomicfile.OutputFile{Path: c.Cert, Data: data, Mode: 0o644})
 		}
 	}
 	if len(files) > 0 {
-		if err := pki.WriteFiles(pki.WriteOptions{Force: c.Force}, files...); err != nil {
+		if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force}, files...); err != nil {
 			return err
 		}
 	}
@@ -109,7 +110,7 @@ func (c *pkcs12ExtractCmd) bundlePath() (string, error) {
 	if c.Name == "" {
 		return "", errors.New("--name and --in are empty: give the bundle to read")
 	}
-	if err := pki.CheckName(c.Name); err != nil {
+	if err := pki.ValidateName(c.Name); err != nil {
 		return "", fmt.Errorf("--name: %w", err)
 	}
 	store, err := pki.OpenStore(c.PKIDir)

@@ -16,11 +16,6 @@ import (
 	"github.com/pkienroll/pkienroll/pki/est"
 )
 
-// exitHookFailed is renew's exit code when the files were renewed but the
-// --exec hook failed: the certificate on disk is new, the service may
-// still serve the old one.
-const exitHookFailed = 3
-
 // renewCmd renews a proxy's certificate over EST.
 type renewCmd struct {
 	Server   string        `required:"" placeholder:"URL" help:"The engine's pkienroll serve (https://HOST:PORT)."`
@@ -130,7 +125,7 @@ func (c *renewCmd) once(e *env, client *est.Client, req est.RenewRequest) (*est.
 		} else {
 			err = fmt.Errorf("renewed %s, but --exec %q could not run: %w", c.Cert, c.Exec, err)
 		}
-		return res, &codedError{exitHookFailed, err}
+		return res, &hookFailed{err}
 	}
 	e.log.Info("ran hook", "command", c.Exec)
 	return res, nil

@@ -14,13 +14,7 @@ import (
 // wants what they show, with paths, dates, numbers and the fingerprint
 // masked.
 func TestNetworkDocExamples(t *testing.T) {
-	var examples []docExample
-	for _, ex := range docExamplesUnder(t, "pkienroll enroll") {
-		if strings.Contains(ex.command, "--server") {
-			examples = append(examples, ex)
-		}
-	}
-	examples = append(examples, docExamplesUnder(t, "pkienroll renew")...)
+	examples := networkDocExamples(strings.Split(readFile(t, filepath.Join("..", "..", "docs", "cli.md")), "\n"))
 	if len(examples) != 3 {
 		t.Fatalf("docs/cli.md has %d examples of enroll --server and renew; the test expects enroll, renew not due, renew due", len(examples))
 	}
@@ -73,4 +67,28 @@ func TestNetworkDocExamples(t *testing.T) {
 	if log := readFile(t, shimLog); log != "proxy systemctl reload squid\n" {
 		t.Errorf("hooks run: %q, want one reload, for the renewal that was due", log)
 	}
+}
+
+// networkDocExamples are the console examples of docs/cli.md's "Over the
+// network" part of enroll and of its renew section, in order.
+func networkDocExamples(lines []string) []cliExample {
+	var examples []cliExample
+	in, inConsole := false, false
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "## "):
+			in = l == "## pkienroll renew"
+		case strings.HasPrefix(l, "### "):
+			in = strings.HasPrefix(l, "### Over the network")
+		case in && l == "```console":
+			inConsole = true
+		case inConsole && l == "```":
+			inConsole = false
+		case inConsole && strings.HasPrefix(l, "$ "):
+			examples = append(examples, cliExample{command: strings.TrimPrefix(l, "$ ")})
+		case inConsole && len(examples) > 0:
+			examples[len(examples)-1].output = append(examples[len(examples)-1].output, l)
+		}
+	}
+	return examples
 }

@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"fmt"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -11,9 +12,9 @@ import (
 // requestCmd makes a certificate signing request, as
 // `openssl req -new [-newkey rsa:2048 -nodes -keyout KEY] -subj S -out REQ` does.
 type requestCmd struct {
-	Subject      string  `placeholder:"S" help:"Subject of the request (slash form, RFC 4514 or openssl's output)."`
-	CACert       string  `name:"ca-cert" placeholder:"FILE" help:"Derive the subject from this CA certificate; needs --cn."`
-	CN           string  `name:"cn" placeholder:"FQDN" help:"With --ca-cert: the proxy's host name, replacing the CA's CN."`
+	Subject      string  `xor:"subject" oneof:"" placeholder:"S" help:"Subject of the request (slash form, RFC 4514 or openssl's output)."`
+	CACert       string  `name:"ca-cert" xor:"subject" and:"derive" oneof:"" placeholder:"FILE" help:"Derive the subject from this CA certificate; needs --cn."`
+	CN           string  `name:"cn" and:"derive" placeholder:"FQDN" help:"With --ca-cert: the proxy's host name, replacing the CA's CN."`
 	Key          string  `xor:"key" required:"" placeholder:"FILE" help:"Sign with this existing key."`
 	Keyout       string  `xor:"key" required:"" placeholder:"FILE" help:"Generate a new key, without passphrase unless one is given, into FILE (mode 0600)."`
 	Out          string  `required:"" placeholder:"FILE" help:"Write the request here (PEM)."`
@@ -51,7 +52,7 @@ func (c *requestCmd) Run(e *env) error {
 	}
 	for _, p := range []string{c.Keyout, c.Out} {
 		if p != "" {
-			if err := pki.CheckWritable(p, c.Force); err != nil {
+			if err := atomicfile.CheckWritable(p, c.Force); err != nil {
 				return err
 			}
 		}
@@ -64,16 +65,16 @@ func (c *requestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	files := []pki.OutputFile{{Path: c.Out, Data: pki.EncodeRequestPEM(der), Mode: 0o644}}
+	files := []atomicfile.OutputFile{{Path: c.Out, Data: pki.EncodeRequestPEM(der), Mode: 0o644}}
 	var encrypted bool
 	if c.Keyout != "" {
 		var keyPEM []byte
 		if keyPEM, encrypted, err = encodeKey(key, pki.KeyEncoding{PKCS1: c.PKCS1, Passphrase: pass}); err != nil {
 			return err
 		}
-		files = append([]pki.OutputFile{{Path: c.Keyout, Data: keyPEM, Mode: 0o600}}, files...)
+		files = append([]atomicfile.OutputFile{{Path: c.Keyout, Data: keyPEM, Mode: 0o600}}, files...)
 	}
-	if err := pki.WriteFiles(pki.WriteOptions{Force: c.Force}, files...); err != nil {
+	if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force}, files...); err != nil {
 		return err
 	}
 	if c.Keyout != "" {
@@ -86,15 +87,15 @@ func (c *requestCmd) Run(e *env) error {
 func (c *requestCmd) subject() (dn.Name, error) {
 	switch {
 	case c.Subject != "" && c.CACert != "":
-		return nil, fmt.Errorf("give either --subject or --ca-cert with --cn, not both")
+		return nil, usageErrorf("give either --subject or --ca-cert with --cn, not both")
 	case c.Subject != "":
 		if c.CN != "" {
-			return nil, fmt.Errorf("--cn derives a subject from --ca-cert; with --subject put the CN in the subject")
+			return nil, usageErrorf("--cn derives a subject from --ca-cert; with --subject put the CN in the subject")
 		}
 		return parseSubjectFlag(c.Subject)
 	case c.CACert != "":
 		if c.CN == "" {
-			return nil, fmt.Errorf("--ca-cert needs --cn, the proxy's host name")
+			return nil, usageErrorf("--ca-cert needs --cn, the proxy's host name")
 		}
 		cert, err := pki.ReadCertificate(c.CACert)
 		if err != nil {
@@ -110,7 +111,7 @@ func (c *requestCmd) subject() (dn.Name, error) {
 		}
 		return name, nil
 	}
-	return nil, fmt.Errorf("give --subject, or --ca-cert with --cn")
+	return nil, usageErrorf("give --subject, or --ca-cert with --cn")
 }
 
 func (c *requestCmd) key(pass []byte) (crypto.Signer, error) {

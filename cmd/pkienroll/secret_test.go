@@ -190,8 +190,14 @@ func TestPasswordRules(t *testing.T) {
 				r := runCLI(t, args...)
 				checkNoSecrets(t, r.stderr, "s3cret-line")
 				if sc.secret == "" {
-					if r.code != exitError {
-						t.Errorf("exit %d, want %d:\n%s", r.code, exitError, r)
+					// An empty flag value is a usage error (exit 80); an
+					// empty file or variable is bad input (exit 1).
+					want := exitError
+					if src[0] == "--password=" {
+						want = exitUsage
+					}
+					if r.code != want {
+						t.Errorf("exit %d, want %d:\n%s", r.code, want, r)
 					}
 					assertOneErrorLine(t, r.stderr, "--password", "empty")
 					checkSnapshot(t, f.pki, before)

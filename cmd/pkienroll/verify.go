@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/verify"
 )
 
 // verifyCmd checks a certificate as a proxy's TLS clients and its
@@ -30,9 +31,9 @@ func (c *verifyCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	e.log.Debug("checking", "cert", c.Cert, "serial", pki.FormatSerial(cert.SerialNumber), "at", opts.At.Format(time.RFC3339))
+	e.log.Debug("checking", "cert", c.Cert, "serial", pki.FormatSerial(cert.SerialNumber), "at", opts.Now.Format(time.RFC3339))
 	var failed []string
-	for _, r := range pki.CheckCertificate(cert, opts) {
+	for _, r := range verify.Certificate(cert, opts) {
 		if !r.OK {
 			failed = append(failed, r.String())
 			continue
@@ -49,10 +50,10 @@ func (c *verifyCmd) Run(e *env) error {
 
 // options reads every input before anything is checked, so that a missing
 // or unreadable file is an error (exit 1), never a failed check (exit 2).
-func (c *verifyCmd) options() (pki.CheckOptions, error) {
-	var opts pki.CheckOptions
+func (c *verifyCmd) options() (verify.Options, error) {
+	var opts verify.Options
 	var err error
-	if opts.At, err = parseAt(c.At); err != nil {
+	if opts.Now, err = parseAt(c.At); err != nil {
 		return opts, err
 	}
 	if opts.CAs, err = pki.ReadCertificates(c.CA); err != nil {

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
@@ -28,7 +28,7 @@ type websocketProxyCmd struct {
 // wspDirFlags locate the PKI directory on the proxy host, where the
 // websocket proxy's files are.
 type wspDirFlags struct {
-	PKIDir string `name:"pki-dir" env:"PKIENROLL_PKI_DIR" default:"${default_pki_dir}" placeholder:"DIR" help:"This host's PKI directory: $$${env} if set, else ${default}."`
+	pkiDirFlag `set:"pki_dir_help=This host's PKI directory"`
 }
 
 // wspOwnerFlags name the account the service runs as.
@@ -135,13 +135,13 @@ func ownerName(uid, gid int) string {
 	return u + ":" + g
 }
 
-// checkOutput is pki.CheckWritable for a file whose directory may not exist
+// checkOutput is atomicfile.CheckWritable for a file whose directory may not exist
 // yet (makeDirs makes it).
 func checkOutput(path string, force bool) error {
 	if _, err := os.Stat(filepath.Dir(path)); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	return pki.CheckWritable(path, force)
+	return atomicfile.CheckWritable(path, force)
 }
 
 // makeDirs makes the missing directories of each path, 0755 as the engine's

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/proxy"
@@ -81,7 +82,7 @@ func (c *wspEngineCertCmd) Run(e *env) error {
 	if err := makeDirs(out); err != nil {
 		return err
 	}
-	if err := pki.WriteFiles(pki.WriteOptions{Force: c.Force}, pki.OutputFile{Path: out, Data: pki.EncodeCertificatePEM(cert.Raw), Mode: 0o600}); err != nil {
+	if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force}, atomicfile.OutputFile{Path: out, Data: pki.EncodeCertificatePEM(cert.Raw), Mode: 0o600}); err != nil {
 		return err
 	}
 	if err := owner.give(out); err != nil {
@@ -91,6 +92,12 @@ func (c *wspEngineCertCmd) Run(e *env) error {
 	e.log.Info("wrote engine certificate", "path", out, "subject", subject.String(),
 		"expires", cert.NotAfter.Format(time.DateOnly), "from", source)
 	return nil
+}
+
+// Help is the command's detail in --help: the default of --out, too long
+// for the flag's column.
+func (c *wspConfigCmd) Help() string {
+	return "The configuration goes to " + proxy.DefaultWebsocketConfig + " unless --out names another file."
 }
 
 // wspConfigCmd writes the websocket proxy's 10-setup.conf after checking
@@ -103,7 +110,7 @@ type wspConfigCmd struct {
 	Key        string `placeholder:"FILE" help:"SSL_KEY, without passphrase (default DIR/keys/websocket-proxy.key.nopass)."`
 	Cert       string `placeholder:"FILE" help:"SSL_CERTIFICATE (default DIR/certs/websocket-proxy.cer)."`
 	EngineCert string `name:"engine-cert" placeholder:"FILE" help:"CERT_FOR_DATA_VERIFICATION (default DIR/certs/engine.cer)."`
-	Out        string `default:"/etc/ovirt-engine/ovirt-websocket-proxy.conf.d/10-setup.conf" help:"Write the configuration here (FILE.YYYYMMDDHHMMSS keeps a replaced one)."`
+	Out        string `placeholder:"FILE" help:"Write the configuration here instead (FILE.YYYYMMDDHHMMSS keeps a replaced one)."`
 	Force      bool   `help:"Replace an existing configuration, keeping it as FILE.YYYYMMDDHHMMSS."`
 	wspOwnerFlags
 }
@@ -163,7 +170,7 @@ func (c *wspConfigCmd) Run(e *env) error {
 	at := now()
 	backup := out + "." + at.Format("20060102150405")
 	_, statErr := os.Lstat(out)
-	if err := pki.WriteFiles(pki.WriteOptions{Force: c.Force, Now: at}, pki.OutputFile{Path: out, Data: conf, Mode: 0o644}); err != nil {
+	if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force, Now: at}, atomicfile.OutputFile{Path: out, Data: conf, Mode: 0o644}); err != nil {
 		return err
 	}
 	if statErr == nil {

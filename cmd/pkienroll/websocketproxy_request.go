@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/proxy"
@@ -94,19 +95,19 @@ func (c *wspRequestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	outs := []pki.OutputFile{{Path: out, Data: pki.EncodeRequestPEM(der), Mode: 0o644}}
+	outs := []atomicfile.OutputFile{{Path: out, Data: pki.EncodeRequestPEM(der), Mode: 0o644}}
 	if newKey {
-		keyPEM, err := pki.MarshalKey(key, pki.KeyEncoding{})
+		keyPEM, err := pki.EncodeKey(key, pki.KeyEncoding{})
 		if err != nil {
 			return err
 		}
-		outs = append([]pki.OutputFile{{Path: keyPath, Data: keyPEM, Mode: 0o600}}, outs...)
+		outs = append([]atomicfile.OutputFile{{Path: keyPath, Data: keyPEM, Mode: 0o600}}, outs...)
 	}
 	// certs/ too: the signed certificate comes back there.
 	if err := makeDirs(keyPath, out, files.Cert); err != nil {
 		return err
 	}
-	if err := pki.WriteFiles(pki.WriteOptions{Force: c.Force}, outs...); err != nil {
+	if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force}, outs...); err != nil {
 		return err
 	}
 	if newKey {

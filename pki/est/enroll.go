@@ -126,7 +126,7 @@ func holds(n dn.Name, a dn.Attribute) bool {
 }
 
 func requestSANs(csr *x509.CertificateRequest) pki.SANs {
-	return pki.SANsOf(csr.DNSNames, csr.IPAddresses, csr.EmailAddresses, csr.URIs)
+	return pki.SANs{DNSNames: csr.DNSNames, IPAddresses: csr.IPAddresses, EmailAddresses: csr.EmailAddresses, URIs: csr.URIs}
 }
 
 // sameSANs reports whether two sets of names are equal, order and the case

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -54,7 +55,7 @@ func (c *Client) EnrollFiles(ctx context.Context, req EnrollRequest) (*x509.Cert
 		return nil, errors.New("enroll: the key, certificate and CA files must all be named")
 	}
 	for _, p := range []string{f.Key, f.Cert, f.CA} {
-		if err := pki.CheckWritable(p, req.Force); err != nil {
+		if err := atomicfile.CheckWritable(p, req.Force); err != nil {
 			return nil, fmt.Errorf("enroll: %w", err)
 		}
 	}
@@ -85,14 +86,14 @@ func (c *Client) EnrollFiles(ctx context.Context, req EnrollRequest) (*x509.Cert
 	if err := c.verifyIssued(cert, key, req.CN, req.SANs); err != nil {
 		return nil, fmt.Errorf("enroll: %w", err)
 	}
-	keyPEM, err := pki.MarshalKey(key, pki.KeyEncoding{})
+	keyPEM, err := pki.EncodeKey(key, pki.KeyEncoding{})
 	if err != nil {
 		return nil, fmt.Errorf("enroll: %w", err)
 	}
-	err = pki.WriteFiles(pki.WriteOptions{Force: req.Force},
-		pki.OutputFile{Path: f.Key, Data: keyPEM, Mode: 0o600},
-		pki.OutputFile{Path: f.Cert, Data: pki.EncodeCertificatePEM(cert.Raw), Mode: 0o644},
-		pki.OutputFile{Path: f.CA, Data: pki.EncodeCertificatePEM(c.CA.Raw), Mode: 0o644})
+	err = atomicfile.WriteFiles(atomicfile.Options{Force: req.Force},
+		atomicfile.OutputFile{Path: f.Key, Data: keyPEM, Mode: 0o600},
+		atomicfile.OutputFile{Path: f.Cert, Data: pki.EncodeCertificatePEM(cert.Raw), Mode: 0o644},
+		atomicfile.OutputFile{Path: f.CA, Data: pki.EncodeCertificatePEM(c.CA.Raw), Mode: 0o644})
 	if err != nil {
 		return nil, fmt.Errorf("enroll: %w", err)
 	}
@@ -115,7 +116,7 @@ func (c *Client) verifyIssued(cert *x509.Certificate, key crypto.Signer, cn stri
 		return fmt.Errorf("the issued certificate has CN %q, not %q", cert.Subject.CommonName, cn)
 	}
 	have := map[string]bool{}
-	for _, n := range pki.SANsOf(cert.DNSNames, cert.IPAddresses, cert.EmailAddresses, cert.URIs).List() {
+	for _, n := range certSANs(cert).List() {
 		have[strings.ToLower(n)] = true
 	}
 	for _, n := range sans.List() {
@@ -197,7 +198,7 @@ func (c *Client) RenewFiles(ctx context.Context, req RenewRequest) (*RenewResult
 	if err != nil {
 		return nil, fmt.Errorf("renew: %s: %w", f.Cert, err)
 	}
-	sans := pki.SANsOf(cur.DNSNames, cur.IPAddresses, cur.EmailAddresses, cur.URIs)
+	sans := certSANs(cur)
 	next := key
 	if req.NewKey != nil {
 		if next, err = req.NewKey(); err != nil {
@@ -218,19 +219,24 @@ func (c *Client) RenewFiles(ctx context.Context, req RenewRequest) (*RenewResult
 	if got, err := dn.ParseDER(cert.RawSubject); err != nil || !got.Equal(subject) {
 		return nil, fmt.Errorf("renew: the renewed certificate's subject is not %s", subject)
 	}
-	outs := []pki.OutputFile{{Path: f.Cert, Data: pki.EncodeCertificatePEM(cert.Raw), Mode: 0o644}}
+	outs := []atomicfile.OutputFile{{Path: f.Cert, Data: pki.EncodeCertificatePEM(cert.Raw), Mode: 0o644}}
 	if req.NewKey != nil {
-		keyPEM, err := pki.MarshalKey(next, pki.KeyEncoding{})
+		keyPEM, err := pki.EncodeKey(next, pki.KeyEncoding{})
 		if err != nil {
 			return nil, fmt.Errorf("renew: %w", err)
 		}
 		// Both are staged and synced before either is renamed; only a
 		// crash between the two renames leaves a new key beside the old
 		// certificate, with both old files kept as backups.
-		outs = append([]pki.OutputFile{{Path: f.Key, Data: keyPEM, Mode: 0o600}}, outs...)
+		outs = append([]atomicfile.OutputFile{{Path: f.Key, Data: keyPEM, Mode: 0o600}}, outs...)
 	}
-	if err := pki.WriteFiles(pki.WriteOptions{Force: true, Now: now}, outs...); err != nil {
+	if err := atomicfile.WriteFiles(atomicfile.Options{Force: true, Now: now}, outs...); err != nil {
 		return nil, fmt.Errorf("renew: %w", err)
 	}
 	return &RenewResult{Renewed: true, Certificate: cert, RenewAt: RenewAt(cert, req.Before)}, nil
+}
+
+// certSANs are the alternative names of c.
+func certSANs(c *x509.Certificate) pki.SANs {
+	return pki.SANs{DNSNames: c.DNSNames, IPAddresses: c.IPAddresses, EmailAddresses: c.EmailAddresses, URIs: c.URIs}
 }

@@ -67,7 +67,7 @@ func newEnvTLS(t testing.TB, storeCert bool, opts ...est.Option) *testEnv {
 		t.Fatal(err)
 	}
 	opts = append([]est.Option{
-		est.WithClock(func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }),
+		est.WithNow(func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }),
 		est.WithEvents(func(ev est.Event) { e.mu.Lock(); e.events = append(e.events, ev); e.mu.Unlock() }),
 	}, opts...)
 	e.srv = httptest.NewUnstartedServer(est.NewServer(store, opts...))

@@ -42,7 +42,7 @@ func (s *Server) reenroll(w http.ResponseWriter, r *http.Request, ev *Event) (*r
 	if err != nil || !asked.Equal(subject) {
 		return nil, refuse(http.StatusForbidden, err, "CSR asks for subject %s; renewal keeps %s (RFC 7030 4.2.2)", asked, subject)
 	}
-	sans := pki.SANsOf(cur.DNSNames, cur.IPAddresses, cur.EmailAddresses, cur.URIs)
+	sans := pki.SANs{DNSNames: cur.DNSNames, IPAddresses: cur.IPAddresses, EmailAddresses: cur.EmailAddresses, URIs: cur.URIs}
 	if got := requestSANs(csr); !sameSANs(got, sans) {
 		return nil, refuse(http.StatusForbidden, nil, "CSR asks for SANs %q; renewal keeps %q (RFC 7030 4.2.2)", got.String(), sans.String())
 	}

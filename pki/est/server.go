@@ -62,9 +62,9 @@ type options struct {
 	events        func(Event)
 }
 
-// WithClock replaces time.Now for token expiry and certificate validity
+// WithNow replaces time.Now for token expiry and certificate validity
 // checks, for tests.
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+func WithNow(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 // WithMaxBody sets the largest request body accepted (DefaultMaxBody).
 func WithMaxBody(n int64) Option { return func(o *options) { o.maxBody = n } }

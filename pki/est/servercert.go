@@ -80,7 +80,7 @@ func ServerCertificate(ctx context.Context, store *pki.Store, hosts []string, no
 	}
 	// The key first: a crash before the signing leaves a key without a
 	// certificate, which the next start replaces.
-	if err := pki.WriteKey(keyPath, key, pki.KeyEncoding{}, pki.WriteOptions{Force: true, Now: now}); err != nil {
+	if err := pki.WriteKey(keyPath, key, pki.KeyEncoding{}, true); err != nil {
 		return cert, false, fmt.Errorf("server certificate: %w", err)
 	}
 	is, err := store.Sign(ctx, pki.SignRequest{Name: ServerCertName, Subject: subject, SANs: san, Days: serverCertDays, CSR: der})

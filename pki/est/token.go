@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/internal/safefile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
@@ -121,7 +122,7 @@ func (ts *Tokens) Dir() string { return ts.dir }
 // Create makes a token and keeps its record, and returns the token, which
 // exists nowhere else: the record holds only its hash.
 func (ts *Tokens) Create(req TokenRequest) (string, Token, error) {
-	if err := pki.CheckName(req.Name); err != nil {
+	if err := pki.ValidateName(req.Name); err != nil {
 		return "", Token{}, fmt.Errorf("create token: %w", err)
 	}
 	if req.Subject == nil || req.Subject.CommonName() == "" {
@@ -174,7 +175,7 @@ func (ts *Tokens) Create(req TokenRequest) (string, Token, error) {
 		return "", Token{}, err
 	}
 	path := ts.path(t.ID, suffixActive)
-	if err := pki.WriteFiles(pki.WriteOptions{}, pki.OutputFile{Path: path, Data: append(data, '\n'), Mode: 0o600}); err != nil {
+	if err := atomicfile.WriteFiles(atomicfile.Options{}, atomicfile.OutputFile{Path: path, Data: append(data, '\n'), Mode: 0o600}); err != nil {
 		return "", Token{}, fmt.Errorf("create token %s: %w", req.Name, err)
 	}
 	return secret, t, nil

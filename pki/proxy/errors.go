@@ -19,4 +19,7 @@ var (
 	// ErrSquidRefused reports a configuration that `squid -k parse`
 	// refuses.
 	ErrSquidRefused = errors.New("squid refused the configuration")
+	// ErrHostNameNeeded reports an engine given by its address where the
+	// configuration needs its host name (it comes with ErrBadValue).
+	ErrHostNameNeeded = errors.New("the host name is needed, as the engine's certificate names it")
 )

@@ -75,7 +75,7 @@ func makeFiles(dir string) (files, error) {
 			return f, err
 		}
 		*p.key = filepath.Join(dir, p.name+".key")
-		if err := pki.WriteKey(*p.key, key, pki.KeyEncoding{}, pki.WriteOptions{}); err != nil {
+		if err := pki.WriteKey(*p.key, key, pki.KeyEncoding{}, false); err != nil {
 			return f, err
 		}
 		subject, err := dn.Derive(caName, p.cn)

@@ -2,6 +2,9 @@ package proxy
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -10,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/verify"
 )
 
 // DefaultReadTimeout is how long the proxies let a connection sit idle.
@@ -88,7 +92,7 @@ func (c PortalConfig) data() (portalData, error) {
 	if _, err := netip.ParseAddr(host); err == nil {
 		// defaultsite=, tls-domain= and the access rule all want the name
 		// the engine's certificate carries.
-		return d, fmt.Errorf("engine %s: give the engine's host name, as its certificate names it, and its address with --engine-address: %w", c.Engine, ErrBadValue)
+		return d, fmt.Errorf("engine %s is an address: %w: %w", c.Engine, ErrHostNameNeeded, ErrBadValue)
 	}
 	host = strings.TrimSuffix(host, ".")
 	if port == 0 {
@@ -185,7 +189,7 @@ visible_hostname {{.Visible}}
 })
 
 // CheckPortalFiles reads the proxy's certificate, key and CA file of c and
-// checks what clients and Squid need of them, with pki.CheckCertificate:
+// checks what clients and Squid need of them, with verify.Certificate:
 // the key matches the certificate, which chains to the CA, is valid at at
 // (now when zero), may serve TLS, and, when c.ProxyName is set, names the
 // proxy. The key must be without passphrase: Squid starts unattended.
@@ -208,20 +212,21 @@ func CheckPortalFiles(c PortalConfig, at time.Time) error {
 	if c.ProxyName != "" {
 		host = strings.TrimSuffix(c.ProxyName, ".")
 	}
-	var failed []string
-	keyFailed := false
-	for _, r := range pki.CheckCertificate(cert, pki.CheckOptions{CAs: cas, Key: key, Host: host, At: at}) {
-		if !r.OK {
-			failed = append(failed, r.Check+": "+r.Detail)
-			keyFailed = keyFailed || r.Check == pki.CheckKey
-		}
-	}
-	if failed == nil {
+	return checkServerFiles(c.CertFile, c.KeyFile, c.CAFile, cert, key, cas, host, at)
+}
+
+// checkServerFiles verifies a proxy's certificate as a TLS server's (with
+// the key, against the CA file, for host when not empty, at at) and says
+// what fails in one error naming the three files, wrapping
+// ErrUnfitCertificate (and pki.ErrKeyMismatch when the key is the problem).
+func checkServerFiles(certFile, keyFile, caFile string, cert *x509.Certificate, key crypto.Signer, cas []*x509.Certificate, host string, at time.Time) error {
+	err := verify.Certificate(cert, verify.Options{CAs: cas, Key: key, Host: host, Now: at}).Err()
+	if err == nil {
 		return nil
 	}
 	return &unfitError{
-		msg: fmt.Sprintf("certificate %s with key %s and CA %s: %s", c.CertFile, c.KeyFile, c.CAFile, strings.Join(failed, "; ")),
-		key: keyFailed,
+		msg: fmt.Sprintf("certificate %s with key %s and CA %s: %v", certFile, keyFile, caFile, err),
+		key: errors.Is(err, pki.ErrKeyMismatch),
 	}
 }
 

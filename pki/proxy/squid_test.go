@@ -120,7 +120,7 @@ func TestRenderPortalBad(t *testing.T) {
 		{"engine with space", func(c *PortalConfig) { c.Engine = "engine example.com" }, `' ' is not allowed`},
 		{"engine port", func(c *PortalConfig) { c.Engine = "engine.example.com:99999" }, "port 99999 is outside 1..65535"},
 		{"engine IPv6 unbracketed", func(c *PortalConfig) { c.Engine = "2001:db8::1" }, "in brackets"},
-		{"engine IP", func(c *PortalConfig) { c.Engine = "192.0.2.10" }, "give the engine's host name"},
+		{"engine IP", func(c *PortalConfig) { c.Engine = "192.0.2.10" }, "the host name is needed"},
 		{"engine address", func(c *PortalConfig) { c.EngineAddress = "192.0.2.10 extra" }, "engine address"},
 		{"listen port", func(c *PortalConfig) { c.Listen = "0" }, "port 0 is outside 1..65535"},
 		{"listen name", func(c *PortalConfig) { c.Listen = "proxy.example.com:443" }, "not an IP address"},

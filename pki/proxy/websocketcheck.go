@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/verify"
 )
 
 // CheckWebsocketFiles reads the proxy's key, certificate and engine
 // certificate of files, and the CA certificates of caFile, and checks what
-// browsers and the proxy need of them, with pki.CheckCertificate: the key
+// browsers and the proxy need of them, with verify.Certificate: the key
 // (without passphrase: the service starts unattended) matches the
 // certificate, which chains to the CA, is valid at at (now when zero),
 // names host and may serve TLS; and the engine's certificate is signed by
@@ -38,19 +39,8 @@ func CheckWebsocketFiles(files WebsocketFiles, caFile, host string, at time.Time
 	if err != nil {
 		return err
 	}
-	var failed []string
-	keyFailed := false
-	for _, r := range pki.CheckCertificate(cert, pki.CheckOptions{CAs: cas, Key: key, Host: host, At: at}) {
-		if !r.OK {
-			failed = append(failed, r.Check+": "+r.Detail)
-			keyFailed = keyFailed || r.Check == pki.CheckKey
-		}
-	}
-	if failed != nil {
-		return &unfitError{
-			msg: fmt.Sprintf("certificate %s with key %s and CA %s: %s", files.Cert, files.Key, caFile, strings.Join(failed, "; ")),
-			key: keyFailed,
-		}
+	if err := checkServerFiles(files.Cert, files.Key, caFile, cert, key, cas, host, at); err != nil {
+		return err
 	}
 	if err := VerifyEngineCertificate(engine, cas, at); err != nil {
 		return fmt.Errorf("engine certificate %s: %w", files.EngineCert, err)
@@ -64,9 +54,9 @@ func CheckWebsocketFiles(files WebsocketFiles, caFile, host string, at time.Time
 // The error wraps ErrUnfitCertificate.
 func VerifyEngineCertificate(cert *x509.Certificate, cas []*x509.Certificate, at time.Time) error {
 	var failed []string
-	for _, r := range pki.CheckCertificate(cert, pki.CheckOptions{CAs: cas, At: at}) {
-		if !r.OK && (r.Check == pki.CheckChain || r.Check == pki.CheckValidity) {
-			failed = append(failed, r.Check+": "+r.Detail)
+	for _, r := range verify.Certificate(cert, verify.Options{CAs: cas, Now: at}).Failed() {
+		if r.Check == verify.Chain || r.Check == verify.Validity {
+			failed = append(failed, string(r.Check)+": "+r.Detail)
 		}
 	}
 	if failed == nil {

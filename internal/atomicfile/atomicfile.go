@@ -1,4 +1,13 @@
-package pki
+// Package atomicfile writes files so that a crash at any point leaves the
+// old content or the new, never part of one: a temporary file beside the
+// destination (created with O_EXCL|O_NOFOLLOW and a mode no wider than the
+// final one, so nothing planted at its name is written through and a key is
+// never readable by others), synced, renamed, and the directory synced.
+// Several files are staged before the first rename (Stage, StageLocked),
+// replaced files are kept as FILE.YYYYMMDDHHMMSS hard links (Backup), and
+// WriteFiles writes a set all or nothing. The temporary names let a later
+// lock holder recognise and clean what a crash left (IsTemp, IsLockedTemp).
+package atomicfile
 
 import (
 	"crypto/rand"
@@ -13,44 +22,46 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/internal/safefile"
-	"golang.org/x/sys/unix"
 )
 
-// File modes of the PKI directory.
-const (
-	modePublic     os.FileMode = 0o644
-	modePrivate    os.FileMode = 0o600
-	modePrivateDir os.FileMode = 0o700
-	modePublicDir  os.FileMode = 0o755
-)
+// modePrivate bounds the mode a temporary file is created with, before
+// fchmod sets the exact one: nobody else can open it in between.
+const modePrivate os.FileMode = 0o600
 
-// tempPrefix starts the name of every temporary file we create, so that a
+// ErrExists reports a file that would be replaced without permission.
+var ErrExists = errors.New("file exists")
+
+// ErrSymlink reports a path that is a symbolic link where a regular file
+// must be written (safefile.ErrSymlink, the readers' own).
+var ErrSymlink = safefile.ErrSymlink
+
+// TempPrefix starts the name of every temporary file we create, so that a
 // later writer can recognise and remove what a crash left behind.
-const tempPrefix = ".pkienroll-tmp-"
+const TempPrefix = ".pkienroll-tmp-"
 
 // backupTimeLayout is the suffix of backups: FILE.YYYYMMDDHHMMSS, as the
 // engine scripts name them.
 const backupTimeLayout = "20060102150405"
 
-// stagedFile is a fully written, synced temporary file waiting to be renamed
+// Staged is a fully written, synced temporary file waiting to be renamed
 // over its destination. Staging every output before renaming any lets a
 // command that writes several files fail without leaving any of them.
-type stagedFile struct {
+type Staged struct {
 	path    string
 	tmp     string
 	renamed bool
-	// keep leaves the temporary file in place when the rename fails: it may
-	// be the only copy of something already published (see Enroll).
-	keep bool
+	// Keep leaves the temporary file in place when the rename fails: it may
+	// be the only copy of something already published (see pki's Enroll).
+	Keep bool
 }
 
-// stageFile writes data to a new temporary file beside path with exactly the
+// Stage writes data to a new temporary file beside path with exactly the
 // given mode, for writers that do not hold the store's lock. The name is
 // random (unlockedTempName) and the file is created with O_EXCL and a mode
 // no wider than perm, so a private key is never readable by others, not
 // even for an instant and whatever the umask; fchmod then sets the exact
 // mode the umask may have narrowed.
-func stageFile(path string, data []byte, perm os.FileMode) (*stagedFile, error) {
+func Stage(path string, data []byte, perm os.FileMode) (*Staged, error) {
 	for range 10 {
 		tmp, err := unlockedTempName(path)
 		if err != nil {
@@ -73,37 +84,37 @@ func unlockedTempName(path string) (string, error) {
 	if _, err := rand.Read(suffix[:]); err != nil {
 		return "", err
 	}
-	return filepath.Join(filepath.Dir(path), tempPrefix+filepath.Base(path)+unlockedTempMark+hex.EncodeToString(suffix[:])), nil
+	return filepath.Join(filepath.Dir(path), TempPrefix+filepath.Base(path)+unlockedTempMark+hex.EncodeToString(suffix[:])), nil
 }
 
 // unlockedTempMark separates a destination's name from the random suffix of
 // an unlocked writer's temporary file.
 const unlockedTempMark = "~"
 
-// lockedTempName is the fixed temporary name of a lock holder's write to
+// LockedTempName is the fixed temporary name of a lock holder's write to
 // path.
-func lockedTempName(path string) string {
-	return filepath.Join(filepath.Dir(path), tempPrefix+filepath.Base(path))
+func LockedTempName(path string) string {
+	return filepath.Join(filepath.Dir(path), TempPrefix+filepath.Base(path))
 }
 
-// stageLocked is stageFile for writers that hold the store's lock: the
+// StageLocked is Stage for writers that hold the store's lock: the
 // temporary file has a fixed name per destination, so one that a crashed
 // signer left behind is taken over by the next signer instead of piling
 // up, without listing the (possibly huge) certificate directory. Whatever
 // has that name is unlinked first and the file created anew with O_EXCL and
 // O_NOFOLLOW: a hard link, symbolic link or FIFO planted there is removed,
 // never written through. With sync false the caller syncs every staged
-// file at once (syncFilesystem) before the first rename.
-func stageLocked(path string, data []byte, perm os.FileMode, sync bool) (*stagedFile, error) {
-	return stageLockedAs(path, lockedTempName(path), data, perm, sync)
+// file at once (SyncFilesystem) before the first rename.
+func StageLocked(path string, data []byte, perm os.FileMode, sync bool) (*Staged, error) {
+	return StageLockedAs(path, LockedTempName(path), data, perm, sync)
 }
 
-// stageLockedAs is stageLocked with the temporary name chosen by the caller
+// StageLockedAs is StageLocked with the temporary name chosen by the caller
 // (one the store's lock protects).
-func stageLockedAs(path, tmp string, data []byte, perm os.FileMode, sync bool) (*stagedFile, error) {
+func StageLockedAs(path, tmp string, data []byte, perm os.FileMode, sync bool) (*Staged, error) {
 	for range 3 {
 		if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("write %s: remove stale %s: %w", path, tmp, unwrapPathError(err))
+			return nil, fmt.Errorf("write %s: remove stale %s: %w", path, tmp, UnwrapPathError(err))
 		}
 		s, err := stageAs(path, tmp, data, perm, sync)
 		if !errors.Is(err, fs.ErrExist) {
@@ -116,22 +127,24 @@ func stageLockedAs(path, tmp string, data []byte, perm os.FileMode, sync bool) (
 // stageAs creates tmp with O_EXCL and O_NOFOLLOW, so that it is always a
 // new inode of ours, and writes data to it. An existing tmp is returned as
 // the bare fs.ErrExist for the caller to retry.
-func stageAs(path, tmp string, data []byte, perm os.FileMode, sync bool) (*stagedFile, error) {
+func stageAs(path, tmp string, data []byte, perm os.FileMode, sync bool) (*Staged, error) {
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, perm&modePrivate)
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return nil, fs.ErrExist
 		}
-		return nil, fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+		return nil, fmt.Errorf("write %s: %w", path, UnwrapPathError(err))
 	}
-	if err := writeClose(f, data, perm, sync); err != nil {
+	if err := WriteClose(f, data, perm, sync); err != nil {
 		_ = os.Remove(tmp)
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	return &stagedFile{path: path, tmp: tmp}, nil
+	return &Staged{path: path, tmp: tmp}, nil
 }
 
-func writeClose(f *os.File, data []byte, perm os.FileMode, sync bool) error {
+// WriteClose writes data to f, sets its mode to perm, syncs it when sync is
+// set, and closes it; the first error wins.
+func WriteClose(f *os.File, data []byte, perm os.FileMode, sync bool) error {
 	_, err := f.Write(data)
 	if err == nil {
 		err = f.Chmod(perm)
@@ -142,113 +155,106 @@ func writeClose(f *os.File, data []byte, perm os.FileMode, sync bool) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return unwrapPathError(err)
+	return UnwrapPathError(err)
 }
 
-// commit renames the temporary file over its destination and syncs the
+// Path is the destination of the staged file.
+func (s *Staged) Path() string { return s.path }
+
+// Commit renames the temporary file over its destination and syncs the
 // directory so that the rename itself survives a crash.
-func (s *stagedFile) commit() error {
-	if err := s.rename(); err != nil {
+func (s *Staged) Commit() error {
+	if err := s.Rename(); err != nil {
 		return err
 	}
-	if err := syncDir(filepath.Dir(s.path)); err != nil {
+	if err := SyncDir(filepath.Dir(s.path)); err != nil {
 		return fmt.Errorf("write %s: %w", s.path, err)
 	}
 	return nil
 }
 
-// rename is commit without the directory sync, for callers that rename
+// Rename is Commit without the directory sync, for callers that rename
 // several files into one directory and sync it once.
-func (s *stagedFile) rename() error {
+func (s *Staged) Rename() error {
 	if err := os.Rename(s.tmp, s.path); err != nil {
-		if !s.keep {
+		if !s.Keep {
 			_ = os.Remove(s.tmp)
 		}
-		return fmt.Errorf("write %s: %w", s.path, unwrapPathError(err))
+		return fmt.Errorf("write %s: %w", s.path, UnwrapPathError(err))
 	}
 	s.renamed = true
 	return nil
 }
 
-// abort removes the temporary file unless it was renamed into place; it is
-// safe to call after commit.
-func (s *stagedFile) abort() {
-	if s != nil && !s.renamed && !s.keep {
+// Abort removes the temporary file unless it was renamed into place; it is
+// safe to call after Commit.
+func (s *Staged) Abort() {
+	if s != nil && !s.renamed && !s.Keep {
 		_ = os.Remove(s.tmp)
 	}
 }
 
-// writeFileLocked replaces path with data (temporary file, fsync, rename),
-// for lock holders: the temporary file has the fixed name of stageLocked,
+// WriteLocked replaces path with data (temporary file, fsync, rename),
+// for lock holders: the temporary file has the fixed name of StageLocked,
 // so the next writer of the same file reuses one that a crash left behind.
-func writeFileLocked(path string, data []byte, perm os.FileMode) error {
-	s, err := stageLocked(path, data, perm, true)
+func WriteLocked(path string, data []byte, perm os.FileMode) error {
+	s, err := StageLocked(path, data, perm, true)
 	if err != nil {
 		return err
 	}
-	return s.commit()
+	return s.Commit()
 }
 
-// syncFilesystem flushes every file of the file system holding dir with
-// one syncfs(2): for a batch, one flush instead of one fsync per file.
-func syncFilesystem(dir string) error {
+// SyncDir flushes dir, so that the renames in it survive a crash.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return unwrapPathError(err)
+		return UnwrapPathError(err)
 	}
 	defer d.Close()
-	return unix.Syncfs(int(d.Fd()))
+	return UnwrapPathError(d.Sync())
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return unwrapPathError(err)
-	}
-	defer d.Close()
-	return unwrapPathError(d.Sync())
-}
-
-// checkReplace decides whether path may be written. A missing file may; a
+// CheckReplace decides whether path may be written. A missing file may; a
 // symbolic link or anything but a regular file may not; an existing file may
 // only with replace, and then the caller backs it up first.
-func checkReplace(path string, replace bool) (exists bool, err error) {
+func CheckReplace(path string, replace bool) (exists bool, err error) {
 	fi, err := os.Lstat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return false, nil
 	case err != nil:
-		return false, fmt.Errorf("check %s: %w", path, unwrapPathError(err))
+		return false, fmt.Errorf("check %s: %w", path, UnwrapPathError(err))
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return true, fmt.Errorf("refusing to write %s: %w", path, ErrSymlink)
 	case !fi.Mode().IsRegular():
 		return true, fmt.Errorf("refusing to write %s: not a regular file", path)
 	case !replace:
-		return true, fmt.Errorf("refusing to replace %s (use --force to keep a backup and replace it): %w", path, ErrExists)
+		return true, fmt.Errorf("refusing to replace %s: %w", path, ErrExists)
 	}
 	return true, nil
 }
 
-// backupFile keeps the current content of path as path.YYYYMMDDHHMMSS (with
+// Backup keeps the current content of path as path.YYYYMMDDHHMMSS (with
 // a numeric suffix when that name is taken). It hard-links rather than copies:
 // the later rename of the new file replaces the directory entry, never the
 // old inode, so the link is a complete, instant and atomic backup.
-func backupFile(path string, now time.Time) (string, error) {
-	name, err := linkBackup(path, now)
+func Backup(path string, now time.Time) (string, error) {
+	name, err := LinkBackup(path, now)
 	if err != nil {
 		return "", err
 	}
-	return name, syncDir(filepath.Dir(path))
+	return name, SyncDir(filepath.Dir(path))
 }
 
-// linkBackup is backupFile without the directory sync.
-func linkBackup(path string, now time.Time) (string, error) {
-	return linkBackupOf(path, path, now)
+// LinkBackup is Backup without the directory sync.
+func LinkBackup(path string, now time.Time) (string, error) {
+	return LinkBackupOf(path, path, now)
 }
 
-// linkBackupOf links src as a backup of path: path.YYYYMMDDHHMMSS, with a
+// LinkBackupOf links src as a backup of path: path.YYYYMMDDHHMMSS, with a
 // numeric suffix when that name is taken.
-func linkBackupOf(src, path string, now time.Time) (string, error) {
+func LinkBackupOf(src, path string, now time.Time) (string, error) {
 	base := path + "." + now.Format(backupTimeLayout)
 	name := base
 	for i := 1; ; i++ {
@@ -257,21 +263,15 @@ func linkBackupOf(src, path string, now time.Time) (string, error) {
 			return name, nil
 		}
 		if !errors.Is(err, fs.ErrExist) || i > 1000 {
-			return "", fmt.Errorf("back up %s: %w", path, unwrapPathError(err))
+			return "", fmt.Errorf("back up %s: %w", path, UnwrapPathError(err))
 		}
 		name = fmt.Sprintf("%s.%d", base, i)
 	}
 }
 
-// readFileLimited reads at most limit bytes of a regular file (see
-// safefile.ReadLimited), with the package's messages and sentinels.
-func readFileLimited(path string, limit int64, noFollow bool) ([]byte, error) {
-	return safefile.ReadLimited(path, limit, noFollow)
-}
-
-// unwrapPathError strips the *fs.PathError wrapper: our messages already
+// UnwrapPathError strips the *fs.PathError wrapper: our messages already
 // name the path, and "open x: open x: permission denied" reads badly.
-func unwrapPathError(err error) error {
+func UnwrapPathError(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
@@ -283,19 +283,19 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// isTempFile reports whether name is one of our temporary files.
-func isTempFile(name string) bool { return strings.HasPrefix(name, tempPrefix) }
+// IsTemp reports whether name is one of our temporary files.
+func IsTemp(name string) bool { return strings.HasPrefix(name, TempPrefix) }
 
-// isLockedTempFile reports whether name is a temporary file that only a
-// holder of the store's lock writes (see stageLocked), as opposed to one of
-// stageFile's, which a writer without the lock may still be writing.
-func isLockedTempFile(name string) bool {
-	return isTempFile(name) && !strings.Contains(name, unlockedTempMark)
+// IsLockedTemp reports whether name is a temporary file that only a
+// holder of the store's lock writes (see StageLocked), as opposed to one of
+// Stage's, which a writer without the lock may still be writing.
+func IsLockedTemp(name string) bool {
+	return IsTemp(name) && !strings.Contains(name, unlockedTempMark)
 }
 
-// WriteOptions says how an output file may treat an existing file of the
+// Options says how an output file may treat an existing file of the
 // same name.
-type WriteOptions struct {
+type Options struct {
 	// Force replaces an existing file after keeping it as FILE.YYYYMMDDHHMMSS.
 	// Without it an existing file is an ErrExists error.
 	Force bool
@@ -317,7 +317,7 @@ type OutputFile struct {
 // allows: every check runs and every file is written to a synced temporary
 // file before the first rename, and existing files (allowed only with
 // opts.Force) are backed up just before they are replaced.
-func WriteFiles(opts WriteOptions, outs ...OutputFile) error {
+func WriteFiles(opts Options, outs ...OutputFile) error {
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -330,18 +330,18 @@ func WriteFiles(opts WriteOptions, outs ...OutputFile) error {
 			}
 		}
 		var err error
-		if exists[i], err = checkReplace(o.Path, opts.Force); err != nil {
+		if exists[i], err = CheckReplace(o.Path, opts.Force); err != nil {
 			return err
 		}
 	}
-	staged := make([]*stagedFile, 0, len(outs))
+	staged := make([]*Staged, 0, len(outs))
 	defer func() {
 		for _, s := range staged {
-			s.abort()
+			s.Abort()
 		}
 	}()
 	for _, o := range outs {
-		s, err := stageFile(o.Path, o.Data, o.Mode)
+		s, err := Stage(o.Path, o.Data, o.Mode)
 		if err != nil {
 			return err
 		}
@@ -349,11 +349,11 @@ func WriteFiles(opts WriteOptions, outs ...OutputFile) error {
 	}
 	for i, s := range staged {
 		if exists[i] && !opts.NoBackup {
-			if _, err := backupFile(s.path, now); err != nil {
+			if _, err := Backup(s.path, now); err != nil {
 				return err
 			}
 		}
-		if err := s.commit(); err != nil {
+		if err := s.Commit(); err != nil {
 			return err
 		}
 	}
@@ -366,7 +366,7 @@ func WriteFiles(opts WriteOptions, outs ...OutputFile) error {
 // or numbered work, such as making a key or a CRL, that a failed write would
 // waste.
 func CheckWritable(path string, force bool) error {
-	exists, err := checkReplace(path, force)
+	exists, err := CheckReplace(path, force)
 	if err != nil || exists {
 		return err
 	}

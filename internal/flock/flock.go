@@ -1,23 +1,32 @@
-package pki
+// Package flock takes the exclusive flock(2) that the engine's scripts take
+// with flock(1) (`flock -e -w TIMEOUT ca.pem`), waiting in the kernel's
+// queue as flock(1) does, bounded by a timeout and a context.
+package flock
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/safefile"
 )
 
-// DefaultLockTimeout is how long signing waits for the PKI directory's lock,
-// as the engine script's --timeout does.
-const DefaultLockTimeout = 20 * time.Second
+// ErrLocked reports a lock that was not obtained in time.
+var ErrLocked = errors.New("pki directory is busy")
 
-// fileLock is an exclusive flock(2) held on an open file.
-type fileLock struct{ f *os.File }
+// ErrSymlink reports a lock file that is a symbolic link.
+var ErrSymlink = safefile.ErrSymlink
 
-// lockExclusive takes an exclusive flock on path, the lock the engine's
+// Lock is an exclusive flock(2) held on an open file.
+type Lock struct{ f *os.File }
+
+// Exclusive takes an exclusive flock on path, the lock the engine's
 // pki-enroll-request.sh takes on the CA certificate with `flock -e -w`, so
 // that both can sign into one directory. It waits up to timeout (at least one
 // try) or until ctx ends, then fails with ErrLocked (or ctx's error).
@@ -27,11 +36,11 @@ type fileLock struct{ f *os.File }
 // (polling with LOCK_NB almost never found the lock free while scripts
 // queued for it). See waitFlock for how the wait is bounded.
 //
-// A lock belongs to an inode, and RenewCA replaces ca.pem with a new one: a
+// A lock belongs to an inode, and a CA renewal replaces ca.pem with a new one: a
 // waiter that opened the old file would otherwise get a lock nobody else
 // contends for. So once locked, we check that path still names the locked
 // inode, and start over on the new file when it does not.
-func lockExclusive(ctx context.Context, path string, timeout time.Duration) (*fileLock, error) {
+func Exclusive(ctx context.Context, path string, timeout time.Duration) (*Lock, error) {
 	deadline := time.Now().Add(timeout)
 	for {
 		f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0)
@@ -39,7 +48,7 @@ func lockExclusive(ctx context.Context, path string, timeout time.Duration) (*fi
 			return nil, fmt.Errorf("lock %s: %w", path, ErrSymlink)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("lock %s: %w", path, unwrapPathError(err))
+			return nil, fmt.Errorf("lock %s: %w", path, atomicfile.UnwrapPathError(err))
 		}
 		if err := waitFlock(ctx, f, deadline); err != nil {
 			if errors.Is(err, ErrLocked) {
@@ -48,7 +57,7 @@ func lockExclusive(ctx context.Context, path string, timeout time.Duration) (*fi
 			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
 		if sameInode(f, path) {
-			return &fileLock{f: f}, nil
+			return &Lock{f: f}, nil
 		}
 		f.Close()
 	}
@@ -145,10 +154,21 @@ func sameInode(f *os.File, path string) bool {
 	return err == nil && os.SameFile(a, b)
 }
 
-// unlock releases the lock; closing the descriptor drops the flock.
-func (l *fileLock) unlock() {
+// Unlock releases the lock; closing the descriptor drops the flock. It is
+// safe to call more than once, and on nil.
+func (l *Lock) Unlock() {
 	if l != nil && l.f != nil {
 		l.f.Close()
 		l.f = nil
 	}
+}
+
+// unwrapPathError strips the *fs.PathError wrapper: the messages already
+// name the path.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

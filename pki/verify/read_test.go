@@ -1,4 +1,4 @@
-package pki_test
+package verify_test
 
 import (
 	"crypto/x509"
@@ -17,7 +17,7 @@ func TestVerifyReadCertificates(t *testing.T) {
 	v := newVerifyPKI(t)
 	dir := t.TempDir()
 	caPEM, otherPEM := pki.EncodeCertificatePEM(v.ca.Raw), pki.EncodeCertificatePEM(v.otherCA.Raw)
-	keyPEM, err := pki.MarshalKey(v.otherKey, pki.KeyEncoding{})
+	keyPEM, err := pki.EncodeKey(v.otherKey, pki.KeyEncoding{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package pki_test
+package atomicfile_test
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -19,14 +20,14 @@ func TestWriteFilesModes(t *testing.T) {
 	for _, umask := range []int{0o022, 0, 0o077} {
 		t.Run(fmt.Sprintf("umask_%04o", umask), func(t *testing.T) {
 			dir := t.TempDir()
-			outs := []pki.OutputFile{
+			outs := []atomicfile.OutputFile{
 				{Path: filepath.Join(dir, "key.pem"), Data: []byte("key\n"), Mode: 0o600},
 				{Path: filepath.Join(dir, "cert.pem"), Data: []byte("cert\n"), Mode: 0o644},
 				{Path: filepath.Join(dir, "group.pem"), Data: []byte("group\n"), Mode: 0o640},
 				{Path: filepath.Join(dir, "empty"), Data: nil, Mode: 0o644},
 			}
 			old := syscall.Umask(umask)
-			err := pki.WriteFiles(pki.WriteOptions{}, outs...)
+			err := atomicfile.WriteFiles(atomicfile.Options{}, outs...)
 			syscall.Umask(old)
 			if err != nil {
 				t.Fatal(err)
@@ -39,7 +40,7 @@ func TestWriteFilesModes(t *testing.T) {
 					t.Errorf("%s mode %v, want %v", o.Path, got, o.Mode)
 				}
 			}
-			assertNoStoreTempFiles(t, dir)
+			assertNoTempFiles(t, dir)
 		})
 	}
 }
@@ -53,14 +54,14 @@ func TestWriteFilesReplace(t *testing.T) {
 		old := filepath.Join(dir, "proxy.cer")
 		writeStoreFile(t, old, []byte("old\n"), 0o644)
 		before := snapshot(t, dir)
-		err := pki.WriteFiles(pki.WriteOptions{Now: now},
-			pki.OutputFile{Path: filepath.Join(dir, "new.pem"), Data: []byte("new\n"), Mode: 0o644},
-			pki.OutputFile{Path: old, Data: []byte("replacement\n"), Mode: 0o644})
+		err := atomicfile.WriteFiles(atomicfile.Options{Now: now},
+			atomicfile.OutputFile{Path: filepath.Join(dir, "new.pem"), Data: []byte("new\n"), Mode: 0o644},
+			atomicfile.OutputFile{Path: old, Data: []byte("replacement\n"), Mode: 0o644})
 		if !errors.Is(err, pki.ErrExists) {
 			t.Errorf("WriteFiles over an existing file: %v, want ErrExists", err)
 		}
 		assertUnchanged(t, dir, before)
-		if err := pki.CheckWritable(old, false); !errors.Is(err, pki.ErrExists) {
+		if err := atomicfile.CheckWritable(old, false); !errors.Is(err, pki.ErrExists) {
 			t.Errorf("CheckWritable(existing, false): %v, want ErrExists", err)
 		}
 	})
@@ -69,11 +70,11 @@ func TestWriteFilesReplace(t *testing.T) {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "proxy.cer")
 		writeStoreFile(t, path, []byte("v1\n"), 0o644)
-		if err := pki.CheckWritable(path, true); err != nil {
+		if err := atomicfile.CheckWritable(path, true); err != nil {
 			t.Errorf("CheckWritable(existing, true): %v", err)
 		}
 		for i, content := range []string{"v2\n", "v3\n"} {
-			if err := pki.WriteFiles(pki.WriteOptions{Force: true, Now: now}, pki.OutputFile{Path: path, Data: []byte(content), Mode: 0o600}); err != nil {
+			if err := atomicfile.WriteFiles(atomicfile.Options{Force: true, Now: now}, atomicfile.OutputFile{Path: path, Data: []byte(content), Mode: 0o600}); err != nil {
 				t.Fatal(err)
 			}
 			if got := readStoreFile(t, path); got != content {
@@ -102,11 +103,11 @@ func TestWriteFilesRefusals(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name  string
-		setup func(t *testing.T, dir string) []pki.OutputFile
+		setup func(t *testing.T, dir string) []atomicfile.OutputFile
 		force bool
 		want  error
 	}{
-		{"symlink", func(t *testing.T, dir string) []pki.OutputFile {
+		{"symlink", func(t *testing.T, dir string) []atomicfile.OutputFile {
 			target := filepath.Join(t.TempDir(), "target")
 			writeStoreFile(t, target, []byte("precious\n"), 0o644)
 			t.Cleanup(func() {
@@ -115,24 +116,24 @@ func TestWriteFilesRefusals(t *testing.T) {
 				}
 			})
 			replaceWithSymlink(t, filepath.Join(dir, "out"), target)
-			return []pki.OutputFile{{Path: filepath.Join(dir, "out"), Data: []byte("x"), Mode: 0o644}}
+			return []atomicfile.OutputFile{{Path: filepath.Join(dir, "out"), Data: []byte("x"), Mode: 0o644}}
 		}, true, pki.ErrSymlink},
-		{"dangling symlink", func(t *testing.T, dir string) []pki.OutputFile {
+		{"dangling symlink", func(t *testing.T, dir string) []atomicfile.OutputFile {
 			replaceWithSymlink(t, filepath.Join(dir, "out"), filepath.Join(dir, "nowhere"))
-			return []pki.OutputFile{{Path: filepath.Join(dir, "out"), Data: []byte("x"), Mode: 0o644}}
+			return []atomicfile.OutputFile{{Path: filepath.Join(dir, "out"), Data: []byte("x"), Mode: 0o644}}
 		}, false, pki.ErrSymlink},
-		{"directory", func(t *testing.T, dir string) []pki.OutputFile {
+		{"directory", func(t *testing.T, dir string) []atomicfile.OutputFile {
 			if err := os.Mkdir(filepath.Join(dir, "out"), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			return []pki.OutputFile{{Path: filepath.Join(dir, "out"), Data: []byte("x"), Mode: 0o644}}
+			return []atomicfile.OutputFile{{Path: filepath.Join(dir, "out"), Data: []byte("x"), Mode: 0o644}}
 		}, true, nil},
-		{"same path twice", func(t *testing.T, dir string) []pki.OutputFile {
+		{"same path twice", func(t *testing.T, dir string) []atomicfile.OutputFile {
 			p := filepath.Join(dir, "out")
-			return []pki.OutputFile{{Path: p, Data: []byte("a"), Mode: 0o644}, {Path: p, Data: []byte("b"), Mode: 0o644}}
+			return []atomicfile.OutputFile{{Path: p, Data: []byte("a"), Mode: 0o644}, {Path: p, Data: []byte("b"), Mode: 0o644}}
 		}, true, nil},
-		{"second output cannot be written", func(t *testing.T, dir string) []pki.OutputFile {
-			return []pki.OutputFile{
+		{"second output cannot be written", func(t *testing.T, dir string) []atomicfile.OutputFile {
+			return []atomicfile.OutputFile{
 				{Path: filepath.Join(dir, "first"), Data: []byte("a"), Mode: 0o644},
 				{Path: filepath.Join(dir, "missing", "second"), Data: []byte("b"), Mode: 0o644},
 			}
@@ -143,7 +144,7 @@ func TestWriteFilesRefusals(t *testing.T) {
 			dir := t.TempDir()
 			outs := tc.setup(t, dir)
 			before := snapshot(t, dir)
-			err := pki.WriteFiles(pki.WriteOptions{Force: tc.force}, outs...)
+			err := atomicfile.WriteFiles(atomicfile.Options{Force: tc.force}, outs...)
 			if err == nil || tc.want != nil && !errors.Is(err, tc.want) {
 				t.Errorf("WriteFiles: %v, want %v", err, tc.want)
 			}
@@ -173,7 +174,7 @@ func TestCheckWritable(t *testing.T) {
 		{link, false, false, pki.ErrSymlink},
 		{dir, true, false, nil},
 	} {
-		err := pki.CheckWritable(tc.path, tc.force)
+		err := atomicfile.CheckWritable(tc.path, tc.force)
 		if tc.ok != (err == nil) || tc.want != nil && !errors.Is(err, tc.want) {
 			t.Errorf("CheckWritable(%s, %v) = %v, want ok=%v %v", tc.path, tc.force, err, tc.ok, tc.want)
 		}

@@ -1,4 +1,4 @@
-package pki_test
+package verify_test
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/pem"
 	"math/big"
 	"net"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/verify"
 )
 
 const (
@@ -85,7 +85,7 @@ func (v *verifyPKI) sign(t *testing.T, req pki.SignRequest, opts ...pki.StoreOpt
 // signedAt issues a certificate with the store's clock set to now+offset.
 func (v *verifyPKI) signedAt(t *testing.T, name string, offset time.Duration, days int) *x509.Certificate {
 	t.Helper()
-	clock := pki.WithClock(func() time.Time { return v.at.Add(offset) })
+	clock := pki.WithNow(func() time.Time { return v.at.Add(offset) })
 	return v.sign(t, pki.SignRequest{Name: name, Days: days}, clock)
 }
 
@@ -141,12 +141,12 @@ func verifyCRL(t *testing.T, issuer *x509.Certificate, key crypto.Signer, thisUp
 
 func ymd(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
-// verifyCase is one call of CheckCertificate, with what it must report
+// verifyCase is one call of verify.Certificate, with what it must report
 // and what `openssl verify` says of the same files.
 type verifyCase struct {
 	name string
 	cert *x509.Certificate
-	opts pki.CheckOptions
+	opts verify.Options
 	// want holds, for each result in order, a prefix of its String().
 	want []string
 	// openssl is what `openssl verify` must print when it fails; "" when
@@ -199,152 +199,143 @@ func verifyCases(t *testing.T, v *verifyPKI) []verifyCase {
 
 	return []verifyCase{
 		{name: "all pass", cert: v.leaf,
-			opts: pki.CheckOptions{CAs: cas, Key: v.leafKey, Host: "proxy.example.com", CRL: current(), At: at},
+			opts: verify.Options{CAs: cas, Key: v.leafKey, Host: "proxy.example.com", CRL: current(), Now: at},
 			want: []string{chainOK, validOK,
 				"ok   key: key matches the certificate",
 				"ok   host: proxy.example.com in SANs (" + proxySANsShown + ")",
 				"ok   revocation: not revoked (CRL of " + caName + ", issued " + ymd(at.Add(-time.Hour)) + ", next update " + ymd(at.Add(30*24*time.Hour)) + ")",
 				usageOK}},
-		{name: "default time is now", cert: v.leaf, opts: pki.CheckOptions{CAs: cas},
+		{name: "default time is now", cert: v.leaf, opts: verify.Options{CAs: cas},
 			want: []string{chainOK, validOK, usageOK}},
-		{name: "CA file with another CA first", cert: v.leaf, opts: pki.CheckOptions{CAs: []*x509.Certificate{v.otherCA, v.sameNameCA, v.ca}, At: at},
+		{name: "CA file with another CA first", cert: v.leaf, opts: verify.Options{CAs: []*x509.Certificate{v.otherCA, v.sameNameCA, v.ca}, Now: at},
 			want: []string{chainOK, validOK, usageOK}},
 
 		// chain
-		{name: "other CA", cert: v.leaf, opts: pki.CheckOptions{CAs: []*x509.Certificate{v.otherCA}, At: at},
+		{name: "other CA", cert: v.leaf, opts: verify.Options{CAs: []*x509.Certificate{v.otherCA}, Now: at},
 			want:    []string{"FAILED chain: signed by another CA (issuer " + caName + ", CA file holds " + otherCASubject + ")", validOK, usageOK},
 			openssl: "unable to get local issuer certificate"},
-		{name: "other CA of the same name", cert: v.leaf, opts: pki.CheckOptions{CAs: []*x509.Certificate{v.sameNameCA}, At: at},
+		{name: "other CA of the same name", cert: v.leaf, opts: verify.Options{CAs: []*x509.Certificate{v.sameNameCA}, Now: at},
 			want: []string{"FAILED chain: signed by another CA with the same name " + caName + " (the signature does not verify with the CA file's key)", validOK, usageOK},
 			// The authority key identifier leads openssl past the namesake.
 			openssl: "unable to get local issuer certificate"},
-		{name: "empty CA file", cert: v.leaf, opts: pki.CheckOptions{At: at},
+		{name: "empty CA file", cert: v.leaf, opts: verify.Options{Now: at},
 			want: []string{"FAILED chain: the CA file holds no certificate", validOK, usageOK}},
-		{name: "intermediate and root", cert: interLeaf, opts: pki.CheckOptions{CAs: []*x509.Certificate{inter, v.ca}, At: at},
+		{name: "intermediate and root", cert: interLeaf, opts: verify.Options{CAs: []*x509.Certificate{inter, v.ca}, Now: at},
 			want: []string{"ok   chain: signed by " + interSubject + ", chained to " + caName, "ok   validity:", "ok   usage: serverAuth allowed (extended key usage serverAuth)"}},
-		{name: "intermediate alone", cert: interLeaf, opts: pki.CheckOptions{CAs: []*x509.Certificate{inter}, At: at},
+		{name: "intermediate alone", cert: interLeaf, opts: verify.Options{CAs: []*x509.Certificate{inter}, Now: at},
 			want: []string{"ok   chain: signed by " + interSubject, "ok   validity:", "ok   usage:"}},
-		{name: "root without intermediate", cert: interLeaf, opts: pki.CheckOptions{CAs: []*x509.Certificate{v.ca}, At: at},
+		{name: "root without intermediate", cert: interLeaf, opts: verify.Options{CAs: []*x509.Certificate{v.ca}, Now: at},
 			want:    []string{"FAILED chain: signed by another CA (issuer " + interSubject + ", CA file holds " + caName + ")", "ok   validity:", "ok   usage:"},
 			openssl: "unable to get local issuer certificate"},
-		{name: "intermediate with another root", cert: interLeaf, opts: pki.CheckOptions{CAs: []*x509.Certificate{inter, v.otherCA}, At: at},
+		{name: "intermediate with another root", cert: interLeaf, opts: verify.Options{CAs: []*x509.Certificate{inter, v.otherCA}, Now: at},
 			want:    []string{"FAILED chain: the CA file lacks " + caName + ", the issuer of CA " + interSubject, "ok   validity:", "ok   usage:"},
 			openssl: "unable to get issuer certificate"},
-		{name: "issuer is not a CA", cert: fromNotCA, opts: pki.CheckOptions{CAs: []*x509.Certificate{notCA}, At: at},
+		{name: "issuer is not a CA", cert: fromNotCA, opts: verify.Options{CAs: []*x509.Certificate{notCA}, Now: at},
 			want:    []string{"FAILED chain: /O=Example Inc./CN=not-a-ca.example.com in the CA file is not a CA (no basicConstraints CA:TRUE)", "ok   validity:", "ok   usage: no extended key usage"},
 			openssl: "invalid CA certificate"},
-		{name: "CA expired", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, At: v.ca.NotAfter.Add(time.Hour)},
+		{name: "CA expired", cert: v.leaf, opts: verify.Options{CAs: cas, Now: v.ca.NotAfter.Add(time.Hour)},
 			want: []string{"FAILED chain: CA " + caName + " expired on " + ymd(v.ca.NotAfter),
 				"FAILED validity: expired on " + ymd(v.leaf.NotAfter), usageOK},
 			openssl: "certificate has expired"},
 
 		// validity
-		{name: "expired: signed in the past", cert: expired, opts: pki.CheckOptions{CAs: cas, At: at},
+		{name: "expired: signed in the past", cert: expired, opts: verify.Options{CAs: cas, Now: at},
 			want: []string{chainOK, "FAILED validity: expired on " + ymd(expired.NotAfter), usageOK}, openssl: "certificate has expired"},
-		{name: "expired: checked in the future", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, At: v.leaf.NotAfter.Add(24 * time.Hour)},
+		{name: "expired: checked in the future", cert: v.leaf, opts: verify.Options{CAs: cas, Now: v.leaf.NotAfter.Add(24 * time.Hour)},
 			want: []string{chainOK, "FAILED validity: expired on " + ymd(v.leaf.NotAfter), usageOK}, openssl: "certificate has expired"},
-		{name: "not yet valid", cert: future, opts: pki.CheckOptions{CAs: cas, At: at},
+		{name: "not yet valid", cert: future, opts: verify.Options{CAs: cas, Now: at},
 			want: []string{chainOK, "FAILED validity: not yet valid until " + ymd(future.NotBefore), usageOK}, openssl: "certificate is not yet valid"},
-		{name: "not yet valid: checked in the past", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, At: v.ca.NotBefore.Add(-time.Second)},
+		{name: "not yet valid: checked in the past", cert: v.leaf, opts: verify.Options{CAs: cas, Now: v.ca.NotBefore.Add(-time.Second)},
 			want: []string{"FAILED chain: CA " + caName + " not yet valid until " + ymd(v.ca.NotBefore),
 				"FAILED validity: not yet valid until " + ymd(v.leaf.NotBefore), usageOK}, openssl: "is not yet valid"},
 
 		// key
-		{name: "key mismatch", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Key: v.otherKey, At: at},
+		{name: "key mismatch", cert: v.leaf, opts: verify.Options{CAs: cas, Key: v.otherKey, Now: at},
 			want: []string{chainOK, validOK, "FAILED key: key does not match the certificate", usageOK}},
 
 		// host
-		{name: "host wildcard", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Host: "console.apps.example.com", At: at},
+		{name: "host wildcard", cert: v.leaf, opts: verify.Options{CAs: cas, Host: "console.apps.example.com", Now: at},
 			want: []string{chainOK, validOK, "ok   host: console.apps.example.com in SANs", usageOK}},
-		{name: "host in capitals", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Host: "Proxy.Example.COM", At: at},
+		{name: "host in capitals", cert: v.leaf, opts: verify.Options{CAs: cas, Host: "Proxy.Example.COM", Now: at},
 			want: []string{chainOK, validOK, "ok   host: Proxy.Example.COM in SANs", usageOK}},
-		{name: "host not in SANs", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Host: "engine.example.com", At: at},
+		{name: "host not in SANs", cert: v.leaf, opts: verify.Options{CAs: cas, Host: "engine.example.com", Now: at},
 			want:    []string{chainOK, validOK, "FAILED host: engine.example.com not in SANs (" + proxySANsShown + ")", usageOK},
 			openssl: "hostname mismatch"},
-		{name: "wildcard covers one label", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Host: "a.b.apps.example.com", At: at},
+		{name: "wildcard covers one label", cert: v.leaf, opts: verify.Options{CAs: cas, Host: "a.b.apps.example.com", Now: at},
 			want:    []string{chainOK, validOK, "FAILED host: a.b.apps.example.com not in SANs", usageOK},
 			openssl: "hostname mismatch"},
-		{name: "wildcard needs a label", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Host: "apps.example.com", At: at},
+		{name: "wildcard needs a label", cert: v.leaf, opts: verify.Options{CAs: cas, Host: "apps.example.com", Now: at},
 			want:    []string{chainOK, validOK, "FAILED host: apps.example.com not in SANs", usageOK},
 			openssl: "hostname mismatch"},
-		{name: "IP in SANs", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Host: "192.0.2.10", At: at},
+		{name: "IP in SANs", cert: v.leaf, opts: verify.Options{CAs: cas, Host: "192.0.2.10", Now: at},
 			want: []string{chainOK, validOK, "ok   host: 192.0.2.10 in SANs", usageOK}},
-		{name: "IP not in SANs", cert: v.leaf, opts: pki.CheckOptions{CAs: cas, Host: "192.0.2.11", At: at},
+		{name: "IP not in SANs", cert: v.leaf, opts: verify.Options{CAs: cas, Host: "192.0.2.11", Now: at},
 			want:    []string{chainOK, validOK, "FAILED host: 192.0.2.11 not in SANs (" + proxySANsShown + ")", usageOK},
 			openssl: "IP address mismatch"},
-		{name: "IP against a DNS SAN", cert: fromNotCA, opts: pki.CheckOptions{CAs: []*x509.Certificate{v.ca}, Host: "192.0.2.10", At: at},
+		{name: "IP against a DNS SAN", cert: fromNotCA, opts: verify.Options{CAs: []*x509.Certificate{v.ca}, Host: "192.0.2.10", Now: at},
 			want:    []string{"FAILED chain:", "ok   validity:", "FAILED host: 192.0.2.10 not in SANs (DNS:proxy.example.com)", "ok   usage:"},
 			openssl: "unable to get local issuer certificate"},
 
 		// revocation
 		{name: "revoked", cert: v.leaf,
-			opts: pki.CheckOptions{CAs: cas, At: at, CRL: current(x509.RevocationListEntry{SerialNumber: v.leaf.SerialNumber, RevocationTime: revokedOn, ReasonCode: 1})},
+			opts: verify.Options{CAs: cas, Now: at, CRL: current(x509.RevocationListEntry{SerialNumber: v.leaf.SerialNumber, RevocationTime: revokedOn, ReasonCode: 1})},
 			want: []string{chainOK, validOK, "FAILED revocation: revoked on " + ymd(revokedOn) + " (keyCompromise)", usageOK}, openssl: "certificate revoked"},
 		{name: "revoked without reason", cert: v.leaf,
-			opts: pki.CheckOptions{CAs: cas, At: at, CRL: current(x509.RevocationListEntry{SerialNumber: v.leaf.SerialNumber, RevocationTime: revokedOn})},
+			opts: verify.Options{CAs: cas, Now: at, CRL: current(x509.RevocationListEntry{SerialNumber: v.leaf.SerialNumber, RevocationTime: revokedOn})},
 			want: []string{chainOK, validOK, "FAILED revocation: revoked on " + ymd(revokedOn) + "\x00", usageOK}, openssl: "certificate revoked"},
 		{name: "another serial revoked", cert: v.leaf,
-			opts: pki.CheckOptions{CAs: cas, At: at, CRL: current(x509.RevocationListEntry{SerialNumber: anyEKU.SerialNumber, RevocationTime: revokedOn})},
+			opts: verify.Options{CAs: cas, Now: at, CRL: current(x509.RevocationListEntry{SerialNumber: anyEKU.SerialNumber, RevocationTime: revokedOn})},
 			want: []string{chainOK, validOK, "ok   revocation: not revoked", usageOK}},
 		{name: "CRL of another CA", cert: v.leaf,
-			opts:    pki.CheckOptions{CAs: cas, At: at, CRL: verifyCRL(t, v.otherCA, v.otherKey, at.Add(-time.Hour), at.Add(time.Hour))},
+			opts:    verify.Options{CAs: cas, Now: at, CRL: verifyCRL(t, v.otherCA, v.otherKey, at.Add(-time.Hour), at.Add(time.Hour))},
 			want:    []string{chainOK, validOK, "FAILED revocation: CRL signed by another CA (CRL issuer " + otherCASubject + ", certificate issuer " + caName + ")", usageOK},
 			openssl: "unable to get certificate CRL"},
 		{name: "CRL of another CA of the same name", cert: v.leaf,
-			opts:    pki.CheckOptions{CAs: cas, At: at, CRL: verifyCRL(t, v.sameNameCA, v.otherKey, at.Add(-time.Hour), at.Add(time.Hour))},
+			opts:    verify.Options{CAs: cas, Now: at, CRL: verifyCRL(t, v.sameNameCA, v.otherKey, at.Add(-time.Hour), at.Add(time.Hour))},
 			want:    []string{chainOK, validOK, "FAILED revocation: CRL signed by another CA with the same name " + caName, usageOK},
 			openssl: "unable to get certificate CRL"},
 		{name: "CRL expired", cert: v.leaf,
-			opts: pki.CheckOptions{CAs: cas, At: at, CRL: verifyCRL(t, v.ca, v.caKey, at.Add(-48*time.Hour), at.Add(-time.Hour))},
+			opts: verify.Options{CAs: cas, Now: at, CRL: verifyCRL(t, v.ca, v.caKey, at.Add(-48*time.Hour), at.Add(-time.Hour))},
 			want: []string{chainOK, validOK, "FAILED revocation: CRL expired on " + ymd(at.Add(-time.Hour)), usageOK}, openssl: "CRL has expired"},
 		{name: "CRL expired at --at", cert: v.leaf,
-			opts: pki.CheckOptions{CAs: cas, At: at.Add(60 * 24 * time.Hour), CRL: current()},
+			opts: verify.Options{CAs: cas, Now: at.Add(60 * 24 * time.Hour), CRL: current()},
 			want: []string{chainOK, "ok   validity:", "FAILED revocation: CRL expired on " + ymd(at.Add(30*24*time.Hour)), usageOK}, openssl: "CRL has expired"},
 		{name: "CRL not yet valid", cert: v.leaf,
-			opts: pki.CheckOptions{CAs: cas, At: at, CRL: verifyCRL(t, v.ca, v.caKey, at.Add(24*time.Hour), at.Add(48*time.Hour))},
+			opts: verify.Options{CAs: cas, Now: at, CRL: verifyCRL(t, v.ca, v.caKey, at.Add(24*time.Hour), at.Add(48*time.Hour))},
 			want: []string{chainOK, validOK, "FAILED revocation: CRL not yet valid until " + ymd(at.Add(24*time.Hour)), usageOK}, openssl: "CRL is not yet valid"},
 		{name: "revoked on a stale CRL", cert: v.leaf,
-			opts: pki.CheckOptions{CAs: cas, At: at, CRL: verifyCRL(t, v.ca, v.caKey, at.Add(-48*time.Hour), at.Add(-time.Hour),
+			opts: verify.Options{CAs: cas, Now: at, CRL: verifyCRL(t, v.ca, v.caKey, at.Add(-48*time.Hour), at.Add(-time.Hour),
 				x509.RevocationListEntry{SerialNumber: v.leaf.SerialNumber, RevocationTime: at.Add(-72 * time.Hour), ReasonCode: 4})},
 			want: []string{chainOK, validOK, "FAILED revocation: revoked on " + ymd(at.Add(-72*time.Hour)) + " (superseded)", usageOK}, openssl: "CRL has expired"},
 		{name: "CRL without the issuer", cert: v.leaf,
-			opts:    pki.CheckOptions{CAs: []*x509.Certificate{v.otherCA}, At: at, CRL: current()},
+			opts:    verify.Options{CAs: []*x509.Certificate{v.otherCA}, Now: at, CRL: current()},
 			want:    []string{"FAILED chain:", validOK, "FAILED revocation: cannot check the CRL: the CA file lacks the certificate's issuer " + caName, usageOK},
 			openssl: "unable to get local issuer certificate"},
 
 		// usage
-		{name: "clientAuth only", cert: clientOnly, opts: pki.CheckOptions{CAs: cas, At: at},
+		{name: "clientAuth only", cert: clientOnly, opts: verify.Options{CAs: cas, Now: at},
 			want: []string{chainOK, "ok   validity:", "FAILED usage: extended key usage lacks serverAuth (has clientAuth)"}, openssl: "unsuitable certificate purpose"},
-		{name: "anyExtendedKeyUsage", cert: anyEKU, opts: pki.CheckOptions{CAs: cas, At: at},
+		{name: "anyExtendedKeyUsage", cert: anyEKU, opts: verify.Options{CAs: cas, Now: at},
 			want: []string{chainOK, "ok   validity:", "ok   usage: serverAuth allowed by anyExtendedKeyUsage (extended key usage anyExtendedKeyUsage)"},
 			// OpenSSL 3.0 refuses anyExtendedKeyUsage for sslserver
 			// (X509_PURPOSE_SSL_SERVER ignores XKU_ANYEKU); crypto/x509
 			// and the issue accept it.
 			openssl: "unsuitable certificate purpose"},
-		{name: "no extended key usage", cert: noEKU, opts: pki.CheckOptions{CAs: cas, At: at},
+		{name: "no extended key usage", cert: noEKU, opts: verify.Options{CAs: cas, Now: at},
 			want: []string{chainOK, "ok   validity:", "ok   usage: no extended key usage: any use allowed"}},
 
 		{name: "several failures", cert: clientOnly,
-			opts:    pki.CheckOptions{CAs: []*x509.Certificate{v.otherCA}, Key: v.otherKey, Host: "engine.example.com", At: clientOnly.NotAfter.Add(time.Hour)},
+			opts:    verify.Options{CAs: []*x509.Certificate{v.otherCA}, Key: v.otherKey, Host: "engine.example.com", Now: clientOnly.NotAfter.Add(time.Hour)},
 			want:    []string{"FAILED chain: signed by another CA", "FAILED validity: expired on " + ymd(clientOnly.NotAfter), "FAILED key:", "FAILED host:", "FAILED usage:"},
 			openssl: "unable to get local issuer certificate"},
 	}
 }
 
-func mustEKU(t *testing.T, list string) []asn1.ObjectIdentifier {
-	t.Helper()
-	oids, err := pki.ParseExtKeyUsage(list)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return oids
-}
-
-func TestVerifyCheckCertificate(t *testing.T) {
+func TestCertificate(t *testing.T) {
 	v := newVerifyPKI(t)
 	for _, tc := range verifyCases(t, v) {
 		t.Run(tc.name, func(t *testing.T) {
-			got := pki.CheckCertificate(tc.cert, tc.opts)
+			got := verify.Certificate(tc.cert, tc.opts)
 			var lines []string
 			for _, r := range got {
 				lines = append(lines, r.String())
@@ -371,7 +362,7 @@ func TestVerifyCheckCertificate(t *testing.T) {
 }
 
 // TestVerifyAgreesWithOpenSSL runs `openssl verify` on the same files with
-// the matching flags: it must accept what CheckCertificate accepts, and
+// the matching flags: it must accept what verify.Certificate accepts, and
 // refuse the rest for the same reason.
 func TestVerifyAgreesWithOpenSSL(t *testing.T) {
 	opensslBinary(t)
@@ -386,8 +377,8 @@ func TestVerifyAgreesWithOpenSSL(t *testing.T) {
 			if !hasSelfSigned(tc.opts.CAs) {
 				args = append(args, "-partial_chain")
 			}
-			if !tc.opts.At.IsZero() {
-				args = append(args, "-attime", strconv.FormatInt(tc.opts.At.Unix(), 10))
+			if !tc.opts.Now.IsZero() {
+				args = append(args, "-attime", strconv.FormatInt(tc.opts.Now.Unix(), 10))
 			}
 			if h := tc.opts.Host; h != "" {
 				if net.ParseIP(h) != nil {
@@ -405,7 +396,7 @@ func TestVerifyAgreesWithOpenSSL(t *testing.T) {
 			writeStoreFile(t, certPath, pki.EncodeCertificatePEM(tc.cert.Raw), 0o644)
 			out, err := tryOpenSSL(t, dir, append(args, certPath)...)
 			ours := true
-			for _, r := range pki.CheckCertificate(tc.cert, pki.CheckOptions{CAs: tc.opts.CAs, Host: tc.opts.Host, CRL: tc.opts.CRL, At: tc.opts.At}) {
+			for _, r := range verify.Certificate(tc.cert, verify.Options{CAs: tc.opts.CAs, Host: tc.opts.Host, CRL: tc.opts.CRL, Now: tc.opts.Now}) {
 				ours = ours && r.OK
 			}
 			switch {
@@ -417,7 +408,7 @@ func TestVerifyAgreesWithOpenSSL(t *testing.T) {
 				t.Errorf("openssl %s says\n%s\nwant %q", strings.Join(args, " "), out, tc.openssl)
 			}
 			if agree := ours == (err == nil); !agree && tc.name != "anyExtendedKeyUsage" {
-				t.Errorf("CheckCertificate passes: %v; openssl verify passes: %v", ours, err == nil)
+				t.Errorf("verify.Certificate passes: %v; openssl verify passes: %v", ours, err == nil)
 			}
 		})
 	}
@@ -443,8 +434,8 @@ func TestVerifyKeyAgreesWithOpenSSL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := pki.CheckCertificate(v.leaf, pki.CheckOptions{CAs: []*x509.Certificate{v.ca}, Key: key})[2]
-			if r.Check != pki.CheckKey || r.OK != same {
+			r := verify.Certificate(v.leaf, verify.Options{CAs: []*x509.Certificate{v.ca}, Key: key})[2]
+			if r.Check != verify.Key || r.OK != same {
 				t.Errorf("key result %v; openssl says the public keys are the same: %v", r, same)
 			}
 		})
@@ -457,11 +448,11 @@ func TestVerifyDetailsArePrintable(t *testing.T) {
 		Subject:               pkix.Name{CommonName: "evil\x1b[31m\nCA", Organization: []string{"Example Inc."}},
 		BasicConstraintsValid: true, IsCA: true, KeyUsage: x509.KeyUsageCertSign,
 	}, nil, v.otherKey.Public(), v.otherKey)
-	for _, r := range pki.CheckCertificate(v.leaf, pki.CheckOptions{CAs: []*x509.Certificate{evil}, Host: "bad\nhost"}) {
+	for _, r := range verify.Certificate(v.leaf, verify.Options{CAs: []*x509.Certificate{evil}, Host: "bad\nhost"}) {
 		if strings.ContainsAny(r.Detail, "\x1b\n") {
 			t.Errorf("%s detail holds a control character: %q", r.Check, r.Detail)
 		}
-		if r.Check == pki.CheckChain && !strings.Contains(r.Detail, `evil\x1B[31m\x0ACA`) {
+		if r.Check == verify.Chain && !strings.Contains(r.Detail, `evil\x1B[31m\x0ACA`) {
 			t.Errorf("chain detail %q does not show the escaped name", r.Detail)
 		}
 	}

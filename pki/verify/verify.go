@@ -1,4 +1,4 @@
-package pki
+package verify
 
 import (
 	"bytes"
@@ -11,23 +11,27 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/internal/printable"
+	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
-// Names of the checks CheckCertificate makes, in the order it reports them.
+// Check names one of the checks Certificate makes.
+type Check string
+
+// The checks Certificate makes, in the order it reports them.
 const (
-	CheckChain      = "chain"
-	CheckValidity   = "validity"
-	CheckKey        = "key"
-	CheckHost       = "host"
-	CheckRevocation = "revocation"
-	CheckUsage      = "usage"
+	Chain      Check = "chain"
+	Validity   Check = "validity"
+	Key        Check = "key"
+	Host       Check = "host"
+	Revocation Check = "revocation"
+	Usage      Check = "usage"
 )
 
-// CheckOptions says what CheckCertificate checks a certificate against.
+// Options says what Certificate checks a certificate against.
 // Only CAs is required; the key, host and CRL checks run when their field
 // is set.
-type CheckOptions struct {
+type Options struct {
 	// CAs are the certificates of the CA file, roots and intermediates in
 	// any order. The self-signed ones are the trust anchors, the others can
 	// only link the certificate to them, as with `openssl verify -CAfile`;
@@ -42,16 +46,16 @@ type CheckOptions struct {
 	// the common name is ignored.
 	Host string
 	// CRL, when set, must be signed by the certificate's issuer, be current
-	// at At, and not list the certificate's serial.
+	// at Now, and not list the certificate's serial.
 	CRL *x509.RevocationList
-	// At is the time to check at; zero means now.
-	At time.Time
+	// Now is the time to check at; zero means the time of the call.
+	Now time.Time
 }
 
-// CheckResult is the outcome of one check.
-type CheckResult struct {
-	// Check is one of CheckChain, CheckValidity, ...
-	Check string
+// Result is the outcome of one check.
+type Result struct {
+	// Check is which check: Chain, Validity, ...
+	Check Check
 	// OK reports whether the check passed.
 	OK bool
 	// Detail says why, in one line of printable text: "signed by /C=US/...",
@@ -61,29 +65,29 @@ type CheckResult struct {
 
 // String returns the result as the CLI prints it: "ok   chain: signed by
 // /C=US/O=Example Inc./CN=..." or "FAILED validity: expired on 2026-01-02".
-func (r CheckResult) String() string {
+func (r Result) String() string {
 	if r.OK {
-		return "ok   " + r.Check + ": " + r.Detail
+		return "ok   " + string(r.Check) + ": " + r.Detail
 	}
-	return "FAILED " + r.Check + ": " + r.Detail
+	return "FAILED " + string(r.Check) + ": " + r.Detail
 }
 
-// CheckCertificate checks what a TLS server's certificate needs, and
+// Certificate checks what a TLS server's certificate needs, and
 // returns one result per check: chain, validity, key, host, revocation,
 // usage, those without their option left out. Each check is judged on its
 // own, so an expired certificate from another CA fails both chain and
 // validity: the chain is judged at a moment the certificate itself is
-// valid, and its CAs must also be valid at opts.At.
+// valid, and its CAs must also be valid at opts.Now.
 //
 // The usage check wants what a TLS server needs: serverAuth or
 // anyExtendedKeyUsage in the extended key usage, or no such extension.
-func CheckCertificate(cert *x509.Certificate, opts CheckOptions) []CheckResult {
-	at := opts.At
+func Certificate(cert *x509.Certificate, opts Options) Results {
+	at := opts.Now
 	if at.IsZero() {
 		at = time.Now()
 	}
 	chain, issuer := checkChainTo(cert, opts.CAs, at)
-	results := []CheckResult{chain, checkValidAt(cert, at)}
+	results := Results{chain, checkValidAt(cert, at)}
 	if opts.Key != nil {
 		results = append(results, checkKeyPair(cert, opts.Key))
 	}
@@ -102,20 +106,20 @@ func CheckCertificate(cert *x509.Certificate, opts CheckOptions) []CheckResult {
 	return results
 }
 
-func okResult(check, format string, args ...any) CheckResult {
-	return CheckResult{Check: check, OK: true, Detail: fmt.Sprintf(format, args...)}
+func okResult(check Check, format string, args ...any) Result {
+	return Result{Check: check, OK: true, Detail: fmt.Sprintf(format, args...)}
 }
 
-func failResult(check, format string, args ...any) CheckResult {
-	return CheckResult{Check: check, Detail: fmt.Sprintf(format, args...)}
+func failResult(check Check, format string, args ...any) Result {
+	return Result{Check: check, Detail: fmt.Sprintf(format, args...)}
 }
 
 // checkChainTo builds the chain with crypto/x509 and, when that fails, finds
 // out why in words an administrator can act on. It returns the
 // certificate's issuer when the CA file holds it, for the CRL check.
-func checkChainTo(cert *x509.Certificate, cas []*x509.Certificate, at time.Time) (CheckResult, *x509.Certificate) {
+func checkChainTo(cert *x509.Certificate, cas []*x509.Certificate, at time.Time) (Result, *x509.Certificate) {
 	if len(cas) == 0 {
-		return failResult(CheckChain, "the CA file holds no certificate"), nil
+		return failResult(Chain, "the CA file holds no certificate"), nil
 	}
 	anchors, intermediates := splitAnchors(cas)
 	opts := x509.VerifyOptions{
@@ -133,31 +137,31 @@ func checkChainTo(cert *x509.Certificate, cas []*x509.Certificate, at time.Time)
 	}
 	if err != nil {
 		issuer, _ := findIssuerIn(cert, cas)
-		return failResult(CheckChain, "%s", explainChain(cert, cas, anchors, at, err)), issuer
+		return failResult(Chain, "%s", explainChain(cert, cas, anchors, at, err)), issuer
 	}
 	chain := chains[0]
 	if len(chain) == 1 {
-		return okResult(CheckChain, "the certificate is itself in the CA file"), cert
+		return okResult(Chain, "the certificate is itself in the CA file"), cert
 	}
 	// crypto/x509 checks neither a trust anchor's basic constraints nor
 	// anyone's keyCertSign; openssl checks both.
 	for _, ca := range chain[1:] {
 		if problem := caProblemAt(ca, at); problem != "" {
-			return failResult(CheckChain, "%s", problem), chain[1]
+			return failResult(Chain, "%s", problem), chain[1]
 		}
 	}
 	// Nor does it hold a certificate to the issuer its authority key
 	// identifier names; openssl does (error 20 when it names another).
 	for i := range chain[:len(chain)-1] {
 		if problem := authorityMismatch(chain[i], chain[i+1]); problem != "" {
-			return failResult(CheckChain, "%s", problem), chain[1]
+			return failResult(Chain, "%s", problem), chain[1]
 		}
 	}
 	detail := "signed by " + slashSubject(chain[1])
 	if len(chain) > 2 {
 		detail += ", chained to " + slashSubject(chain[len(chain)-1])
 	}
-	return okResult(CheckChain, "%s", detail), chain[1]
+	return okResult(Chain, "%s", detail), chain[1]
 }
 
 // verifyAbove links cert to its issuer by signature and has crypto/x509
@@ -212,7 +216,7 @@ func explainChain(cert *x509.Certificate, cas, anchors []*x509.Certificate, at t
 // own issuer and serial. openssl verify refuses such a certificate; a CA
 // renewed with a new serial is the usual cause.
 func authorityMismatch(child, issuer *x509.Certificate) string {
-	aki, ok, err := ParseAuthorityKeyID(child)
+	aki, ok, err := pki.ParseAuthorityKeyID(child)
 	switch {
 	case !ok:
 		return ""
@@ -223,7 +227,7 @@ func authorityMismatch(child, issuer *x509.Certificate) string {
 			slashSubject(child), aki.KeyID, slashSubject(issuer), issuer.SubjectKeyId)
 	case aki.Serial != nil && aki.Serial.Cmp(issuer.SerialNumber) != 0:
 		return fmt.Sprintf("authority key identifier of %s names CA serial %s, CA %s has serial %s (was the CA renewed with a new serial? openssl verify refuses it)",
-			slashSubject(child), FormatSerial(aki.Serial), slashSubject(issuer), FormatSerial(issuer.SerialNumber))
+			slashSubject(child), pki.FormatSerial(aki.Serial), slashSubject(issuer), pki.FormatSerial(issuer.SerialNumber))
 	case aki.Issuer != nil && !bytes.Equal(aki.Issuer, issuer.RawIssuer):
 		return fmt.Sprintf("authority key identifier of %s names a CA issued by %s, CA %s is issued by %s (openssl verify refuses it)",
 			slashSubject(child), slashName(aki.Issuer), slashSubject(issuer), slashIssuer(issuer))
@@ -298,11 +302,11 @@ func certPool(certs []*x509.Certificate) *x509.CertPool {
 	return p
 }
 
-func checkValidAt(cert *x509.Certificate, at time.Time) CheckResult {
+func checkValidAt(cert *x509.Certificate, at time.Time) Result {
 	if problem := outsideValidity(cert, at); problem != "" {
-		return failResult(CheckValidity, "%s", problem)
+		return failResult(Validity, "%s", problem)
 	}
-	return okResult(CheckValidity, "valid until %s (%d days left)", checkDate(cert.NotAfter), int(cert.NotAfter.Sub(at).Hours()/24))
+	return okResult(Validity, "valid until %s (%d days left)", checkDate(cert.NotAfter), int(cert.NotAfter.Sub(at).Hours()/24))
 }
 
 // outsideValidity says how t misses c's validity period, "" if it does not.
@@ -316,14 +320,14 @@ func outsideValidity(c *x509.Certificate, t time.Time) string {
 	return ""
 }
 
-func checkKeyPair(cert *x509.Certificate, key crypto.Signer) CheckResult {
-	if KeyMatches(cert.PublicKey, key) {
-		return okResult(CheckKey, "key matches the certificate")
+func checkKeyPair(cert *x509.Certificate, key crypto.Signer) Result {
+	if pki.KeyMatches(cert.PublicKey, key) {
+		return okResult(Key, "key matches the certificate")
 	}
-	return failResult(CheckKey, "key does not match the certificate")
+	return failResult(Key, "key does not match the certificate")
 }
 
-func checkHostName(cert *x509.Certificate, host string) CheckResult {
+func checkHostName(cert *x509.Certificate, host string) Result {
 	var names []string
 	for _, d := range cert.DNSNames {
 		names = append(names, "DNS:"+d)
@@ -333,50 +337,50 @@ func checkHostName(cert *x509.Certificate, host string) CheckResult {
 	}
 	list := strings.Join(names, ", ")
 	if cert.VerifyHostname(host) == nil {
-		return okResult(CheckHost, "%s in SANs (%s)", host, list)
+		return okResult(Host, "%s in SANs (%s)", host, list)
 	}
 	if len(names) == 0 {
-		return failResult(CheckHost, "%s not in SANs (the certificate has no DNS or IP SAN, and the CN does not count)", host)
+		return failResult(Host, "%s not in SANs (the certificate has no DNS or IP SAN, and the CN does not count)", host)
 	}
-	return failResult(CheckHost, "%s not in SANs (%s)", host, list)
+	return failResult(Host, "%s not in SANs (%s)", host, list)
 }
 
 // checkNotRevoked wants the CRL of the certificate's own issuer, current at
 // at; a CRL that cannot vouch for the certificate fails the check, as
 // `openssl verify -crl_check` fails.
-func checkNotRevoked(cert, issuer *x509.Certificate, crl *x509.RevocationList, at time.Time) CheckResult {
+func checkNotRevoked(cert, issuer *x509.Certificate, crl *x509.RevocationList, at time.Time) Result {
 	if issuer == nil {
-		return failResult(CheckRevocation, "cannot check the CRL: the CA file lacks the certificate's issuer %s", slashIssuer(cert))
+		return failResult(Revocation, "cannot check the CRL: the CA file lacks the certificate's issuer %s", slashIssuer(cert))
 	}
 	if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) {
-		return failResult(CheckRevocation, "CRL signed by another CA (CRL issuer %s, certificate issuer %s)", slashName(crl.RawIssuer), slashSubject(issuer))
+		return failResult(Revocation, "CRL signed by another CA (CRL issuer %s, certificate issuer %s)", slashName(crl.RawIssuer), slashSubject(issuer))
 	}
 	if issuer.CheckSignature(crl.SignatureAlgorithm, crl.RawTBSRevocationList, crl.Signature) != nil {
-		return failResult(CheckRevocation, "CRL signed by another CA with the same name %s (the signature does not verify with the CA's key)", slashSubject(issuer))
+		return failResult(Revocation, "CRL signed by another CA with the same name %s (the signature does not verify with the CA's key)", slashSubject(issuer))
 	}
 	if issuer.KeyUsage != 0 && issuer.KeyUsage&x509.KeyUsageCRLSign == 0 {
-		return failResult(CheckRevocation, "CA %s may not sign CRLs (keyUsage lacks cRLSign)", slashSubject(issuer))
+		return failResult(Revocation, "CA %s may not sign CRLs (keyUsage lacks cRLSign)", slashSubject(issuer))
 	}
 	// A revocation stands even if the CRL that says so is stale.
 	for _, e := range crl.RevokedCertificateEntries {
 		if e.SerialNumber != nil && e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
 			if reason := crlEntryReason(e.ReasonCode); reason != "" {
-				return failResult(CheckRevocation, "revoked on %s (%s)", checkDate(e.RevocationTime), reason)
+				return failResult(Revocation, "revoked on %s (%s)", checkDate(e.RevocationTime), reason)
 			}
-			return failResult(CheckRevocation, "revoked on %s", checkDate(e.RevocationTime))
+			return failResult(Revocation, "revoked on %s", checkDate(e.RevocationTime))
 		}
 	}
 	switch {
 	case at.Before(crl.ThisUpdate):
-		return failResult(CheckRevocation, "CRL not yet valid until %s", checkDate(crl.ThisUpdate))
+		return failResult(Revocation, "CRL not yet valid until %s", checkDate(crl.ThisUpdate))
 	case !crl.NextUpdate.IsZero() && at.After(crl.NextUpdate):
-		return failResult(CheckRevocation, "CRL expired on %s", checkDate(crl.NextUpdate))
+		return failResult(Revocation, "CRL expired on %s", checkDate(crl.NextUpdate))
 	}
 	detail := fmt.Sprintf("not revoked (CRL of %s, issued %s", slashSubject(issuer), checkDate(crl.ThisUpdate))
 	if !crl.NextUpdate.IsZero() {
 		detail += ", next update " + checkDate(crl.NextUpdate)
 	}
-	return okResult(CheckRevocation, "%s)", detail)
+	return okResult(Revocation, "%s)", detail)
 }
 
 // crlEntryReason names a reason code; "" for none, as crypto/x509 reports an
@@ -385,39 +389,37 @@ func crlEntryReason(code int) string {
 	if code == 0 {
 		return ""
 	}
-	return CRLReasonName(code)
+	return pki.CRLReasonName(code)
 }
 
-func checkServerUsage(cert *x509.Certificate) CheckResult {
-	serverAuth, _ := extKeyUsageOID("serverAuth")
-	anyEKU, _ := extKeyUsageOID("anyExtendedKeyUsage")
+func checkServerUsage(cert *x509.Certificate) Result {
 	var oids []asn1.ObjectIdentifier
 	found := false
 	for _, ext := range cert.Extensions {
 		if ext.Id.Equal(oidExtKeyUsage) {
 			found = true
 			if _, err := asn1.Unmarshal(ext.Value, &oids); err != nil {
-				return failResult(CheckUsage, "extended key usage is malformed")
+				return failResult(Usage, "extended key usage is malformed")
 			}
 		}
 	}
 	if !found {
-		return okResult(CheckUsage, "no extended key usage: any use allowed")
+		return okResult(Usage, "no extended key usage: any use allowed")
 	}
 	names := make([]string, len(oids))
 	for i, oid := range oids {
-		names[i] = ExtKeyUsageName(oid)
+		names[i] = pki.ExtKeyUsageName(oid)
 	}
 	list := strings.Join(names, ", ")
 	switch {
-	case hasExtKeyUsage(oids, serverAuth):
-		return okResult(CheckUsage, "serverAuth allowed (extended key usage %s)", list)
-	case hasExtKeyUsage(oids, anyEKU):
-		return okResult(CheckUsage, "serverAuth allowed by anyExtendedKeyUsage (extended key usage %s)", list)
+	case slices.ContainsFunc(oids, oidServerAuth.Equal):
+		return okResult(Usage, "serverAuth allowed (extended key usage %s)", list)
+	case slices.ContainsFunc(oids, oidAnyExtendedKeyUsage.Equal):
+		return okResult(Usage, "serverAuth allowed by anyExtendedKeyUsage (extended key usage %s)", list)
 	case len(oids) == 0:
-		return failResult(CheckUsage, "extended key usage lacks serverAuth (it is empty)")
+		return failResult(Usage, "extended key usage lacks serverAuth (it is empty)")
 	}
-	return failResult(CheckUsage, "extended key usage lacks serverAuth (has %s)", list)
+	return failResult(Usage, "extended key usage lacks serverAuth (has %s)", list)
 }
 
 // checkDate is the date of t in UTC, as the failure messages give it.
@@ -450,3 +452,10 @@ func slashSubjects(certs []*x509.Certificate) string {
 	}
 	return strings.Join(names, " and ")
 }
+
+// The extended key usages the usage check looks for.
+var (
+	oidExtKeyUsage         = asn1.ObjectIdentifier{2, 5, 29, 37}
+	oidServerAuth          = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 1}
+	oidAnyExtendedKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37, 0}
+)

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// TestCRLFullDisk puts --out, then the whole PKI directory, on a full
+// tmpfs: crl fails with one line and changes nothing. Mounting needs root
+// (CAP_SYS_ADMIN); without it the test is skipped, loudly, also under
+// CI=true, where TestCRLWriteFailureChangesNothing still runs.
+func TestCRLFullDisk(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	mnt := f.path("full")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=256k"); err != nil {
+		t.Skipf("SKIPPED: cannot mount a tmpfs to fill (%v); TestCRLWriteFailureChangesNothing covers the failure", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(mnt, 0) })
+	fill := func(t *testing.T) {
+		t.Helper()
+		// Fill the file system, leaving no block free.
+		fl, err := os.Create(filepath.Join(mnt, "filler"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fl.Close()
+		chunk := make([]byte, 4096)
+		for {
+			if _, err := fl.Write(chunk); err != nil {
+				break
+			}
+		}
+		for {
+			if _, err := fl.Write(chunk[:1]); err != nil {
+				break
+			}
+		}
+	}
+	t.Run("out on a full disk", func(t *testing.T) {
+		out := filepath.Join(mnt, "ca.crl")
+		mustRun(t, "-q", "crl", "--pki-dir", f.pki, "--out", out)
+		fill(t)
+		before, mntBefore := snapshot(t, f.pki), snapshot(t, mnt)
+		r := runCLI(t, "crl", "--pki-dir", f.pki, "--out", out, "--force")
+		if r.code != exitError {
+			t.Errorf("crl to a full disk: %s", r)
+		}
+		assertOneErrorLine(t, r.stderr, "write CRL", "no space left on device")
+		checkSnapshot(t, f.pki, before)
+		checkSnapshot(t, mnt, mntBefore)
+		_ = os.Remove(filepath.Join(mnt, "filler"))
+	})
+	t.Run("store on a full disk", func(t *testing.T) {
+		store := filepath.Join(mnt, "pki")
+		if err := os.Mkdir(store, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := copyTree(f.pki, store); err != nil {
+			t.Fatal(err)
+		}
+		out := f.path("store-full.crl")
+		mustRun(t, "-q", "crl", "--pki-dir", store, "--out", out)
+		fill(t)
+		before, outBefore := snapshot(t, store), readFile(t, out)
+		r := runCLI(t, "crl", "--pki-dir", store, "--out", out, "--force")
+		if r.code != exitError {
+			t.Errorf("crl with the store on a full disk: %s", r)
+		}
+		assertOneErrorLine(t, r.stderr, "crlnumber.txt", "no space left on device")
+		checkSnapshot(t, store, before)
+		if readFile(t, out) != outBefore {
+			t.Error("the CRL at --out changed")
+		}
+		if kept := backups(t, out); len(kept) != 0 {
+			t.Errorf("backups left: %q", kept)
+		}
+	})
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+
+	"github.com/alecthomas/kong"
+)
+
+// usageError is a mistake on the command line that kong's parser lets
+// through and pkienroll finds: run exits 80 for it, as for kong's own
+// (docs/cli.md, exit codes).
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// usageErrorf is fmt.Errorf for a usage error.
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// pkiDirEnv is the variable that gives --pki-dir its default.
+const pkiDirEnv = "PKIENROLL_PKI_DIR"
+
+// checkGiven refuses, after kong's parse, what kong accepts but is as good
+// as missing: a one-of group tagged oneof with no member given (see
+// isRequired), a required or one-of flag given an empty value
+// (`--keyout "$UNSET"` would make a request for a key nobody keeps), and a
+// PKIENROLL_PKI_DIR that is set but empty where --pki-dir is not given.
+func checkGiven(kctx *kong.Context) error {
+	pkiDirGiven := false
+	for _, p := range kctx.Path {
+		f := p.Flag
+		if f == nil || p.Resolved {
+			continue
+		}
+		if f.Name == "pki-dir" {
+			pkiDirGiven = true
+		}
+		if (f.Required || len(f.Xor) > 0) && emptyValue(f.Target) {
+			return usageErrorf("--%s is empty: give %s", f.Name, placeholder(f))
+		}
+	}
+	if m := missingFlags(kctx); m != "" {
+		return usageErrorf("%s", m)
+	}
+	if v, set := os.LookupEnv(pkiDirEnv); set && v == "" && !pkiDirGiven {
+		for _, f := range kctx.Flags() {
+			if f.Name == "pki-dir" {
+				return usageErrorf("%s is set but empty: unset it, or give --pki-dir", pkiDirEnv)
+			}
+		}
+	}
+	return nil
+}
+
+// emptyValue reports whether a flag's value is an empty string: a string,
+// a *string set to "", or a list whose every item is "".
+func emptyValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.String:
+		return v.String() == ""
+	case reflect.Pointer:
+		return !v.IsNil() && emptyValue(v.Elem())
+	case reflect.Slice:
+		if v.Type().Elem().Kind() != reflect.String {
+			return false
+		}
+		for i := range v.Len() {
+			if v.Index(i).String() != "" {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// placeholder is the word help shows for the flag's value, such as FILE.
+func placeholder(f *kong.Flag) string {
+	if f.PlaceHolder != "" {
+		return f.PlaceHolder
+	}
+	return strings.ToUpper(f.Name)
+}
