@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/safefile"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
@@ -377,7 +378,7 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 		return fmt.Errorf("open database %s: %w", s.DatabasePath(), ErrSymlink)
 	}
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", s.DatabasePath(), atomicfile.UnwrapPathError(err))
+		return fmt.Errorf("open database %s: %w", s.DatabasePath(), safefile.UnwrapPathError(err))
 	}
 	defer db.Close()
 	if batch {

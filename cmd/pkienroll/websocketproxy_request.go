@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/safefile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/proxy"
@@ -86,7 +87,7 @@ func (c *wspRequestCmd) Run(e *env) error {
 		}
 		newKey = true
 	default:
-		return fmt.Errorf("check %s: %w", keyPath, unwrap(err))
+		return fmt.Errorf("check %s: %w", keyPath, safefile.UnwrapPathError(err))
 	}
 	if err := checkOutput(out, c.Force); err != nil {
 		return err
@@ -136,7 +137,7 @@ type wspSignCmd struct {
 	storeFlags
 	lockFlags
 	FQDN string   `name:"fqdn" required:"" placeholder:"FQDN" help:"The proxy's host name: signs requests/websocket-proxy-FQDN.req for it."`
-	Days dayCount `default:"825" help:"Validity in days (1..36500); 825 is the most Apple platforms accept."`
+	Days dayCount `default:"${default_days}" help:"Validity in days (1..36500); 825 is the most Apple platforms accept."`
 }
 
 // Run signs with the CA's subject and the proxy's name as CN and SAN. The
