@@ -49,11 +49,7 @@ func (c *tokenCreateCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	caName, err := dn.FromCertificate(ca)
-	if err != nil {
-		return err
-	}
-	subject, err := dn.Derive(caName, c.CN)
+	subject, err := dn.DeriveFrom(ca, c.CN)
 	if err != nil {
 		return fmt.Errorf("--cn: %w", err)
 	}

@@ -57,13 +57,9 @@ func (c *wspRequestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	caName, err := dn.FromCertificate(ca)
+	subject, err := dn.DeriveFrom(ca, host)
 	if err != nil {
-		return fmt.Errorf("CA certificate %s: %w", caFile, err)
-	}
-	subject, err := dn.Derive(caName, host)
-	if err != nil {
-		return fmt.Errorf("derive subject with CN %q: %w", host, err)
+		return fmt.Errorf("derive subject with CN %q from CA certificate %s: %w", host, caFile, err)
 	}
 	sans, err := pki.ParseSANs("DNS:" + host)
 	if err != nil {
@@ -160,13 +156,9 @@ func (c *wspSignCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	caName, err := dn.FromCertificate(ca)
+	subject, err := dn.DeriveFrom(ca, host)
 	if err != nil {
-		return fmt.Errorf("CA certificate %s: %w", store.CACertPath(), err)
-	}
-	subject, err := dn.Derive(caName, host)
-	if err != nil {
-		return fmt.Errorf("derive subject with CN %q: %w", host, err)
+		return fmt.Errorf("derive subject with CN %q from CA certificate %s: %w", host, store.CACertPath(), err)
 	}
 	sans, err := pki.ParseSANs("DNS:" + host)
 	if err != nil {
