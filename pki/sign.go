@@ -228,7 +228,7 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 		return j, fmt.Errorf("request %s: %w", path, err)
 	}
 	if len(j.subject) == 0 {
-		return j, fmt.Errorf("request %s has an empty subject (openssl req -subj /): give one with --subject: %w", path, dn.ErrInvalid)
+		return j, fmt.Errorf("request %s has an empty subject (openssl req -subj /) and no subject replaces it: %w", path, ErrNoSubject)
 	}
 	if req.Subject == nil {
 		if err := j.subject.Validate(); err != nil {

@@ -60,7 +60,7 @@ func ServerCertificate(ctx context.Context, store *pki.Store, hosts []string, no
 	}
 	san, err := pki.ParseSANs(strings.Join(sans, ","))
 	if err != nil {
-		return cert, false, fmt.Errorf("server certificate: --host: %w", err)
+		return cert, false, fmt.Errorf("server certificate: host names: %w", err)
 	}
 	subject, err := dn.DeriveFrom(ca, hosts[0])
 	if err != nil {
