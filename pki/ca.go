@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rand"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/internal/flock"
+	"github.com/pkienroll/pkienroll/internal/safefile"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
@@ -40,6 +42,11 @@ type InitRequest struct {
 	// writes, which the engine's scripts put in every certificate they sign
 	// and Sign uses when given none.
 	AIAURL string
+	// KeepExisting makes InitStore open-or-create: when the directory
+	// already holds a CA of this subject, with its key, InitStore opens it
+	// and changes nothing, instead of failing with ErrExists. A CA of
+	// another subject is still an ErrExists error.
+	KeepExisting bool
 }
 
 // InitStore creates a PKI directory with a new CA, laid out as the engine's
@@ -86,13 +93,18 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 	if err := s.abandonInit(); err != nil {
 		return nil, err
 	}
+	if req.KeepExisting {
+		if kept, err := s.keepExisting(req.Subject); kept || err != nil {
+			return s, err
+		}
+	}
 	for _, p := range []string{s.CACertPath(), s.CAKeyPath()} {
 		_, err := os.Lstat(p)
 		switch {
 		case err == nil:
 			return nil, fmt.Errorf("init CA: %s already exists; refusing to replace a CA: %w", p, ErrExists)
 		case !errors.Is(err, fs.ErrNotExist):
-			return nil, fmt.Errorf("init CA: %s: %w", p, atomicfile.UnwrapPathError(err))
+			return nil, fmt.Errorf("init CA: %s: %w", p, safefile.UnwrapPathError(err))
 		}
 	}
 	steps, err := s.initSteps(req.AIAURL)
@@ -131,6 +143,32 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 type initFile struct {
 	atomicfile.OutputFile
 	ownerOf string
+}
+
+// keepExisting reports whether the directory holds a whole CA of subject
+// (certificate and matching key), which InitStore with KeepExisting opens
+// as it is; a CA of another subject is an ErrExists error. The caller
+// holds the directory's lock.
+func (s *Store) keepExisting(subject dn.Name) (bool, error) {
+	if _, err := os.Lstat(s.CACertPath()); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	ca, err := s.loadCA()
+	if err != nil {
+		return false, fmt.Errorf("init CA: %w", err)
+	}
+	want, err := subject.MarshalDER()
+	if err != nil {
+		return false, fmt.Errorf("init CA: %w", err)
+	}
+	if !bytes.Equal(ca.cert.RawSubject, want) {
+		held := "an unreadable subject"
+		if n, err := dn.ParseDER(ca.cert.RawSubject); err == nil {
+			held = n.String()
+		}
+		return false, fmt.Errorf("init CA: %s holds another CA (%s): %w", s.CACertPath(), held, ErrExists)
+	}
+	return true, nil
 }
 
 // initSteps decides which of the directory's shared files a new CA writes.
@@ -211,7 +249,7 @@ func (s *Store) makeRoot() error {
 		err = os.Chmod(s.dir, modePublicDir) // the umask may have narrowed it
 	}
 	if err != nil {
-		return fmt.Errorf("init CA: create %s: %w", s.dir, atomicfile.UnwrapPathError(err))
+		return fmt.Errorf("init CA: create %s: %w", s.dir, safefile.UnwrapPathError(err))
 	}
 	return nil
 }
@@ -238,7 +276,7 @@ func (s *Store) makeDirs() error {
 			err = os.Chmod(d.path, d.mode) // the umask may have narrowed it
 		}
 		if err != nil {
-			return fmt.Errorf("init CA: create %s: %w", d.path, atomicfile.UnwrapPathError(err))
+			return fmt.Errorf("init CA: create %s: %w", d.path, safefile.UnwrapPathError(err))
 		}
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/safefile"
 )
 
 // certTag names a certificate in the temporary names of an enrollment's
@@ -99,7 +100,7 @@ func (s *Store) finishPending(report func(string, ...any), only, tmp, dest, tag 
 			}
 		}
 		if err := os.Rename(tmp, dest); err != nil {
-			report("%s: cannot finish the interrupted enrollment of %s: %v", tmp, name, atomicfile.UnwrapPathError(err))
+			report("%s: cannot finish the interrupted enrollment of %s: %v", tmp, name, safefile.UnwrapPathError(err))
 			return
 		}
 		_ = atomicfile.SyncDir(filepath.Dir(dest))
@@ -118,7 +119,7 @@ func (s *Store) finishPending(report func(string, ...any), only, tmp, dest, tag 
 		return
 	}
 	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		report("%s: %v", tmp, atomicfile.UnwrapPathError(err))
+		report("%s: %v", tmp, safefile.UnwrapPathError(err))
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/safefile"
 )
 
 // Status is the first column of an openssl `ca` index line.
@@ -193,9 +193,9 @@ func appendEntries(f *os.File, entries []Entry) error {
 		return err
 	}
 	if _, err := f.WriteAt(buf.Bytes(), end); err != nil {
-		return atomicfile.UnwrapPathError(err)
+		return safefile.UnwrapPathError(err)
 	}
-	return atomicfile.UnwrapPathError(f.Sync())
+	return safefile.UnwrapPathError(f.Sync())
 }
 
 // repairTornTail makes f end with a whole line, and returns the size it
@@ -205,7 +205,7 @@ func appendEntries(f *os.File, entries []Entry) error {
 func repairTornTail(f *os.File) (int64, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return 0, atomicfile.UnwrapPathError(err)
+		return 0, safefile.UnwrapPathError(err)
 	}
 	size := fi.Size()
 	lineStart, err := lastLineStart(f, size)
@@ -217,11 +217,11 @@ func repairTornTail(f *os.File) (int64, error) {
 	}
 	tail := make([]byte, size-lineStart)
 	if _, err := f.ReadAt(tail, lineStart); err != nil && !errors.Is(err, io.EOF) {
-		return 0, atomicfile.UnwrapPathError(err)
+		return 0, safefile.UnwrapPathError(err)
 	}
 	if _, err := ParseEntry(string(tail)); err == nil {
 		if _, err := f.WriteAt([]byte("\n"), size); err != nil {
-			return 0, atomicfile.UnwrapPathError(err)
+			return 0, safefile.UnwrapPathError(err)
 		}
 		return size + 1, nil
 	}
@@ -237,7 +237,7 @@ func lastLineStart(f *os.File, size int64) (int64, error) {
 		start := max(end-chunk, 0)
 		n, err := f.ReadAt(buf[:end-start], start)
 		if err != nil && !errors.Is(err, io.EOF) {
-			return 0, atomicfile.UnwrapPathError(err)
+			return 0, safefile.UnwrapPathError(err)
 		}
 		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
 			return start + int64(i) + 1, nil
@@ -249,7 +249,7 @@ func lastLineStart(f *os.File, size int64) (int64, error) {
 
 func truncateSync(f *os.File, size int64) error {
 	if err := f.Truncate(size); err != nil {
-		return atomicfile.UnwrapPathError(err)
+		return safefile.UnwrapPathError(err)
 	}
-	return atomicfile.UnwrapPathError(f.Sync())
+	return safefile.UnwrapPathError(f.Sync())
 }

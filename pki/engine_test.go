@@ -319,8 +319,8 @@ func TestSignSubjectOnEmptySubjectRequest(t *testing.T) {
 	}
 	before := snapshot(t, dir)
 	_, err = s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
-	if !errors.Is(err, dn.ErrInvalid) || !strings.Contains(err.Error(), "empty subject") || !strings.Contains(err.Error(), "--subject") {
-		t.Errorf("sign without --subject: %v", err)
+	if !errors.Is(err, pki.ErrNoSubject) || !strings.Contains(err.Error(), "empty subject") {
+		t.Errorf("sign without a subject: %v, want ErrNoSubject", err)
 	}
 	assertUnchanged(t, dir, before)
 

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/safefile"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
@@ -230,7 +231,7 @@ func (s *Store) checkEnrollOutputs(name string, out *Enrolled) error {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil
 	case err != nil:
-		return fmt.Errorf("check %s: %w", keys, atomicfile.UnwrapPathError(err))
+		return fmt.Errorf("check %s: %w", keys, safefile.UnwrapPathError(err))
 	case !fi.IsDir():
 		return fmt.Errorf("cannot write %s: %s is not a directory", out.PKCS12Path, keys)
 	}
@@ -246,12 +247,12 @@ func ensurePrivateDir(dir string) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("create %s: %w", dir, atomicfile.UnwrapPathError(err))
+		return false, fmt.Errorf("create %s: %w", dir, safefile.UnwrapPathError(err))
 	}
 	// Mkdir's mode went through the umask; a stricter one must not make
 	// the directory unusable, nor a looser one matter.
 	if err := os.Chmod(dir, modePrivateDir); err != nil {
-		return true, fmt.Errorf("create %s: %w", dir, atomicfile.UnwrapPathError(err))
+		return true, fmt.Errorf("create %s: %w", dir, safefile.UnwrapPathError(err))
 	}
 	return true, atomicfile.SyncDir(filepath.Dir(dir))
 }

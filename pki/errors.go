@@ -34,6 +34,10 @@ var (
 	// ErrKeyMismatch reports a private key that does not belong to the
 	// certificate it is used with.
 	ErrKeyMismatch = errors.New("private key does not match certificate")
+	// ErrNoSubject reports a request with an empty subject (as the engine's
+	// pki-enroll-pkcs12.sh makes them) signed without a subject to replace
+	// it.
+	ErrNoSubject = errors.New("no subject to issue the certificate to")
 	// ErrExists reports a file that would be replaced without permission.
 	ErrExists = atomicfile.ErrExists
 	// ErrStoreFile reports an output path that names one of the PKI
@@ -73,9 +77,9 @@ var (
 	// ErrNoRequest reports a request (requests/NAME.req, or the file given)
 	// that does not exist. It matches fs.ErrNotExist too.
 	ErrNoRequest error = &notExistError{"no such file or directory"}
-	// ErrUnfinished reports an enrollment that a crash or an error left
-	// half done; Store.Check finishes it.
-	ErrUnfinished = errors.New("enrollment unfinished")
+	// ErrUnfinished reports an enrollment or a CA renewal that a crash or an
+	// error left half done; Store.Check finishes it.
+	ErrUnfinished = errors.New("left unfinished")
 )
 
 // notExistError is a sentinel that is also fs.ErrNotExist, so that callers

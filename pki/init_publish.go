@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/safefile"
 )
 
 // initManifest is the file of an init's staging directory that lists, once
@@ -38,7 +39,7 @@ func (s *Store) initStagingDir() string {
 func (s *Store) publishInit(files []initFile) error {
 	staging := s.initStagingDir()
 	if err := os.Mkdir(staging, modePrivateDir); err != nil {
-		return fmt.Errorf("create %s: %w", staging, atomicfile.UnwrapPathError(err))
+		return fmt.Errorf("create %s: %w", staging, safefile.UnwrapPathError(err))
 	}
 	var manifest bytes.Buffer
 	for i, f := range files {
@@ -60,7 +61,7 @@ func (s *Store) publishInit(files []initFile) error {
 	}
 	for i, f := range files {
 		if err := os.Rename(filepath.Join(staging, strconv.Itoa(i)), f.Path); err != nil {
-			err = fmt.Errorf("write %s: %w", f.Path, atomicfile.UnwrapPathError(err))
+			err = fmt.Errorf("write %s: %w", f.Path, safefile.UnwrapPathError(err))
 			if undo := s.abandonInit(); undo != nil {
 				return fmt.Errorf("%w; undoing: %w", err, undo)
 			}
@@ -71,7 +72,7 @@ func (s *Store) publishInit(files []initFile) error {
 		}
 	}
 	if err := os.RemoveAll(staging); err != nil {
-		return fmt.Errorf("remove %s: %w", staging, atomicfile.UnwrapPathError(err))
+		return fmt.Errorf("remove %s: %w", staging, safefile.UnwrapPathError(err))
 	}
 	return atomicfile.SyncDir(s.dir)
 }
@@ -81,14 +82,14 @@ func (s *Store) publishInit(files []initFile) error {
 func stageInitFile(tmp string, f initFile) error {
 	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, f.Mode&modePrivate)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", f.Path, atomicfile.UnwrapPathError(err))
+		return fmt.Errorf("write %s: %w", f.Path, safefile.UnwrapPathError(err))
 	}
 	if f.ownerOf != "" && os.Geteuid() == 0 {
 		var st syscall.Stat_t
 		if err := syscall.Stat(f.ownerOf, &st); err == nil {
 			if err := out.Chown(int(st.Uid), int(st.Gid)); err != nil {
 				out.Close()
-				return fmt.Errorf("write %s: give it the owner of %s: %w", f.Path, f.ownerOf, atomicfile.UnwrapPathError(err))
+				return fmt.Errorf("write %s: give it the owner of %s: %w", f.Path, f.ownerOf, safefile.UnwrapPathError(err))
 			}
 		}
 	}
@@ -131,13 +132,13 @@ func (s *Store) abandonInit() error {
 			}
 			if sum := sha256.Sum256(content); hex.EncodeToString(sum[:]) == e.sum {
 				if err := os.Remove(e.path); err != nil {
-					return fmt.Errorf("init CA: undo interrupted init: remove %s: %w", e.path, atomicfile.UnwrapPathError(err))
+					return fmt.Errorf("init CA: undo interrupted init: remove %s: %w", e.path, safefile.UnwrapPathError(err))
 				}
 			}
 		}
 	}
 	if err := os.RemoveAll(staging); err != nil {
-		return fmt.Errorf("init CA: remove %s: %w", staging, atomicfile.UnwrapPathError(err))
+		return fmt.Errorf("init CA: remove %s: %w", staging, safefile.UnwrapPathError(err))
 	}
 	return nil
 }

@@ -68,7 +68,7 @@ func (s *Store) RenewCA(ctx context.Context, days int) (*x509.Certificate, error
 		return nil, fmt.Errorf("renew CA: %w", err)
 	}
 	if err := derFile.Commit(); err != nil {
-		return nil, fmt.Errorf("renew CA: %w (`pkienroll ca check` rewrites it from %s)", err, s.CACertPath())
+		return nil, fmt.Errorf("renew CA: %s is renewed, %w: %w", s.CACertPath(), err, ErrUnfinished)
 	}
 	return cert, nil
 }

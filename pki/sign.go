@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/safefile"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
@@ -240,7 +241,7 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 		return j, fmt.Errorf("request %s: %w", path, err)
 	}
 	if len(j.subject) == 0 {
-		return j, fmt.Errorf("request %s has an empty subject (openssl req -subj /): give one with --subject: %w", path, dn.ErrInvalid)
+		return j, fmt.Errorf("request %s has an empty subject (openssl req -subj /) and no subject replaces it: %w", path, ErrNoSubject)
 	}
 	if req.Subject == nil {
 		if err := j.subject.Validate(); err != nil {
@@ -390,7 +391,7 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 		return fmt.Errorf("open database %s: %w", s.DatabasePath(), ErrSymlink)
 	}
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", s.DatabasePath(), atomicfile.UnwrapPathError(err))
+		return fmt.Errorf("open database %s: %w", s.DatabasePath(), safefile.UnwrapPathError(err))
 	}
 	defer db.Close()
 	if batch {

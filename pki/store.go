@@ -12,8 +12,8 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/internal/flock"
+	"github.com/pkienroll/pkienroll/internal/safefile"
 )
 
 // DefaultLockTimeout is how long signing waits for the PKI directory's lock,
@@ -116,7 +116,7 @@ func OpenStore(dir string, opts ...StoreOption) (*Store, error) {
 		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, ErrNoStore)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, atomicfile.UnwrapPathError(err))
+		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, safefile.UnwrapPathError(err))
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("open pki directory %s: not a directory: %w", s.dir, ErrBadStore)
@@ -125,7 +125,7 @@ func OpenStore(dir string, opts ...StoreOption) (*Store, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("open pki directory %s: %w %s: %w", s.dir, ErrNoCA, s.CACertPath(), ErrBadStore)
 		}
-		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, atomicfile.UnwrapPathError(err))
+		return nil, fmt.Errorf("open pki directory %s: %w", s.dir, safefile.UnwrapPathError(err))
 	}
 	return s, nil
 }

@@ -247,6 +247,8 @@ func advice(err error, cmd *kong.Node) string {
 		return " (run `pkienroll ca init`, or name the engine's directory with --pki-dir)"
 	case errors.Is(err, pki.ErrNoStore) && hasFlag(cmd, "pki-dir"):
 		return " (name the PKI directory with --pki-dir or " + pkiDirEnv + ")"
+	case errors.Is(err, pki.ErrNoSubject) && hasFlag(cmd, "subject"):
+		return " (give one with --subject)"
 	case errors.Is(err, pki.ErrUnfinished):
 		return " (run `pkienroll ca check` to finish it)"
 	case errors.Is(err, proxy.ErrHostNameNeeded):

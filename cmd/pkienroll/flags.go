@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
@@ -43,14 +42,6 @@ func (f passphraseFlags) passphrase() ([]byte, error) {
 	return readSecret("passphrase", f.PassphraseFile, f.PassphraseEnv)
 }
 
-// unwrap drops the *PathError wrapper; our messages name the path already.
-func unwrap(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
-}
-
 // checkDays rejects a --days outside 1..36500. The library reads 0 as "the
 // default"; on the command line 0 is a mistake, not a request for 20 years.
 func checkDays(days dayCount) error {
@@ -73,7 +64,7 @@ func (f lockFlags) openStore(s storeFlags) (*pki.Store, error) {
 // profileFlags shape an issued certificate, with the names and meanings of
 // the engine script's flags (sign and enroll).
 type profileFlags struct {
-	Days   dayCount `default:"825" help:"Validity in days (1..36500), notBefore through notAfter inclusive; 825 is the most Apple platforms accept."`
+	Days   dayCount `default:"${default_days}" help:"Validity in days (1..36500), notBefore through notAfter inclusive; 825 is the most Apple platforms accept."`
 	KU     string   `name:"ku" placeholder:"LIST" help:"Key usage, openssl names (default digitalSignature,keyEncipherment)."`
 	EKU    string   `name:"eku" placeholder:"LIST" help:"Extended key usage, openssl names or OIDs (default serverAuth,clientAuth)."`
 	SAN    string   `name:"san" placeholder:"LIST" help:"Subject alternative names (DNS:...,IP:...); default the request's, else the CN."`

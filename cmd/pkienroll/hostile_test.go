@@ -356,7 +356,7 @@ func hostileCases() []hostileCase {
 		signReq("req-p224.req", "P-224", "not supported"),
 		signReq("req-ed25519.req", "Ed25519", "not supported"),
 		signReq("req-control-char.req", "control character", "invalid subject"),
-		signReq("req-empty-subject.req", "has an empty subject (openssl req -subj /): give one with --subject"),
+		signReq("req-empty-subject.req", "has an empty subject (openssl req -subj /)", "(give one with --subject)"),
 		// Names in the request: each refused by the one set of name rules
 		// (pki/validate.go), named escaped.
 		signReq("req-san-bare-wildcard.req", `DNS name "*"`, "wildcard", "invalid subject alternative name"),

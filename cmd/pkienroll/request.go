@@ -101,13 +101,9 @@ func (c *requestCmd) subject() (dn.Name, error) {
 		if err != nil {
 			return nil, err
 		}
-		caName, err := dn.FromCertificate(cert)
+		name, err := dn.DeriveFrom(cert, c.CN)
 		if err != nil {
-			return nil, fmt.Errorf("CA certificate %s: %w", c.CACert, err)
-		}
-		name, err := dn.Derive(caName, c.CN)
-		if err != nil {
-			return nil, fmt.Errorf("derive subject with CN %q: %w", c.CN, err)
+			return nil, fmt.Errorf("derive subject with CN %q from CA certificate %s: %w", c.CN, c.CACert, err)
 		}
 		return name, nil
 	}

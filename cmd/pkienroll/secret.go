@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/pkienroll/pkienroll/internal/safefile"
 )
 
 // Every secret the command line takes — a key's passphrase, a bundle's
@@ -76,19 +78,19 @@ func secretLine(data []byte, source string) ([]byte, error) {
 func readSecretFile(path string) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, unwrap(err)
+		return nil, safefile.UnwrapPathError(err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, unwrap(err)
+		return nil, safefile.UnwrapPathError(err)
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("not a regular file but %s", fileKind(fi.Mode()))
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
 	if err != nil {
-		return nil, unwrap(err)
+		return nil, safefile.UnwrapPathError(err)
 	}
 	if len(data) > maxSecretFile {
 		return nil, fmt.Errorf("larger than %d bytes", maxSecretFile)

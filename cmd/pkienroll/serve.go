@@ -13,6 +13,7 @@ import (
 
 	"github.com/charmbracelet/log"
 
+	"github.com/pkienroll/pkienroll/internal/safefile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
@@ -114,7 +115,7 @@ func (c *serveCmd) certificate(e *env, store *pki.Store) (tls.Certificate, error
 	if c.Cert != "" {
 		cert, err := tls.LoadX509KeyPair(c.Cert, c.Key)
 		if err != nil {
-			return cert, fmt.Errorf("--cert %s / --key %s: %w", c.Cert, c.Key, unwrap(err))
+			return cert, fmt.Errorf("--cert %s / --key %s: %w", c.Cert, c.Key, safefile.UnwrapPathError(err))
 		}
 		return cert, nil
 	}

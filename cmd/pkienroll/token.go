@@ -25,7 +25,7 @@ type tokenCreateCmd struct {
 	Name string        `required:"" placeholder:"NAME" help:"The certificate's name: certs/NAME.cer."`
 	CN   string        `name:"cn" required:"" placeholder:"FQDN" help:"The CN the certificate gets; the subject is the CA's with this CN."`
 	SAN  string        `name:"san" placeholder:"LIST" help:"The SANs the certificate gets (DNS:...,IP:...); default the CN."`
-	Days dayCount      `default:"825" help:"Validity of the certificate in days (1..36500), notBefore through notAfter inclusive."`
+	Days dayCount      `default:"${default_days}" help:"Validity of the certificate in days (1..36500), notBefore through notAfter inclusive."`
 	TTL  time.Duration `name:"ttl" default:"1h" help:"How long the token can be used."`
 }
 
@@ -49,11 +49,7 @@ func (c *tokenCreateCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	caName, err := dn.FromCertificate(ca)
-	if err != nil {
-		return err
-	}
-	subject, err := dn.Derive(caName, c.CN)
+	subject, err := dn.DeriveFrom(ca, c.CN)
 	if err != nil {
 		return fmt.Errorf("--cn: %w", err)
 	}

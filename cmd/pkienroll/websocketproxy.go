@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/safefile"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
@@ -82,11 +83,11 @@ func (a *account) give(path string) error {
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return fmt.Errorf("give %s to %s: %w", path, a.name, unwrap(err))
+		return fmt.Errorf("give %s to %s: %w", path, a.name, safefile.UnwrapPathError(err))
 	}
 	defer f.Close()
 	if err := f.Chown(a.uid, a.gid); err != nil {
-		return fmt.Errorf("give %s to %s: %w", path, a.name, unwrap(err))
+		return fmt.Errorf("give %s to %s: %w", path, a.name, safefile.UnwrapPathError(err))
 	}
 	return nil
 }
@@ -100,7 +101,7 @@ func (a *account) canRead(path string) string {
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		return unwrap(err).Error()
+		return safefile.UnwrapPathError(err).Error()
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
@@ -149,7 +150,7 @@ func checkOutput(path string, force bool) error {
 func makeDirs(paths ...string) error {
 	for _, p := range paths {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("make directory %s: %w", filepath.Dir(p), unwrap(err))
+			return fmt.Errorf("make directory %s: %w", filepath.Dir(p), safefile.UnwrapPathError(err))
 		}
 	}
 	return nil

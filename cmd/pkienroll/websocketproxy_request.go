@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/safefile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/proxy"
@@ -56,13 +57,9 @@ func (c *wspRequestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	caName, err := dn.FromCertificate(ca)
+	subject, err := dn.DeriveFrom(ca, host)
 	if err != nil {
-		return fmt.Errorf("CA certificate %s: %w", caFile, err)
-	}
-	subject, err := dn.Derive(caName, host)
-	if err != nil {
-		return fmt.Errorf("derive subject with CN %q: %w", host, err)
+		return fmt.Errorf("derive subject with CN %q from CA certificate %s: %w", host, caFile, err)
 	}
 	sans, err := pki.ParseSANs("DNS:" + host)
 	if err != nil {
@@ -86,7 +83,7 @@ func (c *wspRequestCmd) Run(e *env) error {
 		}
 		newKey = true
 	default:
-		return fmt.Errorf("check %s: %w", keyPath, unwrap(err))
+		return fmt.Errorf("check %s: %w", keyPath, safefile.UnwrapPathError(err))
 	}
 	if err := checkOutput(out, c.Force); err != nil {
 		return err
@@ -136,7 +133,7 @@ type wspSignCmd struct {
 	storeFlags
 	lockFlags
 	FQDN string   `name:"fqdn" required:"" placeholder:"FQDN" help:"The proxy's host name: signs requests/websocket-proxy-FQDN.req for it."`
-	Days dayCount `default:"825" help:"Validity in days (1..36500); 825 is the most Apple platforms accept."`
+	Days dayCount `default:"${default_days}" help:"Validity in days (1..36500); 825 is the most Apple platforms accept."`
 }
 
 // Run signs with the CA's subject and the proxy's name as CN and SAN. The
@@ -159,13 +156,9 @@ func (c *wspSignCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	caName, err := dn.FromCertificate(ca)
+	subject, err := dn.DeriveFrom(ca, host)
 	if err != nil {
-		return fmt.Errorf("CA certificate %s: %w", store.CACertPath(), err)
-	}
-	subject, err := dn.Derive(caName, host)
-	if err != nil {
-		return fmt.Errorf("derive subject with CN %q: %w", host, err)
+		return fmt.Errorf("derive subject with CN %q from CA certificate %s: %w", host, store.CACertPath(), err)
 	}
 	sans, err := pki.ParseSANs("DNS:" + host)
 	if err != nil {

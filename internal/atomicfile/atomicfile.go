@@ -114,7 +114,7 @@ func StageLocked(path string, data []byte, perm os.FileMode, sync bool) (*Staged
 func StageLockedAs(path, tmp string, data []byte, perm os.FileMode, sync bool) (*Staged, error) {
 	for range 3 {
 		if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("write %s: remove stale %s: %w", path, tmp, UnwrapPathError(err))
+			return nil, fmt.Errorf("write %s: remove stale %s: %w", path, tmp, safefile.UnwrapPathError(err))
 		}
 		s, err := stageAs(path, tmp, data, perm, sync)
 		if !errors.Is(err, fs.ErrExist) {
@@ -133,7 +133,7 @@ func stageAs(path, tmp string, data []byte, perm os.FileMode, sync bool) (*Stage
 		if errors.Is(err, fs.ErrExist) {
 			return nil, fs.ErrExist
 		}
-		return nil, fmt.Errorf("write %s: %w", path, UnwrapPathError(err))
+		return nil, fmt.Errorf("write %s: %w", path, safefile.UnwrapPathError(err))
 	}
 	if err := WriteClose(f, data, perm, sync); err != nil {
 		_ = os.Remove(tmp)
@@ -155,7 +155,7 @@ func WriteClose(f *os.File, data []byte, perm os.FileMode, sync bool) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return UnwrapPathError(err)
+	return safefile.UnwrapPathError(err)
 }
 
 // Path is the destination of the staged file.
@@ -180,7 +180,7 @@ func (s *Staged) Rename() error {
 		if !s.Keep {
 			_ = os.Remove(s.tmp)
 		}
-		return fmt.Errorf("write %s: %w", s.path, UnwrapPathError(err))
+		return fmt.Errorf("write %s: %w", s.path, safefile.UnwrapPathError(err))
 	}
 	s.renamed = true
 	return nil
@@ -209,10 +209,10 @@ func WriteLocked(path string, data []byte, perm os.FileMode) error {
 func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return UnwrapPathError(err)
+		return safefile.UnwrapPathError(err)
 	}
 	defer d.Close()
-	return UnwrapPathError(d.Sync())
+	return safefile.UnwrapPathError(d.Sync())
 }
 
 // CheckReplace decides whether path may be written. A missing file may; a
@@ -224,7 +224,7 @@ func CheckReplace(path string, replace bool) (exists bool, err error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return false, nil
 	case err != nil:
-		return false, fmt.Errorf("check %s: %w", path, UnwrapPathError(err))
+		return false, fmt.Errorf("check %s: %w", path, safefile.UnwrapPathError(err))
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return true, fmt.Errorf("refusing to write %s: %w", path, ErrSymlink)
 	case !fi.Mode().IsRegular():
@@ -263,24 +263,10 @@ func LinkBackupOf(src, path string, now time.Time) (string, error) {
 			return name, nil
 		}
 		if !errors.Is(err, fs.ErrExist) || i > 1000 {
-			return "", fmt.Errorf("back up %s: %w", path, UnwrapPathError(err))
+			return "", fmt.Errorf("back up %s: %w", path, safefile.UnwrapPathError(err))
 		}
 		name = fmt.Sprintf("%s.%d", base, i)
 	}
-}
-
-// UnwrapPathError strips the *fs.PathError wrapper: our messages already
-// name the path, and "open x: open x: permission denied" reads badly.
-func UnwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
-	}
-	return err
 }
 
 // IsTemp reports whether name is one of our temporary files.

@@ -3,6 +3,7 @@ package atomicfile
 import (
 	"os"
 
+	"github.com/pkienroll/pkienroll/internal/safefile"
 	"golang.org/x/sys/unix"
 )
 
@@ -14,7 +15,7 @@ const HaveSyncfs = true
 func SyncFilesystem(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return UnwrapPathError(err)
+		return safefile.UnwrapPathError(err)
 	}
 	defer d.Close()
 	return unix.Syncfs(int(d.Fd()))

@@ -7,13 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"sync"
 	"syscall"
 	"time"
 
-	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/internal/safefile"
 )
 
@@ -48,7 +46,7 @@ func Exclusive(ctx context.Context, path string, timeout time.Duration) (*Lock, 
 			return nil, fmt.Errorf("lock %s: %w", path, ErrSymlink)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("lock %s: %w", path, atomicfile.UnwrapPathError(err))
+			return nil, fmt.Errorf("lock %s: %w", path, safefile.UnwrapPathError(err))
 		}
 		if err := waitFlock(ctx, f, deadline); err != nil {
 			if errors.Is(err, ErrLocked) {
@@ -161,14 +159,4 @@ func (l *Lock) Unlock() {
 		l.f.Close()
 		l.f = nil
 	}
-}
-
-// unwrapPathError strips the *fs.PathError wrapper: the messages already
-// name the path.
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -33,7 +33,7 @@ func ReadLimited(path string, limit int64, noFollow bool) ([]byte, error) {
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, unwrapPathError(err)
+		return nil, UnwrapPathError(err)
 	}
 	if int64(len(data)) > limit {
 		return nil, fmt.Errorf("larger than %d bytes", limit)
@@ -84,12 +84,17 @@ func OpenRegular(path string, noFollow bool) (*os.File, error) {
 	return os.NewFile(uintptr(fd), path), nil
 }
 
-// unwrapPathError strips the *fs.PathError wrapper: callers' messages
-// already name the path.
-func unwrapPathError(err error) error {
+// UnwrapPathError strips the *fs.PathError and *os.LinkError wrappers:
+// callers' messages already name the path, and "open x: open x: permission
+// denied" reads badly.
+func UnwrapPathError(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
 	}
 	return err
 }

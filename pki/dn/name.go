@@ -155,6 +155,16 @@ func Derive(ca Name, cn string) (Name, error) {
 	return n, nil
 }
 
+// DeriveFrom is Derive from a CA certificate's subject: the subject the
+// proxies of that CA get, with CN=cn.
+func DeriveFrom(ca *x509.Certificate, cn string) (Name, error) {
+	name, err := FromCertificate(ca)
+	if err != nil {
+		return nil, err
+	}
+	return Derive(name, cn)
+}
+
 // CommonName returns the value of the last CN attribute, the one openssl and
 // TLS clients treat as the name, or "" when there is none.
 func (n Name) CommonName() string {

@@ -2,6 +2,9 @@ package dn_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
@@ -10,6 +13,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pkienroll/pkienroll/internal/testenv"
 	"github.com/pkienroll/pkienroll/pki/dn"
@@ -329,4 +333,32 @@ func runOpenSSL(t testing.TB, dir string, args ...string) string {
 		t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
 	return stdout.String()
+}
+
+func TestDeriveFrom(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caName := mustParse(t, "/C=US/O=Example Inc./CN=engine.example.com.81108")
+	raw, err := caName.MarshalDER()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), RawSubject: raw, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := dn.DeriveFrom(ca, "proxy.example.com")
+	if err != nil || got.String() != "/C=US/O=Example Inc./CN=proxy.example.com" {
+		t.Errorf("DeriveFrom = %v, %v", got, err)
+	}
+	if _, err := dn.DeriveFrom(ca, ""); !errors.Is(err, dn.ErrInvalid) {
+		t.Errorf("DeriveFrom with an empty CN: %v, want ErrInvalid", err)
+	}
 }

@@ -60,13 +60,9 @@ func ServerCertificate(ctx context.Context, store *pki.Store, hosts []string, no
 	}
 	san, err := pki.ParseSANs(strings.Join(sans, ","))
 	if err != nil {
-		return cert, false, fmt.Errorf("server certificate: --host: %w", err)
+		return cert, false, fmt.Errorf("server certificate: host names: %w", err)
 	}
-	caName, err := dn.FromCertificate(ca)
-	if err != nil {
-		return cert, false, err
-	}
-	subject, err := dn.Derive(caName, hosts[0])
+	subject, err := dn.DeriveFrom(ca, hosts[0])
 	if err != nil {
 		return cert, false, fmt.Errorf("server certificate: %w", err)
 	}

@@ -319,7 +319,7 @@ func (ts *Tokens) Revoke(match string) ([]Token, error) {
 	if len(done) == 0 {
 		return nil, fmt.Errorf("revoke token %q: no unused token has that name or ID: %w", match, pki.ErrNotFound)
 	}
-	return done, syncDir(ts.dir)
+	return done, atomicfile.SyncDir(ts.dir)
 }
 
 // lookup finds the record of secret and says why it cannot enroll, if it
@@ -367,7 +367,7 @@ func (ts *Tokens) claim(t Token) error {
 	if err != nil {
 		return fmt.Errorf("claim token %s: %w", t.ID[:12], err)
 	}
-	return syncDir(ts.dir)
+	return atomicfile.SyncDir(ts.dir)
 }
 
 // release ends a claim: a token that enrolled becomes used; one whose
@@ -380,17 +380,5 @@ func (ts *Tokens) release(t Token, used bool) error {
 	if err := os.Rename(ts.path(t.ID, suffixClaimed), ts.path(t.ID, to)); err != nil {
 		return fmt.Errorf("release token %s: %w", t.ID[:12], err)
 	}
-	return syncDir(ts.dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
+	return atomicfile.SyncDir(ts.dir)
 }
