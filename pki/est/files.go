@@ -59,11 +59,7 @@ func (c *Client) EnrollFiles(ctx context.Context, req EnrollRequest) (*x509.Cert
 			return nil, fmt.Errorf("enroll: %w", err)
 		}
 	}
-	caName, err := dn.FromCertificate(c.CA)
-	if err != nil {
-		return nil, fmt.Errorf("enroll: CA certificate: %w", err)
-	}
-	subject, err := dn.Derive(caName, req.CN)
+	subject, err := dn.DeriveFrom(c.CA, req.CN)
 	if err != nil {
 		return nil, fmt.Errorf("enroll: derive subject with CN %q: %w", req.CN, err)
 	}
