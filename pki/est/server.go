@@ -94,6 +94,7 @@ type Server struct {
 	opts     options
 	slots    chan struct{}
 	failures *failures
+	batch    *batcher
 }
 
 // NewServer returns the EST service of store, with its tokens in
@@ -110,7 +111,7 @@ func NewServer(store *pki.Store, opts ...Option) *Server {
 	tokens := OpenTokens(store.Dir())
 	tokens.now = o.now
 	return &Server{store: store, tokens: tokens, opts: o, slots: make(chan struct{}, o.maxConcurrent),
-		failures: newFailures(o.maxFailures, o.failureWindow, o.now)}
+		failures: newFailures(o.maxFailures, o.failureWindow, o.now), batch: &batcher{store: store}}
 }
 
 // refusal is a request the server does not grant: the status, the one line
