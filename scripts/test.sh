@@ -7,7 +7,7 @@ go=${1:-go}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-PKIENROLL_SKIP_LOG=$log "$go" test -race -count=1 -timeout 8m ./...
+PKIENROLL_SKIP_LOG=$log "$go" test -race -count=1 -timeout 12m ./...
 status=$?
 
 if [ -s "$log" ]; then

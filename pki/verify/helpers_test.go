@@ -18,7 +18,6 @@ var (
 	writeRequest   = pkitest.WriteRequest
 	writeStoreFile = pkitest.WriteFile
 	writeSharedKey = pkitest.WriteSharedKey
-	readStoreFile  = pkitest.ReadFile
 	mustEKU        = pkitest.EKU
 	opensslBinary  = pkitest.OpenSSL
 	readStoreCert  = pkitest.ReadCert
