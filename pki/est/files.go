@@ -13,6 +13,7 @@ import (
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
+	"github.com/pkienroll/pkienroll/pki/verify"
 )
 
 // Files are where a proxy keeps what it enrolled: its private key (PEM,
@@ -102,11 +103,10 @@ func defaultKey() (crypto.Signer, error) { return pki.GenerateKey(pki.DefaultKey
 // it verifies under the trusted CA for TLS server use, is for key, has cn
 // as CN and every SAN asked for.
 func (c *Client) verifyIssued(cert *x509.Certificate, key crypto.Signer, cn string, sans pki.SANs) error {
-	if _, err := cert.Verify(x509.VerifyOptions{Roots: c.roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
-		return fmt.Errorf("the issued certificate does not verify under the CA for TLS server use: %w", err)
-	}
-	if !pki.KeyMatches(cert.PublicKey, key) {
-		return fmt.Errorf("the issued certificate is not for the key sent: %w", pki.ErrKeyMismatch)
+	// As `pkienroll verify` checks it: chain (with openssl's rules), dates,
+	// key pair, serverAuth.
+	if err := verify.Certificate(cert, verify.Options{CAs: []*x509.Certificate{c.CA}, Key: key}).Err(); err != nil {
+		return fmt.Errorf("the issued certificate is not fit: %w", err)
 	}
 	if !strings.EqualFold(cert.Subject.CommonName, cn) {
 		return fmt.Errorf("the issued certificate has CN %q, not %q", cert.Subject.CommonName, cn)
