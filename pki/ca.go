@@ -120,9 +120,26 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
-	der, err := s.selfSign(req.Subject, key, days)
+	// In a new directory the CA is serial 1000, with its line in the index
+	// and its copy in certs/1000.pem, and serial.txt says 1001, as
+	// pki-create-ca.sh leaves it (openssl ca -selfsign). A second CA that
+	// shares the directory's serial and index gets a random serial of its
+	// own and no index line, so as not to disturb the first CA's numbering.
+	var serial *big.Int
+	fresh := initWrites(steps, s.SerialPath())
+	if fresh {
+		serial, _ = new(big.Int).SetString(initialSerial, 16)
+	} else if serial, err = randomSerial(); err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	der, err := s.selfSign(req.Subject, key, serial, days)
 	if err != nil {
 		return nil, err
+	}
+	if fresh {
+		if steps, err = s.indexCA(steps, der); err != nil {
+			return nil, err
+		}
 	}
 	keyPEM, err := EncodeKey(key, KeyEncoding{})
 	if err != nil {
@@ -282,17 +299,53 @@ func (s *Store) makeDirs() error {
 	return nil
 }
 
-// selfSign makes the CA certificate with pkienroll's CA profile.
-func (s *Store) selfSign(subject dn.Name, key crypto.Signer, days int) ([]byte, error) {
+// initWrites reports whether steps write path.
+func initWrites(steps []initFile, path string) bool {
+	for _, f := range steps {
+		if f.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
+// indexCA records the new CA certificate der as openssl ca -selfsign does:
+// its line in database.txt, its copy certs/SERIAL.pem, and serial.txt
+// past it.
+func (s *Store) indexCA(steps []initFile, der []byte) ([]initFile, error) {
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	subject, err := dn.ParseDER(cert.RawSubject)
+	if err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	serial := FormatSerial(cert.SerialNumber)
+	line := Entry{Status: StatusValid, Expiry: cert.NotAfter, Serial: serial, File: "unknown", Subject: subject.OneLine()}.String() + "\n"
+	next := FormatSerial(new(big.Int).Add(cert.SerialNumber, big.NewInt(1))) + "\n"
+	for i := range steps {
+		switch steps[i].Path {
+		case s.DatabasePath():
+			steps[i].Data = []byte(line)
+		case s.SerialPath():
+			steps[i].Data = []byte(next)
+		}
+	}
+	copyPath := s.SerialCertPath(serial)
+	if _, err := atomicfile.CheckReplace(copyPath, false); err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	return append(steps, initFile{atomicfile.OutputFile{Path: copyPath, Data: EncodeCertificatePEM(der), Mode: modePublic}, ""}), nil
+}
+
+// selfSign makes the CA certificate with pkienroll's CA profile and serial.
+func (s *Store) selfSign(subject dn.Name, key crypto.Signer, serial *big.Int, days int) ([]byte, error) {
 	rawSubject, err := subject.MarshalDER()
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
 	ski, err := subjectKeyID(key.Public())
-	if err != nil {
-		return nil, fmt.Errorf("init CA: %w", err)
-	}
-	serial, err := randomSerial()
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
@@ -321,8 +374,8 @@ func (s *Store) selfSign(subject dn.Name, key crypto.Signer, days int) ([]byte, 
 	return der, nil
 }
 
-// randomSerial is a positive 64-bit serial for the CA certificate itself;
-// serial.txt numbers only the certificates the CA issues.
+// randomSerial is a positive 64-bit serial for a second CA of a directory,
+// whose serial.txt numbers the first CA's certificates.
 func randomSerial() (*big.Int, error) {
 	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 63))
 	if err != nil {

@@ -21,21 +21,21 @@ func TestCheckFindsEachBreach(t *testing.T) {
 	}{
 		{"sound", func(*testing.T, *pki.Store) {}, ""},
 		{"row without certificate", func(t *testing.T, s *pki.Store) {
-			if err := os.Remove(s.SerialCertPath("1000")); err != nil {
+			if err := os.Remove(s.SerialCertPath("1001")); err != nil {
 				t.Fatal(err)
 			}
-		}, "serial 1000: read certificate"},
+		}, "serial 1001: read certificate"},
 		{"serial behind", func(t *testing.T, s *pki.Store) {
-			writeStoreFile(t, s.SerialPath(), []byte("1000\n"), 0o644)
-		}, "serial 1000 is issued but"},
+			writeStoreFile(t, s.SerialPath(), []byte("1001\n"), 0o644)
+		}, "serial 1001 is issued but"},
 		{"serial twice", func(t *testing.T, s *pki.Store) {
 			line := storeDatabaseLines(t, s)[0]
 			writeStoreFile(t, s.DatabasePath(), []byte(line+line), 0o644)
-		}, "serial 1000 appears twice"},
+		}, "serial 1001 appears twice"},
 		{"certificate of another CA", func(t *testing.T, s *pki.Store) {
 			other := newTestStore(t, pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return sharedKey(t, otherKeyIndex), nil }))
 			signNames(t, other, "x")
-			writeStoreFile(t, s.SerialCertPath("1000"), []byte(readStoreFile(t, other.CertPath("x"))), 0o644)
+			writeStoreFile(t, s.SerialCertPath("1001"), []byte(readStoreFile(t, other.CertPath("x"))), 0o644)
 		}, "is not signed by the CA"},
 		{"partial certificate", func(t *testing.T, s *pki.Store) {
 			writeStoreFile(t, s.CertPath("proxy"), []byte("-----BEGIN CERTIFICATE-----\nMIIB"), 0o644)
@@ -79,7 +79,7 @@ func TestCheckRemovesStaleTempFiles(t *testing.T) {
 	t.Parallel()
 	s := newTestStore(t)
 	stale := []string{
-		filepath.Join(s.Dir(), "certs", ".pkienroll-tmp-1005.pem"),
+		filepath.Join(s.Dir(), "certs", ".pkienroll-tmp-1006.pem"),
 		filepath.Join(s.Dir(), "certs", ".pkienroll-tmp-proxy.cer"),
 		filepath.Join(s.Dir(), ".pkienroll-tmp-serial.txt"),
 	}

@@ -176,10 +176,11 @@ func TestReadDatabaseAfterSign(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 {
-		t.Fatalf("%d entries", len(entries))
+	// The CA's own line first, as InitStore writes it, then the certificate.
+	if len(entries) != 2 || entries[0].Serial != "1000" {
+		t.Fatalf("%d entries: %+v", len(entries), entries)
 	}
-	e := entries[0]
+	e := entries[1]
 	if e.Status != pki.StatusValid || e.Serial != issued.Serial || e.File != "unknown" ||
 		e.Subject != "/C=US/O=Example Inc./CN=proxy.example.com" || !e.Expiry.Equal(issued.Certificate.NotAfter) || !e.Revoked.IsZero() {
 		t.Errorf("entry %+v does not describe the issued certificate", e)
@@ -209,7 +210,7 @@ func TestSignRepairsTornTail(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := tc.kept + "V\t" + indexUTCTime(issued.Certificate.NotAfter) + "\t\t1000\tunknown\t" + engineProxySubject + "\n"
+			want := tc.kept + "V\t" + indexUTCTime(issued.Certificate.NotAfter) + "\t\t1001\tunknown\t" + engineProxySubject + "\n"
 			if got := readStoreFile(t, s.DatabasePath()); got != want {
 				t.Errorf("database.txt =\n%q\nwant\n%q", got, want)
 			}
@@ -244,8 +245,8 @@ func TestDatabaseCRLF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 || entries[0].Subject != engineProxySubject {
-		t.Fatalf("CRLF index read as %q, want one entry with subject %s", entries, engineProxySubject)
+	if len(entries) != 2 || entries[0].Subject != engineCASubject || entries[1].Subject != engineProxySubject {
+		t.Fatalf("CRLF index read as %q, want the CA's entry and one with subject %s", entries, engineProxySubject)
 	}
 
 	writeRequest(t, s, "proxy2", "/C=US/O=Example Inc./CN=proxy2.example.com")
@@ -253,7 +254,7 @@ func TestDatabaseCRLF(t *testing.T) {
 		t.Fatalf("sign on a CRLF index: %v", err)
 	}
 	got := readStoreFile(t, s.DatabasePath())
-	if want := strings.ReplaceAll(lf, "\n", "\r\n"); !strings.HasPrefix(got, want) || strings.Count(got, "\r") != 1 || !strings.HasSuffix(got, "proxy2.example.com\n") {
+	if want := strings.ReplaceAll(lf, "\n", "\r\n"); !strings.HasPrefix(got, want) || strings.Count(got, "\r") != 2 || !strings.HasSuffix(got, "proxy2.example.com\n") {
 		t.Errorf("index after signing = %q, want the CRLF line kept and a new line ending in \\n", got)
 	}
 	list, err := s.List()
@@ -265,7 +266,7 @@ func TestDatabaseCRLF(t *testing.T) {
 			t.Errorf("List subject %q keeps the \\r", is.Subject)
 		}
 	}
-	for _, serial := range []string{"1000", "1001"} {
+	for _, serial := range []string{"1000", "1001", "1002"} {
 		if status := opensslCAStatus(t, dir, cfg, serial); status != "Valid (V)" {
 			t.Errorf("openssl ca -status %s on the mixed index: %q", serial, status)
 		}
@@ -276,17 +277,17 @@ func TestDatabaseCRLF(t *testing.T) {
 	// openssl ca -revoke takes the '\r' for part of the subject and refuses
 	// the certificate; pkienroll revoke rewrites the index with '\n' line
 	// ends, after which openssl ca revokes the other certificate too.
-	if out, err := tryOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1000.pem"); err == nil {
+	if out, err := tryOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1001.pem"); err == nil {
 		t.Fatalf("openssl ca -revoke accepts a CRLF line, which docs/cli.md says it does not:\n%s", out)
 	}
-	if _, err := s.Revoke(t.Context(), pki.RevokeRequest{Serial: "1001"}); err != nil {
+	if _, err := s.Revoke(t.Context(), pki.RevokeRequest{Serial: "1002"}); err != nil {
 		t.Fatalf("revoke on a CRLF index: %v", err)
 	}
 	if got := readStoreFile(t, s.DatabasePath()); strings.Contains(got, "\r") {
 		t.Errorf("index after pkienroll revoke keeps a \r: %q", got)
 	}
-	runOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1000.pem")
-	if status := opensslCAStatus(t, dir, cfg, "1000"); status != "Revoked (R)" {
-		t.Errorf("openssl ca -status 1000 after revoking: %q", status)
+	runOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1001.pem")
+	if status := opensslCAStatus(t, dir, cfg, "1001"); status != "Revoked (R)" {
+		t.Errorf("openssl ca -status 1001 after revoking: %q", status)
 	}
 }

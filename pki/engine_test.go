@@ -368,7 +368,8 @@ func TestEngineScriptSignsIntoInitStore(t *testing.T) {
 		assertVerifies(t, s.CACertPath(), s.CertPath(c.name))
 		assertChainOK(t, s, s.CertPath(c.name))
 	}
-	if got := readStoreFile(t, s.SerialPath()); got != "1003\n" {
+	// The CA is 1000, as the engine's; the script signed 1001 to 1003.
+	if got := readStoreFile(t, s.SerialPath()); got != "1004\n" {
 		t.Errorf("serial.txt after three engine signatures = %q", got)
 	}
 	writeRequest(t, s, "proxy", engineProxySubject)
@@ -376,8 +377,8 @@ func TestEngineScriptSignsIntoInitStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if issued.Serial != "1003" {
-		t.Errorf("pkienroll signed %s after the engine's 1002", issued.Serial)
+	if issued.Serial != "1004" {
+		t.Errorf("pkienroll signed %s after the engine's 1003", issued.Serial)
 	}
 	problems, err := s.Check(t.Context())
 	if err != nil || len(problems) != 0 {

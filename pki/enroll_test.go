@@ -65,7 +65,7 @@ func TestEnrollAndKeepKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Serial != "1000" || first.KeptKey || first.Backup != "" {
+	if first.Serial != "1001" || first.KeptKey || first.Backup != "" {
 		t.Errorf("first enrollment: serial %s, kept key %v, backup %q", first.Serial, first.KeptKey, first.Backup)
 	}
 	if first.PKCS12Path != s.PKCS12Path("proxy") || first.PKCS12Path != filepath.Join(keys, "proxy.p12") {
@@ -76,7 +76,7 @@ func TestEnrollAndKeepKey(t *testing.T) {
 		first.PKCS12Path:         0o600,
 		first.RequestPath:        0o644,
 		s.CertPath("proxy"):      0o644,
-		s.SerialCertPath("1000"): 0o644,
+		s.SerialCertPath("1001"): 0o644,
 	} {
 		if got := permOf(t, path); got != mode {
 			t.Errorf("%s: mode %v, want %v", path, got, mode)
@@ -108,7 +108,7 @@ func TestEnrollAndKeepKey(t *testing.T) {
 	if got := subjectOf(t, first.Certificate.RawSubject); got != engineProxySubject {
 		t.Errorf("certificate subject %s", got)
 	}
-	if lines := storeDatabaseLines(t, s); len(lines) != 1 || !strings.Contains(lines[0], "\t1000\tunknown\t"+engineProxySubject+"\n") {
+	if lines := storeDatabaseLines(t, s); len(lines) != 1 || !strings.Contains(lines[0], "\t1001\tunknown\t"+engineProxySubject+"\n") {
 		t.Errorf("database.txt: %q", lines)
 	}
 
@@ -121,7 +121,7 @@ func TestEnrollAndKeepKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.Serial != "1001" || !second.KeptKey {
+	if second.Serial != "1002" || !second.KeptKey {
 		t.Errorf("second enrollment: serial %s, kept key %v", second.Serial, second.KeptKey)
 	}
 	if !pki.KeyMatches(second.Certificate.PublicKey, b.Key) {
@@ -220,7 +220,7 @@ func TestEnrollBadInput(t *testing.T) {
 		}, text: "serial.txt"},
 		{name: "serial already used", setup: func(t *testing.T, s *pki.Store) {
 			writeRequest(t, s, "proxy", "/CN=old.example.com")
-			writeStoreFile(t, s.SerialCertPath("1000"), []byte("taken"), 0o644)
+			writeStoreFile(t, s.SerialCertPath("1001"), []byte("taken"), 0o644)
 		}, want: pki.ErrBadStore},
 		{name: "bad extended key usage", setup: func(t *testing.T, s *pki.Store) {
 			writeRequest(t, s, "proxy", "/CN=old.example.com")

@@ -81,7 +81,7 @@ func Example_proxyEnrollment() {
 
 	// Output:
 	// subject: /C=US/O=Example Inc./CN=proxy.example.com
-	// serial: 1000 names: [proxy.example.com]
+	// serial: 1001 names: [proxy.example.com]
 	// verifies: true key matches: true
 }
 
@@ -131,6 +131,6 @@ func ExampleStore_Enroll() {
 	}
 	fmt.Println("key matches:", pki.KeyMatches(b.Certificate.PublicKey, b.Key), "CA certificates:", len(b.CACerts))
 	// Output:
-	// serial: 1000 bundle: spice.p12
+	// serial: 1001 bundle: spice.p12
 	// key matches: true CA certificates: 1
 }

@@ -147,7 +147,7 @@ func (s *Store) abandonInit() error {
 // so that a doctored manifest cannot make abandonInit remove anything else.
 func (s *Store) owns(path string) bool {
 	paths := []string{s.CAKeyPath(), s.CACertPath(), s.CADERPath(), s.SerialPath(),
-		s.DatabasePath(), s.DatabasePath() + ".attr", s.path("openssl.conf")}
+		s.DatabasePath(), s.DatabasePath() + ".attr", s.path("openssl.conf"), s.SerialCertPath(initialSerial)}
 	if cert, caCert, ok := confNames(s.opts.caName); ok {
 		paths = append(paths, s.path(cert), s.path(caCert))
 	}

@@ -50,12 +50,12 @@ func TestSignConcurrent(t *testing.T) {
 	slices.Sort(serials)
 	var want []string
 	for i := range n {
-		want = append(want, fmt.Sprintf("%X", 0x1000+i))
+		want = append(want, fmt.Sprintf("%X", 0x1001+i))
 	}
 	if !slices.Equal(serials, want) {
 		t.Errorf("serials %v, want %v", serials, want)
 	}
-	if got, want := readStoreFile(t, s.SerialPath()), fmt.Sprintf("%X\n", 0x1000+n); got != want {
+	if got, want := readStoreFile(t, s.SerialPath()), fmt.Sprintf("%X\n", 0x1001+n); got != want {
 		t.Errorf("serial.txt = %q, want %q", got, want)
 	}
 
@@ -81,7 +81,7 @@ func TestSignConcurrent(t *testing.T) {
 			t.Errorf("line %d: subject %s, want %s", i+1, e.Subject, want)
 		}
 		// The index is appended in lock order, so serials ascend.
-		if want := fmt.Sprintf("%X", 0x1000+i); e.Serial != want {
+		if want := fmt.Sprintf("%X", 0x1001+i); e.Serial != want {
 			t.Errorf("line %d: serial %s, want %s", i+1, e.Serial, want)
 		}
 	}

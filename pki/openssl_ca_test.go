@@ -73,8 +73,8 @@ func TestOpenSSLCAOnPkienrollStore(t *testing.T) {
 	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := opensslCAStatus(t, dir, cfg, "1000"); got != "Valid (V)" {
-		t.Errorf("status of 1000 after pkienroll signed it: %q", got)
+	if got := opensslCAStatus(t, dir, cfg, "1001"); got != "Valid (V)" {
+		t.Errorf("status of 1001 after pkienroll signed it: %q", got)
 	}
 
 	crl := filepath.Join(t.TempDir(), "crl.pem")
@@ -82,21 +82,21 @@ func TestOpenSSLCAOnPkienrollStore(t *testing.T) {
 	out, _ := tryOpenSSL(t, dir, "crl", "-in", crl, "-CAfile", "ca.pem", "-noout", "-text")
 	assertTextHas(t, "first CRL", out, "verify OK", "No Revoked Certificates", "X509v3 CRL Number: \n                4096")
 
-	runOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1000.pem", "-crl_reason", "superseded")
-	if got := opensslCAStatus(t, dir, cfg, "1000"); got != "Revoked (R)" {
-		t.Errorf("status of 1000 after openssl revoked it: %q", got)
+	runOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1001.pem", "-crl_reason", "superseded")
+	if got := opensslCAStatus(t, dir, cfg, "1001"); got != "Revoked (R)" {
+		t.Errorf("status of 1001 after openssl revoked it: %q", got)
 	}
 	runOpenSSL(t, dir, "ca", "-config", cfg, "-gencrl", "-out", crl)
 	out, _ = tryOpenSSL(t, dir, "crl", "-in", crl, "-CAfile", "ca.pem", "-noout", "-text")
-	assertTextHas(t, "second CRL", out, "verify OK", "Serial Number: 1000", "Superseded")
+	assertTextHas(t, "second CRL", out, "verify OK", "Serial Number: 1001", "Superseded")
 
 	writeRequest(t, s, "proxy2", "/C=US/O=Example Inc./CN=proxy2.example.com")
 	opensslCASign(t, dir, cfg, "requests/proxy2.req", "certs/proxy2.cer")
-	if got := readStoreCert(t, s.CertPath("proxy2")).SerialNumber.Int64(); got != 0x1001 {
-		t.Errorf("openssl ca signed serial %X after pkienroll's 1000, want 1001", got)
+	if got := readStoreCert(t, s.CertPath("proxy2")).SerialNumber.Int64(); got != 0x1002 {
+		t.Errorf("openssl ca signed serial %X after pkienroll's 1001, want 1002", got)
 	}
-	if got := opensslCAStatus(t, dir, cfg, "1001"); got != "Valid (V)" {
-		t.Errorf("status of 1001: %q", got)
+	if got := opensslCAStatus(t, dir, cfg, "1002"); got != "Valid (V)" {
+		t.Errorf("status of 1002: %q", got)
 	}
 
 	writeRequest(t, s, "proxy3", "/C=US/O=Example Inc./CN=proxy3.example.com")
@@ -104,14 +104,14 @@ func TestOpenSSLCAOnPkienrollStore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("pkienroll after openssl ca: %v", err)
 	}
-	if issued.Serial != "1002" {
-		t.Errorf("pkienroll signed %s after openssl's 1001, want 1002", issued.Serial)
+	if issued.Serial != "1003" {
+		t.Errorf("pkienroll signed %s after openssl's 1002, want 1003", issued.Serial)
 	}
-	if got := opensslCAStatus(t, dir, cfg, "1002"); got != "Valid (V)" {
-		t.Errorf("status of 1002: %q", got)
+	if got := opensslCAStatus(t, dir, cfg, "1003"); got != "Valid (V)" {
+		t.Errorf("status of 1003: %q", got)
 	}
-	if got := readStoreFile(t, s.SerialPath()); got != "1003\n" {
-		t.Errorf("serial.txt = %q, want 1003", got)
+	if got := readStoreFile(t, s.SerialPath()); got != "1004\n" {
+		t.Errorf("serial.txt = %q, want 1004", got)
 	}
 	if got := readStoreFile(t, s.DatabasePath()+".attr"); got != "unique_subject = no\n" {
 		t.Errorf("database.txt.attr = %q", got)
@@ -126,17 +126,18 @@ func TestOpenSSLCAOnPkienrollStore(t *testing.T) {
 		got = append(got, string(e.Status)+" "+e.Serial+" "+e.Reason+" "+e.Subject)
 	}
 	want := []string{
-		"R 1000 superseded /C=US/O=Example Inc./CN=proxy.example.com",
-		"V 1001  /C=US/O=Example Inc./CN=proxy2.example.com",
-		"V 1002  /C=US/O=Example Inc./CN=proxy3.example.com",
+		"V 1000  " + engineCASubject,
+		"R 1001 superseded /C=US/O=Example Inc./CN=proxy.example.com",
+		"V 1002  /C=US/O=Example Inc./CN=proxy2.example.com",
+		"V 1003  /C=US/O=Example Inc./CN=proxy3.example.com",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("database.txt entries:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if !entries[0].Revoked.After(time.Now().Add(-time.Hour)) {
+	if !entries[1].Revoked.After(time.Now().Add(-time.Hour)) {
 		t.Errorf("revocation date %v", entries[0].Revoked)
 	}
-	assertVerifies(t, s.CACertPath(), s.SerialCertPath("1000"), s.CertPath("proxy2"), s.CertPath("proxy3"))
+	assertVerifies(t, s.CACertPath(), s.SerialCertPath("1001"), s.CertPath("proxy2"), s.CertPath("proxy3"))
 }
 
 // TestPkienrollOnOpenSSLStore: a directory made by openssl alone the way
@@ -187,8 +188,8 @@ func TestPkienrollOnOpenSSLStore(t *testing.T) {
 	if got := readStoreCert(t, s.CertPath("proxy3")).SerialNumber.Int64(); got != 0x1003 {
 		t.Errorf("openssl ca signed %X after pkienroll's 1002, want 1003", got)
 	}
-	if n := len(storeDatabaseLines(t, s)); n != 4 {
-		t.Errorf("%d database lines, want 4", n)
+	if n := len(storeDatabaseLines(t, s)); n != 3 { // the CA's own line aside
+		t.Errorf("%d database lines, want 3 besides the CA's", n)
 	}
 }
 
@@ -280,8 +281,8 @@ func TestOpenSSLCAUpdateDB(t *testing.T) {
 	if err != nil {
 		t.Fatalf("openssl ca -updatedb: %v\n%s", err, out)
 	}
-	assertTextHas(t, "openssl ca -updatedb", out, "1000=Expired")
-	for serial, want := range map[string]string{"1000": "Expired (E)", "1001": "Valid (V)", "1002": "Valid (V)"} {
+	assertTextHas(t, "openssl ca -updatedb", out, "1001=Expired")
+	for serial, want := range map[string]string{"1000": "Valid (V)", "1001": "Expired (E)", "1002": "Valid (V)", "1003": "Valid (V)"} {
 		if got := opensslCAStatus(t, dir, cfg, serial); got != want {
 			t.Errorf("status of %s: %q, want %q", serial, got, want)
 		}
@@ -302,7 +303,7 @@ func TestOpenSSLCAUpdateDB(t *testing.T) {
 	for _, e := range entries {
 		got += string(e.Status) + e.Serial + " "
 	}
-	if want := "E1000 V1001 V1002 V1003 "; got != want {
+	if want := "V1000 E1001 V1002 V1003 V1004 "; got != want { // the CA first
 		t.Errorf("entries %q, want %q", got, want)
 	}
 }

@@ -41,12 +41,12 @@ func TestSignSerialFile(t *testing.T) {
 		name, file       string
 		serial, nextFile string
 	}{
-		{"openssl's form", "1000\n", "1000", "1001\n"},
+		{"openssl's form", "1001\n", "1001", "1002\n"},
 		{"lowercase", "10af\n", "10AF", "10B0\n"},
 		{"odd digits", "fff\n", "0FFF", "1000\n"},
 		{"one digit", "9", "09", "0A\n"},
 		{"leading zeros", "000010\n", "10", "11\n"},
-		{"blanks", "  1000 \r\n", "1000", "1001\n"},
+		{"blanks", "  1001 \r\n", "1001", "1002\n"},
 		{"carry to more digits", "FFFF\n", "FFFF", "010000\n"},
 		{"twenty bytes", "7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFE\n", "7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFE", "7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\n"},
 	} {

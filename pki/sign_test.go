@@ -43,8 +43,8 @@ func TestSignLeafProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if issued.Name != "proxy" || issued.Serial != "1000" || issued.Backup != "" ||
-		issued.CertPath != s.CertPath("proxy") || issued.SerialCertPath != s.SerialCertPath("1000") {
+	if issued.Name != "proxy" || issued.Serial != "1001" || issued.Backup != "" ||
+		issued.CertPath != s.CertPath("proxy") || issued.SerialCertPath != s.SerialCertPath("1001") {
 		t.Errorf("Issued = %+v", issued)
 	}
 
@@ -61,7 +61,7 @@ func TestSignLeafProfile(t *testing.T) {
 	caSKI := opensslKeyID(caCert.SubjectKeyId)
 	text := opensslCertText(t, s.CertPath("proxy"))
 	assertTextHas(t, "leaf certificate", text,
-		"Serial Number: 4096 (0x1000)",
+		"Serial Number: 4097 (0x1001)",
 		"Signature Algorithm: sha256WithRSAEncryption",
 		"Issuer: C = US, O = Example Inc., CN = engine.example.com.81108",
 		"Subject: C = US, O = Example Inc., CN = proxy.example.com",
@@ -101,18 +101,18 @@ func TestSignLeafProfile(t *testing.T) {
 		t.Errorf("Issued.Certificate is not certs/proxy.cer")
 	}
 
-	assertSameFile(t, s.CertPath("proxy"), s.SerialCertPath("1000"))
-	for _, p := range []string{s.CertPath("proxy"), s.SerialCertPath("1000")} {
+	assertSameFile(t, s.CertPath("proxy"), s.SerialCertPath("1001"))
+	for _, p := range []string{s.CertPath("proxy"), s.SerialCertPath("1001")} {
 		if m := permOf(t, p); m != 0o644 {
 			t.Errorf("%s mode %v, want 0644", p, m)
 		}
 	}
-	wantLine := "V\t" + indexUTCTime(cert.NotAfter) + "\t\t1000\tunknown\t/C=US/O=Example Inc./CN=proxy.example.com\n"
-	if got := readStoreFile(t, s.DatabasePath()); got != wantLine {
-		t.Errorf("database.txt = %q, want %q", got, wantLine)
+	wantLine := "V\t" + indexUTCTime(cert.NotAfter) + "\t\t1001\tunknown\t/C=US/O=Example Inc./CN=proxy.example.com\n"
+	if lines := storeDatabaseLines(t, s); len(lines) != 1 || lines[0] != wantLine {
+		t.Errorf("database.txt = %q, want the CA's line and %q", lines, wantLine)
 	}
-	if got := readStoreFile(t, s.SerialPath()); got != "1001\n" {
-		t.Errorf("serial.txt = %q, want 1001", got)
+	if got := readStoreFile(t, s.SerialPath()); got != "1002\n" {
+		t.Errorf("serial.txt = %q, want 1002", got)
 	}
 	assertNoTempFiles(t, s.Dir())
 
@@ -122,16 +122,16 @@ func TestSignLeafProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if issued.Serial != "1001" || issued.Certificate.SerialNumber.Int64() != 0x1001 {
-		t.Errorf("second serial %s (%v), want 1001", issued.Serial, issued.Certificate.SerialNumber)
+	if issued.Serial != "1002" || issued.Certificate.SerialNumber.Int64() != 0x1002 {
+		t.Errorf("second serial %s (%v), want 1002", issued.Serial, issued.Certificate.SerialNumber)
 	}
-	if got := readStoreFile(t, s.SerialPath()); got != "1002\n" {
-		t.Errorf("serial.txt = %q, want 1002", got)
+	if got := readStoreFile(t, s.SerialPath()); got != "1003\n" {
+		t.Errorf("serial.txt = %q, want 1003", got)
 	}
-	if lines := storeDatabaseLines(t, s); len(lines) != 2 || lines[0] != wantLine || !strings.Contains(lines[1], "\t1001\tunknown\t/C=US/O=Example Inc./CN=proxy2.example.com\n") {
+	if lines := storeDatabaseLines(t, s); len(lines) != 2 || lines[0] != wantLine || !strings.Contains(lines[1], "\t1002\tunknown\t/C=US/O=Example Inc./CN=proxy2.example.com\n") {
 		t.Errorf("database.txt lines %q", lines)
 	}
-	assertSameFile(t, s.CertPath("proxy2"), s.SerialCertPath("1001"))
+	assertSameFile(t, s.CertPath("proxy2"), s.SerialCertPath("1002"))
 }
 
 // TestSignSANs: --san, else the request's SAN, else the CN.
@@ -214,7 +214,7 @@ func TestSignSubjectOverride(t *testing.T) {
 	if name.OneLine() != subject {
 		t.Errorf("subject %s, want %s", name.OneLine(), subject)
 	}
-	if lines := storeDatabaseLines(t, s); len(lines) != 1 || !strings.HasSuffix(lines[0], "\t1000\tunknown\t"+subject+"\n") {
+	if lines := storeDatabaseLines(t, s); len(lines) != 1 || !strings.HasSuffix(lines[0], "\t1001\tunknown\t"+subject+"\n") {
 		t.Errorf("database.txt %q, want the override subject", lines)
 	}
 }
@@ -369,7 +369,7 @@ func TestSignDays(t *testing.T) {
 			if c.NotAfter.Year() >= 2050 {
 				layout = "20060102150405Z"
 			}
-			if lines := storeDatabaseLines(t, s); len(lines) != 1 || !strings.HasPrefix(lines[0], "V\t"+c.NotAfter.UTC().Format(layout)+"\t\t1000\t") {
+			if lines := storeDatabaseLines(t, s); len(lines) != 1 || !strings.HasPrefix(lines[0], "V\t"+c.NotAfter.UTC().Format(layout)+"\t\t1001\t") {
 				t.Errorf("database.txt %q, want expiry %s", lines, c.NotAfter.UTC().Format(layout))
 			}
 		})
@@ -390,7 +390,7 @@ func TestSignBackup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := fmt.Sprintf("%04X", 0x1000+i); issued.Serial != want {
+		if want := fmt.Sprintf("%04X", 0x1001+i); issued.Serial != want {
 			t.Errorf("sign %d: serial %s, want %s", i, issued.Serial, want)
 		}
 		if wantBackup == "" {
@@ -414,8 +414,8 @@ func TestSignBackup(t *testing.T) {
 	if n := len(storeDatabaseLines(t, s)); n != 3 {
 		t.Errorf("%d database lines, want 3", n)
 	}
-	if got := readStoreFile(t, s.SerialCertPath("1000")); got != previous[0] {
-		t.Errorf("certs/1000.pem changed after re-signing")
+	if got := readStoreFile(t, s.SerialCertPath("1001")); got != previous[0] {
+		t.Errorf("certs/1001.pem changed after re-signing")
 	}
 }
 
@@ -438,7 +438,7 @@ func TestSignBatch(t *testing.T) {
 		t.Fatalf("%d issued, %d lines, want 3", len(issued), len(lines))
 	}
 	for i, is := range issued {
-		serial := fmt.Sprintf("%X", 0x1000+i)
+		serial := fmt.Sprintf("%X", 0x1001+i)
 		if is.Name != names[i] || is.Serial != serial {
 			t.Errorf("issued[%d] = %s %s, want %s %s", i, is.Name, is.Serial, names[i], serial)
 		}
@@ -448,8 +448,8 @@ func TestSignBatch(t *testing.T) {
 		}
 		assertSameFile(t, s.CertPath(names[i]), s.SerialCertPath(serial))
 	}
-	if got := readStoreFile(t, s.SerialPath()); got != "1003\n" {
-		t.Errorf("serial.txt = %q, want 1003", got)
+	if got := readStoreFile(t, s.SerialPath()); got != "1004\n" {
+		t.Errorf("serial.txt = %q, want 1004", got)
 	}
 	if issued, err := s.SignBatch(t.Context(), nil); issued != nil || err != nil {
 		t.Errorf("empty batch: %v, %v", issued, err)
@@ -478,7 +478,7 @@ func TestSignBatch(t *testing.T) {
 		})
 	}
 	t.Run("serial of a later member used already", func(t *testing.T) {
-		writeStoreFile(t, s.SerialCertPath("1004"), []byte("someone else's\n"), 0o644)
+		writeStoreFile(t, s.SerialCertPath("1005"), []byte("someone else's\n"), 0o644)
 		before := snapshot(t, s.Dir())
 		_, err := s.SignBatch(t.Context(), []pki.SignRequest{{Name: "proxy-d"}, {Name: "proxy-a"}})
 		if !errors.Is(err, pki.ErrBadStore) {
@@ -555,7 +555,7 @@ func TestSignNothingLeftBehind(t *testing.T) {
 		}
 	}
 	slices.Sort(added)
-	if want := []string{"certs/1000.pem", "certs/proxy.cer"}; !slices.Equal(added, want) {
+	if want := []string{"certs/1001.pem", "certs/proxy.cer"}; !slices.Equal(added, want) {
 		t.Errorf("sign added %v, want %v", added, want)
 	}
 	for p, b := range before {
@@ -706,7 +706,7 @@ func TestSignFailuresLeaveStoreUnchanged(t *testing.T) {
 			}
 		}, want: pki.ErrSymlink},
 		{name: "serial used already", setup: func(t *testing.T, s *pki.Store) {
-			writeStoreFile(t, s.SerialCertPath("1000"), []byte("issued by someone else\n"), 0o644)
+			writeStoreFile(t, s.SerialCertPath("1001"), []byte("issued by someone else\n"), 0o644)
 		}, want: pki.ErrBadStore},
 		{name: "serial.txt malformed", setup: func(t *testing.T, s *pki.Store) {
 			writeStoreFile(t, s.SerialPath(), []byte("10G0\n"), 0o644)

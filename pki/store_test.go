@@ -32,6 +32,7 @@ var initLayout = map[string]fs.FileMode{
 	"cert.conf":         0o644,
 	"certs":             fs.ModeDir | 0o755,
 	"certs/ca.der":      0o644,
+	"certs/1000.pem":    0o644,
 	"requests":          fs.ModeDir | 0o755,
 	"serial.txt":        0o644,
 	"database.txt":      0o644,
@@ -56,7 +57,7 @@ func TestInitStoreLayout(t *testing.T) {
 			if signErr != nil {
 				t.Fatal(signErr)
 			}
-			for _, p := range []string{"certs/proxy.cer", "certs/1000.pem", "serial.txt", "database.txt"} {
+			for _, p := range []string{"certs/proxy.cer", "certs/1001.pem", "serial.txt", "database.txt"} {
 				if got := permOf(t, filepath.Join(s.Dir(), p)); got != 0o644 {
 					t.Errorf("after signing under umask %#o: %s mode %v, want 0644", umask, p, got)
 				}
@@ -75,14 +76,22 @@ func TestInitStoreLayout(t *testing.T) {
 				t.Errorf("layout under umask %#o:\n got %v\nwant %v", umask, got, want)
 			}
 
+			// The CA is serial 1000 with its index line and certs/1000.pem,
+			// as the engine's pki-create-ca.sh leaves it.
+			ca := readStoreCert(t, s.CACertPath())
+			caLine := fmt.Sprintf("V\t%s\t\t1000\tunknown\t%s\n", indexUTCTime(ca.NotAfter), engineCASubject)
 			for path, content := range map[string]string{
-				"serial.txt":        "1000\n",
-				"database.txt":      "",
+				"serial.txt":        "1001\n",
+				"database.txt":      caLine,
 				"database.txt.attr": "unique_subject = no\n",
+				"certs/1000.pem":    snap["ca.pem"].Content,
 			} {
 				if snap[path].Content != content {
 					t.Errorf("%s = %q, want %q", path, snap[path].Content, content)
 				}
+			}
+			if pki.FormatSerial(ca.SerialNumber) != "1000" {
+				t.Errorf("CA serial %s, want 1000", pki.FormatSerial(ca.SerialNumber))
 			}
 			if der := firstPEMBytes(t, []byte(snap["ca.pem"].Content)); snap["certs/ca.der"].Content != string(der) {
 				t.Errorf("certs/ca.der is not the DER of ca.pem")
@@ -299,8 +308,8 @@ func TestInitStoreSecondCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if issued.Serial != "1001" {
-		t.Errorf("second CA issued serial %s, want 1001 (shared sequence)", issued.Serial)
+	if issued.Serial != "1002" {
+		t.Errorf("second CA issued serial %s, want 1002 (shared sequence)", issued.Serial)
 	}
 	out := runOpenSSL(t, first.Dir(), "verify", "-CAfile", "qemu-ca.pem", "certs/spice.cer")
 	if strings.TrimSpace(out) != "certs/spice.cer: OK" {
@@ -489,7 +498,7 @@ func TestInitStoreRetryAfterFailure(t *testing.T) {
 	if _, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, engineCASubject)}, sharedCAKeyGenerator(t)); err != nil {
 		t.Fatalf("InitStore after a failed init: %v", err)
 	}
-	if got := readStoreFile(t, filepath.Join(dir, "serial.txt")); got != "1000\n" {
+	if got := readStoreFile(t, filepath.Join(dir, "serial.txt")); got != "1001\n" {
 		t.Errorf("serial.txt = %q", got)
 	}
 }

@@ -65,10 +65,10 @@ func TestTempFilesNeverWrittenThrough(t *testing.T) {
 		write func(t *testing.T, s *pki.Store) error
 	}{
 		{func(s *pki.Store) string { return filepath.Join(s.Dir(), ".pkienroll-tmp-serial.txt") }, signProxy},
-		{func(s *pki.Store) string { return filepath.Join(s.Dir(), "certs", ".pkienroll-tmp-1001.pem") }, signProxy},
+		{func(s *pki.Store) string { return filepath.Join(s.Dir(), "certs", ".pkienroll-tmp-1002.pem") }, signProxy},
 		{func(s *pki.Store) string { return filepath.Join(s.Dir(), "certs", ".pkienroll-tmp-proxy.cer") }, signProxy},
 		{func(s *pki.Store) string { return filepath.Join(s.Dir(), ".pkienroll-tmp-database.txt") }, func(t *testing.T, s *pki.Store) error {
-			_, err := s.Revoke(t.Context(), pki.RevokeRequest{Serial: "1000"})
+			_, err := s.Revoke(t.Context(), pki.RevokeRequest{Serial: "1001"})
 			return err
 		}},
 		{func(s *pki.Store) string { return filepath.Join(s.Dir(), ".pkienroll-tmp-crlnumber.txt") }, func(t *testing.T, s *pki.Store) error {
@@ -83,7 +83,7 @@ func TestTempFilesNeverWrittenThrough(t *testing.T) {
 				tmp := w.tmp(s)
 				t.Run(filepath.Base(tmp)+"/"+kind+"/"+victimName, func(t *testing.T) {
 					t.Parallel()
-					signNames(t, s, "proxy") // serial 1000
+					signNames(t, s, "proxy") // serial 1001
 					victim := filepath.Join(t.TempDir(), "victim")
 					writeStoreFile(t, victim, []byte("victim content\n"), 0o644)
 					if victimName == "CA key" {

@@ -30,6 +30,7 @@ func TestCAInit(t *testing.T) {
 		"requests":          0o755,
 		"certs":             0o755,
 		"certs/ca.der":      0o644,
+		"certs/1000.pem":    0o644,
 		"keys":              0o755,
 		"openssl.conf":      0o644,
 		"cacert.conf":       0o644,
@@ -54,14 +55,18 @@ func TestCAInit(t *testing.T) {
 			t.Errorf("missing %s", name)
 		}
 	}
+	// The CA is serial 1000 with its index line, as pki-create-ca.sh leaves it.
 	for name, want := range map[string]string{
-		"serial.txt":        "1000\n",
-		"database.txt":      "",
+		"serial.txt":        "1001\n",
 		"database.txt.attr": "unique_subject = no\n",
+		"certs/1000.pem":    snap["ca.pem"].data,
 	} {
 		if got := snap[name].data; got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
+	}
+	if db := snap["database.txt"].data; !strings.HasPrefix(db, "V\t") || !strings.HasSuffix(db, "\t\t1000\tunknown\t"+caSubject+"\n") || strings.Count(db, "\n") != 1 {
+		t.Errorf("database.txt = %q, want the CA's line", db)
 	}
 	caPEM := filepath.Join(dir, "ca.pem")
 	if got := openssl(t, "x509", "-in", caPEM, "-noout", "-subject", "-nameopt", "compat"); got != "subject="+caSubject+"\n" {

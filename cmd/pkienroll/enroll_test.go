@@ -60,7 +60,7 @@ func TestEnrollPKCS12Flow(t *testing.T) {
 		t.Fatalf("enroll:\n%s", r)
 	}
 	checkNoSecrets(t, r.stderr, bundlePassword)
-	for _, w := range []string{"issued certificate", "serial=1000", "wrote bundle"} {
+	for _, w := range []string{"issued certificate", "serial=1001", "wrote bundle"} {
 		if !strings.Contains(r.stderr, w) {
 			t.Errorf("stderr %q does not contain %q", r.stderr, w)
 		}
@@ -141,8 +141,8 @@ func TestEnrollPKCS12Flow(t *testing.T) {
 		t.Errorf("no warning about --password on stderr: %q", r.stderr)
 	}
 	second := readCert(t, certPath)
-	if second.SerialNumber.Cmp(firstCert.SerialNumber) == 0 || pki.FormatSerial(second.SerialNumber) != "1001" {
-		t.Errorf("serial %s after --keep-key, want 1001", pki.FormatSerial(second.SerialNumber))
+	if second.SerialNumber.Cmp(firstCert.SerialNumber) == 0 || pki.FormatSerial(second.SerialNumber) != "1002" {
+		t.Errorf("serial %s after --keep-key, want 1002", pki.FormatSerial(second.SerialNumber))
 	}
 	if !pki.KeyMatches(second.PublicKey, mustReadKey(t, keyOut)) {
 		t.Error("--keep-key changed the key")

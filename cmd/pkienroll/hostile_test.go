@@ -538,7 +538,7 @@ func hostileCases() []hostileCase {
 		want := append([]string{"database.txt", "line 1"}, badStore...)
 		cases = append(cases,
 			row("list "+file, file, E, want, "list", "--pki-dir", "{pki}").with(install(file, "database.txt")),
-			row("revoke "+file, file, E, want, "revoke", "--pki-dir", "{pki}", "--serial", "1000").with(install(file, "database.txt")),
+			row("revoke "+file, file, E, want, "revoke", "--pki-dir", "{pki}", "--serial", "1001").with(install(file, "database.txt")),
 			row("crl "+file, file, E, want, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl").with(install(file, "database.txt")),
 			row("ca check "+file, file, C, want, "ca", "check", "--pki-dir", "{pki}").with(install(file, "database.txt")),
 		)
@@ -554,10 +554,10 @@ func hostileCases() []hostileCase {
 		flagRow("list ca-file unknown", E, []string{"nosuch.pem"}, "list", "--pki-dir", "{pki}", "--ca-file", "nosuch"),
 		flagRow("revoke serial not hex", E, []string{"ZZ", "not hexadecimal"}, "revoke", "--pki-dir", "{pki}", "--serial", "ZZ"),
 		flagRow("revoke serial with newline", E, []string{"revoke", "serial"}, "revoke", "--pki-dir", "{pki}", "--serial", "10\n00"),
-		flagRow("revoke serial unknown", E, []string{"1000", "not found"}, "revoke", "--pki-dir", "{pki}", "--serial", "1000"),
+		flagRow("revoke serial unknown", E, []string{"1001", "not found"}, "revoke", "--pki-dir", "{pki}", "--serial", "1001"),
 		flagRow("revoke name with a slash", E, []string{"invalid name"}, "revoke", "--pki-dir", "{pki}", "--name", "../proxy"),
-		flagRow("revoke reason unknown", E, []string{"reason", "bogus"}, "revoke", "--pki-dir", "{pki}", "--serial", "1000", "--reason", "bogus"),
-		flagRow("revoke timeout negative", U, []string{"--timeout"}, "revoke", "--pki-dir", "{pki}", "--serial", "1000", "--timeout=-3"),
+		flagRow("revoke reason unknown", E, []string{"reason", "bogus"}, "revoke", "--pki-dir", "{pki}", "--serial", "1001", "--reason", "bogus"),
+		flagRow("revoke timeout negative", U, []string{"--timeout"}, "revoke", "--pki-dir", "{pki}", "--serial", "1001", "--timeout=-3"),
 		flagRow("crl out directory missing", E, []string{"nodir", "does not exist"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/nodir/ca.crl"),
 		flagRow("crl out is a directory", E, []string{"not a regular file"}, "crl", "--pki-dir", "{pki}", "--out", "{pki}"),
 		flagRow("crl out is a symlink to a secret", E, []string{"ca.crl", "symbolic link"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl").

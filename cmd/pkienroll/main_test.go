@@ -585,7 +585,7 @@ func TestBinaryFileModes(t *testing.T) {
 				"pki/certs":              0o755,
 				"pki/certs/ca.der":       0o644,
 				"pki/certs/proxy.cer":    0o644,
-				"pki/certs/1000.pem":     0o644,
+				"pki/certs/1001.pem":     0o644,
 				"pki/keys":               0o755,
 				"pki/serial.txt":         0o644,
 				"pki/database.txt":       0o644,

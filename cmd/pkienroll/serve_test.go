@@ -182,8 +182,8 @@ openssl verify -CAfile "$CA" renewed.pem`)
 	}
 	// In the index like any other: openssl ca -status reads it.
 	entries, err := pki.ReadDatabase(filepath.Join(pkiDir, "database.txt"))
-	if err != nil || len(entries) != 3 {
-		t.Fatalf("index: %d lines (%v), want the server's, the enrolled and the renewed", len(entries), err)
+	if err != nil || len(entries) != 4 {
+		t.Fatalf("index: %d lines (%v), want the CA's, the server's, the enrolled and the renewed", len(entries), err)
 	}
 	s.stop(t)
 	log := s.logText()
@@ -236,8 +236,8 @@ openssl verify -CAfile "$CA" renewed.pem`)
 		t.Errorf("estclient enrolling twice with one token: %v\n%s", err, msg)
 	}
 	entries, err := pki.ReadDatabase(filepath.Join(pkiDir, "database.txt"))
-	if err != nil || len(entries) != 3 {
-		t.Errorf("index: %d lines (%v), want 3", len(entries), err)
+	if err != nil || len(entries) != 4 {
+		t.Errorf("index: %d lines (%v), want 4 (the CA's, the server's, enrolled, re-enrolled)", len(entries), err)
 	}
 }
 
@@ -313,8 +313,8 @@ func TestServeStopsGracefully(t *testing.T) {
 		t.Errorf("no 'stopped' in the log:\n%s", s.logText())
 	}
 	entries, err := pki.ReadDatabase(filepath.Join(pkiDir, "database.txt"))
-	if err != nil || len(entries) != 2 {
-		t.Errorf("index: %d lines (%v), want the server's and the proxy's", len(entries), err)
+	if err != nil || len(entries) != 3 {
+		t.Errorf("index: %d lines (%v), want the CA's, the server's and the proxy's", len(entries), err)
 	}
 	if r := runCLI(t, "ca", "check", "--pki-dir", pkiDir); r.code != 0 {
 		t.Errorf("ca check:\n%s", r)

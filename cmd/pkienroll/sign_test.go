@@ -28,7 +28,7 @@ func TestSignProxyFlow(t *testing.T) {
 		t.Fatalf("sign:\n%s", r)
 	}
 	checkNoSecrets(t, r.stderr)
-	for _, w := range []string{"issued certificate", "name=proxy", "serial=1000"} {
+	for _, w := range []string{"issued certificate", "name=proxy", "serial=1001"} {
 		if !strings.Contains(r.stderr, w) {
 			t.Errorf("stderr %q does not contain %q", r.stderr, w)
 		}
@@ -43,7 +43,7 @@ func TestSignProxyFlow(t *testing.T) {
 	}
 	text := openssl(t, "x509", "-in", certPath, "-noout", "-text")
 	for _, w := range []string{
-		"Serial Number: 4096 (0x1000)",
+		"Serial Number: 4097 (0x1001)",
 		"CA:FALSE",
 		"Digital Signature, Key Encipherment",
 		"TLS Web Server Authentication, TLS Web Client Authentication",
@@ -60,18 +60,18 @@ func TestSignProxyFlow(t *testing.T) {
 	if got := cert.NotAfter.Sub(cert.NotBefore); got != 3650*24*time.Hour-time.Second {
 		t.Errorf("validity %v, want 3650 days less a second", got)
 	}
-	if got := readFile(t, filepath.Join(f.pki, "certs", "1000.pem")); got != readFile(t, certPath) {
-		t.Error("certs/1000.pem differs from certs/proxy.cer")
+	if got := readFile(t, filepath.Join(f.pki, "certs", "1001.pem")); got != readFile(t, certPath) {
+		t.Error("certs/1001.pem differs from certs/proxy.cer")
 	}
-	if got := readFile(t, filepath.Join(f.pki, "serial.txt")); got != "1001\n" {
-		t.Errorf("serial.txt %q, want 1001", got)
+	if got := readFile(t, filepath.Join(f.pki, "serial.txt")); got != "1002\n" {
+		t.Errorf("serial.txt %q, want 1002", got)
 	}
-	fields := strings.Split(strings.TrimSuffix(readFile(t, filepath.Join(f.pki, "database.txt")), "\n"), "\t")
-	want := []string{"V", cert.NotAfter.UTC().Format("060102150405Z"), "", "1000", "unknown", proxySubject}
+	fields := strings.Split(strings.Join(issuedLines(t, f.pki), "\n"), "\t")
+	want := []string{"V", cert.NotAfter.UTC().Format("060102150405Z"), "", "1001", "unknown", proxySubject}
 	if fmt.Sprint(fields) != fmt.Sprint(want) {
 		t.Errorf("database.txt fields %q, want %q", fields, want)
 	}
-	for _, p := range []string{certPath, filepath.Join(f.pki, "certs", "1000.pem"), filepath.Join(f.pki, "database.txt"), filepath.Join(f.pki, "serial.txt")} {
+	for _, p := range []string{certPath, filepath.Join(f.pki, "certs", "1001.pem"), filepath.Join(f.pki, "database.txt"), filepath.Join(f.pki, "serial.txt")} {
 		if m := fileMode(t, p); m != 0o644 {
 			t.Errorf("%s: mode %v, want 0644", p, m)
 		}
@@ -84,14 +84,14 @@ func TestSignProxyFlow(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("second sign:\n%s", r)
 	}
-	if !strings.Contains(r.stderr, "kept previous certificate") || !strings.Contains(r.stderr, "serial=1001") {
+	if !strings.Contains(r.stderr, "kept previous certificate") || !strings.Contains(r.stderr, "serial=1002") {
 		t.Errorf("second sign stderr: %q", r.stderr)
 	}
 	if b := backups(t, certPath); len(b) != 1 || readFile(t, b[0]) != old {
 		t.Errorf("backups of certs/proxy.cer: %q, want one holding the first certificate", b)
 	}
-	if got := readFile(t, filepath.Join(f.pki, "serial.txt")); got != "1002\n" {
-		t.Errorf("serial.txt %q, want 1002", got)
+	if got := readFile(t, filepath.Join(f.pki, "serial.txt")); got != "1003\n" {
+		t.Errorf("serial.txt %q, want 1003", got)
 	}
 }
 
@@ -135,12 +135,12 @@ func TestSignSeveral(t *testing.T) {
 	mustRun(t, "-q", "sign", "--pki-dir", f.pki, "--name", "a,b", "--name", "c")
 	for i, n := range []string{"a", "b", "c"} {
 		cert := readCert(t, filepath.Join(f.pki, "certs", n+".cer"))
-		if got, want := fmt.Sprintf("%X", cert.SerialNumber), fmt.Sprintf("%X", 0x1000+i); got != want {
+		if got, want := fmt.Sprintf("%X", cert.SerialNumber), fmt.Sprintf("%X", 0x1001+i); got != want {
 			t.Errorf("%s: serial %s, want %s", n, got, want)
 		}
 	}
-	if got := readFile(t, filepath.Join(f.pki, "serial.txt")); got != "1003\n" {
-		t.Errorf("serial.txt %q, want 1003", got)
+	if got := readFile(t, filepath.Join(f.pki, "serial.txt")); got != "1004\n" {
+		t.Errorf("serial.txt %q, want 1004", got)
 	}
 }
 
@@ -158,7 +158,7 @@ func TestSignLayoutFlags(t *testing.T) {
 	}
 	mustRun(t, "-q", "sign", "--pki-dir", f.pki, "--ca-file", "ca", "--req-dir", "incoming", "--cert-dir", "issued", "--name", "p")
 	openssl(t, "verify", "-CAfile", f.caPEM, filepath.Join(f.pki, "issued", "p.cer"))
-	readCert(t, filepath.Join(f.pki, "issued", "1000.pem"))
+	readCert(t, filepath.Join(f.pki, "issued", "1001.pem"))
 }
 
 // TestSignPKIDirFromEnvironment leaves out --pki-dir: $PKIENROLL_PKI_DIR
@@ -172,8 +172,8 @@ func TestSignPKIDirFromEnvironment(t *testing.T) {
 	other := newFixture(t)
 	mustRun(t, "-q", "sign", "--pki-dir", other.pki, "--name", "proxy")
 	readCert(t, filepath.Join(other.pki, "certs", "proxy.cer"))
-	if got := readFile(t, filepath.Join(f.pki, "serial.txt")); got != "1001\n" {
-		t.Errorf("serial.txt of $PKIENROLL_PKI_DIR %q, want 1001 (one certificate)", got)
+	if got := readFile(t, filepath.Join(f.pki, "serial.txt")); got != "1002\n" {
+		t.Errorf("serial.txt of $PKIENROLL_PKI_DIR %q, want 1002 (one certificate)", got)
 	}
 }
 
@@ -267,7 +267,7 @@ func TestSignConcurrentProcesses(t *testing.T) {
 			t.Errorf("certs/%s.pem differs from proxy%d.cer", s, i)
 		}
 	}
-	db := strings.Split(strings.TrimSuffix(readFile(t, filepath.Join(f.pki, "database.txt")), "\n"), "\n")
+	db := issuedLines(t, f.pki)
 	if len(db) != n {
 		t.Errorf("database.txt has %d lines, want %d:\n%s", len(db), n, strings.Join(db, "\n"))
 	}
@@ -277,7 +277,7 @@ func TestSignConcurrentProcesses(t *testing.T) {
 			t.Errorf("database.txt line %q names no certificate issued here", line)
 		}
 	}
-	if got, want := readFile(t, filepath.Join(f.pki, "serial.txt")), fmt.Sprintf("%X\n", 0x1000+n); got != want {
+	if got, want := readFile(t, filepath.Join(f.pki, "serial.txt")), fmt.Sprintf("%X\n", 0x1001+n); got != want {
 		t.Errorf("serial.txt %q, want %q", got, want)
 	}
 }
@@ -484,7 +484,10 @@ func TestRevokeListCRL(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustRun(t, "list", "--pki-dir", f.pki, "--json")), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 2 || rows[0].Serial != "1000" || rows[1].Serial != "1001" || rows[1].Status != "valid" ||
+	if len(rows) == 3 && rows[0].Serial == "1000" { // the CA's own line
+		rows = rows[1:]
+	}
+	if len(rows) != 2 || rows[0].Serial != "1001" || rows[1].Serial != "1002" || rows[1].Status != "valid" ||
 		fmt.Sprint(rows[1].Names) != "[spice]" || rows[1].Subject != proxySubject {
 		t.Errorf("list --json: %+v", rows)
 	}
@@ -494,7 +497,7 @@ func TestRevokeListCRL(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustRun(t, "list", "--pki-dir", f.pki, "--json", "--status", "revoked")), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1 || rows[0].Serial != "1001" || rows[0].Reason != "superseded" || rows[0].Revoked == "" {
+	if len(rows) != 1 || rows[0].Serial != "1002" || rows[0].Reason != "superseded" || rows[0].Revoked == "" {
 		t.Errorf("list --status revoked --json: %+v", rows)
 	}
 	if table := mustRun(t, "list", "--pki-dir", f.pki); !strings.HasPrefix(table, "SERIAL") || !strings.Contains(table, "revoked") {
@@ -506,8 +509,8 @@ func TestRevokeListCRL(t *testing.T) {
 	if out := openssl(t, "crl", "-in", crl, "-CAfile", f.caPEM, "-noout"); !strings.Contains(out, "verify OK") {
 		t.Errorf("openssl crl: %s", out)
 	}
-	if text := openssl(t, "crl", "-in", crl, "-noout", "-text"); !strings.Contains(text, "Serial Number: 1001") || !strings.Contains(text, "Superseded") {
-		t.Errorf("CRL does not list 1001 as superseded:\n%s", text)
+	if text := openssl(t, "crl", "-in", crl, "-noout", "-text"); !strings.Contains(text, "Serial Number: 1002") || !strings.Contains(text, "Superseded") {
+		t.Errorf("CRL does not list 1002 as superseded:\n%s", text)
 	}
 	spice, proxy := filepath.Join(f.pki, "certs", "spice.cer"), filepath.Join(f.pki, "certs", "proxy.cer")
 	opensslFails(t, "verify", "-crl_check", "-CRLfile", crl, "-CAfile", f.caPEM, spice)
@@ -527,13 +530,13 @@ func TestRevokeCRLBadInput(t *testing.T) {
 		mustRun(t, "-q", "revoke", "--pki-dir", f.pki, "--name", "proxy")
 	}
 	checkBadInput(t, []badCase{
-		{name: "revoke twice", setup: revoked, args: flags("revoke", "--pki-dir", "{pki}", "--serial", "1000"), code: exitError,
-			want: []string{"1000", "revoked already"}},
+		{name: "revoke twice", setup: revoked, args: flags("revoke", "--pki-dir", "{pki}", "--serial", "1001"), code: exitError,
+			want: []string{"1001", "revoked already"}},
 		{name: "revoke unknown name", args: flags("revoke", "--pki-dir", "{pki}", "--name", "nope"), code: exitError,
 			want: []string{"certs/nope.cer", "no such file"}},
-		{name: "revoke bad reason", setup: revoked, args: flags("revoke", "--pki-dir", "{pki}", "--serial", "1000", "--reason", "bogus"), code: exitError,
+		{name: "revoke bad reason", setup: revoked, args: flags("revoke", "--pki-dir", "{pki}", "--serial", "1001", "--reason", "bogus"), code: exitError,
 			want: []string{`"bogus"`, "reason"}},
-		{name: "revoke name and serial", args: flags("revoke", "--pki-dir", "{pki}", "--name", "proxy", "--serial", "1000"), code: exitUsage,
+		{name: "revoke name and serial", args: flags("revoke", "--pki-dir", "{pki}", "--name", "proxy", "--serial", "1001"), code: exitUsage,
 			want: []string{"--name", "--serial"}},
 		{name: "crl days 0", args: flags("crl", "--pki-dir", "{pki}", "--out", "{dir}/crl.pem", "--days", "0"), code: exitError,
 			want: []string{"--days 0", "1..36500"}},
