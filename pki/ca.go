@@ -51,11 +51,11 @@ type InitRequest struct {
 
 // InitStore creates a PKI directory with a new CA, laid out as the engine's
 // package and pki-create-ca.sh lay it out: an RSA-2048 key in private/
-// (0640, directory 0750), a self-signed CA certificate, serial.txt starting
-// at 1000, an empty database.txt, database.txt.attr allowing repeated
-// subjects, certs/ca.der, and the OpenSSL configuration files the engine's
-// scripts read (openssl.conf, cacert.conf, cert.conf; see engineconf.go)
-// when they are missing. Run as root in a directory that exists, it gives
+// (0640, directory 0750), a self-signed CA certificate of serial 1000 with
+// its line in database.txt and its copy certs/1000.pem, serial.txt at 1001,
+// database.txt.attr allowing repeated subjects, certs/ca.der, and the
+// OpenSSL configuration files the engine's scripts read (openssl.conf,
+// cacert.conf, cert.conf; see engineconf.go) when they are missing. Run as root in a directory that exists, it gives
 // the key the owner and group of private/, and serial.txt and database.txt
 // those of the directory, as the scripts do.
 //
