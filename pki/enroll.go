@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/big"
 	"os"
 	"path/filepath"
 
@@ -123,7 +122,11 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 		return fail(err)
 	}
 	jobs := []job{j}
-	issued, next, err := s.issueAll(ca, jobs)
+	g, err := s.startIssuing(ca, jobs)
+	if err != nil {
+		return nil, err
+	}
+	issued, err := g.waitAll()
 	if err != nil {
 		return nil, err
 	}
@@ -133,14 +136,14 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 	if err != nil {
 		return fail(err)
 	}
-	if err := s.commitEnrollment(jobs, issued, next, out, reqPEM, p12); err != nil {
+	if err := s.commitEnrollment(jobs, g, out, reqPEM, p12); err != nil {
 		return fail(err)
 	}
 	return out, nil
 }
 
 // commitEnrollment writes what Enroll made, in the order Enroll describes.
-func (s *Store) commitEnrollment(jobs []job, issued []*Issued, next *big.Int, out *Enrolled, reqPEM, p12 []byte) error {
+func (s *Store) commitEnrollment(jobs []job, g *issuing, out *Enrolled, reqPEM, p12 []byte) error {
 	keysDir := filepath.Dir(out.PKCS12Path)
 	madeKeysDir, err := ensurePrivateDir(keysDir)
 	if err != nil {
@@ -166,7 +169,7 @@ func (s *Store) commitEnrollment(jobs []job, issued []*Issued, next *big.Int, ou
 		}
 		staged = append(staged, f)
 	}
-	err = s.commit(jobs, issued, next)
+	err = s.commit(jobs, g)
 	if err != nil && !s.certPublished(out) {
 		return err
 	}

@@ -19,11 +19,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
@@ -35,29 +37,37 @@ func main() {
 	clients := flag.String("clients", "1,8,32", "numbers of concurrent clients, comma-separated")
 	n := flag.Int("n", 320, "enrollments per level")
 	flow := flag.Int("flow", 30, "runs of the openssl flow")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the enrollments (clients and server) to this file")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of each level's timed enrollments (clients and server) to this file, suffixed with .CLIENTS")
 	flag.Parse()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "estbench:", err)
-			os.Exit(1)
-		}
-		defer pprof.StopCPUProfile()
-	}
-	if err := run(*clients, *n, *flow); err != nil {
-		pprof.StopCPUProfile()
+	if err := run(*clients, *n, *flow, *cpuprofile); err != nil {
 		fmt.Fprintln(os.Stderr, "estbench:", err)
 		os.Exit(1)
 	}
 }
 
+// startProfile starts a CPU profile into path, or does nothing when path is
+// empty; the function it returns stops it.
+func startProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
 const caSubject = "/C=US/O=Example Inc./CN=engine.example.com.81108"
 
-func run(levels string, n, flowRuns int) error {
+func run(levels string, n, flowRuns int, cpuprofile string) error {
 	work, err := os.MkdirTemp("", "estbench-")
 	if err != nil {
 		return err
@@ -90,8 +100,8 @@ func run(levels string, n, flowRuns int) error {
 		return err
 	}
 	tokens := est.OpenTokens(store.Dir())
-	fmt.Println("| clients | enrollments | certificates/s | p50 | p99 |")
-	fmt.Println("|---|---|---|---|---|")
+	fmt.Println("| clients | enrollments | certificates/s | p50 | p99 | CPU busy |")
+	fmt.Println("|---|---|---|---|---|---|")
 	next := 0
 	var best float64
 	for _, f := range strings.Split(levels, ",") {
@@ -126,6 +136,15 @@ func run(levels string, n, flowRuns int) error {
 		lat := make([]time.Duration, n)
 		errs := make(chan error, n)
 		var wg sync.WaitGroup
+		profile := ""
+		if cpuprofile != "" {
+			profile = fmt.Sprintf("%s.%d", cpuprofile, c)
+		}
+		stopProfile, err := startProfile(profile)
+		if err != nil {
+			return err
+		}
+		cpu0 := cpuTime()
 		start := time.Now()
 		for w := range c {
 			wg.Go(func() {
@@ -141,6 +160,8 @@ func run(levels string, n, flowRuns int) error {
 		}
 		wg.Wait()
 		elapsed := time.Since(start)
+		busy := (cpuTime() - cpu0).Seconds() / elapsed.Seconds() / float64(runtime.NumCPU())
+		stopProfile()
 		close(errs)
 		if err := <-errs; err != nil {
 			return err
@@ -148,7 +169,7 @@ func run(levels string, n, flowRuns int) error {
 		slices.Sort(lat)
 		rate := float64(n) / elapsed.Seconds()
 		best = max(best, rate)
-		fmt.Printf("| %d | %d | %.0f | %s | %s |\n", c, n, rate, ms(lat[n/2]), ms(lat[(n*99+99)/100-1]))
+		fmt.Printf("| %d | %d | %.0f | %s | %s | %.0f %% |\n", c, n, rate, ms(lat[n/2]), ms(lat[(n*99+99)/100-1]), 100*busy)
 	}
 	if flowRuns > 0 {
 		perCert, err := opensslFlow(work, flowRuns)
@@ -159,6 +180,15 @@ func run(levels string, n, flowRuns int) error {
 			flowRuns, ms(perCert), 1/perCert.Seconds(), best*perCert.Seconds())
 	}
 	return nil
+}
+
+// cpuTime is the CPU time the process (clients and server) has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }

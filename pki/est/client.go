@@ -80,6 +80,7 @@ func Bootstrap(ctx context.Context, server, fingerprint string) (*Client, error)
 	insecure := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}, //nolint:gosec // verified below
 	}}
+	defer insecure.CloseIdleConnections()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+PathPrefix+"cacerts", nil)
 	if err != nil {
 		return nil, fmt.Errorf("est bootstrap: %w", err)
@@ -139,7 +140,10 @@ func (c *Client) post(ctx context.Context, op string, csr []byte, token string, 
 	if cert != nil {
 		cfg.Certificates = []tls.Certificate{*cert}
 	}
+	// A transport of its own, for this call's client certificate; its
+	// connection is closed when the call ends, not kept idle for ever.
 	hc := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{TLSClientConfig: cfg}}
+	defer hc.CloseIdleConnections()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+PathPrefix+op, bytes.NewReader(base64Lines(csr)))
 	if err != nil {
 		return nil, fmt.Errorf("est %s: %w", op, err)

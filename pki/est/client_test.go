@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -120,4 +121,53 @@ func TestServerCertificate(t *testing.T) {
 		t.Errorf("%d index lines, want 3", n)
 	}
 	e.checkClean()
+}
+
+// TestClientLeavesNoConnection: each call's connection is closed when the
+// call ends; a program that enrolls many times (estbench, a fleet tool)
+// does not keep one idle connection per call for ever, on either side.
+func TestClientLeavesNoConnection(t *testing.T) {
+	e := newEnvTLS(t, true)
+	ctx := context.Background()
+	c, err := est.Bootstrap(ctx, e.srv.URL, est.Fingerprint(e.ca))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := ecKey(t)
+	cert, err := c.Enroll(ctx, e.token("proxy", "proxy.example.com", "", time.Hour), csr(t, key, proxySubject, "DNS:proxy.example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Reenroll(ctx, tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key}, csr(t, key, proxySubject, "DNS:proxy.example.com")); err != nil {
+		t.Fatal(err)
+	}
+	// The client's read loops end as soon as their connections close.
+	var left int
+	for range 100 {
+		if left = goroutinesIn("net/http.(*persistConn).readLoop"); left == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("%d client connections still open after the calls returned", left)
+}
+
+// goroutinesIn counts the goroutines whose stack holds fn.
+func goroutinesIn(fn string) int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, fn) {
+			count++
+		}
+	}
+	return count
 }
