@@ -122,10 +122,11 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 		return fail(err)
 	}
 	jobs := []job{j}
-	g, err := s.startIssuing(ca, jobs)
+	basis, err := s.readBasis(ca, len(jobs))
 	if err != nil {
 		return nil, err
 	}
+	g := s.startIssuing(basis, jobs, nil, nil)
 	issued, err := g.waitAll()
 	if err != nil {
 		return nil, err

@@ -106,27 +106,52 @@ func (s *Store) SignBatch(ctx context.Context, reqs []SignRequest) ([]*Issued, e
 	if err != nil {
 		return nil, err
 	}
+	issued, _, err := s.signJobs(ctx, jobs, nil)
+	return issued, err
+}
+
+// signJobs signs prepared jobs under one hold of the lock, as SignBatch
+// describes, and returns what the next batch would be signed with.
+//
+// pre, when not nil, is the batch already signed ahead of the lock (see
+// SignQueue); its certificates are the ones written when what they were
+// signed with is still the directory's (serial.txt, the CA, cert.conf).
+// Otherwise, or when pre is nil, the jobs are signed now. pre is stopped
+// either way.
+func (s *Store) signJobs(ctx context.Context, jobs []job, pre *issuing) ([]*Issued, *issueBasis, error) {
+	if pre != nil {
+		defer pre.stop()
+	}
 	ca, lock, err := s.lockCA(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer lock.Unlock()
-	for _, r := range reqs {
-		if r.Precondition != nil {
-			if err := r.Precondition(); err != nil {
-				return nil, err
+	for _, j := range jobs {
+		if j.req.Precondition != nil {
+			if err := j.req.Precondition(); err != nil {
+				return nil, nil, err
 			}
 		}
 	}
-	g, err := s.startIssuing(ca, jobs)
+	basis, err := s.readBasis(ca, len(jobs))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	g := pre
+	if g == nil || !g.basis.sameAs(basis) {
+		if g != nil {
+			g.stop()
+		}
+		g = s.startIssuing(basis, jobs, nil, nil)
 	}
 	defer g.stop()
 	if err := s.commit(jobs, g); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return g.issued, nil
+	next := basis
+	next.first = g.next
+	return g.issued, &next, nil
 }
 
 // job is a checked request ready to be signed.

@@ -53,10 +53,17 @@ func (e *ServerError) Error() string {
 	return fmt.Sprintf("est %s: server answered %d: %s", e.Op, e.Status, e.Message)
 }
 
-// Client enrolls with an EST server whose CA it trusts.
+// Client enrolls with an EST server whose CA it trusts. It is safe for
+// concurrent use. Enrollments with a token share the client's connections,
+// kept open between calls as a browser keeps them, so a program that
+// enrolls many hosts makes one TLS handshake per connection, not per host;
+// CloseIdleConnections closes them. A renewal, which presents a client
+// certificate, has a connection of its own, closed when it ends.
 type Client struct {
 	base  string
 	roots *x509.CertPool
+	// shared carries the calls that present no client certificate.
+	shared *http.Client
 	// CA is the CA certificate the client trusts.
 	CA *x509.Certificate
 }
@@ -120,8 +127,24 @@ func Bootstrap(ctx context.Context, server, fingerprint string) (*Client, error)
 	if _, err := resp.TLS.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: host}); err != nil {
 		return nil, fmt.Errorf("est bootstrap: the server's certificate does not verify under the CA with that fingerprint: %v: %w", err, ErrFingerprint)
 	}
-	return &Client{base: base, roots: roots, CA: ca}, nil
+	shared := &http.Client{Timeout: callTimeout, Transport: &http.Transport{
+		TLSClientConfig:     &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
+		MaxIdleConnsPerHost: maxIdleConns,
+		IdleConnTimeout:     idleConnTimeout,
+	}}
+	return &Client{base: base, roots: roots, shared: shared, CA: ca}, nil
 }
+
+// Limits of the client's calls and of the connections it keeps.
+const (
+	callTimeout     = 2 * time.Minute
+	maxIdleConns    = 64
+	idleConnTimeout = 90 * time.Second
+)
+
+// CloseIdleConnections closes the connections the client keeps open
+// between enrollments; a later call opens a new one.
+func (c *Client) CloseIdleConnections() { c.shared.CloseIdleConnections() }
 
 // Enroll sends csr (DER) with token and returns the new certificate.
 func (c *Client) Enroll(ctx context.Context, token string, csr []byte) (*x509.Certificate, error) {
@@ -136,14 +159,14 @@ func (c *Client) Reenroll(ctx context.Context, cert tls.Certificate, csr []byte)
 }
 
 func (c *Client) post(ctx context.Context, op string, csr []byte, token string, cert *tls.Certificate) (*x509.Certificate, error) {
-	cfg := &tls.Config{RootCAs: c.roots, MinVersion: tls.VersionTLS12}
+	hc := c.shared
 	if cert != nil {
-		cfg.Certificates = []tls.Certificate{*cert}
+		// A transport of its own, for this call's client certificate; its
+		// connection is closed when the call ends.
+		cfg := &tls.Config{RootCAs: c.roots, MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{*cert}}
+		hc = &http.Client{Timeout: callTimeout, Transport: &http.Transport{TLSClientConfig: cfg}}
+		defer hc.CloseIdleConnections()
 	}
-	// A transport of its own, for this call's client certificate; its
-	// connection is closed when the call ends, not kept idle for ever.
-	hc := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{TLSClientConfig: cfg}}
-	defer hc.CloseIdleConnections()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+PathPrefix+op, bytes.NewReader(base64Lines(csr)))
 	if err != nil {
 		return nil, fmt.Errorf("est %s: %w", op, err)

@@ -3,9 +3,12 @@ package est_test
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net/http"
+	"net/http/httptrace"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,33 +126,53 @@ func TestServerCertificate(t *testing.T) {
 	e.checkClean()
 }
 
-// TestClientLeavesNoConnection: each call's connection is closed when the
-// call ends; a program that enrolls many times (estbench, a fleet tool)
-// does not keep one idle connection per call for ever, on either side.
-func TestClientLeavesNoConnection(t *testing.T) {
+// TestClientConnections: enrollments with a token share one kept-alive
+// connection; a renewal's connection, which carries its client
+// certificate, is closed when the call ends; CloseIdleConnections closes
+// the rest. A program that enrolls many times (estbench, a fleet tool)
+// keeps no idle connection per call for ever, on either side.
+func TestClientConnections(t *testing.T) {
 	e := newEnvTLS(t, true)
-	ctx := context.Background()
-	c, err := est.Bootstrap(ctx, e.srv.URL, est.Fingerprint(e.ca))
+	c, err := est.Bootstrap(context.Background(), e.srv.URL, est.Fingerprint(e.ca))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var reused []bool
+	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { reused = append(reused, info.Reused) },
+	})
 	key := ecKey(t)
-	cert, err := c.Enroll(ctx, e.token("proxy", "proxy.example.com", "", time.Hour), csr(t, key, proxySubject, "DNS:proxy.example.com"))
-	if err != nil {
-		t.Fatal(err)
+	var cert *x509.Certificate
+	for _, name := range []string{"proxy", "proxy2"} {
+		cn := name + ".example.com"
+		if cert, err = c.Enroll(ctx, e.token(name, cn, "", time.Hour), csr(t, key, "/C=US/O=Example Inc./CN="+cn, "DNS:"+cn)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := c.Reenroll(ctx, tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key}, csr(t, key, proxySubject, "DNS:proxy.example.com")); err != nil {
+	if !slices.Equal(reused, []bool{false, true}) {
+		t.Errorf("connections reused %v, want [false true]: the second enrollment should reuse the first's connection", reused)
+	}
+	if _, err := c.Reenroll(ctx, tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key}, csr(t, key, "/C=US/O=Example Inc./CN=proxy2.example.com", "DNS:proxy2.example.com")); err != nil {
 		t.Fatal(err)
 	}
 	// The client's read loops end as soon as their connections close.
-	var left int
+	waitGoroutines(t, "net/http.(*persistConn).readLoop", 1, "the kept-alive token connection alone")
+	c.CloseIdleConnections()
+	waitGoroutines(t, "net/http.(*persistConn).readLoop", 0, "none after CloseIdleConnections")
+}
+
+// waitGoroutines waits up to two seconds for the goroutines whose stack
+// holds fn to be want.
+func waitGoroutines(t *testing.T, fn string, want int, what string) {
+	t.Helper()
+	var n int
 	for range 100 {
-		if left = goroutinesIn("net/http.(*persistConn).readLoop"); left == 0 {
+		if n = goroutinesIn(fn); n == want {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Errorf("%d client connections still open after the calls returned", left)
+	t.Errorf("%d client connections open, want %d (%s)", n, want, what)
 }
 
 // goroutinesIn counts the goroutines whose stack holds fn.

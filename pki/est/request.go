@@ -45,7 +45,7 @@ func (s *Server) readCSR(w http.ResponseWriter, r *http.Request) ([]byte, *x509.
 // sign issues through the store and turns its errors into refusals; the
 // client learns the kind, the log the whole error.
 func (s *Server) sign(ctx context.Context, req pki.SignRequest) (*pki.Issued, *refusal) {
-	is, err := s.batch.sign(ctx, req)
+	is, err := s.queue.Sign(ctx, req)
 	if err == nil {
 		return is, nil
 	}

@@ -94,7 +94,7 @@ type Server struct {
 	opts     options
 	slots    chan struct{}
 	failures *failures
-	batch    *batcher
+	queue    *pki.SignQueue
 }
 
 // NewServer returns the EST service of store, with its tokens in
@@ -111,7 +111,7 @@ func NewServer(store *pki.Store, opts ...Option) *Server {
 	tokens := OpenTokens(store.Dir())
 	tokens.now = o.now
 	return &Server{store: store, tokens: tokens, opts: o, slots: make(chan struct{}, o.maxConcurrent),
-		failures: newFailures(o.maxFailures, o.failureWindow, o.now), batch: &batcher{store: store}}
+		failures: newFailures(o.maxFailures, o.failureWindow, o.now), queue: store.NewSignQueue()}
 }
 
 // refusal is a request the server does not grant: the status, the one line

@@ -1,0 +1,380 @@
+package pki_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pkienroll/pkienroll/internal/flock"
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// holdLock takes the store's lock, as another signer would, until the
+// returned function is called: requests queue behind it meanwhile.
+func holdLock(t *testing.T, s *pki.Store) (release func()) {
+	t.Helper()
+	l, err := flock.Exclusive(t.Context(), s.CACertPath(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.Unlock
+}
+
+// waitArrived waits until n requests have reached q: queued, or taken
+// into a batch.
+func waitArrived(t *testing.T, q *pki.SignQueue, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for q.Queued()+int(q.Taken()) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests arrived after 10 s, want %d", q.Queued()+int(q.Taken()), n)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// queueAll signs reqs through q from one goroutine each and returns each
+// answer.
+func queueAll(q *pki.SignQueue, reqs []pki.SignRequest) ([]*pki.Issued, []error) {
+	issued := make([]*pki.Issued, len(reqs))
+	errs := make([]error, len(reqs))
+	var wg sync.WaitGroup
+	for i, req := range reqs {
+		wg.Go(func() { issued[i], errs[i] = q.Sign(context.Background(), req) })
+	}
+	wg.Wait()
+	return issued, errs
+}
+
+// queueRequests writes a request for each name and returns what signs it.
+func queueRequests(t *testing.T, s *pki.Store, names ...string) []pki.SignRequest {
+	t.Helper()
+	reqs := make([]pki.SignRequest, len(names))
+	for i, name := range names {
+		writeRequest(t, s, name, fmt.Sprintf("/C=US/O=Example Inc./CN=%s.example.com", name))
+		reqs[i] = pki.SignRequest{Name: name}
+	}
+	return reqs
+}
+
+func names(prefix string, n int) []string {
+	l := make([]string, n)
+	for i := range l {
+		l[i] = fmt.Sprintf("%s%02d", prefix, i)
+	}
+	return l
+}
+
+// assertConsecutive checks that issued have distinct serials that follow
+// one another, each its request's, each a line of the index, and that the
+// store is clean and openssl verifies them.
+func assertConsecutive(t *testing.T, s *pki.Store, reqs []pki.SignRequest, issued []*pki.Issued) {
+	t.Helper()
+	var serials []int64
+	for i, is := range issued {
+		if is.Name != reqs[i].Name {
+			t.Errorf("request %s got the certificate of %s", reqs[i].Name, is.Name)
+		}
+		onDisk := readStoreCert(t, s.CertPath(is.Name))
+		if !onDisk.Equal(is.Certificate) {
+			t.Errorf("%s: certs/%s.cer is not the certificate returned", is.Name, is.Name)
+		}
+		serials = append(serials, is.Certificate.SerialNumber.Int64())
+	}
+	slices.Sort(serials)
+	for i := 1; i < len(serials); i++ {
+		if serials[i] != serials[i-1]+1 {
+			t.Errorf("serials %v do not follow one another", serials)
+			break
+		}
+	}
+	if n := len(storeDatabaseLines(t, s)); n != len(issued) {
+		t.Errorf("%d index lines, want %d", n, len(issued))
+	}
+	if problems, err := s.Check(t.Context()); err != nil || len(problems) > 0 {
+		t.Errorf("check: %v %q", err, problems)
+	}
+	files := make([]string, len(issued))
+	for i, is := range issued {
+		files[i] = is.CertPath
+	}
+	assertVerifies(t, s.CACertPath(), files...)
+}
+
+// TestSignQueueGroupsConcurrentRequests: requests that arrive while the
+// lock is busy are signed together, in one or two holds of the lock, each
+// with its own serial.
+func TestSignQueueGroupsConcurrentRequests(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	reqs := queueRequests(t, s, names("proxy", 24)...)
+	q := s.NewSignQueue()
+	release := holdLock(t, s)
+	var issued []*pki.Issued
+	var errs []error
+	done := make(chan struct{})
+	go func() { issued, errs = queueAll(q, reqs); close(done) }()
+	waitArrived(t, q, len(reqs))
+	release()
+	<-done
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("%s: %v", reqs[i].Name, err)
+		}
+	}
+	if n := q.Batches(); n > 2 {
+		t.Errorf("%d requests queued behind the lock took %d batches, want at most 2", len(reqs), n)
+	}
+	assertConsecutive(t, s, reqs, issued)
+}
+
+// TestSignQueueSignsAhead: while one batch writes, the next is signed
+// ahead, with the serials after it; with nobody else signing in between,
+// those certificates are the ones written.
+func TestSignQueueSignsAhead(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	reqs := queueRequests(t, s, names("proxy", 9)...)
+	q := s.NewSignQueue()
+	release := holdLock(t, s)
+	issued := make([]*pki.Issued, len(reqs))
+	errs := make([]error, len(reqs))
+	var wg sync.WaitGroup
+	// The first batch, of one, waits for the lock; it cannot be signed
+	// ahead, as nothing is known of the serials yet.
+	wg.Go(func() { issued[0], errs[0] = q.Sign(context.Background(), reqs[0]) })
+	waitArrived(t, q, 1)
+	for i := 1; i < len(reqs); i++ {
+		wg.Go(func() { issued[i], errs[i] = q.Sign(context.Background(), reqs[i]) })
+	}
+	waitArrived(t, q, len(reqs))
+	release()
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("%s: %v", reqs[i].Name, err)
+		}
+	}
+	if b, p := q.Batches(), q.Presigned(); b != 2 || p != 1 {
+		t.Errorf("%d batches, %d written as signed ahead; want 2 and 1", b, p)
+	}
+	assertConsecutive(t, s, reqs, issued)
+}
+
+// TestSignQueueUnderLoad: many callers at once, each with its own request,
+// from several rounds; every certificate has its own serial and index line.
+func TestSignQueueUnderLoad(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	reqs := queueRequests(t, s, names("host", 60)...)
+	q := s.NewSignQueue()
+	issued := make([]*pki.Issued, len(reqs))
+	errs := make([]error, len(reqs))
+	var wg sync.WaitGroup
+	for c := range 12 {
+		wg.Go(func() {
+			for i := c; i < len(reqs); i += 12 {
+				issued[i], errs[i] = q.Sign(context.Background(), reqs[i])
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("%s: %v", reqs[i].Name, err)
+		}
+	}
+	assertConsecutive(t, s, reqs, issued)
+}
+
+// TestSignQueueIsolatesFailures: a refused request fails alone; the others
+// of its batch are signed; and two requests of one name, which no batch may
+// hold twice, are both signed, one after the other.
+func TestSignQueueIsolatesFailures(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	reqs := queueRequests(t, s, "a", "b", "c", "d")
+	// certs/d.cer is a directory: d's batch fails when it writes, and d
+	// alone is refused.
+	if err := os.Mkdir(s.CertPath("d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	reqs = append(reqs, pki.SignRequest{Name: "missing"}, pki.SignRequest{Name: "a"})
+	q := s.NewSignQueue()
+	release := holdLock(t, s)
+	var issued []*pki.Issued
+	var errs []error
+	done := make(chan struct{})
+	go func() { issued, errs = queueAll(q, reqs); close(done) }()
+	waitArrived(t, q, 5) // "missing" is refused before it queues
+	release()
+	<-done
+	for i, err := range errs {
+		switch reqs[i].Name {
+		case "missing":
+			if !errors.Is(err, pki.ErrNoRequest) {
+				t.Errorf("missing request: %v, want ErrNoRequest", err)
+			}
+		case "d":
+			if err == nil {
+				t.Error("d was signed over a directory")
+			}
+		default:
+			if err != nil {
+				t.Errorf("%s: %v", reqs[i].Name, err)
+			}
+		}
+	}
+	if errs[0] == nil && errs[5] == nil && issued[0].Serial == issued[5].Serial {
+		t.Errorf("both requests of a got serial %s", issued[0].Serial)
+	}
+	if err := os.Remove(s.CertPath("d")); err != nil {
+		t.Fatal(err)
+	}
+	if problems, err := s.Check(t.Context()); err != nil || len(problems) > 0 {
+		t.Errorf("check: %v %q", err, problems)
+	}
+}
+
+// TestSignQueueDropsCancelledRequests: a request whose context ends while
+// it is queued is answered with the context's error and never signed.
+func TestSignQueueDropsCancelledRequests(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	queueRequests(t, s, "first", "late")
+	q := s.NewSignQueue()
+	release := holdLock(t, s)
+	first := make(chan error, 1)
+	go func() { _, err := q.Sign(context.Background(), pki.SignRequest{Name: "first"}); first <- err }()
+	waitArrived(t, q, 1) // "first" takes the batch that waits for the lock
+	ctx, cancel := context.WithCancel(context.Background())
+	late := make(chan error, 1)
+	go func() { _, err := q.Sign(ctx, pki.SignRequest{Name: "late"}); late <- err }()
+	waitArrived(t, q, 2)
+	cancel()
+	release()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-late; !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled request: %v, want context.Canceled", err)
+	}
+	if _, err := pki.ReadCertificate(s.CertPath("late")); err == nil {
+		t.Error("the cancelled request was signed")
+	}
+}
+
+// TestPresignedWritten: certificates signed ahead are written as they are
+// when nothing changed in between.
+func TestPresignedWritten(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	reqs := queueRequests(t, s, "a", "b")
+	commit, err := s.Presign(reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued, presigned, err := commit(t.Context())
+	if err != nil || !presigned {
+		t.Fatalf("commit: presigned %v, %v; want the certificates signed ahead", presigned, err)
+	}
+	assertConsecutive(t, s, reqs, issued)
+}
+
+// TestPresignedSignedAgain: when another signer, a CA renewal or an edit of
+// cert.conf came between a batch's signing ahead and its turn, or its
+// precondition no longer holds, what it signed ahead is thrown away: the
+// batch is signed again with the directory as it is, or refused with the
+// directory unchanged.
+func TestPresignedSignedAgain(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		between func(t *testing.T, s *pki.Store)
+		check   func(t *testing.T, s *pki.Store, issued []*pki.Issued)
+	}{
+		{"another signer", func(t *testing.T, s *pki.Store) {
+			writeRequest(t, s, "other", "/C=US/O=Example Inc./CN=other.example.com")
+			if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "other"}); err != nil {
+				t.Fatal(err)
+			}
+		}, func(t *testing.T, s *pki.Store, issued []*pki.Issued) {
+			other := readStoreCert(t, s.CertPath("other"))
+			if issued[0].Certificate.SerialNumber.Cmp(new(big.Int).Add(other.SerialNumber, big.NewInt(1))) != 0 {
+				t.Errorf("serial %s, want the one after the other signer's %s", issued[0].Serial, pki.FormatSerial(other.SerialNumber))
+			}
+		}},
+		{"CA renewed", func(t *testing.T, s *pki.Store) {
+			time.Sleep(1100 * time.Millisecond) // a renewal within the second would be the same certificate
+			if _, err := s.RenewCA(t.Context(), 3650); err != nil {
+				t.Fatal(err)
+			}
+		}, func(t *testing.T, s *pki.Store, issued []*pki.Issued) {
+			ca := readStoreCert(t, s.CACertPath())
+			if err := issued[0].Certificate.CheckSignatureFrom(ca); err != nil || !issued[0].Certificate.NotAfter.After(time.Now()) {
+				t.Errorf("not signed under the renewed CA: %v", err)
+			}
+		}},
+		{"cert.conf names a caIssuers URL", func(t *testing.T, s *pki.Store) {
+			path := filepath.Join(s.Dir(), "cert.conf")
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conf := strings.Replace(string(data), "[ v3_ca ]\n", "[ v3_ca ]\nauthorityInfoAccess = caIssuers;URI:http://engine.example.com/ca.pem\n", 1)
+			if conf == string(data) {
+				t.Fatal("cert.conf has no [v3_ca] section")
+			}
+			writeStoreFile(t, path, []byte(conf), 0o644)
+		}, func(t *testing.T, s *pki.Store, issued []*pki.Issued) {
+			if got := issued[0].Certificate.IssuingCertificateURL; !slices.Equal(got, []string{"http://engine.example.com/ca.pem"}) {
+				t.Errorf("caIssuers %v, want cert.conf's new URL", got)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newTestStore(t)
+			reqs := queueRequests(t, s, "a", "b")
+			commit, err := s.Presign(reqs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.between(t, s)
+			issued, presigned, err := commit(t.Context())
+			if err != nil || presigned {
+				t.Fatalf("commit: presigned %v, %v; want signed again", presigned, err)
+			}
+			tc.check(t, s, issued)
+			if problems, err := s.Check(t.Context()); err != nil || len(problems) > 0 {
+				t.Errorf("check: %v %q", err, problems)
+			}
+			assertVerifies(t, s.CACertPath(), issued[0].CertPath, issued[1].CertPath)
+		})
+	}
+	t.Run("precondition", func(t *testing.T) {
+		t.Parallel()
+		s := newTestStore(t)
+		reqs := queueRequests(t, s, "a")
+		gone := errors.New("no longer current")
+		reqs[0].Precondition = func() error { return gone }
+		commit, err := s.Presign(reqs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := snapshot(t, s.Dir())
+		if _, _, err := commit(t.Context()); !errors.Is(err, gone) {
+			t.Fatalf("commit: %v, want the precondition's error", err)
+		}
+		assertUnchanged(t, s.Dir(), before)
+	})
+}
