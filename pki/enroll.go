@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/big"
 	"os"
 	"path/filepath"
 
@@ -122,12 +123,7 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 		return fail(err)
 	}
 	jobs := []job{j}
-	basis, err := s.readBasis(ca, len(jobs))
-	if err != nil {
-		return nil, err
-	}
-	g := s.startIssuing(basis, jobs, nil, nil)
-	issued, err := g.waitAll()
+	issued, next, err := s.issueAll(ca, jobs)
 	if err != nil {
 		return nil, err
 	}
@@ -137,14 +133,14 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 	if err != nil {
 		return fail(err)
 	}
-	if err := s.commitEnrollment(jobs, g, out, reqPEM, p12); err != nil {
+	if err := s.commitEnrollment(jobs, issued, next, out, reqPEM, p12); err != nil {
 		return fail(err)
 	}
 	return out, nil
 }
 
 // commitEnrollment writes what Enroll made, in the order Enroll describes.
-func (s *Store) commitEnrollment(jobs []job, g *issuing, out *Enrolled, reqPEM, p12 []byte) error {
+func (s *Store) commitEnrollment(jobs []job, issued []*Issued, next *big.Int, out *Enrolled, reqPEM, p12 []byte) error {
 	keysDir := filepath.Dir(out.PKCS12Path)
 	madeKeysDir, err := ensurePrivateDir(keysDir)
 	if err != nil {
@@ -170,7 +166,7 @@ func (s *Store) commitEnrollment(jobs []job, g *issuing, out *Enrolled, reqPEM, 
 		}
 		staged = append(staged, f)
 	}
-	err = s.commit(jobs, g)
+	err = s.commit(jobs, issued, next)
 	if err != nil && !s.certPublished(out) {
 		return err
 	}

@@ -3,8 +3,6 @@ package pki
 import (
 	"context"
 	"errors"
-	"math/big"
-	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -16,37 +14,29 @@ const maxQueueBatch = 64
 // enrollments an EST server receives at once, in batches (group commit): a
 // request that arrives while a batch holds the directory's lock waits for
 // the next batch, which takes every request queued by then and writes them
-// under one hold of the lock with one round of flushes. A lone request is
-// signed at once.
-//
-// The batches are pipelined: while one batch holds the lock and writes,
-// the next is already being signed, with the serials that follow the
-// writing batch's. When its turn comes and serial.txt, the CA and cert.conf
-// are still what it was signed with, its certificates are written as they
-// are; when another signer (pkienroll sign, the engine's scripts, openssl
-// ca) came in between, it is signed again under the lock. Either way the
-// directory sees what SignBatch would write, in the same order.
+// under one hold of the lock with one round of flushes (Store.SignBatch).
+// A lone request is signed at once. So under load the rate is bounded by
+// the signatures, not by the lock and the flushes; the lock is taken as
+// every signer takes it, so pkienroll sign, the engine's scripts and
+// openssl ca go on signing in between.
 //
 // A SignQueue is safe for concurrent use; its zero value is not usable:
 // make one with Store.NewSignQueue.
 type SignQueue struct {
 	store *Store
-	// slots bounds the signatures in flight across the batches.
-	slots chan struct{}
 
 	mu      sync.Mutex
 	queue   []*queued
 	running bool
 
 	// For tests: taken counts the requests taken into batches, batches the
-	// batches committed, presigned those whose certificates were signed
-	// ahead of the lock and written as they were.
-	taken, batches, presigned atomic.Int64
+	// batches committed.
+	taken, batches atomic.Int64
 }
 
 // NewSignQueue returns a queue that signs into s.
 func (s *Store) NewSignQueue() *SignQueue {
-	return &SignQueue{store: s, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	return &SignQueue{store: s}
 }
 
 // queued is one request waiting for its batch.
@@ -87,67 +77,17 @@ func (q *SignQueue) Sign(ctx context.Context, req SignRequest) (*Issued, error) 
 	return a.issued, a.err
 }
 
-// run signs batches until the queue is empty. One batch at a time holds
-// the lock and writes (committing); meanwhile the next is taken from the
-// queue and signed ahead with the serials that follow, when they are known.
+// run signs batches until the queue is empty.
 func (q *SignQueue) run() {
-	var committing *batchCommit
-	// basis is what the next batch is signed ahead with: what the
-	// committing batch leaves, as far as it is known; nil while unknown
-	// (before the first commit, after a failed one).
-	var basis *issueBasis
 	for {
-		if committing != nil && basis == nil {
-			// Nothing to sign ahead with: let the queue fill while the
-			// committing batch runs, then take it all.
-			basis = committing.wait()
-			committing = nil
-		}
 		batch := q.take()
 		if len(batch) == 0 {
-			if committing != nil {
-				basis = committing.wait()
-				committing = nil
-				continue
-			}
 			if q.idle() {
 				return
 			}
 			continue
 		}
-		jobs := make([]job, len(batch))
-		for i, p := range batch {
-			jobs[i] = p.job
-		}
-		var pre *issuing
-		if basis != nil {
-			b := *basis
-			b.now = q.store.opts.now()
-			var after *issuing
-			if committing != nil {
-				after = committing.pre
-			}
-			pre = q.store.startIssuing(b, jobs, q.slots, after)
-		}
-		// The batch commits after the one committing now, from the serial
-		// that one leaves.
-		var from *issueBasis
-		if committing != nil {
-			from = committing.wait()
-		} else if pre != nil {
-			from = &pre.basis
-		}
-		if pre != nil && (from == nil || from.first.Cmp(pre.basis.first) != 0) {
-			pre.stop() // another signer came in between: signed again
-			pre = nil
-		}
-		basis = nil
-		if from != nil {
-			next := *from
-			next.first = new(big.Int).Add(from.first, big.NewInt(int64(len(jobs))))
-			basis = &next
-		}
-		committing = q.commit(batch, jobs, pre)
+		q.commit(batch)
 	}
 }
 
@@ -187,54 +127,38 @@ func (q *SignQueue) take() []*queued {
 	return batch
 }
 
-// batchCommit is a batch taking the lock and writing, in a goroutine of
-// its own.
-type batchCommit struct {
-	pre  *issuing
-	done chan *issueBasis
-}
-
-// wait waits for the commit and returns what a batch after it would be
-// signed with, or nil when the commit failed.
-func (c *batchCommit) wait() *issueBasis { return <-c.done }
-
-// commit writes the batch in the background and answers its requests:
-// with pre when it still holds (see Store.signJobs). A batch that fails
-// for a reason that is not the lock's would fail every request in it, for
-// the fault of one (a name whose certificate file is a directory, a
-// renewal whose precondition no longer holds): then each is signed on its
-// own, so every caller gets its own answer.
-func (q *SignQueue) commit(batch []*queued, jobs []job, pre *issuing) *batchCommit {
-	c := &batchCommit{pre: pre, done: make(chan *issueBasis, 1)}
-	go func() {
-		// The lock wait is bounded by the store's timeout; a batch serves
-		// several callers, so no one caller's context may cancel it.
-		issued, next, err := q.store.signJobs(context.Background(), jobs, pre)
-		q.batches.Add(1)
-		switch {
-		case err == nil:
-			if pre != nil && len(issued) > 0 && pre.issued[0] == issued[0] {
-				// The certificates written are the ones signed ahead.
-				q.presigned.Add(1)
-			}
-			for i, p := range batch {
-				p.done <- queueAnswer{issued: issued[i]}
-			}
-		case len(batch) == 1 || errors.Is(err, ErrLocked):
-			for _, p := range batch {
-				p.done <- queueAnswer{err: err}
-			}
-		default:
-			for _, p := range batch {
-				is, _, err := q.store.signJobs(p.ctx, []job{p.job}, nil)
-				var one *Issued
-				if err == nil {
-					one = is[0]
-				}
-				p.done <- queueAnswer{issued: one, err: err}
-			}
+// commit signs and writes the batch under one hold of the lock and
+// answers its requests. A batch that fails for a reason that is not the
+// lock's would fail every request in it, for the fault of one (a name
+// whose certificate file is a directory, a renewal whose precondition no
+// longer holds): then each is signed on its own, so every caller gets its
+// own answer.
+func (q *SignQueue) commit(batch []*queued) {
+	jobs := make([]job, len(batch))
+	for i, p := range batch {
+		jobs[i] = p.job
+	}
+	// The lock wait is bounded by the store's timeout; a batch serves
+	// several callers, so no one caller's context may cancel it.
+	issued, err := q.store.signJobs(context.Background(), jobs)
+	q.batches.Add(1)
+	switch {
+	case err == nil:
+		for i, p := range batch {
+			p.done <- queueAnswer{issued: issued[i]}
 		}
-		c.done <- next
-	}()
-	return c
+	case len(batch) == 1 || errors.Is(err, ErrLocked):
+		for _, p := range batch {
+			p.done <- queueAnswer{err: err}
+		}
+	default:
+		for _, p := range batch {
+			is, err := q.store.signJobs(p.ctx, []job{p.job})
+			var one *Issued
+			if err == nil {
+				one = is[0]
+			}
+			p.done <- queueAnswer{issued: one, err: err}
+		}
+	}
 }

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -136,39 +133,6 @@ func TestSignQueueGroupsConcurrentRequests(t *testing.T) {
 	assertConsecutive(t, s, reqs, issued)
 }
 
-// TestSignQueueSignsAhead: while one batch writes, the next is signed
-// ahead, with the serials after it; with nobody else signing in between,
-// those certificates are the ones written.
-func TestSignQueueSignsAhead(t *testing.T) {
-	t.Parallel()
-	s := newTestStore(t)
-	reqs := queueRequests(t, s, names("proxy", 9)...)
-	q := s.NewSignQueue()
-	release := holdLock(t, s)
-	issued := make([]*pki.Issued, len(reqs))
-	errs := make([]error, len(reqs))
-	var wg sync.WaitGroup
-	// The first batch, of one, waits for the lock; it cannot be signed
-	// ahead, as nothing is known of the serials yet.
-	wg.Go(func() { issued[0], errs[0] = q.Sign(context.Background(), reqs[0]) })
-	waitArrived(t, q, 1)
-	for i := 1; i < len(reqs); i++ {
-		wg.Go(func() { issued[i], errs[i] = q.Sign(context.Background(), reqs[i]) })
-	}
-	waitArrived(t, q, len(reqs))
-	release()
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("%s: %v", reqs[i].Name, err)
-		}
-	}
-	if b, p := q.Batches(), q.Presigned(); b != 2 || p != 1 {
-		t.Errorf("%d batches, %d written as signed ahead; want 2 and 1", b, p)
-	}
-	assertConsecutive(t, s, reqs, issued)
-}
-
 // TestSignQueueUnderLoad: many callers at once, each with its own request,
 // from several rounds; every certificate has its own serial and index line.
 func TestSignQueueUnderLoad(t *testing.T) {
@@ -270,111 +234,4 @@ func TestSignQueueDropsCancelledRequests(t *testing.T) {
 	if _, err := pki.ReadCertificate(s.CertPath("late")); err == nil {
 		t.Error("the cancelled request was signed")
 	}
-}
-
-// TestPresignedWritten: certificates signed ahead are written as they are
-// when nothing changed in between.
-func TestPresignedWritten(t *testing.T) {
-	t.Parallel()
-	s := newTestStore(t)
-	reqs := queueRequests(t, s, "a", "b")
-	commit, err := s.Presign(reqs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	issued, presigned, err := commit(t.Context())
-	if err != nil || !presigned {
-		t.Fatalf("commit: presigned %v, %v; want the certificates signed ahead", presigned, err)
-	}
-	assertConsecutive(t, s, reqs, issued)
-}
-
-// TestPresignedSignedAgain: when another signer, a CA renewal or an edit of
-// cert.conf came between a batch's signing ahead and its turn, or its
-// precondition no longer holds, what it signed ahead is thrown away: the
-// batch is signed again with the directory as it is, or refused with the
-// directory unchanged.
-func TestPresignedSignedAgain(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name    string
-		between func(t *testing.T, s *pki.Store)
-		check   func(t *testing.T, s *pki.Store, issued []*pki.Issued)
-	}{
-		{"another signer", func(t *testing.T, s *pki.Store) {
-			writeRequest(t, s, "other", "/C=US/O=Example Inc./CN=other.example.com")
-			if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "other"}); err != nil {
-				t.Fatal(err)
-			}
-		}, func(t *testing.T, s *pki.Store, issued []*pki.Issued) {
-			other := readStoreCert(t, s.CertPath("other"))
-			if issued[0].Certificate.SerialNumber.Cmp(new(big.Int).Add(other.SerialNumber, big.NewInt(1))) != 0 {
-				t.Errorf("serial %s, want the one after the other signer's %s", issued[0].Serial, pki.FormatSerial(other.SerialNumber))
-			}
-		}},
-		{"CA renewed", func(t *testing.T, s *pki.Store) {
-			time.Sleep(1100 * time.Millisecond) // a renewal within the second would be the same certificate
-			if _, err := s.RenewCA(t.Context(), 3650); err != nil {
-				t.Fatal(err)
-			}
-		}, func(t *testing.T, s *pki.Store, issued []*pki.Issued) {
-			ca := readStoreCert(t, s.CACertPath())
-			if err := issued[0].Certificate.CheckSignatureFrom(ca); err != nil || !issued[0].Certificate.NotAfter.After(time.Now()) {
-				t.Errorf("not signed under the renewed CA: %v", err)
-			}
-		}},
-		{"cert.conf names a caIssuers URL", func(t *testing.T, s *pki.Store) {
-			path := filepath.Join(s.Dir(), "cert.conf")
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			conf := strings.Replace(string(data), "[ v3_ca ]\n", "[ v3_ca ]\nauthorityInfoAccess = caIssuers;URI:http://engine.example.com/ca.pem\n", 1)
-			if conf == string(data) {
-				t.Fatal("cert.conf has no [v3_ca] section")
-			}
-			writeStoreFile(t, path, []byte(conf), 0o644)
-		}, func(t *testing.T, s *pki.Store, issued []*pki.Issued) {
-			if got := issued[0].Certificate.IssuingCertificateURL; !slices.Equal(got, []string{"http://engine.example.com/ca.pem"}) {
-				t.Errorf("caIssuers %v, want cert.conf's new URL", got)
-			}
-		}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			s := newTestStore(t)
-			reqs := queueRequests(t, s, "a", "b")
-			commit, err := s.Presign(reqs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tc.between(t, s)
-			issued, presigned, err := commit(t.Context())
-			if err != nil || presigned {
-				t.Fatalf("commit: presigned %v, %v; want signed again", presigned, err)
-			}
-			tc.check(t, s, issued)
-			if problems, err := s.Check(t.Context()); err != nil || len(problems) > 0 {
-				t.Errorf("check: %v %q", err, problems)
-			}
-			assertVerifies(t, s.CACertPath(), issued[0].CertPath, issued[1].CertPath)
-		})
-	}
-	t.Run("precondition", func(t *testing.T) {
-		t.Parallel()
-		s := newTestStore(t)
-		reqs := queueRequests(t, s, "a")
-		gone := errors.New("no longer current")
-		reqs[0].Precondition = func() error { return gone }
-		commit, err := s.Presign(reqs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		before := snapshot(t, s.Dir())
-		if _, _, err := commit(t.Context()); !errors.Is(err, gone) {
-			t.Fatalf("commit: %v, want the precondition's error", err)
-		}
-		assertUnchanged(t, s.Dir(), before)
-	})
 }

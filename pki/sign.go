@@ -12,6 +12,8 @@ import (
 	"math/big"
 	"net/url"
 	"os"
+	"runtime"
+	"sync"
 	"syscall"
 	"time"
 
@@ -106,52 +108,70 @@ func (s *Store) SignBatch(ctx context.Context, reqs []SignRequest) ([]*Issued, e
 	if err != nil {
 		return nil, err
 	}
-	issued, _, err := s.signJobs(ctx, jobs, nil)
-	return issued, err
+	return s.signJobs(ctx, jobs)
 }
 
 // signJobs signs prepared jobs under one hold of the lock, as SignBatch
-// describes, and returns what the next batch would be signed with.
-//
-// pre, when not nil, is the batch already signed ahead of the lock (see
-// SignQueue); its certificates are the ones written when what they were
-// signed with is still the directory's (serial.txt, the CA, cert.conf).
-// Otherwise, or when pre is nil, the jobs are signed now. pre is stopped
-// either way.
-func (s *Store) signJobs(ctx context.Context, jobs []job, pre *issuing) ([]*Issued, *issueBasis, error) {
-	if pre != nil {
-		defer pre.stop()
-	}
+// describes.
+func (s *Store) signJobs(ctx context.Context, jobs []job) ([]*Issued, error) {
 	ca, lock, err := s.lockCA(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer lock.Unlock()
 	for _, j := range jobs {
 		if j.req.Precondition != nil {
 			if err := j.req.Precondition(); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 		}
 	}
-	basis, err := s.readBasis(ca, len(jobs))
+	issued, next, err := s.issueAll(ca, jobs)
+	if err != nil {
+		return nil, err
+	}
+	return issued, s.commit(jobs, issued, next)
+}
+
+// issueAll signs the jobs with consecutive serials from serial.txt and
+// returns the next serial; nothing is written. The caller holds the lock.
+// A batch signs on every core: the signatures are most of its cost, and
+// each job's serial is fixed by its place in the batch, so the result is the
+// same as signing one by one.
+func (s *Store) issueAll(ca *ca, jobs []job) ([]*Issued, *big.Int, error) {
+	first, err := readSerialFile(s.SerialPath())
 	if err != nil {
 		return nil, nil, err
 	}
-	g := pre
-	if g == nil || !g.basis.sameAs(basis) {
-		if g != nil {
-			g.stop()
-		}
-		g = s.startIssuing(basis, jobs, nil, nil)
-	}
-	defer g.stop()
-	if err := s.commit(jobs, g); err != nil {
+	if err := checkSerialRange(s.SerialPath(), first, len(jobs)); err != nil {
 		return nil, nil, err
 	}
-	next := basis
-	next.first = g.next
-	return g.issued, &next, nil
+	// The scripts write cert.conf's caIssuers URL into every certificate;
+	// so does a signer given none of its own.
+	aia, err := s.configuredAIA()
+	if err != nil {
+		return nil, nil, fmt.Errorf("sign: %w", err)
+	}
+	now := s.opts.now()
+	issued := make([]*Issued, len(jobs))
+	errs := make([]error, len(jobs))
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i := range jobs {
+		serial := new(big.Int).Add(first, big.NewInt(int64(i)))
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			issued[i], errs[i] = s.issue(ca, jobs[i], serial, now, aia)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return issued, new(big.Int).Add(first, big.NewInt(int64(len(jobs)))), nil
 }
 
 // job is a checked request ready to be signed.
@@ -333,10 +353,7 @@ func warnings(caCert, cert *x509.Certificate, j job) []string {
 // commit writes what SignBatch issued. All files are staged, and the index
 // opened, before the first rename, so a write error (full disk, read-only
 // directory) up to then changes nothing.
-//
-// Each certificate is staged as soon as g has signed it, while the later
-// ones are being signed.
-func (s *Store) commit(jobs []job, g *issuing) (err error) {
+func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err error) {
 	var staged []*atomicfile.Staged
 	defer func() {
 		for _, f := range staged {
@@ -345,7 +362,6 @@ func (s *Store) commit(jobs []job, g *issuing) (err error) {
 	}()
 	// A batch writes two files per certificate: one syncfs for them all
 	// costs far less than an fsync each (docs/performance.md).
-	issued := g.issued
 	batch := len(issued) > 1 && atomicfile.HaveSyncfs
 	stage := func(path string, data []byte) (*atomicfile.Staged, error) {
 		f, err := atomicfile.StageLocked(path, data, modePublic, !batch)
@@ -354,18 +370,14 @@ func (s *Store) commit(jobs []job, g *issuing) (err error) {
 		}
 		return f, err
 	}
-	serialFile, err := stage(s.SerialPath(), []byte(FormatSerial(g.next)+"\n"))
+	serialFile, err := stage(s.SerialPath(), []byte(FormatSerial(nextSerial)+"\n"))
 	if err != nil {
 		return err
 	}
 	serialCopies := make([]*atomicfile.Staged, len(issued))
 	certs := make([]*atomicfile.Staged, len(issued))
 	replaces := make([]bool, len(issued))
-	for i := range issued {
-		is, err := g.wait(i)
-		if err != nil {
-			return err
-		}
+	for i, is := range issued {
 		if _, err := os.Lstat(is.SerialCertPath); err == nil {
 			return fmt.Errorf("sign %s: %s exists: serial %s was used already (serial.txt is behind): %w", is.Name, is.SerialCertPath, is.Serial, ErrBadStore)
 		}
