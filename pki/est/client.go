@@ -127,12 +127,20 @@ func Bootstrap(ctx context.Context, server, fingerprint string) (*Client, error)
 	if _, err := resp.TLS.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: host}); err != nil {
 		return nil, fmt.Errorf("est bootstrap: the server's certificate does not verify under the CA with that fingerprint: %v: %w", err, ErrFingerprint)
 	}
+	return newClient(base, ca), nil
+}
+
+// newClient is a client of the server at base (https://host:port) that
+// trusts ca alone.
+func newClient(base string, ca *x509.Certificate) *Client {
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
 	shared := &http.Client{Timeout: callTimeout, Transport: &http.Transport{
 		TLSClientConfig:     &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
 		MaxIdleConnsPerHost: maxIdleConns,
 		IdleConnTimeout:     idleConnTimeout,
 	}}
-	return &Client{base: base, roots: roots, shared: shared, CA: ca}, nil
+	return &Client{base: base, roots: roots, shared: shared, CA: ca}
 }
 
 // Limits of the client's calls and of the connections it keeps.

@@ -194,3 +194,22 @@ func goroutinesIn(fn string) int {
 	}
 	return count
 }
+
+// TestNewClientEnrolls: a client made from a kept CA certificate, without
+// bootstrap, enrolls with a token and renews as a bootstrapped one does.
+func TestNewClientEnrolls(t *testing.T) {
+	e := newEnvTLS(t, true)
+	c, err := est.NewClient(e.srv.URL, e.ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	key := ecKey(t)
+	cert, err := c.Enroll(t.Context(), e.token("proxy", "proxy.example.com", "", time.Hour), csr(t, key, proxySubject, "DNS:proxy.example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Reenroll(t.Context(), tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key}, csr(t, key, proxySubject, "DNS:proxy.example.com")); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -130,9 +130,7 @@ func NewClient(server string, ca *x509.Certificate) (*Client, error) {
 	if !strings.HasPrefix(base, "https://") {
 		return nil, fmt.Errorf("est: server %q is not an https:// URL", server)
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca)
-	return &Client{base: base, roots: roots, CA: ca}, nil
+	return newClient(base, ca), nil
 }
 
 // RenewRequest is a renewal of files enrolled before.
