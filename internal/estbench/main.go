@@ -1,6 +1,7 @@
 // Command estbench measures enrollments per second over HTTPS against the
 // EST server of pki/est, with the store's durable writes, at several
-// numbers of concurrent clients, and the engine's openssl flow
+// numbers of concurrent clients, each with a connection per enrollment and
+// with its connection kept alive, and the engine's openssl flow
 // (scripts/openssl-sign-flow.sh) on the same machine, for
 // docs/performance.md. It prints a Markdown table. Run it from the
 // repository's root (make bench does).
@@ -31,7 +32,7 @@ import (
 
 func main() {
 	clients := flag.String("clients", "1,8,32", "numbers of concurrent clients, comma-separated")
-	n := flag.Int("n", 320, "enrollments per level")
+	n := flag.Int("n", 1280, "enrollments per level and way with connections")
 	flow := flag.Int("flow", 30, "runs of the openssl flow")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of each level's timed enrollments (clients and server) to this file, suffixed with .CLIENTS")
 	flag.Parse()
