@@ -8,12 +8,13 @@ import (
 	"sync/atomic"
 )
 
-// batchPerCore bounds a batch at this many certificates per core: a batch
-// of them signs in about the time of eight signatures (10 ms for RSA-2048
-// here), twice its flushes. A bigger bound writes as much per flush but
-// makes every request behind a big batch wait for all of it: on the two
-// cores of docs/performance.md, 16 a batch gave the lowest p99 at 32
-// clients, 12 and 24 to 64 higher.
+// batchPerCore bounds a batch at this many certificates per core: a full
+// batch signs in about the time of eight signatures (10 ms for RSA-2048
+// here), about twice its flushes. A bigger bound writes more per flush but
+// makes every request behind a big batch wait for all of it; a smaller one
+// pays the flushes more often. Of the bounds tried on the two cores of
+// docs/performance.md (12 to 64 a batch), 16 gave the lowest p99 at 32
+// clients, at the same rate.
 const batchPerCore = 8
 
 // SignQueue signs the requests of concurrent callers, such as the
