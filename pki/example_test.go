@@ -2,11 +2,16 @@ package pki_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
 	"fmt"
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
@@ -133,4 +138,55 @@ func ExampleStore_Enroll() {
 	// Output:
 	// serial: 1001 bundle: spice.p12
 	// key matches: true CA certificates: 1
+}
+
+// A server that signs for many clients at once, such as an EST server,
+// signs through a SignQueue: concurrent requests share holds of the lock
+// and flushes of the disk, and each caller gets its own certificate.
+func ExampleSignQueue() {
+	dir, err := os.MkdirTemp("", "pkienroll-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	caSubject, err := dn.Parse("/C=US/O=Example Inc./CN=engine.example.com.81108")
+	if err != nil {
+		log.Fatal(err)
+	}
+	store, err := pki.InitStore(filepath.Join(dir, "engine"), pki.InitRequest{Subject: caSubject})
+	if err != nil {
+		log.Fatal(err)
+	}
+	queue := store.NewSignQueue()
+
+	hosts := []string{"proxy1", "proxy2", "proxy3"}
+	serials := make([]string, len(hosts))
+	var wg sync.WaitGroup
+	for i, host := range hosts {
+		wg.Go(func() {
+			// Each request arrives from the network, held in memory.
+			key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			if err != nil {
+				log.Fatal(err)
+			}
+			subject, err := dn.Derive(caSubject, host+".example.com")
+			if err != nil {
+				log.Fatal(err)
+			}
+			csr, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: subject})
+			if err != nil {
+				log.Fatal(err)
+			}
+			issued, err := queue.Sign(context.Background(), pki.SignRequest{Name: host, CSR: csr})
+			if err != nil {
+				log.Fatal(err)
+			}
+			serials[i] = issued.Serial
+		})
+	}
+	wg.Wait()
+	slices.Sort(serials)
+	fmt.Println("serials:", serials)
+	// Output:
+	// serials: [1001 1002 1003]
 }
