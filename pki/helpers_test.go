@@ -42,6 +42,7 @@ var (
 	opensslBinary        = pkitest.OpenSSL
 	runOpenSSL           = pkitest.RunOpenSSL
 	tryOpenSSL           = pkitest.TryOpenSSL
+	holdLock             = pkitest.HoldLock
 )
 
 // storeDatabaseLines returns database.txt as lines, each with its newline; it

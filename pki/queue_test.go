@@ -10,20 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pkienroll/pkienroll/internal/flock"
 	"github.com/pkienroll/pkienroll/pki"
 )
-
-// holdLock takes the store's lock, as another signer would, until the
-// returned function is called: requests queue behind it meanwhile.
-func holdLock(t *testing.T, s *pki.Store) (release func()) {
-	t.Helper()
-	l, err := flock.Exclusive(t.Context(), s.CACertPath(), time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l.Unlock
-}
 
 // waitArrived waits until n requests have reached q: queued, or taken
 // into a batch.
@@ -48,6 +36,22 @@ func queueAll(q *pki.SignQueue, reqs []pki.SignRequest) ([]*pki.Issued, []error)
 		wg.Go(func() { issued[i], errs[i] = q.Sign(context.Background(), req) })
 	}
 	wg.Wait()
+	return issued, errs
+}
+
+// queueBehindLock signs reqs through q while another signer holds the
+// store's lock, which it lets go once arrived of them have reached q, and
+// returns each answer.
+func queueBehindLock(t *testing.T, s *pki.Store, q *pki.SignQueue, reqs []pki.SignRequest, arrived int) ([]*pki.Issued, []error) {
+	t.Helper()
+	release := holdLock(t, s.CACertPath())
+	var issued []*pki.Issued
+	var errs []error
+	done := make(chan struct{})
+	go func() { issued, errs = queueAll(q, reqs); close(done) }()
+	waitArrived(t, q, arrived)
+	release()
+	<-done
 	return issued, errs
 }
 
@@ -114,14 +118,7 @@ func TestSignQueueGroupsConcurrentRequests(t *testing.T) {
 	s := newTestStore(t)
 	reqs := queueRequests(t, s, names("proxy", 24)...)
 	q := s.NewSignQueue()
-	release := holdLock(t, s)
-	var issued []*pki.Issued
-	var errs []error
-	done := make(chan struct{})
-	go func() { issued, errs = queueAll(q, reqs); close(done) }()
-	waitArrived(t, q, len(reqs))
-	release()
-	<-done
+	issued, errs := queueBehindLock(t, s, q, reqs, len(reqs))
 	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("%s: %v", reqs[i].Name, err)
@@ -176,14 +173,7 @@ func TestSignQueueIsolatesFailures(t *testing.T) {
 	}
 	reqs = append(reqs, pki.SignRequest{Name: "missing"}, pki.SignRequest{Name: "a"})
 	q := s.NewSignQueue()
-	release := holdLock(t, s)
-	var issued []*pki.Issued
-	var errs []error
-	done := make(chan struct{})
-	go func() { issued, errs = queueAll(q, reqs); close(done) }()
-	waitArrived(t, q, 5) // "missing" is refused before it queues
-	release()
-	<-done
+	issued, errs := queueBehindLock(t, s, q, reqs, 5) // "missing" is refused before it queues
 	for i, err := range errs {
 		switch reqs[i].Name {
 		case "missing":
@@ -218,7 +208,7 @@ func TestSignQueueDropsCancelledRequests(t *testing.T) {
 	s := newTestStore(t)
 	queueRequests(t, s, "first", "late")
 	q := s.NewSignQueue()
-	release := holdLock(t, s)
+	release := holdLock(t, s.CACertPath())
 	first := make(chan error, 1)
 	go func() { _, err := q.Sign(context.Background(), pki.SignRequest{Name: "first"}); first <- err }()
 	waitArrived(t, q, 1) // "first" takes the batch that waits for the lock

@@ -14,9 +14,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // TestSignProxyFlow is step 5 of the procedure, with the engine script's
@@ -179,17 +180,7 @@ func TestSignPKIDirFromEnvironment(t *testing.T) {
 
 // holdLock takes the signing lock on the fixture's ca.pem, as a running
 // pki-enroll-request.sh or another pkienroll holds it, until the test ends.
-func holdLock(t *testing.T, f *fixture) {
-	t.Helper()
-	lock, err := os.Open(f.caPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lock.Close() })
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		t.Fatal(err)
-	}
-}
+func holdLock(t *testing.T, f *fixture) { pkitest.HoldLock(t, f.caPEM) }
 
 func TestSignLockTimeout(t *testing.T) {
 	f := newFixture(t)

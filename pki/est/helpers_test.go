@@ -24,6 +24,7 @@ import (
 
 	"github.com/smallstep/pkcs7"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
@@ -318,3 +319,7 @@ func (e *testEnv) checkClean() {
 		e.t.Errorf("Check: %q", problems)
 	}
 }
+
+// holdLock takes the store's lock as the engine script does (flock on
+// ca.pem) until the returned function is called.
+var holdLock = pkitest.HoldLock

@@ -1,8 +1,6 @@
 package est_test
 
 import (
-	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,16 +28,7 @@ func TestReenrollRacing(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	unlock()
 	wg.Wait()
-	ok := 0
-	for _, r := range rs {
-		switch {
-		case r.status == http.StatusOK:
-			ok++
-		case r.status != http.StatusForbidden || !strings.Contains(r.body, "was replaced by a newer one"):
-			t.Errorf("loser got %d %q, want 403 was replaced", r.status, r.body)
-		}
-	}
-	if ok != 1 || e.indexLines() != 2 {
+	if ok := winners(t, rs, "was replaced by a newer one"); ok != 1 || e.indexLines() != 2 {
 		t.Errorf("%d renewals succeeded and %d index lines, want 1 and 2", ok, e.indexLines())
 	}
 	e.checkClean()

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
@@ -285,6 +283,22 @@ func TestConcurrentEnrollments(t *testing.T) {
 	e.checkClean()
 }
 
+// winners counts the answers of rs that granted their request; every other
+// must be a 403 that says lost.
+func winners(t *testing.T, rs []response, lost string) int {
+	t.Helper()
+	ok := 0
+	for _, r := range rs {
+		switch {
+		case r.status == http.StatusOK:
+			ok++
+		case r.status != http.StatusForbidden || !strings.Contains(r.body, lost):
+			t.Errorf("loser got %d %q, want 403 %s", r.status, r.body, lost)
+		}
+	}
+	return ok
+}
+
 // TestTokenUsedTwiceConcurrently: one token sent by several clients at
 // once enrolls exactly one certificate.
 func TestTokenUsedTwiceConcurrently(t *testing.T) {
@@ -299,16 +313,7 @@ func TestTokenUsedTwiceConcurrently(t *testing.T) {
 		wg.Go(func() { rs[i] = e.post(c, "simpleenroll", token, "application/pkcs10", body) })
 	}
 	wg.Wait()
-	ok := 0
-	for _, r := range rs {
-		switch {
-		case r.status == http.StatusOK:
-			ok++
-		case r.status != http.StatusForbidden || !strings.Contains(r.body, "token was used already"):
-			t.Errorf("loser got %d %q, want 403 token was used already", r.status, r.body)
-		}
-	}
-	if ok != 1 || e.indexLines() != 1 {
+	if ok := winners(t, rs, "token was used already"); ok != 1 || e.indexLines() != 1 {
 		t.Errorf("%d enrollments succeeded and %d index lines, want 1 and 1", ok, e.indexLines())
 	}
 }
@@ -381,23 +386,6 @@ func TestBusy(t *testing.T) {
 func sha(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
-}
-
-// holdLock takes the store's lock as the engine script does (flock on
-// ca.pem) until the returned function is called.
-func holdLock(t *testing.T, path string) func() {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	release := func() { once.Do(func() { f.Close() }) }
-	t.Cleanup(release)
-	return release
 }
 
 // TestFailureLimit: past the bound on refusals, an address gets 429 (even
