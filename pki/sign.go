@@ -402,6 +402,9 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 		return fmt.Errorf("open database %s: %w", s.DatabasePath(), safefile.UnwrapPathError(err))
 	}
 	defer db.Close()
+	if err := checkIndexTail(db); err != nil {
+		return err
+	}
 	if batch {
 		if err := atomicfile.SyncFilesystem(s.dir); err != nil {
 			return fmt.Errorf("sync %s: %w", s.dir, err)
