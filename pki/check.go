@@ -31,6 +31,7 @@ func (s *Store) Check(ctx context.Context) ([]string, error) {
 	s.removeStaleTempFiles(report)
 	s.removeInitLeftover(report)
 	s.mendCADER(ca, report)
+	s.checkBundles(report)
 
 	next, err := readSerialFile(s.SerialPath())
 	if err != nil {

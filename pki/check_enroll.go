@@ -1,10 +1,12 @@
 package pki
 
 import (
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -133,4 +135,69 @@ func (s *Store) wasPublished(name, tag string) bool {
 		}
 	}
 	return false
+}
+
+// engineBundlePassword is the password engine-setup gives the engine's
+// own bundles (pki-enroll-pkcs12.sh --password=mypass); Check opens
+// bundles with it, and learns about others from their requests.
+const engineBundlePassword = "mypass"
+
+// checkBundles reports each keys/NAME.p12 whose key is not the one of
+// certs/NAME.cer: a certificate issued without the bundle (a renewal over
+// EST, a request signed with sign) leaves the bundle's certificate out of
+// date, and re-issuing with its key (enroll --keep-key) would orphan the
+// current certificate. A bundle that does not open with the engine's
+// password is judged by requests/NAME.req, which Enroll and the engine's
+// pki-enroll-pkcs12.sh write with it, for the same key.
+func (s *Store) checkBundles(report func(string, ...any)) {
+	bundles, _ := filepath.Glob(filepath.Join(filepath.Dir(s.PKCS12Path("x")), "*.p12"))
+	for _, p12 := range bundles {
+		name := strings.TrimSuffix(filepath.Base(p12), ".p12")
+		if atomicfile.IsTemp(filepath.Base(p12)) || ValidateName(name) != nil {
+			continue
+		}
+		cert, err := ReadCertificate(s.CertPath(name))
+		if err != nil {
+			continue // a bundle without a certificate of its name: nothing to compare
+		}
+		const why = "the certificate was issued without the bundle (renewed over EST, say), so the bundle's certificate is out of date and enroll --keep-key refuses it; enroll %s again for a new bundle, or remove it"
+		if b, err := readPKCS12(p12, engineBundlePassword, true); err == nil {
+			if !KeyMatches(cert.PublicKey, b.Key) {
+				report("%s holds another key than %s: "+why, p12, s.CertPath(name), name)
+			}
+			continue
+		}
+		csr, err := ReadRequest(s.RequestPath(name))
+		if err == nil && !samePublicKey(csr.PublicKey, cert.PublicKey) {
+			report("%s holds another key than %s, as its request %s shows (the bundle does not open with the engine's password): "+why,
+				p12, s.CertPath(name), s.RequestPath(name), name)
+		}
+	}
+}
+
+// checkKeptKey refuses to re-issue name with key, the one of its bundle
+// (enroll --keep-key), when certs/NAME.cer is for another key: the new
+// certificate would replace one whose key the bundle does not hold (a
+// proxy's, renewed over EST), and that proxy's certificate would be
+// orphaned.
+func (s *Store) checkKeptKey(name string, key crypto.Signer) error {
+	path := s.CertPath(name)
+	cert, err := ReadCertificate(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("keep key: %w", err)
+	}
+	if !KeyMatches(cert.PublicKey, key) {
+		return fmt.Errorf("keep key: %s holds another key than %s (serial %s, issued without the bundle, renewed over EST say): enroll without --keep-key for a new key: %w",
+			s.PKCS12Path(name), path, FormatSerial(cert.SerialNumber), ErrKeyMismatch)
+	}
+	return nil
+}
+
+// samePublicKey reports whether a and b are the same public key.
+func samePublicKey(a, b crypto.PublicKey) bool {
+	e, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && e.Equal(b)
 }

@@ -134,9 +134,11 @@ func quoteField(s string, limit int) string {
 const maxDatabaseSize = 256 << 20
 
 // ReadDatabase reads every entry of the index at path. Line numbers in
-// errors count from 1. An unterminated last line that does not parse is
-// taken for a write a crash cut short and skipped, as the next signer
-// removes it.
+// errors count from 1. A last line without its newline is read when it is
+// a whole entry, and skipped when it is the beginning of one, what a crash
+// in the middle of an append leaves (the next signer cuts it off); anything
+// else there (lines ending in CR alone, text) is an error, as it is for the
+// signer (see classifyTail).
 func ReadDatabase(path string) ([]Entry, error) {
 	data, err := readFileLimited(path, maxDatabaseSize, true)
 	if err != nil {
@@ -151,11 +153,11 @@ func ReadDatabase(path string) ([]Entry, error) {
 	var entries []Entry
 	for i, line := range lines {
 		if i == last {
-			// After the final newline: nothing, or a line a crash cut short
-			// (which the next signer cuts off), or a whole line someone wrote
-			// without its newline (which the next signer completes).
-			if e, err := ParseEntry(line); err == nil {
+			switch e, kind, err := classifyTail(line); kind {
+			case tailWhole:
 				entries = append(entries, e)
+			case tailBad:
+				return nil, fmt.Errorf("read database %s: line %d: %w", path, i+1, unterminatedError(err))
 			}
 			break
 		}
@@ -199,33 +201,66 @@ func appendEntries(f *os.File, entries []Entry) error {
 }
 
 // repairTornTail makes f end with a whole line, and returns the size it
-// then has: an unterminated last line that parses (written by hand without a
-// newline) gets its newline; one that does not (a write a crash cut short)
-// is cut off.
+// then has: an unterminated last line that is a whole entry (written by
+// hand without a newline) gets its newline; the beginning of one (a write
+// a crash cut short) is cut off. Anything else is refused with f unchanged
+// (see classifyTail); commit has refused it already (checkIndexTail), before
+// anything changed.
 func repairTornTail(f *os.File) (int64, error) {
-	fi, err := f.Stat()
-	if err != nil {
-		return 0, safefile.UnwrapPathError(err)
-	}
-	size := fi.Size()
-	lineStart, err := lastLineStart(f, size)
+	lineStart, size, kind, err := indexTail(f)
 	if err != nil {
 		return 0, err
 	}
-	if lineStart == size {
+	switch kind {
+	case tailNone:
 		return size, nil
-	}
-	tail := make([]byte, size-lineStart)
-	if _, err := f.ReadAt(tail, lineStart); err != nil && !errors.Is(err, io.EOF) {
-		return 0, safefile.UnwrapPathError(err)
-	}
-	if _, err := ParseEntry(string(tail)); err == nil {
+	case tailWhole:
 		if _, err := f.WriteAt([]byte("\n"), size); err != nil {
 			return 0, safefile.UnwrapPathError(err)
 		}
 		return size + 1, nil
+	case tailTorn:
+		return lineStart, truncateSync(f, lineStart)
 	}
-	return lineStart, truncateSync(f, lineStart)
+	return 0, checkIndexTail(f)
+}
+
+// checkIndexTail refuses the index open in f when its last line has no
+// newline and is neither an entry nor the beginning of one; it changes
+// nothing. The signer calls it before its first change to the directory.
+func checkIndexTail(f *os.File) error {
+	lineStart, size, kind, err := indexTail(f)
+	if err != nil || kind != tailBad {
+		return err
+	}
+	tail := make([]byte, size-lineStart)
+	if _, err := f.ReadAt(tail, lineStart); err != nil && !errors.Is(err, io.EOF) {
+		return safefile.UnwrapPathError(err)
+	}
+	_, _, perr := classifyTail(string(tail))
+	return fmt.Errorf("database %s: last line: %w", f.Name(), unterminatedError(perr))
+}
+
+// indexTail finds and classifies the unterminated last line of the index
+// open in f: it starts at lineStart and ends at size.
+func indexTail(f *os.File) (lineStart, size int64, kind tailKind, err error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, 0, 0, safefile.UnwrapPathError(err)
+	}
+	size = fi.Size()
+	if lineStart, err = lastLineStart(f, size); err != nil {
+		return 0, 0, 0, err
+	}
+	if lineStart == size {
+		return lineStart, size, tailNone, nil
+	}
+	tail := make([]byte, size-lineStart)
+	if _, err := f.ReadAt(tail, lineStart); err != nil && !errors.Is(err, io.EOF) {
+		return 0, 0, 0, safefile.UnwrapPathError(err)
+	}
+	_, kind, _ = classifyTail(string(tail))
+	return lineStart, size, kind, nil
 }
 
 // lastLineStart is the offset just after the last newline of f (0 when it

@@ -197,7 +197,9 @@ func TestSignRepairsTornTail(t *testing.T) {
 		{"half line", whole + "V\t3111280514", whole},
 		{"only a half line", "V\t3111280514", ""},
 		{"half line without tab", whole + "V", whole},
-		{"long half line", whole + strings.Repeat("x", 10000), whole},
+		{"long half line", whole + "V\t311128051453Z\t\t" + strings.Repeat("0", 10000), whole},
+		{"half line padded with NUL bytes", whole + "V\t3111280514" + strings.Repeat("\x00", 40), whole},
+		{"NUL bytes only", whole + strings.Repeat("\x00", 60), whole},
 		{"whole lines", whole + whole, whole + whole},
 		{"whole last line without newline", whole + strings.TrimSuffix(whole, "\n"), whole + whole},
 	} {

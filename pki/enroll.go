@@ -29,7 +29,8 @@ type EnrollRequest struct {
 	// Legacy encodes the bundle with the old algorithms (see EncodePKCS12).
 	Legacy bool
 	// KeepKey re-issues with the key inside the existing keys/NAME.p12
-	// instead of a new one.
+	// instead of a new one. It is refused (ErrKeyMismatch) when
+	// certs/NAME.cer is for another key, one issued without the bundle.
 	KeepKey bool
 }
 
@@ -110,6 +111,9 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 	}
 	if req.KeepKey {
 		if key, err = s.enrollKey(req, out.PKCS12Path); err != nil {
+			return fail(err)
+		}
+		if err := s.checkKeptKey(req.Name, key); err != nil {
 			return fail(err)
 		}
 	}

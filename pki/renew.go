@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"fmt"
 	"math/big"
+	"os"
+	"path/filepath"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
 )
@@ -61,11 +63,26 @@ func (s *Store) RenewCA(ctx context.Context, days int) (*x509.Certificate, error
 		return nil, fmt.Errorf("renew CA: %w", err)
 	}
 	defer derFile.Abort()
-	if _, err := atomicfile.Backup(s.CACertPath(), s.opts.now()); err != nil {
+	pemFile, err := atomicfile.StageLocked(s.CACertPath(), EncodeCertificatePEM(der), modePublic, true)
+	if err != nil {
 		return nil, fmt.Errorf("renew CA: %w", err)
 	}
-	if err := atomicfile.WriteLocked(s.CACertPath(), EncodeCertificatePEM(der), modePublic); err != nil {
+	defer pemFile.Abort()
+	backup, err := atomicfile.Backup(s.CACertPath(), s.opts.now())
+	if err == nil {
+		err = pemFile.Rename()
+	}
+	if err != nil {
+		// ca.pem is the old one still: its backup link would be a stray
+		// copy that no renewal made.
+		if backup != "" {
+			_ = os.Remove(backup)
+			_ = atomicfile.SyncDir(filepath.Dir(backup))
+		}
 		return nil, fmt.Errorf("renew CA: %w", err)
+	}
+	if err := atomicfile.SyncDir(filepath.Dir(s.CACertPath())); err != nil {
+		return nil, fmt.Errorf("renew CA: write %s: %w", s.CACertPath(), err)
 	}
 	if err := derFile.Commit(); err != nil {
 		return nil, fmt.Errorf("renew CA: %s is renewed, %w: %w", s.CACertPath(), err, ErrUnfinished)

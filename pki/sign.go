@@ -208,7 +208,7 @@ func (s *Store) prepare(reqs []SignRequest) ([]job, error) {
 }
 
 // prepareOne checks one request. data is the request itself, or nil to
-// read requests/NAME.req.
+// read requests/NAME.req; errors name the file only when it was read.
 func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	j := job{req: req, ku: req.KeyUsage, eku: req.ExtKeyUsage}
 	var err error
@@ -220,19 +220,21 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 			return j, fmt.Errorf("AIA URL %q is not an http(s) URL", req.AIAURL)
 		}
 	}
-	path := s.RequestPath(req.Name)
+	src := "request (given in memory)"
 	if data == nil {
+		path := s.RequestPath(req.Name)
+		src = "request " + path
 		if data, err = readFileLimited(path, maxRequestSize, true); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				err = ErrNoRequest
 			}
-			return j, fmt.Errorf("read request %s: %w", path, err)
+			return j, fmt.Errorf("read %s: %w", src, err)
 		}
 	}
 	// With a subject of the signer's, the request's own does not matter
 	// (pki-enroll-pkcs12.sh makes requests with an empty one).
 	if j.csr, err = parseRequest(data, req.Subject == nil); err != nil {
-		return j, fmt.Errorf("read request %s: %w", path, err)
+		return j, fmt.Errorf("read %s: %w", src, err)
 	}
 	j.rawSubject = j.csr.RawSubject
 	if req.Subject != nil {
@@ -244,18 +246,18 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 		}
 	}
 	if j.subject, err = dn.ParseDER(j.rawSubject); err != nil {
-		return j, fmt.Errorf("request %s: %w", path, err)
+		return j, fmt.Errorf("%s: %w", src, err)
 	}
 	if len(j.subject) == 0 {
-		return j, fmt.Errorf("request %s has an empty subject (openssl req -subj /) and no subject replaces it: %w", path, ErrNoSubject)
+		return j, fmt.Errorf("%s has an empty subject (openssl req -subj /) and no subject replaces it: %w", src, ErrNoSubject)
 	}
 	if req.Subject == nil {
 		if err := j.subject.Validate(); err != nil {
-			return j, fmt.Errorf("request %s: %w", path, err)
+			return j, fmt.Errorf("%s: %w", src, err)
 		}
 	}
 	if err := checkSubjectNames(j.subject); err != nil {
-		return j, fmt.Errorf("request %s: %w", path, err)
+		return j, fmt.Errorf("%s: %w", src, err)
 	}
 	j.sans = req.SANs
 	if j.sans.Empty() {
@@ -266,7 +268,7 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	}
 	j.sans = j.sans.withSubjectEmails(j.subject)
 	if err := j.sans.Validate(); err != nil {
-		return j, fmt.Errorf("request %s: %w", path, err)
+		return j, fmt.Errorf("%s: %w", src, err)
 	}
 	if j.ku == 0 {
 		j.ku = leafKeyUsage(j.csr.PublicKey)
@@ -275,7 +277,7 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 		j.eku = defaultLeafExtKeyUsage
 	}
 	if err := checkLeafProfile(j.ku, j.eku, j.csr.PublicKey); err != nil {
-		return j, fmt.Errorf("request %s: %w", path, err)
+		return j, fmt.Errorf("%s: %w", src, err)
 	}
 	return j, nil
 }
@@ -400,6 +402,9 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 		return fmt.Errorf("open database %s: %w", s.DatabasePath(), safefile.UnwrapPathError(err))
 	}
 	defer db.Close()
+	if err := checkIndexTail(db); err != nil {
+		return err
+	}
 	if batch {
 		if err := atomicfile.SyncFilesystem(s.dir); err != nil {
 			return fmt.Errorf("sync %s: %w", s.dir, err)

@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
@@ -69,6 +70,8 @@ type tokenListCmd struct {
 }
 
 // Run prints one line per token: ID prefix, state, expiry, name, CN, SANs.
+// The record's fields are escaped: a record file is not to be trusted with
+// the terminal.
 func (c *tokenListCmd) Run(e *env) error {
 	store, err := pki.OpenStore(c.PKIDir, c.options()...)
 	if err != nil {
@@ -81,7 +84,8 @@ func (c *tokenListCmd) Run(e *env) error {
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "ID\tSTATE\tEXPIRES\tNAME\tCN\tSANS")
 	for _, t := range toks {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID[:12], t.State, t.Expires.UTC().Format(time.RFC3339), t.Name, t.CN(), strings.Join(t.SANs, ","))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID[:12], t.State, t.Expires.UTC().Format(time.RFC3339),
+			printable.Escape(t.Name), printable.Escape(t.CN()), printable.Escape(strings.Join(t.SANs, ",")))
 	}
 	return w.Flush()
 }

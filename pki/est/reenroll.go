@@ -17,9 +17,12 @@ import (
 // this CA, valid now, for TLS client authentication, in the index and not
 // revoked, and still the current certificate of its name (one that a
 // renewal has replaced cannot renew again). The new certificate keeps the
-// name, subject, SANs, key usages and validity length of the current one;
-// the request's key may be new, its subject and SANs must be the current
-// ones.
+// name, subject, SANs, extended key usages and validity length of the
+// current one; the request's key may be new, its subject and SANs must be
+// the current ones. The key usage is the current one's for a key of the
+// same type; a key of another type (RSA to EC, or back) gets the profile's
+// for its type, as a first enrollment would: keyEncipherment, which an RSA
+// certificate has, is forbidden for an EC key (RFC 8813).
 func (s *Server) reenroll(w http.ResponseWriter, r *http.Request, ev *Event) (*reply, *refusal) {
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
 		return nil, refuse(http.StatusUnauthorized, nil, "no TLS client certificate: simplereenroll needs the current certificate as client certificate")
@@ -46,12 +49,16 @@ func (s *Server) reenroll(w http.ResponseWriter, r *http.Request, ev *Event) (*r
 	if got := requestSANs(csr); !sameSANs(got, sans) {
 		return nil, refuse(http.StatusForbidden, nil, "CSR asks for SANs %q; renewal keeps %q (RFC 7030 4.2.2)", got.String(), sans.String())
 	}
+	ku := cur.KeyUsage
+	if csr.PublicKeyAlgorithm != cur.PublicKeyAlgorithm {
+		ku = 0 // the profile's for the new key
+	}
 	req := pki.SignRequest{
 		Name:        name,
 		Subject:     subject,
 		SANs:        sans,
 		Days:        lifetimeDays(cur),
-		KeyUsage:    cur.KeyUsage,
+		KeyUsage:    ku,
 		ExtKeyUsage: extKeyUsageOIDs(cur),
 		CSR:         der,
 	}

@@ -58,7 +58,7 @@ func (s *Server) sign(ctx context.Context, req pki.SignRequest) (*pki.Issued, *r
 	case errors.Is(err, pki.ErrLocked), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return nil, refuse(http.StatusServiceUnavailable, err, "the CA is busy; retry")
 	case errors.Is(err, pki.ErrBadRequest), errors.Is(err, pki.ErrWeakKey), errors.Is(err, dn.ErrInvalid),
-		errors.Is(err, pki.ErrBadSAN), errors.Is(err, pki.ErrBadDays), errors.Is(err, pki.ErrBadName):
+		errors.Is(err, pki.ErrBadSAN), errors.Is(err, pki.ErrBadDays), errors.Is(err, pki.ErrBadName), errors.Is(err, pki.ErrBadUsage):
 		// The message names files of the directory; the client needs
 		// only what was wrong.
 		msg := strings.ReplaceAll(err.Error(), s.store.Dir()+"/", "")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -165,7 +166,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.Set("Allow", allowed[ev.Op])
 		}
 		w.WriteHeader(ref.status)
-		fmt.Fprintln(w, oneLine(ref.msg))
+		fmt.Fprintln(w, printable.Escape(oneLine(ref.msg)))
 	} else {
 		ev.Status = http.StatusOK
 		if rep.body == nil {

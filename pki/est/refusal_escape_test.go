@@ -1,0 +1,44 @@
+package est_test
+
+import (
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRefusalEscapesControlBytes: a refusal that quotes the client's own
+// request (here "CSR asks for SAN ...") reaches the client with its
+// control characters escaped, as the CLI and the log escape them, so no
+// ESC, BEL or DEL from a request reaches curl's or estclient's terminal.
+func TestRefusalEscapesControlBytes(t *testing.T) {
+	e := newEnv(t)
+	token := e.token("proxy", "proxy.example.com", "DNS:proxy.example.com", time.Hour)
+	// pki.CreateRequest refuses such a name: build the request directly.
+	evil := "evil\x1b]0;pwned\x07\x7f.example.com"
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject:  pkix.Name{CommonName: "proxy.example.com"},
+		DNSNames: []string{"proxy.example.com", evil},
+	}, ecKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, e.store.Dir())
+	r := e.post(e.client(nil), "simpleenroll", token, "application/pkcs10", b64(der))
+	if r.status != http.StatusForbidden || !strings.Contains(r.body, "CSR asks for SAN") {
+		t.Fatalf("status %d: %q, want 403 naming the SAN", r.status, r.body)
+	}
+	body := strings.TrimSuffix(r.body, "\n")
+	for i := 0; i < len(body); i++ {
+		if c := body[i]; c < 0x20 || c == 0x7f {
+			t.Fatalf("refusal holds byte %#x: %q", c, r.body)
+		}
+	}
+	if !strings.Contains(body, `evil\x1B]0;pwned\x07\x7F.example.com`) {
+		t.Errorf("refusal %q does not show the SAN escaped", body)
+	}
+	assertSameSnapshot(t, before, snapshot(t, e.store.Dir()))
+}

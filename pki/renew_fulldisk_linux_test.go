@@ -1,0 +1,64 @@
+package pki_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// TestRenewCAFullDisk puts the PKI directory on a tmpfs with one page
+// left: certs/ca.der is staged in it, the backup of ca.pem is linked (a
+// link takes no page), and the new ca.pem does not fit. The renewal fails
+// and takes its backup link back: the directory is byte-identical. As
+// cmd/pkienroll's TestCRLFullDisk, it needs root to mount, and is skipped,
+// loudly, without.
+func TestRenewCAFullDisk(t *testing.T) {
+	mnt := t.TempDir()
+	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=512k"); err != nil {
+		t.Skipf("SKIPPED: cannot mount a tmpfs to fill (%v)", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(mnt, 0) })
+	s, err := pki.InitStore(filepath.Join(mnt, "pki"), pki.InitRequest{Subject: storeName(t, engineCASubject)}, sharedCAKeyGenerator(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillLeavingOnePage(t, filepath.Join(mnt, "filler"))
+	before := snapshot(t, s.Dir())
+	_, err = s.RenewCA(t.Context(), 0)
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("RenewCA on a full disk: %v, want no space left on device", err)
+	}
+	assertUnchanged(t, s.Dir(), before)
+}
+
+// fillLeavingOnePage fills the file system of path but for one page.
+func fillLeavingOnePage(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	page := make([]byte, os.Getpagesize())
+	for {
+		if _, err := f.Write(page); err != nil {
+			break
+		}
+	}
+	for {
+		if _, err := f.Write(page[:1]); err != nil {
+			break
+		}
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(fi.Size() - fi.Size()%int64(len(page)) - int64(len(page))); err != nil {
+		t.Fatal(err)
+	}
+}
