@@ -59,7 +59,7 @@ func (c *serveCmd) Run(e *env) error {
 	}
 	// Bind before anything changes: a server that cannot listen must not
 	// issue its certificate.
-	ln, err := listen(c.Listen)
+	ln, err := listenAddr(c.Listen)
 	if err != nil {
 		return err
 	}
@@ -113,8 +113,8 @@ func (c *serveCmd) Run(e *env) error {
 	return nil
 }
 
-// listen binds --listen, host:port.
-func listen(addr string) (net.Listener, error) {
+// listenAddr binds --listen, host:port.
+func listenAddr(addr string) (net.Listener, error) {
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return nil, fmt.Errorf("--listen %s: want host:port, such as :8443 (every address) or 127.0.0.1:8443", addr)
 	}
