@@ -7,15 +7,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
+	"os/signal"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/log"
 
-	"github.com/pkienroll/pkienroll/internal/safefile"
-	"github.com/pkienroll/pkienroll/pki"
-	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
 
@@ -45,8 +42,11 @@ type serveCmd struct {
 	MaxFailures   int      `name:"max-failures" default:"20" help:"Refused requests (401, 403) one client address may have a minute; past that it gets 429 until the minute ends (0: no bound)."`
 }
 
-// Run serves until SIGTERM or SIGINT, then lets requests in flight finish.
+// Run serves until SIGTERM or SIGINT, then lets requests in flight
+// finish. SIGHUP reloads the certificate (serve_reload.go).
 func (c *serveCmd) Run(e *env) error {
+	hup := notifyReload()
+	defer signal.Stop(hup)
 	if c.MaxConcurrent < 1 {
 		return fmt.Errorf("--max-concurrent %d: want at least 1", c.MaxConcurrent)
 	}
@@ -57,20 +57,25 @@ func (c *serveCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	cert, err := c.certificate(e, store)
+	// Bind before anything changes: a server that cannot listen must not
+	// issue its certificate.
+	ln, err := listenAddr(c.Listen)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", c.Listen)
+	defer ln.Close()
+	cert, err := c.certificate(e, store)
 	if err != nil {
-		return fmt.Errorf("--listen %s: %w", c.Listen, err)
+		return err
 	}
 	srv := &http.Server{
 		Handler: est.NewServer(store, est.WithMaxConcurrent(c.MaxConcurrent),
 			est.WithFailureLimit(c.MaxFailures, time.Minute), est.WithEvents(accessLog(e.log))),
 		TLSConfig: &tls.Config{
-			MinVersion:   tls.VersionTLS12,
-			Certificates: []tls.Certificate{cert},
+			MinVersion: tls.VersionTLS12,
+			// Each handshake takes the certificate current then: a reload
+			// serves new connections and leaves established ones alone.
+			GetCertificate: cert.GetCertificate,
 			// Requested, not required: first enrollments come with a token.
 			// The handler verifies it, so that a refused certificate gets
 			// an HTTP answer that says why instead of a TLS alert.
@@ -83,12 +88,11 @@ func (c *serveCmd) Run(e *env) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          e.log.StandardLog(log.StandardLogOptions{ForceLevel: log.DebugLevel}),
 	}
-	subject := cert.Leaf.Subject.String()
-	if n, err := dn.FromCertificate(cert.Leaf); err == nil {
-		subject = n.String()
-	}
+	leaf := cert.Certificate().Leaf
 	e.log.Info("serving EST", "addr", ln.Addr().String(), "pki_dir", store.Dir(),
-		"subject", subject, "expires", cert.Leaf.NotAfter.Format(time.DateOnly))
+		"subject", certSubject(leaf), "expires", leaf.NotAfter.Format(time.DateOnly))
+	stopReloading := c.reloading(e, hup, cert)
+	defer stopReloading()
 	done := make(chan error, 1)
 	go func() { done <- srv.ServeTLS(ln, "", "") }()
 	select {
@@ -109,33 +113,16 @@ func (c *serveCmd) Run(e *env) error {
 	return nil
 }
 
-// certificate is --cert/--key, or the server certificate kept in the store
-// (issued now when there is none that serves --host).
-func (c *serveCmd) certificate(e *env, store *pki.Store) (tls.Certificate, error) {
-	if c.Cert != "" {
-		cert, err := tls.LoadX509KeyPair(c.Cert, c.Key)
-		if err != nil {
-			return cert, fmt.Errorf("--cert %s / --key %s: %w", c.Cert, c.Key, safefile.UnwrapPathError(err))
-		}
-		return cert, nil
+// listenAddr binds --listen, host:port.
+func listenAddr(addr string) (net.Listener, error) {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, fmt.Errorf("--listen %s: want host:port, such as :8443 (every address) or 127.0.0.1:8443", addr)
 	}
-	hosts := splitList(c.Host)
-	if len(hosts) == 0 {
-		h, err := os.Hostname()
-		if err != nil {
-			return tls.Certificate{}, fmt.Errorf("no --host, and the host name is unknown: %w", err)
-		}
-		hosts = []string{h}
-	}
-	cert, issued, err := est.ServerCertificate(e.ctx, store, hosts, now())
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return cert, err
+		return nil, fmt.Errorf("--listen %s: %w", addr, err)
 	}
-	if issued {
-		e.log.Info("issued server certificate", "name", est.ServerCertName, "serial", pki.FormatSerial(cert.Leaf.SerialNumber),
-			"hosts", strings.Join(hosts, ","), "key", est.ServerKeyPath(store))
-	}
-	return cert, nil
+	return ln, nil
 }
 
 // splitList flattens repeated, comma-separated flag values.

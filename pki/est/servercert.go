@@ -27,7 +27,8 @@ const ServerCertName = "est-server"
 const serverCertDays = 825
 
 // renewServerCertWithin is how close to its expiry the server certificate
-// is replaced at start.
+// is replaced: at start, and when a running server reloads it (SIGHUP, or
+// its periodic check), so that it is renewed long before it expires.
 const renewServerCertWithin = 30 * 24 * time.Hour
 
 // ServerKeyPath is where the server's own key is kept in store.

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
+	"github.com/pkienroll/pkienroll/pki/est"
+)
+
+// certificate is the served certificate, loaded again on each reload:
+// --cert/--key, read through the bounded readers (a FIFO or a device is
+// refused, not waited on or read for ever), or the server certificate
+// kept in the store, issued now when there is none that serves --host or
+// it is due.
+func (c *serveCmd) certificate(e *env, store *pki.Store) (*est.CertReloader, error) {
+	if c.Cert != "" {
+		return est.NewCertReloader(e.ctx, func(context.Context) (tls.Certificate, error) {
+			cert, err := est.LoadKeyPair(c.Cert, c.Key)
+			if err != nil {
+				return cert, fmt.Errorf("--cert/--key: %w", err)
+			}
+			return cert, nil
+		})
+	}
+	hosts := splitList(c.Host)
+	if len(hosts) == 0 {
+		h, err := os.Hostname()
+		if err != nil {
+			return nil, fmt.Errorf("no --host, and the host name is unknown: %w", err)
+		}
+		hosts = []string{h}
+	}
+	return est.NewCertReloader(e.ctx, func(ctx context.Context) (tls.Certificate, error) {
+		cert, issued, err := est.ServerCertificate(ctx, store, hosts, now())
+		if err == nil && issued {
+			e.log.Info("issued server certificate", "name", est.ServerCertName, "serial", pki.FormatSerial(cert.Leaf.SerialNumber),
+				"hosts", strings.Join(hosts, ","), "key", est.ServerKeyPath(store))
+		}
+		return cert, err
+	})
+}
+
+// certSubject is how the log shows a certificate's subject: in the
+// engine's slash form when it has one.
+func certSubject(c *x509.Certificate) string {
+	if n, err := dn.FromCertificate(c); err == nil {
+		return n.String()
+	}
+	return c.Subject.String()
+}
