@@ -312,7 +312,7 @@ func TestEnrollFilesRefusesWhatWasNotAsked(t *testing.T) {
 		}
 		opensslVerify(t, f)
 	})
-	t.Run("no name asked: the CN alone", func(t *testing.T) {
+	t.Run("no name asked, the CN alone", func(t *testing.T) {
 		h.set(func(c *x509.Certificate, _ *x509.CertificateRequest) {
 			c.DNSNames = []string{"proxy.example.com", "portal.example.com"}
 		}, nil, "")
