@@ -114,10 +114,8 @@ func (c *renewCmd) once(e *env, client *est.Client, req est.RenewRequest) (*est.
 		if pending && c.Exec != "" {
 			// The files are newer than what the service holds, whatever
 			// this renewal's fate: reload it now rather than at the next run.
-			cur, rerr := pki.ReadCertificate(c.Cert)
-			if rerr != nil {
-				cur = nil
-			}
+			// Unreadable, the hook gets no names, but still runs.
+			cur, _ := pki.ReadCertificate(c.Cert)
 			if herr := c.runHook(e, cur, false); herr != nil {
 				e.log.Error("pending hook failed again", "err", oneLine(herr.Error()))
 			}
@@ -202,7 +200,7 @@ func (c *renewCmd) runHook(e *env, cert *x509.Certificate, renewed bool) error {
 	if renewed {
 		e.log.Info("ran hook", "command", c.Exec)
 	} else {
-		e.log.Info("ran hook", "command", c.Exec, "pending-since", c.pendingPath())
+		e.log.Info("ran hook", "command", c.Exec, "was-pending", c.pendingPath())
 	}
 	return nil
 }
