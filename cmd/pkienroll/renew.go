@@ -2,8 +2,11 @@ package main
 
 import (
 	"crypto"
+	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
@@ -25,7 +29,7 @@ type renewCmd struct {
 	Before   renewWindow   `placeholder:"DURATION" help:"Renew this long before expiry (30d, 12h); default when a third of the validity is left."`
 	NewKey   bool          `name:"new-key" help:"Renew with a new key (mode 0600) instead of the current one."`
 	Force    bool          `help:"Renew even when the certificate is not due."`
-	Exec     string        `placeholder:"COMMAND" help:"Run COMMAND with sh -c after the files were renewed (e.g. 'systemctl reload squid'); not when nothing changed."`
+	Exec     string        `placeholder:"COMMAND" help:"Run COMMAND with sh -c after the files were renewed (e.g. 'systemctl reload squid'), and at every later run until it succeeds; not when nothing changed."`
 	Daemon   bool          `help:"Keep running: check, sleep until due (at most --interval), until SIGTERM."`
 	Interval time.Duration `default:"1h" help:"With --daemon, the longest sleep between checks, and the wait after a failure."`
 }
@@ -61,10 +65,7 @@ func (c *renewCmd) Run(e *env) error {
 	if c.Interval <= 0 {
 		return fmt.Errorf("--interval %s: want a positive duration such as 1h", c.Interval)
 	}
-	caPath := c.CA
-	if caPath == "" {
-		caPath = filepath.Join(filepath.Dir(c.Cert), "ca.pem")
-	}
+	caPath := c.caPath()
 	ca, err := pki.ReadCertificate(caPath)
 	if err != nil {
 		return fmt.Errorf("--ca: %w", err)
@@ -84,7 +85,10 @@ func (c *renewCmd) Run(e *env) error {
 	for {
 		res, err := c.once(e, client, req)
 		wait := c.Interval
+		var hook *hookFailed
 		switch {
+		case errors.As(err, &hook):
+			e.log.Error("hook failed; retrying", "in", wait.String(), "err", oneLine(err.Error()))
 		case err != nil:
 			e.log.Error("renewal failed; retrying", "in", wait.String(), "err", oneLine(err.Error()))
 		case time.Until(res.RenewAt) < wait:
@@ -100,33 +104,133 @@ func (c *renewCmd) Run(e *env) error {
 	}
 }
 
-// once renews if due and runs the hook when the files changed.
+// once renews if due, and runs the hook when the files changed or a hook
+// of an earlier renewal is still pending.
 func (c *renewCmd) once(e *env, client *est.Client, req est.RenewRequest) (*est.RenewResult, error) {
+	_, err := os.Lstat(c.pendingPath())
+	pending := err == nil
 	res, err := client.RenewFiles(e.ctx, req)
 	if err != nil {
+		if pending && c.Exec != "" {
+			// The files are newer than what the service holds, whatever
+			// this renewal's fate: reload it now rather than at the next run.
+			// Unreadable, the hook gets no names, but still runs.
+			cur, _ := pki.ReadCertificate(c.Cert)
+			if herr := c.runHook(e, cur, false); herr != nil {
+				e.log.Error("pending hook failed again", "err", oneLine(herr.Error()))
+			}
+		}
 		return nil, err
 	}
 	if !res.Renewed {
 		e.log.Info("certificate not due", "path", c.Cert, "expires", res.Certificate.NotAfter.Format(time.DateOnly),
 			"renew-after", res.RenewAt.Format(time.RFC3339))
+		if !pending {
+			return res, nil
+		}
+	} else {
+		e.log.Info("renewed certificate", "path", c.Cert, "serial", pki.FormatSerial(res.Certificate.SerialNumber),
+			"expires", res.Certificate.NotAfter.Format(time.DateOnly), "new-key", c.NewKey)
+	}
+	if c.Exec == "" {
+		if pending {
+			return res, &hookFailed{fmt.Errorf("the --exec hook of an earlier renewal of %s has not succeeded (%s): give --exec, or remove that file once the service has the new certificate",
+				c.Cert, c.pendingPath())}
+		}
 		return res, nil
 	}
-	e.log.Info("renewed certificate", "path", c.Cert, "serial", pki.FormatSerial(res.Certificate.SerialNumber),
-		"expires", res.Certificate.NotAfter.Format(time.DateOnly), "new-key", c.NewKey)
-	if c.Exec == "" {
-		return res, nil
+	return res, c.runHook(e, res.Certificate, res.Renewed)
+}
+
+// pendingPath is the marker of a hook that has not succeeded since the
+// files were renewed: beside the certificate, where every later run with
+// the same --cert finds it.
+func (c *renewCmd) pendingPath() string { return c.Cert + ".hook-pending" }
+
+// pendingHook is what the marker records, for the admin who finds it; a
+// later run runs its own --exec, never a command read from a file.
+type pendingHook struct {
+	Cert    string    `json:"cert"`
+	Serial  string    `json:"serial"`
+	Renewed time.Time `json:"renewed"`
+	Exec    string    `json:"exec"`
+}
+
+// runHook runs --exec for cert, the certificate now in --cert (nil when it
+// cannot be read). After a renewal the marker is written first, so that a
+// hook that fails, or a run killed during it, is run again next time; it is
+// removed once the hook succeeds.
+func (c *renewCmd) runHook(e *env, cert *x509.Certificate, renewed bool) error {
+	var markErr error
+	if renewed {
+		mark := pendingHook{Cert: c.Cert, Renewed: time.Now().UTC().Truncate(time.Second), Exec: c.Exec}
+		if cert != nil {
+			mark.Serial = pki.FormatSerial(cert.SerialNumber)
+		}
+		data, err := json.MarshalIndent(mark, "", "  ")
+		if err == nil {
+			err = atomicfile.WriteFiles(atomicfile.Options{Force: true, NoBackup: true},
+				atomicfile.OutputFile{Path: c.pendingPath(), Data: append(data, '\n'), Mode: 0o600})
+		}
+		markErr = err
 	}
 	cmd := exec.CommandContext(e.ctx, "sh", "-c", c.Exec)
 	cmd.Stdout, cmd.Stderr = e.stdout, os.Stderr
+	cmd.Env = append(os.Environ(), c.hookEnv(cert)...)
 	if err := cmd.Run(); err != nil {
+		what := "renewed " + c.Cert + ", but --exec"
+		if !renewed {
+			what = "the pending --exec of " + c.Cert
+		}
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
-			err = fmt.Errorf("renewed %s, but --exec %q failed with exit code %d", c.Cert, c.Exec, exit.ExitCode())
+			err = fmt.Errorf("%s %q failed with exit code %d", what, c.Exec, exit.ExitCode())
 		} else {
-			err = fmt.Errorf("renewed %s, but --exec %q could not run: %w", c.Cert, c.Exec, err)
+			err = fmt.Errorf("%s %q could not run: %w", what, c.Exec, err)
 		}
-		return res, &hookFailed{err}
+		if markErr != nil {
+			err = fmt.Errorf("%w; and it cannot be remembered for the next run: %v", err, markErr)
+		}
+		return &hookFailed{err}
 	}
-	e.log.Info("ran hook", "command", c.Exec)
-	return res, nil
+	if err := os.Remove(c.pendingPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		// The hook runs once more at the next run: harmless.
+		e.log.Warn("cannot remove the pending hook's marker", "path", c.pendingPath(), "err", err)
+	}
+	if renewed {
+		e.log.Info("ran hook", "command", c.Exec)
+	} else {
+		e.log.Info("ran hook", "command", c.Exec, "was-pending", c.pendingPath())
+	}
+	return nil
+}
+
+// hookEnv is what the hook learns of the renewal, as certbot tells its
+// deploy hooks (RENEWED_LINEAGE, RENEWED_DOMAINS), under pkienroll's names
+// too: the files, and the certificate's names separated by spaces.
+func (c *renewCmd) hookEnv(cert *x509.Certificate) []string {
+	var names []string
+	if cert != nil {
+		names = append(names, cert.DNSNames...)
+		for _, ip := range cert.IPAddresses {
+			names = append(names, ip.String())
+		}
+	}
+	all := strings.Join(names, " ")
+	env := []string{
+		"PKIENROLL_CERT=" + c.Cert, "PKIENROLL_KEY=" + c.Key, "PKIENROLL_CA=" + c.caPath(),
+		"PKIENROLL_NAMES=" + all, "RENEWED_LINEAGE=" + filepath.Dir(c.Cert), "RENEWED_DOMAINS=" + all,
+	}
+	if cert != nil {
+		env = append(env, "PKIENROLL_SERIAL="+pki.FormatSerial(cert.SerialNumber))
+	}
+	return env
+}
+
+// caPath is --ca, or ca.pem beside --cert.
+func (c *renewCmd) caPath() string {
+	if c.CA != "" {
+		return c.CA
+	}
+	return filepath.Join(filepath.Dir(c.Cert), "ca.pem")
 }

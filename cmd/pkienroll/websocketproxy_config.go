@@ -78,6 +78,10 @@ func (c *wspEngineCertCmd) Run(e *env) error {
 		if err := proxy.VerifyEngineCertificate(cert, cas, now()); err != nil {
 			return fmt.Errorf("engine certificate %s: %w", c.From, err)
 		}
+		// No host to hold it to: the file is the admin's word for that.
+		if err := proxy.VerifyEngineLeaf(cert, ""); err != nil {
+			return fmt.Errorf("engine certificate %s: %w", c.From, err)
+		}
 	}
 	if err := makeDirs(out); err != nil {
 		return err

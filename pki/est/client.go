@@ -84,7 +84,7 @@ func Bootstrap(ctx context.Context, server, fingerprint string) (*Client, error)
 	}
 	// Trust nothing yet: the answer is checked against the fingerprint,
 	// and the connection against the CA it names, before anything is used.
-	insecure := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+	insecure := &http.Client{Timeout: 30 * time.Second, CheckRedirect: noRedirect, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}, //nolint:gosec // verified below
 	}}
 	defer insecure.CloseIdleConnections()
@@ -135,12 +135,19 @@ func Bootstrap(ctx context.Context, server, fingerprint string) (*Client, error)
 func newClient(base string, ca *x509.Certificate) *Client {
 	roots := x509.NewCertPool()
 	roots.AddCert(ca)
-	shared := &http.Client{Timeout: callTimeout, Transport: &http.Transport{
+	shared := &http.Client{Timeout: callTimeout, CheckRedirect: noRedirect, Transport: &http.Transport{
 		TLSClientConfig:     &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
 		MaxIdleConnsPerHost: maxIdleConns,
 		IdleConnTimeout:     idleConnTimeout,
 	}}
 	return &Client{base: base, roots: roots, shared: shared, CA: ca}
+}
+
+// noRedirect refuses every redirect. EST needs none, and one that led to
+// plain HTTP or another host would carry the token, or the request, where
+// the CA vouches for nobody.
+func noRedirect(req *http.Request, _ []*http.Request) error {
+	return fmt.Errorf("the server redirects to %s: refused, EST follows no redirect", req.URL.Redacted())
 }
 
 // Limits of the client's calls and of the connections it keeps.
@@ -154,25 +161,42 @@ const (
 // between enrollments; a later call opens a new one.
 func (c *Client) CloseIdleConnections() { c.shared.CloseIdleConnections() }
 
-// Enroll sends csr (DER) with token and returns the new certificate.
+// Enroll sends csr (DER) with token and returns the new certificate, once
+// it has checked that it verifies under the CA and is what csr asked for:
+// its key, its CN, exactly its SANs (the CN when it asks none), not a CA,
+// for TLS servers, valid now and for at least half a day more. Anything
+// else wraps ErrNotAsked.
 func (c *Client) Enroll(ctx context.Context, token string, csr []byte) (*x509.Certificate, error) {
 	return c.post(ctx, "simpleenroll", csr, token, nil)
 }
 
 // Reenroll renews cert, presented as TLS client certificate, with csr
 // (DER; its subject and SANs must be cert's), and returns the new
-// certificate.
+// certificate, checked as Enroll checks it; it must also not end before
+// cert does.
 func (c *Client) Reenroll(ctx context.Context, cert tls.Certificate, csr []byte) (*x509.Certificate, error) {
 	return c.post(ctx, "simplereenroll", csr, "", &cert)
 }
 
 func (c *Client) post(ctx context.Context, op string, csr []byte, token string, cert *tls.Certificate) (*x509.Certificate, error) {
+	asked, err := x509.ParseCertificateRequest(csr)
+	if err != nil {
+		return nil, fmt.Errorf("est %s: the request: %w", op, err)
+	}
+	var current *x509.Certificate
+	if cert != nil {
+		if current = cert.Leaf; current == nil && len(cert.Certificate) > 0 {
+			if current, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
+				return nil, fmt.Errorf("est %s: the client certificate: %w", op, err)
+			}
+		}
+	}
 	hc := c.shared
 	if cert != nil {
 		// A transport of its own, for this call's client certificate; its
 		// connection is closed when the call ends.
 		cfg := &tls.Config{RootCAs: c.roots, MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{*cert}}
-		hc = &http.Client{Timeout: callTimeout, Transport: &http.Transport{TLSClientConfig: cfg}}
+		hc = &http.Client{Timeout: callTimeout, CheckRedirect: noRedirect, Transport: &http.Transport{TLSClientConfig: cfg}}
 		defer hc.CloseIdleConnections()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+PathPrefix+op, bytes.NewReader(base64Lines(csr)))
@@ -198,7 +222,12 @@ func (c *Client) post(ctx context.Context, op string, csr []byte, token string, 
 		return nil, fmt.Errorf("est %s: %w", op, err)
 	}
 	leaf := certs[0]
-	if _, err := leaf.Verify(x509.VerifyOptions{Roots: c.roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+	// What was asked for first: its refusals say more than the chain's.
+	now := time.Now()
+	if err := checkIssued(leaf, asked, current, now); err != nil {
+		return nil, fmt.Errorf("est %s: %w", op, err)
+	}
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: c.roots, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
 		return nil, fmt.Errorf("est %s: the issued certificate does not verify under the CA: %w", op, err)
 	}
 	return leaf, nil

@@ -70,10 +70,14 @@ func tokenRefusal(err error) *refusal {
 }
 
 // grant checks that csr asks for nothing the token does not give, and
-// returns the subject and SANs the certificate gets: the token's. The
-// request's subject may leave attributes out (a bare CN is enough), but
-// each it holds must be the token's, and its CN must be; every SAN it asks
-// for must be one of the token's.
+// returns the subject and SANs the certificate gets: the token's subject,
+// and the SANs the request asks for, each of which must be the token's
+// (in the token's order and spelling), or all of the token's when it asks
+// for none. The client checks that the certificate names exactly what it
+// asked for, so a name it did not ask for would only have it refuse the
+// certificate, and a proxy holds no name it did not want. The request's
+// subject may leave attributes out (a bare CN is enough), but each it
+// holds must be the token's, and its CN must be.
 func (t Token) grant(csr *x509.CertificateRequest) (dn.Name, pki.SANs, error) {
 	subject, err := dn.Parse(t.Subject)
 	if err != nil {
@@ -101,10 +105,25 @@ func (t Token) grant(csr *x509.CertificateRequest) (dn.Name, pki.SANs, error) {
 	for _, n := range sans.List() {
 		granted[strings.ToLower(n)] = true
 	}
-	for _, n := range requestSANs(csr).List() {
+	askedSANs := requestSANs(csr).List()
+	if len(askedSANs) == 0 {
+		return subject, sans, nil
+	}
+	wanted := map[string]bool{}
+	for _, n := range askedSANs {
 		if !granted[strings.ToLower(n)] {
 			return nil, pki.SANs{}, fmt.Errorf("CSR asks for SAN %s; the token grants %s: %w", n, strings.Join(t.SANs, ","), ErrNotAllowed)
 		}
+		wanted[strings.ToLower(n)] = true
+	}
+	var give []string
+	for _, n := range sans.List() {
+		if wanted[strings.ToLower(n)] {
+			give = append(give, n)
+		}
+	}
+	if sans, err = pki.ParseSANs(strings.Join(give, ",")); err != nil {
+		return nil, pki.SANs{}, fmt.Errorf("token %s: %w", t.ID[:12], err)
 	}
 	return subject, sans, nil
 }

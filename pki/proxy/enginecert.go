@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -90,7 +91,8 @@ func engineHostPort(engine string) (string, int, error) {
 // whose certificate does not chain to them or does not carry the engine's
 // name is refused before anything is sent (ErrUntrustedServer). The
 // answer must be one PEM certificate, at most 64 KB, signed by the CA and
-// valid (VerifyEngineCertificate). Redirects and proxies from the
+// valid (VerifyEngineCertificate), the engine's and not a CA's
+// (VerifyEngineLeaf with the engine's host). Redirects and proxies from the
 // environment are not followed.
 func FetchEngineCertificate(ctx context.Context, f EngineFetch) (*x509.Certificate, error) {
 	host, port, err := engineHostPort(f.Engine)
@@ -167,7 +169,51 @@ func FetchEngineCertificate(ctx context.Context, f EngineFetch) (*x509.Certifica
 	if err := VerifyEngineCertificate(cert, f.CAs, f.At); err != nil {
 		return nil, fmt.Errorf("engine certificate from %s: %w", url, err)
 	}
+	if err := VerifyEngineLeaf(cert, host); err != nil {
+		return nil, fmt.Errorf("engine certificate from %s: %w", url, err)
+	}
 	return cert, nil
+}
+
+// VerifyEngineLeaf checks that cert can be the engine's own: not a CA's
+// (basicConstraints CA:TRUE, or keyCertSign), and, when host is not empty,
+// naming host, by its subject alternative names as TLS clients check them,
+// or by its CN when it has none (engines set up before the SANs were
+// added). The CA signs more than the engine's certificate: the CA's own,
+// every host's and proxy's; a proxy that took one of those as the engine's
+// would take console tickets signed with that key as the engine's word.
+// The error wraps ErrUnfitCertificate.
+func VerifyEngineLeaf(cert *x509.Certificate, host string) error {
+	switch {
+	case cert.BasicConstraintsValid && cert.IsCA:
+		return &unfitError{msg: fmt.Sprintf("%s is a CA certificate (basicConstraints CA:TRUE), not the engine's", printable.Escape(cert.Subject.String()))}
+	case cert.KeyUsage&x509.KeyUsageCertSign != 0:
+		return &unfitError{msg: fmt.Sprintf("%s may sign certificates (keyUsage keyCertSign): a CA's, not the engine's", printable.Escape(cert.Subject.String()))}
+	}
+	if host == "" {
+		return nil
+	}
+	named := cert.VerifyHostname(host) == nil
+	if len(cert.DNSNames) == 0 && len(cert.IPAddresses) == 0 {
+		named = strings.EqualFold(strings.TrimSuffix(cert.Subject.CommonName, "."), host)
+	}
+	if !named {
+		return &unfitError{msg: fmt.Sprintf("%s does not name the engine %s (names %s)", printable.Escape(cert.Subject.String()), host, printable.Escape(certNames(cert)))}
+	}
+	return nil
+}
+
+// certNames lists the host names and addresses a certificate is for.
+func certNames(c *x509.Certificate) string {
+	var names []string
+	names = append(names, c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		return "CN " + c.Subject.CommonName
+	}
+	return strings.Join(names, ", ")
 }
 
 // fetchError says why a fetch failed in one line, and marks a server the CA

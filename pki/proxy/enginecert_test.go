@@ -2,10 +2,16 @@ package proxy
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"io"
 	"log"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -51,7 +57,15 @@ func TestFetchEngineCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enginePEM, err := os.ReadFile(f.otherCer)
+	enginePEM, err := os.ReadFile(f.proxyCer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherPEM, err := os.ReadFile(f.otherCer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPEM, err := os.ReadFile(f.ca)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,14 +75,15 @@ func TestFetchEngineCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The stand-in's HTTPS certificate names proxy.example.com, and is the
-	// CA's; it serves the other certificate as the engine's.
+	// CA's; it serves it as the engine's too, as an engine's HTTPS and
+	// engine certificates both name the engine.
 	port := engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusOK, enginePEM)
 	fetch := EngineFetch{Engine: "proxy.example.com:" + strconv.Itoa(port), Address: "127.0.0.1", CAs: cas, Timeout: time.Minute}
 	cert, err := FetchEngineCertificate(context.Background(), fetch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := pki.ReadCertificate(f.otherCer)
+	want, _ := pki.ReadCertificate(f.proxyCer)
 	if !cert.Equal(want) {
 		t.Errorf("fetched %s, want the engine's certificate", cert.Subject)
 	}
@@ -93,6 +108,10 @@ func TestFetchEngineCertificate(t *testing.T) {
 			"does not chain to the CA", ErrUntrustedServer},
 		{"engine certificate from another CA", engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusOK, foreignPEM), nil,
 			"chain: signed by another CA", ErrUnfitCertificate},
+		{"engine certificate for another host", engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusOK, otherPEM), nil,
+			"does not name the engine proxy.example.com", ErrUnfitCertificate},
+		{"the CA's own certificate", engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusOK, caPEM), nil,
+			"is a CA certificate", ErrUnfitCertificate},
 		{"not found", engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusBadRequest, []byte("Resource is invalid")), nil,
 			"the engine answered 400 Bad Request", nil},
 		{"not PEM", engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusOK, []byte("<html>engine starting</html>")), nil,
@@ -152,4 +171,57 @@ func freeLoopbackPort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestVerifyEngineLeaf: a CA certificate (by basicConstraints or by
+// keyCertSign) is never the engine's; with a host, the certificate must
+// name it, by its SANs, or by its CN when it has none.
+func TestVerifyEngineLeaf(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := func(edit func(*x509.Certificate)) *x509.Certificate {
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "engine.example.com"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), BasicConstraintsValid: true,
+			KeyUsage: x509.KeyUsageDigitalSignature, DNSNames: []string{"engine.example.com"}}
+		edit(tmpl)
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*x509.Certificate)
+		host string
+		want string
+	}{
+		{"the engine's", func(*x509.Certificate) {}, "engine.example.com", ""},
+		{"the engine's, host in capitals", func(*x509.Certificate) {}, "ENGINE.example.com", ""},
+		{"no host to check (--from)", func(c *x509.Certificate) { c.DNSNames = []string{"other.example.com"} }, "", ""},
+		{"CN alone, without SANs", func(c *x509.Certificate) { c.DNSNames = nil }, "engine.example.com", ""},
+		{"CN alone, another host", func(c *x509.Certificate) { c.DNSNames = nil }, "other.example.com", "does not name the engine other.example.com (names CN engine.example.com)"},
+		{"SANs decide, not the CN", func(c *x509.Certificate) { c.DNSNames = []string{"other.example.com"} }, "engine.example.com", "does not name the engine engine.example.com (names other.example.com)"},
+		{"CA:TRUE", func(c *x509.Certificate) { c.IsCA = true; c.KeyUsage |= x509.KeyUsageCertSign }, "", "is a CA certificate"},
+		{"keyCertSign", func(c *x509.Certificate) { c.KeyUsage |= x509.KeyUsageCertSign }, "engine.example.com", "may sign certificates"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := VerifyEngineLeaf(cert(tc.edit), tc.host)
+			if tc.want == "" {
+				if err != nil {
+					t.Errorf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, ErrUnfitCertificate) {
+				t.Errorf("got %v; want ErrUnfitCertificate saying %q", err, tc.want)
+			}
+		})
+	}
 }
