@@ -1,6 +1,7 @@
 package est
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -41,6 +42,11 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *refu
 	}
 	return body, nil
 }
+
+// bodyRead is a request's body once readBody has read it.
+type bodyRead struct{ *bytes.Reader }
+
+func (bodyRead) Close() error { return nil }
 
 // readCSR reads the body of an enrollment: a base64 PKCS#10 request, as
 // RFC 7030 §4.2.1 sends it (a PEM request is taken too). It returns the

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/x509"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -176,9 +175,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		ev.ClientSerial = pki.FormatSerial(r.TLS.PeerCertificates[0].SerialNumber)
 	}
-	body := r.Body
 	rep, ref := s.serve(w, r, &ev)
-	if r.Body == body && r.ContentLength != 0 {
+	if _, read := r.Body.(bodyRead); !read && r.ContentLength != 0 {
 		// A body not read (a refusal before readBody, a GET with one):
 		// close rather than let net/http read it to reuse the
 		// connection, which a body that trickles would make last.
@@ -265,7 +263,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, ev *Event) (*repl
 		if ref != nil {
 			return nil, ref
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = bodyRead{bytes.NewReader(body)}
 	}
 	select {
 	case s.slots <- struct{}{}:
