@@ -246,8 +246,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, ev *Event) (*repl
 	if r.Method != method && (method != http.MethodGet || r.Method != http.MethodHead) {
 		return nil, refuse(http.StatusMethodNotAllowed, nil, "%s takes %s", op, method)
 	}
-	// The client's own share first: past it, the client is told so
-	// (429), and the slots of the others are not touched.
+	// The client's own share first, before its body is read: past it,
+	// the client is told so (429), and the slots of the others are not
+	// touched. Its connections do not bound its requests: over HTTP/2
+	// one connection carries many.
 	addr := addrKey(r.RemoteAddr)
 	if !s.clients.take(addr) {
 		ref := refuse(http.StatusTooManyRequests, nil, "too many requests from this address in progress (%d); retry in 1 s", s.opts.maxPerClient)
