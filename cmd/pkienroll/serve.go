@@ -39,7 +39,13 @@ type serveCmd struct {
 	Key           string   `placeholder:"FILE" and:"certkey" help:"The key of --cert."`
 	Host          []string `placeholder:"NAME" help:"Host names or IP addresses for the certificate issued on first start (repeat or comma-separate); default this machine's host name."`
 	MaxConcurrent int      `name:"max-concurrent" default:"64" help:"Requests served at once; more get 503 and retry."`
-	MaxFailures   int      `name:"max-failures" default:"20" help:"Refused requests (401, 403) one client address may have a minute; past that it gets 429 until the minute ends (0: no bound)."`
+	MaxFailures   int      `name:"max-failures" default:"20" help:"Refused requests (401, 403) and wasted ones (408, 429) one client address may have a minute; past that it gets 429 until the minute ends (0: no bound)."`
+	// The bounds that keep one client from taking the service
+	// (serve_limits.go).
+	MaxPerClient    int `name:"max-per-client" default:"4" help:"Requests one client address may have in progress; one more gets 429 and counts as refused."`
+	BodyTimeout     int `name:"body-timeout" default:"10" help:"Seconds a client has to send a request's body; a slower one gets 408 and counts as refused."`
+	MaxConns        int `name:"max-conns" default:"1024" help:"Connections open at once; at the bound an idle one, of the address holding the most, is closed for a newcomer."`
+	MaxConnsPerAddr int `name:"max-conns-per-addr" default:"32" help:"Connections one client address (IPv6: its /64) may have open; more are closed at once."`
 }
 
 // Run serves until SIGTERM or SIGINT, then lets requests in flight
@@ -47,11 +53,8 @@ type serveCmd struct {
 func (c *serveCmd) Run(e *env) error {
 	hup := notifyReload()
 	defer signal.Stop(hup)
-	if c.MaxConcurrent < 1 {
-		return fmt.Errorf("--max-concurrent %d: want at least 1", c.MaxConcurrent)
-	}
-	if c.MaxFailures < 0 {
-		return fmt.Errorf("--max-failures %d: want 0 or more", c.MaxFailures)
+	if err := c.checkLimits(); err != nil {
+		return err
 	}
 	store, err := c.openStore(c.storeFlags)
 	if err != nil {
@@ -68,9 +71,11 @@ func (c *serveCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	conns := c.connLimiter()
+	ln = conns.Listener(ln)
 	srv := &http.Server{
-		Handler: est.NewServer(store, est.WithMaxConcurrent(c.MaxConcurrent),
-			est.WithFailureLimit(c.MaxFailures, time.Minute), est.WithEvents(accessLog(e.log))),
+		Handler:   est.NewServer(store, c.estOptions(e)...),
+		ConnState: conns.ConnState,
 		TLSConfig: &tls.Config{
 			MinVersion: tls.VersionTLS12,
 			// Each handshake takes the certificate current then: a reload

@@ -31,7 +31,8 @@ func TestServeSIGKILLUnderLoad(t *testing.T) {
 		tokens[i] = strings.TrimSpace(mustRun(t, "-q", "token", "create", "--pki-dir", pkiDir,
 			"--name", fmt.Sprintf("p%02d", i), "--cn", fmt.Sprintf("p%02d.example.com", i)))
 	}
-	s := startServe(t, pkiDir)
+	// The clients are hosts of their own, all on 127.0.0.1 here.
+	s := startServeArgs(t, "serve", "--pki-dir", pkiDir, "--listen", "127.0.0.1:0", "--host", "127.0.0.1", "--max-per-client", fmt.Sprint(clients))
 	ca, err := pki.ReadCertificate(filepath.Join(pkiDir, "ca.pem"))
 	if err != nil {
 		t.Fatal(err)

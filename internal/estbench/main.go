@@ -152,8 +152,15 @@ func serve(store *pki.Store) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
+	// pkienroll serve's bounds, so that their cost is measured; but every
+	// client of the bench comes from 127.0.0.1, where on a network each
+	// would be a host of its own, so the bounds per client address are
+	// those of all clients together.
+	conns := &est.ConnLimiter{MaxConns: est.DefaultMaxConns, MaxConnsPerAddr: est.DefaultMaxConns}
+	ln = conns.Listener(ln)
 	srv := &http.Server{
-		Handler:   est.NewServer(store),
+		Handler:   est.NewServer(store, est.WithMaxPerClient(est.DefaultMaxConns)),
+		ConnState: conns.ConnState,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequestClientCert, MinVersion: tls.VersionTLS12},
 		// pkienroll serve's limits (cmd/pkienroll/serve.go).
 		ReadHeaderTimeout: 10 * time.Second,

@@ -2,6 +2,7 @@ package est
 
 import (
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -13,8 +14,9 @@ const (
 	DefaultFailureWindow = time.Minute
 )
 
-// failures counts, per client IP address, the authorisation refusals
-// (401, 403) in the current window; an address at the bound is answered
+// failures counts, per client address (addrKey), the authorisation
+// refusals (401, 403) and the requests it wasted (408, and 429 for more
+// than its share of slots) in the current window; an address at the bound is answered
 // 429 until the window ends.
 type failures struct {
 	max    int
@@ -44,7 +46,7 @@ func (f *failures) blocked(remote string) (time.Time, bool) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c := f.byIP[hostOf(remote)]
+	c := f.byIP[addrKey(remote)]
 	if c == nil || f.now().Sub(c.start) >= f.window || c.n < f.max {
 		return time.Time{}, false
 	}
@@ -58,7 +60,7 @@ func (f *failures) add(remote string) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	now, ip := f.now(), hostOf(remote)
+	now, ip := f.now(), addrKey(remote)
 	c := f.byIP[ip]
 	if c == nil || now.Sub(c.start) >= f.window {
 		if len(f.byIP) >= maxTracked {
@@ -74,9 +76,21 @@ func (f *failures) add(remote string) {
 	c.n++
 }
 
-func hostOf(remote string) string {
-	if h, _, err := net.SplitHostPort(remote); err == nil {
-		return h
+// addrKey is the client address that the bounds count by: the IP address
+// of remote (host:port), or its /64 for IPv6, since one host is given a
+// whole /64 and could otherwise take a new address for each connection.
+func addrKey(remote string) string {
+	ap, err := netip.ParseAddrPort(remote)
+	if err != nil {
+		if h, _, err := net.SplitHostPort(remote); err == nil {
+			return h
+		}
+		return remote
 	}
-	return remote
+	a := ap.Addr().Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
 }

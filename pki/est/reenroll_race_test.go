@@ -4,6 +4,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pkienroll/pkienroll/pki/est"
 )
 
 // TestReenrollRacing: renewals racing with one certificate get one new
@@ -11,7 +13,7 @@ import (
 // current certificate" is checked again under the store's lock.
 func TestReenrollRacing(t *testing.T) {
 	const n = 8
-	e := newEnv(t)
+	e := newEnv(t, est.WithMaxPerClient(n))
 	token := e.token("proxy", "proxy.example.com", "", time.Hour)
 	key := ecKey(t)
 	cert := e.enroll(token, csr(t, key, proxySubject, ""))

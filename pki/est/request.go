@@ -1,17 +1,52 @@
 package est
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
+
+// readBody reads a request's whole body, at most maxBody bytes within
+// bodyTimeout. The deadline is the connection's (http.ResponseController);
+// where there is none to set (a test's recorder), the size bound and the
+// server's ReadTimeout still hold.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *refusal) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(s.opts.bodyTimeout))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.maxBody))
+	// net/http reads on in the background once the body is read, to see
+	// the client go away; a deadline left set would cancel the request's
+	// context while it waits for the store's lock.
+	_ = rc.SetReadDeadline(time.Time{})
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			return nil, refuse(http.StatusRequestEntityTooLarge, err, "bad CSR: larger than %d bytes", s.opts.maxBody)
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			ref := refuse(http.StatusRequestTimeout, err, "request body not received within %s", s.opts.bodyTimeout)
+			ref.wasted = true
+			return nil, ref
+		}
+		return nil, refuse(http.StatusBadRequest, err, "bad CSR: cannot read the body")
+	}
+	return body, nil
+}
+
+// bodyRead is a request's body once readBody has read it.
+type bodyRead struct{ *bytes.Reader }
+
+func (bodyRead) Close() error { return nil }
 
 // readCSR reads the body of an enrollment: a base64 PKCS#10 request, as
 // RFC 7030 §4.2.1 sends it (a PEM request is taken too). It returns the
@@ -21,12 +56,9 @@ func (s *Server) readCSR(w http.ResponseWriter, r *http.Request) ([]byte, *x509.
 	if err != nil || mt != "application/pkcs10" {
 		return nil, nil, refuse(http.StatusUnsupportedMediaType, err, "bad CSR: Content-Type must be application/pkcs10 (base64 PKCS#10)")
 	}
+	// ServeHTTP has read the body already (readBody); this is memory.
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.maxBody))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, nil, refuse(http.StatusRequestEntityTooLarge, err, "bad CSR: larger than %d bytes", s.opts.maxBody)
-		}
 		return nil, nil, refuse(http.StatusBadRequest, err, "bad CSR: cannot read the body")
 	}
 	der := body

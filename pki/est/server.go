@@ -1,6 +1,7 @@
 package est
 
 import (
+	"bytes"
 	"crypto/x509"
 	"fmt"
 	"net/http"
@@ -22,6 +23,11 @@ const DefaultMaxBody = 64 << 10
 // DefaultMaxConcurrent bounds the requests served at once; more are told
 // to retry (503). Signing is serialised by the store's lock anyway.
 const DefaultMaxConcurrent = 64
+
+// DefaultBodyTimeout bounds the time a client has to send a request's
+// body once the handler starts reading it: a request of 1.5 KB takes
+// milliseconds, and one that trickles must not hold anything for long.
+const DefaultBodyTimeout = 10 * time.Second
 
 // Event is what the Server reports about each request it answers, for the
 // caller's access log. It never holds a token or key material.
@@ -58,6 +64,8 @@ type options struct {
 	now           func() time.Time
 	maxBody       int64
 	maxConcurrent int
+	maxPerClient  int
+	bodyTimeout   time.Duration
 	maxFailures   int
 	failureWindow time.Duration
 	events        func(Event)
@@ -74,8 +82,20 @@ func WithMaxBody(n int64) Option { return func(o *options) { o.maxBody = n } }
 // (DefaultMaxConcurrent); a request beyond that gets 503 at once.
 func WithMaxConcurrent(n int) Option { return func(o *options) { o.maxConcurrent = n } }
 
-// WithFailureLimit bounds the authorisation refusals (401, 403) one
-// client address may have in a window (DefaultMaxFailures a
+// WithMaxPerClient sets how many requests one client address may have in
+// progress at once (DefaultMaxPerClient); one more gets 429 at once, which
+// counts as a refusal for WithFailureLimit.
+func WithMaxPerClient(n int) Option { return func(o *options) { o.maxPerClient = n } }
+
+// WithBodyTimeout sets how long a client has to send a request's body
+// (DefaultBodyTimeout); a slower one gets 408, which counts as a refusal
+// for WithFailureLimit. The body is read before the request takes one of
+// the WithMaxConcurrent slots, and before its token is looked up.
+func WithBodyTimeout(d time.Duration) Option { return func(o *options) { o.bodyTimeout = d } }
+
+// WithFailureLimit bounds the authorisation refusals (401, 403) and the
+// wasted requests (408, 429 past WithMaxPerClient) one client address may
+// have in a window (DefaultMaxFailures a
 // DefaultFailureWindow); past it, its requests get 429 until the window
 // ends. max 0 turns the bound off.
 func WithFailureLimit(max int, window time.Duration) Option {
@@ -94,6 +114,7 @@ type Server struct {
 	tokens   *Tokens
 	opts     options
 	slots    chan struct{}
+	clients  *clientSlots
 	failures *failures
 	queue    *pki.SignQueue
 }
@@ -102,6 +123,7 @@ type Server struct {
 // store.Dir()/est/tokens.
 func NewServer(store *pki.Store, opts ...Option) *Server {
 	o := options{now: time.Now, maxBody: DefaultMaxBody, maxConcurrent: DefaultMaxConcurrent,
+		maxPerClient: DefaultMaxPerClient, bodyTimeout: DefaultBodyTimeout,
 		maxFailures: DefaultMaxFailures, failureWindow: DefaultFailureWindow, events: func(Event) {}}
 	for _, opt := range opts {
 		opt(&o)
@@ -109,10 +131,16 @@ func NewServer(store *pki.Store, opts ...Option) *Server {
 	if o.maxConcurrent < 1 {
 		o.maxConcurrent = 1
 	}
+	if o.maxPerClient < 1 {
+		o.maxPerClient = 1
+	}
+	if o.bodyTimeout <= 0 {
+		o.bodyTimeout = DefaultBodyTimeout
+	}
 	tokens := OpenTokens(store.Dir())
 	tokens.now = o.now
 	return &Server{store: store, tokens: tokens, opts: o, slots: make(chan struct{}, o.maxConcurrent),
-		failures: newFailures(o.maxFailures, o.failureWindow, o.now), queue: store.NewSignQueue()}
+		clients: newClientSlots(o.maxPerClient), failures: newFailures(o.maxFailures, o.failureWindow, o.now), queue: store.NewSignQueue()}
 }
 
 // refusal is a request the server does not grant: the status, the one line
@@ -123,6 +151,10 @@ type refusal struct {
 	err    error
 	// retryAfter is the Retry-After of a 429, in seconds.
 	retryAfter string
+	// wasted marks a request that held the server for nothing (a body
+	// too slow, more than the client's share): it counts as a refusal of
+	// its address, as 401 and 403 do.
+	wasted bool
 }
 
 func (r *refusal) Error() string { return r.msg }
@@ -145,8 +177,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ev.ClientSerial = pki.FormatSerial(r.TLS.PeerCertificates[0].SerialNumber)
 	}
 	rep, ref := s.serve(w, r, &ev)
+	if _, read := r.Body.(bodyRead); !read && r.ContentLength != 0 {
+		// A body not read (a refusal before readBody, a GET with one):
+		// close rather than let net/http read it to reuse the
+		// connection, which a body that trickles would make last.
+		w.Header().Set("Connection", "close")
+	}
 	if ref != nil {
-		if ref.status == http.StatusUnauthorized || ref.status == http.StatusForbidden {
+		if ref.status == http.StatusUnauthorized || ref.status == http.StatusForbidden || ref.wasted {
 			s.failures.add(r.RemoteAddr)
 		}
 		ev.Status, ev.Refusal, ev.Err = ref.status, ref.msg, ref.err
@@ -209,10 +247,32 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, ev *Event) (*repl
 	if r.Method != method && (method != http.MethodGet || r.Method != http.MethodHead) {
 		return nil, refuse(http.StatusMethodNotAllowed, nil, "%s takes %s", op, method)
 	}
+	// The client's own share first, before its body is read: past it,
+	// the client is told so (429), and the slots of the others are not
+	// touched. Its connections do not bound its requests: over HTTP/2
+	// one connection carries many.
+	addr := addrKey(r.RemoteAddr)
+	if !s.clients.take(addr) {
+		ref := refuse(http.StatusTooManyRequests, nil, "too many requests from this address in progress (%d); retry in 1 s", s.opts.maxPerClient)
+		ref.retryAfter, ref.wasted = "1", true
+		return nil, ref
+	}
+	defer s.clients.give(addr)
+	// The whole body, bounded in size and time, before a signing slot is
+	// taken and before the token is looked up: a body that trickles holds
+	// only its client's share. enroll and reenroll read it from memory.
+	if r.Method == http.MethodPost {
+		body, ref := s.readBody(w, r)
+		if ref != nil {
+			return nil, ref
+		}
+		r.Body = bodyRead{bytes.NewReader(body)}
+	}
 	select {
 	case s.slots <- struct{}{}:
 		defer func() { <-s.slots }()
 	default:
+		// Not counted as the client's waste: the slots are the others'.
 		return nil, refuse(http.StatusServiceUnavailable, nil, "server busy: %d requests in progress; retry", cap(s.slots))
 	}
 	switch op {

@@ -246,7 +246,8 @@ func foreignCert(t *testing.T, key *ecdsa.PrivateKey) *x509.Certificate {
 // that Check finds clean.
 func TestConcurrentEnrollments(t *testing.T) {
 	const n = 50
-	e := newEnv(t)
+	// The 50 clients are hosts of their own, all on 127.0.0.1 here.
+	e := newEnv(t, est.WithMaxPerClient(n))
 	key := ecKey(t)
 	tokens := make([]string, n)
 	csrs := make([][]byte, n)
@@ -303,7 +304,7 @@ func winners(t *testing.T, rs []response, lost string) int {
 // once enrolls exactly one certificate.
 func TestTokenUsedTwiceConcurrently(t *testing.T) {
 	const n = 8
-	e := newEnv(t)
+	e := newEnv(t, est.WithMaxPerClient(n))
 	token := e.token("proxy", "proxy.example.com", "", time.Hour)
 	body := b64(csr(t, ecKey(t), proxySubject, ""))
 	c := e.client(nil)
