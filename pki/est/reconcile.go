@@ -20,7 +20,7 @@ import (
 // a crash's leftover: its writer (token create, an enrollment's release)
 // renames it within milliseconds. Removing one whose writer is merely
 // stalled only makes that writer fail, before its record changed.
-const staleTemp = time.Minute
+const staleTemp = 10 * time.Second
 
 // backdate is how far before the signing pki sets a certificate's
 // notBefore (see pki's validity): with the token's days it gives, from the
