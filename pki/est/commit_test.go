@@ -203,16 +203,23 @@ func TestEnrollErrorAfterCommit(t *testing.T) {
 
 // TestEnrollRetryAfterLostAnswer: a client that lost the answer to its
 // enrollment (a network fault) and sends the same request again with the
-// same token gets the same certificate.
+// same token gets the same certificate; once a renewal has replaced it, the
+// token is only used.
 func TestEnrollRetryAfterLostAnswer(t *testing.T) {
 	e := newEnv(t)
 	secret := e.token("proxy", "proxy.example.com", "", time.Hour)
-	der := csr(t, ecKey(t), proxySubject, "")
+	key := ecKey(t)
+	der := csr(t, key, proxySubject, "")
 	first := e.enroll(secret, der)
 	if again := e.enroll(secret, der); !again.Equal(first) {
 		t.Errorf("retry: serial %s, want %s", again.SerialNumber, first.SerialNumber)
 	}
 	if n := e.indexLines(); n != 1 {
 		t.Errorf("%d index lines, want 1", n)
+	}
+	e.wantCert(e.post(e.client(tlsCert(first, key)), "simplereenroll", "", "application/pkcs10", b64(csr(t, key, proxySubject, "DNS:proxy.example.com"))))
+	r := e.post(e.client(nil), "simpleenroll", secret, "application/pkcs10", b64(der))
+	if r.status != http.StatusForbidden || !strings.Contains(r.body, "token was used already") {
+		t.Errorf("retry after a renewal: %d %q, want 403 token was used already", r.status, r.body)
 	}
 }
