@@ -305,12 +305,17 @@ func TestTokenUsedTwiceConcurrently(t *testing.T) {
 	const n = 8
 	e := newEnv(t)
 	token := e.token("proxy", "proxy.example.com", "", time.Hour)
-	body := b64(csr(t, ecKey(t), proxySubject, ""))
+	// Each client its own key: the same request again is a retry, which
+	// gets the certificate already issued.
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		bodies[i] = b64(csr(t, ecKey(t), proxySubject, ""))
+	}
 	c := e.client(nil)
 	rs := make([]response, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { rs[i] = e.post(c, "simpleenroll", token, "application/pkcs10", body) })
+		wg.Go(func() { rs[i] = e.post(c, "simpleenroll", token, "application/pkcs10", bodies[i]) })
 	}
 	wg.Wait()
 	if ok := winners(t, rs, "token was used already"); ok != 1 || e.indexLines() != 1 {
