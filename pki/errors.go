@@ -80,6 +80,12 @@ var (
 	// ErrUnfinished reports an enrollment or a CA renewal that a crash or an
 	// error left half done; Store.Check finishes it.
 	ErrUnfinished = errors.New("left unfinished")
+	// ErrAfterCommit reports a step that failed after the commit point,
+	// once the certificate's index line was durable (such as replacing
+	// certs/NAME.cer): the certificate is issued, and Sign, SignBatch and
+	// SignQueue.Sign return it along with the error. Signing it again would
+	// issue a second certificate.
+	ErrAfterCommit = errors.New("issued, but a later step failed")
 )
 
 // notExistError is a sentinel that is also fs.ErrNotExist, so that callers

@@ -65,7 +65,8 @@ type queueAnswer struct {
 // callers. req is checked first, in the caller's goroutine: a refused
 // request fails alone and at once. ctx only drops a request that is still
 // queued when it ends; once its batch has the lock, the signature
-// completes (or fails) whole, as Store's methods do.
+// completes (or fails) whole, as Store's methods do. As from Store.Sign,
+// an error that wraps ErrAfterCommit comes with the certificate it issued.
 func (q *SignQueue) Sign(ctx context.Context, req SignRequest) (*Issued, error) {
 	jobs, err := q.store.prepare([]SignRequest{req})
 	if err != nil {
@@ -141,7 +142,9 @@ func (q *SignQueue) take() []*queued {
 // lock's would fail every request in it, for the fault of one (a name
 // whose certificate file is a directory, a renewal whose precondition no
 // longer holds): then each is signed on its own, so every caller gets its
-// own answer.
+// own answer. A batch that fails after its commit point (the index lines
+// are written) is never signed again: each caller gets its certificate and
+// the error of its own request, if any.
 func (q *SignQueue) commit(batch []*queued) {
 	jobs := make([]job, len(batch))
 	for i, p := range batch {
@@ -151,10 +154,17 @@ func (q *SignQueue) commit(batch []*queued) {
 	// several callers, so no one caller's context may cancel it.
 	issued, err := q.store.signJobs(context.Background(), jobs)
 	q.batches.Add(1)
+	var after afterCommit
 	switch {
 	case err == nil:
 		for i, p := range batch {
 			p.done <- queueAnswer{issued: issued[i]}
+		}
+	case errors.As(err, &after):
+		// Past the commit point every certificate of the batch exists:
+		// signing any again would issue it twice.
+		for i, p := range batch {
+			p.done <- queueAnswer{issued: issued[i], err: after[i]}
 		}
 	case len(batch) == 1 || errors.Is(err, ErrLocked):
 		for _, p := range batch {
@@ -164,8 +174,8 @@ func (q *SignQueue) commit(batch []*queued) {
 		for _, p := range batch {
 			is, err := q.store.signJobs(p.ctx, []job{p.job})
 			var one *Issued
-			if err == nil {
-				one = is[0]
+			if len(is) > 0 {
+				one = is[0] // err, if any, is after the commit point
 			}
 			p.done <- queueAnswer{issued: one, err: err}
 		}

@@ -85,10 +85,10 @@ type Issued struct {
 // Sign signs one request; see SignBatch.
 func (s *Store) Sign(ctx context.Context, req SignRequest) (*Issued, error) {
 	issued, err := s.SignBatch(ctx, []SignRequest{req})
-	if err != nil {
+	if len(issued) == 0 {
 		return nil, err
 	}
-	return issued[0], nil
+	return issued[0], err // err, if any, wraps ErrAfterCommit
 }
 
 // SignBatch signs several requests under one hold of the directory's lock.
@@ -100,6 +100,12 @@ func (s *Store) Sign(ctx context.Context, req SignRequest) (*Issued, error) {
 // uses (so no serial is ever issued twice), renames certs/SERIAL.pem into
 // place, appends the index lines, and last replaces certs/NAME.cer (keeping
 // a backup), so a certificate is handed out only once it is recorded.
+//
+// The index line is the commit point: once it is durable the certificate
+// exists. An error before it returns no certificates and leaves none
+// issued; an error after it (replacing certs/NAME.cer) wraps
+// ErrAfterCommit, one per request it concerns, and comes with every
+// certificate of the batch.
 func (s *Store) SignBatch(ctx context.Context, reqs []SignRequest) ([]*Issued, error) {
 	if len(reqs) == 0 {
 		return nil, nil
@@ -130,7 +136,14 @@ func (s *Store) signJobs(ctx context.Context, jobs []job) ([]*Issued, error) {
 	if err != nil {
 		return nil, err
 	}
-	return issued, s.commit(jobs, issued, next)
+	if err := s.commit(jobs, issued, next); err != nil {
+		var after afterCommit
+		if errors.As(err, &after) {
+			return issued, err
+		}
+		return nil, err
+	}
+	return issued, nil
 }
 
 // issueAll signs the jobs with consecutive serials from serial.txt and
@@ -354,7 +367,8 @@ func warnings(caCert, cert *x509.Certificate, j job) []string {
 
 // commit writes what SignBatch issued. All files are staged, and the index
 // opened, before the first rename, so a write error (full disk, read-only
-// directory) up to then changes nothing.
+// directory) up to then changes nothing. Once the index lines are durable
+// the certificates exist: an error after that is an afterCommit.
 func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err error) {
 	var staged []*atomicfile.Staged
 	defer func() {
@@ -434,19 +448,63 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 	if err := appendEntries(db, entries); err != nil {
 		return fmt.Errorf("append to database %s: %w", s.DatabasePath(), err)
 	}
+	// The commit point: the certificates exist. What follows hands them
+	// out as certs/NAME.cer; a failure there is one name's, and the others
+	// are still published.
+	return s.publish(issued, certs, replaces, certDir)
+}
+
+// publish replaces certs/NAME.cer with each certificate committed, after
+// its backup, and returns an afterCommit naming each that failed.
+func (s *Store) publish(issued []*Issued, certs []*atomicfile.Staged, replaces []bool, certDir string) error {
 	now := s.opts.now()
+	failed := make([]error, len(issued))
 	for i, is := range issued {
+		var err error
 		if replaces[i] {
-			if is.Backup, err = atomicfile.LinkBackup(is.CertPath, now); err != nil {
-				return err
+			is.Backup, err = atomicfile.LinkBackup(is.CertPath, now)
+		}
+		if err == nil {
+			err = certs[i].Rename()
+		}
+		failed[i] = err
+	}
+	syncErr := atomicfile.SyncDir(certDir)
+	if syncErr != nil {
+		syncErr = fmt.Errorf("write %s: %w", certDir, syncErr)
+	}
+	var after afterCommit
+	for i, is := range issued {
+		if failed[i] == nil {
+			failed[i] = syncErr
+		}
+		if failed[i] != nil {
+			if after == nil {
+				after = make(afterCommit, len(issued))
 			}
-		}
-		if err := certs[i].Rename(); err != nil {
-			return err
+			after[i] = fmt.Errorf("sign %s: certificate %s %w: %w", is.Name, is.Serial, ErrAfterCommit, failed[i])
 		}
 	}
-	if err := atomicfile.SyncDir(certDir); err != nil {
-		return fmt.Errorf("write %s: %w", certDir, err)
+	if after == nil {
+		return nil
 	}
-	return nil
+	return after
+}
+
+// afterCommit holds the errors after the commit point of a batch, one per
+// request (nil for one that went through), so that the queue can tell
+// each caller its own.
+type afterCommit []error
+
+func (e afterCommit) Error() string { return errors.Join(e...).Error() }
+
+// Unwrap returns the errors, for errors.Is and errors.As.
+func (e afterCommit) Unwrap() []error {
+	var errs []error
+	for _, err := range e {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/est"
 )
 
 // caCmd groups the CA commands.
@@ -72,7 +73,8 @@ type caCheckCmd struct {
 }
 
 // Run prints "ok" when the directory is sound, and otherwise each breach
-// as a failed check (exit 2).
+// as a failed check (exit 2). It also settles the EST tokens a killed
+// server left claimed, from the index, each reported as a breach.
 func (c *caCheckCmd) Run(e *env) error {
 	store, err := c.openStore(c.storeFlags)
 	if err != nil {
@@ -82,6 +84,11 @@ func (c *caCheckCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	settled, err := est.OpenTokens(store.Dir()).Reconcile(e.ctx, store)
+	if err != nil {
+		return err
+	}
+	problems = append(problems, settled...)
 	if len(problems) > 0 {
 		return &checkFailed{lines: problems}
 	}

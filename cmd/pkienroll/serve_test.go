@@ -149,6 +149,7 @@ func TestServeWithCurlAndOpenSSL(t *testing.T) {
 
 	bash(t, dir, env+`openssl req -new -newkey rsa:2048 -nodes -keyout proxy.key -subj /CN=proxy.example.com -outform DER -out proxy.der 2>/dev/null
 base64 proxy.der > proxy.b64
+openssl req -new -newkey rsa:2048 -nodes -keyout other.key -subj /CN=proxy.example.com -outform DER 2>/dev/null | base64 > other.b64
 curl -sS --fail-with-body --cacert "$CA" -u "proxy:$TOKEN" -H 'Content-Type: application/pkcs10' --data-binary @proxy.b64 `+s.url("simpleenroll")+` \
   | base64 -d | openssl pkcs7 -inform DER -print_certs -out proxy.pem
 openssl verify -CAfile "$CA" proxy.pem`)
@@ -160,7 +161,7 @@ openssl verify -CAfile "$CA" proxy.pem`)
 	// The same token again, and a renewal without a client certificate:
 	// refused with a status and one line.
 	refusals := []struct{ name, args, status, line string }{
-		{"reused token", `-u "proxy:$TOKEN" --data-binary @proxy.b64 ` + s.url("simpleenroll"), "403", "token was used already"},
+		{"reused token", `-u "proxy:$TOKEN" --data-binary @other.b64 ` + s.url("simpleenroll"), "403", "token was used already"},
 		{"no client certificate", `--data-binary @proxy.b64 ` + s.url("simplereenroll"), "401", "no TLS client certificate"},
 	}
 	for _, r := range refusals {

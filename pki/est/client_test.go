@@ -39,7 +39,7 @@ func TestClient(t *testing.T) {
 	if err != nil || !onDisk.Equal(cert) {
 		t.Fatalf("certs/proxy.cer is not what Enroll returned (%v)", err)
 	}
-	_, err = c.Enroll(ctx, token, csr(t, key, proxySubject, ""))
+	_, err = c.Enroll(ctx, token, csr(t, ecKey(t), proxySubject, ""))
 	var se *est.ServerError
 	if !errors.As(err, &se) || se.Status != http.StatusForbidden || !strings.Contains(se.Message, "token was used already") {
 		t.Errorf("second Enroll: %v, want a 403 ServerError", err)

@@ -1,6 +1,7 @@
 package est
 
 import (
+	"bytes"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -15,7 +16,10 @@ import (
 // enroll is simpleenroll (RFC 7030 §4.2.1), authorised by a token sent as
 // the HTTP Basic password (the user name is not looked at: the token names
 // itself). Every check runs before the token is claimed, so a refusal
-// changes nothing; a claimed token whose signing fails is restored.
+// changes nothing; the token's state and expiry are checked again under the
+// store's lock, at the commit (claim.precondition). A claimed token whose
+// signing fails before the commit point is restored; from the commit point
+// on, the certificate exists: the token is spent and the client gets it.
 func (s *Server) enroll(w http.ResponseWriter, r *http.Request, ev *Event) (*reply, *refusal) {
 	_, secret, ok := r.BasicAuth()
 	if !ok || secret == "" {
@@ -25,35 +29,79 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, ev *Event) (*rep
 	if t.ID != "" {
 		ev.TokenID = t.ID[:12]
 	}
-	if ref := tokenRefusal(err); ref != nil {
-		return nil, ref
+	gone := tokenRefusal(err)
+	if gone != nil && t.Serial == "" {
+		return nil, gone
 	}
 	ev.Name = t.Name
 	der, csr, ref := s.readCSR(w, r)
 	if ref != nil {
 		return nil, ref
 	}
+	if gone != nil {
+		return s.again(t, csr, ev, gone)
+	}
 	subject, sans, err := t.grant(csr)
 	if err != nil {
 		return nil, refuse(http.StatusForbidden, err, "%v", err)
 	}
-	if err := s.tokens.claim(t); err != nil {
+	c, err := s.tokens.claim(t)
+	if err != nil {
 		return nil, tokenRefusal(err)
 	}
-	is, ref := s.sign(r.Context(), pki.SignRequest{Name: t.Name, Subject: subject, SANs: sans, Days: t.Days, CSR: der})
-	if ref != nil {
-		if err := s.tokens.release(t, false); err != nil {
+	is, ref := s.sign(r.Context(), pki.SignRequest{Name: t.Name, Subject: subject, SANs: sans, Days: t.Days, CSR: der, Precondition: c.precondition})
+	if is == nil {
+		if err := c.release(nil); err != nil {
 			ref.err = errors.Join(ref.err, err)
 		}
 		return nil, ref
 	}
 	ev.Serial = is.Serial
-	if err := s.tokens.release(t, true); err != nil {
+	if ref != nil {
+		// Issued, but a step after the commit point failed (replacing
+		// certs/NAME.cer): the log says which; the client gets its
+		// certificate all the same.
+		ev.Err = ref.err
+	}
+	if err := c.release(is); err != nil {
 		// The certificate is issued and recorded; the token stays claimed,
-		// which `token list` shows and which cannot enroll again.
-		ev.Err = err
+		// which cannot enroll again and which ca check settles.
+		ev.Err = errors.Join(ev.Err, err)
 	}
 	return issuedReply(is)
+}
+
+// again answers a used token that recorded its certificate: a retry with
+// the same key and a request the token grants (the client lost the answer,
+// or got an error) gets that certificate, as long as the index holds it
+// valid and holds no later certificate of its subject (a renewal, another
+// token's); any other request gets gone, the token's refusal.
+func (s *Server) again(t Token, csr *x509.CertificateRequest, ev *Event, gone *refusal) (*reply, *refusal) {
+	cert, err := pki.ReadCertificate(s.store.SerialCertPath(t.Serial))
+	if err != nil || !bytes.Equal(cert.RawSubjectPublicKeyInfo, csr.RawSubjectPublicKeyInfo) || !s.opts.now().Before(cert.NotAfter) {
+		return nil, gone
+	}
+	if _, _, err := t.grant(csr); err != nil {
+		return nil, gone
+	}
+	entries, err := pki.ReadDatabase(s.store.DatabasePath())
+	if err != nil {
+		return nil, refuse(http.StatusInternalServerError, err, "internal error: cannot read the index")
+	}
+	var mine *pki.Entry
+	for i, e := range entries {
+		switch {
+		case e.Serial == t.Serial:
+			mine = &entries[i]
+		case mine != nil && e.Subject == mine.Subject:
+			return nil, gone // superseded
+		}
+	}
+	if mine == nil || mine.Status != pki.StatusValid {
+		return nil, gone
+	}
+	ev.Serial = t.Serial
+	return issuedReply(&pki.Issued{Name: t.Name, Serial: t.Serial, Certificate: cert})
 }
 
 // tokenRefusal is the answer to a token that cannot enroll.

@@ -14,6 +14,10 @@ var (
 	ErrTokenRevoked = errors.New("token was revoked")
 	// ErrTokenExpired reports a token past its expiry.
 	ErrTokenExpired = errors.New("token expired")
+	// ErrTokenSigning reports a token that an enrollment is signing with,
+	// under the store's lock, so that `token revoke` cannot take it back:
+	// it ends used, or active again if the signing fails.
+	ErrTokenSigning = errors.New("an enrollment is signing with the token")
 	// ErrNotAllowed reports a request for a name, subject or SAN that the
 	// token or the current certificate does not grant.
 	ErrNotAllowed = errors.New("not allowed")

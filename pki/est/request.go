@@ -75,11 +75,16 @@ func (s *Server) readCSR(w http.ResponseWriter, r *http.Request) ([]byte, *x509.
 }
 
 // sign issues through the store and turns its errors into refusals; the
-// client learns the kind, the log the whole error.
+// client learns the kind, the log the whole error. A certificate issued
+// before a later step failed (pki.ErrAfterCommit) comes with the refusal
+// for that step: it exists, and the caller decides what the client gets.
 func (s *Server) sign(ctx context.Context, req pki.SignRequest) (*pki.Issued, *refusal) {
 	is, err := s.queue.Sign(ctx, req)
 	if err == nil {
 		return is, nil
+	}
+	if is != nil {
+		return is, refuse(http.StatusInternalServerError, err, "internal error: certificate %s was issued, but a later step failed", is.Serial)
 	}
 	var ref *refusal
 	if errors.As(err, &ref) {

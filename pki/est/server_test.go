@@ -138,7 +138,7 @@ func TestRefusals(t *testing.T) {
 		{"no token", anon, "simpleenroll", "", "application/pkcs10", b64(goodCSR), 0, 401, "a token is required"},
 		{"wrong token", anon, "simpleenroll", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "application/pkcs10", b64(goodCSR), 0, 401, "wrong token: unknown token"},
 		{"malformed token", anon, "simpleenroll", "x", "application/pkcs10", b64(goodCSR), 0, 401, "wrong token"},
-		{"reused token", anon, "simpleenroll", used, "application/pkcs10", b64(csr(t, key, "/CN=used.example.com", "")), 0, 403, "token was used already"},
+		{"reused token", anon, "simpleenroll", used, "application/pkcs10", b64(csr(t, ecKey(t), "/CN=used.example.com", "")), 0, 403, "token was used already"},
 		{"revoked token", anon, "simpleenroll", revokedToken, "application/pkcs10", b64(goodCSR), 0, 403, "token was revoked"},
 		{"expired token", anon, "simpleenroll", expiring, "application/pkcs10", b64(goodCSR), 2 * time.Minute, 403, "token expired at"},
 		{"other CN", anon, "simpleenroll", valid, "application/pkcs10", b64(csr(t, key, "/CN=evil.example.com", "")), 0, 403, `CSR asks for CN="evil.example.com"`},
@@ -306,12 +306,17 @@ func TestTokenUsedTwiceConcurrently(t *testing.T) {
 	const n = 8
 	e := newEnv(t, est.WithMaxPerClient(n))
 	token := e.token("proxy", "proxy.example.com", "", time.Hour)
-	body := b64(csr(t, ecKey(t), proxySubject, ""))
+	// Each client its own key: the same request again is a retry, which
+	// gets the certificate already issued.
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		bodies[i] = b64(csr(t, ecKey(t), proxySubject, ""))
+	}
 	c := e.client(nil)
 	rs := make([]response, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { rs[i] = e.post(c, "simpleenroll", token, "application/pkcs10", body) })
+		wg.Go(func() { rs[i] = e.post(c, "simpleenroll", token, "application/pkcs10", bodies[i]) })
 	}
 	wg.Wait()
 	if ok := winners(t, rs, "token was used already"); ok != 1 || e.indexLines() != 1 {

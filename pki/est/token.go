@@ -36,10 +36,12 @@ const maxTokenFile = 16 << 10
 
 // A token record is one file, <sha256 of the token, hex>.<state>; the state
 // changes by rename, which is atomic, so two enrollments racing for one
-// token cannot both claim it.
+// token cannot both claim it (see claim for the states an enrollment moves
+// it through).
 const (
 	suffixActive  = ".json"
 	suffixClaimed = ".claimed"
+	suffixSigning = ".signing"
 	suffixUsed    = ".used"
 	suffixRevoked = ".revoked"
 )
@@ -51,8 +53,10 @@ type TokenState string
 const (
 	TokenActive  TokenState = "active"
 	TokenExpired TokenState = "expired"
-	// TokenClaimed is a token that an enrollment holds right now, or held
-	// when the server died; it cannot be used again.
+	// TokenClaimed is a token that an enrollment holds right now (waiting
+	// for the store's lock, or signing under it), or held when the server
+	// died, until `ca check` settles it (Reconcile); it cannot be used
+	// again meanwhile.
 	TokenClaimed TokenState = "claimed"
 	TokenUsed    TokenState = "used"
 	TokenRevoked TokenState = "revoked"
@@ -92,6 +96,10 @@ type Token struct {
 	// Created and Expires bound the token's use.
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
+	// Serial is the certificate a used token issued, in the index's form:
+	// a retry with the same token and key is answered with it. Empty when
+	// unknown (a crash between the release and its record).
+	Serial string `json:"serial,omitempty"`
 }
 
 // CN is the common name the token grants.
@@ -241,6 +249,7 @@ func (ts *Tokens) read(id, suffix string) (Token, error) {
 var states = map[string]TokenState{
 	suffixActive:  TokenActive,
 	suffixClaimed: TokenClaimed,
+	suffixSigning: TokenClaimed,
 	suffixUsed:    TokenUsed,
 	suffixRevoked: TokenRevoked,
 }
@@ -289,12 +298,19 @@ func (ts *Tokens) List() ([]Token, error) {
 // Revoke takes back every token that is not used yet and whose name, or
 // whose ID prefix (at least 8 hex digits), is match: it can no longer
 // enroll. It returns what it revoked; nothing matching is pki.ErrNotFound.
+//
+// A token whose enrollment waits for the store's lock is revoked, and that
+// enrollment is refused when it gets the lock. One whose enrollment has got
+// it is being signed: it is not revoked (ErrTokenSigning), since its
+// certificate may be in the index already; it ends used, or active again
+// if the signing fails, and can then be revoked.
 func (ts *Tokens) Revoke(match string) ([]Token, error) {
 	all, err := ts.List()
 	if err != nil {
 		return nil, err
 	}
 	var done []Token
+	var signing []string
 	for _, t := range all {
 		byID := len(match) >= 8 && strings.HasPrefix(t.ID, strings.ToLower(match))
 		if t.Name != match && !byID {
@@ -303,23 +319,52 @@ func (ts *Tokens) Revoke(match string) ([]Token, error) {
 		if t.State == TokenUsed || t.State == TokenRevoked {
 			continue
 		}
-		from := suffixActive
-		if t.State == TokenClaimed {
-			from = suffixClaimed
-		}
-		if err := os.Rename(ts.path(t.ID, from), ts.path(t.ID, suffixRevoked)); err != nil {
-			if errors.Is(err, fs.ErrNotExist) { // used or revoked meanwhile
-				continue
-			}
+		err := ts.revoke(t.ID)
+		switch {
+		case errors.Is(err, ErrTokenSigning):
+			signing = append(signing, t.ID[:12])
+			continue
+		case errors.Is(err, fs.ErrNotExist): // used or revoked meanwhile
+			continue
+		case err != nil:
 			return done, fmt.Errorf("revoke token %s: %w", t.ID[:12], err)
 		}
 		t.State = TokenRevoked
 		done = append(done, t)
 	}
+	if len(done) > 0 {
+		if err := atomicfile.SyncDir(ts.dir); err != nil {
+			return done, fmt.Errorf("revoke tokens in %s: %w", ts.dir, err)
+		}
+	}
+	if len(signing) > 0 {
+		return done, fmt.Errorf("revoke token %s: not revoked: %w now; it ends used, or active again if that fails (then revoke it again)", strings.Join(signing, ", "), ErrTokenSigning)
+	}
 	if len(done) == 0 {
 		return nil, fmt.Errorf("revoke token %q: no unused token has that name or ID: %w", match, pki.ErrNotFound)
 	}
-	return done, atomicfile.SyncDir(ts.dir)
+	return done, nil
+}
+
+// revoke renames the record of id to .revoked from a state that may still
+// enroll: active, or claimed by an enrollment that waits for the lock. The
+// rename from .claimed races with the one to .signing (claim.precondition)
+// under the lock; exactly one wins. A token that moves between the states
+// as revoke looks (an enrollment's claim, a failed signing's release) is
+// looked for again.
+func (ts *Tokens) revoke(id string) error {
+	for range 3 {
+		for _, from := range []string{suffixActive, suffixClaimed} {
+			err := os.Rename(ts.path(id, from), ts.path(id, suffixRevoked))
+			if !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+		if _, err := os.Lstat(ts.path(id, suffixSigning)); err == nil {
+			return ErrTokenSigning
+		}
+	}
+	return fs.ErrNotExist
 }
 
 // lookup finds the record of secret and says why it cannot enroll, if it
@@ -340,12 +385,17 @@ func (ts *Tokens) lookup(secret string) (Token, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return t, err
 	}
+	// A used token answers a retry from its record (Serial).
+	if u, err := ts.read(id, suffixUsed); err == nil {
+		u.State = TokenUsed
+		return u, ErrTokenUsed
+	}
 	return Token{ID: id}, ts.whyGone(id)
 }
 
 // whyGone says why the token id has no active record.
 func (ts *Tokens) whyGone(id string) error {
-	for _, s := range []string{suffixUsed, suffixClaimed} {
+	for _, s := range []string{suffixUsed, suffixClaimed, suffixSigning} {
 		if _, err := os.Lstat(ts.path(id, s)); err == nil {
 			return ErrTokenUsed
 		}
@@ -358,34 +408,20 @@ func (ts *Tokens) whyGone(id string) error {
 
 // claim takes the token for one enrollment, atomically: of several
 // enrollments racing with one token, one gets it and the others get
-// ErrTokenUsed. The caller then calls release with the outcome.
-func (ts *Tokens) claim(t Token) error {
+// ErrTokenUsed. The enrollment signs with the claim's precondition and
+// then releases it with the outcome.
+func (ts *Tokens) claim(t Token) (*claim, error) {
 	err := os.Rename(ts.path(t.ID, suffixActive), ts.path(t.ID, suffixClaimed))
 	if errors.Is(err, fs.ErrNotExist) {
-		return ts.whyGone(t.ID)
+		return nil, ts.whyGone(t.ID)
 	}
 	if err != nil {
-		return fmt.Errorf("claim token %s: %w", t.ID[:12], err)
+		return nil, fmt.Errorf("claim token %s: %w", t.ID[:12], err)
 	}
-	return atomicfile.SyncDir(ts.dir)
-}
-
-// release ends a claim: a token that enrolled becomes used; one whose
-// enrollment failed becomes usable again.
-func (ts *Tokens) release(t Token, used bool) error {
-	to := suffixActive
-	if used {
-		to = suffixUsed
+	if err := atomicfile.SyncDir(ts.dir); err != nil {
+		// Not durable, so not a claim to sign with: give the token back.
+		_ = os.Rename(ts.path(t.ID, suffixClaimed), ts.path(t.ID, suffixActive))
+		return nil, fmt.Errorf("claim token %s: %w", t.ID[:12], err)
 	}
-	if err := os.Rename(ts.path(t.ID, suffixClaimed), ts.path(t.ID, to)); err != nil {
-		return fmt.Errorf("release token %s: %w", t.ID[:12], err)
-	}
-	if used {
-		// No flush: should a crash lose this rename, the token stays
-		// claimed, which is spent all the same. One flush fewer per
-		// enrollment.
-		return nil
-	}
-	// A token given back must stay usable after a crash.
-	return atomicfile.SyncDir(ts.dir)
+	return &claim{ts: ts, t: t, at: suffixClaimed}, nil
 }

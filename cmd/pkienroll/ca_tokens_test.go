@@ -1,0 +1,39 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestCACheckSettlesClaimedTokens: a token a killed server left claimed
+// (here without a certificate) is reported by ca check (exit 2) and active
+// again after it; the next check is clean.
+func TestCACheckSettlesClaimedTokens(t *testing.T) {
+	pkiDir := filepath.Join(t.TempDir(), "pki")
+	mustRun(t, "-q", "ca", "init", "--pki-dir", pkiDir, "--subject", caSubject)
+	r := runCLI(t, "token", "create", "--pki-dir", pkiDir, "--name", "proxy", "--cn", "proxy.example.com")
+	id := regexp.MustCompile(`id=([0-9a-f]{12})`).FindStringSubmatch(r.stderr)
+	if r.code != 0 || id == nil {
+		t.Fatalf("token create:\n%s", r)
+	}
+	records, err := filepath.Glob(filepath.Join(pkiDir, "est", "tokens", id[1]+"*.json"))
+	if err != nil || len(records) != 1 {
+		t.Fatalf("token record: %v %v", records, err)
+	}
+	if err := os.Rename(records[0], strings.TrimSuffix(records[0], ".json")+".claimed"); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, "ca", "check", "--pki-dir", pkiDir)
+	if r.code != exitCheckFailed || !strings.Contains(r.stderr, id[1]) || !strings.Contains(r.stderr, "active again") {
+		t.Fatalf("ca check with a claimed token:\n%s\nwant exit 2 and a line that says it is active again", r)
+	}
+	if list := mustRun(t, "token", "list", "--pki-dir", pkiDir); !strings.Contains(list, id[1]+"  active") {
+		t.Errorf("token list after ca check:\n%s", list)
+	}
+	if out := mustRun(t, "ca", "check", "--pki-dir", pkiDir); !strings.HasPrefix(out, "ok ") {
+		t.Errorf("second ca check: %q", out)
+	}
+}
