@@ -223,3 +223,29 @@ func TestEnrollRetryAfterLostAnswer(t *testing.T) {
 		t.Errorf("retry after a renewal: %d %q, want 403 token was used already", r.status, r.body)
 	}
 }
+
+// TestReenrollErrorAfterCommit: a renewal whose certificate is in the index
+// when a later step fails (the backup of certs/NAME.cer) gets its new
+// certificate (200), not a 500 that would have the proxy renew again and
+// the CA issue a second certificate.
+func TestReenrollErrorAfterCommit(t *testing.T) {
+	now := time.Now()
+	e := newEnvStore(t, []pki.StoreOption{pki.WithNow(func() time.Time { return now })})
+	key := ecKey(t)
+	first := e.enroll(e.token("proxy", "proxy.example.com", "", time.Hour), csr(t, key, proxySubject, ""))
+	blockBackups(t, e.store, "proxy", now)
+	r := e.post(e.client(tlsCert(first, key)), "simplereenroll", "", "application/pkcs10", b64(csr(t, key, proxySubject, "DNS:proxy.example.com")))
+	if r.status != http.StatusOK {
+		t.Fatalf("renewal with a fault after the commit point: %d %q, want 200 and the certificate", r.status, r.body)
+	}
+	renewed := e.wantCert(r)
+	if renewed.Equal(first) {
+		t.Fatal("the renewal answered the current certificate")
+	}
+	if ev := e.lastEvent(); ev.Err == nil || !strings.Contains(ev.Err.Error(), "issued, but") {
+		t.Errorf("event error %v does not say the step that failed", ev.Err)
+	}
+	if n := e.indexLines(); n != 2 {
+		t.Errorf("%d index lines, want 2", n)
+	}
+}

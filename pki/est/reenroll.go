@@ -75,8 +75,14 @@ func (s *Server) reenroll(w http.ResponseWriter, r *http.Request, ev *Event) (*r
 		req.AIAURL = cur.IssuingCertificateURL[0]
 	}
 	is, ref := s.sign(r.Context(), req)
-	if ref != nil {
+	if is == nil {
 		return nil, ref
+	}
+	if ref != nil {
+		// Issued, but a step after the commit point failed (replacing
+		// certs/NAME.cer): the certificate exists, so the client gets it,
+		// as an enrollment's does; the log says which step failed.
+		ev.Err = ref.err
 	}
 	ev.Serial = is.Serial
 	return issuedReply(is)
