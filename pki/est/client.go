@@ -92,7 +92,7 @@ func Bootstrap(ctx context.Context, server, fingerprint string) (*Client, error)
 	if err != nil {
 		return nil, fmt.Errorf("est bootstrap: %w", err)
 	}
-	resp, err := insecure.Do(req)
+	resp, err := doRetrying(ctx, insecure, func() (*http.Request, error) { return req.Clone(ctx), nil })
 	if err != nil {
 		return nil, fmt.Errorf("est bootstrap: %w", err)
 	}
@@ -199,25 +199,28 @@ func (c *Client) post(ctx context.Context, op string, csr []byte, token string, 
 		hc = &http.Client{Timeout: callTimeout, CheckRedirect: noRedirect, Transport: &http.Transport{TLSClientConfig: cfg}}
 		defer hc.CloseIdleConnections()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+PathPrefix+op, bytes.NewReader(base64Lines(csr)))
-	if err != nil {
-		return nil, fmt.Errorf("est %s: %w", op, err)
-	}
-	req.Header.Set("Content-Type", "application/pkcs10")
-	req.Header.Set("Content-Transfer-Encoding", "base64")
-	if token != "" {
-		req.SetBasicAuth("pkienroll", token)
-	}
-	resp, err := hc.Do(req)
+	body := base64Lines(csr)
+	resp, err := doRetrying(ctx, hc, func() (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+PathPrefix+op, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/pkcs10")
+		req.Header.Set("Content-Transfer-Encoding", "base64")
+		if token != "" {
+			req.SetBasicAuth("pkienroll", token)
+		}
+		return req, nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("est %s: %w", op, err)
 	}
 	defer resp.Body.Close()
-	body, err := readAnswer(op, resp)
+	answer, err := readAnswer(op, resp)
 	if err != nil {
 		return nil, err
 	}
-	certs, err := parseCertsOnly(body)
+	certs, err := parseCertsOnly(answer)
 	if err != nil {
 		return nil, fmt.Errorf("est %s: %w", op, err)
 	}
