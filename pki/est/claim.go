@@ -80,7 +80,7 @@ func (c *claim) release(is *pki.Issued) error {
 		return nil
 	}
 	if is != nil {
-		return c.ts.markUsed(c.t, c.at, is.Serial)
+		return c.ts.markUsed(c.t, c.at, "")
 	}
 	err := os.Rename(c.ts.path(c.t.ID, c.at), c.ts.path(c.t.ID, suffixActive))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -93,23 +93,28 @@ func (c *claim) release(is *pki.Issued) error {
 	return atomicfile.SyncDir(c.ts.dir)
 }
 
-// markUsed records that t issued the certificate serial: its record moves
-// from the state from to .used, then is rewritten with the serial, which a
-// retry with the same token and key is answered from.
+// markUsed records that t issued a certificate: its record moves from the
+// state from to .used. With serial (ca check, settling a token), the record
+// is then rewritten with it; the server passes none, since a retry finds
+// the certificate in the index (again) and a synced rewrite would cost
+// every enrollment.
 func (ts *Tokens) markUsed(t Token, from, serial string) error {
 	used := ts.path(t.ID, suffixUsed)
 	err := os.Rename(ts.path(t.ID, from), used)
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, err := os.Lstat(used); err == nil {
-			return nil // ca check settled it meanwhile, serial and all
+			return nil // ca check settled it meanwhile
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("release token %s: %w", t.ID[:12], err)
 	}
 	// The rename is not flushed: should a crash lose it, the token stays
-	// claimed, which is spent all the same until ca check settles it. The
-	// record with the serial is written whole or not at all.
+	// claimed, which is spent all the same until ca check settles it.
+	if serial == "" {
+		return nil
+	}
+	// The record with the serial is written whole or not at all.
 	t.Serial = serial
 	data, err := json.MarshalIndent(t, "", "  ")
 	if err != nil {

@@ -185,8 +185,8 @@ func TestEnrollErrorAfterCommit(t *testing.T) {
 	if ev := e.lastEvent(); ev.Err == nil || !strings.Contains(ev.Err.Error(), "issued, but") {
 		t.Errorf("event error %v does not say the step that failed", ev.Err)
 	}
-	if tok := e.tokenState(secret); tok.State != est.TokenUsed || tok.Serial != pki.FormatSerial(cert.SerialNumber) {
-		t.Errorf("token %s serial %q, want used with serial %s", tok.State, tok.Serial, pki.FormatSerial(cert.SerialNumber))
+	if tok := e.tokenState(secret); tok.State != est.TokenUsed {
+		t.Errorf("token %s, want used", tok.State)
 	}
 	again := e.wantCert(e.post(e.client(nil), "simpleenroll", secret, "application/pkcs10", body))
 	if !again.Equal(cert) {

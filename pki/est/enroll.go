@@ -1,7 +1,6 @@
 package est
 
 import (
-	"bytes"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -30,7 +29,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, ev *Event) (*rep
 		ev.TokenID = t.ID[:12]
 	}
 	gone := tokenRefusal(err)
-	if gone != nil && t.Serial == "" {
+	if gone != nil && t.State != TokenUsed {
 		return nil, gone
 	}
 	ev.Name = t.Name
@@ -69,39 +68,6 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, ev *Event) (*rep
 		ev.Err = errors.Join(ev.Err, err)
 	}
 	return issuedReply(is)
-}
-
-// again answers a used token that recorded its certificate: a retry with
-// the same key and a request the token grants (the client lost the answer,
-// or got an error) gets that certificate, as long as the index holds it
-// valid and holds no later certificate of its subject (a renewal, another
-// token's); any other request gets gone, the token's refusal.
-func (s *Server) again(t Token, csr *x509.CertificateRequest, ev *Event, gone *refusal) (*reply, *refusal) {
-	cert, err := pki.ReadCertificate(s.store.SerialCertPath(t.Serial))
-	if err != nil || !bytes.Equal(cert.RawSubjectPublicKeyInfo, csr.RawSubjectPublicKeyInfo) || !s.opts.now().Before(cert.NotAfter) {
-		return nil, gone
-	}
-	if _, _, err := t.grant(csr); err != nil {
-		return nil, gone
-	}
-	entries, err := pki.ReadDatabase(s.store.DatabasePath())
-	if err != nil {
-		return nil, refuse(http.StatusInternalServerError, err, "internal error: cannot read the index")
-	}
-	var mine *pki.Entry
-	for i, e := range entries {
-		switch {
-		case e.Serial == t.Serial:
-			mine = &entries[i]
-		case mine != nil && e.Subject == mine.Subject:
-			return nil, gone // superseded
-		}
-	}
-	if mine == nil || mine.Status != pki.StatusValid {
-		return nil, gone
-	}
-	ev.Serial = t.Serial
-	return issuedReply(&pki.Issued{Name: t.Name, Serial: t.Serial, Certificate: cert})
 }
 
 // tokenRefusal is the answer to a token that cannot enroll.

@@ -157,14 +157,37 @@ func issuedWith(store *pki.Store, t Token, index []pki.Entry, taken map[string]b
 		if taken[e.Serial] || e.Subject != want {
 			continue
 		}
-		signed := e.Expiry.Add(time.Second + backdate - time.Duration(t.Days)*24*time.Hour)
-		if signed.Before(t.Created) || signed.After(t.Expires.Add(time.Minute)) {
+		if !signedDuring(e, t) {
 			continue
 		}
-		if cert, err := pki.ReadCertificate(store.SerialCertPath(e.Serial)); err == nil && !sameSANs(certSANs(cert), sans) {
+		// The token grants its SANs or a part of them (grant).
+		if cert, err := pki.ReadCertificate(store.SerialCertPath(e.Serial)); err == nil && !subsetSANs(certSANs(cert), sans) {
 			continue
 		}
 		return e.Serial
 	}
 	return ""
+}
+
+// signedDuring reports whether the certificate of index line e was signed
+// during t's life, its signing time worked out from its notAfter and t's
+// days, counted as pki counts them.
+func signedDuring(e pki.Entry, t Token) bool {
+	signed := e.Expiry.Add(time.Second + backdate - time.Duration(t.Days)*24*time.Hour)
+	return !signed.Before(t.Created) && !signed.After(t.Expires.Add(time.Minute))
+}
+
+// subsetSANs reports whether every name of a is one of b's, the case of
+// DNS names aside.
+func subsetSANs(a, b pki.SANs) bool {
+	have := map[string]bool{}
+	for _, n := range b.List() {
+		have[strings.ToLower(n)] = true
+	}
+	for _, n := range a.List() {
+		if !have[strings.ToLower(n)] {
+			return false
+		}
+	}
+	return true
 }

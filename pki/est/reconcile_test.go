@@ -58,6 +58,19 @@ func TestReconcileClaimedTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A token of two names whose request asked for one (grant gives what
+	// is asked): its certificate holds a part of the token's SANs.
+	_, part, err := ts.Create(est.TokenRequest{Name: "part", Subject: mustName(t, "/C=US/O=Example Inc./CN=part.example.com"), Days: 90,
+		TTL: time.Hour, SANs: mustSANs(t, "DNS:part.example.com,DNS:alt.example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	move(part, ".signing")
+	partIssued, err := store.Sign(t.Context(), pki.SignRequest{Name: part.Name, Subject: mustName(t, part.Subject), Days: part.Days,
+		SANs: mustSANs(t, "DNS:part.example.com"), CSR: csr(t, ecKey(t), "/CN=part.example.com", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	signing := create("signing", time.Hour)
 	move(signing, ".signing")
 	waiting := create("waiting", time.Hour)
@@ -86,6 +99,7 @@ func TestReconcileClaimedTokens(t *testing.T) {
 	}
 	want := map[string]string{
 		issued.ID:  "certificate " + is.Serial + " was issued: used",
+		part.ID:    "certificate " + partIssued.Serial + " was issued: used",
 		signing.ID: "no certificate was issued: active again",
 		waiting.ID: "no certificate was issued: active again",
 		expired.ID: "no certificate was issued: expired",
@@ -113,7 +127,7 @@ func TestReconcileClaimedTokens(t *testing.T) {
 	for _, c := range []struct {
 		tok   est.Token
 		state est.TokenState
-	}{{issued, est.TokenUsed}, {signing, est.TokenActive}, {waiting, est.TokenActive}, {expired, est.TokenExpired}, {untouched, est.TokenActive}} {
+	}{{issued, est.TokenUsed}, {part, est.TokenUsed}, {signing, est.TokenActive}, {waiting, est.TokenActive}, {expired, est.TokenExpired}, {untouched, est.TokenActive}} {
 		if got := states[c.tok.ID].State; got != c.state {
 			t.Errorf("token %s: %s, want %s", c.tok.Name, got, c.state)
 		}
