@@ -3,32 +3,13 @@ package pki_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
-
-// blockBackups takes every name that the backup of certs/NAME.cer can get
-// at now (NAME.cer.YYYYMMDDHHMMSS and its numbered variants), so that
-// replacing certs/NAME.cer fails after the index line is written: a fault
-// in the one step that comes after the commit point.
-func blockBackups(t testing.TB, s *pki.Store, name string, now time.Time) {
-	t.Helper()
-	base := s.CertPath(name) + "." + now.Format("20060102150405")
-	for i := 0; i <= 1000; i++ {
-		path := base
-		if i > 0 {
-			path = fmt.Sprintf("%s.%d", base, i)
-		}
-		if err := os.WriteFile(path, nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // indexLines is the number of lines of the store's index.
 func indexLines(t testing.TB, s *pki.Store) int {
@@ -52,7 +33,7 @@ func TestSignErrorAfterCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blockBackups(t, s, "proxy", now)
+	pkitest.BlockBackups(t, s.CertPath("proxy"), now)
 	lines := indexLines(t, s)
 	is, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 	if !errors.Is(err, pki.ErrAfterCommit) {
@@ -89,7 +70,7 @@ func TestSignQueueErrorAfterCommit(t *testing.T) {
 	if _, err := s.Sign(t.Context(), reqs[2]); err != nil {
 		t.Fatal(err)
 	}
-	blockBackups(t, s, "blocked", now)
+	pkitest.BlockBackups(t, s.CertPath("blocked"), now)
 	lines := indexLines(t, s)
 	q := s.NewSignQueue()
 	release := holdLock(t, s.CACertPath())

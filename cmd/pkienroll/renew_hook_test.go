@@ -2,12 +2,9 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // enrolledProxy runs pkienroll serve on a new PKI directory and enrolls a
@@ -114,30 +111,7 @@ func TestRenewDaemonRunsPendingHook(t *testing.T) {
 	r := runBinary(t, "022", "renew", "--server", server, "--cert", p.cert, "--key", p.key, "--force", "--exec", h.command())
 	oneLineFailure(t, "renewed, the hook fails", r, exitHookFailed, "failed with exit code 1")
 	writeFile(t, h.ok, "")
-	cmd := exec.Command(binary(t), "renew", "--daemon", "--server", server, "--cert", p.cert, "--key", p.key, "--exec", h.command())
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(stderr.String(), "ran hook") && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("renew --daemon after SIGTERM: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("renew --daemon did not stop on SIGTERM:\n%s", stderr.String())
-	}
+	stderr := runDaemonUntil(t, "ran hook", "renew", "--daemon", "--server", server, "--cert", p.cert, "--key", p.key, "--exec", h.command())
 	if !strings.Contains(stderr.String(), "ran hook") || fileExists(marker) || h.runs() != 2 {
 		t.Errorf("daemon with a pending hook: marker %v, %d runs, log:\n%s", fileExists(marker), h.runs(), stderr.String())
 	}

@@ -197,30 +197,7 @@ func TestRenewDaemon(t *testing.T) {
 		t.Fatalf("enroll: %s", r)
 	}
 	before := p.files(t)
-	cmd := exec.Command(binary(t), "renew", "--daemon", "--server", "https://"+s.addr, "--cert", p.cert, "--key", p.key, "--exec", "touch "+shellQuote(filepath.Join(dir, "hook-ran")))
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(stderr.String(), "certificate not due") && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("renew --daemon after SIGTERM: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("renew --daemon did not stop on SIGTERM:\n%s", stderr.String())
-	}
+	stderr := runDaemonUntil(t, "certificate not due", "renew", "--daemon", "--server", "https://"+s.addr, "--cert", p.cert, "--key", p.key, "--exec", "touch "+shellQuote(filepath.Join(dir, "hook-ran")))
 	if !strings.Contains(stderr.String(), "certificate not due") || !strings.Contains(stderr.String(), "stopping") {
 		t.Errorf("log:\n%s\nwant a check and a stop", stderr.String())
 	}
@@ -260,4 +237,36 @@ func TestRenewBeforeFlag(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runDaemonUntil runs `pkienroll args...` (a --daemon), waits up to 30 s for
+// its log to say want, stops it with SIGTERM, which it must obey within
+// 10 s exiting 0, and returns its log.
+func runDaemonUntil(t *testing.T, want string, args ...string) *syncBuffer {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	stderr := new(syncBuffer)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stderr.String(), want) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("pkienroll %s after SIGTERM: %v\n%s", args[0], err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("pkienroll %s did not stop on SIGTERM:\n%s", args[0], stderr.String())
+	}
+	return stderr
 }

@@ -1,48 +1,17 @@
 package est_test
 
 import (
-	"crypto/tls"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
-	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
-
-// newEnvStore is newEnv with options for the store as well, such as a
-// fixed clock.
-func newEnvStore(t testing.TB, storeOpts []pki.StoreOption, opts ...est.Option) *testEnv {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "pki")
-	subject, err := dn.Parse(caSubject)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := pki.InitStore(dir, pki.InitRequest{Subject: subject}, storeOpts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &testEnv{t: t, store: store, tokens: est.OpenTokens(dir)}
-	if e.ca, err = pki.ReadCertificate(store.CACertPath()); err != nil {
-		t.Fatal(err)
-	}
-	opts = append([]est.Option{
-		est.WithNow(func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }),
-		est.WithEvents(func(ev est.Event) { e.mu.Lock(); e.events = append(e.events, ev); e.mu.Unlock() }),
-	}, opts...)
-	e.srv = httptest.NewUnstartedServer(est.NewServer(store, opts...))
-	e.srv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert, MinVersion: tls.VersionTLS12}
-	e.srv.StartTLS()
-	t.Cleanup(e.srv.Close)
-	return e
-}
 
 // tokenState is the state `token list` shows for secret.
 func (e *testEnv) tokenState(secret string) est.Token {
@@ -149,22 +118,6 @@ func TestRevokeWhileSigning(t *testing.T) {
 	}
 }
 
-// blockBackups takes every name the backup of certs/NAME.cer can get at
-// now, so that replacing it fails after the index line is written.
-func blockBackups(t testing.TB, s *pki.Store, name string, now time.Time) {
-	t.Helper()
-	base := s.CertPath(name) + "." + now.Format("20060102150405")
-	for i := 0; i <= 1000; i++ {
-		path := base
-		if i > 0 {
-			path = fmt.Sprintf("%s.%d", base, i)
-		}
-		if err := os.WriteFile(path, nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // TestEnrollErrorAfterCommit: a fault after the index line (the backup of
 // certs/NAME.cer) does not give the token back: the certificate exists, the
 // client gets it, the token is used, and a retry with the same token and
@@ -178,7 +131,7 @@ func TestEnrollErrorAfterCommit(t *testing.T) {
 	now := time.Now().Add(3 * time.Second)
 	e := newEnvStore(t, []pki.StoreOption{pki.WithNow(func() time.Time { return now })})
 	e.enroll(e.token("proxy", "proxy.example.com", "", time.Hour), csr(t, ecKey(t), proxySubject, ""))
-	blockBackups(t, e.store, "proxy", now)
+	pkitest.BlockBackups(t, e.store.CertPath("proxy"), now)
 	secret := e.token("proxy", "proxy.example.com", "", time.Hour)
 	key := ecKey(t)
 	body := b64(csr(t, key, proxySubject, ""))
@@ -238,7 +191,7 @@ func TestReenrollErrorAfterCommit(t *testing.T) {
 	e := newEnvStore(t, []pki.StoreOption{pki.WithNow(func() time.Time { return now })})
 	key := ecKey(t)
 	first := e.enroll(e.token("proxy", "proxy.example.com", "", time.Hour), csr(t, key, proxySubject, ""))
-	blockBackups(t, e.store, "proxy", now)
+	pkitest.BlockBackups(t, e.store.CertPath("proxy"), now)
 	r := e.post(e.client(tlsCert(first, key)), "simplereenroll", "", "application/pkcs10", b64(csr(t, key, proxySubject, "DNS:proxy.example.com")))
 	if r.status != http.StatusOK {
 		t.Fatalf("renewal with a fault after the commit point: %d %q, want 200 and the certificate", r.status, r.body)

@@ -7,16 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/pkienroll/pkienroll/pki"
-	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
 
@@ -26,35 +22,16 @@ import (
 // l: a connection l refuses never reaches the server.
 func newBoundedEnv(t *testing.T, l *est.ConnLimiter, opts ...est.Option) (*testEnv, *atomic.Int64) {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "pki")
-	subject, err := dn.Parse(caSubject)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := pki.InitStore(dir, pki.InitRequest{Subject: subject})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &testEnv{t: t, store: store, tokens: est.OpenTokens(dir)}
-	if e.ca, err = pki.ReadCertificate(store.CACertPath()); err != nil {
-		t.Fatal(err)
-	}
-	e.srv = httptest.NewUnstartedServer(est.NewServer(store, opts...))
-	e.srv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert, MinVersion: tls.VersionTLS12}
-	e.srv.Listener = l.Listener(e.srv.Listener)
 	open := new(atomic.Int64)
-	e.srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
+	count := func(_ net.Conn, s http.ConnState) {
 		switch s {
 		case http.StateNew:
 			open.Add(1)
 		case http.StateClosed, http.StateHijacked:
 			open.Add(-1)
 		}
-		l.ConnState(c, s)
 	}
-	e.srv.StartTLS()
-	t.Cleanup(e.srv.Close)
-	return e, open
+	return buildEnv(t, envConfig{limiter: l, connState: count}, opts...), open
 }
 
 // dialer dials from the loopback address ip, a client host of its own.

@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -47,19 +48,47 @@ type testEnv struct {
 
 func newEnv(t testing.TB, opts ...est.Option) *testEnv {
 	t.Helper()
-	return newEnvTLS(t, false, opts...)
+	return buildEnv(t, envConfig{}, opts...)
 }
 
 // newEnvTLS is newEnv; with storeCert the server's TLS certificate is
 // issued by the store's CA for 127.0.0.1, as `pkienroll serve` makes it.
 func newEnvTLS(t testing.TB, storeCert bool, opts ...est.Option) *testEnv {
 	t.Helper()
+	return buildEnv(t, envConfig{storeCert: storeCert}, opts...)
+}
+
+// newEnvStore is newEnv with options for the store as well, such as a
+// fixed clock.
+func newEnvStore(t testing.TB, storeOpts []pki.StoreOption, opts ...est.Option) *testEnv {
+	t.Helper()
+	return buildEnv(t, envConfig{storeOpts: storeOpts}, opts...)
+}
+
+// envConfig is how buildEnv makes a test's store and server.
+type envConfig struct {
+	// storeOpts are the store's options (a fixed clock, say).
+	storeOpts []pki.StoreOption
+	// storeCert has the server's TLS certificate issued by the store's CA
+	// for 127.0.0.1, as `pkienroll serve` makes it.
+	storeCert bool
+	// limiter, when set, bounds the server's connections as `pkienroll
+	// serve` does; connState is then called with each change of state too.
+	limiter   *est.ConnLimiter
+	connState func(net.Conn, http.ConnState)
+}
+
+// buildEnv makes a PKI directory with a CA and serves its EST service over
+// TLS on loopback, with the server's clock movable (offset) and every
+// Event kept.
+func buildEnv(t testing.TB, cfg envConfig, opts ...est.Option) *testEnv {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "pki")
 	subject, err := dn.Parse(caSubject)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := pki.InitStore(dir, pki.InitRequest{Subject: subject})
+	store, err := pki.InitStore(dir, pki.InitRequest{Subject: subject}, cfg.storeOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,12 +102,21 @@ func newEnvTLS(t testing.TB, storeCert bool, opts ...est.Option) *testEnv {
 	}, opts...)
 	e.srv = httptest.NewUnstartedServer(est.NewServer(store, opts...))
 	e.srv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert, MinVersion: tls.VersionTLS12}
-	if storeCert {
+	if cfg.storeCert {
 		cert, issued, err := est.ServerCertificate(context.Background(), store, []string{"127.0.0.1"}, time.Now())
 		if err != nil || !issued {
 			t.Fatalf("server certificate: issued %v, %v", issued, err)
 		}
 		e.srv.TLS.Certificates = []tls.Certificate{cert}
+	}
+	if l := cfg.limiter; l != nil {
+		e.srv.Listener = l.Listener(e.srv.Listener)
+		e.srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
+			if cfg.connState != nil {
+				cfg.connState(c, s)
+			}
+			l.ConnState(c, s)
+		}
 	}
 	e.srv.StartTLS()
 	t.Cleanup(e.srv.Close)
