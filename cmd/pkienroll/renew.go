@@ -28,6 +28,7 @@ type renewCmd struct {
 	CA       string        `name:"ca" placeholder:"FILE" help:"The CA certificate the server is trusted under (default ca.pem beside --cert)."`
 	Before   renewWindow   `placeholder:"DURATION" help:"Renew this long before expiry (30d, 12h); default when a third of the validity is left."`
 	NewKey   bool          `name:"new-key" help:"Renew with a new key (mode 0600) instead of the current one."`
+	Owner    string        `placeholder:"USER" help:"Give the renewed key and certificate to this account, the one the service runs as (ovirt for the websocket proxy); default: leave owners alone."`
 	Force    bool          `help:"Renew even when the certificate is not due."`
 	Exec     string        `placeholder:"COMMAND" help:"Run COMMAND with sh -c after the files were renewed (e.g. 'systemctl reload squid'), and at every later run until it succeeds; not when nothing changed."`
 	Daemon   bool          `help:"Keep running: check, sleep until due (at most --interval), until SIGTERM."`
@@ -74,7 +75,14 @@ func (c *renewCmd) Run(e *env) error {
 	if err != nil {
 		return fmt.Errorf("--server: %w", err)
 	}
-	req := est.RenewRequest{Files: est.Files{Key: c.Key, Cert: c.Cert, CA: caPath}, Before: time.Duration(c.Before), Always: c.Force}
+	owner, err := lookupOwner(c.Owner, "the service")
+	if err == nil {
+		err = checkGive(owner)
+	}
+	if err != nil {
+		return err
+	}
+	req := est.RenewRequest{Files: est.Files{Key: c.Key, Cert: c.Cert, CA: caPath, Owner: owner}, Before: time.Duration(c.Before), Always: c.Force}
 	if c.NewKey {
 		req.NewKey = func() (crypto.Signer, error) { return pki.GenerateKey(pki.DefaultKeyBits) }
 	}
@@ -82,6 +90,12 @@ func (c *renewCmd) Run(e *env) error {
 		_, err := c.once(e, client, req)
 		return err
 	}
+	return c.daemon(e, client, req)
+}
+
+// daemon renews when due until the context ends: it sleeps until the
+// certificate is due, at most --interval, and --interval after a failure.
+func (c *renewCmd) daemon(e *env, client *est.Client, req est.RenewRequest) error {
 	for {
 		res, err := c.once(e, client, req)
 		wait := c.Interval
