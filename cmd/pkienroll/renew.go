@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,9 +14,9 @@ import (
 
 	"github.com/alecthomas/kong"
 
-	"github.com/pkienroll/pkienroll/internal/atomicfile"
-	"github.com/pkienroll/pkienroll/pki"
+		"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/est"
+	"github.com/pkienroll/pkienroll/pki/host"
 )
 
 // renewCmd renews a proxy's certificate over EST.
@@ -121,8 +120,7 @@ func (c *renewCmd) daemon(e *env, client *est.Client, req est.RenewRequest) erro
 // once renews if due, and runs the hook when the files changed or a hook
 // of an earlier renewal is still pending.
 func (c *renewCmd) once(e *env, client *est.Client, req est.RenewRequest) (*est.RenewResult, error) {
-	_, err := os.Lstat(c.pendingPath())
-	pending := err == nil
+	pending := c.files().Pending()
 	res, err := client.RenewFiles(e.ctx, req)
 	if err != nil {
 		if pending && c.Exec != "" {
@@ -157,9 +155,11 @@ func (c *renewCmd) once(e *env, client *est.Client, req est.RenewRequest) (*est.
 }
 
 // pendingPath is the marker of a hook that has not succeeded since the
-// files were renewed: beside the certificate, where every later run with
-// the same --cert finds it.
-func (c *renewCmd) pendingPath() string { return c.Cert + ".hook-pending" }
+// files were renewed (host.Files.PendingPath).
+func (c *renewCmd) pendingPath() string { return c.files().PendingPath() }
+
+// files are the proxy's files renew reads and replaces.
+func (c *renewCmd) files() host.Files { return host.Files{Key: c.Key, Cert: c.Cert, CA: c.caPath()} }
 
 // pendingHook is what the marker records, for the admin who finds it; a
 // later run runs its own --exec, never a command read from a file.
@@ -183,8 +183,7 @@ func (c *renewCmd) runHook(e *env, cert *x509.Certificate, renewed bool) error {
 		}
 		data, err := json.MarshalIndent(mark, "", "  ")
 		if err == nil {
-			err = atomicfile.WriteFiles(atomicfile.Options{Force: true, NoBackup: true},
-				atomicfile.OutputFile{Path: c.pendingPath(), Data: append(data, '\n'), Mode: 0o600})
+			err = c.files().MarkPending(append(data, '\n'))
 		}
 		markErr = err
 	}
@@ -207,7 +206,7 @@ func (c *renewCmd) runHook(e *env, cert *x509.Certificate, renewed bool) error {
 		}
 		return &hookFailed{err}
 	}
-	if err := os.Remove(c.pendingPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := c.files().ClearPending(); err != nil {
 		// The hook runs once more at the next run: harmless.
 		e.log.Warn("cannot remove the pending hook's marker", "path", c.pendingPath(), "err", err)
 	}

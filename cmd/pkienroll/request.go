@@ -4,9 +4,9 @@ import (
 	"crypto"
 	"fmt"
 
-	"github.com/pkienroll/pkienroll/internal/atomicfile"
-	"github.com/pkienroll/pkienroll/pki"
+		"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
+	"github.com/pkienroll/pkienroll/pki/host"
 )
 
 // requestCmd makes a certificate signing request, as
@@ -50,12 +50,10 @@ func (c *requestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range []string{c.Keyout, c.Out} {
-		if p != "" {
-			if err := atomicfile.CheckWritable(p, c.Force); err != nil {
-				return err
-			}
-		}
+	files := host.Files{Key: c.Keyout, Request: c.Out}
+	opts := host.Options{Force: c.Force}
+	if err := host.CheckWritable(opts, c.Keyout, c.Out); err != nil {
+		return err
 	}
 	key, err := c.key(pass)
 	if err != nil {
@@ -65,16 +63,14 @@ func (c *requestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	files := []atomicfile.OutputFile{{Path: c.Out, Data: pki.EncodeRequestPEM(der), Mode: 0o644}}
+	out := host.Bundle{Request: der}
 	var encrypted bool
 	if c.Keyout != "" {
-		var keyPEM []byte
-		if keyPEM, encrypted, err = encodeKey(key, pki.KeyEncoding{PKCS1: c.PKCS1, Passphrase: pass}); err != nil {
+		if out.KeyPEM, encrypted, err = encodeKey(key, pki.KeyEncoding{PKCS1: c.PKCS1, Passphrase: pass}); err != nil {
 			return err
 		}
-		files = append([]atomicfile.OutputFile{{Path: c.Keyout, Data: keyPEM, Mode: 0o600}}, files...)
 	}
-	if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force}, files...); err != nil {
+	if err := files.Install(out, opts); err != nil {
 		return err
 	}
 	if c.Keyout != "" {
