@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-		"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/host"
 	"github.com/pkienroll/pkienroll/pki/inspect"
 )

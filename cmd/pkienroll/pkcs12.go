@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-		"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/host"
 )
 

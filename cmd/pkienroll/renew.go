@@ -14,7 +14,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
-		"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/est"
 	"github.com/pkienroll/pkienroll/pki/host"
 )

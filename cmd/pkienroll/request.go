@@ -4,7 +4,7 @@ import (
 	"crypto"
 	"fmt"
 
-		"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/host"
 )
@@ -50,7 +50,7 @@ func (c *requestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	files := host.Files{Key: c.Keyout, Request: c.Out}
+	files := host.Files{Key: c.Keyout, CSR: c.Out}
 	opts := host.Options{Force: c.Force}
 	if err := host.CheckWritable(opts, c.Keyout, c.Out); err != nil {
 		return err
@@ -63,7 +63,7 @@ func (c *requestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	out := host.Bundle{Request: der}
+	out := host.Bundle{CSR: der}
 	var encrypted bool
 	if c.Keyout != "" {
 		if out.KeyPEM, encrypted, err = encodeKey(key, pki.KeyEncoding{PKCS1: c.PKCS1, Passphrase: pass}); err != nil {

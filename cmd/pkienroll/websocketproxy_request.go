@@ -33,7 +33,7 @@ func (c *wspRequestCmd) Run(e *env) error {
 		return err
 	}
 	opts := host.Options{Force: c.Force, MakeDirs: true}
-	if err := host.CheckWritable(opts, files.Request); err != nil {
+	if err := host.CheckWritable(opts, files.CSR); err != nil {
 		return err
 	}
 	// An existing key is kept, as engine-setup keeps it: a renewed
@@ -47,7 +47,7 @@ func (c *wspRequestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	b := host.Bundle{Request: csr.DER}
+	b := host.Bundle{CSR: csr.DER}
 	if created {
 		b.Key = key
 	}
@@ -68,7 +68,7 @@ func (c *wspRequestCmd) files(fqdn string) (host.Files, *x509.Certificate, error
 	var caFile string
 	err := resolvePaths(pathFlag{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
 		pathFlag{"--key", c.Key, files.Key, &files.Key},
-		pathFlag{"--out", c.Out, filepath.Join(c.PKIDir, "requests", name+".req"), &files.Request})
+		pathFlag{"--out", c.Out, filepath.Join(c.PKIDir, "requests", name+".req"), &files.CSR})
 	if err != nil {
 		return host.Files{}, nil, err
 	}
@@ -91,7 +91,7 @@ func (c *wspRequestCmd) report(e *env, files host.Files, created bool, csr *host
 		e.log.Info("using existing key", "path", files.Key)
 	}
 	name, _ := proxy.WebsocketRequestName(fqdn)
-	e.log.Info("wrote request", "path", files.Request, "subject", csr.Subject.String(), "san", "DNS:"+fqdn)
+	e.log.Info("wrote request", "path", files.CSR, "subject", csr.Subject.String(), "san", "DNS:"+fqdn)
 	e.log.Info("copy it to the engine and sign it there",
 		"to", filepath.Join(pki.DefaultPKIDir, "requests", name+".req"),
 		"command", "pkienroll websocket-proxy sign --fqdn "+fqdn)

@@ -43,7 +43,7 @@ func Example_websocketProxy() {
 		log.Fatal(err)
 	}
 	files := proxy.WebsocketFilesIn(filepath.Join(dir, "proxy"))
-	files.Request = filepath.Join(dir, "proxy", "requests", "websocket-proxy.req")
+	files.CSR = filepath.Join(dir, "proxy", "requests", "websocket-proxy.req")
 	files.Owner = owner
 	key, created, err := files.LoadOrMakeKey(true, nil)
 	if err != nil {
@@ -54,7 +54,7 @@ func Example_websocketProxy() {
 		log.Fatal(err)
 	}
 	fmt.Println("new key:", created, "subject:", csr.Subject)
-	if err := files.Install(host.Bundle{Key: key, Request: csr.DER}, host.Options{MakeDirs: true}); err != nil {
+	if err := files.Install(host.Bundle{Key: key, CSR: csr.DER}, host.Options{MakeDirs: true}); err != nil {
 		log.Fatal(err)
 	}
 

@@ -20,7 +20,7 @@ const (
 	CertMode       os.FileMode = 0o644
 	CAMode         os.FileMode = 0o644
 	EngineCertMode os.FileMode = 0o600
-	RequestMode    os.FileMode = 0o644
+	CSRMode        os.FileMode = 0o644
 	ConfigMode     os.FileMode = 0o644
 )
 
@@ -41,9 +41,9 @@ type Files struct {
 	// EngineCert is the engine's certificate (PEM), which the websocket
 	// proxy checks the signature of console tickets with.
 	EngineCert string
-	// Request is the certificate signing request (PEM), for a request
-	// carried to the engine by hand; it is not the service's to read.
-	Request string
+	// CSR is the certificate signing request (PEM), for a request carried
+	// to the engine by hand; it is not the service's to read.
+	CSR string
 	// Config is the service's configuration file (the websocket proxy's
 	// 10-setup.conf); the service reads it as root before it drops to its
 	// account, so it is not given to Owner.
@@ -90,7 +90,7 @@ func CheckWritable(o Options, paths ...string) error {
 // named are the paths f names, in the order Install writes them.
 func (f Files) named() []string {
 	var ps []string
-	for _, p := range []string{f.Key, f.Cert, f.CA, f.EngineCert, f.Request, f.Config} {
+	for _, p := range []string{f.Key, f.Cert, f.CA, f.EngineCert, f.CSR, f.Config} {
 		if p != "" {
 			ps = append(ps, p)
 		}

@@ -50,7 +50,7 @@ func selfSigned(t *testing.T, cn string) *x509.Certificate {
 func filesIn(t *testing.T) host.Files {
 	d := t.TempDir()
 	return host.Files{Key: filepath.Join(d, "svc.key"), Cert: filepath.Join(d, "svc.cer"), CA: filepath.Join(d, "ca.pem"),
-		EngineCert: filepath.Join(d, "engine.cer"), Request: filepath.Join(d, "svc.req"), Config: filepath.Join(d, "svc.conf")}
+		EngineCert: filepath.Join(d, "engine.cer"), CSR: filepath.Join(d, "svc.req"), Config: filepath.Join(d, "svc.conf")}
 }
 
 // listDir is the names and contents in dir.

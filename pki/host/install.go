@@ -25,8 +25,8 @@ type Bundle struct {
 	CA *x509.Certificate
 	// EngineCert is the engine's certificate.
 	EngineCert *x509.Certificate
-	// Request is a certificate signing request (DER).
-	Request []byte
+	// CSR is a certificate signing request (DER).
+	CSR []byte
 	// Config is the service's configuration.
 	Config []byte
 }
@@ -132,7 +132,7 @@ func (f Files) outputs(b Bundle) ([]output, error) {
 		{"certificate", f.Cert, certPEM(b.Cert), CertMode, true},
 		{"CA certificate", f.CA, certPEM(b.CA), CAMode, true},
 		{"engine certificate", f.EngineCert, certPEM(b.EngineCert), EngineCertMode, true},
-		{"request", f.Request, requestPEM(b.Request), RequestMode, false},
+		{"request", f.CSR, requestPEM(b.CSR), CSRMode, false},
 		{"configuration", f.Config, b.Config, ConfigMode, false},
 	} {
 		switch {

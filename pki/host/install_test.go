@@ -23,11 +23,11 @@ func TestInstall(t *testing.T) {
 	f := filesIn(t)
 	dir := filepath.Dir(f.Key)
 	ca := selfSigned(t, "ca")
-	b := host.Bundle{Key: ecKey(t), Cert: ca, CA: ca, EngineCert: ca, Request: []byte{0x30, 0}, Config: []byte("X=1\n")}
+	b := host.Bundle{Key: ecKey(t), Cert: ca, CA: ca, EngineCert: ca, CSR: []byte{0x30, 0}, Config: []byte("X=1\n")}
 	if err := f.Install(b, host.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	for path, mode := range map[string]os.FileMode{f.Key: 0o600, f.Cert: 0o644, f.CA: 0o644, f.EngineCert: 0o600, f.Request: 0o644, f.Config: 0o644} {
+	for path, mode := range map[string]os.FileMode{f.Key: 0o600, f.Cert: 0o644, f.CA: 0o644, f.EngineCert: 0o600, f.CSR: 0o644, f.Config: 0o644} {
 		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != mode {
 			t.Errorf("%s: %v, want mode %04o", path, err, mode)
 		}
@@ -109,11 +109,11 @@ func TestInstallOwner(t *testing.T) {
 	f := filesIn(t)
 	f.Owner = owner
 	ca := selfSigned(t, "ca")
-	if err := f.Install(host.Bundle{Key: ecKey(t), Cert: ca, CA: ca, EngineCert: ca, Request: []byte{0x30, 0}, Config: []byte("X=1\n")}, host.Options{}); err != nil {
+	if err := f.Install(host.Bundle{Key: ecKey(t), Cert: ca, CA: ca, EngineCert: ca, CSR: []byte{0x30, 0}, Config: []byte("X=1\n")}, host.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := user.Lookup("nobody")
-	for path, given := range map[string]bool{f.Key: true, f.Cert: true, f.CA: true, f.EngineCert: true, f.Request: false, f.Config: false} {
+	for path, given := range map[string]bool{f.Key: true, f.Cert: true, f.CA: true, f.EngineCert: true, f.CSR: false, f.Config: false} {
 		fi, err := os.Stat(path)
 		if err != nil {
 			t.Fatal(err)
