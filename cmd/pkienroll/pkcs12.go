@@ -35,17 +35,7 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	if c.Key == "" && c.Cert == "" {
-		return errors.New("nothing to extract: give --key, --cert or both")
-	}
-	passout, err := c.passout()
-	if err != nil {
-		return err
-	}
-	if passout != nil && c.Key == "" {
-		return errors.New("--passout-file and --passout-env encrypt the key: give --key too")
-	}
-	passin, err := c.passin()
+	passin, passout, err := c.passwords()
 	if err != nil {
 		return err
 	}
@@ -63,6 +53,22 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 	}
 	c.report(e, path, b, encrypted)
 	return nil
+}
+
+// passwords are the bundle's password and the key's new passphrase (nil
+// for none), after checking that there is something to extract.
+func (c *pkcs12ExtractCmd) passwords() (passin string, passout []byte, err error) {
+	if c.Key == "" && c.Cert == "" {
+		return "", nil, errors.New("nothing to extract: give --key, --cert or both")
+	}
+	if passout, err = c.passout(); err != nil {
+		return "", nil, err
+	}
+	if passout != nil && c.Key == "" {
+		return "", nil, errors.New("--passout-file and --passout-env encrypt the key: give --key too")
+	}
+	passin, err = c.passin()
+	return passin, passout, err
 }
 
 // files are the files of --key and --cert; "-" (standard output) is none.

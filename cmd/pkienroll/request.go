@@ -30,23 +30,7 @@ type requestCmd struct {
 // checked and both files are staged before either is put in place, so a
 // failure leaves no output behind.
 func (c *requestCmd) Run(e *env) error {
-	// kong's required and xor accept an empty value (`--keyout "$UNSET"`);
-	// without this a request would be made for a key nobody keeps.
-	switch {
-	case c.Key == "" && c.Keyout == "":
-		return fmt.Errorf("--key or --keyout is empty: give the key file")
-	case c.Out == "":
-		return fmt.Errorf("--out is empty: give the request file")
-	}
-	subject, err := c.subject()
-	if err != nil {
-		return err
-	}
-	sans, err := pki.ParseSANs(c.SAN)
-	if err != nil {
-		return fmt.Errorf("--san: %w", err)
-	}
-	pass, err := c.passphrase()
+	subject, sans, pass, err := c.inputs()
 	if err != nil {
 		return err
 	}
@@ -78,6 +62,27 @@ func (c *requestCmd) Run(e *env) error {
 	}
 	e.log.Info("wrote request", "path", c.Out, "subject", subject.String())
 	return nil
+}
+
+// inputs are the request's subject and SANs, and the key's passphrase,
+// read and checked before any file is looked at.
+func (c *requestCmd) inputs() (subject dn.Name, sans pki.SANs, pass []byte, err error) {
+	// kong's required and xor accept an empty value (`--keyout "$UNSET"`);
+	// without this a request would be made for a key nobody keeps.
+	switch {
+	case c.Key == "" && c.Keyout == "":
+		return nil, sans, nil, fmt.Errorf("--key or --keyout is empty: give the key file")
+	case c.Out == "":
+		return nil, sans, nil, fmt.Errorf("--out is empty: give the request file")
+	}
+	if subject, err = c.subject(); err != nil {
+		return nil, sans, nil, err
+	}
+	if sans, err = pki.ParseSANs(c.SAN); err != nil {
+		return nil, sans, nil, fmt.Errorf("--san: %w", err)
+	}
+	pass, err = c.passphrase()
+	return subject, sans, pass, err
 }
 
 func (c *requestCmd) subject() (dn.Name, error) {

@@ -30,20 +30,8 @@ type wspEngineCertCmd struct {
 
 // Run fetches or reads the certificate, checks it, and writes it.
 func (c *wspEngineCertCmd) Run(e *env) error {
-	if c.Engine == "" && c.From == "" {
-		return fmt.Errorf("--engine or --from is empty: give the engine, or the file")
-	}
-	var caFile string
-	files := host.Files{}
-	err := resolvePaths(pathFlag{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
-		pathFlag{"--out", c.Out, proxy.WebsocketFilesIn(c.PKIDir).EngineCert, &files.EngineCert})
+	files, caFile, err := c.files()
 	if err != nil {
-		return err
-	}
-	if c.Timeout <= 0 {
-		return fmt.Errorf("--timeout %v is not positive", c.Timeout)
-	}
-	if files.Owner, err = c.owner(); err != nil {
 		return err
 	}
 	cas, err := pki.ReadCertificates(caFile)
@@ -65,6 +53,24 @@ func (c *wspEngineCertCmd) Run(e *env) error {
 	e.log.Info("wrote engine certificate", "path", files.EngineCert, "subject", subject.String(),
 		"expires", cert.NotAfter.Format(time.DateOnly), "from", source)
 	return nil
+}
+
+// files checks the flags and names the engine's certificate, with the
+// account it is given to; and the CA certificate file.
+func (c *wspEngineCertCmd) files() (files host.Files, caFile string, err error) {
+	if c.Engine == "" && c.From == "" {
+		return files, "", fmt.Errorf("--engine or --from is empty: give the engine, or the file")
+	}
+	err = resolvePaths(pathFlag{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
+		pathFlag{"--out", c.Out, proxy.WebsocketFilesIn(c.PKIDir).EngineCert, &files.EngineCert})
+	if err != nil {
+		return files, "", err
+	}
+	if c.Timeout <= 0 {
+		return files, "", fmt.Errorf("--timeout %v is not positive", c.Timeout)
+	}
+	files.Owner, err = c.owner()
+	return files, caFile, err
 }
 
 // engineCert fetches the engine's certificate, or reads it from --from,

@@ -32,10 +32,6 @@ func (c *wspRequestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	opts := host.Options{Force: c.Force, MakeDirs: true}
-	if err := host.CheckWritable(opts, files.CSR); err != nil {
-		return err
-	}
 	// An existing key is kept, as engine-setup keeps it: a renewed
 	// certificate is for the same key.
 	key, created, err := files.LoadOrMakeKey(true, nil)
@@ -51,16 +47,20 @@ func (c *wspRequestCmd) Run(e *env) error {
 	if created {
 		b.Key = key
 	}
-	if err := files.Install(b, opts); err != nil {
+	if err := files.Install(b, c.options()); err != nil {
 		return err
 	}
 	c.report(e, files, created, csr, fqdn)
 	return nil
 }
 
-// files are the proxy's key, its request, and (for the directory it comes
-// back to) its certificate, with the owner the key is given to; and the CA
-// certificate the subject is derived from.
+// options install the files, making the directories they go in.
+func (c *wspRequestCmd) options() host.Options { return host.Options{Force: c.Force, MakeDirs: true} }
+
+// files are the proxy's key, its request (checked writable before a key
+// is made for it), and (for the directory it comes back to) its
+// certificate, with the owner the key is given to; and the CA certificate
+// the subject is derived from.
 func (c *wspRequestCmd) files(fqdn string) (host.Files, *x509.Certificate, error) {
 	name, _ := proxy.WebsocketRequestName(fqdn)
 	files := proxy.WebsocketFilesIn(c.PKIDir)
@@ -76,6 +76,9 @@ func (c *wspRequestCmd) files(fqdn string) (host.Files, *x509.Certificate, error
 		return host.Files{}, nil, err
 	}
 	ca, err := pki.ReadCertificate(caFile)
+	if err == nil {
+		err = host.CheckWritable(c.options(), files.CSR)
+	}
 	return files, ca, err
 }
 
