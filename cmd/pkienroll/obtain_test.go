@@ -46,7 +46,21 @@ func TestObtain(t *testing.T) {
 		t.Fatalf("key: %v, want mode 0600", err)
 	}
 
-	// The old spelling, with a fresh token and --force over the files.
+	// With --owner (as root), the files are the service's from the start.
+	if os.Geteuid() == 0 {
+		if account, err := user.Lookup("nobody"); err == nil {
+			server3, token3, fp3, p3 := estProxy(t)
+			if r := runBinary(t, "022", "obtain", "--server", server3, "--token="+token3, "--ca-fingerprint", fp3, "--cn", "proxy.example.com",
+				"--key", p3.key, "--cert", p3.cert, "--ca-out", p3.ca, "--owner", "nobody"); r.code != 0 {
+				t.Fatalf("obtain --owner nobody: %s", r)
+			}
+			if fi, err := os.Stat(p3.key); err != nil || strconv.Itoa(int(fi.Sys().(*syscall.Stat_t).Uid)) != account.Uid || fi.Mode().Perm() != 0o600 {
+				t.Errorf("obtain --owner nobody: the key is not nobody's, mode 0600 (%v)", err)
+			}
+		}
+	}
+
+	// The old spelling, with a fresh token.
 	server2, token2, fp2, p2 := estProxy(t)
 	r = runBinary(t, "022", "enroll", "--server", server2, "--token="+token2, "--ca-fingerprint", fp2,
 		"--cn", "proxy.example.com", "--key", p2.key, "--cert", p2.cert, "--ca-out", p2.ca)
