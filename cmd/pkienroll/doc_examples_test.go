@@ -31,7 +31,7 @@ func cliDocExamples(lines []string) []cliExample {
 		case strings.HasPrefix(l, "## "):
 			// The network examples need a server: TestNetworkDocExamples
 			// runs them.
-			inSection = !strings.HasPrefix(l, "## pkienroll websocket-proxy ") && l != "## pkienroll renew"
+			inSection = !strings.HasPrefix(l, "## pkienroll websocket-proxy ") && l != "## pkienroll renew" && l != "## pkienroll obtain"
 		case strings.HasPrefix(l, "### Over the network"):
 			inSection = false
 		case inSection && l == "```console":

@@ -26,7 +26,7 @@ type enrollCmd struct {
 	netEnrollFlags
 }
 
-// Run enrolls one name, or with --server this host over the network.
+// Run enrolls one name; with --server (deprecated) it is obtain.
 func (c *enrollCmd) Run(e *env, k *kong.Context) error {
 	if err := c.checkMode(k); err != nil {
 		return err
@@ -34,45 +34,55 @@ func (c *enrollCmd) Run(e *env, k *kong.Context) error {
 	if c.Server != "" {
 		return c.runNetwork(e)
 	}
-	if missing := c.missingEngineFlags(k); missing != "" {
-		return usageErrorf("missing %s", missing)
-	}
-	if c.Name == "" {
-		return errors.New("--name is empty: give the NAME of keys/NAME.p12")
-	}
-	if err := pki.ValidateName(c.Name); err != nil {
-		return fmt.Errorf("--name: %w", err)
-	}
-	if c.Subject == "" {
-		return errors.New("--subject is empty: give the certificate's subject")
-	}
-	base, err := c.signRequest(c.Subject)
+	req, err := c.request(e, k)
 	if err != nil {
 		return err
-	}
-	base.Name = c.Name
-	password, onCommandLine, err := c.password()
-	if err != nil {
-		return err
-	}
-	if err := pki.ValidatePKCS12Password(password); err != nil {
-		return fmt.Errorf("bundle password: %w", err)
-	}
-	if onCommandLine {
-		e.log.Warn("the password given with --password can be seen by other users of this host; prefer --password-file or --password-env")
 	}
 	store, err := c.openStore(c.storeFlags)
 	if err != nil {
 		return err
 	}
 	e.log.Debug("enrolling", "dir", store.Dir(), "name", c.Name, "keep-key", c.KeepKey, "legacy", c.Legacy)
-	out, err := store.Enroll(e.ctx, pki.EnrollRequest{SignRequest: base, Password: password, Legacy: c.Legacy, KeepKey: c.KeepKey})
+	out, err := store.Enroll(e.ctx, req)
 	if err != nil {
 		return err
 	}
 	logIssued(e, out.Issued)
 	e.log.Info("wrote bundle", "path", out.PKCS12Path, "request", out.RequestPath, "kept-key", out.KeptKey, "legacy", c.Legacy)
 	return nil
+}
+
+// request is the enrollment the flags ask for, every flag checked and the
+// password read before the store is opened.
+func (c *enrollCmd) request(e *env, k *kong.Context) (pki.EnrollRequest, error) {
+	if missing := c.missingEngineFlags(k); missing != "" {
+		return pki.EnrollRequest{}, usageErrorf("missing %s", missing)
+	}
+	if c.Name == "" {
+		return pki.EnrollRequest{}, errors.New("--name is empty: give the NAME of keys/NAME.p12")
+	}
+	if err := pki.ValidateName(c.Name); err != nil {
+		return pki.EnrollRequest{}, fmt.Errorf("--name: %w", err)
+	}
+	if c.Subject == "" {
+		return pki.EnrollRequest{}, errors.New("--subject is empty: give the certificate's subject")
+	}
+	base, err := c.signRequest(c.Subject)
+	if err != nil {
+		return pki.EnrollRequest{}, err
+	}
+	base.Name = c.Name
+	password, onCommandLine, err := c.password()
+	if err != nil {
+		return pki.EnrollRequest{}, err
+	}
+	if err := pki.ValidatePKCS12Password(password); err != nil {
+		return pki.EnrollRequest{}, fmt.Errorf("bundle password: %w", err)
+	}
+	if onCommandLine {
+		e.log.Warn("the password given with --password can be seen by other users of this host; prefer --password-file or --password-env")
+	}
+	return pki.EnrollRequest{SignRequest: base, Password: password, Legacy: c.Legacy, KeepKey: c.KeepKey}, nil
 }
 
 // missingEngineFlags names the flags enroll on the engine needs that were

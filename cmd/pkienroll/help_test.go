@@ -192,7 +192,8 @@ func TestUsageLines(t *testing.T) {
 	}{
 		{[]string{"request"}, "Usage: pkienroll request (--subject=S | --ca-cert=FILE --cn=FQDN) (--key=FILE | --keyout=FILE) --out=FILE [--passphrase-file=FILE | --passphrase-env=VAR] [flags]"},
 		{[]string{"revoke"}, "Usage: pkienroll revoke (--name=NAME | --serial=HEX) [flags]"},
-		{[]string{"enroll"}, "Usage: pkienroll enroll --name=NAME --subject=S (--password-file=FILE | --password-env=VAR | --password=PASSWORD) [flags] or: pkienroll enroll --server=URL (--token=TOKEN | --token-file=FILE | --token-env=VAR) --ca-fingerprint=SHA256:HEX --cn=FQDN --key=FILE --cert=FILE --ca-out=FILE [--san=LIST] [--force]"},
+		{[]string{"enroll"}, "Usage: pkienroll enroll --name=NAME --subject=S (--password-file=FILE | --password-env=VAR | --password=PASSWORD) [flags]"},
+		{[]string{"obtain"}, "Usage: pkienroll obtain --server=URL (--token=TOKEN | --token-file=FILE | --token-env=VAR) --ca-fingerprint=SHA256:HEX --cn=FQDN --key=FILE --cert=FILE --ca-out=FILE [flags]"},
 		{[]string{"ca", "init"}, "Usage: pkienroll ca init --subject=S [flags]"},
 	}
 	for _, tc := range tests {

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/host"
 	"github.com/pkienroll/pkienroll/pki/inspect"
 )
 
@@ -29,7 +29,7 @@ func (c *keygenCmd) Run(e *env) error {
 		return err
 	}
 	// Check the destination before paying for a key.
-	if err := atomicfile.CheckWritable(c.Out, c.Force); err != nil {
+	if err := host.CheckWritable(host.Options{Force: c.Force}, c.Out); err != nil {
 		return err
 	}
 	key, err := pki.GenerateKey(int(c.Bits))
@@ -40,7 +40,7 @@ func (c *keygenCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force}, atomicfile.OutputFile{Path: c.Out, Data: keyPEM, Mode: 0o600}); err != nil {
+	if err := (host.Files{Key: c.Out}).Install(host.Bundle{KeyPEM: keyPEM}, host.Options{Force: c.Force}); err != nil {
 		return err
 	}
 	e.log.Info("wrote key", "path", c.Out, "bits", int(c.Bits), "encrypted", encrypted)

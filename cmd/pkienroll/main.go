@@ -46,7 +46,7 @@ type cli struct {
 	List    listCmd    `cmd:"" help:"List the certificates the CA has issued."`
 	Revoke  revokeCmd  `cmd:"" help:"Revoke a certificate, like openssl ca -revoke."`
 	CRL     crlCmd     `cmd:"" name:"crl" help:"Sign a certificate revocation list, like openssl ca -gencrl."`
-	Enroll  enrollCmd  `cmd:"" help:"Make key, request, certificate and PKCS#12 bundle keys/NAME.p12, like pki-enroll-pkcs12.sh; with --server, enroll this host over EST."`
+	Enroll  enrollCmd  `cmd:"" help:"Make key, request, certificate and PKCS#12 bundle keys/NAME.p12, like pki-enroll-pkcs12.sh."`
 	PKCS12  pkcs12Cmd  `cmd:"" name:"pkcs12" help:"Work with PKCS#12 bundles."`
 
 	SquidConfig squidConfigCmd `cmd:"" name:"squid-config" help:"Print a Squid configuration for the portal's reverse proxy or the SPICE proxy."`
@@ -56,6 +56,7 @@ type cli struct {
 
 	Serve      serveCmd      `cmd:"" help:"Serve enrollment and renewal over the network (EST, RFC 7030) from the PKI directory."`
 	Token      tokenCmd      `cmd:"" help:"Manage the one-time tokens that authorise a first enrollment over EST."`
+	Obtain     obtainCmd     `cmd:"" help:"On the proxy: enroll this host over EST with a one-time token (key, certificate, CA certificate)."`
 	Renew      renewCmd      `cmd:"" help:"On the proxy: renew its certificate over EST when it is due, then run a hook."`
 	Help       helpCmd       `cmd:"" help:"Print the help of a command (pkienroll help sign)."`
 	Version    versionCmd    `cmd:"" help:"Print the program's version and the Go version it was built with."`

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/host"
 )
 
 // pkcs12Cmd groups the PKCS#12 commands.
@@ -35,71 +35,91 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	if c.Key == "" && c.Cert == "" {
-		return errors.New("nothing to extract: give --key, --cert or both")
-	}
-	passout, err := c.passout()
+	passin, passout, err := c.passwords()
 	if err != nil {
 		return err
 	}
-	if passout != nil && c.Key == "" {
-		return errors.New("--passout-file and --passout-env encrypt the key: give --key too")
-	}
-	passin, err := c.passin()
-	if err != nil {
+	files, opts := c.files(), host.Options{Force: c.Force}
+	if err := host.CheckWritable(opts, files.Key, files.Cert); err != nil {
 		return err
-	}
-	for _, p := range []string{c.Key, c.Cert} {
-		if p != "" && p != stdoutPath {
-			if err := atomicfile.CheckWritable(p, c.Force); err != nil {
-				return err
-			}
-		}
 	}
 	b, err := pki.ReadPKCS12(path, passin)
 	if err != nil {
 		return err
 	}
+	encrypted, err := c.write(e, files, b, passout)
+	if err != nil {
+		return err
+	}
+	c.report(e, path, b, encrypted)
+	return nil
+}
 
-	var files []atomicfile.OutputFile
+// passwords are the bundle's password and the key's new passphrase (nil
+// for none), after checking that there is something to extract.
+func (c *pkcs12ExtractCmd) passwords() (passin string, passout []byte, err error) {
+	if c.Key == "" && c.Cert == "" {
+		return "", nil, errors.New("nothing to extract: give --key, --cert or both")
+	}
+	if passout, err = c.passout(); err != nil {
+		return "", nil, err
+	}
+	if passout != nil && c.Key == "" {
+		return "", nil, errors.New("--passout-file and --passout-env encrypt the key: give --key too")
+	}
+	passin, err = c.passin()
+	return passin, passout, err
+}
+
+// files are the files of --key and --cert; "-" (standard output) is none.
+func (c *pkcs12ExtractCmd) files() host.Files {
+	var f host.Files
+	if c.Key != stdoutPath {
+		f.Key = c.Key
+	}
+	if c.Cert != stdoutPath {
+		f.Cert = c.Cert
+	}
+	return f
+}
+
+// write installs the files, then writes what goes to standard output:
+// nothing is printed when a file cannot be written.
+func (c *pkcs12ExtractCmd) write(e *env, files host.Files, b pki.Bundle, passout []byte) (encrypted bool, err error) {
+	var out host.Bundle
 	var toStdout [][]byte
-	var encrypted bool
 	if c.Key != "" {
-		var data []byte
-		if data, encrypted, err = encodeKey(b.Key, pki.KeyEncoding{Passphrase: passout}); err != nil {
-			return err
+		if out.KeyPEM, encrypted, err = encodeKey(b.Key, pki.KeyEncoding{Passphrase: passout}); err != nil {
+			return false, err
 		}
 		if c.Key == stdoutPath {
-			toStdout = append(toStdout, data)
-		} else {
-			files = append(files, atomicfile.OutputFile{Path: c.Key, Data: data, Mode: 0o600})
+			toStdout, out.KeyPEM = append(toStdout, out.KeyPEM), nil
 		}
 	}
-	if c.Cert != "" {
-		data := pki.EncodeCertificatePEM(b.Certificate.Raw)
-		if c.Cert == stdoutPath {
-			toStdout = append(toStdout, data)
-		} else {
-			files = append(files, atomicfile.OutputFile{Path: c.Cert, Data: data, Mode: 0o644})
-		}
+	if c.Cert == stdoutPath {
+		toStdout = append(toStdout, pki.EncodeCertificatePEM(b.Certificate.Raw))
+	} else if c.Cert != "" {
+		out.Cert = b.Certificate
 	}
-	if len(files) > 0 {
-		if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force}, files...); err != nil {
-			return err
-		}
+	if err := files.Install(out, host.Options{Force: c.Force}); err != nil {
+		return false, err
 	}
 	for _, data := range toStdout {
 		if _, err := e.stdout.Write(data); err != nil {
-			return fmt.Errorf("write to stdout: %w", err)
+			return false, fmt.Errorf("write to stdout: %w", err)
 		}
 	}
+	return encrypted, nil
+}
+
+// report logs the files written.
+func (c *pkcs12ExtractCmd) report(e *env, path string, b pki.Bundle, encrypted bool) {
 	if c.Key != "" && c.Key != stdoutPath {
 		e.log.Info("wrote key", "path", c.Key, "encrypted", encrypted, "from", path)
 	}
 	if c.Cert != "" && c.Cert != stdoutPath {
 		e.log.Info("wrote certificate", "path", c.Cert, "serial", pki.FormatSerial(b.Certificate.SerialNumber), "from", path)
 	}
-	return nil
 }
 
 // bundlePath is --in, or keys/NAME.p12 of --pki-dir.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,9 +14,9 @@ import (
 
 	"github.com/alecthomas/kong"
 
-	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/est"
+	"github.com/pkienroll/pkienroll/pki/host"
 )
 
 // renewCmd renews a proxy's certificate over EST.
@@ -28,6 +27,7 @@ type renewCmd struct {
 	CA       string        `name:"ca" placeholder:"FILE" help:"The CA certificate the server is trusted under (default ca.pem beside --cert)."`
 	Before   renewWindow   `placeholder:"DURATION" help:"Renew this long before expiry (30d, 12h); default when a third of the validity is left."`
 	NewKey   bool          `name:"new-key" help:"Renew with a new key (mode 0600) instead of the current one."`
+	Owner    string        `placeholder:"USER" help:"Give the renewed key and certificate to this account, the one the service runs as (ovirt for the websocket proxy); default: leave owners alone."`
 	Force    bool          `help:"Renew even when the certificate is not due."`
 	Exec     string        `placeholder:"COMMAND" help:"Run COMMAND with sh -c after the files were renewed (e.g. 'systemctl reload squid'), and at every later run until it succeeds; not when nothing changed."`
 	Daemon   bool          `help:"Keep running: check, sleep until due (at most --interval), until SIGTERM."`
@@ -74,7 +74,14 @@ func (c *renewCmd) Run(e *env) error {
 	if err != nil {
 		return fmt.Errorf("--server: %w", err)
 	}
-	req := est.RenewRequest{Files: est.Files{Key: c.Key, Cert: c.Cert, CA: caPath}, Before: time.Duration(c.Before), Always: c.Force}
+	owner, err := lookupOwner(c.Owner, "the service")
+	if err == nil {
+		err = checkGive(owner)
+	}
+	if err != nil {
+		return err
+	}
+	req := est.RenewRequest{Files: est.Files{Key: c.Key, Cert: c.Cert, CA: caPath, Owner: owner}, Before: time.Duration(c.Before), Always: c.Force}
 	if c.NewKey {
 		req.NewKey = func() (crypto.Signer, error) { return pki.GenerateKey(pki.DefaultKeyBits) }
 	}
@@ -82,6 +89,12 @@ func (c *renewCmd) Run(e *env) error {
 		_, err := c.once(e, client, req)
 		return err
 	}
+	return c.daemon(e, client, req)
+}
+
+// daemon renews when due until the context ends: it sleeps until the
+// certificate is due, at most --interval, and --interval after a failure.
+func (c *renewCmd) daemon(e *env, client *est.Client, req est.RenewRequest) error {
 	for {
 		res, err := c.once(e, client, req)
 		wait := c.Interval
@@ -107,8 +120,7 @@ func (c *renewCmd) Run(e *env) error {
 // once renews if due, and runs the hook when the files changed or a hook
 // of an earlier renewal is still pending.
 func (c *renewCmd) once(e *env, client *est.Client, req est.RenewRequest) (*est.RenewResult, error) {
-	_, err := os.Lstat(c.pendingPath())
-	pending := err == nil
+	pending := c.files().Pending()
 	res, err := client.RenewFiles(e.ctx, req)
 	if err != nil {
 		if pending && c.Exec != "" {
@@ -143,9 +155,11 @@ func (c *renewCmd) once(e *env, client *est.Client, req est.RenewRequest) (*est.
 }
 
 // pendingPath is the marker of a hook that has not succeeded since the
-// files were renewed: beside the certificate, where every later run with
-// the same --cert finds it.
-func (c *renewCmd) pendingPath() string { return c.Cert + ".hook-pending" }
+// files were renewed (host.Files.PendingPath).
+func (c *renewCmd) pendingPath() string { return c.files().PendingPath() }
+
+// files are the proxy's files renew reads and replaces.
+func (c *renewCmd) files() host.Files { return host.Files{Key: c.Key, Cert: c.Cert, CA: c.caPath()} }
 
 // pendingHook is what the marker records, for the admin who finds it; a
 // later run runs its own --exec, never a command read from a file.
@@ -169,8 +183,7 @@ func (c *renewCmd) runHook(e *env, cert *x509.Certificate, renewed bool) error {
 		}
 		data, err := json.MarshalIndent(mark, "", "  ")
 		if err == nil {
-			err = atomicfile.WriteFiles(atomicfile.Options{Force: true, NoBackup: true},
-				atomicfile.OutputFile{Path: c.pendingPath(), Data: append(data, '\n'), Mode: 0o600})
+			err = c.files().MarkPending(append(data, '\n'))
 		}
 		markErr = err
 	}
@@ -193,7 +206,7 @@ func (c *renewCmd) runHook(e *env, cert *x509.Certificate, renewed bool) error {
 		}
 		return &hookFailed{err}
 	}
-	if err := os.Remove(c.pendingPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := c.files().ClearPending(); err != nil {
 		// The hook runs once more at the next run: harmless.
 		e.log.Warn("cannot remove the pending hook's marker", "path", c.pendingPath(), "err", err)
 	}

@@ -9,14 +9,14 @@ import (
 	"testing"
 )
 
-// TestNetworkDocExamples runs the examples of docs/cli.md's `enroll
-// --server` and renew sections, in order, against `pkienroll serve`, and
+// TestNetworkDocExamples runs the examples of docs/cli.md's obtain and
+// renew sections, in order, against `pkienroll serve`, and
 // wants what they show, with paths, dates, numbers and the fingerprint
 // masked.
 func TestNetworkDocExamples(t *testing.T) {
 	examples := networkDocExamples(strings.Split(readFile(t, filepath.Join("..", "..", "docs", "cli.md")), "\n"))
 	if len(examples) != 3 {
-		t.Fatalf("docs/cli.md has %d examples of enroll --server and renew; the test expects enroll, renew not due, renew due", len(examples))
+		t.Fatalf("docs/cli.md has %d examples of obtain and renew; the test expects obtain, renew not due, renew due", len(examples))
 	}
 	dir := t.TempDir()
 	pkiDir := filepath.Join(dir, "pki")
@@ -69,17 +69,15 @@ func TestNetworkDocExamples(t *testing.T) {
 	}
 }
 
-// networkDocExamples are the console examples of docs/cli.md's "Over the
-// network" part of enroll and of its renew section, in order.
+// networkDocExamples are the console examples of docs/cli.md's obtain and
+// renew sections, in order.
 func networkDocExamples(lines []string) []cliExample {
 	var examples []cliExample
 	in, inConsole := false, false
 	for _, l := range lines {
 		switch {
 		case strings.HasPrefix(l, "## "):
-			in = l == "## pkienroll renew"
-		case strings.HasPrefix(l, "### "):
-			in = strings.HasPrefix(l, "### Over the network")
+			in = l == "## pkienroll obtain" || l == "## pkienroll renew"
 		case in && l == "```console":
 			inConsole = true
 		case inConsole && l == "```":

@@ -4,9 +4,9 @@ import (
 	"crypto"
 	"fmt"
 
-	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
+	"github.com/pkienroll/pkienroll/pki/host"
 )
 
 // requestCmd makes a certificate signing request, as
@@ -30,32 +30,14 @@ type requestCmd struct {
 // checked and both files are staged before either is put in place, so a
 // failure leaves no output behind.
 func (c *requestCmd) Run(e *env) error {
-	// kong's required and xor accept an empty value (`--keyout "$UNSET"`);
-	// without this a request would be made for a key nobody keeps.
-	switch {
-	case c.Key == "" && c.Keyout == "":
-		return fmt.Errorf("--key or --keyout is empty: give the key file")
-	case c.Out == "":
-		return fmt.Errorf("--out is empty: give the request file")
-	}
-	subject, err := c.subject()
+	subject, sans, pass, err := c.inputs()
 	if err != nil {
 		return err
 	}
-	sans, err := pki.ParseSANs(c.SAN)
-	if err != nil {
-		return fmt.Errorf("--san: %w", err)
-	}
-	pass, err := c.passphrase()
-	if err != nil {
+	files := host.Files{Key: c.Keyout, CSR: c.Out}
+	opts := host.Options{Force: c.Force}
+	if err := host.CheckWritable(opts, c.Keyout, c.Out); err != nil {
 		return err
-	}
-	for _, p := range []string{c.Keyout, c.Out} {
-		if p != "" {
-			if err := atomicfile.CheckWritable(p, c.Force); err != nil {
-				return err
-			}
-		}
 	}
 	key, err := c.key(pass)
 	if err != nil {
@@ -65,16 +47,14 @@ func (c *requestCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	files := []atomicfile.OutputFile{{Path: c.Out, Data: pki.EncodeRequestPEM(der), Mode: 0o644}}
+	out := host.Bundle{CSR: der}
 	var encrypted bool
 	if c.Keyout != "" {
-		var keyPEM []byte
-		if keyPEM, encrypted, err = encodeKey(key, pki.KeyEncoding{PKCS1: c.PKCS1, Passphrase: pass}); err != nil {
+		if out.KeyPEM, encrypted, err = encodeKey(key, pki.KeyEncoding{PKCS1: c.PKCS1, Passphrase: pass}); err != nil {
 			return err
 		}
-		files = append([]atomicfile.OutputFile{{Path: c.Keyout, Data: keyPEM, Mode: 0o600}}, files...)
 	}
-	if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force}, files...); err != nil {
+	if err := files.Install(out, opts); err != nil {
 		return err
 	}
 	if c.Keyout != "" {
@@ -82,6 +62,27 @@ func (c *requestCmd) Run(e *env) error {
 	}
 	e.log.Info("wrote request", "path", c.Out, "subject", subject.String())
 	return nil
+}
+
+// inputs are the request's subject and SANs, and the key's passphrase,
+// read and checked before any file is looked at.
+func (c *requestCmd) inputs() (subject dn.Name, sans pki.SANs, pass []byte, err error) {
+	// kong's required and xor accept an empty value (`--keyout "$UNSET"`);
+	// without this a request would be made for a key nobody keeps.
+	switch {
+	case c.Key == "" && c.Keyout == "":
+		return nil, sans, nil, fmt.Errorf("--key or --keyout is empty: give the key file")
+	case c.Out == "":
+		return nil, sans, nil, fmt.Errorf("--out is empty: give the request file")
+	}
+	if subject, err = c.subject(); err != nil {
+		return nil, sans, nil, err
+	}
+	if sans, err = pki.ParseSANs(c.SAN); err != nil {
+		return nil, sans, nil, fmt.Errorf("--san: %w", err)
+	}
+	pass, err = c.passphrase()
+	return subject, sans, pass, err
 }
 
 func (c *requestCmd) subject() (dn.Name, error) {

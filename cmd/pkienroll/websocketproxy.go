@@ -3,16 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"os/user"
 	"path/filepath"
-	"slices"
-	"strconv"
-	"syscall"
 
-	"github.com/pkienroll/pkienroll/internal/atomicfile"
-	"github.com/pkienroll/pkienroll/internal/safefile"
+	"github.com/pkienroll/pkienroll/pki/host"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
@@ -37,120 +30,50 @@ type wspOwnerFlags struct {
 	Owner string `default:"ovirt" help:"The account ovirt-websocket-proxy runs as, which must read the files; \"\" to leave owners alone."`
 }
 
-// account is a user the files are for.
-type account struct {
-	name     string
-	uid, gid int
-	groups   []int
-}
-
-// account looks the owner up; nil when --owner is "".
-func (f wspOwnerFlags) account() (*account, error) {
-	if f.Owner == "" {
-		return nil, nil
-	}
-	u, err := user.Lookup(f.Owner)
+// owner looks up --owner for files the command gives to the service's
+// account, and checks that this process may give them; nil when --owner
+// is "".
+func (f wspOwnerFlags) owner() (*host.Owner, error) {
+	o, err := lookupOwner(f.Owner, "ovirt-websocket-proxy")
 	if err != nil {
-		return nil, fmt.Errorf("--owner %s: no such account (give the account ovirt-websocket-proxy runs as)", f.Owner)
+		return nil, err
 	}
-	a := &account{name: u.Username}
-	a.uid, _ = strconv.Atoi(u.Uid)
-	a.gid, _ = strconv.Atoi(u.Gid)
-	ids, _ := u.GroupIds()
-	for _, id := range ids {
-		if g, err := strconv.Atoi(id); err == nil {
-			a.groups = append(a.groups, g)
-		}
-	}
-	return a, nil
+	return o, checkGive(o)
 }
 
-// mayGive fails unless files can be given to the account: only root can
-// give a file to another. Commands call it before they write anything.
-func (a *account) mayGive() error {
-	if a == nil || os.Geteuid() == 0 || a.uid == os.Geteuid() {
-		return nil
+// lookupOwner resolves --owner, the account service runs as.
+func lookupOwner(name, service string) (*host.Owner, error) {
+	o, err := host.LookupOwner(name)
+	if errors.Is(err, host.ErrNoAccount) {
+		return nil, fmt.Errorf("--owner %s: no such account (give the account %s runs as)", name, service)
 	}
-	return fmt.Errorf("--owner %s: only root can give files to another account (run as root, or give --owner \"\")", a.name)
+	return o, err
 }
 
-// give makes path the account's, with its primary group. The file is
-// opened without following links, so a link put in its place is not
-// followed to another file.
-func (a *account) give(path string) error {
-	if a == nil {
-		return nil
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("give %s to %s: %w", path, a.name, safefile.UnwrapPathError(err))
-	}
-	defer f.Close()
-	if err := f.Chown(a.uid, a.gid); err != nil {
-		return fmt.Errorf("give %s to %s: %w", path, a.name, safefile.UnwrapPathError(err))
+// checkGive fails before anything is written unless this process may give
+// files to o.
+func checkGive(o *host.Owner) error {
+	if err := o.CheckGive(); errors.Is(err, host.ErrNotRoot) {
+		return fmt.Errorf("--owner %s: only root can give files to another account (run as root, or give --owner \"\")", o.Name)
+	} else if err != nil {
+		return err
 	}
 	return nil
 }
 
-// canRead says why the account cannot read path, "" when it can: by its
-// mode bits for the file's owner, group or others, as the kernel decides
-// for an account without privileges.
-func (a *account) canRead(path string) string {
-	if a == nil || a.uid == 0 {
-		return ""
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return safefile.UnwrapPathError(err).Error()
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return ""
-	}
-	mode := fi.Mode().Perm()
-	uid, gid := int(st.Uid), int(st.Gid)
-	switch {
-	case uid == a.uid:
-		if mode&0o400 != 0 {
-			return ""
-		}
-	case gid == a.gid || slices.Contains(a.groups, gid):
-		if mode&0o040 != 0 {
-			return ""
-		}
-	case mode&0o004 != 0:
-		return ""
-	}
-	return fmt.Sprintf("%s cannot read it (owner %s, mode %04o)", a.name, ownerName(uid, gid), mode)
+// pathFlag is a file flag: its value, or def when empty, made absolute
+// into to.
+type pathFlag struct {
+	flag, path, def string
+	to              *string
 }
 
-// ownerName spells uid:gid with names where the system has them.
-func ownerName(uid, gid int) string {
-	u, g := strconv.Itoa(uid), strconv.Itoa(gid)
-	if x, err := user.LookupId(u); err == nil {
-		u = x.Username
-	}
-	if x, err := user.LookupGroupId(g); err == nil {
-		g = x.Name
-	}
-	return u + ":" + g
-}
-
-// checkOutput is atomicfile.CheckWritable for a file whose directory may not exist
-// yet (makeDirs makes it).
-func checkOutput(path string, force bool) error {
-	if _, err := os.Stat(filepath.Dir(path)); errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	return atomicfile.CheckWritable(path, force)
-}
-
-// makeDirs makes the missing directories of each path, 0755 as the engine's
-// packages make those of its PKI and configuration directories.
-func makeDirs(paths ...string) error {
-	for _, p := range paths {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("make directory %s: %w", filepath.Dir(p), safefile.UnwrapPathError(err))
+// resolvePaths resolves each file flag, the first error naming its flag.
+func resolvePaths(flags ...pathFlag) error {
+	for _, f := range flags {
+		var err error
+		if *f.to, err = orDefault(f.flag, f.path, f.def); err != nil {
+			return err
 		}
 	}
 	return nil

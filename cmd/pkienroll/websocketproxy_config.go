@@ -2,14 +2,15 @@ package main
 
 import (
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
+	"github.com/pkienroll/pkienroll/pki/host"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
@@ -29,73 +30,74 @@ type wspEngineCertCmd struct {
 
 // Run fetches or reads the certificate, checks it, and writes it.
 func (c *wspEngineCertCmd) Run(e *env) error {
-	if c.Engine == "" && c.From == "" {
-		return fmt.Errorf("--engine or --from is empty: give the engine, or the file")
-	}
-	caFile, err := orDefault("--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"))
+	files, caFile, err := c.files()
 	if err != nil {
-		return err
-	}
-	out, err := orDefault("--out", c.Out, proxy.WebsocketFilesIn(c.PKIDir).EngineCert)
-	if err != nil {
-		return err
-	}
-	if c.Timeout <= 0 {
-		return fmt.Errorf("--timeout %v is not positive", c.Timeout)
-	}
-	owner, err := c.account()
-	if err != nil {
-		return err
-	}
-	if err := owner.mayGive(); err != nil {
 		return err
 	}
 	cas, err := pki.ReadCertificates(caFile)
 	if err != nil {
 		return err
 	}
-	if err := checkOutput(out, c.Force); err != nil {
+	opts := host.Options{Force: c.Force, MakeDirs: true}
+	if err := host.CheckWritable(opts, files.EngineCert); err != nil {
 		return err
 	}
-	var cert *x509.Certificate
-	source := c.From
-	if c.Engine != "" {
-		if source, err = proxy.EngineCertificateURL(c.Engine); err != nil {
-			return err
-		}
-		e.log.Debug("fetching the engine's certificate", "url", source)
-		cert, err = proxy.FetchEngineCertificate(e.ctx, proxy.EngineFetch{
-			Engine: c.Engine, Address: c.EngineAddress, CAs: cas,
-			Timeout: time.Duration(c.Timeout * float64(time.Second)), At: now(),
-		})
-		if err != nil {
-			return err
-		}
-	} else {
-		if cert, err = pki.ReadCertificate(c.From); err != nil {
-			return err
-		}
-		if err := proxy.VerifyEngineCertificate(cert, cas, now()); err != nil {
-			return fmt.Errorf("engine certificate %s: %w", c.From, err)
-		}
-		// No host to hold it to: the file is the admin's word for that.
-		if err := proxy.VerifyEngineLeaf(cert, ""); err != nil {
-			return fmt.Errorf("engine certificate %s: %w", c.From, err)
-		}
-	}
-	if err := makeDirs(out); err != nil {
+	cert, source, err := c.engineCert(e, cas)
+	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force}, atomicfile.OutputFile{Path: out, Data: pki.EncodeCertificatePEM(cert.Raw), Mode: 0o600}); err != nil {
-		return err
-	}
-	if err := owner.give(out); err != nil {
+	if err := files.Install(host.Bundle{EngineCert: cert}, opts); err != nil {
 		return err
 	}
 	subject, _ := dn.FromCertificate(cert)
-	e.log.Info("wrote engine certificate", "path", out, "subject", subject.String(),
+	e.log.Info("wrote engine certificate", "path", files.EngineCert, "subject", subject.String(),
 		"expires", cert.NotAfter.Format(time.DateOnly), "from", source)
 	return nil
+}
+
+// files checks the flags and names the engine's certificate, with the
+// account it is given to; and the CA certificate file.
+func (c *wspEngineCertCmd) files() (files host.Files, caFile string, err error) {
+	if c.Engine == "" && c.From == "" {
+		return files, "", fmt.Errorf("--engine or --from is empty: give the engine, or the file")
+	}
+	err = resolvePaths(pathFlag{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
+		pathFlag{"--out", c.Out, proxy.WebsocketFilesIn(c.PKIDir).EngineCert, &files.EngineCert})
+	if err != nil {
+		return files, "", err
+	}
+	if c.Timeout <= 0 {
+		return files, "", fmt.Errorf("--timeout %v is not positive", c.Timeout)
+	}
+	files.Owner, err = c.owner()
+	return files, caFile, err
+}
+
+// engineCert fetches the engine's certificate, or reads it from --from,
+// and checks it against cas; source is where it came from.
+func (c *wspEngineCertCmd) engineCert(e *env, cas []*x509.Certificate) (cert *x509.Certificate, source string, err error) {
+	if c.Engine == "" {
+		if cert, err = pki.ReadCertificate(c.From); err != nil {
+			return nil, "", err
+		}
+		if err := proxy.VerifyEngineCertificate(cert, cas, now()); err != nil {
+			return nil, "", fmt.Errorf("engine certificate %s: %w", c.From, err)
+		}
+		// No host to hold it to: the file is the admin's word for that.
+		if err := proxy.VerifyEngineLeaf(cert, ""); err != nil {
+			return nil, "", fmt.Errorf("engine certificate %s: %w", c.From, err)
+		}
+		return cert, c.From, nil
+	}
+	if source, err = proxy.EngineCertificateURL(c.Engine); err != nil {
+		return nil, "", err
+	}
+	e.log.Debug("fetching the engine's certificate", "url", source)
+	cert, err = proxy.FetchEngineCertificate(e.ctx, proxy.EngineFetch{
+		Engine: c.Engine, Address: c.EngineAddress, CAs: cas,
+		Timeout: time.Duration(c.Timeout * float64(time.Second)), At: now(),
+	})
+	return cert, source, err
 }
 
 // Help is the command's detail in --help: the default of --out, too long
@@ -121,68 +123,78 @@ type wspConfigCmd struct {
 
 // Run checks, writes the file, and prints the engine-config lines.
 func (c *wspConfigCmd) Run(e *env) error {
-	host, err := wspHost(c.FQDN)
+	fqdn, err := wspHost(c.FQDN)
 	if err != nil {
 		return err
 	}
-	on, off, err := proxy.WebsocketEngineConfigCommands(host, c.Port)
+	on, off, err := proxy.WebsocketEngineConfigCommands(fqdn, c.Port)
 	if err == nil && c.Port == 0 {
 		err = fmt.Errorf("port 0 is outside 1..65535")
 	}
 	if err != nil {
 		return fmt.Errorf("--port: %w", err)
 	}
-	def := proxy.WebsocketFilesIn(c.PKIDir)
-	var files proxy.WebsocketFiles
-	var caFile, out string
-	for _, f := range []struct {
-		flag, path, def string
-		to              *string
-	}{
-		{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
-		{"--key", c.Key, def.Key, &files.Key},
-		{"--cert", c.Cert, def.Cert, &files.Cert},
-		{"--engine-cert", c.EngineCert, def.EngineCert, &files.EngineCert},
-		{"--out", c.Out, proxy.DefaultWebsocketConfig, &out},
-	} {
-		if *f.to, err = orDefault(f.flag, f.path, f.def); err != nil {
-			return err
-		}
+	files, caFile, err := c.files()
+	if err != nil {
+		return err
 	}
 	conf, err := proxy.RenderWebsocket(proxy.WebsocketConfig{Port: c.Port, Files: files})
 	if err != nil {
 		return err
 	}
-	owner, err := c.account()
-	if err != nil {
+	if err := c.check(files, caFile, fqdn); err != nil {
 		return err
 	}
-	if err := proxy.CheckWebsocketFiles(files, caFile, host, now()); err != nil {
+	if err := c.write(e, files, conf); err != nil {
 		return err
 	}
-	for _, f := range []struct{ what, path string }{{"key", files.Key}, {"certificate", files.Cert}, {"engine certificate", files.EngineCert}} {
-		if why := owner.canRead(f.path); why != "" {
-			return fmt.Errorf("%s %s: %s; the service runs as %s (chown %s %s)", f.what, f.path, why, c.Owner, c.Owner, f.path)
-		}
-	}
-	if err := checkOutput(out, c.Force); err != nil {
-		return err
-	}
-	if err := makeDirs(out); err != nil {
-		return err
-	}
-	at := now()
-	backup := out + "." + at.Format("20060102150405")
-	_, statErr := os.Lstat(out)
-	if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force, Now: at}, atomicfile.OutputFile{Path: out, Data: conf, Mode: 0o644}); err != nil {
-		return err
-	}
-	if statErr == nil {
-		e.log.Info("kept previous configuration", "backup", backup)
-	}
-	e.log.Info("wrote websocket proxy configuration", "path", out, "port", c.Port)
-	e.log.Info("restart the proxy to use it", "command", "systemctl restart ovirt-websocket-proxy")
 	_, err = fmt.Fprintf(e.stdout, "# On the engine: turn the websocket proxy on, then restart ovirt-engine.\n%s\n"+
 		"# To turn it off again (then restart ovirt-engine):\n%s\n", on, off)
 	return err
+}
+
+// files are the key, certificates and configuration the flags name, with
+// the service's account; and the CA certificate file.
+func (c *wspConfigCmd) files() (files host.Files, caFile string, err error) {
+	def := proxy.WebsocketFilesIn(c.PKIDir)
+	err = resolvePaths(pathFlag{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
+		pathFlag{"--key", c.Key, def.Key, &files.Key},
+		pathFlag{"--cert", c.Cert, def.Cert, &files.Cert},
+		pathFlag{"--engine-cert", c.EngineCert, def.EngineCert, &files.EngineCert},
+		pathFlag{"--out", c.Out, proxy.DefaultWebsocketConfig, &files.Config})
+	if err != nil {
+		return host.Files{}, "", err
+	}
+	files.Owner, err = lookupOwner(c.Owner, "ovirt-websocket-proxy")
+	return files, caFile, err
+}
+
+// check checks every file the configuration names, and that the service's
+// account can read them.
+func (c *wspConfigCmd) check(files host.Files, caFile, fqdn string) error {
+	if err := proxy.CheckWebsocketFiles(files, caFile, fqdn, now()); err != nil {
+		return err
+	}
+	var unreadable *host.UnreadableError
+	if err := files.CheckReadable(); errors.As(err, &unreadable) {
+		return fmt.Errorf("%w; the service runs as %s (chown %s %s)", err, c.Owner, c.Owner, unreadable.Path)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// write installs the configuration, keeping a replaced one.
+func (c *wspConfigCmd) write(e *env, files host.Files, conf []byte) error {
+	at := now()
+	_, statErr := os.Lstat(files.Config)
+	if err := files.Install(host.Bundle{Config: conf}, host.Options{Force: c.Force, MakeDirs: true, Now: at}); err != nil {
+		return err
+	}
+	if statErr == nil {
+		e.log.Info("kept previous configuration", "backup", files.Config+"."+at.Format("20060102150405"))
+	}
+	e.log.Info("wrote websocket proxy configuration", "path", files.Config, "port", c.Port)
+	e.log.Info("restart the proxy to use it", "command", "systemctl restart ovirt-websocket-proxy")
+	return nil
 }

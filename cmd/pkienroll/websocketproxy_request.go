@@ -1,17 +1,13 @@
 package main
 
 import (
-	"crypto"
-	"errors"
+	"crypto/x509"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
-	"github.com/pkienroll/pkienroll/internal/atomicfile"
-	"github.com/pkienroll/pkienroll/internal/safefile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
+	"github.com/pkienroll/pkienroll/pki/host"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
@@ -28,102 +24,80 @@ type wspRequestCmd struct {
 
 // Run writes the key (when new) and the request, after every check.
 func (c *wspRequestCmd) Run(e *env) error {
-	host, err := wspHost(c.FQDN)
+	fqdn, err := wspHost(c.FQDN)
 	if err != nil {
 		return err
 	}
-	name, _ := proxy.WebsocketRequestName(host)
-	files := proxy.WebsocketFilesIn(c.PKIDir)
-	caFile, err := orDefault("--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"))
+	files, ca, err := c.files(fqdn)
 	if err != nil {
 		return err
-	}
-	keyPath, err := orDefault("--key", c.Key, files.Key)
-	if err != nil {
-		return err
-	}
-	out, err := orDefault("--out", c.Out, filepath.Join(c.PKIDir, "requests", name+".req"))
-	if err != nil {
-		return err
-	}
-	owner, err := c.account()
-	if err != nil {
-		return err
-	}
-	if err := owner.mayGive(); err != nil {
-		return err
-	}
-	ca, err := pki.ReadCertificate(caFile)
-	if err != nil {
-		return err
-	}
-	subject, err := dn.DeriveFrom(ca, host)
-	if err != nil {
-		return fmt.Errorf("derive subject with CN %q from CA certificate %s: %w", host, caFile, err)
-	}
-	sans, err := pki.ParseSANs("DNS:" + host)
-	if err != nil {
-		return fmt.Errorf("--fqdn: %w", err)
 	}
 	// An existing key is kept, as engine-setup keeps it: a renewed
 	// certificate is for the same key.
-	var key crypto.Signer
-	newKey := false
-	switch _, err := os.Lstat(keyPath); {
-	case err == nil:
-		if key, err = pki.ReadKey(keyPath, nil); err != nil {
-			return fmt.Errorf("%w (the websocket proxy needs a key without passphrase)", err)
-		}
-	case errors.Is(err, fs.ErrNotExist):
-		if err := checkOutput(keyPath, false); err != nil {
-			return err
-		}
-		if key, err = pki.GenerateKey(pki.DefaultKeyBits); err != nil {
-			return err
-		}
-		newKey = true
-	default:
-		return fmt.Errorf("check %s: %w", keyPath, safefile.UnwrapPathError(err))
-	}
-	if err := checkOutput(out, c.Force); err != nil {
-		return err
-	}
-	der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: subject, SANs: sans})
+	key, created, err := files.LoadOrMakeKey(true, nil)
 	if err != nil {
 		return err
 	}
-	outs := []atomicfile.OutputFile{{Path: out, Data: pki.EncodeRequestPEM(der), Mode: 0o644}}
-	if newKey {
-		keyPEM, err := pki.EncodeKey(key, pki.KeyEncoding{})
-		if err != nil {
-			return err
-		}
-		outs = append([]atomicfile.OutputFile{{Path: keyPath, Data: keyPEM, Mode: 0o600}}, outs...)
-	}
-	// certs/ too: the signed certificate comes back there.
-	if err := makeDirs(keyPath, out, files.Cert); err != nil {
+	sans, _ := pki.ParseSANs("DNS:" + fqdn)
+	csr, err := host.NewCSR(key, ca, fqdn, sans)
+	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFiles(atomicfile.Options{Force: c.Force}, outs...); err != nil {
+	b := host.Bundle{CSR: csr.DER}
+	if created {
+		b.Key = key
+	}
+	if err := files.Install(b, c.options()); err != nil {
 		return err
 	}
-	if newKey {
-		if err := owner.give(keyPath); err != nil {
-			return err
-		}
-		kv := []any{"path", keyPath, "bits", pki.DefaultKeyBits}
-		if owner != nil {
-			kv = append(kv, "owner", owner.name)
+	c.report(e, files, created, csr, fqdn)
+	return nil
+}
+
+// options install the files, making the directories they go in.
+func (c *wspRequestCmd) options() host.Options { return host.Options{Force: c.Force, MakeDirs: true} }
+
+// files are the proxy's key, its request (checked writable before a key
+// is made for it), and (for the directory it comes back to) its
+// certificate, with the owner the key is given to; and the CA certificate
+// the subject is derived from.
+func (c *wspRequestCmd) files(fqdn string) (host.Files, *x509.Certificate, error) {
+	name, _ := proxy.WebsocketRequestName(fqdn)
+	files := proxy.WebsocketFilesIn(c.PKIDir)
+	files.EngineCert = ""
+	var caFile string
+	err := resolvePaths(pathFlag{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
+		pathFlag{"--key", c.Key, files.Key, &files.Key},
+		pathFlag{"--out", c.Out, filepath.Join(c.PKIDir, "requests", name+".req"), &files.CSR})
+	if err != nil {
+		return host.Files{}, nil, err
+	}
+	if files.Owner, err = c.owner(); err != nil {
+		return host.Files{}, nil, err
+	}
+	ca, err := pki.ReadCertificate(caFile)
+	if err == nil {
+		err = host.CheckWritable(c.options(), files.CSR)
+	}
+	return files, ca, err
+}
+
+// report logs what Run wrote, and where the request goes next.
+func (c *wspRequestCmd) report(e *env, files host.Files, created bool, csr *host.CSR, fqdn string) {
+	if created {
+		kv := []any{"path", files.Key, "bits", pki.DefaultKeyBits}
+		if files.Owner != nil {
+			kv = append(kv, "owner", files.Owner.Name)
 		}
 		e.log.Info("wrote key", kv...)
 	} else {
-		e.log.Info("using existing key", "path", keyPath)
+		e.log.Info("using existing key", "path", files.Key)
 	}
-	e.log.Info("wrote request", "path", out, "subject", subject.String(), "san", "DNS:"+host)
+	name, _ := proxy.WebsocketRequestName(fqdn)
+	e.log.Info("wrote request", "path", files.CSR, "subject", csr.Subject.String(), "san", "DNS:"+fqdn)
 	e.log.Info("copy it to the engine and sign it there",
 		"to", filepath.Join(pki.DefaultPKIDir, "requests", name+".req"),
-		"command", "pkienroll websocket-proxy sign --fqdn "+host)
-	return nil
+		"command", "pkienroll websocket-proxy sign --fqdn "+fqdn)
 }
 
 // wspSignCmd signs the websocket proxy's request in the engine's PKI

@@ -186,6 +186,17 @@ func (s *Staged) Rename() error {
 	return nil
 }
 
+// Chown gives the staged file to uid and gid before it is renamed into
+// place, so a file that must belong to a service's account is never there
+// under another owner (pki/host's Install). The temporary file is a new
+// inode of ours, so Lchown cannot be led elsewhere by a link.
+func (s *Staged) Chown(uid, gid int) error {
+	if err := os.Lchown(s.tmp, uid, gid); err != nil {
+		return fmt.Errorf("give %s to %d:%d: %w", s.path, uid, gid, safefile.UnwrapPathError(err))
+	}
+	return nil
+}
+
 // Abort removes the temporary file unless it was renamed into place; it is
 // safe to call after Commit.
 func (s *Staged) Abort() {

@@ -10,20 +10,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
+	"github.com/pkienroll/pkienroll/pki/host"
 	"github.com/pkienroll/pkienroll/pki/verify"
 )
 
 // Files are where a proxy keeps what it enrolled: its private key (PEM,
 // without passphrase, mode 0600), its certificate (PEM) and the CA
-// certificate (PEM) it was verified under.
-type Files struct {
-	Key  string
-	Cert string
-	CA   string
-}
+// certificate (PEM) it was verified under, and the account they are given
+// to (Owner, none when nil). They are the proxy host's files of pki/host.
+type Files = host.Files
 
 // EnrollRequest is a first enrollment into files.
 type EnrollRequest struct {
@@ -43,7 +40,7 @@ type EnrollRequest struct {
 	// before anything is sent.
 	Force bool
 	// NewKey makes the key; nil means pki.GenerateKey(pki.DefaultKeyBits).
-	NewKey func() (crypto.Signer, error)
+	NewKey host.KeyGen
 }
 
 // EnrollFiles makes a key and a request for req.CN, with the subject
@@ -57,49 +54,33 @@ func (c *Client) EnrollFiles(ctx context.Context, req EnrollRequest) (*x509.Cert
 	if f.Key == "" || f.Cert == "" || f.CA == "" {
 		return nil, errors.New("enroll: the key, certificate and CA files must all be named")
 	}
-	for _, p := range []string{f.Key, f.Cert, f.CA} {
-		if err := atomicfile.CheckWritable(p, req.Force); err != nil {
-			return nil, fmt.Errorf("enroll: %w", err)
-		}
+	opts := host.Options{Force: req.Force}
+	if err := f.Owner.CheckGive(); err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
 	}
-	subject, err := dn.DeriveFrom(c.CA, req.CN)
-	if err != nil {
-		return nil, fmt.Errorf("enroll: derive subject with CN %q: %w", req.CN, err)
+	if err := host.CheckWritable(opts, f.Key, f.Cert, f.CA); err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
 	}
-	newKey := req.NewKey
-	if newKey == nil {
-		newKey = defaultKey
-	}
-	key, err := newKey()
-	if err != nil {
-		return nil, fmt.Errorf("enroll: make key: %w", err)
-	}
-	csr, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: subject, SANs: req.SANs})
+	key, _, err := f.LoadOrMakeKey(false, req.NewKey)
 	if err != nil {
 		return nil, fmt.Errorf("enroll: %w", err)
 	}
-	cert, err := c.Enroll(ctx, req.Token, csr)
+	csr, err := host.NewCSR(key, c.CA, req.CN, req.SANs)
+	if err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
+	}
+	cert, err := c.Enroll(ctx, req.Token, csr.DER)
 	if err != nil {
 		return nil, err
 	}
 	if err := c.verifyIssued(cert, key, req.CN); err != nil {
 		return nil, fmt.Errorf("enroll: %w", err)
 	}
-	keyPEM, err := pki.EncodeKey(key, pki.KeyEncoding{})
-	if err != nil {
-		return nil, fmt.Errorf("enroll: %w", err)
-	}
-	err = atomicfile.WriteFiles(atomicfile.Options{Force: req.Force},
-		atomicfile.OutputFile{Path: f.Key, Data: keyPEM, Mode: 0o600},
-		atomicfile.OutputFile{Path: f.Cert, Data: pki.EncodeCertificatePEM(cert.Raw), Mode: 0o644},
-		atomicfile.OutputFile{Path: f.CA, Data: pki.EncodeCertificatePEM(c.CA.Raw), Mode: 0o644})
-	if err != nil {
+	if err := f.Install(host.Bundle{Key: key, Cert: cert, CA: c.CA}, opts); err != nil {
 		return nil, fmt.Errorf("enroll: %w", err)
 	}
 	return cert, nil
 }
-
-func defaultKey() (crypto.Signer, error) { return pki.GenerateKey(pki.DefaultKeyBits) }
 
 // verifyIssued checks a certificate the server sent before it is written,
 // beyond what Enroll and Reenroll checked against the request (the names
@@ -139,7 +120,7 @@ type RenewRequest struct {
 	Always bool
 	// NewKey, when not nil, makes a new key for the renewed certificate;
 	// nil keeps the current key.
-	NewKey func() (crypto.Signer, error)
+	NewKey host.KeyGen
 	// Now is the time the certificate is judged at; zero means time.Now().
 	Now time.Time
 }
@@ -168,6 +149,9 @@ func (c *Client) RenewFiles(ctx context.Context, req RenewRequest) (*RenewResult
 		now = time.Now()
 	}
 	f := req.Files
+	if err := f.Owner.CheckGive(); err != nil {
+		return nil, fmt.Errorf("renew: %w", err)
+	}
 	cur, err := pki.ReadCertificate(f.Cert)
 	if err != nil {
 		return nil, fmt.Errorf("renew: %w", err)
@@ -208,18 +192,15 @@ func (c *Client) RenewFiles(ctx context.Context, req RenewRequest) (*RenewResult
 	if got, err := dn.ParseDER(cert.RawSubject); err != nil || !got.Equal(subject) {
 		return nil, fmt.Errorf("renew: the renewed certificate's subject is not %s", subject)
 	}
-	outs := []atomicfile.OutputFile{{Path: f.Cert, Data: pki.EncodeCertificatePEM(cert.Raw), Mode: 0o644}}
+	renewed := host.Bundle{Cert: cert}
 	if req.NewKey != nil {
-		keyPEM, err := pki.EncodeKey(next, pki.KeyEncoding{})
-		if err != nil {
-			return nil, fmt.Errorf("renew: %w", err)
-		}
 		// Both are staged and synced before either is renamed; only a
 		// crash between the two renames leaves a new key beside the old
 		// certificate, with both old files kept as backups.
-		outs = append([]atomicfile.OutputFile{{Path: f.Key, Data: keyPEM, Mode: 0o600}}, outs...)
+		renewed.Key = next
 	}
-	if err := atomicfile.WriteFiles(atomicfile.Options{Force: true, Now: now}, outs...); err != nil {
+	// The CA certificate is the one trusted already: it is not written.
+	if err := (host.Files{Key: f.Key, Cert: f.Cert, Owner: f.Owner}).Install(renewed, host.Options{Force: true, Now: now}); err != nil {
 		return nil, fmt.Errorf("renew: %w", err)
 	}
 	return &RenewResult{Renewed: true, Certificate: cert, RenewAt: RenewAt(cert, req.Before)}, nil

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/pkienroll/pkienroll/pki/host"
 )
 
 // The websocket proxy (ovirt-websocket-proxy, a websockify) on its own
@@ -27,12 +29,12 @@ const (
 	WebsocketAccount = "ovirt"
 )
 
-// WebsocketFiles are the websocket proxy's key, its certificate, and the
-// engine's certificate (which the proxy checks the engine's console tickets
-// with), as the service's configuration names them.
-type WebsocketFiles struct {
-	Key, Cert, EngineCert string
-}
+// WebsocketFiles are the websocket proxy's files on its host: its key, its
+// certificate, and the engine's certificate (which the proxy checks the
+// engine's console tickets with), as the service's configuration names
+// them. They are a pki/host Files, which writes them with their modes and
+// owner and checks that the service can read them.
+type WebsocketFiles = host.Files
 
 // WebsocketFilesIn returns the files at the places the engine's setup
 // puts them, below the PKI directory pkiDir of the proxy's host:
