@@ -1,0 +1,83 @@
+package metrics
+
+import (
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"path/filepath"
+)
+
+// dnFields are the name attributes the exporter puts in its subject_* and
+// issuer_* labels, in its order.
+var dnFields = []string{"C", "ST", "L", "O", "OU", "CN"}
+
+func dnValue(n pkix.Name, field string) string {
+	first := func(s []string) string {
+		if len(s) == 0 {
+			return ""
+		}
+		return s[0]
+	}
+	switch field {
+	case "C":
+		return first(n.Country)
+	case "ST":
+		return first(n.Province)
+	case "L":
+		return first(n.Locality)
+	case "O":
+		return first(n.Organization)
+	case "OU":
+		return first(n.OrganizationalUnit)
+	}
+	return n.CommonName
+}
+
+// certLabels are the label names of the x509_cert_* metrics: the
+// exporter's for a file source. Its Kubernetes labels are left out; a
+// label that is empty is no label to Prometheus anyway.
+var certLabels = func() []string {
+	names := []string{"filename", "filepath", "serial_number"}
+	for _, f := range dnFields {
+		names = append(names, "issuer_"+f)
+	}
+	for _, f := range dnFields {
+		names = append(names, "subject_"+f)
+	}
+	return names
+}()
+
+// certValues are the values of certLabels for cert, found in path. The
+// serial number is decimal, as the exporter writes it.
+func certValues(path string, cert *x509.Certificate) []string {
+	v := []string{filepath.Base(path), path, ""}
+	if cert.SerialNumber != nil {
+		v[2] = cert.SerialNumber.String()
+	}
+	for _, f := range dnFields {
+		v = append(v, dnValue(cert.Issuer, f))
+	}
+	for _, f := range dnFields {
+		v = append(v, dnValue(cert.Subject, f))
+	}
+	return v
+}
+
+// crlLabels are the label names of the x509_crl_* metrics.
+var crlLabels = func() []string {
+	names := []string{"filename", "filepath", "crl_number"}
+	for _, f := range dnFields {
+		names = append(names, "issuer_"+f)
+	}
+	return names
+}()
+
+func crlValues(path string, crl *x509.RevocationList) []string {
+	v := []string{filepath.Base(path), path, ""}
+	if crl.Number != nil {
+		v[2] = crl.Number.String()
+	}
+	for _, f := range dnFields {
+		v = append(v, dnValue(crl.Issuer, f))
+	}
+	return v
+}
