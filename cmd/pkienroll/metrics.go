@@ -4,6 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki/metrics"
 )
 
@@ -21,7 +22,7 @@ type metricsCmd struct {
 func (c *metricsCmd) Run(e *env) error {
 	reg := prometheus.NewPedanticRegistry()
 	files := metrics.NewFiles(c.PKIDir, c.Files, metrics.WithNow(now), metrics.WithErrors(func(err error) {
-		e.log.Warn("cannot read", "err", oneLine(err.Error()))
+		e.log.Warn("cannot read", "err", printable.Escape(oneLine(err.Error())))
 	}))
 	if err := reg.Register(files); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/est"
 	"github.com/pkienroll/pkienroll/pki/metrics"
@@ -38,7 +39,7 @@ func (c *serveCmd) serveMetrics(e *env, store *pki.Store, conns *est.ConnLimiter
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		metrics.NewFiles(store.Dir(), nil, metrics.WithErrors(func(err error) {
-			e.log.Debug("metrics: cannot read", "err", oneLine(err.Error()))
+			e.log.Debug("metrics: cannot read", "err", printable.Escape(oneLine(err.Error())))
 		})),
 		metrics.NewServer(est.OpenTokens(store.Dir()), conns),
 		c.requests,

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"io"
+	"net"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -82,5 +83,29 @@ func TestServeMetricsListener(t *testing.T) {
 	check.Stdin = strings.NewReader(text)
 	if out, err := check.CombinedOutput(); err != nil {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
+
+// TestServeMetricsBindsFirst: a --metrics-listen that cannot be bound (no
+// port, a port in use) fails the start with one line naming it, before the
+// server issues its certificate: the PKI directory is byte-identical.
+func TestServeMetricsBindsFirst(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	for _, addr := range []string{"9443", held.Addr().String()} {
+		t.Run(addr, func(t *testing.T) {
+			pkiDir := filepath.Join(t.TempDir(), "pki")
+			mustRun(t, "-q", "ca", "init", "--pki-dir", pkiDir, "--subject", caSubject)
+			before := snapshot(t, pkiDir)
+			r := runCLIFinishes(t, "serve", "--pki-dir", pkiDir, "--listen", "127.0.0.1:0", "--host", "127.0.0.1", "--metrics-listen", addr)
+			if r.code != exitError {
+				t.Errorf("exit %d, want %d\n%s", r.code, exitError, r)
+			}
+			assertOneErrorLine(t, r.stderr, "--metrics-listen "+addr)
+			checkSnapshot(t, pkiDir, before)
+		})
 	}
 }

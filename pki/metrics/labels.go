@@ -4,6 +4,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"path/filepath"
+
+	"github.com/pkienroll/pkienroll/internal/printable"
 )
 
 // dnFields are the name attributes the exporter puts in its subject_* and
@@ -48,6 +50,10 @@ var certLabels = func() []string {
 
 // certValues are the values of certLabels for cert, found in path. The
 // serial number is decimal, as the exporter writes it.
+//
+// Every value is printable.Escape'd: a label value must be UTF-8 (a path
+// need not be), and one with control characters would reach a terminal
+// or a log raw.
 func certValues(path string, cert *x509.Certificate) []string {
 	v := []string{filepath.Base(path), path, ""}
 	if cert.SerialNumber != nil {
@@ -58,6 +64,13 @@ func certValues(path string, cert *x509.Certificate) []string {
 	}
 	for _, f := range dnFields {
 		v = append(v, dnValue(cert.Subject, f))
+	}
+	return escape(v)
+}
+
+func escape(v []string) []string {
+	for i := range v {
+		v[i] = printable.Escape(v[i])
 	}
 	return v
 }
@@ -71,6 +84,8 @@ var crlLabels = func() []string {
 	return names
 }()
 
+// crlValues are the values of crlLabels for crl, found in path, escaped
+// as certValues.
 func crlValues(path string, crl *x509.RevocationList) []string {
 	v := []string{filepath.Base(path), path, ""}
 	if crl.Number != nil {
@@ -79,5 +94,5 @@ func crlValues(path string, crl *x509.RevocationList) []string {
 	for _, f := range dnFields {
 		v = append(v, dnValue(crl.Issuer, f))
 	}
-	return v
+	return escape(v)
 }
