@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -309,4 +310,62 @@ func ruleAnnotations(t *testing.T, path string) map[string]map[string]string {
 		}
 	}
 	return out
+}
+
+// TestMonitoringCronRecipes runs the cron lines of docs/monitoring.md as
+// they are written, with the engine's, node_exporter's and Squid's
+// directories moved to a scratch directory: each leaves a .prom file that
+// the real promtool accepts, holding the certificates it names, and no
+// temporary file.
+func TestMonitoringCronRecipes(t *testing.T) {
+	promtool := testenv.LookPath(t, "promtool", "prometheus")
+	doc := pkitest.ReadFile(t, filepath.Join("..", "..", "docs", "monitoring.md"))
+	var recipes []string
+	for _, line := range strings.Split(doc, "\n") {
+		if rest, ok := strings.CutPrefix(line, "*/15 * * * * root "); ok {
+			recipes = append(recipes, rest)
+		}
+	}
+	if len(recipes) != 2 {
+		t.Fatalf("docs/monitoring.md has %d cron lines, want 2 (engine, proxy)", len(recipes))
+	}
+	root := t.TempDir()
+	pkiDir := metricsStore(t, time.Now(), 3650, map[string]int{"apache": 365})
+	squid := filepath.Join(root, "squid")
+	textfiles := filepath.Join(root, "node-exporter")
+	for _, d := range []string{squid, textfiles} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pkitest.WriteFile(t, filepath.Join(squid, "proxy.cer"), []byte(pkitest.ReadFile(t, filepath.Join(pkiDir, "certs", "apache.cer"))), 0o644)
+	pkitest.WriteFile(t, filepath.Join(squid, "ca.pem"), []byte(pkitest.ReadFile(t, filepath.Join(pkiDir, "ca.pem"))), 0o644)
+	moved := strings.NewReplacer("/etc/pki/ovirt-engine", pkiDir, "/var/lib/prometheus/node-exporter", textfiles,
+		"/etc/squid", squid, "pkienroll ", shellQuote(binary(t))+" ")
+	for i, recipe := range recipes {
+		bash(t, root, moved.Replace(recipe))
+		prom := filepath.Join(textfiles, "pkienroll.prom")
+		text := pkitest.ReadFile(t, prom)
+		check := exec.Command(promtool, "check", "metrics")
+		check.Stdin = strings.NewReader(text)
+		if out, err := check.CombinedOutput(); err != nil {
+			t.Errorf("recipe %d: promtool check metrics: %v\n%s", i+1, err, out)
+		}
+		want := []string{filepath.Join(pkiDir, "ca.pem"), filepath.Join(pkiDir, "certs", "apache.cer")}
+		if i == 1 {
+			want = []string{filepath.Join(squid, "proxy.cer"), filepath.Join(squid, "ca.pem")}
+		}
+		for _, p := range want {
+			if !strings.Contains(text, `filepath="`+p+`"`) {
+				t.Errorf("recipe %d: %s not in the metrics:\n%s", i+1, p, text)
+			}
+		}
+		if !strings.Contains(text, "x509_read_errors 0") {
+			t.Errorf("recipe %d: read errors:\n%s", i+1, text)
+		}
+		if entries, _ := os.ReadDir(textfiles); len(entries) != 1 {
+			t.Errorf("recipe %d left %d files in the textfile directory", i+1, len(entries))
+		}
+		os.Remove(prom)
+	}
 }
