@@ -13,6 +13,7 @@ import (
 // node_exporter's textfile collector, from cron.
 type metricsCmd struct {
 	pkiDirFlag
+	CertDir string   `name:"cert-dir" default:"certs" help:"Directory of issued certificates, relative to --pki-dir."`
 	Files []string `arg:"" optional:"" type:"path" placeholder:"FILE" help:"More certificate or CRL files to watch, such as a proxy's /etc/squid/proxy.cer."`
 }
 
@@ -21,7 +22,7 @@ type metricsCmd struct {
 // x509-certificate-exporter's, so that the other files are still watched.
 func (c *metricsCmd) Run(e *env) error {
 	reg := prometheus.NewPedanticRegistry()
-	files := metrics.NewFiles(c.PKIDir, c.Files, metrics.WithNow(now), metrics.WithErrors(func(err error) {
+	files := metrics.NewFiles(c.PKIDir, c.Files, metrics.WithNow(now), metrics.WithCertDir(c.CertDir), metrics.WithErrors(func(err error) {
 		e.log.Warn("cannot read", "err", printable.Escape(oneLine(err.Error())))
 	}))
 	if err := reg.Register(files); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 
 	"github.com/charmbracelet/log"
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,7 +39,7 @@ func (c *serveCmd) serveMetrics(e *env, store *pki.Store, conns *est.ConnLimiter
 	c.requests = metrics.NewRequests()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
-		metrics.NewFiles(store.Dir(), nil, metrics.WithErrors(func(err error) {
+		metrics.NewFiles(store.Dir(), nil, metrics.WithCertDir(filepath.Dir(store.CertPath("x"))), metrics.WithErrors(func(err error) {
 			e.log.Debug("metrics: cannot read", "err", printable.Escape(oneLine(err.Error())))
 		})),
 		metrics.NewServer(est.OpenTokens(store.Dir()), conns),

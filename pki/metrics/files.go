@@ -44,11 +44,17 @@ type Option func(*options)
 type options struct {
 	now     func() time.Time
 	onError func(error)
+	certDir string
 }
 
 // WithNow replaces time.Now for x509_cert_expired and x509_crl_stale, for
 // tests.
 func WithNow(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithCertDir sets the directory of issued certificates, as
+// pki.WithCertDir does for the store (an absolute path, or one relative to
+// the PKI directory); the default is "certs".
+func WithCertDir(dir string) Option { return func(o *options) { o.certDir = dir } }
 
 // WithErrors sets the function told about each file that could not be read
 // at a scrape (x509_read_errors counts them); the error names the file.
@@ -74,7 +80,7 @@ type Files struct {
 // NewFiles returns the collector of the PKI directory dir ("" for none)
 // and of files.
 func NewFiles(dir string, files []string, opts ...Option) *Files {
-	o := options{now: time.Now, onError: func(error) {}}
+	o := options{now: time.Now, onError: func(error) {}, certDir: "certs"}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -147,7 +153,7 @@ func (f *Files) sources() ([]source, error) {
 			required bool
 		}{
 			{f.dir, []string{".pem", ".cer", ".crt", ".crl"}, false},
-			{filepath.Join(f.dir, "certs"), []string{".cer"}, true},
+			{f.certDir(), []string{".cer"}, true},
 		} {
 			entries, err := os.ReadDir(sub.dir)
 			if err != nil {
@@ -171,6 +177,13 @@ func (f *Files) sources() ([]source, error) {
 		out = append(out, source{p, true})
 	}
 	return out, errors.Join(errs...)
+}
+
+func (f *Files) certDir() string {
+	if filepath.IsAbs(f.opts.certDir) {
+		return f.opts.certDir
+	}
+	return filepath.Join(f.dir, f.opts.certDir)
 }
 
 func contains(list []string, s string) bool {

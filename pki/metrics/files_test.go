@@ -223,3 +223,20 @@ func TestFilesHostileNames(t *testing.T) {
 		t.Errorf("filepath = %q", fp)
 	}
 }
+
+// TestFilesCertDir: WithCertDir reads the issued certificates where the
+// store keeps them (the scripts' --cert-dir), and certs/ is then not read.
+func TestFilesCertDir(t *testing.T) {
+	s := pkitest.NewStore(t, pki.WithCertDir("issued"))
+	pkitest.WriteRequest(t, s, "apache", pkitest.EngineProxySubject)
+	if _, err := s.Sign(context.Background(), pki.SignRequest{Name: "apache"}); err != nil {
+		t.Fatal(err)
+	}
+	got := gather(t, metrics.NewFiles(s.Dir(), nil, metrics.WithCertDir("issued")))
+	if p := paths(got["x509_cert_not_after"]); !p[filepath.Join(s.Dir(), "issued", "apache.cer")] || len(p) != 2 {
+		t.Errorf("certificates read: %v, want ca.pem and issued/apache.cer", p)
+	}
+	if n := got["x509_read_errors"]; len(n) != 1 || n[0].value != 0 {
+		t.Errorf("x509_read_errors: %v", n)
+	}
+}
