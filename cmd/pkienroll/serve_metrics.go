@@ -63,7 +63,13 @@ func (c *serveCmd) serveMetrics(e *env, store *pki.Store, conns *est.ConnLimiter
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	return func() {
-		_ = srv.Shutdown(context.Background())
+		// A scrape in flight finishes; one that does not within the
+		// EST server's own bound is cut.
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		if srv.Shutdown(ctx) != nil {
+			_ = srv.Close()
+		}
 		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			e.log.Error("metrics listener", "err", oneLine(err.Error()))
 		}
