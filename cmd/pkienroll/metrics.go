@@ -14,7 +14,7 @@ import (
 type metricsCmd struct {
 	pkiDirFlag
 	CertDir string   `name:"cert-dir" default:"certs" help:"Directory of issued certificates, relative to --pki-dir."`
-	Files []string `arg:"" optional:"" type:"path" placeholder:"FILE" help:"More certificate or CRL files to watch, such as a proxy's /etc/squid/proxy.cer."`
+	Files   []string `arg:"" optional:"" type:"path" placeholder:"FILE" help:"More certificate or CRL files to watch, such as a proxy's /etc/squid/proxy.cer."`
 }
 
 // Run prints the metrics. A file that cannot be read is a log line and
