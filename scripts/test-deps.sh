@@ -12,6 +12,7 @@ squid:squid-openssl
 websockify:websockify
 flock:util-linux
 curl:curl
+promtool:prometheus
 bash:bash"
 
 missing=

@@ -44,6 +44,7 @@ type cli struct {
 	Verify  verifyCmd  `cmd:"" help:"Check a certificate: chain, dates, key, host name, revocation, TLS server usage."`
 	Inspect inspectCmd `cmd:"" help:"Show a certificate, request, CRL or key file (PEM or DER) readably, or as JSON."`
 	List    listCmd    `cmd:"" help:"List the certificates the CA has issued."`
+	Metrics metricsCmd `cmd:"" help:"Print the expiry of the PKI directory's certificates and CRLs (and of files named) for Prometheus."`
 	Revoke  revokeCmd  `cmd:"" help:"Revoke a certificate, like openssl ca -revoke."`
 	CRL     crlCmd     `cmd:"" name:"crl" help:"Sign a certificate revocation list, like openssl ca -gencrl."`
 	Enroll  enrollCmd  `cmd:"" help:"Make key, request, certificate and PKCS#12 bundle keys/NAME.p12, like pki-enroll-pkcs12.sh."`

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/log"
 
 	"github.com/pkienroll/pkienroll/pki/est"
+	"github.com/pkienroll/pkienroll/pki/metrics"
 )
 
 // Limits of `pkienroll serve`'s HTTP server: a request's header must
@@ -46,6 +47,9 @@ type serveCmd struct {
 	BodyTimeout     int `name:"body-timeout" default:"10" help:"Seconds a client has to send a request's body; a slower one gets 408 and counts as refused."`
 	MaxConns        int `name:"max-conns" default:"1024" help:"Connections open at once; at the bound an idle one, of the address holding the most, is closed for a newcomer."`
 	MaxConnsPerAddr int `name:"max-conns-per-addr" default:"32" help:"Connections one client address (IPv6: its /64) may have open; more are closed at once."`
+	// Metrics on a listener of their own (serve_metrics.go).
+	MetricsListen string            `name:"metrics-listen" placeholder:"ADDR" help:"Serve Prometheus metrics on http://ADDR/metrics (host:port), a listener of its own, never the EST port."`
+	requests      *metrics.Requests `kong:"-"`
 }
 
 // Run serves until SIGTERM or SIGINT, then lets requests in flight
@@ -67,11 +71,16 @@ func (c *serveCmd) Run(e *env) error {
 		return err
 	}
 	defer ln.Close()
+	conns := c.connLimiter()
+	stopMetrics, err := c.serveMetrics(e, store, conns)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	cert, err := c.certificate(e, store)
 	if err != nil {
 		return err
 	}
-	conns := c.connLimiter()
 	ln = conns.Listener(ln)
 	srv := &http.Server{
 		Handler:   est.NewServer(store, c.estOptions(e)...),

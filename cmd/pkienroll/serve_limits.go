@@ -38,7 +38,7 @@ func (c *serveCmd) estOptions(e *env) []est.Option {
 		est.WithMaxPerClient(c.MaxPerClient),
 		est.WithBodyTimeout(time.Duration(c.BodyTimeout) * time.Second),
 		est.WithFailureLimit(c.MaxFailures, time.Minute),
-		est.WithEvents(accessLog(e.log)),
+		est.WithEvents(c.events(e)),
 	}
 }
 

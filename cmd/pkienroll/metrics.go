@@ -1,0 +1,42 @@
+package main
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/pkienroll/pkienroll/internal/printable"
+	"github.com/pkienroll/pkienroll/pki/metrics"
+)
+
+// metricsCmd prints the expiry of the PKI directory's certificates and
+// CRLs, and of files named, in Prometheus text format: for
+// node_exporter's textfile collector, from cron.
+type metricsCmd struct {
+	pkiDirFlag
+	CertDir string   `name:"cert-dir" default:"certs" help:"Directory of issued certificates, relative to --pki-dir."`
+	Files   []string `arg:"" optional:"" type:"path" placeholder:"FILE" help:"More certificate or CRL files to watch, such as a proxy's /etc/squid/proxy.cer."`
+}
+
+// Run prints the metrics. A file that cannot be read is a log line and
+// counts in x509_read_errors; the exit is still 0, as
+// x509-certificate-exporter's, so that the other files are still watched.
+func (c *metricsCmd) Run(e *env) error {
+	reg := prometheus.NewPedanticRegistry()
+	files := metrics.NewFiles(c.PKIDir, c.Files, metrics.WithNow(now), metrics.WithCertDir(c.CertDir), metrics.WithErrors(func(err error) {
+		e.log.Warn("cannot read", "err", printable.Escape(oneLine(err.Error())))
+	}))
+	if err := reg.Register(files); err != nil {
+		return err
+	}
+	fams, err := reg.Gather()
+	if err != nil {
+		return err
+	}
+	enc := expfmt.NewEncoder(e.stdout, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, f := range fams {
+		if err := enc.Encode(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}

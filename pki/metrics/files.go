@@ -1,0 +1,275 @@
+package metrics
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pkienroll/pkienroll/internal/safefile"
+)
+
+// maxFileSize bounds what is read of one file: an engine's CRL is a few KB,
+// a bundle of certificates tens of KB.
+const maxFileSize = 16 << 20
+
+// ErrNothingFound reports a file that holds neither a certificate nor a
+// CRL.
+var ErrNothingFound = errors.New("no certificate or CRL")
+
+var (
+	notAfterDesc  = prometheus.NewDesc("x509_cert_not_after", "Unix timestamp of the certificate's NotAfter.", certLabels, nil)
+	notBeforeDesc = prometheus.NewDesc("x509_cert_not_before", "Unix timestamp of the certificate's NotBefore.", certLabels, nil)
+	expiredDesc   = prometheus.NewDesc("x509_cert_expired", "1 if the certificate is expired, 0 otherwise.", certLabels, nil)
+	isCADesc      = prometheus.NewDesc("pkienroll_cert_ca", "1 if the certificate is a CA's (basicConstraints CA:TRUE), 0 otherwise.", certLabels, nil)
+	readErrorDesc = prometheus.NewDesc("x509_read_errors", "Number of files that could not be read or parsed at this scrape.", nil, nil)
+
+	crlNextDesc   = prometheus.NewDesc("x509_crl_next_update", "Unix timestamp of the CRL's nextUpdate.", crlLabels, nil)
+	crlThisDesc   = prometheus.NewDesc("x509_crl_this_update", "Unix timestamp of the CRL's thisUpdate.", crlLabels, nil)
+	crlNumberDesc = prometheus.NewDesc("x509_crl_number", "Value of the CRL's cRLNumber extension; 0 if absent.", crlLabels, nil)
+	crlStaleDesc  = prometheus.NewDesc("x509_crl_stale", "1 if the current time is past the CRL's nextUpdate, 0 otherwise.", crlLabels, nil)
+)
+
+// Option tunes a Files collector.
+type Option func(*options)
+
+type options struct {
+	now     func() time.Time
+	onError func(error)
+	certDir string
+}
+
+// WithNow replaces time.Now for x509_cert_expired and x509_crl_stale, for
+// tests.
+func WithNow(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithCertDir sets the directory of issued certificates, as
+// pki.WithCertDir does for the store (an absolute path, or one relative to
+// the PKI directory); the default is "certs".
+func WithCertDir(dir string) Option { return func(o *options) { o.certDir = dir } }
+
+// WithErrors sets the function told about each file that could not be read
+// at a scrape (x509_read_errors counts them); the error names the file.
+func WithErrors(f func(error)) Option { return func(o *options) { o.onError = f } }
+
+// Files collects the certificates and CRLs of a PKI directory and of
+// files named besides, read afresh at every scrape.
+//
+// Of the directory it reads the files at its top named *.pem, *.cer,
+// *.crt or *.crl (the CA certificates ca.pem and its peers, a CRL
+// published there) and every certs/*.cer, whoever issued it (the engine's
+// scripts or pkienroll). It never reads private/, keys/ or requests/.
+// certs/*.pem are left out: they are the copies under serial numbers that
+// `openssl ca` keeps of the .cer files. A file at the top that holds
+// neither a certificate nor a CRL is passed over; one of certs/ or one
+// named is a read error.
+type Files struct {
+	dir   string
+	files []string
+	opts  options
+}
+
+// NewFiles returns the collector of the PKI directory dir ("" for none)
+// and of files.
+func NewFiles(dir string, files []string, opts ...Option) *Files {
+	o := options{now: time.Now, onError: func(error) {}, certDir: "certs"}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &Files{dir: dir, files: files, opts: o}
+}
+
+// Describe sends the descriptions of every metric Files collects.
+func (f *Files) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{notAfterDesc, notBeforeDesc, expiredDesc, isCADesc, readErrorDesc,
+		crlNextDesc, crlThisDesc, crlNumberDesc, crlStaleDesc} {
+		ch <- d
+	}
+}
+
+// source is a file to read, and whether it must hold something.
+type source struct {
+	path     string
+	required bool
+}
+
+// Collect reads the files and sends their metrics.
+func (f *Files) Collect(ch chan<- prometheus.Metric) {
+	now := f.opts.now()
+	errs := 0
+	fail := func(err error) {
+		errs++
+		f.opts.onError(err)
+	}
+	sources, err := f.sources()
+	if err != nil {
+		fail(err)
+	}
+	seen := map[string]bool{}
+	for _, s := range sources {
+		if seen[s.path] {
+			continue
+		}
+		seen[s.path] = true
+		certs, crls, err := readFile(s.path)
+		if err == nil && s.required && len(certs) == 0 && len(crls) == 0 {
+			err = fmt.Errorf("read %s: %w", s.path, ErrNothingFound)
+		}
+		if err != nil {
+			if !s.required && errors.Is(err, ErrNothingFound) {
+				continue
+			}
+			fail(err)
+			continue
+		}
+		for _, c := range certs {
+			collectCert(ch, s.path, c, now)
+		}
+		for _, c := range crls {
+			collectCRL(ch, s.path, c, now)
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(readErrorDesc, prometheus.GaugeValue, float64(errs))
+}
+
+// sources lists the files to read: the directory's, sorted, then the
+// named ones. A directory that cannot be listed is an error, after which
+// the named files are still read.
+func (f *Files) sources() ([]source, error) {
+	var out []source
+	var errs []error
+	if f.dir != "" {
+		for _, sub := range []struct {
+			dir      string
+			exts     []string
+			required bool
+		}{
+			{f.dir, []string{".pem", ".cer", ".crt", ".crl"}, false},
+			{f.certDir(), []string{".cer"}, true},
+		} {
+			entries, err := os.ReadDir(sub.dir)
+			if err != nil {
+				// A directory without certs/ has issued nothing yet.
+				if sub.dir == f.dir || !errors.Is(err, os.ErrNotExist) {
+					errs = append(errs, fmt.Errorf("list %s: %w", sub.dir, err))
+				}
+				continue
+			}
+			for _, e := range entries {
+				ext := filepath.Ext(e.Name())
+				if e.IsDir() || !contains(sub.exts, ext) {
+					continue
+				}
+				out = append(out, source{filepath.Join(sub.dir, e.Name()), sub.required})
+			}
+		}
+		sort.SliceStable(out, func(i, j int) bool { return out[i].path < out[j].path })
+	}
+	for _, p := range f.files {
+		out = append(out, source{p, true})
+	}
+	return out, errors.Join(errs...)
+}
+
+func (f *Files) certDir() string {
+	if filepath.IsAbs(f.opts.certDir) {
+		return f.opts.certDir
+	}
+	return filepath.Join(f.dir, f.opts.certDir)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// readFile reads the certificates and CRLs of path: every CERTIFICATE and
+// X509 CRL block of a PEM file (other blocks, such as a key, are passed
+// over unread), or one DER certificate or CRL. A file with neither is
+// ErrNothingFound.
+func readFile(path string) ([]*x509.Certificate, []*x509.RevocationList, error) {
+	data, err := safefile.ReadLimited(path, maxFileSize, false)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	var certs []*x509.Certificate
+	var crls []*x509.RevocationList
+	if !bytes.Contains(data, []byte("-----BEGIN ")) {
+		if c, err := x509.ParseCertificate(data); err == nil {
+			return []*x509.Certificate{c}, nil, nil
+		}
+		if c, err := x509.ParseRevocationList(data); err == nil {
+			return nil, []*x509.RevocationList{c}, nil
+		}
+		return nil, nil, fmt.Errorf("read %s: %w", path, ErrNothingFound)
+	}
+	for rest := data; ; {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			break
+		}
+		switch block.Type {
+		case "CERTIFICATE":
+			c, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				return nil, nil, fmt.Errorf("read %s: certificate %d: malformed", path, len(certs)+1)
+			}
+			certs = append(certs, c)
+		case "X509 CRL":
+			c, err := x509.ParseRevocationList(block.Bytes)
+			if err != nil {
+				return nil, nil, fmt.Errorf("read %s: CRL %d: malformed", path, len(crls)+1)
+			}
+			crls = append(crls, c)
+		}
+	}
+	if len(certs) == 0 && len(crls) == 0 {
+		return nil, nil, fmt.Errorf("read %s: %w", path, ErrNothingFound)
+	}
+	return certs, crls, nil
+}
+
+func collectCert(ch chan<- prometheus.Metric, path string, c *x509.Certificate, now time.Time) {
+	v := certValues(path, c)
+	gauge := func(d *prometheus.Desc, x float64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, x, v...)
+	}
+	gauge(notAfterDesc, float64(c.NotAfter.Unix()))
+	gauge(notBeforeDesc, float64(c.NotBefore.Unix()))
+	gauge(expiredDesc, boolValue(now.After(c.NotAfter)))
+	gauge(isCADesc, boolValue(c.BasicConstraintsValid && c.IsCA))
+}
+
+func collectCRL(ch chan<- prometheus.Metric, path string, c *x509.RevocationList, now time.Time) {
+	v := crlValues(path, c)
+	gauge := func(d *prometheus.Desc, x float64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, x, v...)
+	}
+	gauge(crlNextDesc, float64(c.NextUpdate.Unix()))
+	gauge(crlThisDesc, float64(c.ThisUpdate.Unix()))
+	var number float64
+	if c.Number != nil {
+		number, _ = new(big.Float).SetInt(c.Number).Float64()
+	}
+	gauge(crlNumberDesc, number)
+	gauge(crlStaleDesc, boolValue(!c.NextUpdate.IsZero() && now.After(c.NextUpdate)))
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,242 @@
+package metrics_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
+	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/metrics"
+)
+
+// series is one gathered metric: its labels (the empty ones left out)
+// and value.
+type series struct {
+	labels map[string]string
+	value  float64
+}
+
+// gather collects c once through a pedantic registry, as a scrape does,
+// and returns the series of each metric name.
+func gather(t *testing.T, c prometheus.Collector) map[string][]series {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	out := map[string][]series{}
+	for _, f := range fams {
+		for _, m := range f.GetMetric() {
+			s := series{labels: map[string]string{}, value: value(m)}
+			for _, l := range m.GetLabel() {
+				if l.GetValue() != "" {
+					s.labels[l.GetName()] = l.GetValue()
+				}
+			}
+			out[f.GetName()] = append(out[f.GetName()], s)
+		}
+	}
+	return out
+}
+
+func value(m *dto.Metric) float64 {
+	switch {
+	case m.GetGauge() != nil:
+		return m.GetGauge().GetValue()
+	case m.GetCounter() != nil:
+		return m.GetCounter().GetValue()
+	}
+	return m.GetUntyped().GetValue()
+}
+
+// paths are the filepath labels of name's series.
+func paths(ss []series) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range ss {
+		out[s.labels["filepath"]] = true
+	}
+	return out
+}
+
+// signed makes a store at start with certs/NAME.cer of days for each name.
+func signed(t *testing.T, start time.Time, days map[string]int) *pki.Store {
+	t.Helper()
+	s := pkitest.NewStore(t, pki.WithNow(func() time.Time { return start }))
+	for name, d := range days {
+		pkitest.WriteRequest(t, s, name, "/C=US/O=Example Inc./CN="+name+".example.com")
+		if _, err := s.Sign(context.Background(), pki.SignRequest{Name: name, Days: d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+// TestFilesReadsTheDirectory: the CA, certs/*.cer (not the certs/*.pem
+// copies), a CRL at the top; a key at the top is passed over, private/
+// and keys/ are never read; the labels are the exporter's.
+func TestFilesReadsTheDirectory(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := signed(t, start, map[string]int{"apache": 30})
+	dir := s.Dir()
+	if _, err := s.PublishCRL(context.Background(), pki.CRLRequest{Out: filepath.Join(dir, "engine.crl"), Days: 7}); err != nil {
+		t.Fatal(err)
+	}
+	pkitest.WriteFile(t, filepath.Join(dir, "notes.pem"), []byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), 0o600)
+	// Unreadable places: reading them would be a read error.
+	for _, sub := range []string{"private", "keys"} {
+		pkitest.WriteFile(t, filepath.Join(dir, sub, "junk.cer"), []byte("junk"), 0o600)
+	}
+
+	got := gather(t, metrics.NewFiles(dir, nil, metrics.WithNow(func() time.Time { return start.Add(40 * 24 * time.Hour) })))
+	want := map[string]bool{filepath.Join(dir, "ca.pem"): true, filepath.Join(dir, "certs", "apache.cer"): true}
+	if p := paths(got["x509_cert_not_after"]); len(p) != len(want) || !p[filepath.Join(dir, "ca.pem")] || !p[filepath.Join(dir, "certs", "apache.cer")] {
+		t.Errorf("certificates read: %v, want %v", p, want)
+	}
+	if n := got["x509_read_errors"]; len(n) != 1 || n[0].value != 0 {
+		t.Errorf("x509_read_errors: %v", n)
+	}
+	for _, ss := range got["x509_cert_expired"] {
+		want := 1.0 // apache, 30 days, seen at day 40
+		if ss.labels["filename"] == "ca.pem" {
+			want = 0
+		}
+		if ss.value != want {
+			t.Errorf("x509_cert_expired %v = %v, want %v", ss.labels, ss.value, want)
+		}
+	}
+	apache := pkitest.ReadCert(t, filepath.Join(dir, "certs", "apache.cer"))
+	for _, ss := range got["x509_cert_not_after"] {
+		if ss.labels["filename"] != "apache.cer" {
+			continue
+		}
+		wantLabels := map[string]string{
+			"filename": "apache.cer", "filepath": filepath.Join(dir, "certs", "apache.cer"),
+			"serial_number": apache.SerialNumber.String(),
+			"issuer_C":      "US", "issuer_O": "Example Inc.", "issuer_CN": "engine.example.com.81108",
+			"subject_C": "US", "subject_O": "Example Inc.", "subject_CN": "apache.example.com",
+		}
+		if len(ss.labels) != len(wantLabels) {
+			t.Errorf("labels %v, want %v", ss.labels, wantLabels)
+		}
+		for k, v := range wantLabels {
+			if ss.labels[k] != v {
+				t.Errorf("label %s = %q, want %q", k, ss.labels[k], v)
+			}
+		}
+		if ss.value != float64(apache.NotAfter.Unix()) {
+			t.Errorf("x509_cert_not_after = %v, want %v", ss.value, apache.NotAfter.Unix())
+		}
+	}
+	crl := got["x509_crl_stale"]
+	if len(crl) != 1 || crl[0].value != 1 || crl[0].labels["crl_number"] != "1" || crl[0].labels["filename"] != "engine.crl" {
+		t.Errorf("x509_crl_stale: %v, want one stale CRL number 1", crl)
+	}
+}
+
+// TestFilesReadErrors: a file named that is missing, a FIFO (never
+// waited on), garbage in certs/ are each one error, told to the error
+// function with the file's path, and the rest is still collected.
+func TestFilesReadErrors(t *testing.T) {
+	s := signed(t, time.Now(), map[string]int{"apache": 30})
+	dir := s.Dir()
+	other := t.TempDir()
+	missing := filepath.Join(other, "missing.cer")
+	fifo := filepath.Join(other, "fifo.cer")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	garbage := filepath.Join(dir, "certs", "garbage.cer")
+	pkitest.WriteFile(t, garbage, []byte("not a certificate\n"), 0o644)
+	malformed := filepath.Join(other, "malformed.pem")
+	pkitest.WriteFile(t, malformed, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("junk")}), 0o644)
+
+	var errs []string
+	done := make(chan map[string][]series, 1)
+	go func() {
+		done <- gather(t, metrics.NewFiles(dir, []string{missing, fifo, malformed}, metrics.WithErrors(func(err error) { errs = append(errs, err.Error()) })))
+	}()
+	var got map[string][]series
+	select {
+	case got = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("collecting waited on the FIFO")
+	}
+	if n := got["x509_read_errors"]; len(n) != 1 || n[0].value != 4 {
+		t.Errorf("x509_read_errors: %v, want 4", n)
+	}
+	for _, p := range []string{missing, fifo, garbage, malformed} {
+		found := false
+		for _, e := range errs {
+			found = found || strings.Contains(e, p)
+		}
+		if !found {
+			t.Errorf("no error names %s: %q", p, errs)
+		}
+	}
+	if p := paths(got["x509_cert_not_after"]); !p[filepath.Join(dir, "certs", "apache.cer")] {
+		t.Errorf("apache.cer not collected beside the errors: %v", p)
+	}
+}
+
+// TestFilesHostileNames: a subject with control characters and a file
+// name that is not UTF-8 are escaped in the labels (a label value must
+// be UTF-8: client_golang panics on one that is not), never printed raw.
+func TestFilesHostileNames(t *testing.T) {
+	key := pkitest.SharedKey(t, pkitest.OtherKey)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(7),
+		Subject:      pkix.Name{CommonName: "evil\x1b[31m\n.example.com"},
+		NotBefore:    time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "bad\xff.cer")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := gather(t, metrics.NewFiles("", []string{path}))
+	ss := got["x509_cert_not_after"]
+	if len(ss) != 1 {
+		t.Fatalf("x509_cert_not_after: %v", ss)
+	}
+	if cn := ss[0].labels["subject_CN"]; cn != `evil\x1B[31m\x0A.example.com` {
+		t.Errorf("subject_CN = %q", cn)
+	}
+	if fp := ss[0].labels["filepath"]; !strings.HasSuffix(fp, `bad\xFF.cer`) {
+		t.Errorf("filepath = %q", fp)
+	}
+}
+
+// TestFilesCertDir: WithCertDir reads the issued certificates where the
+// store keeps them (the scripts' --cert-dir), and certs/ is then not read.
+func TestFilesCertDir(t *testing.T) {
+	s := pkitest.NewStore(t, pki.WithCertDir("issued"))
+	pkitest.WriteRequest(t, s, "apache", pkitest.EngineProxySubject)
+	if _, err := s.Sign(context.Background(), pki.SignRequest{Name: "apache"}); err != nil {
+		t.Fatal(err)
+	}
+	got := gather(t, metrics.NewFiles(s.Dir(), nil, metrics.WithCertDir("issued")))
+	if p := paths(got["x509_cert_not_after"]); !p[filepath.Join(s.Dir(), "issued", "apache.cer")] || len(p) != 2 {
+		t.Errorf("certificates read: %v, want ca.pem and issued/apache.cer", p)
+	}
+	if n := got["x509_read_errors"]; len(n) != 1 || n[0].value != 0 {
+		t.Errorf("x509_read_errors: %v", n)
+	}
+}

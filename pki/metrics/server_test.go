@@ -1,0 +1,80 @@
+package metrics_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
+	"github.com/pkienroll/pkienroll/pki/est"
+	"github.com/pkienroll/pkienroll/pki/metrics"
+)
+
+// TestServerReadsTokensAtScrape: pkienroll_tokens counts the token
+// records as they are when scraped, every state shown (0 when none); the
+// connection counts are the limiter's.
+func TestServerReadsTokensAtScrape(t *testing.T) {
+	s := pkitest.NewStore(t)
+	tokens := est.OpenTokens(s.Dir())
+	c := metrics.NewServer(tokens, &est.ConnLimiter{})
+	count := func() map[string]float64 {
+		out := map[string]float64{}
+		for _, ss := range gather(t, c)["pkienroll_tokens"] {
+			out[ss.labels["state"]] = ss.value
+		}
+		return out
+	}
+	if got := count(); len(got) != 5 || got["active"] != 0 {
+		t.Errorf("no tokens: %v, want the five states at 0", got)
+	}
+	for _, name := range []string{"a", "b"} {
+		if _, _, err := tokens.Create(est.TokenRequest{Name: name, Subject: pkitest.Name(t, "/CN="+name+".example.com")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := tokens.Revoke("a"); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(); got["active"] != 1 || got["revoked"] != 1 || got["used"] != 0 {
+		t.Errorf("after two tokens, one revoked: %v", got)
+	}
+	got := gather(t, c)
+	if o := got["pkienroll_connections_open"]; len(o) != 1 || o[0].value != 0 {
+		t.Errorf("pkienroll_connections_open: %v", o)
+	}
+	if r := got["pkienroll_connections_refused_total"]; len(r) != 1 || r[0].value != 0 {
+		t.Errorf("pkienroll_connections_refused_total: %v", r)
+	}
+}
+
+// TestRequestsByResult: Observe counts each answer by operation, result
+// and status, and its latency by operation.
+func TestRequestsByResult(t *testing.T) {
+	r := metrics.NewRequests()
+	for _, ev := range []est.Event{
+		{Op: "simpleenroll", Status: http.StatusOK, Duration: 30 * time.Millisecond},
+		{Op: "simpleenroll", Status: http.StatusForbidden, Duration: time.Millisecond},
+		{Op: "simplereenroll", Status: http.StatusOK, Duration: 3 * time.Second},
+		{Op: "simplereenroll", Status: http.StatusServiceUnavailable, Duration: 21 * time.Second},
+		{Op: "", Status: http.StatusNotFound},
+	} {
+		r.Observe(ev)
+	}
+	got := map[[3]string]float64{}
+	for _, ss := range gather(t, r)["pkienroll_est_requests_total"] {
+		got[[3]string{ss.labels["op"], ss.labels["result"], ss.labels["code"]}] = ss.value
+	}
+	want := map[[3]string]float64{
+		{"simpleenroll", "ok", "200"}: 1, {"simpleenroll", "refused", "403"}: 1,
+		{"simplereenroll", "ok", "200"}: 1, {"simplereenroll", "failed", "503"}: 1,
+		{"other", "refused", "404"}: 1,
+	}
+	if len(got) != len(want) {
+		t.Errorf("requests: %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("requests %v = %v, want %v", k, got[k], v)
+		}
+	}
+}
