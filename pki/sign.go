@@ -39,10 +39,11 @@ type SignRequest struct {
 	Name string
 	// Subject replaces the request's subject when not nil.
 	Subject dn.Name
-	// Days of validity, 2..36500, notBefore through notAfter inclusive;
-	// zero means DefaultDays.
+	// Days of validity, within DefaultPolicy's bounds (2..36500),
+	// notBefore through notAfter inclusive; zero means DefaultDays.
 	Days int
-	// KeyUsage replaces the default digitalSignature, keyEncipherment.
+	// KeyUsage replaces the policy's for the key's type
+	// (digitalSignature, keyEncipherment for RSA; digitalSignature for EC).
 	KeyUsage x509.KeyUsage
 	// ExtKeyUsage replaces the default serverAuth, clientAuth.
 	ExtKeyUsage []asn1.ObjectIdentifier
@@ -284,10 +285,10 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 		return j, fmt.Errorf("%s: %w", src, err)
 	}
 	if j.ku == 0 {
-		j.ku = leafKeyUsage(j.csr.PublicKey)
+		j.ku = policy.LeafKeyUsage(j.csr.PublicKey)
 	}
 	if len(j.eku) == 0 {
-		j.eku = defaultLeafExtKeyUsage
+		j.eku = policy.LeafExtKeyUsage
 	}
 	if err := checkLeafProfile(j.ku, j.eku, j.csr.PublicKey); err != nil {
 		return j, fmt.Errorf("%s: %w", src, err)
@@ -359,8 +360,8 @@ func warnings(caCert, cert *x509.Certificate, j job) []string {
 		w = append(w, fmt.Sprintf("certificate expires %s, after its CA (%s): clients will reject it from then",
 			cert.NotAfter.Format("2006-01-02"), caCert.NotAfter.Format("2006-01-02")))
 	}
-	if days := spanDays(cert.NotBefore, cert.NotAfter); days > appleMaxDays && hasExtKeyUsage(j.eku, extKeyUsageNames[0].oid) {
-		w = append(w, fmt.Sprintf("server certificate valid %d days: Apple platforms refuse more than %d", days, appleMaxDays))
+	if days := spanDays(cert.NotBefore, cert.NotAfter); days > policy.WarnServerDays && hasExtKeyUsage(j.eku, extKeyUsageNames[0].oid) {
+		w = append(w, fmt.Sprintf("server certificate valid %d days: Apple platforms refuse more than %d", days, policy.WarnServerDays))
 	}
 	return w
 }

@@ -26,7 +26,7 @@ type tokenCreateCmd struct {
 	Name string        `required:"" placeholder:"NAME" help:"The certificate's name: certs/NAME.cer."`
 	CN   string        `name:"cn" required:"" placeholder:"FQDN" help:"The CN the certificate gets; the subject is the CA's with this CN."`
 	SAN  string        `name:"san" placeholder:"LIST" help:"The SANs the certificate gets (DNS:...,IP:...); default the CN."`
-	Days dayCount      `default:"${default_days}" help:"Validity of the certificate in days (1..36500), notBefore through notAfter inclusive."`
+	Days dayCount      `default:"${default_days}" help:"Validity of the certificate in days (${days_range}), notBefore through notAfter inclusive."`
 	TTL  time.Duration `name:"ttl" default:"1h" help:"How long the token can be used."`
 }
 

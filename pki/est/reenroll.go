@@ -143,10 +143,11 @@ func (s *Server) current(serial string) (string, *refusal) {
 }
 
 // lifetimeDays is the validity the renewed certificate gets: the current
-// one's, counted as pki counts it, notBefore through notAfter inclusive.
+// one's, counted as pki counts it, notBefore through notAfter inclusive,
+// within the policy's bounds.
 func lifetimeDays(c *x509.Certificate) int {
 	d := int(math.Round(c.NotAfter.Add(time.Second).Sub(c.NotBefore).Hours() / 24))
-	return min(max(d, 2), 36500)
+	return pki.DefaultPolicy().ClampDays(d)
 }
 
 // oidExtKeyUsage is the extendedKeyUsage extension.
