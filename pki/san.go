@@ -2,6 +2,7 @@ package pki
 
 import (
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/netip"
@@ -97,6 +98,32 @@ func (s SANs) List() []string {
 		list = append(list, "URI:"+u.String())
 	}
 	return list
+}
+
+// MarshalJSON writes the set as the list of its names in openssl's syntax
+// (List), as a token's record keeps them.
+func (s SANs) MarshalJSON() ([]byte, error) { return json.Marshal(s.List()) }
+
+// UnmarshalJSON reads a list of names in openssl's syntax, each checked as
+// ParseSANs checks it; null is an empty set.
+func (s *SANs) UnmarshalJSON(data []byte) error {
+	var list []string
+	if err := json.Unmarshal(data, &list); err != nil {
+		return fmt.Errorf("san list: %w", err)
+	}
+	var set SANs
+	for _, item := range list {
+		one, err := ParseSANs(item)
+		if err != nil {
+			return err
+		}
+		set.DNSNames = append(set.DNSNames, one.DNSNames...)
+		set.IPAddresses = append(set.IPAddresses, one.IPAddresses...)
+		set.EmailAddresses = append(set.EmailAddresses, one.EmailAddresses...)
+		set.URIs = append(set.URIs, one.URIs...)
+	}
+	*s = set
+	return nil
 }
 
 // sansOf returns the alternative names of a certificate or request.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -58,7 +57,7 @@ func (c *tokenCreateCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	e.log.Info("created token", "name", tok.Name, "subject", tok.Subject, "sans", strings.Join(tok.SANs, ","),
+	e.log.Info("created token", "name", tok.Name, "subject", tok.Subject, "sans", tok.SANs.String(),
 		"expires", tok.Expires.Format(time.RFC3339), "id", tok.ID[:12])
 	_, err = fmt.Fprintln(e.stdout, secret)
 	return err
@@ -85,7 +84,7 @@ func (c *tokenListCmd) Run(e *env) error {
 	fmt.Fprintln(w, "ID\tSTATE\tEXPIRES\tNAME\tCN\tSANS")
 	for _, t := range toks {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID[:12], t.State, t.Expires.UTC().Format(time.RFC3339),
-			printable.Escape(t.Name), printable.Escape(t.CN()), printable.Escape(strings.Join(t.SANs, ",")))
+			printable.Escape(t.Name), printable.Escape(t.CN()), printable.Escape(t.SANs.String()))
 	}
 	return w.Flush()
 }

@@ -33,7 +33,7 @@ func (s *Server) reenroll(w http.ResponseWriter, r *http.Request, ev *Event) (*r
 		return nil, ref
 	}
 	ev.Name = name
-	der, csr, ref := s.readCSR(w, r)
+	csr, ref := s.readCSR(w, r)
 	if ref != nil {
 		return nil, ref
 	}
@@ -60,7 +60,7 @@ func (s *Server) reenroll(w http.ResponseWriter, r *http.Request, ev *Event) (*r
 		Days:        lifetimeDays(cur),
 		KeyUsage:    ku,
 		ExtKeyUsage: extKeyUsageOIDs(cur),
-		CSR:         der,
+		Request:     csr,
 	}
 	serial := pki.FormatSerial(cur.SerialNumber)
 	req.Precondition = func() error {

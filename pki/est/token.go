@@ -90,8 +90,9 @@ type Token struct {
 	Name string `json:"name"`
 	// Subject is the certificate's subject, in slash form.
 	Subject string `json:"subject"`
-	// SANs are the certificate's alternative names, openssl syntax.
-	SANs []string `json:"sans"`
+	// SANs are the certificate's alternative names, kept in the record as
+	// a list in openssl syntax (["DNS:proxy.example.com", ...]).
+	SANs pki.SANs `json:"sans"`
 	// Days is the certificate's validity.
 	Days int `json:"days"`
 	// Created and Expires bound the token's use.
@@ -168,7 +169,7 @@ func (ts *Tokens) Create(req TokenRequest) (string, Token, error) {
 		State:   TokenActive,
 		Name:    req.Name,
 		Subject: req.Subject.String(),
-		SANs:    sans.List(),
+		SANs:    sans,
 		Days:    days,
 		Created: now,
 		Expires: now.Add(ttl),

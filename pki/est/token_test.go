@@ -62,6 +62,32 @@ func TestTokenRecord(t *testing.T) {
 	if !list[0].Expires.Equal(list[0].Created.Add(2 * time.Hour)) {
 		t.Errorf("expires %s, created %s: want 2h apart", list[0].Expires, list[0].Created)
 	}
+	// The SANs are read once, as pki.SANs, from the record's list of
+	// openssl names, which does not change.
+	if got := list[0].SANs; got.String() != "DNS:proxy.example.com" || len(got.DNSNames) != 1 {
+		t.Errorf("SANs after reopening %+v, want DNS:proxy.example.com", got)
+	}
+	sans, _ := pki.ParseSANs("DNS:a.example.com,IP:192.0.2.1,URI:https://a.example.com/x")
+	_, tok2, err := ts.Create(est.TokenRequest{Name: "two", Subject: subject, SANs: sans})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ = os.ReadFile(filepath.Join(dir, est.TokenDir, tok2.ID+".json"))
+	if want := `"sans": [
+    "DNS:a.example.com",
+    "IP:192.0.2.1",
+    "URI:https://a.example.com/x"
+  ]`; !strings.Contains(string(data), want) {
+		t.Errorf("record's SANs are not the list of openssl names:\n%s", data)
+	}
+	if list, err = again.List(); err != nil || len(list) != 2 {
+		t.Fatalf("list: %+v (%v)", list, err)
+	}
+	for _, l := range list {
+		if l.ID == tok2.ID && (l.SANs.String() != sans.String() || len(l.SANs.IPAddresses) != 1) {
+			t.Errorf("SANs read back %+v, want %s", l.SANs, sans)
+		}
+	}
 }
 
 func TestTokenRevoke(t *testing.T) {
