@@ -50,3 +50,30 @@ func rsaSmall(t *testing.T) *rsa.PrivateKey {
 	}
 	return k
 }
+
+// TestEnrollIgnoresParsedRequest: Enroll signs the request it makes for
+// the bundle's key; a Request left in its SignRequest is not signed in its
+// place, which would give the bundle a certificate for another key.
+func TestEnrollIgnoresParsedRequest(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	der, err := pki.CreateRequest(sharedKey(t, otherKeyIndex), pki.RequestTemplate{Subject: storeName(t, engineProxySubject)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := pki.ParseRequest(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := pki.EnrollRequest{
+		SignRequest: pki.SignRequest{Name: "proxy", Subject: storeName(t, engineProxySubject), Request: other},
+		Password:    "pw",
+	}
+	got, err := s.Enroll(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pki.KeyMatches(got.Certificate.PublicKey, sharedKey(t, otherKeyIndex)) {
+		t.Error("Enroll signed the Request given, not the bundle's key")
+	}
+}
