@@ -104,8 +104,11 @@ func (s SANs) List() []string {
 // (List), as a token's record keeps them.
 func (s SANs) MarshalJSON() ([]byte, error) { return json.Marshal(s.List()) }
 
-// UnmarshalJSON reads a list of names in openssl's syntax, each checked as
-// ParseSANs checks it; null is an empty set.
+// UnmarshalJSON reads a list of names in openssl's syntax, each TYPE:VALUE
+// (DNS, IP, email or URI); null is an empty set. The addresses and URIs
+// must parse, but names are not validated: a record is read as it is, so
+// that a hand-edited one can still be listed, and its user validates the
+// set (Validate) before it names anything.
 func (s *SANs) UnmarshalJSON(data []byte) error {
 	var list []string
 	if err := json.Unmarshal(data, &list); err != nil {
@@ -113,14 +116,30 @@ func (s *SANs) UnmarshalJSON(data []byte) error {
 	}
 	var set SANs
 	for _, item := range list {
-		one, err := ParseSANs(item)
-		if err != nil {
-			return err
+		kind, value, ok := strings.Cut(item, ":")
+		if !ok {
+			return fmt.Errorf("san %q: want TYPE:VALUE (DNS, IP, email or URI): %w", item, ErrBadSAN)
 		}
-		set.DNSNames = append(set.DNSNames, one.DNSNames...)
-		set.IPAddresses = append(set.IPAddresses, one.IPAddresses...)
-		set.EmailAddresses = append(set.EmailAddresses, one.EmailAddresses...)
-		set.URIs = append(set.URIs, one.URIs...)
+		switch strings.ToLower(kind) {
+		case "dns":
+			set.DNSNames = append(set.DNSNames, value)
+		case "email":
+			set.EmailAddresses = append(set.EmailAddresses, value)
+		case "ip":
+			addr, err := netip.ParseAddr(value)
+			if err != nil {
+				return fmt.Errorf("san %q: not a valid IP address: %w", item, ErrBadSAN)
+			}
+			set.IPAddresses = append(set.IPAddresses, net.IP(addr.AsSlice()))
+		case "uri":
+			u, err := url.Parse(value)
+			if err != nil {
+				return fmt.Errorf("san %q: not a URI: %w", item, ErrBadSAN)
+			}
+			set.URIs = append(set.URIs, u)
+		default:
+			return fmt.Errorf("san %q: unknown type %q (want DNS, IP, email or URI): %w", item, kind, ErrBadSAN)
+		}
 	}
 	*s = set
 	return nil

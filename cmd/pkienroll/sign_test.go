@@ -530,7 +530,7 @@ func TestRevokeCRLBadInput(t *testing.T) {
 		{name: "revoke name and serial", args: flags("revoke", "--pki-dir", "{pki}", "--name", "proxy", "--serial", "1001"), code: exitUsage,
 			want: []string{"--name", "--serial"}},
 		{name: "crl days 0", args: flags("crl", "--pki-dir", "{pki}", "--out", "{dir}/crl.pem", "--days", "0"), code: exitError,
-			want: []string{"--days 0", "2..36500"}},
+			want: []string{"--days 0", "1..36500"}},
 		{name: "crl out directory missing", args: flags("crl", "--pki-dir", "{pki}", "--out", "{dir}/nodir/crl.pem"), code: exitError,
 			want: []string{"nodir/crl.pem", "does not exist"}},
 		{name: "list expiring bad", args: flags("list", "--pki-dir", "{pki}", "--expiring", "soon"), code: exitError,

@@ -97,7 +97,12 @@ func (t Token) grant(csr *x509.CertificateRequest) (dn.Name, pki.SANs, error) {
 	if err != nil {
 		return nil, pki.SANs{}, fmt.Errorf("token %s: subject %q: %w", t.ID[:12], t.Subject, err)
 	}
+	// The record is read as it is (a hand-edited one can be listed); what
+	// it grants must be valid names.
 	sans := t.SANs
+	if err := sans.Validate(); err != nil {
+		return nil, pki.SANs{}, fmt.Errorf("token %s: %w", t.ID[:12], err)
+	}
 	asked, err := dn.ParseDER(csr.RawSubject)
 	if err != nil {
 		return nil, pki.SANs{}, err

@@ -150,6 +150,9 @@ func issuedWith(store *pki.Store, t Token, index []pki.Entry, taken map[string]b
 	}
 	want := subject.OneLine()
 	sans := t.SANs
+	if sans.Validate() != nil {
+		return "" // grant refuses such a token: it issued nothing
+	}
 	for _, e := range index {
 		if taken[e.Serial] || e.Subject != want {
 			continue
