@@ -70,7 +70,9 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, ev *Event) (*rep
 	return issuedReply(is)
 }
 
-// tokenRefusal is the answer to a token that cannot enroll.
+// tokenRefusal is the answer to a token that cannot enroll. Its line ends
+// with (or is) the sentinel's text, which Client maps back to the sentinel
+// (sentinelOf), as it does grant's ": not allowed".
 func tokenRefusal(err error) *refusal {
 	switch {
 	case err == nil:
