@@ -21,7 +21,9 @@ import (
 // certificate certs/NAME.cer and the PKCS#12 bundle keys/NAME.p12.
 type EnrollRequest struct {
 	// SignRequest is the certificate's name and profile, as for Sign. Its
-	// Subject is required: the request is made with it.
+	// Subject is required: the request is made with it. Its CSR and
+	// Request are not used: the request signed is the one made for the
+	// bundle's key.
 	SignRequest
 	// Password protects keys/NAME.p12; with KeepKey it also opens the
 	// existing one.
@@ -122,7 +124,11 @@ func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (*Enrolled, error
 		return fail(err)
 	}
 	reqPEM := EncodeRequestPEM(der)
-	j, err := s.prepareOne(req.SignRequest, reqPEM)
+	// The request signed is the one just made for the bundle's key, never
+	// one the caller left in the SignRequest.
+	sreq := req.SignRequest
+	sreq.Request = nil
+	j, err := s.prepareOne(sreq, reqPEM)
 	if err != nil {
 		return fail(err)
 	}

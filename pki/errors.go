@@ -26,8 +26,6 @@ var (
 	ErrWeakKey = errors.New("weak or unsupported key")
 	// ErrNotKey reports a file that holds no private key.
 	ErrNotKey = errors.New("not a private key")
-	// ErrPassphrase reports a wrong or missing passphrase for an encrypted key.
-	ErrPassphrase = errors.New("wrong or missing passphrase")
 	// ErrBadRequest reports a certificate signing request that cannot be
 	// parsed, is too large, or whose signature does not verify.
 	ErrBadRequest = errors.New("invalid certificate request")
@@ -55,10 +53,18 @@ var (
 	ErrNotCertificate = errors.New("not a certificate")
 	// ErrNotFound reports a serial or name that the CA has not issued.
 	ErrNotFound = errors.New("not found")
-	// ErrPassword reports a PKCS#12 bundle that the password does not open.
+	// ErrPassword reports a wrong or missing password: one that does not
+	// open an encrypted key or a PKCS#12 bundle, none given for one that
+	// needs it, or an empty one to encrypt a key with.
 	ErrPassword = errors.New("wrong password")
+	// ErrPassphrase is ErrPassword, under the name key handling used.
+	//
+	// Deprecated: use ErrPassword; both are the same value.
+	ErrPassphrase = ErrPassword
 	// ErrBadPassword reports a password that a bundle cannot be protected
-	// with: empty, or with characters PKCS#12 cannot hold.
+	// with: empty, or with characters PKCS#12 cannot hold. It is the
+	// caller's choice of password that is wrong, not its knowledge of one
+	// (ErrPassword).
 	ErrBadPassword = errors.New("unusable PKCS#12 password")
 	// ErrNotPKCS12 reports data that is not a PKCS#12 bundle, or one in a
 	// form that cannot be read.
@@ -70,13 +76,13 @@ var (
 	ErrNotCRL = errors.New("not a certificate revocation list")
 	// ErrNoStore reports a PKI directory that does not exist. It matches
 	// fs.ErrNotExist too.
-	ErrNoStore error = &notExistError{"no such file or directory"}
+	ErrNoStore error = &notExistError{"no such directory"}
 	// ErrNoCA reports a PKI directory without its CA certificate (NAME.pem),
 	// one that InitStore has not made. It comes with ErrBadStore.
 	ErrNoCA = errors.New("no CA certificate")
 	// ErrNoRequest reports a request (requests/NAME.req, or the file given)
 	// that does not exist. It matches fs.ErrNotExist too.
-	ErrNoRequest error = &notExistError{"no such file or directory"}
+	ErrNoRequest error = &notExistError{"no such file"}
 	// ErrUnfinished reports an enrollment or a CA renewal that a crash or an
 	// error left half done; Store.Check finishes it.
 	ErrUnfinished = errors.New("left unfinished")
@@ -86,11 +92,15 @@ var (
 	// SignQueue.Sign return it along with the error. Signing it again would
 	// issue a second certificate.
 	ErrAfterCommit = errors.New("issued, but a later step failed")
+	// ErrRevoked reports a certificate that Revoke finds revoked already;
+	// the index is left as it was, with the first revocation's date and
+	// reason.
+	ErrRevoked = errors.New("revoked already")
 )
 
 // notExistError is a sentinel that is also fs.ErrNotExist, so that callers
 // may test for the package's own or the standard one. Each is a distinct
-// pointer: ErrNoStore is not ErrNoRequest, though they read the same.
+// pointer with its own text: ErrNoStore is not ErrNoRequest.
 type notExistError struct{ msg string }
 
 func (e *notExistError) Error() string { return e.msg }

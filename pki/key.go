@@ -48,7 +48,7 @@ type KeyEncoding struct {
 	PKCS1 bool
 	// Passphrase, when not nil, encrypts the key with AES-256: PBES2/PBKDF2
 	// "ENCRYPTED PRIVATE KEY" for PKCS#8, legacy DEK-Info PEM for PKCS#1.
-	// An empty, non-nil passphrase is refused with ErrPassphrase rather
+	// An empty, non-nil passphrase is refused with ErrPassword rather
 	// than taken for "no passphrase": it comes from a source that was
 	// given but held nothing, and must not yield a key in the clear.
 	Passphrase []byte
@@ -59,7 +59,7 @@ func EncodeKey(key crypto.Signer, enc KeyEncoding) ([]byte, error) {
 	opts := []pemutil.Options{pemutil.WithPKCS8(!enc.PKCS1)}
 	if enc.Passphrase != nil {
 		if len(enc.Passphrase) == 0 {
-			return nil, fmt.Errorf("encode key: the passphrase is empty: %w", ErrPassphrase)
+			return nil, fmt.Errorf("encode key: the passphrase is empty: %w", ErrPassword)
 		}
 		opts = append(opts, pemutil.WithPassword(enc.Passphrase))
 	}
@@ -73,7 +73,7 @@ func EncodeKey(key crypto.Signer, enc KeyEncoding) ([]byte, error) {
 // ParseKey decodes a PEM private key: PKCS#1, PKCS#8, SEC 1 (EC), encrypted
 // PKCS#8 and legacy encrypted PEM. Other PEM blocks before the key (such as
 // "EC PARAMETERS") are skipped. An encrypted key without a passphrase, or
-// one that does not decrypt, gives ErrPassphrase; anything that is not a key
+// one that does not decrypt, gives ErrPassword; anything that is not a key
 // gives ErrNotKey.
 func ParseKey(data, passphrase []byte) (crypto.Signer, error) {
 	rest := data
@@ -99,11 +99,11 @@ func parseKeyBlock(block *pem.Block, passphrase []byte) (crypto.Signer, error) {
 	encrypted := block.Type == "ENCRYPTED PRIVATE KEY" || block.Headers["Proc-Type"] == "4,ENCRYPTED"
 	if encrypted {
 		if len(passphrase) == 0 {
-			return nil, fmt.Errorf("key is encrypted and no passphrase was given: %w", ErrPassphrase)
+			return nil, fmt.Errorf("key is encrypted and no passphrase was given: %w", ErrPassword)
 		}
 		var err error
 		if der, err = pemutil.DecryptPEMBlock(block, passphrase); err != nil {
-			return nil, fmt.Errorf("cannot decrypt key: %w", ErrPassphrase)
+			return nil, fmt.Errorf("cannot decrypt key with the passphrase given: %w", ErrPassword)
 		}
 	}
 	var key any
@@ -119,7 +119,7 @@ func parseKeyBlock(block *pem.Block, passphrase []byte) (crypto.Signer, error) {
 	if err != nil {
 		if encrypted {
 			// A wrong passphrase often decrypts to noise rather than failing.
-			return nil, fmt.Errorf("cannot decrypt key: %w", ErrPassphrase)
+			return nil, fmt.Errorf("cannot decrypt key with the passphrase given: %w", ErrPassword)
 		}
 		return nil, fmt.Errorf("malformed %s: %w", block.Type, ErrNotKey)
 	}

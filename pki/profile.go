@@ -52,12 +52,9 @@ var (
 	oidAnyExtendedKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37, 0}
 )
 
-// Default usages of a leaf certificate: a TLS server that can
-// also authenticate as a client, as the engine's proxies do.
-var (
-	defaultLeafKeyUsage    = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
-	defaultLeafExtKeyUsage = []asn1.ObjectIdentifier{extKeyUsageNames[0].oid, extKeyUsageNames[1].oid}
-)
+// serverAuthClientAuth are the extended key usages of a TLS server that
+// can also authenticate as a client, as the engine's proxies are.
+var serverAuthClientAuth = []asn1.ObjectIdentifier{extKeyUsageNames[0].oid, extKeyUsageNames[1].oid}
 
 // ParseKeyUsage reads a comma-separated list of openssl key usage names
 // (digitalSignature,keyEncipherment). Names are matched case-insensitively;
@@ -181,16 +178,6 @@ func ExtKeyUsageName(oid asn1.ObjectIdentifier) string {
 		}
 	}
 	return oid.String()
-}
-
-// leafKeyUsage is the key usage of a leaf for a key of pub's type when
-// none is asked for: RSA keys also encipher keys (TLS RSA key exchange),
-// EC keys only sign (RFC 8813 forbids keyEncipherment for them).
-func leafKeyUsage(pub crypto.PublicKey) x509.KeyUsage {
-	if _, ok := pub.(*ecdsa.PublicKey); ok {
-		return x509.KeyUsageDigitalSignature
-	}
-	return defaultLeafKeyUsage
 }
 
 // checkLeafProfile refuses the key usages and extended key usages RFC 5280

@@ -71,7 +71,7 @@ func (s *Store) Revoke(ctx context.Context, req RevokeRequest) (Entry, error) {
 		return Entry{}, fmt.Errorf("revoke: serial %s is not in %s: %w", serial, s.DatabasePath(), ErrNotFound)
 	}
 	if entries[i].Status == StatusRevoked {
-		return Entry{}, fmt.Errorf("revoke: serial %s was revoked already on %s", serial, entries[i].Revoked.Format("2006-01-02"))
+		return Entry{}, fmt.Errorf("revoke: serial %s was %w on %s", serial, ErrRevoked, entries[i].Revoked.Format("2006-01-02"))
 	}
 	// The CA's own line (serial 1000 in a directory made by ca init or
 	// pki-create-ca.sh): a CA cannot revoke itself in its own CRL.

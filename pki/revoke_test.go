@@ -81,7 +81,7 @@ func TestRevokeRefusals(t *testing.T) {
 		msg  string
 	}{
 		{"unknown serial", pki.RevokeRequest{Serial: "ABCD"}, pki.ErrNotFound, "serial ABCD is not in"},
-		{"revoked twice", pki.RevokeRequest{Serial: serials[0]}, nil, "revoked already"},
+		{"revoked twice", pki.RevokeRequest{Serial: serials[0]}, pki.ErrRevoked, "revoked already"},
 		{"bad serial", pki.RevokeRequest{Serial: "xyz"}, nil, "not hexadecimal"},
 		{"unknown name", pki.RevokeRequest{Name: "nobody"}, nil, "nobody.cer"},
 		{"name is a path", pki.RevokeRequest{Name: "../a"}, pki.ErrBadName, "not a plain file name"},

@@ -2,6 +2,7 @@ package pki
 
 import (
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/netip"
@@ -97,6 +98,51 @@ func (s SANs) List() []string {
 		list = append(list, "URI:"+u.String())
 	}
 	return list
+}
+
+// MarshalJSON writes the set as the list of its names in openssl's syntax
+// (List), as a token's record keeps them.
+func (s SANs) MarshalJSON() ([]byte, error) { return json.Marshal(s.List()) }
+
+// UnmarshalJSON reads a list of names in openssl's syntax, each TYPE:VALUE
+// (DNS, IP, email or URI); null is an empty set. The addresses and URIs
+// must parse, but names are not validated: a record is read as it is, so
+// that a hand-edited one can still be listed, and its user validates the
+// set (Validate) before it names anything.
+func (s *SANs) UnmarshalJSON(data []byte) error {
+	var list []string
+	if err := json.Unmarshal(data, &list); err != nil {
+		return fmt.Errorf("san list: %w", err)
+	}
+	var set SANs
+	for _, item := range list {
+		kind, value, ok := strings.Cut(item, ":")
+		if !ok {
+			return fmt.Errorf("san %q: want TYPE:VALUE (DNS, IP, email or URI): %w", item, ErrBadSAN)
+		}
+		switch strings.ToLower(kind) {
+		case "dns":
+			set.DNSNames = append(set.DNSNames, value)
+		case "email":
+			set.EmailAddresses = append(set.EmailAddresses, value)
+		case "ip":
+			addr, err := netip.ParseAddr(value)
+			if err != nil {
+				return fmt.Errorf("san %q: not a valid IP address: %w", item, ErrBadSAN)
+			}
+			set.IPAddresses = append(set.IPAddresses, net.IP(addr.AsSlice()))
+		case "uri":
+			u, err := url.Parse(value)
+			if err != nil {
+				return fmt.Errorf("san %q: not a URI: %w", item, ErrBadSAN)
+			}
+			set.URIs = append(set.URIs, u)
+		default:
+			return fmt.Errorf("san %q: unknown type %q (want DNS, IP, email or URI): %w", item, kind, ErrBadSAN)
+		}
+	}
+	*s = set
+	return nil
 }
 
 // sansOf returns the alternative names of a certificate or request.

@@ -39,10 +39,11 @@ type SignRequest struct {
 	Name string
 	// Subject replaces the request's subject when not nil.
 	Subject dn.Name
-	// Days of validity, 2..36500, notBefore through notAfter inclusive;
-	// zero means DefaultDays.
+	// Days of validity, within DefaultPolicy's bounds (2..36500),
+	// notBefore through notAfter inclusive; zero means DefaultDays.
 	Days int
-	// KeyUsage replaces the default digitalSignature, keyEncipherment.
+	// KeyUsage replaces the policy's for the key's type
+	// (digitalSignature, keyEncipherment for RSA; digitalSignature for EC).
 	KeyUsage x509.KeyUsage
 	// ExtKeyUsage replaces the default serverAuth, clientAuth.
 	ExtKeyUsage []asn1.ObjectIdentifier
@@ -55,6 +56,11 @@ type SignRequest struct {
 	// (one that came over the network); when set, requests/NAME.req is not
 	// read.
 	CSR []byte
+	// Request is the request parsed and checked, as ParseRequest returns
+	// it (the EST server reads one so): it is signed as it is, its
+	// signature not checked again; its key is still held to the key
+	// policy. When set, CSR and requests/NAME.req are not read.
+	Request *x509.CertificateRequest
 	// Precondition, when set, runs while the directory's lock is held,
 	// before anything is signed; its error fails the batch, as returned,
 	// with the directory unchanged. It is for state another signer may
@@ -234,7 +240,7 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 		}
 	}
 	src := "request (given in memory)"
-	if data == nil {
+	if req.Request == nil && data == nil {
 		path := s.RequestPath(req.Name)
 		src = "request " + path
 		if data, err = readFileLimited(path, maxRequestSize, true); err != nil {
@@ -244,9 +250,15 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 			return j, fmt.Errorf("read %s: %w", src, err)
 		}
 	}
-	// With a subject of the signer's, the request's own does not matter
-	// (pki-enroll-pkcs12.sh makes requests with an empty one).
-	if j.csr, err = parseRequest(data, req.Subject == nil); err != nil {
+	if j.csr = req.Request; j.csr != nil {
+		// Parsed and checked by the caller (ParseRequest): the key
+		// policy costs nothing, the signature would cost it again.
+		if err := ValidatePublicKey(j.csr.PublicKey); err != nil {
+			return j, fmt.Errorf("%s: %w", src, err)
+		}
+	} else if j.csr, err = parseRequest(data, req.Subject == nil); err != nil {
+		// With a subject of the signer's, the request's own does not
+		// matter (pki-enroll-pkcs12.sh makes requests with an empty one).
 		return j, fmt.Errorf("read %s: %w", src, err)
 	}
 	j.rawSubject = j.csr.RawSubject
@@ -257,8 +269,10 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 		if j.rawSubject, err = req.Subject.MarshalDER(); err != nil {
 			return j, err
 		}
-	}
-	if j.subject, err = dn.ParseDER(j.rawSubject); err != nil {
+		// The signer's subject, validated: decoding its encoding would
+		// give it back.
+		j.subject = req.Subject
+	} else if j.subject, err = dn.ParseDER(j.rawSubject); err != nil {
 		return j, fmt.Errorf("%s: %w", src, err)
 	}
 	if len(j.subject) == 0 {
@@ -284,10 +298,10 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 		return j, fmt.Errorf("%s: %w", src, err)
 	}
 	if j.ku == 0 {
-		j.ku = leafKeyUsage(j.csr.PublicKey)
+		j.ku = policy.LeafKeyUsage(j.csr.PublicKey)
 	}
 	if len(j.eku) == 0 {
-		j.eku = defaultLeafExtKeyUsage
+		j.eku = policy.LeafExtKeyUsage
 	}
 	if err := checkLeafProfile(j.ku, j.eku, j.csr.PublicKey); err != nil {
 		return j, fmt.Errorf("%s: %w", src, err)
@@ -359,8 +373,8 @@ func warnings(caCert, cert *x509.Certificate, j job) []string {
 		w = append(w, fmt.Sprintf("certificate expires %s, after its CA (%s): clients will reject it from then",
 			cert.NotAfter.Format("2006-01-02"), caCert.NotAfter.Format("2006-01-02")))
 	}
-	if days := spanDays(cert.NotBefore, cert.NotAfter); days > appleMaxDays && hasExtKeyUsage(j.eku, extKeyUsageNames[0].oid) {
-		w = append(w, fmt.Sprintf("server certificate valid %d days: Apple platforms refuse more than %d", days, appleMaxDays))
+	if days := spanDays(cert.NotBefore, cert.NotAfter); days > policy.WarnServerDays && hasExtKeyUsage(j.eku, extKeyUsageNames[0].oid) {
+		w = append(w, fmt.Sprintf("server certificate valid %d days: Apple platforms refuse more than %d", days, policy.WarnServerDays))
 	}
 	return w
 }

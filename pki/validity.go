@@ -1,11 +1,10 @@
 package pki
 
 import (
-	"fmt"
 	"time"
 )
 
-// maxDays bounds every validity period: 100 years.
+// maxDays bounds every validity period: 100 years (DefaultPolicy).
 const maxDays = 36500
 
 // backdate is how far notBefore is set in the past, so that a certificate
@@ -41,30 +40,15 @@ func spanDays(notBefore, notAfter time.Time) int {
 	return int((span + day - 1) / day)
 }
 
-// checkDays applies the default and the 2..36500 bound to the validity of
-// a certificate. One day is refused: with notBefore a day back and the
-// inclusive count, it would have expired when it was issued.
-func checkDays(days, def int) (int, error) {
-	if days == 0 {
-		return def, nil
-	}
-	if days == 1 {
-		return 0, fmt.Errorf("days 1: a certificate's notBefore is a day back (for slow clocks) and the day counts, so it would have expired when issued; give at least 2: %w", ErrBadDays)
-	}
-	if days < 1 || days > maxDays {
-		return 0, fmt.Errorf("days %d is outside 1..%d: %w", days, maxDays, ErrBadDays)
-	}
-	return days, nil
-}
+// checkDays applies the default and DefaultPolicy's bounds (2..36500) to
+// the validity of a certificate.
+func checkDays(days, def int) (int, error) { return policy.Days(days, def) }
 
-// checkCRLDays applies the default and the 1..36500 bound to how long a
-// CRL stays current.
+// checkCRLDays applies the default and DefaultPolicy's bounds (1..36500)
+// to how long a CRL stays current.
 func checkCRLDays(days, def int) (int, error) {
 	if days == 0 {
 		return def, nil
 	}
-	if days < 1 || days > maxDays {
-		return 0, fmt.Errorf("days %d is outside 1..%d: %w", days, maxDays, ErrBadDays)
-	}
-	return days, nil
+	return policy.CRLDays(days)
 }

@@ -19,7 +19,7 @@ type caCmd struct {
 type caInitCmd struct {
 	pkiDirFlag `set:"pki_dir_help=The PKI directory to create or fill"`
 	Subject    string   `required:"" placeholder:"S" help:"CA subject, such as /C=US/O=Example Inc./CN=engine.example.com.81108."`
-	Days       dayCount `default:"${default_ca_days}" help:"Validity of the CA certificate in days (1..36500)."`
+	Days       dayCount `default:"${default_ca_days}" help:"Validity of the CA certificate in days (${days_range})."`
 	CAFile     string   `name:"ca-file" default:"ca" help:"CA base name: NAME.pem and private/NAME.pem."`
 }
 
@@ -44,7 +44,7 @@ func (c *caInitCmd) Run(e *env) error {
 type caRenewCmd struct {
 	storeFlags
 	lockFlags
-	Days dayCount `default:"${default_ca_days}" help:"Validity of the renewed CA certificate in days (1..36500)."`
+	Days dayCount `default:"${default_ca_days}" help:"Validity of the renewed CA certificate in days (${days_range})."`
 }
 
 // Run renews the CA.

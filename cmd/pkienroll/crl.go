@@ -16,7 +16,7 @@ type crlCmd struct {
 
 // Run writes the CRL, under the PKI directory's lock.
 func (c *crlCmd) Run(e *env) error {
-	if err := checkDays(c.Days); err != nil {
+	if err := checkCRLDays(c.Days); err != nil {
 		return err
 	}
 	store, err := c.openStore(c.storeFlags)

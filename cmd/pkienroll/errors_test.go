@@ -130,11 +130,11 @@ func TestErrorAdvice(t *testing.T) {
 		not  string
 	}{
 		{"no pki directory", []string{"sign", "--pki-dir", f.dir + "/none", "--name", "proxy"},
-			[]string{"no such file or directory (name the PKI directory with --pki-dir or PKIENROLL_PKI_DIR)"}, ""},
+			[]string{"no such directory (name the PKI directory with --pki-dir or PKIENROLL_PKI_DIR)"}, ""},
 		{"no CA", []string{"sign", "--pki-dir", f.dir, "--name", "proxy"},
 			[]string{"no CA certificate", "(run `pkienroll ca init`"}, ""},
 		{"no request", []string{"sign", "--pki-dir", f.pki, "--name", "nope"},
-			[]string{"requests/nope.req: no such file or directory"}, "--pki-dir"},
+			[]string{"requests/nope.req: no such file"}, "--pki-dir"},
 		{"exists, with --force", []string{"keygen", "--out", f.key},
 			[]string{"refusing to replace", "file exists (use --force to keep a backup and replace it)"}, ""},
 		{"engine address", []string{"squid-config", "portal", "--engine", "192.0.2.1", "--cert", f.key, "--key", f.key, "--ca", f.caPEM},

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"encoding/asn1"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/alecthomas/kong"
 
 	"github.com/pkienroll/pkienroll/pki"
 )
@@ -42,13 +47,51 @@ func (f passphraseFlags) passphrase() ([]byte, error) {
 	return readSecret("passphrase", f.PassphraseFile, f.PassphraseEnv)
 }
 
-// checkDays rejects a --days outside 1..36500. The library reads 0 as "the
+// checkDays rejects a certificate's --days outside the policy's bounds
+// (2..36500), which the help states. The library reads 0 as "the
 // default"; on the command line 0 is a mistake, not a request for 20 years.
 func checkDays(days dayCount) error {
-	if days < 1 || days > 36500 {
-		return fmt.Errorf("--days %d is outside 1..36500", days)
+	p := pki.DefaultPolicy()
+	switch {
+	case days == 1 && p.MinDays == 2:
+		return fmt.Errorf("--days 1 is outside %s: a certificate's notBefore is a day back (for slow clocks) and the day counts, so it would have expired when issued", p.DaysRange())
+	case int(days) < p.MinDays || int(days) > p.MaxDays:
+		return fmt.Errorf("--days %d is outside %s", days, p.DaysRange())
 	}
 	return nil
+}
+
+// checkCRLDays rejects a CRL's --days outside the policy's bounds
+// (1..36500).
+func checkCRLDays(days dayCount) error {
+	if p := pki.DefaultPolicy(); int(days) < p.MinCRLDays || int(days) > p.MaxCRLDays {
+		return fmt.Errorf("--days %d is outside %s", days, p.CRLDaysRange())
+	}
+	return nil
+}
+
+// policyVars are the issuance policy's bounds and defaults for the help
+// (kong.Vars): the flags say what the library applies.
+func policyVars() kong.Vars {
+	p := pki.DefaultPolicy()
+	return kong.Vars{
+		"default_days": strconv.Itoa(p.DefaultDays), "default_ca_days": strconv.Itoa(p.DefaultCADays),
+		"default_crl_days": strconv.Itoa(p.DefaultCRLDays),
+		"days_range":       p.DaysRange(), "crl_days_range": p.CRLDaysRange(),
+		"warn_server_days": strconv.Itoa(p.WarnServerDays),
+		"default_ku":       strings.Join(pki.KeyUsageNames(p.LeafKeyUsageRSA), ","),
+		"default_ku_ec":    strings.Join(pki.KeyUsageNames(p.LeafKeyUsageEC), ","),
+		"default_eku":      extKeyUsageList(p.LeafExtKeyUsage),
+	}
+}
+
+// extKeyUsageList is oids as openssl names them, comma-separated.
+func extKeyUsageList(oids []asn1.ObjectIdentifier) string {
+	names := make([]string, len(oids))
+	for i, o := range oids {
+		names[i] = pki.ExtKeyUsageName(o)
+	}
+	return strings.Join(names, ",")
 }
 
 // lockFlags are for commands that take the PKI directory's lock.
@@ -64,9 +107,9 @@ func (f lockFlags) openStore(s storeFlags) (*pki.Store, error) {
 // profileFlags shape an issued certificate, with the names and meanings of
 // the engine script's flags (sign and enroll).
 type profileFlags struct {
-	Days   dayCount `default:"${default_days}" help:"Validity in days (1..36500), notBefore through notAfter inclusive; 825 is the most Apple platforms accept."`
-	KU     string   `name:"ku" placeholder:"LIST" help:"Key usage, openssl names (default digitalSignature,keyEncipherment)."`
-	EKU    string   `name:"eku" placeholder:"LIST" help:"Extended key usage, openssl names or OIDs (default serverAuth,clientAuth)."`
+	Days   dayCount `default:"${default_days}" help:"Validity in days (${days_range}), notBefore through notAfter inclusive; ${warn_server_days} is the most Apple platforms accept."`
+	KU     string   `name:"ku" placeholder:"LIST" help:"Key usage, openssl names (default ${default_ku}; ${default_ku_ec} for an EC key)."`
+	EKU    string   `name:"eku" placeholder:"LIST" help:"Extended key usage, openssl names or OIDs (default ${default_eku})."`
 	SAN    string   `name:"san" placeholder:"LIST" help:"Subject alternative names (DNS:...,IP:...); default the request's, else the CN."`
 	AIAURL string   `name:"aia-url" placeholder:"URL" help:"Write this URL as the authorityInfoAccess caIssuers of the certificate."`
 }

@@ -437,8 +437,8 @@ func hostileCases() []hostileCase {
 		return flagRow(name, code, want, append([]string{"sign", "--pki-dir", "{pki}", "--name", "proxy"}, extra...)...)
 	}
 	cases = append(cases,
-		signFlag("sign days 0", E, []string{"--days 0", "1..36500"}, "--days", "0"),
-		signFlag("sign days negative", E, []string{"--days -1", "1..36500"}, "--days=-1"),
+		signFlag("sign days 0", E, []string{"--days 0", "2..36500"}, "--days", "0"),
+		signFlag("sign days negative", E, []string{"--days -1", "2..36500"}, "--days=-1"),
 		signFlag("sign days 36501", E, []string{"--days 36501"}, "--days", "36501"),
 		signFlag("sign days not a number", U, []string{"--days"}, "--days", "abc"),
 		signFlag("sign days float", U, []string{"--days"}, "--days", "1e3"),
@@ -475,7 +475,7 @@ func hostileCases() []hostileCase {
 		signFlag("sign aia not http", E, []string{"AIA URL"}, "--aia-url", "file:///etc/passwd"),
 		signFlag("sign ca-file with a slash", E, []string{"ca file", "invalid name"}, "--ca-file", "../ca"),
 		signFlag("sign ca-file unknown", E, []string{"nosuch.pem", "ca init"}, "--ca-file", "nosuch"),
-		flagRow("sign pki-dir missing", E, []string{"nope", "no such file"}, "sign", "--pki-dir", "{dir}/nope", "--name", "proxy"),
+		flagRow("sign pki-dir missing", E, []string{"nope", "no such directory"}, "sign", "--pki-dir", "{dir}/nope", "--name", "proxy"),
 		flagRow("sign pki-dir is a file", E, []string{"not a directory"}, "sign", "--pki-dir", "{key}", "--name", "proxy"),
 		flagRow("sign pki-dir empty directory", E, []string{"no CA certificate"}, "sign", "--pki-dir", "{dir}/empty", "--name", "proxy").
 			with(func(t *testing.T, f *fixture) {

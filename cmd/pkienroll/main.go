@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -98,8 +97,8 @@ func newParser(c *cli, stdout, stderr io.Writer) (*kong.Kong, error) {
 		kong.Help(printHelp),
 		kong.Vars{
 			"version": versionLine(), "default_pki_dir": pki.DefaultPKIDir, "pki_dir_help": "The engine's PKI directory",
-			"default_days": strconv.Itoa(pki.DefaultDays), "default_ca_days": strconv.Itoa(pki.DefaultCADays), "default_crl_days": strconv.Itoa(pki.DefaultCRLDays),
 		},
+		policyVars(),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(exitRequest{code}) }),
 	)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/pkienroll/pkienroll/pki"
 )
 
 // kong's float and int mappers take what strconv takes: NaN, Inf, 1e300
@@ -113,7 +115,7 @@ func parseDayCount(s string) (int, error) {
 		// The range check says what is wrong with it.
 		n, err := strconv.ParseInt(s, 10, 32)
 		if err != nil {
-			return 0, fmt.Errorf("%s is not a number of days from 1 to 36500", quoteValue(s))
+			return 0, fmt.Errorf("%s is not a number of days from 1 to %d", quoteValue(s), pki.DefaultPolicy().MaxDays)
 		}
 		return int(n), nil
 	case !wholeNumber.MatchString(s):
@@ -123,7 +125,7 @@ func parseDayCount(s string) (int, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 32)
 	if err != nil {
-		return 0, fmt.Errorf("%s is too large: at most 36500 days", quoteValue(s))
+		return 0, fmt.Errorf("%s is too large: at most %d days", quoteValue(s), pki.DefaultPolicy().MaxDays)
 	}
 	return int(n), nil
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pkienroll/pkienroll/pki"
 )
 
 // TestNumericFlags: --timeout and --bits refuse what strconv would take
@@ -113,5 +115,24 @@ func TestParseDayCount(t *testing.T) {
 		if got, err := parseDayCount(tc.in); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("parseDayCount(%q) = %d, %v; want an error containing %q", tc.in, got, err, tc.want)
 		}
+	}
+}
+
+// TestDaysHelpIsThePolicy: the help of every --days that issues a
+// certificate states the library's range and default, and the flag check
+// refuses what the library refuses, with that range (the help said 1..36500
+// while the library refused 1).
+func TestDaysHelpIsThePolicy(t *testing.T) {
+	p := pki.DefaultPolicy()
+	for _, cmd := range [][]string{{"sign"}, {"token", "create"}, {"ca", "init"}, {"ca", "renew"}} {
+		r := runCLI(t, append(cmd, "--help")...)
+		if r.code != 0 || !strings.Contains(r.stdout, "("+p.DaysRange()+")") {
+			t.Errorf("%v --help does not give the range %s:\n%s", cmd, p.DaysRange(), r)
+		}
+	}
+	f := newFixture(t)
+	r := runCLI(t, "token", "create", "--pki-dir", f.pki, "--name", "proxy", "--cn", "proxy.example.com", "--days", "1")
+	if r.code != exitError || !strings.Contains(r.stderr, "--days 1 is outside "+p.DaysRange()) {
+		t.Errorf("token create --days 1:\n%s", r)
 	}
 }

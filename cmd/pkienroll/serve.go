@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -17,18 +16,9 @@ import (
 	"github.com/pkienroll/pkienroll/pki/metrics"
 )
 
-// Limits of `pkienroll serve`'s HTTP server: a request's header must
-// arrive within readHeaderTimeout and the whole request within
-// readTimeout; writeTimeout covers a wait for the PKI directory's lock
-// (--timeout, 20 s by default) and the signature.
-const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = 30 * time.Second
-	writeTimeout      = 90 * time.Second
-	idleTimeout       = 2 * time.Minute
-	maxHeaderBytes    = 16 << 10
-	shutdownTimeout   = 60 * time.Second
-)
+// shutdownTimeout bounds how long a stop waits for requests in flight;
+// the server's own limits are est.NewHTTPServer's.
+const shutdownTimeout = 60 * time.Second
 
 // serveCmd serves EST (RFC 7030) on the engine: enrollment with tokens,
 // renewal with the current certificate, through the PKI directory's store.
@@ -82,26 +72,8 @@ func (c *serveCmd) Run(e *env) error {
 		return err
 	}
 	ln = conns.Listener(ln)
-	srv := &http.Server{
-		Handler:   est.NewServer(store, c.estOptions(e)...),
-		ConnState: conns.ConnState,
-		TLSConfig: &tls.Config{
-			MinVersion: tls.VersionTLS12,
-			// Each handshake takes the certificate current then: a reload
-			// serves new connections and leaves established ones alone.
-			GetCertificate: cert.GetCertificate,
-			// Requested, not required: first enrollments come with a token.
-			// The handler verifies it, so that a refused certificate gets
-			// an HTTP answer that says why instead of a TLS alert.
-			ClientAuth: tls.RequestClientCert,
-		},
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          e.log.StandardLog(log.StandardLogOptions{ForceLevel: log.DebugLevel}),
-	}
+	srv := est.NewHTTPServer(est.NewServer(store, c.estOptions(e)...), cert.GetCertificate, conns)
+	srv.ErrorLog = e.log.StandardLog(log.StandardLogOptions{ForceLevel: log.DebugLevel})
 	leaf := cert.Certificate().Leaf
 	e.log.Info("serving EST", "addr", ln.Addr().String(), "pki_dir", store.Dir(),
 		"subject", certSubject(leaf), "expires", leaf.NotAfter.Format(time.DateOnly))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -26,7 +25,7 @@ type tokenCreateCmd struct {
 	Name string        `required:"" placeholder:"NAME" help:"The certificate's name: certs/NAME.cer."`
 	CN   string        `name:"cn" required:"" placeholder:"FQDN" help:"The CN the certificate gets; the subject is the CA's with this CN."`
 	SAN  string        `name:"san" placeholder:"LIST" help:"The SANs the certificate gets (DNS:...,IP:...); default the CN."`
-	Days dayCount      `default:"${default_days}" help:"Validity of the certificate in days (1..36500), notBefore through notAfter inclusive."`
+	Days dayCount      `default:"${default_days}" help:"Validity of the certificate in days (${days_range}), notBefore through notAfter inclusive."`
 	TTL  time.Duration `name:"ttl" default:"1h" help:"How long the token can be used."`
 }
 
@@ -58,7 +57,7 @@ func (c *tokenCreateCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	e.log.Info("created token", "name", tok.Name, "subject", tok.Subject, "sans", strings.Join(tok.SANs, ","),
+	e.log.Info("created token", "name", tok.Name, "subject", tok.Subject, "sans", tok.SANs.String(),
 		"expires", tok.Expires.Format(time.RFC3339), "id", tok.ID[:12])
 	_, err = fmt.Fprintln(e.stdout, secret)
 	return err
@@ -85,7 +84,7 @@ func (c *tokenListCmd) Run(e *env) error {
 	fmt.Fprintln(w, "ID\tSTATE\tEXPIRES\tNAME\tCN\tSANS")
 	for _, t := range toks {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID[:12], t.State, t.Expires.UTC().Format(time.RFC3339),
-			printable.Escape(t.Name), printable.Escape(t.CN()), printable.Escape(strings.Join(t.SANs, ",")))
+			printable.Escape(t.Name), printable.Escape(t.CN()), printable.Escape(t.SANs.String()))
 	}
 	return w.Flush()
 }

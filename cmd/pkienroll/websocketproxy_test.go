@@ -381,7 +381,7 @@ func TestWebsocketProxyBadInput(t *testing.T) {
 		{name: "sign without a request", args: []string{"websocket-proxy", "sign", "--pki-dir", "{engine}", "--fqdn", "new.example.com"},
 			want: []string{"{engine}/requests/websocket-proxy-new.example.com.req", "no such file"}},
 		{name: "sign --days 0", args: []string{"websocket-proxy", "sign", "--pki-dir", "{engine}", "--fqdn", wspCN, "--days", "0"},
-			want: []string{"--days 0 is outside 1..36500"}},
+			want: []string{"--days 0 is outside 2..36500"}},
 		{name: "engine certificate from a file of another CA", args: []string{"websocket-proxy", "engine-cert", "--pki-dir", "{proxy}",
 			"--from", "{foreign-ca}", "--out", "{dir}/engine.cer", "--owner", ""},
 			want: []string{"engine certificate {foreign-ca}: chain:"}},

@@ -42,15 +42,45 @@ func normFingerprint(s string) string {
 }
 
 // ServerError is a refusal from the server: its status and the line it
-// sent.
+// sent. A refusal of the token or of what the request asks for wraps the
+// package's sentinel for it (ErrUnknownToken, ErrTokenUsed,
+// ErrTokenRevoked, ErrTokenExpired, ErrNotAllowed), so that
+// errors.Is(err, ErrTokenUsed) holds for the server's "token was used
+// already".
 type ServerError struct {
 	Op      string
 	Status  int
 	Message string
+	// Err is the sentinel the refusal maps to, or nil.
+	Err error
 }
 
 func (e *ServerError) Error() string {
 	return fmt.Sprintf("est %s: server answered %d: %s", e.Op, e.Status, e.Message)
+}
+
+// Unwrap returns the sentinel the refusal maps to.
+func (e *ServerError) Unwrap() error { return e.Err }
+
+// refusalSentinels are the sentinels a 401 or 403 may carry: the server
+// sends each one's text (enroll.go's tokenRefusal and Token.grant).
+var refusalSentinels = []error{ErrUnknownToken, ErrTokenUsed, ErrTokenRevoked, ErrTokenExpired, ErrNotAllowed}
+
+// sentinelOf is the sentinel of a 401 or 403 whose line is its text, or
+// ends with it (": not allowed"), or starts with it ("token expired at
+// ..."): not merely holds it, since the line may quote the request's
+// names.
+func sentinelOf(status int, msg string) error {
+	if status != http.StatusUnauthorized && status != http.StatusForbidden {
+		return nil
+	}
+	for _, s := range refusalSentinels {
+		text := s.Error()
+		if msg == text || strings.HasSuffix(msg, ": "+text) || strings.HasPrefix(msg, text+" ") {
+			return s
+		}
+	}
+	return nil
 }
 
 // Client enrolls with an EST server whose CA it trusts. It is safe for
@@ -243,7 +273,8 @@ func readAnswer(op string, resp *http.Response) ([]byte, error) {
 		return nil, fmt.Errorf("est %s: read answer: %w", op, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, &ServerError{Op: op, Status: resp.StatusCode, Message: printable.Escape(oneLine(string(body[:min(len(body), 512)])))}
+		msg := printable.Escape(oneLine(string(body[:min(len(body), 512)])))
+		return nil, &ServerError{Op: op, Status: resp.StatusCode, Message: msg, Err: sentinelOf(resp.StatusCode, msg)}
 	}
 	return body, nil
 }

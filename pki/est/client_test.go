@@ -44,6 +44,9 @@ func TestClient(t *testing.T) {
 	if !errors.As(err, &se) || se.Status != http.StatusForbidden || !strings.Contains(se.Message, "token was used already") {
 		t.Errorf("second Enroll: %v, want a 403 ServerError", err)
 	}
+	if !errors.Is(err, est.ErrTokenUsed) {
+		t.Errorf("second Enroll: %v, want errors.Is ErrTokenUsed", err)
+	}
 	newKey := ecKey(t)
 	renewed, err := c.Reenroll(ctx, tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key}, csr(t, newKey, proxySubject, "DNS:proxy.example.com"))
 	if err != nil {
@@ -211,5 +214,40 @@ func TestNewClientEnrolls(t *testing.T) {
 	}
 	if _, err := c.Reenroll(t.Context(), tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key}, csr(t, key, proxySubject, "DNS:proxy.example.com")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestClientErrorsAreSentinels: the client maps the server's refusals of a
+// token or of what a request asks to the package's sentinels, so a program
+// tests them with errors.Is, and keeps the *ServerError for the status.
+func TestClientErrorsAreSentinels(t *testing.T) {
+	e := newEnvTLS(t, true)
+	ctx := context.Background()
+	c, err := est.Bootstrap(ctx, e.srv.URL, est.Fingerprint(e.ca))
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked := e.token("old", "old.example.com", "", time.Hour)
+	if _, err := e.tokens.Revoke("old"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		token  string
+		csr    []byte
+		want   error
+		status int
+	}{
+		{"unknown token", "pkienroll-tok-unknown", csr(t, ecKey(t), proxySubject, ""), est.ErrUnknownToken, http.StatusUnauthorized},
+		{"revoked token", revoked, csr(t, ecKey(t), "/CN=old.example.com", ""), est.ErrTokenRevoked, http.StatusForbidden},
+		{"another name", e.token("p2", "p2.example.com", "", time.Hour), csr(t, ecKey(t), "/CN=other.example.com", ""), est.ErrNotAllowed, http.StatusForbidden},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.Enroll(ctx, tc.token, tc.csr)
+			var se *est.ServerError
+			if !errors.Is(err, tc.want) || !errors.As(err, &se) || se.Status != tc.status {
+				t.Errorf("Enroll: %v, want %v in a %d ServerError", err, tc.want, tc.status)
+			}
+		})
 	}
 }

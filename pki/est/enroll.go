@@ -33,7 +33,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, ev *Event) (*rep
 		return nil, gone
 	}
 	ev.Name = t.Name
-	der, csr, ref := s.readCSR(w, r)
+	csr, ref := s.readCSR(w, r)
 	if ref != nil {
 		return nil, ref
 	}
@@ -48,7 +48,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, ev *Event) (*rep
 	if err != nil {
 		return nil, tokenRefusal(err)
 	}
-	is, ref := s.sign(r.Context(), pki.SignRequest{Name: t.Name, Subject: subject, SANs: sans, Days: t.Days, CSR: der, Precondition: c.precondition})
+	is, ref := s.sign(r.Context(), pki.SignRequest{Name: t.Name, Subject: subject, SANs: sans, Days: t.Days, Request: csr, Precondition: c.precondition})
 	if is == nil {
 		if err := c.release(nil); err != nil {
 			ref.err = errors.Join(ref.err, err)
@@ -70,7 +70,9 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, ev *Event) (*rep
 	return issuedReply(is)
 }
 
-// tokenRefusal is the answer to a token that cannot enroll.
+// tokenRefusal is the answer to a token that cannot enroll. Its line ends
+// with (or is) the sentinel's text, which Client maps back to the sentinel
+// (sentinelOf), as it does grant's ": not allowed".
 func tokenRefusal(err error) *refusal {
 	switch {
 	case err == nil:
@@ -97,8 +99,10 @@ func (t Token) grant(csr *x509.CertificateRequest) (dn.Name, pki.SANs, error) {
 	if err != nil {
 		return nil, pki.SANs{}, fmt.Errorf("token %s: subject %q: %w", t.ID[:12], t.Subject, err)
 	}
-	sans, err := pki.ParseSANs(strings.Join(t.SANs, ","))
-	if err != nil {
+	// The record is read as it is (a hand-edited one can be listed); what
+	// it grants must be valid names.
+	sans := t.SANs
+	if err := sans.Validate(); err != nil {
 		return nil, pki.SANs{}, fmt.Errorf("token %s: %w", t.ID[:12], err)
 	}
 	asked, err := dn.ParseDER(csr.RawSubject)
@@ -126,20 +130,38 @@ func (t Token) grant(csr *x509.CertificateRequest) (dn.Name, pki.SANs, error) {
 	wanted := map[string]bool{}
 	for _, n := range askedSANs {
 		if !granted[strings.ToLower(n)] {
-			return nil, pki.SANs{}, fmt.Errorf("CSR asks for SAN %s; the token grants %s: %w", n, strings.Join(t.SANs, ","), ErrNotAllowed)
+			return nil, pki.SANs{}, fmt.Errorf("CSR asks for SAN %s; the token grants %s: %w", n, sans, ErrNotAllowed)
 		}
 		wanted[strings.ToLower(n)] = true
 	}
-	var give []string
-	for _, n := range sans.List() {
-		if wanted[strings.ToLower(n)] {
-			give = append(give, n)
+	return subject, pick(sans, func(n string) bool { return wanted[strings.ToLower(n)] }), nil
+}
+
+// pick is the names of s that keep holds, in s's order and spelling; keep
+// is given each name in openssl's syntax (List's).
+func pick(s pki.SANs, keep func(string) bool) pki.SANs {
+	var out pki.SANs
+	for _, d := range s.DNSNames {
+		if keep("DNS:" + d) {
+			out.DNSNames = append(out.DNSNames, d)
 		}
 	}
-	if sans, err = pki.ParseSANs(strings.Join(give, ",")); err != nil {
-		return nil, pki.SANs{}, fmt.Errorf("token %s: %w", t.ID[:12], err)
+	for _, ip := range s.IPAddresses {
+		if keep("IP:" + ip.String()) {
+			out.IPAddresses = append(out.IPAddresses, ip)
+		}
 	}
-	return subject, sans, nil
+	for _, e := range s.EmailAddresses {
+		if keep("email:" + e) {
+			out.EmailAddresses = append(out.EmailAddresses, e)
+		}
+	}
+	for _, u := range s.URIs {
+		if keep("URI:" + u.String()) {
+			out.URIs = append(out.URIs, u)
+		}
+	}
+	return out
 }
 
 // holds reports whether n has attribute a (same type, same value; the CN

@@ -149,9 +149,9 @@ func issuedWith(store *pki.Store, t Token, index []pki.Entry, taken map[string]b
 		return "" // grant refuses such a token: it issued nothing
 	}
 	want := subject.OneLine()
-	sans, err := pki.ParseSANs(strings.Join(t.SANs, ","))
-	if err != nil {
-		return ""
+	sans := t.SANs
+	if sans.Validate() != nil {
+		return "" // grant refuses such a token: it issued nothing
 	}
 	for _, e := range index {
 		if taken[e.Serial] || e.Subject != want {

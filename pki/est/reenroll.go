@@ -33,7 +33,7 @@ func (s *Server) reenroll(w http.ResponseWriter, r *http.Request, ev *Event) (*r
 		return nil, ref
 	}
 	ev.Name = name
-	der, csr, ref := s.readCSR(w, r)
+	csr, ref := s.readCSR(w, r)
 	if ref != nil {
 		return nil, ref
 	}
@@ -60,7 +60,7 @@ func (s *Server) reenroll(w http.ResponseWriter, r *http.Request, ev *Event) (*r
 		Days:        lifetimeDays(cur),
 		KeyUsage:    ku,
 		ExtKeyUsage: extKeyUsageOIDs(cur),
-		CSR:         der,
+		Request:     csr,
 	}
 	serial := pki.FormatSerial(cur.SerialNumber)
 	req.Precondition = func() error {
@@ -143,10 +143,11 @@ func (s *Server) current(serial string) (string, *refusal) {
 }
 
 // lifetimeDays is the validity the renewed certificate gets: the current
-// one's, counted as pki counts it, notBefore through notAfter inclusive.
+// one's, counted as pki counts it, notBefore through notAfter inclusive,
+// within the policy's bounds.
 func lifetimeDays(c *x509.Certificate) int {
 	d := int(math.Round(c.NotAfter.Add(time.Second).Sub(c.NotBefore).Hours() / 24))
-	return min(max(d, 2), 36500)
+	return pki.DefaultPolicy().ClampDays(d)
 }
 
 // oidExtKeyUsage is the extendedKeyUsage extension.

@@ -50,28 +50,29 @@ func (bodyRead) Close() error { return nil }
 
 // readCSR reads the body of an enrollment: a base64 PKCS#10 request, as
 // RFC 7030 §4.2.1 sends it (a PEM request is taken too). It returns the
-// request's DER and the parsed, signature-checked request.
-func (s *Server) readCSR(w http.ResponseWriter, r *http.Request) ([]byte, *x509.CertificateRequest, *refusal) {
+// parsed, signature-checked request, which signing takes as it is
+// (pki.SignRequest.Request): the request is parsed and checked once.
+func (s *Server) readCSR(w http.ResponseWriter, r *http.Request) (*x509.CertificateRequest, *refusal) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/pkcs10" {
-		return nil, nil, refuse(http.StatusUnsupportedMediaType, err, "bad CSR: Content-Type must be application/pkcs10 (base64 PKCS#10)")
+		return nil, refuse(http.StatusUnsupportedMediaType, err, "bad CSR: Content-Type must be application/pkcs10 (base64 PKCS#10)")
 	}
 	// ServeHTTP has read the body already (readBody); this is memory.
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.maxBody))
 	if err != nil {
-		return nil, nil, refuse(http.StatusBadRequest, err, "bad CSR: cannot read the body")
+		return nil, refuse(http.StatusBadRequest, err, "bad CSR: cannot read the body")
 	}
 	der := body
 	if !strings.HasPrefix(strings.TrimSpace(string(body)), "-----BEGIN") {
 		if der, err = decodeBase64Body(body); err != nil {
-			return nil, nil, refuse(http.StatusBadRequest, err, "bad CSR: %v", err)
+			return nil, refuse(http.StatusBadRequest, err, "bad CSR: %v", err)
 		}
 	}
 	csr, err := pki.ParseRequest(der)
 	if err != nil {
-		return nil, nil, refuse(http.StatusBadRequest, err, "bad CSR: %v", err)
+		return nil, refuse(http.StatusBadRequest, err, "bad CSR: %v", err)
 	}
-	return csr.Raw, csr, nil
+	return csr, nil
 }
 
 // sign issues through the store and turns its errors into refusals; the

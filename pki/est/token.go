@@ -72,7 +72,8 @@ type TokenRequest struct {
 	// SANs the certificate gets; empty means the CN as a DNS name or IP
 	// address. A request may ask for these and no others.
 	SANs pki.SANs
-	// Days of validity of the certificate; zero means pki.DefaultDays.
+	// Days of validity of the certificate, within pki.DefaultPolicy's
+	// bounds; zero means its DefaultDays.
 	Days int
 	// TTL is how long the token can be used; zero means DefaultTokenTTL.
 	TTL time.Duration
@@ -89,8 +90,9 @@ type Token struct {
 	Name string `json:"name"`
 	// Subject is the certificate's subject, in slash form.
 	Subject string `json:"subject"`
-	// SANs are the certificate's alternative names, openssl syntax.
-	SANs []string `json:"sans"`
+	// SANs are the certificate's alternative names, kept in the record as
+	// a list in openssl syntax (["DNS:proxy.example.com", ...]).
+	SANs pki.SANs `json:"sans"`
 	// Days is the certificate's validity.
 	Days int `json:"days"`
 	// Created and Expires bound the token's use.
@@ -139,14 +141,11 @@ func (ts *Tokens) Create(req TokenRequest) (string, Token, error) {
 	if err := req.Subject.Validate(); err != nil {
 		return "", Token{}, fmt.Errorf("create token %s: %w", req.Name, err)
 	}
-	days := req.Days
-	if days == 0 {
-		days = pki.DefaultDays
-	}
-	// As pki counts days: notBefore (a day back) through notAfter
-	// inclusive, so one day would be over when issued.
-	if days < 2 || days > 36500 {
-		return "", Token{}, fmt.Errorf("create token %s: days %d is outside 2..36500: %w", req.Name, days, pki.ErrBadDays)
+	// The bounds Sign applies when the token enrolls, checked now.
+	p := pki.DefaultPolicy()
+	days, err := p.Days(req.Days, p.DefaultDays)
+	if err != nil {
+		return "", Token{}, fmt.Errorf("create token %s: %w", req.Name, err)
 	}
 	ttl := req.TTL
 	if ttl == 0 {
@@ -170,7 +169,7 @@ func (ts *Tokens) Create(req TokenRequest) (string, Token, error) {
 		State:   TokenActive,
 		Name:    req.Name,
 		Subject: req.Subject.String(),
-		SANs:    sans.List(),
+		SANs:    sans,
 		Days:    days,
 		Created: now,
 		Expires: now.Add(ttl),

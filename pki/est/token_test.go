@@ -3,6 +3,7 @@ package est_test
 import (
 	"encoding/base64"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,32 @@ func TestTokenRecord(t *testing.T) {
 	}
 	if !list[0].Expires.Equal(list[0].Created.Add(2 * time.Hour)) {
 		t.Errorf("expires %s, created %s: want 2h apart", list[0].Expires, list[0].Created)
+	}
+	// The SANs are read once, as pki.SANs, from the record's list of
+	// openssl names, which does not change.
+	if got := list[0].SANs; got.String() != "DNS:proxy.example.com" || len(got.DNSNames) != 1 {
+		t.Errorf("SANs after reopening %+v, want DNS:proxy.example.com", got)
+	}
+	sans, _ := pki.ParseSANs("DNS:a.example.com,IP:192.0.2.1,URI:https://a.example.com/x")
+	_, tok2, err := ts.Create(est.TokenRequest{Name: "two", Subject: subject, SANs: sans})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ = os.ReadFile(filepath.Join(dir, est.TokenDir, tok2.ID+".json"))
+	if want := `"sans": [
+    "DNS:a.example.com",
+    "IP:192.0.2.1",
+    "URI:https://a.example.com/x"
+  ]`; !strings.Contains(string(data), want) {
+		t.Errorf("record's SANs are not the list of openssl names:\n%s", data)
+	}
+	if list, err = again.List(); err != nil || len(list) != 2 {
+		t.Fatalf("list: %+v (%v)", list, err)
+	}
+	for _, l := range list {
+		if l.ID == tok2.ID && (l.SANs.String() != sans.String() || len(l.SANs.IPAddresses) != 1) {
+			t.Errorf("SANs read back %+v, want %s", l.SANs, sans)
+		}
 	}
 }
 
@@ -121,4 +148,31 @@ func TestTokenCreateRefusals(t *testing.T) {
 	if _, err := os.Stat(ts.Dir()); !os.IsNotExist(err) {
 		t.Errorf("a refused token made %s", ts.Dir())
 	}
+}
+
+// TestTokenRecordBadSAN: a hand-edited record whose SANs are not valid
+// names is still listed, as it is, and grants nothing: its enrollment is
+// refused (403) with the directory unchanged.
+func TestTokenRecordBadSAN(t *testing.T) {
+	e := newEnv(t)
+	token := e.token("proxy", "proxy.example.com", "", time.Hour)
+	path := filepath.Join(e.store.Dir(), est.TokenDir, sha(token)+".json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(string(data), `"DNS:proxy.example.com"`, `"DNS:pro\u001bxy.example.com"`, 1))
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.tokens.List()
+	if err != nil || len(list) != 1 || list[0].SANs.String() != "DNS:pro\x1bxy.example.com" {
+		t.Fatalf("List: %+v (%v), want the record as it is", list, err)
+	}
+	before := snapshot(t, e.store.Dir())
+	r := e.post(e.client(nil), "simpleenroll", token, "application/pkcs10", b64(csr(t, ecKey(t), proxySubject, "")))
+	if r.status != http.StatusForbidden || !strings.Contains(r.body, "invalid subject alternative name") {
+		t.Errorf("enrollment with the edited token: %d %q, want 403 naming the SAN", r.status, r.body)
+	}
+	assertSameSnapshot(t, before, snapshot(t, e.store.Dir()))
 }
