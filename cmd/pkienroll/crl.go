@@ -9,7 +9,7 @@ type crlCmd struct {
 	storeFlags
 	lockFlags
 	Out   string   `required:"" placeholder:"FILE" help:"Write the CRL here (PEM; replaced atomically). Never one of the PKI directory's own files."`
-	Days  dayCount `default:"${default_crl_days}" help:"Days until the CRL's nextUpdate (1..36500)."`
+	Days  dayCount `default:"${default_crl_days}" help:"Days until the CRL's nextUpdate (${crl_days_range})."`
 	DER   bool     `name:"der" help:"Write DER instead of PEM."`
 	Force bool     `help:"Replace an existing --out, keeping it as FILE.YYYYMMDDHHMMSS (never a newer CRL)."`
 }

@@ -46,8 +46,9 @@ func (w *renewWindow) Decode(ctx *kong.DecodeContext) error {
 	var d time.Duration
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := parseDayCount(days)
-		if err != nil || n < 1 || n > 36500 {
-			return fmt.Errorf("%s is not a number of days from 1 to 36500 (such as 30d)", quoteValue(s))
+		// A window as long as the longest validity is "always due".
+		if maxDays := pki.DefaultPolicy().MaxDays; err != nil || n < 1 || n > maxDays {
+			return fmt.Errorf("%s is not a number of days from 1 to %d (such as 30d)", quoteValue(s), maxDays)
 		}
 		d = time.Duration(n) * 24 * time.Hour
 	} else {

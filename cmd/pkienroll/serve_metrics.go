@@ -52,11 +52,11 @@ func (c *serveCmd) serveMetrics(e *env, store *pki.Store, conns *est.ConnLimiter
 	}))
 	srv := &http.Server{
 		Handler:           mux,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
+		ReadHeaderTimeout: est.DefaultReadHeaderTimeout,
+		ReadTimeout:       est.DefaultReadTimeout,
+		WriteTimeout:      est.DefaultWriteTimeout,
+		IdleTimeout:       est.DefaultIdleTimeout,
+		MaxHeaderBytes:    est.DefaultMaxHeaderBytes,
 		ErrorLog:          e.log.StandardLog(log.StandardLogOptions{ForceLevel: log.DebugLevel}),
 	}
 	e.log.Info("serving metrics", "addr", ln.Addr().String(), "path", "/metrics")

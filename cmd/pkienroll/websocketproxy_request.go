@@ -107,7 +107,7 @@ type wspSignCmd struct {
 	storeFlags
 	lockFlags
 	FQDN string   `name:"fqdn" required:"" placeholder:"FQDN" help:"The proxy's host name: signs requests/websocket-proxy-FQDN.req for it."`
-	Days dayCount `default:"${default_days}" help:"Validity in days (1..36500); 825 is the most Apple platforms accept."`
+	Days dayCount `default:"${default_days}" help:"Validity in days (${days_range}); ${warn_server_days} is the most Apple platforms accept."`
 }
 
 // Run signs with the CA's subject and the proxy's name as CN and SAN. The
