@@ -24,7 +24,8 @@ func fillDatabase(b *testing.B, s *pki.Store, rows int) {
 	b.Helper()
 	var sb strings.Builder
 	expiry := time.Now().AddDate(5, 0, 0)
-	serial := big.NewInt(0x1000)
+	// After the CA's own serial, 1000, as ca init leaves it (certs/1000.pem).
+	serial := big.NewInt(0x1001)
 	for i := range rows {
 		e := pki.Entry{Status: pki.StatusValid, Expiry: expiry, Serial: pki.FormatSerial(serial), File: "unknown",
 			Subject: fmt.Sprintf("/C=US/O=Example Inc./CN=host%d.example.com", i)}
