@@ -229,3 +229,12 @@ curl -sS -o /dev/null --cacert "$CA" "`+s.url("")+`%1b%5b2J%c2%9b"`)
 		}
 	}
 }
+
+// timePrefix is the time a log line to a file or a pipe starts with.
+var timePrefix = regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d) `)
+
+// stripLogTime takes the time off the log lines of out: the documents show
+// what a terminal shows, and their tests run the commands with a pipe.
+func stripLogTime(out string) string {
+	return timePrefix.ReplaceAllString(out, "")
+}
