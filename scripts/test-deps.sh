@@ -13,7 +13,10 @@ websockify:websockify
 flock:util-linux
 curl:curl
 bash:bash
-zsh:zsh"
+zsh:zsh
+rpm:rpm
+systemd-analyze:systemd
+man:man-db"
 
 missing=
 for pair in $peers; do
