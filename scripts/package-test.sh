@@ -3,7 +3,7 @@
 # checked as an admin meets them. The .rpm's file list (rpm -qpl); then, as
 # root on Debian, the .deb installed with apt-get, used (the version it was
 # stamped with, its man page, its bash completion, its units verified by
-# systemd-analyze) and removed. Not root or not Debian: the install part
+# systemd-analyze) and purged. Not root or not Debian: the install part
 # is skipped loudly, and fails under CI=true.
 set -eu
 dist=$1
@@ -47,7 +47,7 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get install -y -qq "$(realpath "$deb")" >/dev/null
-trap 'apt-get remove -y -qq pkienroll >/dev/null 2>&1 || true' EXIT
+trap 'apt-get purge -y -qq pkienroll >/dev/null 2>&1 || true' EXIT
 
 got=$(pkienroll version)
 case $got in
@@ -68,7 +68,8 @@ systemd-analyze verify /usr/lib/systemd/system/pkienroll-serve.service \
 [ -f /etc/default/pkienroll ] && [ -d /etc/pkienroll/renew ] || fail "no /etc/default/pkienroll or /etc/pkienroll/renew"
 echo "ok: $deb installs; pkienroll version, man -w pkienroll, bash completion, systemd-analyze verify"
 
-apt-get remove -y -qq pkienroll >/dev/null
+apt-get purge -y -qq pkienroll >/dev/null
 trap - EXIT
-[ ! -e /usr/bin/pkienroll ] || fail "apt-get remove left /usr/bin/pkienroll"
-echo "ok: apt-get remove pkienroll"
+[ ! -e /usr/bin/pkienroll ] || fail "apt-get purge left /usr/bin/pkienroll"
+[ ! -e /etc/default/pkienroll ] || fail "apt-get purge left /etc/default/pkienroll"
+echo "ok: apt-get purge pkienroll"
