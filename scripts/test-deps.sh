@@ -13,7 +13,11 @@ websockify:websockify
 flock:util-linux
 curl:curl
 promtool:prometheus
-bash:bash"
+bash:bash
+zsh:zsh
+rpm:rpm
+systemd-analyze:systemd
+man:man-db"
 
 missing=
 for pair in $peers; do

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/willabides/kongplete"
 )
@@ -21,23 +19,44 @@ type completionCmd struct {
 	Shell string `arg:"" enum:"bash,zsh,fish" placeholder:"SHELL" help:"bash, zsh or fish."`
 }
 
-// completionScripts are the set-up lines per shell; BIN is the absolute
-// path of this program, shell-quoted. bash falls back to file names where
-// pkienroll offers nothing (-o default), as after --cert.
+// completionScripts are the set-up lines per shell. They call pkienroll
+// by name, from PATH, as any installed command is called: the package
+// builds them with the binary of its build tree, whose path is gone on the
+// host. bash falls back to file names where pkienroll offers nothing (-o
+// default), as after --cert; zsh likewise (_files).
+//
+// The zsh script is also a completion function file: installed as
+// _pkienroll in a directory of $fpath (the package's
+// /usr/share/zsh/vendor-completions), compinit autoloads it and runs its
+// body on the first completion; sourced, it registers itself with compdef.
 var completionScripts = map[string]string{
 	"bash": `# pkienroll completion for bash: source <(pkienroll completion bash)
-complete -o default -C BIN pkienroll
+complete -o default -C pkienroll pkienroll
 `,
-	"zsh": `# pkienroll completion for zsh: source <(pkienroll completion zsh)
-autoload -U +X bashcompinit && bashcompinit
-complete -o default -C BIN pkienroll
+	"zsh": `#compdef pkienroll
+# pkienroll completion for zsh: source <(pkienroll completion zsh), or save
+# it as _pkienroll in a directory of $fpath.
+_pkienroll() {
+    local -a matches
+    matches=(${(f)"$(COMP_LINE="${words[1,CURRENT]}" pkienroll 2>/dev/null)"})
+    if (( ${#matches} )); then
+        compadd -- "${matches[@]}"
+    else
+        _files
+    fi
+}
+if [ "$funcstack[1]" = _pkienroll ]; then
+    _pkienroll "$@"
+else
+    compdef _pkienroll pkienroll
+fi
 `,
 	"fish": `# pkienroll completion for fish: pkienroll completion fish | source
 function __complete_pkienroll
     set -lx COMP_LINE (commandline -cp)
     test -z (commandline -ct)
     and set COMP_LINE "$COMP_LINE "
-    BIN
+    pkienroll
 end
 complete -c pkienroll -a "(__complete_pkienroll)"
 `,
@@ -45,20 +64,8 @@ complete -c pkienroll -a "(__complete_pkienroll)"
 
 // Run prints the script for the shell.
 func (c *completionCmd) Run(e *env) error {
-	bin, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("find this program's path: %w", err)
-	}
-	if bin, err = filepath.Abs(bin); err != nil {
-		return fmt.Errorf("find this program's path: %w", err)
-	}
-	_, err = io.WriteString(e.stdout, strings.ReplaceAll(completionScripts[c.Shell], "BIN", shellQuote(bin)))
+	_, err := io.WriteString(e.stdout, completionScripts[c.Shell])
 	return err
-}
-
-// shellQuote quotes s for sh, bash, zsh and fish alike.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // completing reports whether the shell runs pkienroll to complete a line.

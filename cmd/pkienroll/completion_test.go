@@ -1,7 +1,9 @@
 package main
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,9 +15,10 @@ import (
 // that it registered pkienroll, and then runs the completer the way bash's
 // `complete -C` does: with COMP_LINE and COMP_POINT set and the command
 // name, the word and the previous word as arguments. Each case prints
-// "== LINE" and then the completions.
+// "== LINE" and then the completions. pkienroll is found on PATH, as an
+// installed one is.
 const completionScript = `set -e
-source <("$1" completion bash)
+source <(pkienroll completion bash)
 spec=$(complete -p pkienroll)
 echo "spec: $spec"
 eval "set -- ${spec#complete }"
@@ -37,7 +40,9 @@ done
 // completes command names, subcommands, flags and enum arguments.
 func TestBashCompletion(t *testing.T) {
 	bash := testenv.LookPath(t, "bash", "bash")
-	out, err := exec.Command(bash, "-c", completionScript, "bash", binary(t)).CombinedOutput()
+	cmd := exec.Command(bash, "-c", completionScript)
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(binary(t))+":"+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("bash: %v\n%s", err, out)
 	}
@@ -46,7 +51,7 @@ func TestBashCompletion(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		switch {
 		case strings.HasPrefix(line, "spec: "):
-			if want := "-C '" + binary(t) + "' pkienroll"; !strings.HasSuffix(line, want) {
+			if want := "-C 'pkienroll' pkienroll"; !strings.HasSuffix(line, want) {
 				t.Errorf("complete -p pkienroll: %q, want it to end in %q", line, want)
 			}
 		case strings.HasPrefix(line, "== "):
@@ -77,13 +82,15 @@ func TestBashCompletion(t *testing.T) {
 	}
 }
 
-// TestCompletionScripts checks each shell's set-up names this program,
-// and, for the shells installed, that the shell parses it.
+// TestCompletionScripts checks each shell's set-up calls pkienroll by
+// name, never by the path of the binary that printed it (a package builds
+// the scripts with a binary in its build tree), and, for the shells
+// installed, that the shell parses it.
 func TestCompletionScripts(t *testing.T) {
 	for _, shell := range []string{"bash", "zsh", "fish"} {
 		t.Run(shell, func(t *testing.T) {
 			r := runBinary(t, "022", "completion", shell)
-			if r.code != exitOK || !strings.Contains(r.stdout, "'"+binary(t)+"'") {
+			if r.code != exitOK || strings.Contains(r.stdout, filepath.Dir(binary(t))) || !strings.Contains(r.stdout, "pkienroll") {
 				t.Fatalf("pkienroll completion %s:\n%s", shell, r)
 			}
 			path, err := exec.LookPath(shell)
@@ -97,5 +104,64 @@ func TestCompletionScripts(t *testing.T) {
 				t.Errorf("%s -n: %v\n%s", shell, err, out)
 			}
 		})
+	}
+}
+
+// shellQuote quotes s for sh, bash, zsh and fish alike.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// zshCompletionScript loads `pkienroll completion zsh` as compinit does an
+// installed _pkienroll (autoloaded from $fpath), then runs it for lines
+// with zsh's completion builtins replaced by ones that print what they
+// are given.
+const zshCompletionScript = `set -e
+dir=$(mktemp -d)
+pkienroll completion zsh > "$dir/_pkienroll"
+fpath=("$dir" $fpath)
+autoload -Uz _pkienroll
+compadd() { [ "$1" = -- ] && shift; print -l -- "$@"; }
+_files() { print FILES; }
+for line in "pkienroll ca " "pkienroll sign --pk" "pkienroll verify --cert "; do
+    print "== $line"
+    words=(${=line})
+    [[ $line == *" " ]] && words+=("")
+    CURRENT=${#words}
+    _pkienroll
+done
+rm -r "$dir"
+`
+
+// TestZshCompletion: the zsh script, installed as a completion function
+// file, completes subcommands and flags by running pkienroll from PATH,
+// and falls back to file names where pkienroll offers nothing.
+func TestZshCompletion(t *testing.T) {
+	zsh := testenv.LookPath(t, "zsh", "zsh")
+	cmd := exec.Command(zsh, "-f", "-c", zshCompletionScript)
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(binary(t))+":"+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("zsh: %v\n%s", err, out)
+	}
+	got := map[string][]string{}
+	var cur string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if l, ok := strings.CutPrefix(line, "== "); ok {
+			cur = l
+			continue
+		}
+		got[cur] = append(got[cur], line)
+	}
+	for line, want := range map[string][]string{
+		"pkienroll ca ":            {"init", "renew", "check"},
+		"pkienroll sign --pk":      {"--pki-dir"},
+		"pkienroll verify --cert ": {"FILES"},
+	} {
+		for _, w := range want {
+			if !slices.Contains(got[line], w) {
+				t.Errorf("completing %q in zsh: %q, want %q among them\n%s", line, got[line], w, out)
+			}
+		}
 	}
 }

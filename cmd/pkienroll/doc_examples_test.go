@@ -128,7 +128,7 @@ func TestCLIDocExamples(t *testing.T) {
 		if strings.HasPrefix(l, "setup failed") {
 			t.Errorf("docs/cli.md story: %s (before %q)", l, examples[n].command)
 		}
-		got[cur] = append(got[cur], back.Replace(l))
+		got[cur] = append(got[cur], back.Replace(stripLogTime(l)))
 	}
 
 	changed := false

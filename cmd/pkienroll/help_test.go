@@ -107,7 +107,8 @@ func TestHelpShowsDefaults(t *testing.T) {
 	var walk func(n *kong.Node, path []string)
 	walk = func(n *kong.Node, path []string) {
 		if len(n.Flags) > 0 {
-			help := runCLI(t, append(path, "--help")...).stdout
+			// A default may be wrapped onto the next line: compare words.
+			help := strings.Join(strings.Fields(runCLI(t, append(path, "--help")...).stdout), " ")
 			for _, f := range n.Flags {
 				if !f.HasDefault || f.Default == "" || f.IsBool() {
 					continue

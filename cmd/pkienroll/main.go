@@ -70,9 +70,10 @@ var now = time.Now
 
 // Globals are the flags every command takes.
 type Globals struct {
-	Verbose bool             `short:"v" help:"Log debug messages."`
-	Quiet   bool             `short:"q" help:"Log errors only."`
-	Version kong.VersionFlag `help:"Print the version (and Go's) and exit."`
+	Verbose   bool             `short:"v" help:"Log debug messages."`
+	Quiet     bool             `short:"q" help:"Log errors only."`
+	LogFormat string           `name:"log-format" enum:"text,json,logfmt" default:"text" env:"PKIENROLL_LOG_FORMAT" help:"Log lines as text, json or logfmt."`
+	Version   kong.VersionFlag `help:"Print the version (and Go's) and exit."`
 }
 
 func main() {
@@ -191,19 +192,6 @@ type env struct {
 	ctx    context.Context
 	stdout io.Writer
 	log    *log.Logger
-}
-
-func newLogger(w io.Writer, g Globals) *log.Logger {
-	l := log.NewWithOptions(w, log.Options{Prefix: "pkienroll"})
-	switch {
-	case g.Quiet:
-		l.SetLevel(log.ErrorLevel)
-	case g.Verbose:
-		l.SetLevel(log.DebugLevel)
-	default:
-		l.SetLevel(log.InfoLevel)
-	}
-	return l
 }
 
 // oneLine keeps an error to one line of output, whatever it wraps: every

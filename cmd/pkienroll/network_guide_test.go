@@ -14,9 +14,11 @@ import (
 // TestNetworkGuide runs every command of docs/network-guide.md, in order,
 // each block on its host: a directory per host whose etc/ and root/ stand
 // for /etc and /root, the built pkienroll, and shims for scp and
-// systemctl. When the guide enables the server's unit, the test starts
-// the unit's ExecStart (pkienroll serve, a real process); when it enables
-// the renewal timer, it runs the service's ExecStart once. What it
+// systemctl. The units are the ones the package ships (packaging/systemd),
+// as if installed: when the guide enables the server's unit, the test
+// starts its ExecStart (pkienroll serve, a real process) with the
+// variables of its environment files; when it enables a renewal timer, it
+// runs its service's ExecStart once. What it
 // replaces is in the table below; a replacement that no longer matches
 // anything fails the test, so the guide cannot drift from what is run.
 func TestNetworkGuide(t *testing.T) {
@@ -27,7 +29,8 @@ func TestNetworkGuide(t *testing.T) {
 	roots := map[string]string{}
 	for _, h := range []string{"engine", "proxy"} {
 		roots[h] = filepath.Join(dir, h)
-		for _, d := range []string{"root", "etc/pki", "etc/systemd/system"} {
+		// What the package made: /etc/default and /etc/pkienroll/renew.
+		for _, d := range []string{"root", "etc/pki", "etc/default", "etc/pkienroll/renew"} {
 			if err := os.MkdirAll(filepath.Join(roots[h], d), 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -116,16 +119,11 @@ func TestNetworkGuide(t *testing.T) {
 		}
 		return string(out)
 	}
-	// execStart is the ExecStart of a unit the guide wrote, with the
-	// sandbox's pkienroll.
-	execStart := func(host, unit string) string {
+	// execStart is the command line of a shipped unit's ExecStart after
+	// /usr/bin/pkienroll, on the host's sandbox.
+	execStart := func(host, unit string) []string {
 		t.Helper()
-		data := readFile(t, filepath.Join(roots[host], "etc/systemd/system", unit))
-		m := regexp.MustCompile(`(?m)^ExecStart=/usr/bin/pkienroll (.*)$`).FindStringSubmatch(data)
-		if m == nil {
-			t.Fatalf("%s has no ExecStart=/usr/bin/pkienroll ...", unit)
-		}
-		return m[1]
+		return unitCommand(t, roots[host], unit, "/usr/bin/pkienroll")
 	}
 	var server string
 	var output strings.Builder
@@ -147,7 +145,7 @@ func TestNetworkGuide(t *testing.T) {
 			case "engine systemctl enable --now pkienroll-serve.service":
 				// The server listens where the sandbox's proxy reaches it,
 				// with a certificate for that address.
-				args := strings.Fields(execStart("engine", "pkienroll-serve.service"))
+				args := execStart("engine", "pkienroll-serve.service")
 				for j, a := range args {
 					switch {
 					case a == ":8443":
@@ -157,10 +155,13 @@ func TestNetworkGuide(t *testing.T) {
 					}
 				}
 				server = startServeArgs(t, args...).addr
-			case "proxy systemctl enable --now pkienroll-renew.timer":
+			case "proxy systemctl enable --now pkienroll-renew@squid.timer":
 				// The timer's first run.
-				start := strings.ReplaceAll(execStart("proxy", "pkienroll-renew.service"), "https://engine.example.com:8443", "https://"+server)
-				output.WriteString(run("proxy", "pkienroll "+start))
+				start := "pkienroll"
+				for _, a := range execStart("proxy", "pkienroll-renew@squid.service") {
+					start += " " + shellQuote(a)
+				}
+				output.WriteString(run("proxy", start))
 			}
 		}
 		seen = len(lines)
@@ -193,4 +194,68 @@ func TestNetworkGuide(t *testing.T) {
 	if len(backups) != 1 {
 		t.Errorf("backups of proxy.cer: %v, want one", backups)
 	}
+}
+
+// unitCommand is the command line of the ExecStart of unit as the package
+// ships it (a template's instance, NAME@INSTANCE.service, from
+// NAME@.service with %i), after program, with its variables set as
+// systemd sets them: the unit's Environment= lines, then its
+// EnvironmentFile= files (those with '-' may be missing) read from root;
+// "${VAR}" is one argument, "$VAR" its value's words. The PKI directory of
+// PKIENROLL_PKI_DIR, which the program would read from its environment,
+// is given after the command's name as --pki-dir, on root.
+func unitCommand(t *testing.T, root, unit, program string) []string {
+	t.Helper()
+	file, instance := unit, ""
+	if at := strings.IndexByte(unit, '@'); at >= 0 {
+		dot := strings.LastIndexByte(unit, '.')
+		file, instance = unit[:at+1]+unit[dot:], unit[at+1:dot]
+	}
+	text := strings.ReplaceAll(readFile(t, filepath.Join(unitDir, file)), "%i", instance)
+	vars := map[string]string{}
+	var start string
+	for _, l := range strings.Split(text, "\n") {
+		key, value, _ := strings.Cut(strings.TrimSpace(l), "=")
+		switch key {
+		case "Environment":
+			k, v, _ := strings.Cut(strings.Trim(value, `"`), "=")
+			vars[k] = v
+		case "EnvironmentFile":
+			path, optional := strings.CutPrefix(value, "-")
+			data, err := os.ReadFile(filepath.Join(root, path))
+			if err != nil {
+				if optional && os.IsNotExist(err) {
+					continue
+				}
+				t.Fatalf("%s: EnvironmentFile: %v", unit, err)
+			}
+			for _, line := range strings.Split(string(data), "\n") {
+				line = strings.TrimSpace(line)
+				if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+					vars[k] = strings.Trim(v, `"'`)
+				}
+			}
+		case "ExecStart":
+			start = value
+		}
+	}
+	rest, ok := strings.CutPrefix(start, program+" ")
+	if !ok {
+		t.Fatalf("%s: ExecStart=%s, want %s ...", unit, start, program)
+	}
+	var args []string
+	for _, w := range strings.Fields(rest) {
+		switch {
+		case strings.HasPrefix(w, "${") && strings.HasSuffix(w, "}"):
+			args = append(args, vars[w[2:len(w)-1]])
+		case strings.HasPrefix(w, "$"):
+			args = append(args, strings.Fields(vars[w[1:]])...)
+		default:
+			args = append(args, w)
+		}
+	}
+	if dir, ok := vars["PKIENROLL_PKI_DIR"]; ok {
+		args = append([]string{args[0], "--pki-dir", filepath.Join(root, dir)}, args[1:]...)
+	}
+	return args
 }

@@ -60,7 +60,7 @@ func TestNetworkDocExamples(t *testing.T) {
 		if err != nil {
 			t.Fatalf("$ %s\n%v\n%s", ex.command, err, out)
 		}
-		if got, want := mask(string(out)), mask(strings.Join(ex.output, "\n")+"\n"); got != want {
+		if got, want := mask(stripLogTime(string(out))), mask(strings.Join(ex.output, "\n")+"\n"); got != want {
 			t.Errorf("docs/cli.md: $ %s\nshows:\n%s\nprints:\n%s", ex.command, want, got)
 		}
 	}

@@ -261,14 +261,14 @@ func TestServeReloadsOwnCertificate(t *testing.T) {
 	}
 }
 
-// execReload runs the ExecReload= of the unit in docs/network-guide.md
+// execReload runs the ExecReload= of the shipped pkienroll-serve.service
 // for s, as systemctl reload does.
 func execReload(t *testing.T, s *estServer) {
 	t.Helper()
-	guide := readFile(t, filepath.Join("..", "..", "docs", "network-guide.md"))
-	m := regexp.MustCompile(`(?m)^ExecReload=(.*)$`).FindStringSubmatch(guide)
+	unit := readFile(t, filepath.Join(unitDir, "pkienroll-serve.service"))
+	m := regexp.MustCompile(`(?m)^ExecReload=(.*)$`).FindStringSubmatch(unit)
 	if m == nil {
-		t.Fatal("docs/network-guide.md's unit has no ExecReload=")
+		t.Fatal("pkienroll-serve.service has no ExecReload=")
 	}
 	cmd := exec.Command("sh", "-c", m[1])
 	cmd.Env = append(os.Environ(), "MAINPID="+strconv.Itoa(s.cmd.Process.Pid))
