@@ -12,7 +12,8 @@ squid:squid-openssl
 websockify:websockify
 flock:util-linux
 curl:curl
-bash:bash"
+bash:bash
+keytool:default-jre-headless"
 
 missing=
 for pair in $peers; do
