@@ -153,7 +153,7 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 	// cannot rewrite refuses the init before anything changes.
 	trustStore, err := s.renderTrustStore(cert)
 	if err != nil {
-		return nil, fmt.Errorf("init CA: %w", err)
+		return nil, fmt.Errorf("init CA: %w (import the CAs with keytool -importcert -alias NAMEcert, as pki-create-ca.sh does, or move it aside)", err)
 	}
 	keyPEM, err := EncodeKey(key, KeyEncoding{})
 	if err != nil {

@@ -2,6 +2,7 @@ package pki_test
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -232,6 +233,9 @@ func TestSecondCAIsNextSerial(t *testing.T) {
 	if is, err := q.Sign(t.Context(), pki.SignRequest{Name: "host1-qemu"}); err != nil || is.Serial != "1003" {
 		t.Fatalf("sign under qemu-ca: %v", err)
 	}
+	if out, err := tryOpenSSL(t, dir, "verify", "-x509_strict", "-CAfile", "qemu-ca.pem", "qemu-ca.pem", "certs/1002.pem", "certs/host1-qemu.cer"); err != nil {
+		t.Errorf("openssl verify -x509_strict under the second CA: %v\n%s", err, out)
+	}
 	for _, st := range []*pki.Store{s, q} {
 		for _, serial := range []string{"1000", "1002"} {
 			before := snapshot(t, dir)
@@ -334,5 +338,126 @@ func TestRenewCAWarnsBeforeIssued(t *testing.T) {
 	}
 	if renewed, err = s.RenewCA(t.Context(), 800); err != nil || len(renewed.Warnings) != 0 {
 		t.Errorf("renewal past every certificate: %v %q", err, renewed.Warnings)
+	}
+}
+
+// TestTrustStorePasswordAndStrangers (issue 23 item 2): the password
+// engine-setup was told (WithTrustStorePassword) is the store's; a
+// .truststore pkienroll cannot rewrite (a JKS store, or one holding a
+// certificate of someone else's, whose alias it could not keep) refuses
+// ca init before anything changes, and makes ca renew warn and leave it
+// as it is.
+func TestTrustStorePasswordAndStrangers(t *testing.T) {
+	t.Parallel()
+	keytool := keytoolPath(t)
+	s := newTestStore(t, pki.WithTrustStorePassword("s3cret"))
+	assertTrustStore(t, keytool, s.Dir(), "s3cret", map[string]string{"cacert": "ca.pem"})
+
+	for _, tc := range []struct {
+		name    string
+		prepare func(t *testing.T, dir string)
+	}{
+		{"JKS", func(t *testing.T, dir string) {
+			keytoolImport(t, keytool, dir, "cacert", "ca.pem", "JKS")
+		}},
+		{"a stranger's CA", func(t *testing.T, dir string) {
+			stranger, err := pki.InitStore(filepath.Join(t.TempDir(), "other"), pki.InitRequest{Subject: storeName(t, "/C=US/O=Other Inc./CN=other-ca")},
+				sharedCAKeyGeneratorFor(t, otherKeyIndex))
+			if err != nil {
+				t.Fatal(err)
+			}
+			keytoolImport(t, keytool, dir, "cacert", "ca.pem", "PKCS12")
+			keytoolImport(t, keytool, dir, "external", stranger.CACertPath(), "PKCS12")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// ca init of a second CA is refused, the directory unchanged.
+			s := newTestStore(t)
+			dir := s.Dir()
+			if err := os.Remove(s.TrustStorePath()); err != nil {
+				t.Fatal(err)
+			}
+			tc.prepare(t, dir)
+			before := snapshot(t, dir)
+			_, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, "/C=US/O=Example Inc./OU=qemu/CN=engine.example.com.81109")},
+				pki.WithCAName("qemu-ca"), sharedCAKeyGenerator(t))
+			if !errors.Is(err, pki.ErrTrustStore) || !strings.Contains(err.Error(), ".truststore") {
+				t.Errorf("second CA beside a .truststore of %s: %v, want ErrTrustStore", tc.name, err)
+			}
+			assertUnchanged(t, dir, before)
+
+			// ca renew renews, warns, and leaves .truststore as it was.
+			store := readStoreFile(t, s.TrustStorePath())
+			renewed, err := s.RenewCA(t.Context(), 7100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(renewed.Warnings) != 1 || !strings.Contains(renewed.Warnings[0], ".truststore") {
+				t.Errorf("renewal beside a .truststore of %s: warnings %q", tc.name, renewed.Warnings)
+			}
+			if readStoreFile(t, s.TrustStorePath()) != store {
+				t.Error("ca renew rewrote a .truststore it cannot keep whole")
+			}
+		})
+	}
+}
+
+// keytoolImport imports the certificate file (relative to dir) into dir's
+// .truststore under alias with the real keytool, as pki-create-ca.sh does,
+// in a store of the given type.
+func keytoolImport(t *testing.T, keytool, dir, alias, file, storeType string) {
+	t.Helper()
+	cmd := exec.Command(keytool, "-importcert", "-noprompt", "-trustcacerts", "-alias", alias, "-file", file,
+		"-keystore", ".truststore", "-storepass", "mypass", "-storetype", storeType)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("keytool -importcert %s: %v\n%s", file, err, out)
+	}
+	chmod(t, filepath.Join(dir, ".truststore"), 0o644)
+}
+
+// sharedCAKeyGeneratorFor makes the CA key the shared key i.
+func sharedCAKeyGeneratorFor(t *testing.T, i int) pki.StoreOption {
+	return pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return sharedKey(t, i), nil })
+}
+
+// TestFirstCACertificateAfterRenewal (issue 23 item 6): certs/1000.pem is
+// the CA as first issued, and stays so after a renewal, by the script's
+// `openssl x509 -signkey` as by ca renew: from then on `openssl verify`
+// refuses it under the renewed ca.pem (a self-signed certificate that is
+// not the trusted one), while everything the CA issued verifies, with
+// -x509_strict, and ca check stays clean.
+func TestFirstCACertificateAfterRenewal(t *testing.T) {
+	t.Parallel()
+	for _, tool := range []string{"script", "pkienroll"} {
+		t.Run(tool, func(t *testing.T) {
+			t.Parallel()
+			dir := makeEnginePKI(t, "")
+			s, err := pki.OpenStore(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertVerifies(t, s.CACertPath(), s.SerialCertPath("1000"))
+			if tool == "script" {
+				runOpenSSL(t, dir, "x509", "-signkey", "private/ca.pem", "-in", "ca.pem", "-out", "ca.pem.new", "-days", "7310")
+				if err := os.Rename(filepath.Join(dir, "ca.pem.new"), s.CACertPath()); err != nil {
+					t.Fatal(err)
+				}
+			} else if _, err := s.RenewCA(t.Context(), 7310); err != nil {
+				t.Fatal(err)
+			}
+			out, err := tryOpenSSL(t, dir, "verify", "-CAfile", "ca.pem", "certs/1000.pem")
+			if err == nil || !strings.Contains(out, "error 18") {
+				t.Errorf("after the %s's renewal, openssl verify of certs/1000.pem: %v\n%s", tool, err, out)
+			}
+			out, err = tryOpenSSL(t, dir, "verify", "-x509_strict", "-CAfile", "ca.pem", "ca.pem", "certs/host1.cer")
+			if err != nil {
+				t.Errorf("after the %s's renewal: %v\n%s", tool, err, out)
+			}
+			if problems, err := s.Check(t.Context()); err != nil || len(problems) > 1 || (len(problems) == 1 && !strings.Contains(problems[0], "ca.der")) {
+				t.Errorf("check after the %s's renewal: %v %q", tool, err, problems)
+			}
+		})
 	}
 }

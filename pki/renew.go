@@ -84,7 +84,8 @@ func (s *Store) RenewCA(ctx context.Context, days int) (*RenewedCA, error) {
 	}
 	trustStore, err := s.renderTrustStore(cert)
 	if err != nil {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("%v; until then it holds the CA certificate as it was before this renewal", err))
+		out.Warnings = append(out.Warnings, fmt.Sprintf("%v: left as it is, with the CA certificate as it was before this renewal; import the new one with keytool -importcert -alias %s",
+			err, trustStoreAlias(s.opts.caName)))
 	}
 	// ca.der is staged under a random name first: a checker that takes the
 	// lock on the new ca.pem the moment it is in place leaves such files

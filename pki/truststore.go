@@ -13,6 +13,7 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/printable"
 )
 
 // DefaultTrustStorePassword is the password of the engine's Java trust
@@ -28,7 +29,7 @@ const maxTrustStoreSize = 1 << 20
 // password (a JKS store an older keytool made, say), or one holding
 // certificates other than the directory's CAs, whose aliases pkienroll
 // could not keep.
-var ErrTrustStore = errors.New("trust store not rewritable")
+var ErrTrustStore = errors.New("pkienroll cannot rewrite the trust store")
 
 // WithTrustStorePassword sets the password of the .truststore InitStore
 // and RenewCA write (DefaultTrustStorePassword when not set), the one
@@ -83,7 +84,7 @@ func (s *Store) renderTrustStore(own *x509.Certificate) ([]byte, error) {
 	default:
 		held, err := pkcs12.DecodeTrustStore(data, password)
 		if err != nil {
-			return nil, fmt.Errorf("%s does not open as a PKCS#12 trust store with the password (a JKS store, or another password: %v); import the CA with keytool: %w", path, err, ErrTrustStore)
+			return nil, fmt.Errorf("%s does not open as a PKCS#12 trust store with the password given (%v; a JKS store?): %w", path, err, ErrTrustStore)
 		}
 		for _, c := range held {
 			known := string(c.RawSubject) == string(own.RawSubject)
@@ -91,8 +92,8 @@ func (s *Store) renderTrustStore(own *x509.Certificate) ([]byte, error) {
 				known = known || sameCA(ca, c)
 			}
 			if !known {
-				return nil, fmt.Errorf("%s holds a certificate that is no CA of %s (%s), whose alias pkienroll cannot keep; import the CA with keytool: %w",
-					path, s.dir, c.Subject, ErrTrustStore)
+				return nil, fmt.Errorf("%s holds a certificate that is no CA of %s (%s), whose alias would be lost: %w",
+					path, s.dir, printable.Escape(c.Subject.String()), ErrTrustStore)
 			}
 		}
 	}
