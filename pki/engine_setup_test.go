@@ -258,6 +258,14 @@ func TestSecondCAIsNextSerial(t *testing.T) {
 func TestCheckEngineTwoCADirectory(t *testing.T) {
 	t.Parallel()
 	dir := makeTwoCAEnginePKI(t, "")
+	// The script's numbering, which TestSecondCAIsNextSerial holds ca init to.
+	qemu := readStoreCert(t, filepath.Join(dir, "qemu-ca.pem"))
+	if got := pki.FormatSerial(qemu.SerialNumber); got != "1002" || !readStoreCert(t, filepath.Join(dir, "certs", "1002.pem")).Equal(qemu) {
+		t.Errorf("the script's second CA is serial %s, want 1002 with certs/1002.pem", got)
+	}
+	if got := readStoreFile(t, filepath.Join(dir, "serial.txt")); got != "1004\n" {
+		t.Errorf("serial.txt = %q after the second CA and its host, want 1004", got)
+	}
 	for _, name := range []string{"ca", "qemu-ca"} {
 		s, err := pki.OpenStore(dir, pki.WithCAName(name))
 		if err != nil {
