@@ -62,8 +62,7 @@ func (c *caInitCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	e.log.Info("created CA", "dir", s.Dir(), "cert", s.CACertPath(), "key", s.CAKeyPath(), "subject", subject.String(),
-		"truststore", s.TrustStorePath())
+	e.log.Info("created CA", "dir", s.Dir(), "cert", s.CACertPath(), "key", s.CAKeyPath(), "subject", subject.String())
 	return nil
 }
 
