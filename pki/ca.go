@@ -52,9 +52,13 @@ type InitRequest struct {
 // package and pki-create-ca.sh lay it out: an RSA-2048 key in private/
 // (0640, directory 0750), a self-signed CA certificate of serial 1000 with
 // its line in database.txt and its copy certs/1000.pem, serial.txt at 1001,
-// database.txt.attr allowing repeated subjects, certs/ca.der, and the
-// OpenSSL configuration files the engine's scripts read (openssl.conf,
-// cacert.conf, cert.conf; see engineconf.go) when they are missing. Run as root in a directory that exists, it gives
+// database.txt.attr allowing repeated subjects, certs/ca.der (PEM, as the
+// scripts write it), the Java trust store .truststore (see
+// renderTrustStore), and the OpenSSL configuration files the engine's
+// scripts read (openssl.conf, cacert.conf, cert.conf; see engineconf.go)
+// when they are missing. A second CA of a directory (WithCAName, such as
+// engine-setup's qemu-ca) takes the next serial of the shared serial.txt,
+// with its index line and copy, as pki-create-ca.sh gives it. Run as root in a directory that exists, it gives
 // the key the owner and group of private/, and serial.txt and database.txt
 // those of the directory, as the scripts do.
 //
@@ -110,6 +114,13 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 	if err != nil {
 		return nil, err
 	}
+	rawSubject, err := req.Subject.MarshalDER()
+	if err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	if err := s.checkTrustStore(rawSubject, s.otherCAs()); err != nil {
+		return nil, fmt.Errorf("init CA: %w (import the CAs with keytool -importcert -alias NAMEcert, as pki-create-ca.sh does, or move it aside)", err)
+	}
 	// Every refusal comes before the first directory is made, so a refused
 	// init changes nothing but, at most, the directory itself.
 	if err := s.makeDirs(); err != nil {
@@ -149,11 +160,10 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 		return nil, err
 	}
 	// The trust store is published with the CA, before ca.pem, so that an
-	// init killed half-way is undone with it (abandonInit); one pkienroll
-	// cannot rewrite refuses the init before anything changes.
+	// init killed half-way is undone with it (abandonInit).
 	trustStore, err := s.renderTrustStore(cert)
 	if err != nil {
-		return nil, fmt.Errorf("init CA: %w (import the CAs with keytool -importcert -alias NAMEcert, as pki-create-ca.sh does, or move it aside)", err)
+		return nil, fmt.Errorf("init CA: %w", err)
 	}
 	keyPEM, err := EncodeKey(key, KeyEncoding{})
 	if err != nil {

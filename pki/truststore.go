@@ -74,28 +74,8 @@ func (s *Store) renderTrustStore(own *x509.Certificate) ([]byte, error) {
 	for name, cert := range s.otherCAs() {
 		cas[trustStoreAlias(name)] = cert
 	}
-	path := s.TrustStorePath()
-	password := s.trustStorePassword()
-	data, err := readFileLimited(path, maxTrustStoreSize, true)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	default:
-		held, err := pkcs12.DecodeTrustStore(data, password)
-		if err != nil {
-			return nil, fmt.Errorf("%s does not open as a PKCS#12 trust store with the password given (%v; a JKS store?): %w", path, err, ErrTrustStore)
-		}
-		for _, c := range held {
-			known := string(c.RawSubject) == string(own.RawSubject)
-			for _, ca := range cas {
-				known = known || sameCA(ca, c)
-			}
-			if !known {
-				return nil, fmt.Errorf("%s holds a certificate that is no CA of %s (%s), whose alias would be lost: %w",
-					path, s.dir, printable.Escape(c.Subject.String()), ErrTrustStore)
-			}
-		}
+	if err := s.checkTrustStore(own.RawSubject, cas); err != nil {
+		return nil, err
 	}
 	aliases := make([]string, 0, len(cas))
 	for alias := range cas {
@@ -106,11 +86,40 @@ func (s *Store) renderTrustStore(own *x509.Certificate) ([]byte, error) {
 	for _, alias := range aliases {
 		entries = append(entries, pkcs12.TrustStoreEntry{Cert: cas[alias], FriendlyName: alias})
 	}
-	out, err := pkcs12.LegacyDES.EncodeTrustStoreEntries(entries, password)
+	out, err := pkcs12.LegacyDES.EncodeTrustStoreEntries(entries, s.trustStorePassword())
 	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", path, err)
+		return nil, fmt.Errorf("encode %s: %w", s.TrustStorePath(), err)
 	}
 	return out, nil
+}
+
+// checkTrustStore reports whether the existing .truststore, if any, may be
+// replaced: it opens with the password and holds only certificates of cas
+// (by subject and key) or of the subject ownSubject (see renderTrustStore).
+func (s *Store) checkTrustStore(ownSubject []byte, cas map[string]*x509.Certificate) error {
+	path := s.TrustStorePath()
+	data, err := readFileLimited(path, maxTrustStoreSize, true)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	held, err := pkcs12.DecodeTrustStore(data, s.trustStorePassword())
+	if err != nil {
+		return fmt.Errorf("%s does not open as a PKCS#12 trust store with the password given (%v; a JKS store?): %w", path, err, ErrTrustStore)
+	}
+	for _, c := range held {
+		known := string(c.RawSubject) == string(ownSubject)
+		for _, ca := range cas {
+			known = known || sameCA(ca, c)
+		}
+		if !known {
+			return fmt.Errorf("%s holds a certificate that is no CA of %s (%s), whose alias would be lost: %w",
+				path, s.dir, printable.Escape(c.Subject.String()), ErrTrustStore)
+		}
+	}
+	return nil
 }
 
 // writeTrustStore replaces .truststore with data, world-readable as
