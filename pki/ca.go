@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"math/big"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
@@ -53,9 +52,13 @@ type InitRequest struct {
 // package and pki-create-ca.sh lay it out: an RSA-2048 key in private/
 // (0640, directory 0750), a self-signed CA certificate of serial 1000 with
 // its line in database.txt and its copy certs/1000.pem, serial.txt at 1001,
-// database.txt.attr allowing repeated subjects, certs/ca.der, and the
-// OpenSSL configuration files the engine's scripts read (openssl.conf,
-// cacert.conf, cert.conf; see engineconf.go) when they are missing. Run as root in a directory that exists, it gives
+// database.txt.attr allowing repeated subjects, certs/ca.der (PEM, as the
+// scripts write it), the Java trust store .truststore (see
+// renderTrustStore), and the OpenSSL configuration files the engine's
+// scripts read (openssl.conf, cacert.conf, cert.conf; see engineconf.go)
+// when they are missing. A second CA of a directory (WithCAName, such as
+// engine-setup's qemu-ca) takes the next serial of the shared serial.txt,
+// with its index line and copy, as pki-create-ca.sh gives it. Run as root in a directory that exists, it gives
 // the key the owner and group of private/, and serial.txt and database.txt
 // those of the directory, as the scripts do.
 //
@@ -111,6 +114,13 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 	if err != nil {
 		return nil, err
 	}
+	rawSubject, err := req.Subject.MarshalDER()
+	if err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	if err := s.checkTrustStore(rawSubject, s.otherCAs()); err != nil {
+		return nil, fmt.Errorf("init CA: %w (import the CAs with keytool -importcert -alias NAMEcert, as pki-create-ca.sh does, or move it aside)", err)
+	}
 	// Every refusal comes before the first directory is made, so a refused
 	// init changes nothing but, at most, the directory itself.
 	if err := s.makeDirs(); err != nil {
@@ -123,34 +133,65 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 	// In a new directory the CA is serial 1000, with its line in the index
 	// and its copy in certs/1000.pem, and serial.txt says 1001, as
 	// pki-create-ca.sh leaves it (openssl ca -selfsign). A second CA that
-	// shares the directory's serial and index gets a random serial of its
-	// own and no index line, so as not to disturb the first CA's numbering.
+	// shares the directory's serial and index (engine-setup's qemu-ca) takes
+	// the next serial of that sequence, with its index line and copy, as the
+	// script's openssl ca -selfsign gives it there.
 	var serial *big.Int
+	var shared *sharedIndex
 	fresh := initWrites(steps, s.SerialPath())
 	if fresh {
 		serial, _ = new(big.Int).SetString(initialSerial, 16)
-	} else if serial, err = randomSerial(); err != nil {
-		return nil, fmt.Errorf("init CA: %w", err)
+	} else {
+		if shared, err = s.openSharedIndex(); err != nil {
+			return nil, fmt.Errorf("init CA: %w", err)
+		}
+		defer shared.close()
+		serial = shared.serial
 	}
 	der, err := s.selfSign(req.Subject, key, serial, days)
 	if err != nil {
 		return nil, err
 	}
-	if fresh {
-		if steps, err = s.indexCA(steps, der); err != nil {
-			return nil, err
-		}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	if steps, err = s.indexCA(steps, cert, shared); err != nil {
+		return nil, err
+	}
+	// The trust store is published with the CA, before ca.pem, so that an
+	// init killed half-way is undone with it (abandonInit).
+	trustStore, err := s.renderTrustStore(cert)
+	if err != nil {
+		return nil, fmt.Errorf("init CA: %w", err)
 	}
 	keyPEM, err := EncodeKey(key, KeyEncoding{})
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
+	// certs/ca.der is PEM, as the scripts write it (openssl x509 -out):
+	// engine-setup tells an administrator who lost ca.pem to restore it
+	// from there, and reads ca.pem as PEM.
 	files := append([]initFile{{atomicfile.OutputFile{Path: s.CAKeyPath(), Data: keyPEM, Mode: modeCAKey}, s.path("private")}}, steps...)
 	files = append(files,
-		initFile{atomicfile.OutputFile{Path: s.CADERPath(), Data: der, Mode: modePublic}, ""},
+		initFile{atomicfile.OutputFile{Path: s.TrustStorePath(), Data: trustStore, Mode: modePublic}, ""},
+		initFile{atomicfile.OutputFile{Path: s.CADERPath(), Data: EncodeCertificatePEM(der), Mode: modePublic}, ""},
 		initFile{atomicfile.OutputFile{Path: s.CACertPath(), Data: EncodeCertificatePEM(der), Mode: modePublic}, ""})
+	if shared != nil {
+		// Past the serial before the CA exists, so that it is never
+		// issued twice (a kill from here on skips it, as openssl's
+		// failures do).
+		if err := shared.advance(); err != nil {
+			return nil, fmt.Errorf("init CA: %w", err)
+		}
+	}
 	if err := s.publishInit(files); err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
+	}
+	if shared != nil {
+		if err := shared.record(cert); err != nil {
+			return nil, fmt.Errorf("init CA: %s is made, %w: %w", s.CACertPath(), err, ErrUnfinished)
+		}
 	}
 	return s, nil
 }
@@ -205,7 +246,7 @@ func (s *Store) initSteps(aia string) ([]initFile, error) {
 	if _, err := atomicfile.CheckReplace(s.CADERPath(), false); err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
-	sharing := s.otherCAPresent()
+	sharing := len(s.otherCAs()) > 0
 	var steps []initFile
 	for _, o := range shared {
 		exists, err := atomicfile.CheckReplace(o.Path, false)
@@ -238,21 +279,6 @@ func (s *Store) initSteps(aia string) ([]initFile, error) {
 		steps = append(steps, initFile{c, ""})
 	}
 	return steps, nil
-}
-
-// otherCAPresent reports whether the directory holds another CA's
-// certificate (a top-level NAME.pem with basicConstraints CA:TRUE).
-func (s *Store) otherCAPresent() bool {
-	paths, _ := filepath.Glob(filepath.Join(s.dir, "*.pem"))
-	for _, p := range paths {
-		if p == s.CACertPath() {
-			continue
-		}
-		if cert, err := ReadCertificate(p); err == nil && cert.IsCA {
-			return true
-		}
-	}
-	return false
 }
 
 // makeRoot creates the PKI directory itself (0755) unless it exists, so
@@ -309,34 +335,41 @@ func initWrites(steps []initFile, path string) bool {
 	return false
 }
 
-// indexCA records the new CA certificate der as openssl ca -selfsign does:
-// its line in database.txt, its copy certs/SERIAL.pem, and serial.txt
-// past it.
-func (s *Store) indexCA(steps []initFile, der []byte) ([]initFile, error) {
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("init CA: %w", err)
-	}
-	subject, err := dn.ParseDER(cert.RawSubject)
-	if err != nil {
-		return nil, fmt.Errorf("init CA: %w", err)
-	}
+// indexCA records the new CA certificate as openssl ca -selfsign does:
+// its copy certs/SERIAL.pem and, in a new directory, its line in
+// database.txt and serial.txt past it (a second CA appends its line and
+// advances serial.txt through shared, outside the staged files).
+func (s *Store) indexCA(steps []initFile, cert *x509.Certificate, shared *sharedIndex) ([]initFile, error) {
 	serial := FormatSerial(cert.SerialNumber)
-	line := Entry{Status: StatusValid, Expiry: cert.NotAfter, Serial: serial, File: "unknown", Subject: subject.OneLine()}.String() + "\n"
-	next := FormatSerial(new(big.Int).Add(cert.SerialNumber, big.NewInt(1))) + "\n"
-	for i := range steps {
-		switch steps[i].Path {
-		case s.DatabasePath():
-			steps[i].Data = []byte(line)
-		case s.SerialPath():
-			steps[i].Data = []byte(next)
+	if shared == nil {
+		line, err := caIndexLine(cert)
+		if err != nil {
+			return nil, fmt.Errorf("init CA: %w", err)
+		}
+		next := FormatSerial(new(big.Int).Add(cert.SerialNumber, big.NewInt(1))) + "\n"
+		for i := range steps {
+			switch steps[i].Path {
+			case s.DatabasePath():
+				steps[i].Data = []byte(line.String() + "\n")
+			case s.SerialPath():
+				steps[i].Data = []byte(next)
+			}
 		}
 	}
 	copyPath := s.SerialCertPath(serial)
 	if _, err := atomicfile.CheckReplace(copyPath, false); err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
 	}
-	return append(steps, initFile{atomicfile.OutputFile{Path: copyPath, Data: EncodeCertificatePEM(der), Mode: modePublic}, ""}), nil
+	return append(steps, initFile{atomicfile.OutputFile{Path: copyPath, Data: EncodeCertificatePEM(cert.Raw), Mode: modePublic}, ""}), nil
+}
+
+// caIndexLine is the index line of a CA certificate.
+func caIndexLine(cert *x509.Certificate) (Entry, error) {
+	subject, err := dn.ParseDER(cert.RawSubject)
+	if err != nil {
+		return Entry{}, err
+	}
+	return Entry{Status: StatusValid, Expiry: cert.NotAfter, Serial: FormatSerial(cert.SerialNumber), File: "unknown", Subject: subject.OneLine()}, nil
 }
 
 // selfSign makes the CA certificate with pkienroll's CA profile and serial.
@@ -372,14 +405,4 @@ func (s *Store) selfSign(subject dn.Name, key crypto.Signer, serial *big.Int, da
 		return nil, fmt.Errorf("init CA: sign CA certificate: %w", err)
 	}
 	return der, nil
-}
-
-// randomSerial is a positive 64-bit serial for a second CA of a directory,
-// whose serial.txt numbers the first CA's certificates.
-func randomSerial() (*big.Int, error) {
-	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 63))
-	if err != nil {
-		return nil, err
-	}
-	return n.Add(n, big.NewInt(1)), nil
 }

@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -41,6 +42,10 @@ func (s *Store) Check(ctx context.Context) ([]string, error) {
 	if err != nil {
 		report("%v", err)
 	}
+	// A directory with a second CA (qemu-ca) holds in certs/ and the index
+	// what each CA issued: each certificate is checked against the CA
+	// that issued it.
+	issuers := s.directoryCAs(ca.cert)
 	seen := make(map[string]bool, len(entries))
 	for _, e := range entries {
 		if seen[e.Serial] {
@@ -60,8 +65,8 @@ func (s *Store) Check(ctx context.Context) ([]string, error) {
 		if FormatSerial(cert.SerialNumber) != e.Serial {
 			report("%s holds serial %s", path, FormatSerial(cert.SerialNumber))
 		}
-		if err := cert.CheckSignatureFrom(ca.cert); err != nil {
-			report("%s is not signed by the CA %s", path, s.CACertPath())
+		if !issuers.signed(cert) {
+			report("%s is not signed by %s", path, issuers)
 		}
 	}
 	certs, err := filepath.Glob(filepath.Join(s.path(s.opts.certDir), "*.cer"))
@@ -142,22 +147,29 @@ func lstatOwner(path string) (*syscall.Stat_t, error) {
 }
 
 // mendCADER rewrites certs/ca.der from ca.pem when it holds another
-// certificate or none: a renewal killed between the two leaves it behind.
-// The engine's own ca.der is PEM; the same certificate in PEM is left as it
-// is.
+// certificate or none (a renewal killed between the two leaves it behind),
+// or holds the CA certificate in DER, as an older pkienroll wrote it:
+// the engine's scripts write it in PEM, and engine-setup, which tells an
+// administrator who lost ca.pem to restore it from certs/ca.der, reads
+// ca.pem as PEM.
 func (s *Store) mendCADER(ca *ca, report func(string, ...any)) {
 	path := s.CADERPath()
 	if _, err := os.Lstat(path); err != nil {
 		return // a directory openssl alone made may have none
 	}
+	why := "did not hold the CA certificate of " + s.CACertPath() + " (an interrupted renewal)"
 	if cert, err := ReadCertificate(path); err == nil && cert.Equal(ca.cert) {
+		data, err := readFileLimited(path, maxCertFileSize, false)
+		if err != nil || bytes.Contains(data, []byte("-----BEGIN CERTIFICATE-----")) {
+			return
+		}
+		why = "held the CA certificate in DER, which engine-setup cannot read back as ca.pem"
+	}
+	if err := atomicfile.WriteLocked(path, EncodeCertificatePEM(ca.cert.Raw), modePublic); err != nil {
+		report("%s %s and cannot be rewritten: %v", path, why, err)
 		return
 	}
-	if err := atomicfile.WriteLocked(path, ca.cert.Raw, modePublic); err != nil {
-		report("%s does not hold the CA certificate of %s and cannot be rewritten: %v", path, s.CACertPath(), err)
-		return
-	}
-	report("%s did not hold the CA certificate of %s (an interrupted renewal): rewritten", path, s.CACertPath())
+	report("%s %s: rewritten in PEM, as the engine's scripts write it", path, why)
 }
 
 // removeInitLeftover removes the staging directory of an init that was

@@ -121,10 +121,11 @@ func TestRenewKeepsEngineCertificatesVerifying(t *testing.T) {
 	// The fixture's CA was made a moment ago for 7300 days as openssl counts
 	// them (from now, exclusive); renewing for a few days more makes the
 	// extension visible whatever the counting.
-	renewed, err := s.RenewCA(t.Context(), 7310)
+	out, err := s.RenewCA(t.Context(), 7310)
 	if err != nil {
 		t.Fatal(err)
 	}
+	renewed := out.Certificate
 	if renewed.SerialNumber.Cmp(before.SerialNumber) != 0 || !bytes.Equal(renewed.RawSubject, before.RawSubject) ||
 		!bytes.Equal(renewed.SubjectKeyId, before.SubjectKeyId) || !renewed.NotAfter.After(before.NotAfter) {
 		t.Fatalf("renewed CA: serial %X subject/key kept %v, notAfter %v (was %v)", renewed.SerialNumber,

@@ -146,7 +146,9 @@ func (s *Store) abandonInit() error {
 // owns reports whether path is one of the files an init of this CA writes,
 // so that a doctored manifest cannot make abandonInit remove anything else.
 func (s *Store) owns(path string) bool {
-	paths := []string{s.CAKeyPath(), s.CACertPath(), s.CADERPath(), s.SerialPath(),
+	// .truststore too: an init writes every CA of the directory into it, so
+	// the retry of an undone init makes it whole again.
+	paths := []string{s.CAKeyPath(), s.CACertPath(), s.CADERPath(), s.TrustStorePath(), s.SerialPath(),
 		s.DatabasePath(), s.DatabasePath() + ".attr", s.path("openssl.conf"), s.SerialCertPath(initialSerial)}
 	if cert, caCert, ok := confNames(s.opts.caName); ok {
 		paths = append(paths, s.path(cert), s.path(caCert))

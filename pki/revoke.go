@@ -73,10 +73,13 @@ func (s *Store) Revoke(ctx context.Context, req RevokeRequest) (Entry, error) {
 	if entries[i].Status == StatusRevoked {
 		return Entry{}, fmt.Errorf("revoke: serial %s was %w on %s", serial, ErrRevoked, entries[i].Revoked.Format("2006-01-02"))
 	}
-	// The CA's own line (serial 1000 in a directory made by ca init or
-	// pki-create-ca.sh): a CA cannot revoke itself in its own CRL.
-	if ca, err := ReadCertificate(s.CACertPath()); err == nil && FormatSerial(ca.SerialNumber) == serial {
-		return Entry{}, fmt.Errorf("revoke: serial %s is the CA certificate %s itself, which its own CRL cannot revoke", serial, s.CACertPath())
+	// A CA's own line (serial 1000 in a directory made by ca init or
+	// pki-create-ca.sh, and the second CA's, qemu-ca's, further on): a CA
+	// cannot revoke itself in its own CRL, nor another CA in its.
+	if ca, err := ReadCertificate(s.CACertPath()); err == nil {
+		if path, ok := s.directoryCAs(ca).isCA(serial); ok {
+			return Entry{}, fmt.Errorf("revoke: serial %s is the CA certificate %s itself, which no CRL of the directory can revoke", serial, path)
+		}
 	}
 	entries[i].Status = StatusRevoked
 	entries[i].Revoked = s.opts.now().UTC().Truncate(1e9)

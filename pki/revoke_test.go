@@ -153,10 +153,11 @@ func TestRenewCAKeepsOldCertificatesValid(t *testing.T) {
 	s := newTestStore(t)
 	signNames(t, s, "proxy")
 	old := readStoreCert(t, s.CACertPath())
-	renewed, err := s.RenewCA(t.Context(), 10000)
+	out, err := s.RenewCA(t.Context(), 10000)
 	if err != nil {
 		t.Fatal(err)
 	}
+	renewed := out.Certificate
 	if string(renewed.RawSubject) != string(old.RawSubject) || string(renewed.SubjectKeyId) != string(old.SubjectKeyId) {
 		t.Error("renewal changed the subject or the key identifier")
 	}
@@ -168,7 +169,7 @@ func TestRenewCAKeepsOldCertificatesValid(t *testing.T) {
 	}
 	assertVerifies(t, s.CACertPath(), s.CertPath("proxy"))
 	der := readStoreFile(t, s.CADERPath())
-	if der != string(renewed.Raw) {
+	if der != string(pki.EncodeCertificatePEM(renewed.Raw)) { // PEM, as the engine's scripts write it
 		t.Error("certs/ca.der is not the renewed certificate")
 	}
 	backups, _ := filepath.Glob(s.CACertPath() + ".*")

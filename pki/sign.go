@@ -278,6 +278,9 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	if len(j.subject) == 0 {
 		return j, fmt.Errorf("%s has an empty subject (openssl req -subj /) and no subject replaces it: %w", src, ErrNoSubject)
 	}
+	if err := refusePlaceholderSubject(j.subject, src); err != nil {
+		return j, err
+	}
 	if req.Subject == nil {
 		if err := j.subject.Validate(); err != nil {
 			return j, fmt.Errorf("%s: %w", src, err)

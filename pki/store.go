@@ -47,6 +47,7 @@ type storeOptions struct {
 	lockTimeout time.Duration
 	now         func() time.Time
 	generateKey func(bits int) (crypto.Signer, error)
+	trustPass   *string // the .truststore password; nil: DefaultTrustStorePassword (truststore.go)
 }
 
 // StoreOption tunes a Store: file names as the engine scripts' flags set

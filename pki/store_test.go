@@ -37,6 +37,7 @@ var initLayout = map[string]fs.FileMode{
 	"serial.txt":        0o644,
 	"database.txt":      0o644,
 	"database.txt.attr": 0o644,
+	".truststore":       0o644,
 }
 
 // TestInitStoreLayout checks files, contents and exact modes whatever the
@@ -93,8 +94,8 @@ func TestInitStoreLayout(t *testing.T) {
 			if pki.FormatSerial(ca.SerialNumber) != "1000" {
 				t.Errorf("CA serial %s, want 1000", pki.FormatSerial(ca.SerialNumber))
 			}
-			if der := firstPEMBytes(t, []byte(snap["ca.pem"].Content)); snap["certs/ca.der"].Content != string(der) {
-				t.Errorf("certs/ca.der is not the DER of ca.pem")
+			if snap["certs/ca.der"].Content != snap["ca.pem"].Content {
+				t.Errorf("certs/ca.der is not ca.pem (PEM, as the engine's scripts write it)")
 			}
 			key, err := pki.ReadKey(s.CAKeyPath(), nil)
 			if err != nil {
@@ -280,8 +281,9 @@ func TestInitStoreDays(t *testing.T) {
 }
 
 // TestInitStoreSecondCA: a second CA (--ca-file) in a directory that has
-// one shares its serial.txt and index, which init keeps as they are, and
-// both CAs then draw serials from the one sequence.
+// one shares its serial.txt and index: it takes the next serial with its
+// index line, as pki-create-ca.sh does (issue 23), and both CAs then draw
+// serials from the one sequence.
 func TestInitStoreSecondCA(t *testing.T) {
 	t.Parallel()
 	first := newTestStore(t)
@@ -297,19 +299,19 @@ func TestInitStoreSecondCA(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second CA in a directory with a CA: %v", err)
 	}
-	if got := readStoreFile(t, first.SerialPath()); got != serialBefore {
-		t.Errorf("serial.txt became %q, want it kept as %q", got, serialBefore)
+	if serialBefore != "1002\n" || readStoreFile(t, first.SerialPath()) != "1003\n" {
+		t.Errorf("serial.txt %q before the second CA, %q after, want 1002 then 1003", serialBefore, readStoreFile(t, first.SerialPath()))
 	}
-	if got := readStoreFile(t, first.DatabasePath()); got != indexBefore {
-		t.Errorf("database.txt changed by the second init")
+	if got := readStoreFile(t, first.DatabasePath()); !strings.HasPrefix(got, indexBefore) || !strings.Contains(got[len(indexBefore):], "\t1002\tunknown\t/C=US/O=Example Inc./CN=qemu-ca\n") {
+		t.Errorf("database.txt after the second init: %q", got)
 	}
 	writeRequest(t, second, "spice", "/C=US/O=Example Inc./CN=spice.example.com")
 	issued, err := second.Sign(t.Context(), pki.SignRequest{Name: "spice"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if issued.Serial != "1002" {
-		t.Errorf("second CA issued serial %s, want 1002 (shared sequence)", issued.Serial)
+	if issued.Serial != "1003" {
+		t.Errorf("second CA issued serial %s, want 1003 (shared sequence)", issued.Serial)
 	}
 	out := runOpenSSL(t, first.Dir(), "verify", "-CAfile", "qemu-ca.pem", "certs/spice.cer")
 	if strings.TrimSpace(out) != "certs/spice.cer: OK" {

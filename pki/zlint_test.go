@@ -131,7 +131,7 @@ func TestZlint(t *testing.T) {
 	if err != nil {
 		t.Fatalf("renew CA: %v", err)
 	}
-	assertZlintClean(t, reg, "CA (RenewCA)", renewed.Raw)
+	assertZlintClean(t, reg, "CA (RenewCA)", renewed.Certificate.Raw)
 	writeRequest(t, s, "after-renew", engineProxySubject)
 	is, err := s.Sign(t.Context(), pki.SignRequest{Name: "after-renew"})
 	if err != nil {

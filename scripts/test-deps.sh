@@ -17,7 +17,8 @@ bash:bash
 zsh:zsh
 rpm:rpm
 systemd-analyze:systemd
-man:man-db"
+man:man-db
+keytool:default-jre-headless"
 
 missing=
 for pair in $peers; do

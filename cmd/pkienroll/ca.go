@@ -21,6 +21,28 @@ type caInitCmd struct {
 	Subject    string   `required:"" placeholder:"S" help:"CA subject, such as /C=US/O=Example Inc./CN=engine.example.com.81108."`
 	Days       dayCount `default:"${default_ca_days}" help:"Validity of the CA certificate in days (${days_range})."`
 	CAFile     string   `name:"ca-file" default:"ca" help:"CA base name: NAME.pem and private/NAME.pem."`
+	trustStoreFlags
+}
+
+// trustStoreFlags give the password of the engine's Java trust store
+// .truststore, the one engine-setup passes pki-create-ca.sh
+// (--keystore-password) and writes into the engine's configuration: its
+// default, mypass, unless engine-setup was told another.
+type trustStoreFlags struct {
+	TruststorePasswordFile *string `placeholder:"FILE" xor:"truststore-password" help:"Read the password of .truststore from the first line of FILE (default engine-setup's, mypass)."`
+	TruststorePasswordEnv  *string `placeholder:"VAR" xor:"truststore-password" help:"Read the password of .truststore from environment variable VAR."`
+}
+
+// option is the store option of the trust store's password.
+func (f trustStoreFlags) option() (pki.StoreOption, error) {
+	password, err := readSecret("truststore-password", f.TruststorePasswordFile, f.TruststorePasswordEnv)
+	if err != nil {
+		return nil, err
+	}
+	if password == nil {
+		return pki.WithTrustStorePassword(pki.DefaultTrustStorePassword), nil
+	}
+	return pki.WithTrustStorePassword(string(password)), nil
 }
 
 // Run creates the CA.
@@ -32,7 +54,11 @@ func (c *caInitCmd) Run(e *env) error {
 	if err := checkDays(c.Days); err != nil {
 		return err
 	}
-	s, err := pki.InitStore(c.PKIDir, pki.InitRequest{Subject: subject, Days: int(c.Days)}, pki.WithCAName(c.CAFile))
+	trust, err := c.option()
+	if err != nil {
+		return err
+	}
+	s, err := pki.InitStore(c.PKIDir, pki.InitRequest{Subject: subject, Days: int(c.Days)}, pki.WithCAName(c.CAFile), trust)
 	if err != nil {
 		return err
 	}
@@ -45,6 +71,7 @@ type caRenewCmd struct {
 	storeFlags
 	lockFlags
 	Days dayCount `default:"${default_ca_days}" help:"Validity of the renewed CA certificate in days (${days_range})."`
+	trustStoreFlags
 }
 
 // Run renews the CA.
@@ -52,14 +79,22 @@ func (c *caRenewCmd) Run(e *env) error {
 	if err := checkDays(c.Days); err != nil {
 		return err
 	}
-	store, err := c.openStore(c.storeFlags)
+	trust, err := c.option()
 	if err != nil {
 		return err
 	}
-	cert, err := store.RenewCA(e.ctx, int(c.Days))
+	store, err := pki.OpenStore(c.PKIDir, append(c.options(), pki.WithLockTimeout(time.Duration(c.Timeout)), trust)...)
 	if err != nil {
 		return err
 	}
+	renewed, err := store.RenewCA(e.ctx, int(c.Days))
+	if err != nil {
+		return err
+	}
+	for _, w := range renewed.Warnings {
+		e.log.Warn(w, "cert", store.CACertPath())
+	}
+	cert := renewed.Certificate
 	e.log.Info("renewed CA", "cert", store.CACertPath(), "expires", cert.NotAfter.Format(time.DateOnly),
 		"serial", pki.FormatSerial(cert.SerialNumber))
 	e.log.Info("copy the new CA certificate to every host that trusts the old one", "path", store.CACertPath())

@@ -195,7 +195,7 @@ func TestUsageLines(t *testing.T) {
 		{[]string{"revoke"}, "Usage: pkienroll revoke (--name=NAME | --serial=HEX) [flags]"},
 		{[]string{"enroll"}, "Usage: pkienroll enroll --name=NAME --subject=S (--password-file=FILE | --password-env=VAR | --password=PASSWORD) [flags]"},
 		{[]string{"obtain"}, "Usage: pkienroll obtain --server=URL (--token=TOKEN | --token-file=FILE | --token-env=VAR) --ca-fingerprint=SHA256:HEX --cn=FQDN --key=FILE --cert=FILE --ca-out=FILE [flags]"},
-		{[]string{"ca", "init"}, "Usage: pkienroll ca init --subject=S [flags]"},
+		{[]string{"ca", "init"}, "Usage: pkienroll ca init --subject=S [--truststore-password-file=FILE | --truststore-password-env=VAR] [flags]"},
 	}
 	for _, tc := range tests {
 		help := runCLI(t, append(tc.cmd, "--help")...).stdout

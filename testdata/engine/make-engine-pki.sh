@@ -21,7 +21,20 @@
 #     -extensions v3_ca_san, a day of backdating, the text dump before the
 #     PEM in certs/host1.cer), serial 1001;
 #   - requests/proxy.req: a request with an empty subject (`-subj /`), as
-#     pki-enroll-pkcs12.sh makes them, its key in keys/proxy.key (0600).
+#     pki-enroll-pkcs12.sh makes them, its key in keys/proxy.key (0600);
+#   - requests/remote.req: a request whose subject is CN=/ (one UTF8String
+#     "/"), as engine-setup's remote enrollment makes them, its key in
+#     keys/remote.key (0600);
+#   - with ENGINE_SECOND_CA=yes, the second CA as engine-setup makes it for
+#     qemu (pki-create-ca.sh --ca-file=qemu-ca in the same directory): its
+#     own qemu-cacert.conf and qemu-cert.conf, private/qemu-ca.pem, and
+#     qemu-ca.pem self-signed by `openssl ca -selfsign` at the next serial of
+#     the shared serial.txt (1002), with its index line, certs/1002.pem and
+#     certs/qemu-ca.der (PEM); then host1-qemu signed by it
+#     (pki-enroll-request.sh --ca-file=qemu-ca), serial 1003;
+#   - with KEYTOOL=PATH (the real keytool), the Java trust store
+#     .truststore (0644, password mypass) holding each CA under the alias
+#     NAMEcert (cacert, qemu-cacert), imported as pki-create-ca.sh imports it.
 #
 # With ENGINE_OWNER=USER:GROUP (root only), the directory, certs/, private/,
 # requests/, the CA key, serial.txt* and database.txt* get that owner, as the
@@ -137,6 +150,41 @@ OVIRT_KU= OVIRT_EKU= OVIRT_SAN=DNS:host1.example.com "$openssl" ca -batch -polic
 "$openssl" genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out keys/proxy.key
 chmod 0600 keys/proxy.key
 "$openssl" req -new -key keys/proxy.key -subj / -batch -out requests/proxy.req
+
+"$openssl" genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out keys/remote.key
+chmod 0600 keys/remote.key
+"$openssl" req -new -key keys/remote.key -subj '/CN=\/' -utf8 -batch -out requests/remote.req
+
+if [ "${ENGINE_SECOND_CA:-}" = yes ]; then
+	sed 's|resource=ca-certificate|resource=qemu-ca-certificate|' cacert.conf >qemu-cacert.conf
+	sed 's|resource=ca-certificate|resource=qemu-ca-certificate|' cert.conf >qemu-cert.conf
+	: >private/qemu-ca.pem
+	chmod 0640 private/qemu-ca.pem
+	"$openssl" genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out private/qemu-ca.pem
+	"$openssl" req -batch -config qemu-cacert.conf -new -key private/qemu-ca.pem -subj / -out requests/qemu-ca.csr
+	"$openssl" ca -batch -config openssl.conf -extfile qemu-cacert.conf -extensions v3_ca \
+		-in requests/qemu-ca.csr -notext -out qemu-ca.pem -keyfile private/qemu-ca.pem -selfsign \
+		-subj "/C=US/O=Example Inc./OU=qemu/CN=engine.example.com.81109" -utf8 -days 7300 \
+		-startdate "$yesterday" 2>/dev/null
+	"$openssl" x509 -in qemu-ca.pem -out certs/qemu-ca.der
+
+	"$openssl" req -new -newkey rsa:2048 -nodes -keyout keys/host1-qemu.key \
+		-subj "/C=US/O=Example Inc./CN=host1.example.com" -out requests/host1-qemu.req 2>/dev/null
+	chmod 0600 keys/host1-qemu.key
+	OVIRT_KU= OVIRT_EKU= OVIRT_SAN=DNS:host1.example.com "$openssl" ca -batch -policy policy_match -config openssl.conf \
+		-cert qemu-ca.pem -keyfile private/qemu-ca.pem -days 30 -in requests/host1-qemu.req -out certs/host1-qemu.cer \
+		-startdate "$yesterday" -utf8 -extfile qemu-cert.conf -extensions v3_ca_san 2>/dev/null
+fi
+
+keytool=${KEYTOOL:-}
+if [ -n "$keytool" ]; then
+	for ca in ca qemu-ca; do
+		[ -f "$ca.pem" ] || continue
+		"$keytool" -importcert -noprompt -trustcacerts -alias "${ca}cert" -file "$ca.pem" \
+			-keystore .truststore -storepass mypass >/dev/null 2>&1
+	done
+	chmod a+r .truststore
+fi
 
 if [ -n "${ENGINE_OWNER:-}" ]; then
 	chown "$ENGINE_OWNER" . certs private requests private/ca.pem serial.txt* database.txt*

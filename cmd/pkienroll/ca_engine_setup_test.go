@@ -1,0 +1,33 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCARenewWarnings (issue 23 items 2 and 5): ca renew --days that ends
+// the CA before a certificate it issued renews and logs a warning naming
+// that certificate's serial and notAfter; a .truststore that does not open
+// with the password given (--truststore-password-env) is left as it is,
+// with a warning that does not show the password.
+func TestCARenewWarnings(t *testing.T) {
+	f := newFixture(t)
+	mustRun(t, "sign", "--pki-dir", f.pki, "--name", "proxy", "--days", "400")
+	cert := readCert(t, f.pki+"/certs/proxy.cer")
+	t.Setenv("PKIENROLL_TEST_TRUSTSTORE_PASSWORD", "mypass")
+	r := runCLI(t, "ca", "renew", "--pki-dir", f.pki, "--days", "30", "--truststore-password-env", "PKIENROLL_TEST_TRUSTSTORE_PASSWORD")
+	if r.code != 0 || !strings.Contains(r.stderr, "before certificates it issued") ||
+		!strings.Contains(r.stderr, "serial 1001") || !strings.Contains(r.stderr, cert.NotAfter.Format("2006-01-02")) {
+		t.Errorf("ca renew --days 30 after a 400-day certificate:\n%s", r)
+	}
+	if strings.Contains(r.stderr, ".truststore") {
+		t.Errorf("ca renew with the right password warned of .truststore:\n%s", r)
+	}
+
+	t.Setenv("PKIENROLL_TEST_TRUSTSTORE_PASSWORD", "not-the-password")
+	r = runCLI(t, "ca", "renew", "--pki-dir", f.pki, "--truststore-password-env", "PKIENROLL_TEST_TRUSTSTORE_PASSWORD")
+	if r.code != 0 || !strings.Contains(r.stderr, ".truststore does not open") || strings.Contains(r.stderr, "before certificates it issued") {
+		t.Errorf("ca renew with another password:\n%s", r)
+	}
+	checkNoSecrets(t, r.stderr, "not-the-password")
+}

@@ -1,0 +1,163 @@
+package pki
+
+import (
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/printable"
+)
+
+// DefaultTrustStorePassword is the password of the engine's Java trust
+// store when engine-setup is not told another (OVESETUP_PKI/storePassword;
+// pki-create-ca.sh --keystore-password).
+const DefaultTrustStorePassword = "mypass"
+
+// maxTrustStoreSize bounds the .truststore read from the store.
+const maxTrustStoreSize = 1 << 20
+
+// ErrTrustStore reports a .truststore that pkienroll cannot keep in step
+// with the directory's CAs: not a PKCS#12 store that opens with the
+// password (a JKS store an older keytool made, say), or one holding
+// certificates other than the directory's CAs, whose aliases pkienroll
+// could not keep.
+var ErrTrustStore = errors.New("pkienroll cannot rewrite the trust store")
+
+// WithTrustStorePassword sets the password of the .truststore InitStore
+// and RenewCA write (DefaultTrustStorePassword when not set), the one
+// engine-setup passes the script and writes into the engine's
+// configuration (ENGINE_PKI_TRUST_STORE_PASSWORD).
+func WithTrustStorePassword(password string) StoreOption {
+	return func(o *storeOptions) { o.trustPass = &password }
+}
+
+// TrustStorePath is the engine's Java trust store, .truststore: the
+// engine reads it as ENGINE_PKI_TRUST_STORE to trust its own CAs. It is
+// shared by the CAs of the directory, each under the alias NAMEcert.
+func (s *Store) TrustStorePath() string { return s.path(".truststore") }
+
+// trustStorePassword is the password the store's .truststore has.
+func (s *Store) trustStorePassword() string {
+	if s.opts.trustPass != nil {
+		return *s.opts.trustPass
+	}
+	return DefaultTrustStorePassword
+}
+
+// trustStoreAlias is the alias pki-create-ca.sh imports the CA NAME.pem
+// under: NAMEcert (cacert, qemu-cacert).
+func trustStoreAlias(caName string) string { return caName + "cert" }
+
+// renderTrustStore is the .truststore that holds every CA of the directory
+// with own standing for this store's CA (a new one, or the renewed one),
+// each under its alias, as pki-create-ca.sh's delete-and-import leaves it.
+// An existing .truststore is replaced only when all it holds are CAs of
+// the directory (earlier certificates of their keys included) or
+// certificates of own's subject (the entry own replaces, as the script
+// deletes its alias: that of a CA an interrupted init left, say), since
+// its aliases cannot be read back; otherwise it is an ErrTrustStore error.
+//
+// The store is PKCS#12 with the legacy algorithms (3DES, SHA-1 MAC), which
+// every Java since 8 reads, also as the keystore type JKS the engine names
+// (ENGINE_PKI_TRUST_STORE_TYPE): it holds only public certificates, and its
+// password is a well-known default.
+func (s *Store) renderTrustStore(own *x509.Certificate) ([]byte, error) {
+	cas := map[string]*x509.Certificate{trustStoreAlias(s.opts.caName): own}
+	for name, cert := range s.otherCAs() {
+		cas[trustStoreAlias(name)] = cert
+	}
+	if err := s.checkTrustStore(own.RawSubject, cas); err != nil {
+		return nil, err
+	}
+	aliases := make([]string, 0, len(cas))
+	for alias := range cas {
+		aliases = append(aliases, alias)
+	}
+	slices.Sort(aliases)
+	entries := make([]pkcs12.TrustStoreEntry, 0, len(aliases))
+	for _, alias := range aliases {
+		entries = append(entries, pkcs12.TrustStoreEntry{Cert: cas[alias], FriendlyName: alias})
+	}
+	out, err := pkcs12.LegacyDES.EncodeTrustStoreEntries(entries, s.trustStorePassword())
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", s.TrustStorePath(), err)
+	}
+	return out, nil
+}
+
+// checkTrustStore reports whether the existing .truststore, if any, may be
+// replaced: it opens with the password and holds only certificates of cas
+// (by subject and key) or of the subject ownSubject (see renderTrustStore).
+func (s *Store) checkTrustStore(ownSubject []byte, cas map[string]*x509.Certificate) error {
+	path := s.TrustStorePath()
+	data, err := readFileLimited(path, maxTrustStoreSize, true)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	held, err := pkcs12.DecodeTrustStore(data, s.trustStorePassword())
+	if err != nil {
+		return fmt.Errorf("%s does not open as a PKCS#12 trust store with the password given (%v; a JKS store?): %w", path, err, ErrTrustStore)
+	}
+	for _, c := range held {
+		known := string(c.RawSubject) == string(ownSubject)
+		for _, ca := range cas {
+			known = known || sameCA(ca, c)
+		}
+		if !known {
+			return fmt.Errorf("%s holds a certificate that is no CA of %s (%s), whose alias would be lost: %w",
+				path, s.dir, printable.Escape(c.Subject.String()), ErrTrustStore)
+		}
+	}
+	return nil
+}
+
+// writeTrustStore replaces .truststore with data, world-readable as
+// pki-create-ca.sh leaves it. The caller holds the directory's lock; the
+// temporary file has the lock holders' fixed name, so a crash's leftover is
+// reused by the next writer (and removed by Check).
+func (s *Store) writeTrustStore(data []byte) error {
+	return atomicfile.WriteLocked(s.TrustStorePath(), data, modePublic)
+}
+
+// sameCA reports whether a and b are the same CA: the same subject and
+// key (a renewal keeps both).
+func sameCA(a, b *x509.Certificate) bool {
+	k, ok := a.PublicKey.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && k.Equal(b.PublicKey) && string(a.RawSubject) == string(b.RawSubject)
+}
+
+// otherCAs are the other CAs of the directory, by name: each top-level
+// NAME.pem (not a link) that holds a CA certificate, such as qemu-ca.pem
+// beside ca.pem.
+func (s *Store) otherCAs() map[string]*x509.Certificate {
+	cas := map[string]*x509.Certificate{}
+	paths, _ := filepath.Glob(filepath.Join(s.dir, "*.pem"))
+	for _, p := range paths {
+		if p == s.CACertPath() {
+			continue
+		}
+		if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+			continue // engine-setup's apache-ca.pem is a link to ca.pem
+		}
+		name := filepath.Base(p)
+		name = name[:len(name)-len(".pem")]
+		if ValidateName(name) != nil {
+			continue
+		}
+		if cert, err := ReadCertificate(p); err == nil && cert.IsCA {
+			cas[name] = cert
+		}
+	}
+	return cas
+}
