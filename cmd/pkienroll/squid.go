@@ -86,7 +86,7 @@ func (c *squidSpiceCmd) Run(e *env) error {
 			to         *string
 		}{{"--tls-cert", c.TLSCert, &sc.TLS.CertFile}, {"--tls-key", c.TLSKey, &sc.TLS.KeyFile}, {"--ca", c.CA, &sc.TLS.CAFile}} {
 			if f.path == "" {
-				return fmt.Errorf("an HTTPS SPICE proxy needs --tls-cert, --tls-key and --ca: %s is missing", f.flag)
+				return usageErrorf("an HTTPS SPICE proxy needs --tls-cert, --tls-key and --ca: %s is missing", f.flag)
 			}
 			abs, err := filepath.Abs(f.path)
 			if err != nil {

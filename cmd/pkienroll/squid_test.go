@@ -159,7 +159,7 @@ func TestSquidSpiceBadInput(t *testing.T) {
 		{name: "spice tls without ca", setup: sign("--san", "DNS:spice.example.com,IP:127.0.0.1"),
 			args: func(f *fixture) []string {
 				return flags(spiceArgs("--listen", "127.0.0.1:3129", "--tls-cert", "{pki}/certs/proxy.cer", "--tls-key", "{key}")...)(f)
-			}, code: exitError, want: []string{"--ca is missing"}},
+			}, code: exitUsage, want: []string{"--ca is missing"}},
 		{name: "spice tls without IP SAN", setup: sign("--san", "DNS:spice.example.com"),
 			args: func(f *fixture) []string {
 				return flags(spiceArgs("--listen", "127.0.0.1:3129", "--tls-cert", "{pki}/certs/proxy.cer", "--tls-key", "{key}", "--ca", "{ca}")...)(f)
