@@ -182,7 +182,7 @@ func parseNetwork(s string) (string, error) {
 // process (docs/performance.md).
 var spiceTemplate = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("spice").Parse(`# Squid configuration: the forward proxy SPICE clients tunnel through to
-# the hypervisors (SpiceProxyDefault={{if .Cert}}https://{{.ListenAddr}}{{else}}http://THIS-HOST{{end}}:PORT on the engine).
+# the hypervisors (SpiceProxyDefault={{if .Cert}}https://{{.Listen}}{{else}}http://THIS-HOST:PORT{{end}} on the engine).
 # Made by pkienroll squid-config spice for Squid 5 and 6; check it with:
 # squid -k parse -f THIS-FILE
 {{if .Cert}}
