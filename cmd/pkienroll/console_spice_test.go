@@ -41,6 +41,10 @@ const hypervisorName = "hv1.example.com"
 // on the machine take on 127.0.0.1.
 const hypervisorAddr = "127.0.0.3"
 
+// elsewhereName is a host that is no hypervisor, at elsewhereAddr. A name
+// Squid cannot resolve would wait for its DNS timeout before the 403.
+const elsewhereName, elsewhereAddr = "elsewhere.example.net", "127.0.0.4"
+
 // hypervisorSubject is its certificate's subject as the console file's
 // host-subject gives it.
 const hypervisorSubject = "C=US,O=Example Inc.,CN=" + hypervisorName
@@ -183,16 +187,16 @@ func spiceSession(t *testing.T, py, trustStore string, args ...string) (string, 
 }
 
 // spiceSquid starts Squid with the configuration squid-config spice
-// prints for args, on a free loopback port, with hosts, a hosts file
-// (hypervisorName at hypervisorAddr) that only Squid reads. It returns Squid's
-// directory and port.
+// prints for args, on a free loopback port, with a hosts file
+// (hypervisorName at hypervisorAddr, elsewhereName at elsewhereAddr) that
+// only Squid reads. It returns Squid's directory and port.
 func spiceSquid(t *testing.T, args ...string) (dir string, port int) {
 	t.Helper()
 	dir = squidDir(t)
 	port = freePort(t)
 	conf := mustRun(t, append([]string{"-q", "squid-config", "spice", "--check", "--listen", "127.0.0.1:" + strconv.Itoa(port)}, args...)...)
 	hosts := filepath.Join(dir, "hosts")
-	writeFile(t, hosts, hypervisorAddr+" "+hypervisorName+"\n")
+	writeFile(t, hosts, hypervisorAddr+" "+hypervisorName+"\n"+elsewhereAddr+" "+elsewhereName+"\n")
 	confPath := filepath.Join(dir, "squid.conf")
 	writeFile(t, confPath, conf+"\n# The sandbox's name service, for the proxy only.\nhosts_file "+hosts+"\n")
 	startSquid(t, dir, confPath, port)
@@ -324,5 +328,46 @@ func accessLogHas(t *testing.T, dir string, wants ...string) {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestSpiceProxyNoOpenRelay needs Squid only: the SPICE proxy tunnels its
+// clients to its hypervisors' display ports (by network and by name) and
+// answers 403 to another client and for another destination, though a
+// display port listens there.
+func TestSpiceProxyNoOpenRelay(t *testing.T) {
+	needSquid(t)
+	port := displayPorts(t, 1)[0]
+	l, err := net.Listen("tcp", net.JoinHostPort(hypervisorAddr, strconv.Itoa(port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	dir, proxyPort := spiceSquid(t, "--clients", "127.0.0.1/32", "--hypervisors", hypervisorAddr+"/32,"+hypervisorName)
+	proxyAddr := "127.0.0.1:" + strconv.Itoa(proxyPort)
+	display := strconv.Itoa(port)
+	for _, tc := range []struct {
+		from, to string
+		want     int
+	}{
+		{"127.0.0.1", net.JoinHostPort(hypervisorAddr, display), http.StatusOK},
+		{"127.0.0.1", net.JoinHostPort(hypervisorName, display), http.StatusOK},
+		{"127.0.0.2", net.JoinHostPort(hypervisorAddr, display), http.StatusForbidden},
+		{"127.0.0.2", net.JoinHostPort(hypervisorName, display), http.StatusForbidden},
+		{"127.0.0.1", net.JoinHostPort(elsewhereAddr, display), http.StatusForbidden},
+		{"127.0.0.1", net.JoinHostPort(elsewhereName, display), http.StatusForbidden},
+	} {
+		if status := connectFrom(t, tc.from, proxyAddr, tc.to); status != tc.want {
+			t.Errorf("CONNECT %s from %s: %d, want %d\n%s", tc.to, tc.from, status, tc.want, squidLog(dir))
+		}
 	}
 }
