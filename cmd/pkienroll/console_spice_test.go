@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,16 +112,27 @@ func hypervisorX509Dir(t *testing.T, f *fixture) string {
 	return dir
 }
 
-// startSpiceVM starts qemu with a SPICE server on 127.0.0.1: plain on
-// plain, TLS on tlsPort with x509Dir's certificate. It waits until both
-// ports listen; cleanup kills it.
-func startSpiceVM(t *testing.T, x509Dir string, plain, tlsPort int) {
+// spiceVM is a qemu with a SPICE server on hypervisorAddr.
+type spiceVM struct {
+	plain, tls int    // its display ports
+	stop       func() // kills it and waits; cleanup does too
+}
+
+// startSpiceVM starts qemu with a SPICE server on hypervisorAddr, plain
+// and TLS with x509Dir's certificate, on free display ports, and waits
+// until it listens. Each client session gets a VM of its own: Debian 12's
+// spice-server sometimes segfaults when a client has left (after "SSL_accept
+// failed" for a channel still in its handshake), and a session must not
+// meet the crash of the one before.
+func startSpiceVM(t *testing.T, x509Dir string) spiceVM {
 	t.Helper()
 	qemu := testenv.LookPath(t, "qemu-system-x86_64", "qemu-system-x86")
+	ports := displayPorts(t, 2)
+	vm := spiceVM{plain: ports[0], tls: ports[1]}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	var out syncBuffer
 	cmd := exec.CommandContext(ctx, qemu, "-machine", "pc", "-m", "64", "-nodefaults", "-vga", "qxl", "-display", "none",
-		"-spice", fmt.Sprintf("port=%d,tls-port=%d,addr=%s,x509-dir=%s,disable-ticketing=on", plain, tlsPort, hypervisorAddr, x509Dir))
+		"-spice", fmt.Sprintf("port=%d,tls-port=%d,addr=%s,x509-dir=%s,disable-ticketing=on", vm.plain, vm.tls, hypervisorAddr, x509Dir))
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
@@ -129,34 +141,44 @@ func startSpiceVM(t *testing.T, x509Dir string, plain, tlsPort int) {
 	}
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	// qemu that cannot listen ends at once; what listens then is not it.
-	defer func() {
+	var once sync.Once
+	vm.stop = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			if t.Failed() {
+				t.Logf("qemu (display ports %d, %d) said:\n%s", vm.plain, vm.tls, out.String())
+			}
+		})
+	}
+	t.Cleanup(vm.stop)
+	// Only the plain port is tried: qemu opens both at once, and a
+	// connection closed in the TLS handshake is what crashes it.
+	addr := net.JoinHostPort(hypervisorAddr, strconv.Itoa(vm.plain))
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			break
+		}
 		select {
 		case <-done:
 			t.Fatalf("qemu ended: %s", out.String())
-		case <-time.After(200 * time.Millisecond):
+		default:
 		}
-	}()
-	for _, p := range []int{plain, tlsPort} {
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			c, err := net.DialTimeout("tcp", net.JoinHostPort(hypervisorAddr, strconv.Itoa(p)), time.Second)
-			if err == nil {
-				c.Close()
-				break
-			}
-			select {
-			case <-done:
-				t.Fatalf("qemu ended: %s", out.String())
-			default:
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("qemu's SPICE server does not listen on %d after 30s: %s", p, out.String())
-			}
-			time.Sleep(50 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("qemu's SPICE server does not listen on %s after 30s: %s", addr, out.String())
 		}
+		time.Sleep(50 * time.Millisecond)
 	}
+	// qemu that cannot listen ends at once; what listens then is not it.
+	select {
+	case <-done:
+		t.Fatalf("qemu ended: %s", out.String())
+	case <-time.After(200 * time.Millisecond):
+	}
+	return vm
 }
 
 // spiceSession runs the real client with args under a deadline, inside a
@@ -213,28 +235,35 @@ func TestConsoleSpice(t *testing.T) {
 	py := needSpiceClient(t)
 	f := newFixture(t)
 	x509Dir := hypervisorX509Dir(t, f)
-	ports := displayPorts(t, 2)
-	plain, tlsPort := ports[0], ports[1]
-	startSpiceVM(t, x509Dir, plain, tlsPort)
-
 	dir, port := spiceSquid(t, "--clients", "127.0.0.1", "--hypervisors", ".example.com")
 	proxyURI := fmt.Sprintf("http://127.0.0.1:%d", port)
-	tlsArgs := []string{"--host", hypervisorName, "--tls-port", strconv.Itoa(tlsPort), "--ca", f.caPEM, "--proxy", proxyURI}
+	tlsArgs := func(vm spiceVM, subject string) []string {
+		return []string{"--host", hypervisorName, "--tls-port", strconv.Itoa(vm.tls), "--ca", f.caPEM, "--host-subject", subject, "--proxy", proxyURI}
+	}
 
-	if out, ok := spiceSession(t, py, "", "--host", hypervisorName, "--port", strconv.Itoa(plain), "--proxy", proxyURI); !ok {
+	vm := startSpiceVM(t, x509Dir)
+	if out, ok := spiceSession(t, py, "", "--host", hypervisorName, "--port", strconv.Itoa(vm.plain), "--proxy", proxyURI); !ok {
 		t.Errorf("plain port through the proxy: no console\n%s\n%s", out, squidLog(dir))
 	}
-	if out, ok := spiceSession(t, py, "", append(tlsArgs, "--host-subject", hypervisorSubject)...); !ok {
+	accessLogHas(t, dir, fmt.Sprintf("CONNECT %s:%d", hypervisorName, vm.plain))
+	vm.stop()
+	vm = startSpiceVM(t, x509Dir)
+	if out, ok := spiceSession(t, py, "", tlsArgs(vm, hypervisorSubject)...); !ok {
 		t.Errorf("TLS port through the proxy: no console\n%s\n%s", out, squidLog(dir))
 	}
-	if out, ok := spiceSession(t, py, "", append(tlsArgs, "--host-subject", "C=US,O=Example Inc.,CN=hv2.example.com")...); ok ||
+	accessLogHas(t, dir, fmt.Sprintf("CONNECT %s:%d", hypervisorName, vm.tls))
+	vm.stop()
+	vm = startSpiceVM(t, x509Dir)
+	if out, ok := spiceSession(t, py, "", tlsArgs(vm, "C=US,O=Example Inc.,CN=hv2.example.com")...); ok ||
 		!strings.Contains(out, "error main error-tls") {
 		t.Errorf("TLS port with a wrong host-subject: want the main channel's error, got\n%s", out)
 	}
-	accessLogHas(t, dir, fmt.Sprintf("CONNECT %s:%d", hypervisorName, plain), fmt.Sprintf("CONNECT %s:%d", hypervisorName, tlsPort))
+	vm.stop()
 
 	// No open relay: another client, or a destination that is not a
 	// hypervisor, gets 403, though the display port is there.
+	vm = startSpiceVM(t, x509Dir)
+	plain := vm.plain
 	proxyAddr := "127.0.0.1:" + strconv.Itoa(port)
 	display := hypervisorName + ":" + strconv.Itoa(plain)
 	if status := connectFrom(t, "127.0.0.2", proxyAddr, display); status != http.StatusForbidden {
@@ -265,9 +294,6 @@ func TestConsoleSpiceHTTPS(t *testing.T) {
 	testenv.LookPath(t, "unshare", "util-linux")
 	f := signedFixture(t, "--san", "DNS:spice.example.com,IP:127.0.0.1")
 	x509Dir := hypervisorX509Dir(t, f)
-	ports := displayPorts(t, 2)
-	plain, tlsPort := ports[0], ports[1]
-	startSpiceVM(t, x509Dir, plain, tlsPort)
 
 	// Squid reads its certificate and key as the user it drops to.
 	files := squidDir(t)
@@ -279,15 +305,18 @@ func TestConsoleSpiceHTTPS(t *testing.T) {
 		"--tls-cert", cert, "--tls-key", key, "--ca", f.caPEM)
 	proxyURI := fmt.Sprintf("https://127.0.0.1:%d", port)
 
-	if out, ok := spiceSession(t, py, f.caPEM, "--host", hypervisorName, "--tls-port", strconv.Itoa(tlsPort),
+	vm := startSpiceVM(t, x509Dir)
+	if out, ok := spiceSession(t, py, f.caPEM, "--host", hypervisorName, "--tls-port", strconv.Itoa(vm.tls),
 		"--ca", f.caPEM, "--host-subject", hypervisorSubject, "--proxy", proxyURI); !ok {
 		t.Errorf("TLS port through the HTTPS proxy: no console\n%s\n%s", out, squidLog(dir))
 	}
-	accessLogHas(t, dir, fmt.Sprintf("CONNECT %s:%d", hypervisorName, tlsPort))
+	accessLogHas(t, dir, fmt.Sprintf("CONNECT %s:%d", hypervisorName, vm.tls))
+	vm.stop()
+	vm = startSpiceVM(t, x509Dir)
 	// The system's own trust store lacks the engine's CA: the console
 	// fails, though the VM's plain port is right there for a client that
 	// went around the proxy.
-	if out, ok := spiceSession(t, py, "", "--host", hypervisorAddr, "--port", strconv.Itoa(plain), "--proxy", proxyURI); ok {
+	if out, ok := spiceSession(t, py, "", "--host", hypervisorAddr, "--port", strconv.Itoa(vm.plain), "--proxy", proxyURI); ok {
 		t.Errorf("HTTPS proxy not trusted: the console opened anyway\n%s", out)
 	}
 }
