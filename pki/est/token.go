@@ -394,13 +394,20 @@ func (ts *Tokens) lookup(secret string) (Token, error) {
 
 // whyGone says why the token id has no active record.
 func (ts *Tokens) whyGone(id string) error {
-	for _, s := range []string{suffixUsed, suffixClaimed, suffixSigning} {
-		if _, err := os.Lstat(ts.path(id, s)); err == nil {
-			return ErrTokenUsed
+	// The record may move on while it is looked for (.claimed → .signing →
+	// .used, or back to .json when a signing fails): the states are looked
+	// at in the order a record moves through them, and the look is made
+	// again when it finds none, so that a token that exists is never
+	// called unknown. One found back at .json was held a moment ago.
+	for range 3 {
+		for _, s := range []string{suffixClaimed, suffixSigning, suffixUsed, suffixActive} {
+			if _, err := os.Lstat(ts.path(id, s)); err == nil {
+				return ErrTokenUsed
+			}
 		}
-	}
-	if _, err := os.Lstat(ts.path(id, suffixRevoked)); err == nil {
-		return ErrTokenRevoked
+		if _, err := os.Lstat(ts.path(id, suffixRevoked)); err == nil {
+			return ErrTokenRevoked
+		}
 	}
 	return ErrUnknownToken
 }
