@@ -257,7 +257,7 @@ func TestEnrollPKCS12BadInput(t *testing.T) {
 			code: exitError, want: []string{"--name", "not a plain file name"}, secrets: secrets},
 		{name: "bad subject", setup: passFile,
 			args: flags("enroll", "--pki-dir", "{pki}", "--name", "proxy", "--subject", "/C=USA/CN=proxy.example.com", "--password-file", "{dir}/pass"),
-			code: exitError, want: []string{"--subject", "is not a country code"}, secrets: secrets},
+			code: exitUsage, want: []string{"--subject", "is not a country code"}, secrets: secrets},
 		{name: "nothing to extract", setup: bundle,
 			args: flags("pkcs12", "extract", "--pki-dir", "{pki}", "--name", "proxy", "--passin-file", "{dir}/pass"),
 			code: exitError, want: []string{"--key", "--cert"}, secrets: secrets},

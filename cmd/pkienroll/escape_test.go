@@ -169,9 +169,9 @@ func TestSecretsNotEchoed(t *testing.T) {
 		{"password near miss", append(enroll, "--passwd", secret[1:]), exitUsage},
 		{"password of a command without it", []string{"keygen", "--out", f.path("k"), "--password", secret[1:]}, exitUsage},
 		{"key as --subject", []string{"subject", "--subject", keyPEM}, exitUsage},
-		{"key as --subject=", []string{"subject", "--subject=" + keyPEM}, exitError},
-		{"key as request --subject=", []string{"request", "--subject=" + keyPEM, "--key", f.key, "--out", f.path("r.req")}, exitError},
-		{"key in the CN", []string{"subject", "--subject=/CN=" + strings.ReplaceAll(keyPEM, "\n", "")}, exitError},
+		{"key as --subject=", []string{"subject", "--subject=" + keyPEM}, exitUsage},
+		{"key as request --subject=", []string{"request", "--subject=" + keyPEM, "--key", f.key, "--out", f.path("r.req")}, exitUsage},
+		{"key in the CN", []string{"subject", "--subject=/CN=" + strings.ReplaceAll(keyPEM, "\n", "")}, exitUsage},
 		{"key as --cn", []string{"subject", "--cert", f.caPEM, "--cn=" + keyPEM}, exitError},
 		{"key as --at", []string{"verify", "--ca", f.caPEM, "--cert", f.caPEM, "--at=" + keyPEM}, exitError},
 		// kong takes an argument starting with '-' for a flag.

@@ -497,7 +497,7 @@ func TestBinaryExitCodes(t *testing.T) {
 		{"help", []string{"sign", "--help"}, exitOK},
 		{"subject", []string{"subject", "--subject", proxySubject}, exitOK},
 		{"error", []string{"subject", "--cert", filepath.Join(dir, "nope.pem")}, exitError},
-		{"bad subject", []string{"subject", "--subject", "/XX=1"}, exitError},
+		{"bad subject", []string{"subject", "--subject", "/XX=1"}, exitUsage},
 		{"unknown flag", []string{"keygen", "--out", filepath.Join(dir, "k"), "--size", "2048"}, exitUsage},
 		{"missing flag", []string{"keygen"}, exitUsage},
 		{"not a number", []string{"sign", "--name", "proxy", "--days", "abc"}, exitUsage},

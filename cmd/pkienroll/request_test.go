@@ -194,21 +194,21 @@ func TestRequestBadInput(t *testing.T) {
 		return flags("request", "--subject", s, "--keyout", "{dir}/new.key", "--out", "{dir}/new.req")
 	}
 	checkBadInput(t, []badCase{
-		{name: "subject unknown attribute", args: subject("/C=US/XX=1/CN=a"), code: exitError,
+		{name: "subject unknown attribute", args: subject("/C=US/XX=1/CN=a"), code: exitUsage,
 			want: []string{"--subject", `"XX"`, "unknown attribute"}},
-		{name: "subject empty value", args: subject("/C=US/O=/CN=a"), code: exitError,
+		{name: "subject empty value", args: subject("/C=US/O=/CN=a"), code: exitUsage,
 			want: []string{"--subject", "O", "empty value"}},
-		{name: "subject country USA", args: subject("/C=USA/CN=a"), code: exitError,
+		{name: "subject country USA", args: subject("/C=USA/CN=a"), code: exitUsage,
 			want: []string{"--subject", `"USA"`, "country"}},
-		{name: "subject CN 65 characters", args: subject("/C=US/CN=" + strings.Repeat("a", 65)), code: exitError,
+		{name: "subject CN 65 characters", args: subject("/C=US/CN=" + strings.Repeat("a", 65)), code: exitUsage,
 			want: []string{"--subject", "CN", "longer than 64"}},
-		{name: "subject control character", args: subject("/C=US/CN=a\x07b"), code: exitError,
+		{name: "subject control character", args: subject("/C=US/CN=a\x07b"), code: exitUsage,
 			want: []string{"--subject", "CN", "control character"}},
 		// Refused by its size, not quoted: a value of several lines may be
 		// a pasted file.
-		{name: "subject newline", args: subject("/C=US/CN=a\nb"), code: exitError,
+		{name: "subject newline", args: subject("/C=US/CN=a\nb"), code: exitUsage,
 			want: []string{"--subject", "over 2 lines", "one line"}},
-		{name: "subject garbage", args: subject("proxy.example.com"), code: exitError,
+		{name: "subject garbage", args: subject("proxy.example.com"), code: exitUsage,
 			want: []string{"--subject"}},
 		{name: "ca-cert not a certificate", args: flags("request", "--ca-cert", "{req}", "--cn", proxyCN, "--keyout", "{dir}/new.key", "--out", "{dir}/new.req"),
 			code: exitError, want: []string{"proxy.req", "not a", "CERTIFICATE"}},

@@ -96,7 +96,7 @@ func TestSubjectBadInput(t *testing.T) {
 			want: []string{"proxy.req", "not a certificate"}},
 		{name: "cert is a key", args: flags("subject", "--cert", "{key}"), code: exitError,
 			want: []string{"proxy.key", "not a certificate"}},
-		{name: "subject unknown attribute", args: flags("subject", "--subject", "/XX=1"), code: exitError,
+		{name: "subject unknown attribute", args: flags("subject", "--subject", "/XX=1"), code: exitUsage,
 			want: []string{"--subject", `"XX"`}},
 		{name: "subject empty", args: flags("subject", "--subject", ""), code: exitUsage,
 			want: []string{"--subject", "empty"}},

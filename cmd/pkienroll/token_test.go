@@ -47,7 +47,7 @@ func TestTokenRefusals(t *testing.T) {
 	}{
 		{"zero ttl", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--ttl", "0s"}, exitError, "--ttl 0s"},
 		{"bad ttl", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--ttl", "soon"}, exitUsage, "--ttl"},
-		{"bad days", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--days", "0"}, exitError, "--days 0"},
+		{"bad days", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--days", "0"}, exitUsage, "--days 0"},
 		{"bad name", []string{"token", "create", "--pki-dir", pkiDir, "--name", "../p", "--cn", "p.example.com"}, exitError, "not a plain file name"},
 		{"bad san", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--san", "proxy"}, exitError, "--san"},
 		{"no CA", []string{"token", "create", "--pki-dir", filepath.Join(pkiDir, "nope"), "--name", "p", "--cn", "p.example.com"}, exitError, "nope"},
