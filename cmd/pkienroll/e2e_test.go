@@ -24,7 +24,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
+	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
 // squidDeadline bounds every Squid the tests start; cleanup kills it
@@ -39,7 +41,7 @@ const squidDeadline = 2 * time.Minute
 // trusts only the CA fetches a page of the engine through the proxy, by the
 // proxy's name.
 func TestE2EPortal(t *testing.T) {
-	needSquid(t)
+	pkitest.NeedSquid(t, proxy.FindSquid())
 	start := time.Now()
 	dir := squidDir(t)
 	engineDir, proxyDir := filepath.Join(dir, "engine"), filepath.Join(dir, "proxy")
@@ -60,10 +62,10 @@ func TestE2EPortal(t *testing.T) {
 	// Proxy host: key and request; the engine signs; the files come back.
 	mustRun(t, "-q", "request", "--ca-cert", caPEM, "--cn", proxyCN,
 		"--keyout", filepath.Join(proxyDir, "proxy.key"), "--out", filepath.Join(proxyDir, "proxy.req"))
-	copyOrFatal(t, filepath.Join(proxyDir, "proxy.req"), filepath.Join(pkiDir, "requests", "proxy.req"))
+	pkitest.MustCopyFile(t, filepath.Join(proxyDir, "proxy.req"), filepath.Join(pkiDir, "requests", "proxy.req"))
 	mustRun(t, "-q", "sign", "--pki-dir", pkiDir, "--name", "proxy", "--days", "30")
-	copyOrFatal(t, filepath.Join(pkiDir, "certs", "proxy.cer"), filepath.Join(proxyDir, "proxy.cer"))
-	copyOrFatal(t, caPEM, filepath.Join(proxyDir, "ca.pem"))
+	pkitest.MustCopyFile(t, filepath.Join(pkiDir, "certs", "proxy.cer"), filepath.Join(proxyDir, "proxy.cer"))
+	pkitest.MustCopyFile(t, caPEM, filepath.Join(proxyDir, "ca.pem"))
 	mustRun(t, "-q", "verify", "--ca", filepath.Join(proxyDir, "ca.pem"), "--cert", filepath.Join(proxyDir, "proxy.cer"),
 		"--key", filepath.Join(proxyDir, "proxy.key"), "--host", proxyCN)
 	installForSquid(t, filepath.Join(proxyDir, "proxy.key"), 0o640)
@@ -136,7 +138,7 @@ func TestE2EPortal(t *testing.T) {
 // TestE2ESpice starts Squid with the SPICE proxy's configuration: it
 // tunnels to a display port and refuses any other port and plain HTTP.
 func TestE2ESpice(t *testing.T) {
-	needSquid(t)
+	pkitest.NeedSquid(t, proxy.FindSquid())
 	dir := squidDir(t)
 	display := displayListener(t)
 	port := freePort(t)
@@ -255,7 +257,7 @@ shutdown_lifetime 1 second
 	ctx, cancel := context.WithTimeout(context.Background(), squidDeadline)
 	// -n keeps this Squid's shared memory and sockets apart from other
 	// Squids on the machine.
-	cmd := exec.CommandContext(ctx, needSquid(t), "-N", "-n", fmt.Sprintf("pkienrolltest%d%d", os.Getpid(), port), "-f", testConf)
+	cmd := exec.CommandContext(ctx, pkitest.NeedSquid(t, proxy.FindSquid()), "-N", "-n", fmt.Sprintf("pkienrolltest%d%d", os.Getpid(), port), "-f", testConf)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -353,7 +355,7 @@ func freePort(t *testing.T) int {
 func clientVia(t *testing.T, caFile string, dial map[string]string) *http.Client {
 	t.Helper()
 	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM([]byte(readFile(t, caFile))) {
+	if !pool.AppendCertsFromPEM([]byte(pkitest.ReadFile(t, caFile))) {
 		t.Fatalf("%s: no certificate", caFile)
 	}
 	var d net.Dialer
@@ -435,14 +437,6 @@ func connectVia(t *testing.T, proxyAddr, target string) (int, net.Conn) {
 	return resp.StatusCode, c
 }
 
-// copyOrFatal copies a file from one host's directory to another's.
-func copyOrFatal(t *testing.T, src, dst string) {
-	t.Helper()
-	if err := copyFile(src, dst); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // guideBlock is one command block of docs/proxy-guide.md.
 type guideBlock struct {
 	host   string // engine, proxy or spice: the <!-- run on HOST --> before it
@@ -458,7 +452,7 @@ var guideHosts = []string{"engine", "proxy", "spice"}
 // may be in no other kind of block, so none escapes the test.
 func readGuide(t *testing.T, path string) (blocks []guideBlock, texts []string) {
 	t.Helper()
-	lines := strings.Split(readFile(t, path), "\n")
+	lines := strings.Split(pkitest.ReadFile(t, path), "\n")
 	marker := regexp.MustCompile(`^<!-- run on (\w+) -->$`)
 	for i := 0; i < len(lines); i++ {
 		lang, ok := strings.CutPrefix(lines[i], "```")
@@ -508,7 +502,7 @@ esac
 // longer matches anything fails the test, so the guide cannot drift away
 // from what is run.
 func TestProxyGuide(t *testing.T) {
-	needSquid(t)
+	pkitest.NeedSquid(t, proxy.FindSquid())
 	if os.Geteuid() != 0 {
 		testenv.Missing(t, "docs/proxy-guide.md installs files owned by Squid's account and is NOT checked: run the test as root")
 	}
@@ -534,7 +528,7 @@ func TestProxyGuide(t *testing.T) {
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	copyOrFatal(t, binary(t), filepath.Join(bin, "pkienroll"))
+	pkitest.MustCopyFile(t, binary(t), filepath.Join(bin, "pkienroll"))
 	for _, name := range []string{"scp", "systemctl", "engine-config"} {
 		if err := os.WriteFile(filepath.Join(bin, name), []byte(guideShims), 0o755); err != nil {
 			t.Fatal(err)
@@ -637,7 +631,7 @@ func TestProxyGuide(t *testing.T) {
 			mustRun(t, "-q", "sign", "--pki-dir", pkiDir, "--name", "apache")
 			enginePort = startEngine(t, filepath.Join(pkiDir, "certs", "apache.cer"), engineKey)
 		}
-		lines := strings.SplitAfter(readFile(t, shimLog), "\n")
+		lines := strings.SplitAfter(pkitest.ReadFile(t, shimLog), "\n")
 		for _, l := range lines[len(shimLines) : len(lines)-1] {
 			l = strings.TrimSuffix(l, "\n")
 			shimLines = append(shimLines, l)

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
 )
 
@@ -175,7 +176,7 @@ func startServeJSON(t *testing.T, pkiDir string) *estServer {
 // object with its time, free of control characters, and shows neither
 // the token nor the password a client sent, nor key material.
 func TestServeJSONLog(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	testenv.LookPath(t, "curl", "curl")
 	dir := t.TempDir()
 	pkiDir := filepath.Join(dir, "pki")

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // TestNetworkGuide runs every command of docs/network-guide.md, in order,
@@ -22,7 +24,7 @@ import (
 // replaces is in the table below; a replacement that no longer matches
 // anything fails the test, so the guide cannot drift from what is run.
 func TestNetworkGuide(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	guide := filepath.Join("..", "..", "docs", "network-guide.md")
 	blocks, texts := readGuide(t, guide)
 	dir := t.TempDir()
@@ -40,7 +42,7 @@ func TestNetworkGuide(t *testing.T) {
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	copyOrFatal(t, binary(t), filepath.Join(bin, "pkienroll"))
+	pkitest.MustCopyFile(t, binary(t), filepath.Join(bin, "pkienroll"))
 	for _, name := range []string{"scp", "systemctl"} {
 		if err := os.WriteFile(filepath.Join(bin, name), []byte(guideShims), 0o755); err != nil {
 			t.Fatal(err)
@@ -139,7 +141,7 @@ func TestNetworkGuide(t *testing.T) {
 		out := run(b.host, script)
 		output.WriteString(out)
 		t.Logf("%s:%d on %s:\n%s", guide, b.line, b.host, out)
-		lines := strings.Split(strings.TrimSuffix(readFile(t, shimLog), "\n"), "\n")
+		lines := strings.Split(strings.TrimSuffix(pkitest.ReadFile(t, shimLog), "\n"), "\n")
 		for _, l := range lines[seen:] {
 			switch l {
 			case "engine systemctl enable --now pkienroll-serve.service":
@@ -187,7 +189,7 @@ func TestNetworkGuide(t *testing.T) {
 		}
 	}
 	// The hook ran once: for the forced renewal, not for the first run.
-	if n := strings.Count(readFile(t, shimLog), "proxy systemctl reload squid\n"); n != 1 {
+	if n := strings.Count(pkitest.ReadFile(t, shimLog), "proxy systemctl reload squid\n"); n != 1 {
 		t.Errorf("systemctl reload squid ran %d times, want once", n)
 	}
 	backups, _ := filepath.Glob(filepath.Join(roots["proxy"], "etc/pki/proxy/proxy.cer.*"))
@@ -211,7 +213,7 @@ func unitCommand(t *testing.T, root, unit, program string) []string {
 		dot := strings.LastIndexByte(unit, '.')
 		file, instance = unit[:at+1]+unit[dot:], unit[at+1:dot]
 	}
-	text := strings.ReplaceAll(readFile(t, filepath.Join(unitDir, file)), "%i", instance)
+	text := strings.ReplaceAll(pkitest.ReadFile(t, filepath.Join(unitDir, file)), "%i", instance)
 	vars := map[string]string{}
 	var start string
 	for _, l := range strings.Split(text, "\n") {

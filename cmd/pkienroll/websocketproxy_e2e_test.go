@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
@@ -71,12 +72,12 @@ func TestE2EWebsocketProxy(t *testing.T) {
 	// Proxy host, named localhost here so that the client can reach it by
 	// a name its certificate carries.
 	const host = "localhost"
-	copyOrFatal(t, caPEM, filepath.Join(proxyPKI, "ca.pem"))
+	pkitest.MustCopyFile(t, caPEM, filepath.Join(proxyPKI, "ca.pem"))
 	mustRun(t, "-q", "websocket-proxy", "request", "--pki-dir", proxyPKI, "--fqdn", host, "--owner", owner)
 	name := "websocket-proxy-" + host
-	copyOrFatal(t, filepath.Join(proxyPKI, "requests", name+".req"), filepath.Join(enginePKI, "requests", name+".req"))
+	pkitest.MustCopyFile(t, filepath.Join(proxyPKI, "requests", name+".req"), filepath.Join(enginePKI, "requests", name+".req"))
 	mustRun(t, "-q", "websocket-proxy", "sign", "--pki-dir", enginePKI, "--fqdn", host)
-	copyOrFatal(t, filepath.Join(enginePKI, "certs", name+".cer"), filepath.Join(proxyPKI, "certs", "websocket-proxy.cer"))
+	pkitest.MustCopyFile(t, filepath.Join(enginePKI, "certs", name+".cer"), filepath.Join(proxyPKI, "certs", "websocket-proxy.cer"))
 	mustRun(t, "-q", "websocket-proxy", "engine-cert", "--pki-dir", proxyPKI, "--from", filepath.Join(enginePKI, "certs", "engine.cer"), "--owner", owner)
 	confPath := filepath.Join(dir, "proxy", "10-setup.conf")
 	port := freePort(t)
@@ -114,10 +115,10 @@ func TestE2EWebsocketProxy(t *testing.T) {
 	}
 	mustRun(t, "-q", "websocket-proxy", "request", "--pki-dir", otherPKI, "--ca", caPEM, "--fqdn", "other.example.com", "--owner", owner)
 	other := "websocket-proxy-other.example.com"
-	copyOrFatal(t, filepath.Join(otherPKI, "requests", other+".req"), filepath.Join(enginePKI, "requests", other+".req"))
+	pkitest.MustCopyFile(t, filepath.Join(otherPKI, "requests", other+".req"), filepath.Join(enginePKI, "requests", other+".req"))
 	mustRun(t, "-q", "websocket-proxy", "sign", "--pki-dir", enginePKI, "--fqdn", "other.example.com")
 	otherFiles := proxy.WebsocketFilesIn(otherPKI)
-	copyOrFatal(t, filepath.Join(enginePKI, "certs", other+".cer"), otherFiles.Cert)
+	pkitest.MustCopyFile(t, filepath.Join(enginePKI, "certs", other+".cer"), otherFiles.Cert)
 	r := runCLI(t, "websocket-proxy", "config", "--pki-dir", otherPKI, "--ca", caPEM, "--engine-cert", filepath.Join(enginePKI, "certs", "engine.cer"),
 		"--fqdn", host, "--out", filepath.Join(dir, "other", "10-setup.conf"), "--owner", owner)
 	if r.code == 0 || !strings.Contains(r.stderr, "host: localhost not in SANs") {
@@ -137,7 +138,7 @@ func TestE2EWebsocketProxy(t *testing.T) {
 // readWebsocketConf reads 10-setup.conf as the service would.
 func readWebsocketConf(t *testing.T, path string) map[string]string {
 	t.Helper()
-	values, err := proxy.ParseWebsocketConfig([]byte(readFile(t, path)))
+	values, err := proxy.ParseWebsocketConfig([]byte(pkitest.ReadFile(t, path)))
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
@@ -230,7 +231,7 @@ func echoServer(t *testing.T) string {
 func certPoolOf(t *testing.T, file string) *x509.CertPool {
 	t.Helper()
 	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM([]byte(readFile(t, file))) {
+	if !pool.AppendCertsFromPEM([]byte(pkitest.ReadFile(t, file))) {
 		t.Fatalf("%s: no certificate", file)
 	}
 	return pool

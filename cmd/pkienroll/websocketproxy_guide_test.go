@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
@@ -49,7 +50,7 @@ func TestWebsocketProxyGuide(t *testing.T) {
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	copyOrFatal(t, binary(t), filepath.Join(bin, "pkienroll"))
+	pkitest.MustCopyFile(t, binary(t), filepath.Join(bin, "pkienroll"))
 	for _, name := range []string{"scp", "systemctl", "engine-config"} {
 		if err := os.WriteFile(filepath.Join(bin, name), []byte(guideShims), 0o755); err != nil {
 			t.Fatal(err)
@@ -162,7 +163,7 @@ func TestWebsocketProxyGuide(t *testing.T) {
 			enginePort = engineStandIn(t, filepath.Join(enginePKI, "certs", "apache.cer"), filepath.Join(roots["engine"], "apache.key"),
 				filepath.Join(enginePKI, "certs", "engine.cer"))
 		}
-		lines := strings.SplitAfter(readFile(t, shimLog), "\n")
+		lines := strings.SplitAfter(pkitest.ReadFile(t, shimLog), "\n")
 		for _, l := range lines[len(shimLines) : len(lines)-1] {
 			l = strings.TrimSuffix(l, "\n")
 			shimLines = append(shimLines, l)
