@@ -437,63 +437,8 @@ func connectVia(t *testing.T, proxyAddr, target string) (int, net.Conn) {
 	return resp.StatusCode, c
 }
 
-// guideBlock is one command block of docs/proxy-guide.md.
-type guideBlock struct {
-	host   string // engine, proxy or spice: the <!-- run on HOST --> before it
-	script string
-	line   int // of the opening fence
-}
-
 // guideHosts are the hosts the guide's blocks run on.
 var guideHosts = []string{"engine", "proxy", "spice"}
-
-// readGuide returns the guide's ```sh blocks and its ```text blocks (the
-// output it shows). Every ```sh block must say where it runs, and commands
-// may be in no other kind of block, so none escapes the test.
-func readGuide(t *testing.T, path string) (blocks []guideBlock, texts []string) {
-	t.Helper()
-	lines := strings.Split(pkitest.ReadFile(t, path), "\n")
-	marker := regexp.MustCompile(`^<!-- run on (\w+) -->$`)
-	for i := 0; i < len(lines); i++ {
-		lang, ok := strings.CutPrefix(lines[i], "```")
-		if !ok {
-			continue
-		}
-		start := i
-		var body []string
-		for i++; i < len(lines) && lines[i] != "```"; i++ {
-			body = append(body, lines[i])
-		}
-		switch lang {
-		case "sh":
-			prev := ""
-			for j := start - 1; j >= 0 && prev == ""; j-- {
-				prev = strings.TrimSpace(lines[j])
-			}
-			m := marker.FindStringSubmatch(prev)
-			if m == nil || !slices.Contains(guideHosts, m[1]) {
-				t.Fatalf("%s:%d: a ```sh block must follow <!-- run on engine|proxy|spice -->", path, start+1)
-			}
-			blocks = append(blocks, guideBlock{host: m[1], script: strings.Join(body, "\n") + "\n", line: start + 1})
-		case "text":
-			texts = append(texts, strings.Join(body, "\n"))
-		default:
-			t.Fatalf("%s:%d: ```%s block: commands go in ```sh blocks (which the test runs), output in ```text", path, start+1, lang)
-		}
-	}
-	return blocks, texts
-}
-
-// guideShims stand in for what a sandbox cannot have: scp copies within
-// the sandbox (the host names were replaced by the hosts' directories);
-// systemctl and engine-config record what they were asked, and the test
-// acts on it (starts Squid) after the block.
-const guideShims = `#!/bin/sh
-case "$(basename "$0")" in
-scp) exec cp "$@" ;;
-*) echo "$GUIDE_HOST $(basename "$0") $*" >>"$GUIDE_LOG" ;;
-esac
-`
 
 // TestProxyGuide runs every command of docs/proxy-guide.md, in order, each
 // block on its host: a directory per host whose etc/ stands for /etc, a
@@ -509,33 +454,15 @@ func TestProxyGuide(t *testing.T) {
 	squidUser(t)
 	start := time.Now()
 	guide := filepath.Join("..", "..", "docs", "proxy-guide.md")
-	blocks, texts := readGuide(t, guide)
+	blocks, texts := pkitest.ReadGuide(t, guide, guideHosts)
 
-	dir := squidDir(t)
-	roots := map[string]string{}
+	g := pkitest.NewGuide(t, squidDir(t), guideHosts, []string{"root", "etc/squid", "etc/pki"}, binary(t), "scp", "systemctl", "engine-config")
+	roots := g.Roots
 	for _, h := range guideHosts {
-		roots[h] = filepath.Join(dir, h)
-		for _, d := range []string{"root", "etc/squid", "etc/pki"} {
-			if err := os.MkdirAll(filepath.Join(roots[h], d), 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
 		// As the squid package leaves it.
 		writeFile(t, filepath.Join(roots[h], "etc/squid/squid.conf"), "# stands for the squid package's configuration\n")
 	}
 	pkiDir := filepath.Join(roots["engine"], "etc/pki/ovirt-engine")
-	bin := filepath.Join(dir, "bin")
-	if err := os.MkdirAll(bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	pkitest.MustCopyFile(t, binary(t), filepath.Join(bin, "pkienroll"))
-	for _, name := range []string{"scp", "systemctl", "engine-config"} {
-		if err := os.WriteFile(filepath.Join(bin, name), []byte(guideShims), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	shimLog := filepath.Join(dir, "shims.log")
-	writeFile(t, shimLog, "")
 
 	enginePort, portalPort, spicePort := 0, freePort(t), freePort(t)
 	// Each replacement is old, new and where it applies; every one must
@@ -544,10 +471,10 @@ func TestProxyGuide(t *testing.T) {
 	var reps []replacement
 	etcOf := regexp.MustCompile(`(?:(engine|proxy|spice-proxy)\.example\.com:)?/etc/`)
 	used := map[string]bool{}
-	rewrite := func(b guideBlock) string {
-		s := etcOf.ReplaceAllStringFunc(b.script, func(m string) string {
+	rewrite := func(b pkitest.GuideBlock) string {
+		s := etcOf.ReplaceAllStringFunc(b.Script, func(m string) string {
 			used[`/etc/`] = true
-			host := b.host
+			host := b.Host
 			if h, _, ok := strings.Cut(m, ".example.com:"); ok {
 				used["HOST:/etc/"] = true
 				host = strings.TrimSuffix(h, "-proxy")
@@ -555,7 +482,7 @@ func TestProxyGuide(t *testing.T) {
 			return roots[host] + "/etc/"
 		})
 		for _, r := range reps {
-			if r.host == b.host && strings.Contains(s, r.old) {
+			if r.host == b.Host && strings.Contains(s, r.old) {
 				used[r.old] = true
 				s = strings.ReplaceAll(s, r.old, r.new)
 			}
@@ -582,7 +509,7 @@ func TestProxyGuide(t *testing.T) {
 		scripts[i] = rewrite(b)
 		for _, l := range strings.Split(scripts[i], "\n") {
 			if strings.Contains(l, "squid-config") && !strings.Contains(l, "--listen 127.0.0.1:") {
-				t.Fatalf("%s:%d: squid-config would listen beyond loopback: %s", guide, b.line, l)
+				t.Fatalf("%s:%d: squid-config would listen beyond loopback: %s", guide, b.Line, l)
 			}
 		}
 	}
@@ -592,13 +519,6 @@ func TestProxyGuide(t *testing.T) {
 		}
 	}
 
-	env := []string{
-		"PATH=" + bin + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"GUIDE_LOG=" + shimLog,
-		"LANG=C.UTF-8",
-		// The default --pki-dir, /etc/pki/ovirt-engine, in the engine's sandbox.
-		"PKIENROLL_PKI_DIR=" + pkiDir,
-	}
 	stops := map[string]func(){}
 	var shimLines []string
 	var output strings.Builder
@@ -606,21 +526,17 @@ func TestProxyGuide(t *testing.T) {
 		script := scripts[i]
 		if strings.Contains(script, "ENGINE_PORT") {
 			if enginePort == 0 {
-				t.Fatalf("%s:%d: needs the engine before its CA exists", guide, b.line)
+				t.Fatalf("%s:%d: needs the engine before its CA exists", guide, b.Line)
 			}
 			script = strings.ReplaceAll(script, "ENGINE_PORT", strconv.Itoa(enginePort))
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		cmd := exec.CommandContext(ctx, "sh", "-eu", "-c", script)
-		cmd.Dir = filepath.Join(roots[b.host], "root")
-		cmd.Env = append(env, "HOME="+cmd.Dir, "GUIDE_HOST="+b.host)
-		out, err := cmd.CombinedOutput()
-		cancel()
-		output.WriteString(string(out))
+		// The default --pki-dir, /etc/pki/ovirt-engine, in the engine's sandbox.
+		out, err := g.Run(b.Host, script, "PKIENROLL_PKI_DIR="+pkiDir)
+		output.WriteString(out)
 		if err != nil {
-			t.Fatalf("%s:%d, on %s: %v\n%s\n--- as run:\n%s", guide, b.line, b.host, err, out, script)
+			t.Fatalf("%s:%d, on %s: %v\n%s\n--- as run:\n%s", guide, b.Line, b.Host, err, out, script)
 		}
-		t.Logf("%s:%d on %s:\n%s", guide, b.line, b.host, out)
+		t.Logf("%s:%d on %s:\n%s", guide, b.Line, b.Host, out)
 
 		// Like engine-setup, issue the engine's own certificate once its CA
 		// exists, and serve the portal with it.
@@ -631,9 +547,7 @@ func TestProxyGuide(t *testing.T) {
 			mustRun(t, "-q", "sign", "--pki-dir", pkiDir, "--name", "apache")
 			enginePort = startEngine(t, filepath.Join(pkiDir, "certs", "apache.cer"), engineKey)
 		}
-		lines := strings.SplitAfter(pkitest.ReadFile(t, shimLog), "\n")
-		for _, l := range lines[len(shimLines) : len(lines)-1] {
-			l = strings.TrimSuffix(l, "\n")
+		for _, l := range g.NewShimLines(t) {
 			shimLines = append(shimLines, l)
 			host, call, _ := strings.Cut(l, " ")
 			if call != "systemctl restart squid" {
@@ -653,14 +567,7 @@ func TestProxyGuide(t *testing.T) {
 	// The output the guide shows is what its commands printed, dates and
 	// numbers aside.
 	digits := regexp.MustCompile(`[0-9]+`)
-	printed := digits.ReplaceAllString(output.String(), "N")
-	for _, text := range texts {
-		for _, l := range strings.Split(text, "\n") {
-			if !strings.Contains(printed, digits.ReplaceAllString(l, "N")) {
-				t.Errorf("%s shows %q, which no command printed", guide, l)
-			}
-		}
-	}
+	pkitest.AssertShown(t, guide, texts, output.String(), func(s string) string { return digits.ReplaceAllString(s, "N") })
 
 	// What the guide promises.
 	if !strings.Contains(output.String(), "engine portal /ovirt-engine/ for proxy.example.com") {

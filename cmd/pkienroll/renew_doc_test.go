@@ -36,7 +36,7 @@ func TestNetworkDocExamples(t *testing.T) {
 		}
 	}
 	pkitest.MustCopyFile(t, binary(t), filepath.Join(bin, "pkienroll"))
-	if err := os.WriteFile(filepath.Join(bin, "systemctl"), []byte(guideShims), 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(bin, "systemctl"), []byte(pkitest.GuideShims), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	shimLog := filepath.Join(dir, "shims.log")
