@@ -260,39 +260,9 @@ shutdown_lifetime 1 second
 	cmd := exec.CommandContext(ctx, pkitest.NeedSquid(t, proxy.FindSquid()), "-N", "-n", fmt.Sprintf("pkienrolltest%d%d", os.Getpid(), port), "-f", testConf)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cmd.Process.Kill()
-			<-exited
-			cancel()
-		})
-	}
-	t.Cleanup(stop)
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("squid exited: %v\n%s\n%s", err, out.String(), squidLog(dir))
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			return stop
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("squid does not listen on %s after 30s\n%s\n%s", addr, out.String(), squidLog(dir))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	stop, exited := pkitest.StartProcess(t, cmd, cancel)
+	pkitest.WaitListening(t, "squid", "127.0.0.1:"+strconv.Itoa(port), exited, func() string { return out.String() + "\n" + squidLog(dir) })
+	return stop
 }
 
 // squidLog is Squid's cache.log under dir, for failure messages.

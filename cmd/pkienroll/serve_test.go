@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -36,7 +37,8 @@ func startServe(t *testing.T, pkiDir string) *estServer {
 	return startServeArgs(t, "serve", "--pki-dir", pkiDir, "--listen", "127.0.0.1:0", "--host", "127.0.0.1")
 }
 
-// startServeArgs is startServe with the command line given.
+// startServeArgs is startServe with the command line given; the log may
+// be text or, with --log-format json, JSON.
 func startServeArgs(t *testing.T, args ...string) *estServer {
 	t.Helper()
 	s := &estServer{done: make(chan error, 1)}
@@ -56,8 +58,11 @@ func startServeArgs(t *testing.T, args ...string) *estServer {
 			s.mu.Lock()
 			s.log.WriteString(sc.Text() + "\n")
 			s.mu.Unlock()
+			var line struct{ Msg, Addr string }
 			if m := addr.FindStringSubmatch(sc.Text()); m != nil {
 				listening <- m[1]
+			} else if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving EST" {
+				listening <- line.Addr
 			}
 		}
 		s.done <- s.cmd.Wait()

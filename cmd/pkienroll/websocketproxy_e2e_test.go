@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -164,43 +163,14 @@ func startWebsockify(t *testing.T, websockify string, conf map[string]string, ta
 	cmd := exec.CommandContext(ctx, websockify, "--ssl-only", "--cert", conf["SSL_CERTIFICATE"], "--key", conf["SSL_KEY"], addr, target)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cmd.Process.Kill()
-			<-exited
-			cancel()
-		})
-	}
-	t.Cleanup(stop)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("websockify exited: %v\n%s", err, out.String())
-		default:
+	stop, exited := pkitest.StartProcess(t, cmd, cancel)
+	pkitest.WaitListening(t, "websockify", addr, exited, out.String)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("websockify on %s said:\n%s", addr, out.String())
 		}
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			t.Cleanup(func() {
-				if t.Failed() {
-					t.Logf("websockify on %s said:\n%s", addr, out.String())
-				}
-			})
-			return stop
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("websockify does not listen on %s after 30s\n%s", addr, out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	})
+	return stop
 }
 
 // echoServer stands in for a VM's console: it sends back what it gets.

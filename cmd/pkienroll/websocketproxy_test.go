@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"io"
-	"log"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -223,24 +219,13 @@ func TestWebsocketProxySignDays(t *testing.T) {
 func engineStandIn(t *testing.T, certFile, keyFile, engineCert string) int {
 	t.Helper()
 	body := pkitest.ReadFile(t, engineCert)
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return pkitest.ServeTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/ovirt-engine/services/pki-resource" || r.URL.Query().Get("resource") != "engine-certificate" || r.URL.Query().Get("format") != "X509-PEM" {
 			http.Error(w, "Resource is invalid", http.StatusBadRequest)
 			return
 		}
 		io.WriteString(w, body)
-	}))
-	if certFile != "" {
-		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
-	}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv.Listener.Addr().(*net.TCPAddr).Port
+	}), certFile, keyFile)
 }
 
 // TestWebsocketProxyEngineCertFetch fetches the engine's certificate from
