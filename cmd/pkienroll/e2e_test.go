@@ -8,10 +8,8 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/user"
@@ -293,20 +291,10 @@ func (s *syncBuffer) String() string {
 // certificate, and returns its port.
 func startEngine(t *testing.T, cert, key string) int {
 	t.Helper()
-	pair, err := tls.LoadX509KeyPair(cert, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return pkitest.ServeTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, _ := strings.Cut(r.Host, ":")
 		fmt.Fprintf(w, "engine portal %s for %s", r.URL.Path, host)
-	}))
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
-	// Squid checks the peer with a connection it closes at once.
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv.Listener.Addr().(*net.TCPAddr).Port
+	}), cert, key)
 }
 
 // freePort returns a loopback port nobody listens on.

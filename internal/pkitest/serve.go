@@ -17,7 +17,8 @@ import (
 // ServeTLS serves h over HTTPS on a loopback port with the certificate and
 // key in certFile and keyFile (httptest's own certificate when certFile is
 // empty) until the test ends, and returns the port. Handshake errors are
-// not logged: refused handshakes are the point of some tests.
+// not logged: refused handshakes are the point of some tests, and Squid
+// checks a peer with a connection it closes at once.
 func ServeTLS(t testing.TB, h http.Handler, certFile, keyFile string) int {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(h)
@@ -26,7 +27,7 @@ func ServeTLS(t testing.TB, h http.Handler, certFile, keyFile string) int {
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
 	}
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.StartTLS()
