@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -47,9 +48,9 @@ func fillDatabase(b *testing.B, s *pki.Store, rows int) {
 func BenchmarkSign(b *testing.B) {
 	for _, rows := range []int{0, 10_000, 100_000} {
 		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) {
-			s := newTestStore(b)
+			s := pkitest.NewStore(b)
 			fillDatabase(b, s, rows)
-			writeRequest(b, s, "proxy", engineProxySubject)
+			pkitest.WriteRequest(b, s, "proxy", pkitest.EngineProxySubject)
 			ctx := context.Background()
 			b.ResetTimer()
 			for b.Loop() {
@@ -65,11 +66,11 @@ func BenchmarkSign(b *testing.B) {
 // under one lock; compare it with BenchmarkRawSignature.
 func BenchmarkSignBatch(b *testing.B) {
 	const batch = 50
-	s := newTestStore(b)
+	s := pkitest.NewStore(b)
 	reqs := make([]pki.SignRequest, batch)
 	for i := range reqs {
 		reqs[i].Name = fmt.Sprintf("proxy%d", i)
-		writeRequest(b, s, reqs[i].Name, fmt.Sprintf("/C=US/O=Example Inc./CN=proxy%d.example.com", i))
+		pkitest.WriteRequest(b, s, reqs[i].Name, fmt.Sprintf("/C=US/O=Example Inc./CN=proxy%d.example.com", i))
 	}
 	ctx := context.Background()
 	b.ResetTimer()
@@ -83,7 +84,7 @@ func BenchmarkSignBatch(b *testing.B) {
 
 // BenchmarkRawSignature is the floor: one RSA-2048 PKCS#1 v1.5 signature.
 func BenchmarkRawSignature(b *testing.B) {
-	key := sharedKey(b, caKeyIndex)
+	key := pkitest.SharedKey(b, pkitest.CAKey)
 	digest := sha256.Sum256([]byte("to be signed"))
 	for b.Loop() {
 		if _, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:]); err != nil {
@@ -101,8 +102,8 @@ func BenchmarkGenerateKey(b *testing.B) {
 }
 
 func BenchmarkCreateRequest(b *testing.B) {
-	key := sharedKey(b, requestKeyIndex)
-	tmpl := pki.RequestTemplate{Subject: storeName(b, engineProxySubject)}
+	key := pkitest.SharedKey(b, pkitest.RequestKey)
+	tmpl := pki.RequestTemplate{Subject: pkitest.Name(b, pkitest.EngineProxySubject)}
 	for b.Loop() {
 		if _, err := pki.CreateRequest(key, tmpl); err != nil {
 			b.Fatal(err)
@@ -118,7 +119,7 @@ func BenchmarkParseRequest(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: storeName(b, engineProxySubject)})
+	der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: pkitest.Name(b, pkitest.EngineProxySubject)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // TestCAInit checks the directory `ca init` makes against the engine layout's
@@ -39,15 +41,15 @@ func TestCAInit(t *testing.T) {
 		"database.txt.attr": 0o644,
 		".truststore":       0o644,
 	}
-	snap := snapshot(t, dir)
+	snap := pkitest.Snapshot(t, dir)
 	for name, e := range snap {
 		want, ok := modes[name]
 		if !ok {
 			t.Errorf("unexpected %s", name)
 			continue
 		}
-		if e.mode.Perm() != want {
-			t.Errorf("%s: mode %v, want %v", name, e.mode.Perm(), want)
+		if e.Mode.Perm() != want {
+			t.Errorf("%s: mode %v, want %v", name, e.Mode.Perm(), want)
 		}
 	}
 	for name := range modes {
@@ -59,13 +61,13 @@ func TestCAInit(t *testing.T) {
 	for name, want := range map[string]string{
 		"serial.txt":        "1001\n",
 		"database.txt.attr": "unique_subject = no\n",
-		"certs/1000.pem":    snap["ca.pem"].data,
+		"certs/1000.pem":    snap["ca.pem"].Content,
 	} {
-		if got := snap[name].data; got != want {
+		if got := snap[name].Content; got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
 	}
-	if db := snap["database.txt"].data; !strings.HasPrefix(db, "V\t") || !strings.HasSuffix(db, "\t\t1000\tunknown\t"+caSubject+"\n") || strings.Count(db, "\n") != 1 {
+	if db := snap["database.txt"].Content; !strings.HasPrefix(db, "V\t") || !strings.HasSuffix(db, "\t\t1000\tunknown\t"+caSubject+"\n") || strings.Count(db, "\n") != 1 {
 		t.Errorf("database.txt = %q, want the CA's line", db)
 	}
 	caPEM := filepath.Join(dir, "ca.pem")
@@ -81,12 +83,12 @@ func TestCAInit(t *testing.T) {
 			t.Errorf("CA certificate does not show %q:\n%s", w, text)
 		}
 	}
-	cert := readCert(t, caPEM)
+	cert := pkitest.ReadCert(t, caPEM)
 	// 3650 days, notBefore through notAfter inclusive (RFC 5280 4.1.2.5).
 	if got := cert.NotAfter.Sub(cert.NotBefore); got != 3650*24*time.Hour-time.Second {
 		t.Errorf("CA validity %v, want 3650 days less a second", got)
 	}
-	if snap["certs/ca.der"].data != snap["ca.pem"].data {
+	if snap["certs/ca.der"].Content != snap["ca.pem"].Content {
 		t.Error("certs/ca.der is not ca.pem (PEM, as the engine's scripts write it)")
 	}
 	key := filepath.Join(dir, "private", "ca.pem")
@@ -101,7 +103,7 @@ func TestCAInitInputs(t *testing.T) {
 	t.Run("existing empty directory", func(t *testing.T) {
 		dir := t.TempDir()
 		mustRun(t, "-q", "ca", "init", "--pki-dir", dir, "--subject", caSubject)
-		readCert(t, filepath.Join(dir, "ca.pem"))
+		pkitest.ReadCert(t, filepath.Join(dir, "ca.pem"))
 	})
 	t.Run("RFC 4514 subject", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "pki")
@@ -114,7 +116,7 @@ func TestCAInitInputs(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "pki")
 		t.Setenv("PKIENROLL_PKI_DIR", dir)
 		mustRun(t, "-q", "ca", "init", "--subject", caSubject)
-		readCert(t, filepath.Join(dir, "ca.pem"))
+		pkitest.ReadCert(t, filepath.Join(dir, "ca.pem"))
 	})
 }
 
@@ -165,7 +167,7 @@ func TestCAInitDoesNotTouchOtherFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustRun(t, "-q", "ca", "init", "--pki-dir", dir, "--subject", caSubject)
-	if got := readFile(t, filepath.Join(dir, "README")); got != "mine\n" {
+	if got := pkitest.ReadFile(t, filepath.Join(dir, "README")); got != "mine\n" {
 		t.Errorf("README changed to %q", got)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // docTestRef is a test named in the docs as `path/x_test.go: TestName`,
@@ -24,7 +26,7 @@ func TestDocsNameRealTests(t *testing.T) {
 	docs = append(docs, filepath.Join(root, "README.md"))
 	refs := 0
 	for _, doc := range docs {
-		for _, m := range docTestRef.FindAllStringSubmatch(readFile(t, doc), -1) {
+		for _, m := range docTestRef.FindAllStringSubmatch(pkitest.ReadFile(t, doc), -1) {
 			path := filepath.Join(root, m[1])
 			src, err := os.ReadFile(path)
 			if err != nil {

@@ -15,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -116,7 +117,7 @@ func TestTerminalEscapes(t *testing.T) {
 		writeFile(t, filepath.Join(g.pki, "certs", evilName+".cer"), string(data))
 		db := filepath.Join(g.pki, "database.txt")
 		exp := time.Now().Add(48 * time.Hour).UTC().Format("060102150405Z")
-		writeFile(t, db, readFile(t, db)+
+		writeFile(t, db, pkitest.ReadFile(t, db)+
 			"V\t"+exp+"\t\t1001\tunknown\t/CN=a"+escClear+escC1+"\n"+
 			"V\t"+exp+"\t\t1002\tunknown\t/CN=bad\xff\xfeutf8"+escTitle+"\n")
 		out := mustRun(t, "list", "--pki-dir", g.pki)
@@ -156,7 +157,7 @@ func TestTerminalEscapes(t *testing.T) {
 // printed the password twice ("perhaps try --password=...").
 func TestSecretsNotEchoed(t *testing.T) {
 	f := newFixture(t)
-	keyPEM := readFile(t, f.key)
+	keyPEM := pkitest.ReadFile(t, f.key)
 	const secret = "-secretpw-4711"
 	enroll := []string{"enroll", "--pki-dir", f.pki, "--name", "proxy", "--subject", proxySubject}
 	tests := []struct {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // The hostile-input corpus: testdata/bad/, made by testdata/bad/generate.sh
@@ -68,7 +70,7 @@ func install(name, rel string) func(t *testing.T, f *fixture) {
 		t.Helper()
 		dst := filepath.Join(f.pki, rel)
 		_ = os.Remove(dst)
-		if err := copyFile(corpusPath(t, name), dst); err != nil {
+		if err := pkitest.CopyFile(corpusPath(t, name), dst); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -80,7 +82,7 @@ func linkToSecret(rel string) func(t *testing.T, f *fixture) {
 	return func(t *testing.T, f *fixture) {
 		t.Helper()
 		secret := f.path("secret.txt")
-		if err := copyFile(corpusPath(t, "secret.txt"), secret); err != nil {
+		if err := pkitest.CopyFile(corpusPath(t, "secret.txt"), secret); err != nil {
 			t.Fatal(err)
 		}
 		link := f.path(rel)
@@ -142,7 +144,7 @@ func bigFile(t *testing.T) string {
 // followed by padding, past the 64 KiB limit of a request.
 func bigRequest(t *testing.T, f *fixture) {
 	t.Helper()
-	writeFile(t, filepath.Join(f.pki, "requests", "proxy.req"), readFile(t, f.req)+strings.Repeat("QUFB\n", 70<<10/5))
+	writeFile(t, filepath.Join(f.pki, "requests", "proxy.req"), pkitest.ReadFile(t, f.req)+strings.Repeat("QUFB\n", 70<<10/5))
 }
 
 // bigPassphrase writes a 70 KiB passphrase file, past the 64 KiB limit.
@@ -192,7 +194,7 @@ func checkHostile(t *testing.T, cases []hostileCase) {
 			if tc.setup != nil {
 				tc.setup(t, f)
 			}
-			before := snapshot(t, f.dir)
+			before := pkitest.Snapshot(t, f.dir)
 			r := strings.NewReplacer("{bad}", corpusPath(t, ""), "{big}", bigFileIfUsed(t, tc.args))
 			args := make([]string, len(tc.args))
 			for i, a := range tc.args {
@@ -219,7 +221,7 @@ func checkHostile(t *testing.T, cases []hostileCase) {
 					t.Errorf("output shows content of %s: %q", tc.file, s)
 				}
 			}
-			checkSnapshot(t, f.dir, before)
+			pkitest.AssertUnchanged(t, f.dir, before)
 		})
 	}
 }
@@ -708,7 +710,7 @@ func TestHostileCorpusDocumented(t *testing.T) {
 	}
 	used["req-ca-rights.req"] = true            // TestHostileRequestForCARights
 	used["req-subject-email-no-san.req"] = true // TestHostileRequestEmailInSubject
-	readme := readFile(t, filepath.Join(badCorpus, "README.md"))
+	readme := pkitest.ReadFile(t, filepath.Join(badCorpus, "README.md"))
 	listed := map[string]bool{}
 	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\|").FindAllStringSubmatch(readme, -1) {
 		listed[m[1]] = true
@@ -736,7 +738,7 @@ func TestHostileRequestEmailInSubject(t *testing.T) {
 	f := newFixture(t)
 	install("req-subject-email-no-san.req", "requests/proxy.req")(t, f)
 	mustRun(t, "-q", "sign", "--pki-dir", f.pki, "--name", "proxy")
-	cert := readCert(t, filepath.Join(f.pki, "certs", "proxy.cer"))
+	cert := pkitest.ReadCert(t, filepath.Join(f.pki, "certs", "proxy.cer"))
 	if !slices.Equal(cert.EmailAddresses, []string{"ops@example.com"}) {
 		t.Errorf("email SANs %q, want [ops@example.com]", cert.EmailAddresses)
 	}
@@ -753,7 +755,7 @@ func TestHostileRequestForCARights(t *testing.T) {
 	f := newFixture(t)
 	install("req-ca-rights.req", "requests/proxy.req")(t, f)
 	mustRun(t, "-q", "sign", "--pki-dir", f.pki, "--name", "proxy")
-	cert := readCert(t, filepath.Join(f.pki, "certs", "proxy.cer"))
+	cert := pkitest.ReadCert(t, filepath.Join(f.pki, "certs", "proxy.cer"))
 	if cert.IsCA || !cert.BasicConstraintsValid {
 		t.Errorf("basicConstraints: valid %v, CA %v; want a present CA:FALSE", cert.BasicConstraintsValid, cert.IsCA)
 	}

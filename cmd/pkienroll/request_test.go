@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // checkRequest checks with openssl that req is a well-signed request for
@@ -69,7 +71,7 @@ func TestRequestProxyFlow(t *testing.T) {
 // TestRequestOpenSSLKeys signs requests with keys openssl made, in each
 // encoding the engine hosts have.
 func TestRequestOpenSSLKeys(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	tests := []struct {
 		name string
 		gen  [][]string // openssl commands; KEY is the key file, PASS the passphrase file
@@ -163,14 +165,14 @@ func TestRequestSANs(t *testing.T) {
 
 func TestRequestForceKeepsBackups(t *testing.T) {
 	f := newFixture(t)
-	oldKey, oldReq := readFile(t, f.key), readFile(t, f.req)
+	oldKey, oldReq := pkitest.ReadFile(t, f.key), pkitest.ReadFile(t, f.req)
 	mustRun(t, "-q", "request", "--force", "--pkcs1", "--ca-cert", f.caPEM, "--cn", proxyCN, "--keyout", f.key, "--out", f.req)
 	for path, old := range map[string]string{f.key: oldKey, f.req: oldReq} {
 		b := backups(t, path)
-		if len(b) != 1 || readFile(t, b[0]) != old {
+		if len(b) != 1 || pkitest.ReadFile(t, b[0]) != old {
 			t.Errorf("%s: backups %q, want one holding the old content", path, b)
 		}
-		if readFile(t, path) == old {
+		if pkitest.ReadFile(t, path) == old {
 			t.Errorf("%s not replaced", path)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 func TestSubject(t *testing.T) {
@@ -48,7 +50,7 @@ func TestSubject(t *testing.T) {
 // that we print the subject in slash form as openssl does, and that we read
 // back every form openssl prints it in.
 func TestSubjectOpenSSLRoundTrip(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	tests := []struct {
 		subj string // given to openssl req -subj
 		want string // what we print: the slash form, in the certificate's order

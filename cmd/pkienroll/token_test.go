@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // TestTokenCreate: the token alone on stdout, never in the log; the
@@ -55,13 +57,13 @@ func TestTokenRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := snapshot(t, pkiDir)
+			before := pkitest.Snapshot(t, pkiDir)
 			r := runCLI(t, tc.args...)
 			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {
 				t.Errorf("got:\n%s\nwant exit %d and %q", r, tc.code, tc.want)
 			}
 			assertOneErrorLine(t, r.stderr)
-			checkSnapshot(t, pkiDir, before)
+			pkitest.AssertUnchanged(t, pkiDir, before)
 		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 func TestRenderSpiceGolden(t *testing.T) {
@@ -12,7 +14,7 @@ func TestRenderSpiceGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "squid-spice.golden", got)
+	pkitest.Golden(t, "testdata/squid-spice.golden", string(got), *update)
 }
 
 func TestRenderSpiceDirectives(t *testing.T) {
