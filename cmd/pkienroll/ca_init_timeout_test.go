@@ -37,7 +37,7 @@ func TestCAInitTakesTimeout(t *testing.T) {
 			f := newFixture(t)
 			dir, locked := tc.lock(f)
 			pkitest.HoldLock(t, locked)
-			before := snapshot(t, f.dir)
+			before := pkitest.Snapshot(t, f.dir)
 			args := append([]string{"ca", "init", "--pki-dir", dir, "--subject", "/CN=qemu-ca", "--timeout", "0.2"}, tc.args...)
 			start := time.Now()
 			r := runCLI(t, args...)
@@ -47,7 +47,7 @@ func TestCAInitTakesTimeout(t *testing.T) {
 			if elapsed := time.Since(start); elapsed > 5*time.Second {
 				t.Errorf("gave up after %v, want about 0.2s", elapsed)
 			}
-			checkSnapshot(t, f.dir, before)
+			pkitest.AssertUnchanged(t, f.dir, before)
 		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // designRow is a row of docs/design.md's package table: | `pki/est` | ... |
@@ -45,7 +47,7 @@ func TestDesignListsEveryPackage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	design := readFile(t, filepath.Join(root, "docs", "design.md"))
+	design := pkitest.ReadFile(t, filepath.Join(root, "docs", "design.md"))
 	_, table, ok := strings.Cut(design, "\n## Packages\n")
 	if !ok {
 		t.Fatal("docs/design.md has no section ## Packages")
@@ -70,7 +72,7 @@ func TestDesignListsEveryPackage(t *testing.T) {
 		t.Errorf("found %d packages; the walk no longer finds them", len(pkgs))
 	}
 	for _, f := range []string{"README.md", filepath.Join("pki", "doc.go")} {
-		if !strings.Contains(readFile(t, filepath.Join(root, f)), "docs/design.md") {
+		if !strings.Contains(pkitest.ReadFile(t, filepath.Join(root, f)), "docs/design.md") {
 			t.Errorf("%s does not lead to docs/design.md", f)
 		}
 	}
@@ -106,7 +108,7 @@ func TestLibraryNeverLogsOrExits(t *testing.T) {
 				return nil
 			}
 			files++
-			for i, line := range strings.Split(readFile(t, path), "\n") {
+			for i, line := range strings.Split(pkitest.ReadFile(t, path), "\n") {
 				if code, _, _ := strings.Cut(line, "//"); forbidden.MatchString(code) {
 					t.Errorf("%s:%d: a library logs, exits or prints only through its caller: %s", rel, i+1, strings.TrimSpace(line))
 				}

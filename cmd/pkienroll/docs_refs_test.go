@@ -73,7 +73,7 @@ func TestSourcesCiteRealDocs(t *testing.T) {
 		if !strings.HasSuffix(path, ".go") {
 			return nil
 		}
-		for _, ref := range docPath.FindAllString(readFile(t, path), -1) {
+		for _, ref := range docPath.FindAllString(pkitest.ReadFile(t, path), -1) {
 			refs++
 			if _, err := os.Stat(filepath.Join(root, ref)); err != nil {
 				rel, _ := filepath.Rel(root, path)
@@ -103,7 +103,7 @@ func TestDocsLinkRealFiles(t *testing.T) {
 	}
 	docs = append(docs, filepath.Join(root, "README.md"))
 	for _, doc := range docs {
-		for _, m := range mdLink.FindAllStringSubmatch(readFile(t, doc), -1) {
+		for _, m := range mdLink.FindAllStringSubmatch(pkitest.ReadFile(t, doc), -1) {
 			if _, err := os.Stat(filepath.Join(filepath.Dir(doc), m[1])); err != nil {
 				t.Errorf("%s links %s, which does not exist", filepath.Base(doc), m[1])
 			}
