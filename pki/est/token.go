@@ -98,9 +98,10 @@ type Token struct {
 	// Created and Expires bound the token's use.
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
-	// Serial is the certificate a used token issued, in the index's form:
-	// a retry with the same token and key is answered with it. Empty when
-	// unknown (a crash between the release and its record).
+	// Serial is the certificate a used token issued, in the index's form,
+	// when ca check settled the token from the index; the server does not
+	// write it (a retry finds the certificate in the index), so it is
+	// usually empty.
 	Serial string `json:"serial,omitempty"`
 }
 
