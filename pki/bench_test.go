@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"fmt"
 	"math/big"
 	"os"
@@ -127,5 +128,130 @@ func BenchmarkParseRequest(b *testing.B) {
 		if _, err := pki.ParseRequest(der); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// benchSizes are the numbers of names a CA has issued to in the
+// benchmarks of a CA's growth: a few proxies, an engine with a thousand
+// hosts, a large one.
+var benchSizes = []int{50, 1000, 5000}
+
+// fillNames has the store sign n certificates, host0 ... host(n-1), each
+// with its certs/NAME.cer, certs/SERIAL.pem and index line, as a CA that
+// enrolled that many hosts has; every request is for key, which costs the
+// fixture nothing and the CA the same signature.
+func fillNames(b *testing.B, s *pki.Store, key crypto.Signer, n int) {
+	b.Helper()
+	const batch = 500
+	for first := 0; first < n; first += batch {
+		var reqs []pki.SignRequest
+		for i := first; i < min(first+batch, n); i++ {
+			reqs = append(reqs, pki.SignRequest{Name: fmt.Sprintf("host%d", i), Request: parsedRequest(b, key, fmt.Sprintf("/C=US/O=Example Inc./CN=host%d.example.com", i))})
+		}
+		if _, err := s.SignBatch(context.Background(), reqs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// parsedRequest is a request by key for subject, parsed as the EST server
+// hands it to the signer.
+func parsedRequest(b *testing.B, key crypto.Signer, subject string) *x509.CertificateRequest {
+	b.Helper()
+	der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: storeName(b, subject)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	csr, err := pki.ParseRequest(der)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return csr
+}
+
+// ecBenchKey is a P-256 key for the benchmarks' requests.
+func ecBenchKey(b *testing.B) crypto.Signer {
+	b.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return key
+}
+
+// BenchmarkSignAt is one `pkienroll sign` at CAs of 50, 1 000 and 5 000
+// names; it must cost the same at each (docs/performance.md).
+func BenchmarkSignAt(b *testing.B) {
+	key := ecBenchKey(b)
+	for _, n := range benchSizes {
+		s := newTestStore(b)
+		fillNames(b, s, key, n)
+		req := pki.SignRequest{Name: "proxy", Request: parsedRequest(b, key, engineProxySubject)}
+		b.Run(fmt.Sprintf("names=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.Sign(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRevokeAt is one `pkienroll revoke` by name at CAs of 50, 1 000
+// and 5 000 names; each certificate it revokes is signed first, untimed.
+func BenchmarkRevokeAt(b *testing.B) {
+	key := ecBenchKey(b)
+	for _, n := range benchSizes {
+		s := newTestStore(b)
+		fillNames(b, s, key, n)
+		next := 0
+		b.Run(fmt.Sprintf("names=%d", n), func(b *testing.B) {
+			ctx := context.Background()
+			for range b.N {
+				b.StopTimer()
+				name := fmt.Sprintf("revoked%d", next)
+				next++
+				if _, err := s.Sign(ctx, pki.SignRequest{Name: name, Request: parsedRequest(b, key, "/C=US/O=Example Inc./CN="+name+".example.com")}); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if _, err := s.Revoke(ctx, pki.RevokeRequest{Name: name}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLookup is Store.Lookup, which an EST renewal makes twice (once
+// under the lock), at CAs of 50, 1 000 and 5 000 names, each lookup of
+// another name's certificate; list= is Store.List, which it replaces.
+func BenchmarkLookup(b *testing.B) {
+	key := ecBenchKey(b)
+	for _, n := range benchSizes {
+		s := newTestStore(b)
+		fillNames(b, s, key, n)
+		list, err := s.List()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("names=%d", n), func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				want := list[i%len(list)]
+				i++
+				is, err := s.Lookup(want.Serial)
+				if err != nil || len(is.Names) != len(want.Names) {
+					b.Fatalf("lookup %s: %+v, %v; want names %v", want.Serial, is, err, want.Names)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("list/names=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.List(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
