@@ -286,3 +286,64 @@ func BenchmarkLookup(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGrowth interleaves, operation by operation, the signing of an
+// EST renewal (a Precondition that looks the current certificate up, as
+// est's does) and a revocation at CAs of 50, 1 000 and 5 000 names, so
+// that the load of a shared machine, which drifts through a run, weighs on
+// every size alike. It reports each size's time under the lock for the
+// renewal, each size's revocation, and the ratios of 5 000 names to 50,
+// the claim of docs/performance.md.
+func BenchmarkGrowth(b *testing.B) {
+	key := ecBenchKey(b)
+	stores := make([]*pki.Store, len(benchSizes))
+	for i, n := range benchSizes {
+		stores[i] = newTestStore(b)
+		fillNames(b, stores[i], key, n)
+	}
+	csr := parsedRequest(b, key, engineProxySubject)
+	ctx := context.Background()
+	locked := make([]time.Duration, len(benchSizes))
+	revoke := make([]time.Duration, len(benchSizes))
+	current := make([]string, len(benchSizes))
+	next := 0
+	for b.Loop() {
+		name := fmt.Sprintf("revoked%d", next)
+		next++
+		for i, s := range stores {
+			var start time.Time
+			req := pki.SignRequest{Name: "proxy", Request: csr, Precondition: func() error {
+				start = time.Now()
+				if current[i] == "" {
+					return nil
+				}
+				is, err := s.Lookup(current[i])
+				if err == nil && (is.Status != pki.StatusValid || len(is.Names) != 1 || is.Names[0] != "proxy") {
+					err = fmt.Errorf("%s is not the current certificate of proxy: %+v", current[i], is)
+				}
+				return err
+			}}
+			is, err := s.Sign(ctx, req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			locked[i] += time.Since(start)
+			current[i] = is.Serial
+			if _, err := s.Sign(ctx, pki.SignRequest{Name: name, Request: csr}); err != nil {
+				b.Fatal(err)
+			}
+			start = time.Now()
+			if _, err := s.Revoke(ctx, pki.RevokeRequest{Name: name}); err != nil {
+				b.Fatal(err)
+			}
+			revoke[i] += time.Since(start)
+		}
+	}
+	last := len(benchSizes) - 1
+	for i, n := range benchSizes {
+		b.ReportMetric(float64(locked[i].Nanoseconds())/float64(b.N), fmt.Sprintf("renewal-locked-ns@%d", n))
+		b.ReportMetric(float64(revoke[i].Nanoseconds())/float64(b.N), fmt.Sprintf("revoke-ns@%d", n))
+	}
+	b.ReportMetric(float64(locked[last])/float64(locked[0]), fmt.Sprintf("renewal-locked-%d/%d", benchSizes[last], benchSizes[0]))
+	b.ReportMetric(float64(revoke[last])/float64(revoke[0]), fmt.Sprintf("revoke-%d/%d", benchSizes[last], benchSizes[0]))
+}

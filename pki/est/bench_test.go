@@ -118,3 +118,38 @@ func BenchmarkEnrollAt(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRenewalGrowth interleaves renewals at CAs of 50, 1 000 and
+// 5 000 names, one at each per iteration, so that the load of a shared
+// machine, which drifts through a run, weighs on every size alike; it
+// reports each size's latency and the ratio of 5 000 names to 50, the
+// claim of docs/performance.md.
+func BenchmarkRenewalGrowth(b *testing.B) {
+	cas := make([]*bigCA, len(benchSizes))
+	for i, n := range benchSizes {
+		cas[i] = newBigCA(b, n)
+	}
+	took := make([]time.Duration, len(benchSizes))
+	next := 0
+	for b.Loop() {
+		for k, f := range cas {
+			i := next % len(f.certs)
+			cur := f.certs[i]
+			body := b64(csr(b, f.key, hostSubject(i), hostSANs(i)))
+			c := f.e.client(tlsCert(cur, f.key))
+			start := time.Now()
+			r := f.e.post(c, "simplereenroll", "", "application/pkcs10", body)
+			took[k] += time.Since(start)
+			if r.status != http.StatusOK {
+				b.Fatalf("renewal of host%d: %d %s", i, r.status, r.body)
+			}
+			f.certs[i] = certsOnly(b, r.body)[0]
+		}
+		next++
+	}
+	last := len(benchSizes) - 1
+	for k, n := range benchSizes {
+		b.ReportMetric(float64(took[k].Nanoseconds())/float64(b.N), fmt.Sprintf("renewal-ns@%d", n))
+	}
+	b.ReportMetric(float64(took[last])/float64(took[0]), fmt.Sprintf("renewal-%d/%d", benchSizes[last], benchSizes[0]))
+}
