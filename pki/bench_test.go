@@ -159,7 +159,7 @@ func fillNames(b *testing.B, s *pki.Store, key crypto.Signer, n int) {
 // hands it to the signer.
 func parsedRequest(b *testing.B, key crypto.Signer, subject string) *x509.CertificateRequest {
 	b.Helper()
-	der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: storeName(b, subject)})
+	der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: pkitest.Name(b, subject)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -188,9 +188,9 @@ func ecBenchKey(b *testing.B) crypto.Signer {
 func BenchmarkSignAt(b *testing.B) {
 	key := ecBenchKey(b)
 	for _, n := range benchSizes {
-		s := newTestStore(b)
+		s := pkitest.NewStore(b)
 		fillNames(b, s, key, n)
-		csr := parsedRequest(b, key, engineProxySubject)
+		csr := parsedRequest(b, key, pkitest.EngineProxySubject)
 		for _, renewal := range []bool{false, true} {
 			b.Run(fmt.Sprintf("names=%d/renewal=%v", n, renewal), func(b *testing.B) {
 				var locked time.Duration
@@ -226,7 +226,7 @@ func BenchmarkSignAt(b *testing.B) {
 func BenchmarkRevokeAt(b *testing.B) {
 	key := ecBenchKey(b)
 	for _, n := range benchSizes {
-		s := newTestStore(b)
+		s := pkitest.NewStore(b)
 		fillNames(b, s, key, n)
 		next := 0
 		b.Run(fmt.Sprintf("names=%d", n), func(b *testing.B) {
@@ -253,7 +253,7 @@ func BenchmarkRevokeAt(b *testing.B) {
 func BenchmarkLookup(b *testing.B) {
 	key := ecBenchKey(b)
 	for _, n := range benchSizes {
-		s := newTestStore(b)
+		s := pkitest.NewStore(b)
 		fillNames(b, s, key, n)
 		all, err := s.List()
 		if err != nil {
@@ -299,10 +299,10 @@ func BenchmarkGrowth(b *testing.B) {
 	key := ecBenchKey(b)
 	stores := make([]*pki.Store, len(benchSizes))
 	for i, n := range benchSizes {
-		stores[i] = newTestStore(b)
+		stores[i] = pkitest.NewStore(b)
 		fillNames(b, stores[i], key, n)
 	}
-	csr := parsedRequest(b, key, engineProxySubject)
+	csr := parsedRequest(b, key, pkitest.EngineProxySubject)
 	ctx := context.Background()
 	locked := make([]time.Duration, len(benchSizes))
 	revoke := make([]time.Duration, len(benchSizes))

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -23,7 +24,7 @@ func signHosts(t *testing.T, s *pki.Store, n int) []*pki.Issued {
 	}
 	reqs := make([]pki.SignRequest, n)
 	for i := range reqs {
-		der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: storeName(t, fmt.Sprintf("/C=US/O=Example Inc./CN=host%d.example.com", i))})
+		der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: pkitest.Name(t, fmt.Sprintf("/C=US/O=Example Inc./CN=host%d.example.com", i))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +61,7 @@ func wantLookupAsList(t *testing.T, s *pki.Store) {
 // another signer (openssl ca -out), copied to a second name, removed, by
 // this store or another process's.
 func TestLookupAsList(t *testing.T) {
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	first := signHosts(t, s, 30)
 	// A server started on the directory has seen nothing yet.
 	other, err := pki.OpenStore(s.Dir())
@@ -106,7 +107,7 @@ func TestLookupAsList(t *testing.T) {
 // certificate, whatever the number of names: what keeps a renewal's time
 // under the lock flat.
 func TestLookupReadsNoDirectory(t *testing.T) {
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	issued := signHosts(t, s, 40)
 	for _, is := range issued {
 		got, err := s.Lookup(is.Serial)
@@ -149,7 +150,7 @@ func TestLookupReadsNoDirectory(t *testing.T) {
 // can hold, is ErrNotFound; a torn last line (a crash in the middle of an
 // append) holds nothing.
 func TestLookupNotFound(t *testing.T) {
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	issued := signHosts(t, s, 3)
 	for _, serial := range []string{"ABCDEF", "0", "-1", "", "10\t00", issued[0].Serial + "0"} {
 		if _, err := s.Lookup(serial); !errors.Is(err, pki.ErrNotFound) {
