@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -13,7 +14,7 @@ import (
 // keys/ and requests/ untouched.
 func renewWithoutBundle(t *testing.T, s *pki.Store, name string) {
 	t.Helper()
-	der, err := pki.CreateRequest(sharedKey(t, otherKeyIndex), pki.RequestTemplate{Subject: storeName(t, engineProxySubject)})
+	der, err := pki.CreateRequest(pkitest.SharedKey(t, pkitest.OtherKey), pki.RequestTemplate{Subject: pkitest.Name(t, pkitest.EngineProxySubject)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,7 @@ func renewWithoutBundle(t *testing.T, s *pki.Store, name string) {
 func TestCheckReportsBundleOfAnotherKey(t *testing.T) {
 	for _, password := range []string{"mypass", "pw"} {
 		t.Run(password, func(t *testing.T) {
-			s := enrollStore(t, newTestStore(t))
+			s := enrollStore(t, pkitest.NewStore(t))
 			req := enrollRequest(t)
 			req.Password = password
 			if _, err := s.Enroll(t.Context(), req); err != nil {
@@ -57,17 +58,17 @@ func TestCheckReportsBundleOfAnotherKey(t *testing.T) {
 // current certificate (the proxy's, renewed over EST) with one for the
 // bundle's old key: it is refused, the directory unchanged.
 func TestEnrollKeepKeyRefusesBundleOfAnotherKey(t *testing.T) {
-	s := enrollStore(t, newTestStore(t))
+	s := enrollStore(t, pkitest.NewStore(t))
 	if _, err := s.Enroll(t.Context(), enrollRequest(t)); err != nil {
 		t.Fatal(err)
 	}
 	renewWithoutBundle(t, s, "proxy")
-	before := snapshot(t, s.Dir())
+	before := pkitest.Snapshot(t, s.Dir())
 	req := enrollRequest(t)
 	req.KeepKey = true
 	_, err := s.Enroll(t.Context(), req)
 	if !errors.Is(err, pki.ErrKeyMismatch) || !strings.Contains(err.Error(), s.PKCS12Path("proxy")) || !strings.Contains(err.Error(), s.CertPath("proxy")) {
 		t.Errorf("Enroll --keep-key: %v, want ErrKeyMismatch naming keys/proxy.p12 and certs/proxy.cer", err)
 	}
-	assertUnchanged(t, s.Dir(), before)
+	pkitest.AssertUnchanged(t, s.Dir(), before)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -14,7 +15,7 @@ import (
 // CERTIFICATE": the certificate followed by trust settings.
 func trustedCertificate(t *testing.T, cert, out string) {
 	t.Helper()
-	runOpenSSL(t, "", "x509", "-in", cert, "-addtrust", "serverAuth", "-addreject", "emailProtection",
+	pkitest.RunOpenSSL(t, "", "x509", "-in", cert, "-addtrust", "serverAuth", "-addreject", "emailProtection",
 		"-setalias", "engine CA", "-trustout", "-out", out)
 	data, err := os.ReadFile(out)
 	if err != nil {
@@ -32,8 +33,8 @@ func trustedCertificate(t *testing.T, cert, out string) {
 // certificate is then signed that openssl verifies against the same file.
 func TestTrustedCertificate(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
-	want := readStoreCert(t, s.CACertPath())
+	s := pkitest.NewStore(t)
+	want := pkitest.ReadCert(t, s.CACertPath())
 	trusted := filepath.Join(t.TempDir(), "trusted.pem")
 	trustedCertificate(t, s.CACertPath(), trusted)
 
@@ -48,7 +49,7 @@ func TestTrustedCertificate(t *testing.T) {
 	})
 	t.Run("ReadCertificates", func(t *testing.T) {
 		bundle := filepath.Join(t.TempDir(), "bundle.pem")
-		writeStoreFile(t, bundle, []byte(readStoreFile(t, trusted)+readStoreFile(t, s.CACertPath())), 0o644)
+		pkitest.WriteFile(t, bundle, []byte(pkitest.ReadFile(t, trusted)+pkitest.ReadFile(t, s.CACertPath())), 0o644)
 		got, err := pki.ReadCertificates(bundle)
 		if err != nil {
 			t.Fatal(err)
@@ -58,17 +59,17 @@ func TestTrustedCertificate(t *testing.T) {
 		}
 	})
 	t.Run("store CA", func(t *testing.T) {
-		writeStoreFile(t, s.CACertPath(), []byte(readStoreFile(t, trusted)), 0o644)
+		pkitest.WriteFile(t, s.CACertPath(), []byte(pkitest.ReadFile(t, trusted)), 0o644)
 		opened, err := pki.OpenStore(s.Dir())
 		if err != nil {
 			t.Fatalf("OpenStore with a TRUSTED CERTIFICATE ca.pem: %v", err)
 		}
-		writeRequest(t, opened, "proxy", engineProxySubject)
+		pkitest.WriteRequest(t, opened, "proxy", pkitest.EngineProxySubject)
 		issued, err := opened.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 		if err != nil {
 			t.Fatalf("Sign with a TRUSTED CERTIFICATE ca.pem: %v", err)
 		}
-		out := runOpenSSL(t, "", "verify", "-purpose", "sslserver", "-CAfile", trusted, issued.CertPath)
+		out := pkitest.RunOpenSSL(t, "", "verify", "-purpose", "sslserver", "-CAfile", trusted, issued.CertPath)
 		if !strings.Contains(out, ": OK") {
 			t.Errorf("openssl verify: %s", out)
 		}

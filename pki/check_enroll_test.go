@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -16,7 +17,7 @@ import (
 // 16 hex digits of the certificate's SHA-256.
 func pendingPath(t *testing.T, path, certPath string) string {
 	t.Helper()
-	sum := sha256.Sum256(readStoreCert(t, certPath).Raw)
+	sum := sha256.Sum256(pkitest.ReadCert(t, certPath).Raw)
 	return filepath.Join(filepath.Dir(path), ".pkienroll-tmp-"+filepath.Base(path)+"."+hex.EncodeToString(sum[:8]))
 }
 
@@ -72,7 +73,7 @@ func TestCheckFinishesInterruptedEnrollment(t *testing.T) {
 			}},
 		{"the certificate was replaced since", func(t *testing.T, s *pki.Store) []string {
 			p12, _ := interrupted(t, s)
-			writeRequest(t, s, "proxy", engineProxySubject)
+			pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 			if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"}); err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +81,7 @@ func TestCheckFinishesInterruptedEnrollment(t *testing.T) {
 		}, []string{"held the only copy of the key of a replaced certificate of proxy: kept as "}, nil,
 			func(t *testing.T, s *pki.Store) {
 				b := backupsOf(t, s.PKCS12Path("proxy"))
-				if len(b) != 1 || readStoreFile(t, b[0]) == readStoreFile(t, s.PKCS12Path("proxy")) {
+				if len(b) != 1 || pkitest.ReadFile(t, b[0]) == pkitest.ReadFile(t, s.PKCS12Path("proxy")) {
 					t.Errorf("backups of keys/proxy.p12: %q, want the interrupted bundle", b)
 				}
 			}},
@@ -101,7 +102,7 @@ func TestCheckFinishesInterruptedEnrollment(t *testing.T) {
 		{"an older version's temporary bundle", func(t *testing.T, s *pki.Store) []string {
 			signNames(t, s, "x")
 			old := filepath.Join(s.Dir(), "keys", ".pkienroll-tmp-proxy.p12-0123456789abcdef")
-			writeStoreFile(t, old, []byte("bundle"), 0o600)
+			pkitest.WriteFile(t, old, []byte("bundle"), 0o600)
 			return []string{old}
 		}, []string{"is a temporary bundle a crash left behind; it may hold the only copy of a key"},
 			[]string{"is a temporary bundle a crash left behind"}, nil},
@@ -110,7 +111,7 @@ func TestCheckFinishesInterruptedEnrollment(t *testing.T) {
 			var kept []string
 			for _, dir := range []string{s.Dir(), filepath.Join(s.Dir(), "certs"), filepath.Join(s.Dir(), "keys"), filepath.Join(s.Dir(), "requests")} {
 				p := filepath.Join(dir, ".pkienroll-tmp-out.pem~0123456789abcdef")
-				writeStoreFile(t, p, []byte("in flight"), 0o600)
+				pkitest.WriteFile(t, p, []byte("in flight"), 0o600)
 				kept = append(kept, p)
 			}
 			return kept
@@ -118,7 +119,7 @@ func TestCheckFinishesInterruptedEnrollment(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := newTestStore(t)
+			s := pkitest.NewStore(t)
 			if err := os.MkdirAll(filepath.Join(s.Dir(), "keys"), 0o700); err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -26,19 +27,19 @@ func TestCheckFindsEachBreach(t *testing.T) {
 			}
 		}, "serial 1001: read certificate"},
 		{"serial behind", func(t *testing.T, s *pki.Store) {
-			writeStoreFile(t, s.SerialPath(), []byte("1001\n"), 0o644)
+			pkitest.WriteFile(t, s.SerialPath(), []byte("1001\n"), 0o644)
 		}, "serial 1001 is issued but"},
 		{"serial twice", func(t *testing.T, s *pki.Store) {
 			line := storeDatabaseLines(t, s)[0]
-			writeStoreFile(t, s.DatabasePath(), []byte(line+line), 0o644)
+			pkitest.WriteFile(t, s.DatabasePath(), []byte(line+line), 0o644)
 		}, "serial 1001 appears twice"},
 		{"certificate of another CA", func(t *testing.T, s *pki.Store) {
-			other := newTestStore(t, pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return sharedKey(t, otherKeyIndex), nil }))
+			other := pkitest.NewStore(t, pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return pkitest.SharedKey(t, pkitest.OtherKey), nil }))
 			signNames(t, other, "x")
-			writeStoreFile(t, s.SerialCertPath("1001"), []byte(readStoreFile(t, other.CertPath("x"))), 0o644)
+			pkitest.WriteFile(t, s.SerialCertPath("1001"), []byte(pkitest.ReadFile(t, other.CertPath("x"))), 0o644)
 		}, "is not signed by the CA"},
 		{"partial certificate", func(t *testing.T, s *pki.Store) {
-			writeStoreFile(t, s.CertPath("proxy"), []byte("-----BEGIN CERTIFICATE-----\nMIIB"), 0o644)
+			pkitest.WriteFile(t, s.CertPath("proxy"), []byte("-----BEGIN CERTIFICATE-----\nMIIB"), 0o644)
 		}, "proxy.cer"},
 		{"CA key readable by others", func(t *testing.T, s *pki.Store) {
 			if err := os.Chmod(s.CAKeyPath(), 0o644); err != nil {
@@ -53,7 +54,7 @@ func TestCheckFindsEachBreach(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := newTestStore(t)
+			s := pkitest.NewStore(t)
 			signNames(t, s, "proxy")
 			tc.breakIt(t, s)
 			problems, err := s.Check(t.Context())
@@ -77,14 +78,14 @@ func TestCheckFindsEachBreach(t *testing.T) {
 // a check, and is not reported as a broken certificate.
 func TestCheckRemovesStaleTempFiles(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	stale := []string{
 		filepath.Join(s.Dir(), "certs", ".pkienroll-tmp-1006.pem"),
 		filepath.Join(s.Dir(), "certs", ".pkienroll-tmp-proxy.cer"),
 		filepath.Join(s.Dir(), ".pkienroll-tmp-serial.txt"),
 	}
 	for _, p := range stale {
-		writeStoreFile(t, p, []byte("-----BEGIN CERT"), 0o644)
+		pkitest.WriteFile(t, p, []byte("-----BEGIN CERT"), 0o644)
 	}
 	problems, err := s.Check(t.Context())
 	if err != nil || len(problems) != 0 {
@@ -101,7 +102,7 @@ func TestCheckRemovesStaleTempFiles(t *testing.T) {
 // left is taken over by the next writer of the same file, and gone after it.
 func TestNextWriterReusesStaleTempFiles(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	signNames(t, s, "proxy")
 	stale := map[string]func() error{
 		".pkienroll-tmp-serial.txt": func() error {
@@ -123,7 +124,7 @@ func TestNextWriterReusesStaleTempFiles(t *testing.T) {
 	}
 	for name, write := range stale {
 		path := filepath.Join(s.Dir(), name)
-		writeStoreFile(t, path, []byte("half a file"), 0o600)
+		pkitest.WriteFile(t, path, []byte("half a file"), 0o600)
 		if err := write(); err != nil {
 			t.Fatalf("writer after %s: %v", name, err)
 		}

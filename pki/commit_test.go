@@ -27,8 +27,8 @@ func indexLines(t testing.TB, s *pki.Store) int {
 func TestSignErrorAfterCommit(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
-	s := newTestStore(t, pki.WithNow(func() time.Time { return now }))
-	writeRequest(t, s, "proxy", engineProxySubject)
+	s := pkitest.NewStore(t, pki.WithNow(func() time.Time { return now }))
+	pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 	first, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ func TestSignErrorAfterCommit(t *testing.T) {
 	if n := indexLines(t, s); n != lines+1 {
 		t.Errorf("%d index lines, want %d", n, lines+1)
 	}
-	if onDisk := readStoreCert(t, is.SerialCertPath); !onDisk.Equal(is.Certificate) {
+	if onDisk := pkitest.ReadCert(t, is.SerialCertPath); !onDisk.Equal(is.Certificate) {
 		t.Errorf("%s is not the certificate returned", is.SerialCertPath)
 	}
 	for _, want := range []string{"proxy", is.Serial, "issued"} {
@@ -65,7 +65,7 @@ func TestSignErrorAfterCommit(t *testing.T) {
 func TestSignQueueErrorAfterCommit(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
-	s := newTestStore(t, pki.WithNow(func() time.Time { return now }))
+	s := pkitest.NewStore(t, pki.WithNow(func() time.Time { return now }))
 	reqs := queueRequests(t, s, "first", "good", "blocked")
 	if _, err := s.Sign(t.Context(), reqs[2]); err != nil {
 		t.Fatal(err)
@@ -73,7 +73,7 @@ func TestSignQueueErrorAfterCommit(t *testing.T) {
 	pkitest.BlockBackups(t, s.CertPath("blocked"), now)
 	lines := indexLines(t, s)
 	q := s.NewSignQueue()
-	release := holdLock(t, s.CACertPath())
+	release := pkitest.HoldLock(t, s.CACertPath())
 	issued := make([]*pki.Issued, len(reqs))
 	errs := make([]error, len(reqs))
 	done := make(chan int, len(reqs))

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -13,8 +14,8 @@ import (
 // lock, even a free one, so every method that changes the store returns its
 // error and the directory stays byte-identical.
 func TestCancelledContextChangesNothing(t *testing.T) {
-	s := newTestStore(t)
-	writeRequest(t, s, "proxy", "/C=US/O=Example Inc./CN=proxy.example.com")
+	s := pkitest.NewStore(t)
+	pkitest.WriteRequest(t, s, "proxy", "/C=US/O=Example Inc./CN=proxy.example.com")
 	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"}); err != nil {
 		t.Fatal(err)
 	}
@@ -31,13 +32,13 @@ func TestCancelledContextChangesNothing(t *testing.T) {
 		"RenewCA":     func() error { _, err := s.RenewCA(ctx, 0); return err },
 		"Check":       func() error { _, err := s.Check(ctx); return err },
 	}
-	before := snapshot(t, s.Dir())
+	before := pkitest.Snapshot(t, s.Dir())
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {
 			if err := call(); !errors.Is(err, context.Canceled) {
 				t.Errorf("%s with a cancelled context: %v, want context.Canceled", name, err)
 			}
-			assertUnchanged(t, s.Dir(), before)
+			pkitest.AssertUnchanged(t, s.Dir(), before)
 		})
 	}
 }
@@ -45,8 +46,8 @@ func TestCancelledContextChangesNothing(t *testing.T) {
 // TestStoreSharedByGoroutines: one Store used by many goroutines at once
 // gives each signature its own serial and index line.
 func TestStoreSharedByGoroutines(t *testing.T) {
-	s := newTestStore(t)
-	writeRequest(t, s, "proxy", "/C=US/O=Example Inc./CN=proxy.example.com")
+	s := pkitest.NewStore(t)
+	pkitest.WriteRequest(t, s, "proxy", "/C=US/O=Example Inc./CN=proxy.example.com")
 	const n = 16
 	serials := make(chan string, n)
 	var wg sync.WaitGroup

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -63,9 +64,9 @@ func TestSignSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills 20 processes; skipped with -short")
 	}
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	for i, name := range crashNames {
-		writeRequest(t, s, name, "/C=US/O=Example Inc./CN=proxy"+strconv.Itoa(i)+".example.com")
+		pkitest.WriteRequest(t, s, name, "/C=US/O=Example Inc./CN=proxy"+strconv.Itoa(i)+".example.com")
 	}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	seed := rng.Uint64()
@@ -132,7 +133,7 @@ func TestEnrollCrashChild(t *testing.T) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
-	subject, err := dn.Parse(engineProxySubject)
+	subject, err := dn.Parse(pkitest.EngineProxySubject)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
@@ -159,7 +160,7 @@ func TestEnrollSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills 40 processes; skipped with -short")
 	}
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	es, err := pki.OpenStore(s.Dir(), ecKeyGenerator())
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +209,7 @@ func TestEnrollSurvivesSIGKILL(t *testing.T) {
 // in keys/ or requests/.
 func assertEnrollmentConsistent(t *testing.T, s *pki.Store, name, when string) {
 	t.Helper()
-	cert := readStoreCert(t, s.CertPath(name))
+	cert := pkitest.ReadCert(t, s.CertPath(name))
 	b, err := pki.ReadPKCS12(s.PKCS12Path(name), "pw")
 	if err != nil {
 		t.Fatalf("%s: %v", when, err)

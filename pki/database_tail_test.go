@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -27,15 +28,15 @@ func TestSignRefusesUnterminatedNonLine(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := newTestStore(t)
-			writeStoreFile(t, s.DatabasePath(), []byte(tc.data), 0o644)
-			writeRequest(t, s, "proxy", engineProxySubject)
-			before := snapshot(t, s.Dir())
+			s := pkitest.NewStore(t)
+			pkitest.WriteFile(t, s.DatabasePath(), []byte(tc.data), 0o644)
+			pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
+			before := pkitest.Snapshot(t, s.Dir())
 			_, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 			if !errors.Is(err, pki.ErrBadStore) || !strings.Contains(err.Error(), s.DatabasePath()) {
 				t.Errorf("Sign: %v, want ErrBadStore naming %s", err, s.DatabasePath())
 			}
-			assertUnchanged(t, s.Dir(), before)
+			pkitest.AssertUnchanged(t, s.Dir(), before)
 			if _, err := pki.ReadDatabase(s.DatabasePath()); !errors.Is(err, pki.ErrBadStore) {
 				t.Errorf("ReadDatabase: %v, want ErrBadStore", err)
 			}
@@ -46,7 +47,7 @@ func TestSignRefusesUnterminatedNonLine(t *testing.T) {
 			if len(problems) == 0 || !strings.Contains(strings.Join(problems, "\n"), s.DatabasePath()) {
 				t.Errorf("Check: %q, want database.txt reported", problems)
 			}
-			if got := readStoreFile(t, s.DatabasePath()); got != tc.data {
+			if got := pkitest.ReadFile(t, s.DatabasePath()); got != tc.data {
 				t.Errorf("database.txt changed:\n%q", got)
 			}
 		})

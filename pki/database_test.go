@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -132,7 +133,7 @@ func TestReadDatabase(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join(t.TempDir(), "database.txt")
-			writeStoreFile(t, path, []byte(tc.data), 0o644)
+			pkitest.WriteFile(t, path, []byte(tc.data), 0o644)
 			entries, err := pki.ReadDatabase(path)
 			if tc.wantLine != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantLine) || !strings.Contains(err.Error(), path) || !errors.Is(err, pki.ErrBadStore) {
@@ -166,8 +167,8 @@ func TestReadDatabase(t *testing.T) {
 // TestReadDatabaseAfterSign: what Sign appends, ReadDatabase reads back.
 func TestReadDatabaseAfterSign(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
-	writeRequest(t, s, "proxy", engineProxySubject)
+	s := pkitest.NewStore(t)
+	pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 	if err != nil {
 		t.Fatal(err)
@@ -205,21 +206,21 @@ func TestSignRepairsTornTail(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := newTestStore(t)
-			writeStoreFile(t, s.DatabasePath(), []byte(tc.before), 0o644)
-			writeRequest(t, s, "proxy", engineProxySubject)
+			s := pkitest.NewStore(t)
+			pkitest.WriteFile(t, s.DatabasePath(), []byte(tc.before), 0o644)
+			pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 			issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := tc.kept + "V\t" + indexUTCTime(issued.Certificate.NotAfter) + "\t\t1001\tunknown\t" + engineProxySubject + "\n"
-			if got := readStoreFile(t, s.DatabasePath()); got != want {
+			want := tc.kept + "V\t" + indexUTCTime(issued.Certificate.NotAfter) + "\t\t1001\tunknown\t" + pkitest.EngineProxySubject + "\n"
+			if got := pkitest.ReadFile(t, s.DatabasePath()); got != want {
 				t.Errorf("database.txt =\n%q\nwant\n%q", got, want)
 			}
 			if _, err := pki.ReadDatabase(s.DatabasePath()); err != nil {
 				t.Errorf("ReadDatabase after repair: %v", err)
 			}
-			if m := permOf(t, s.DatabasePath()); m != 0o644 {
+			if m := pkitest.PermOf(t, s.DatabasePath()); m != 0o644 {
 				t.Errorf("database.txt mode %v", m)
 			}
 		})
@@ -232,30 +233,30 @@ func TestSignRepairsTornTail(t *testing.T) {
 // every line (-status, -gencrl) of the mixed file.
 func TestDatabaseCRLF(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	dir := s.Dir()
 	cfg := engineOpenSSLConfig(t, dir)
-	writeStoreFile(t, filepath.Join(dir, "crlnumber.txt"), []byte("1000\n"), 0o644)
-	writeRequest(t, s, "proxy", engineProxySubject)
+	pkitest.WriteFile(t, filepath.Join(dir, "crlnumber.txt"), []byte("1000\n"), 0o644)
+	pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"}); err != nil {
 		t.Fatal(err)
 	}
-	lf := readStoreFile(t, s.DatabasePath())
-	writeStoreFile(t, s.DatabasePath(), []byte(strings.ReplaceAll(lf, "\n", "\r\n")), 0o644)
+	lf := pkitest.ReadFile(t, s.DatabasePath())
+	pkitest.WriteFile(t, s.DatabasePath(), []byte(strings.ReplaceAll(lf, "\n", "\r\n")), 0o644)
 
 	entries, err := pki.ReadDatabase(s.DatabasePath())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 2 || entries[0].Subject != engineCASubject || entries[1].Subject != engineProxySubject {
-		t.Fatalf("CRLF index read as %q, want the CA's entry and one with subject %s", entries, engineProxySubject)
+	if len(entries) != 2 || entries[0].Subject != pkitest.EngineCASubject || entries[1].Subject != pkitest.EngineProxySubject {
+		t.Fatalf("CRLF index read as %q, want the CA's entry and one with subject %s", entries, pkitest.EngineProxySubject)
 	}
 
-	writeRequest(t, s, "proxy2", "/C=US/O=Example Inc./CN=proxy2.example.com")
+	pkitest.WriteRequest(t, s, "proxy2", "/C=US/O=Example Inc./CN=proxy2.example.com")
 	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy2"}); err != nil {
 		t.Fatalf("sign on a CRLF index: %v", err)
 	}
-	got := readStoreFile(t, s.DatabasePath())
+	got := pkitest.ReadFile(t, s.DatabasePath())
 	if want := strings.ReplaceAll(lf, "\n", "\r\n"); !strings.HasPrefix(got, want) || strings.Count(got, "\r") != 2 || !strings.HasSuffix(got, "proxy2.example.com\n") {
 		t.Errorf("index after signing = %q, want the CRLF line kept and a new line ending in \\n", got)
 	}
@@ -274,21 +275,21 @@ func TestDatabaseCRLF(t *testing.T) {
 		}
 	}
 	crl := filepath.Join(t.TempDir(), "crl.pem")
-	runOpenSSL(t, dir, "ca", "-config", cfg, "-gencrl", "-out", crl)
+	pkitest.RunOpenSSL(t, dir, "ca", "-config", cfg, "-gencrl", "-out", crl)
 
 	// openssl ca -revoke takes the '\r' for part of the subject and refuses
 	// the certificate; pkienroll revoke rewrites the index with '\n' line
 	// ends, after which openssl ca revokes the other certificate too.
-	if out, err := tryOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1001.pem"); err == nil {
+	if out, err := pkitest.TryOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1001.pem"); err == nil {
 		t.Fatalf("openssl ca -revoke accepts a CRLF line, which docs/cli.md says it does not:\n%s", out)
 	}
 	if _, err := s.Revoke(t.Context(), pki.RevokeRequest{Serial: "1002"}); err != nil {
 		t.Fatalf("revoke on a CRLF index: %v", err)
 	}
-	if got := readStoreFile(t, s.DatabasePath()); strings.Contains(got, "\r") {
+	if got := pkitest.ReadFile(t, s.DatabasePath()); strings.Contains(got, "\r") {
 		t.Errorf("index after pkienroll revoke keeps a \r: %q", got)
 	}
-	runOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1001.pem")
+	pkitest.RunOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1001.pem")
 	if status := opensslCAStatus(t, dir, cfg, "1001"); status != "Revoked (R)" {
 		t.Errorf("openssl ca -status 1001 after revoking: %q", status)
 	}

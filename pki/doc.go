@@ -6,8 +6,12 @@
 // Around it: distinguished names live in package pki/dn, the verification of
 // a certificate as a TLS client sees it in pki/verify, the inspection of PEM
 // and DER files in pki/inspect, enrollment over the network (EST) in
-// pki/est, and the proxies' configurations in pki/proxy. example_test.go
-// shows the proxy flow from key to verified certificate.
+// pki/est, one service's files on a proxy host in pki/host, the proxies'
+// configurations in pki/proxy, and expiry metrics for Prometheus in
+// pki/metrics. example_test.go shows the proxy flow from key to verified
+// certificate. docs/design.md, in the repository, is the map: what each
+// package owns, a request walked through signing and through EST, the lock,
+// and the order in which the store writes.
 //
 // The package never logs and never exits: every failure is returned as an
 // error that names the file or attribute and the step, and wraps one of the

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
 	"github.com/pkienroll/pkienroll/pki"
 )
@@ -29,7 +30,7 @@ func makeTwoCAEnginePKI(t *testing.T, keytool string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "pki")
 	cmd := exec.Command("/bin/sh", filepath.Join("..", "testdata", "engine", "make-engine-pki.sh"), dir)
-	cmd.Env = append(os.Environ(), "OPENSSL="+opensslBinary(t), "ENGINE_SECOND_CA=yes", "KEYTOOL="+keytool)
+	cmd.Env = append(os.Environ(), "OPENSSL="+pkitest.OpenSSL(t), "ENGINE_SECOND_CA=yes", "KEYTOOL="+keytool)
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Run(); err != nil {
@@ -87,7 +88,7 @@ func keytoolEntries(t *testing.T, keytool, path, password string) map[string]*x5
 func assertTrustStore(t *testing.T, keytool, dir, password string, want map[string]string) {
 	t.Helper()
 	path := filepath.Join(dir, ".truststore")
-	if got := permOf(t, path).Perm(); got != 0o644 {
+	if got := pkitest.PermOf(t, path).Perm(); got != 0o644 {
 		t.Errorf(".truststore mode %04o, want 0644 (pki-create-ca.sh makes it world-readable)", got)
 	}
 	entries := keytoolEntries(t, keytool, path, password)
@@ -100,7 +101,7 @@ func assertTrustStore(t *testing.T, keytool, dir, password string, want map[stri
 			t.Errorf(".truststore has no alias %s", alias)
 			continue
 		}
-		if ca := readStoreCert(t, filepath.Join(dir, file)); !cert.Equal(ca) {
+		if ca := pkitest.ReadCert(t, filepath.Join(dir, file)); !cert.Equal(ca) {
 			t.Errorf(".truststore's %s is not %s (notAfter %v, %s's %v)", alias, file, cert.NotAfter, file, ca.NotAfter)
 		}
 	}
@@ -113,18 +114,18 @@ func assertTrustStore(t *testing.T, keytool, dir, password string, want map[stri
 // ca.pem that engine-setup (which loads it as PEM) and openssl read.
 func TestCADERRestoresCAPEM(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	restore := func(when string) {
 		t.Helper()
-		der := readStoreFile(t, s.CADERPath())
+		der := pkitest.ReadFile(t, s.CADERPath())
 		if block, _ := pem.Decode([]byte(der)); block == nil || block.Type != "CERTIFICATE" {
 			t.Errorf("%s: certs/ca.der is not PEM, as pki-create-ca.sh writes it", when)
 			return
 		}
 		restored := filepath.Join(t.TempDir(), "ca.pem")
-		writeStoreFile(t, restored, []byte(der), 0o644)
-		out := runOpenSSL(t, "", "x509", "-in", restored, "-inform", "PEM", "-noout", "-fingerprint", "-sha256")
-		want := runOpenSSL(t, "", "x509", "-in", s.CACertPath(), "-noout", "-fingerprint", "-sha256")
+		pkitest.WriteFile(t, restored, []byte(der), 0o644)
+		out := pkitest.RunOpenSSL(t, "", "x509", "-in", restored, "-inform", "PEM", "-noout", "-fingerprint", "-sha256")
+		want := pkitest.RunOpenSSL(t, "", "x509", "-in", s.CACertPath(), "-noout", "-fingerprint", "-sha256")
 		if out != want {
 			t.Errorf("%s: ca.pem restored from certs/ca.der is %s, not the CA %s", when, out, want)
 		}
@@ -137,7 +138,7 @@ func TestCADERRestoresCAPEM(t *testing.T) {
 
 	// A DER certs/ca.der (an older pkienroll's) of the right certificate is
 	// rewritten in PEM by ca check, which says so; the next check is clean.
-	writeStoreFile(t, s.CADERPath(), readStoreCert(t, s.CACertPath()).Raw, 0o644)
+	pkitest.WriteFile(t, s.CADERPath(), pkitest.ReadCert(t, s.CACertPath()).Raw, 0o644)
 	problems, err := s.Check(t.Context())
 	if err != nil || len(problems) != 1 || !strings.Contains(problems[0], "certs/ca.der") || !strings.Contains(problems[0], "PEM") {
 		t.Errorf("check of a DER certs/ca.der: %v %q", err, problems)
@@ -147,7 +148,7 @@ func TestCADERRestoresCAPEM(t *testing.T) {
 		t.Errorf("second check: %v %q", err, problems)
 	}
 	// Either form is read where a certificate is read.
-	if cert, err := pki.ReadCertificate(s.CADERPath()); err != nil || !cert.Equal(readStoreCert(t, s.CACertPath())) {
+	if cert, err := pki.ReadCertificate(s.CADERPath()); err != nil || !cert.Equal(pkitest.ReadCert(t, s.CACertPath())) {
 		t.Errorf("ReadCertificate(certs/ca.der): %v", err)
 	}
 }
@@ -161,12 +162,12 @@ func TestCADERRestoresCAPEM(t *testing.T) {
 func TestTrustStoreOfInitAndRenew(t *testing.T) {
 	t.Parallel()
 	keytool := keytoolPath(t)
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	dir := s.Dir()
 	assertTrustStore(t, keytool, dir, "mypass", map[string]string{"cacert": "ca.pem"})
 
-	if _, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, "/C=US/O=Example Inc./OU=qemu/CN=engine.example.com.81109")},
-		pki.WithCAName("qemu-ca"), sharedCAKeyGenerator(t)); err != nil {
+	if _, err := pki.InitStore(dir, pki.InitRequest{Subject: pkitest.Name(t, "/C=US/O=Example Inc./OU=qemu/CN=engine.example.com.81109")},
+		pki.WithCAName("qemu-ca"), pkitest.SharedCAKeyGenerator(t)); err != nil {
 		t.Fatal(err)
 	}
 	assertTrustStore(t, keytool, dir, "mypass", map[string]string{"cacert": "ca.pem", "qemu-cacert": "qemu-ca.pem"})
@@ -206,43 +207,43 @@ func TestTrustStoreOfEngineRenewed(t *testing.T) {
 // opened on either CA, finds the directory sound.
 func TestSecondCAIsNextSerial(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	dir := s.Dir()
 	signNames(t, s, "proxy") // 1001
 	subject := "/C=US/O=Example Inc./OU=qemu/CN=engine.example.com.81109"
-	q, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, subject)}, pki.WithCAName("qemu-ca"), sharedCAKeyGenerator(t))
+	q, err := pki.InitStore(dir, pki.InitRequest{Subject: pkitest.Name(t, subject)}, pki.WithCAName("qemu-ca"), pkitest.SharedCAKeyGenerator(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	qemu := readStoreCert(t, q.CACertPath())
+	qemu := pkitest.ReadCert(t, q.CACertPath())
 	if got := pki.FormatSerial(qemu.SerialNumber); got != "1002" {
 		t.Errorf("qemu-ca serial %s, want 1002, the next of serial.txt as the script gives it", got)
 	}
-	if got := readStoreFile(t, s.SerialPath()); got != "1003\n" {
+	if got := pkitest.ReadFile(t, s.SerialPath()); got != "1003\n" {
 		t.Errorf("serial.txt after the second CA = %q, want 1003", got)
 	}
 	lines := storeDatabaseLines(t, s)
 	if last := lines[len(lines)-1]; !strings.HasSuffix(last, "\t1002\tunknown\t"+subject+"\n") {
 		t.Errorf("last index line %q, want the second CA's", last)
 	}
-	if copy := readStoreCert(t, s.SerialCertPath("1002")); !copy.Equal(qemu) {
+	if copy := pkitest.ReadCert(t, s.SerialCertPath("1002")); !copy.Equal(qemu) {
 		t.Error("certs/1002.pem is not the second CA")
 	}
 	// And pkienroll goes on at 1003 under either CA.
-	writeRequest(t, q, "host1-qemu", "/C=US/O=Example Inc./CN=host1.example.com")
+	pkitest.WriteRequest(t, q, "host1-qemu", "/C=US/O=Example Inc./CN=host1.example.com")
 	if is, err := q.Sign(t.Context(), pki.SignRequest{Name: "host1-qemu"}); err != nil || is.Serial != "1003" {
 		t.Fatalf("sign under qemu-ca: %v", err)
 	}
-	if out, err := tryOpenSSL(t, dir, "verify", "-x509_strict", "-CAfile", "qemu-ca.pem", "qemu-ca.pem", "certs/1002.pem", "certs/host1-qemu.cer"); err != nil {
+	if out, err := pkitest.TryOpenSSL(t, dir, "verify", "-x509_strict", "-CAfile", "qemu-ca.pem", "qemu-ca.pem", "certs/1002.pem", "certs/host1-qemu.cer"); err != nil {
 		t.Errorf("openssl verify -x509_strict under the second CA: %v\n%s", err, out)
 	}
 	for _, st := range []*pki.Store{s, q} {
 		for _, serial := range []string{"1000", "1002"} {
-			before := snapshot(t, dir)
+			before := pkitest.Snapshot(t, dir)
 			if _, err := st.Revoke(t.Context(), pki.RevokeRequest{Serial: serial}); err == nil || !strings.Contains(err.Error(), "CA certificate") {
 				t.Errorf("revoke %s through %s: %v, want a refusal naming the CA", serial, st.CACertPath(), err)
 			}
-			assertUnchanged(t, dir, before)
+			pkitest.AssertUnchanged(t, dir, before)
 		}
 		if problems, err := st.Check(t.Context()); err != nil || len(problems) != 0 {
 			t.Errorf("check of a two-CA directory through %s: %v %q", st.CACertPath(), err, problems)
@@ -259,11 +260,11 @@ func TestCheckEngineTwoCADirectory(t *testing.T) {
 	t.Parallel()
 	dir := makeTwoCAEnginePKI(t, "")
 	// The script's numbering, which TestSecondCAIsNextSerial holds ca init to.
-	qemu := readStoreCert(t, filepath.Join(dir, "qemu-ca.pem"))
-	if got := pki.FormatSerial(qemu.SerialNumber); got != "1002" || !readStoreCert(t, filepath.Join(dir, "certs", "1002.pem")).Equal(qemu) {
+	qemu := pkitest.ReadCert(t, filepath.Join(dir, "qemu-ca.pem"))
+	if got := pki.FormatSerial(qemu.SerialNumber); got != "1002" || !pkitest.ReadCert(t, filepath.Join(dir, "certs", "1002.pem")).Equal(qemu) {
 		t.Errorf("the script's second CA is serial %s, want 1002 with certs/1002.pem", got)
 	}
-	if got := readStoreFile(t, filepath.Join(dir, "serial.txt")); got != "1004\n" {
+	if got := pkitest.ReadFile(t, filepath.Join(dir, "serial.txt")); got != "1004\n" {
 		t.Errorf("serial.txt = %q after the second CA and its host, want 1004", got)
 	}
 	for _, name := range []string{"ca", "qemu-ca"} {
@@ -276,13 +277,13 @@ func TestCheckEngineTwoCADirectory(t *testing.T) {
 		}
 	}
 	// A certificate of another CA, put in the place of 1003.
-	other := newTestStore(t)
-	writeRequest(t, other, "x", "/C=US/O=Example Inc./CN=host1.example.com")
+	other := pkitest.NewStore(t)
+	pkitest.WriteRequest(t, other, "x", "/C=US/O=Example Inc./CN=host1.example.com")
 	if _, err := other.Sign(t.Context(), pki.SignRequest{Name: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	forged := readStoreFile(t, other.SerialCertPath("1001"))
-	writeStoreFile(t, filepath.Join(dir, "certs", "1001.pem"), []byte(forged), 0o644)
+	forged := pkitest.ReadFile(t, other.SerialCertPath("1001"))
+	pkitest.WriteFile(t, filepath.Join(dir, "certs", "1001.pem"), []byte(forged), 0o644)
 	s, err := pki.OpenStore(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -304,18 +305,18 @@ func TestSignRefusesSlashCN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := runOpenSSL(t, dir, "req", "-in", "requests/remote.req", "-noout", "-subject")
+	out := pkitest.RunOpenSSL(t, dir, "req", "-in", "requests/remote.req", "-noout", "-subject")
 	if strings.TrimSpace(out) != "subject=CN = /" {
 		t.Fatalf("requests/remote.req subject %q, want CN = /", out)
 	}
-	before := snapshot(t, dir)
+	before := pkitest.Snapshot(t, dir)
 	_, err = s.Sign(t.Context(), pki.SignRequest{Name: "remote"})
 	if !errors.Is(err, pki.ErrNoSubject) || !strings.Contains(err.Error(), "CN=/") {
 		t.Errorf("sign of a CN=/ request without a subject: %v, want ErrNoSubject", err)
 	}
-	assertUnchanged(t, dir, before)
+	pkitest.AssertUnchanged(t, dir, before)
 
-	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "remote", Subject: storeName(t, "/C=US/O=Example Inc./CN=engine.example.com")})
+	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "remote", Subject: pkitest.Name(t, "/C=US/O=Example Inc./CN=engine.example.com")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,8 +331,8 @@ func TestSignRefusesSlashCN(t *testing.T) {
 // of what the CA issued; a renewal past it does not warn.
 func TestRenewCAWarnsBeforeIssued(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
-	writeRequest(t, s, "proxy", engineProxySubject)
+	s := pkitest.NewStore(t)
+	pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy", Days: 400})
 	if err != nil {
 		t.Fatal(err)
@@ -358,7 +359,7 @@ func TestRenewCAWarnsBeforeIssued(t *testing.T) {
 func TestTrustStorePasswordAndStrangers(t *testing.T) {
 	t.Parallel()
 	keytool := keytoolPath(t)
-	s := newTestStore(t, pki.WithTrustStorePassword("s3cret"))
+	s := pkitest.NewStore(t, pki.WithTrustStorePassword("s3cret"))
 	assertTrustStore(t, keytool, s.Dir(), "s3cret", map[string]string{"cacert": "ca.pem"})
 
 	for _, tc := range []struct {
@@ -369,8 +370,8 @@ func TestTrustStorePasswordAndStrangers(t *testing.T) {
 			keytoolImport(t, keytool, dir, "cacert", "ca.pem", "JKS")
 		}},
 		{"a stranger's CA", func(t *testing.T, dir string) {
-			stranger, err := pki.InitStore(filepath.Join(t.TempDir(), "other"), pki.InitRequest{Subject: storeName(t, "/C=US/O=Other Inc./CN=other-ca")},
-				sharedCAKeyGeneratorFor(t, otherKeyIndex))
+			stranger, err := pki.InitStore(filepath.Join(t.TempDir(), "other"), pki.InitRequest{Subject: pkitest.Name(t, "/C=US/O=Other Inc./CN=other-ca")},
+				sharedCAKeyGeneratorFor(t, pkitest.OtherKey))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -381,22 +382,22 @@ func TestTrustStorePasswordAndStrangers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			// ca init of a second CA is refused, the directory unchanged.
-			s := newTestStore(t)
+			s := pkitest.NewStore(t)
 			dir := s.Dir()
 			if err := os.Remove(s.TrustStorePath()); err != nil {
 				t.Fatal(err)
 			}
 			tc.prepare(t, dir)
-			before := snapshot(t, dir)
-			_, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, "/C=US/O=Example Inc./OU=qemu/CN=engine.example.com.81109")},
-				pki.WithCAName("qemu-ca"), sharedCAKeyGenerator(t))
+			before := pkitest.Snapshot(t, dir)
+			_, err := pki.InitStore(dir, pki.InitRequest{Subject: pkitest.Name(t, "/C=US/O=Example Inc./OU=qemu/CN=engine.example.com.81109")},
+				pki.WithCAName("qemu-ca"), pkitest.SharedCAKeyGenerator(t))
 			if !errors.Is(err, pki.ErrTrustStore) || !strings.Contains(err.Error(), ".truststore") {
 				t.Errorf("second CA beside a .truststore of %s: %v, want ErrTrustStore", tc.name, err)
 			}
-			assertUnchanged(t, dir, before)
+			pkitest.AssertUnchanged(t, dir, before)
 
 			// ca renew renews, warns, and leaves .truststore as it was.
-			store := readStoreFile(t, s.TrustStorePath())
+			store := pkitest.ReadFile(t, s.TrustStorePath())
 			renewed, err := s.RenewCA(t.Context(), 7100)
 			if err != nil {
 				t.Fatal(err)
@@ -404,7 +405,7 @@ func TestTrustStorePasswordAndStrangers(t *testing.T) {
 			if len(renewed.Warnings) != 1 || !strings.Contains(renewed.Warnings[0], ".truststore") {
 				t.Errorf("renewal beside a .truststore of %s: warnings %q", tc.name, renewed.Warnings)
 			}
-			if readStoreFile(t, s.TrustStorePath()) != store {
+			if pkitest.ReadFile(t, s.TrustStorePath()) != store {
 				t.Error("ca renew rewrote a .truststore it cannot keep whole")
 			}
 		})
@@ -427,7 +428,7 @@ func keytoolImport(t *testing.T, keytool, dir, alias, file, storeType string) {
 
 // sharedCAKeyGeneratorFor makes the CA key the shared key i.
 func sharedCAKeyGeneratorFor(t *testing.T, i int) pki.StoreOption {
-	return pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return sharedKey(t, i), nil })
+	return pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return pkitest.SharedKey(t, i), nil })
 }
 
 // TestFirstCACertificateAfterRenewal (issue 23 item 6): certs/1000.pem is
@@ -448,18 +449,18 @@ func TestFirstCACertificateAfterRenewal(t *testing.T) {
 			}
 			assertVerifies(t, s.CACertPath(), s.SerialCertPath("1000"))
 			if tool == "script" {
-				runOpenSSL(t, dir, "x509", "-signkey", "private/ca.pem", "-in", "ca.pem", "-out", "ca.pem.new", "-days", "7310")
+				pkitest.RunOpenSSL(t, dir, "x509", "-signkey", "private/ca.pem", "-in", "ca.pem", "-out", "ca.pem.new", "-days", "7310")
 				if err := os.Rename(filepath.Join(dir, "ca.pem.new"), s.CACertPath()); err != nil {
 					t.Fatal(err)
 				}
 			} else if _, err := s.RenewCA(t.Context(), 7310); err != nil {
 				t.Fatal(err)
 			}
-			out, err := tryOpenSSL(t, dir, "verify", "-CAfile", "ca.pem", "certs/1000.pem")
+			out, err := pkitest.TryOpenSSL(t, dir, "verify", "-CAfile", "ca.pem", "certs/1000.pem")
 			if err == nil || !strings.Contains(out, "error 18") {
 				t.Errorf("after the %s's renewal, openssl verify of certs/1000.pem: %v\n%s", tool, err, out)
 			}
-			out, err = tryOpenSSL(t, dir, "verify", "-x509_strict", "-CAfile", "ca.pem", "ca.pem", "certs/host1.cer")
+			out, err = pkitest.TryOpenSSL(t, dir, "verify", "-x509_strict", "-CAfile", "ca.pem", "ca.pem", "certs/host1.cer")
 			if err != nil {
 				t.Errorf("after the %s's renewal: %v\n%s", tool, err, out)
 			}

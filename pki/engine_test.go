@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/verify"
@@ -29,7 +30,7 @@ func makeEnginePKI(t *testing.T, owner string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "pki")
 	cmd := exec.Command("/bin/sh", filepath.Join("..", "testdata", "engine", "make-engine-pki.sh"), dir)
-	cmd.Env = append(os.Environ(), "OPENSSL="+opensslBinary(t), "ENGINE_OWNER="+owner)
+	cmd.Env = append(os.Environ(), "OPENSSL="+pkitest.OpenSSL(t), "ENGINE_OWNER="+owner)
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Run(); err != nil {
@@ -61,7 +62,7 @@ func engineScriptSign(t *testing.T, dir, name, subject, san, ku, eku string) {
 	if subject != "" {
 		args = append(args, "-subj", subject)
 	}
-	cmd := exec.Command(opensslBinary(t), args...)
+	cmd := exec.Command(pkitest.OpenSSL(t), args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "OVIRT_SAN="+san, "OVIRT_KU="+ku, "OVIRT_EKU="+eku)
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -74,16 +75,16 @@ func engineScriptSign(t *testing.T, dir, name, subject, san, ku, eku string) {
 func TestEngineFixtureIsTheEngines(t *testing.T) {
 	t.Parallel()
 	dir := makeEnginePKI(t, "")
-	if got := readStoreFile(t, filepath.Join(dir, "serial.txt")); got != "1002\n" {
+	if got := pkitest.ReadFile(t, filepath.Join(dir, "serial.txt")); got != "1002\n" {
 		t.Errorf("serial.txt = %q", got)
 	}
-	lines := strings.Split(readStoreFile(t, filepath.Join(dir, "database.txt")), "\n")
+	lines := strings.Split(pkitest.ReadFile(t, filepath.Join(dir, "database.txt")), "\n")
 	if !strings.HasSuffix(lines[0], "\t1000\tunknown\t/C=US/O=Example Inc./CN=engine.example.com.81108") ||
 		!strings.HasSuffix(lines[1], "\t1001\tunknown\t/C=US/O=Example Inc./CN=host1.example.com") {
 		t.Errorf("database.txt lines %q", lines)
 	}
 	for path, want := range map[string]os.FileMode{"private": 0o750, "private/ca.pem": 0o640, "certs": 0o755, "keys": 0o755} {
-		if got := permOf(t, filepath.Join(dir, path)); got.Perm() != want {
+		if got := pkitest.PermOf(t, filepath.Join(dir, path)); got.Perm() != want {
 			t.Errorf("%s mode %v, want %04o", path, got, want)
 		}
 	}
@@ -93,10 +94,10 @@ func TestEngineFixtureIsTheEngines(t *testing.T) {
 		"DirName:/C=US/O=Example Inc./CN=engine.example.com.81108\n                serial:10:00",
 		"CA Issuers - URI:"+engineAIA,
 	)
-	if !strings.HasPrefix(readStoreFile(t, filepath.Join(dir, "certs", "host1.cer")), "Certificate:\n") {
+	if !strings.HasPrefix(pkitest.ReadFile(t, filepath.Join(dir, "certs", "host1.cer")), "Certificate:\n") {
 		t.Error("certs/host1.cer does not start with openssl's text dump, as the script's do")
 	}
-	out := runOpenSSL(t, dir, "req", "-in", "requests/proxy.req", "-noout", "-subject")
+	out := pkitest.RunOpenSSL(t, dir, "req", "-in", "requests/proxy.req", "-noout", "-subject")
 	if strings.TrimSpace(out) != "subject=" {
 		t.Errorf("requests/proxy.req subject %q, want empty", out)
 	}
@@ -114,10 +115,10 @@ func TestRenewKeepsEngineCertificatesVerifying(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy", Subject: storeName(t, "/C=US/O=Example Inc./CN=proxy.example.com")}); err != nil {
+	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy", Subject: pkitest.Name(t, "/C=US/O=Example Inc./CN=proxy.example.com")}); err != nil {
 		t.Fatal(err)
 	}
-	before := readStoreCert(t, s.CACertPath())
+	before := pkitest.ReadCert(t, s.CACertPath())
 	// The fixture's CA was made a moment ago for 7300 days as openssl counts
 	// them (from now, exclusive); renewing for a few days more makes the
 	// extension visible whatever the counting.
@@ -140,10 +141,10 @@ func TestRenewKeepsEngineCertificatesVerifying(t *testing.T) {
 	}
 
 	// Both go on signing under the renewed CA.
-	writeRequest(t, s, "host2", "/C=US/O=Example Inc./CN=host2.example.com")
+	pkitest.WriteRequest(t, s, "host2", "/C=US/O=Example Inc./CN=host2.example.com")
 	engineScriptSign(t, dir, "host2", "", "DNS:host2.example.com", "", "")
-	writeStoreFile(t, s.RequestPath("proxy2"), []byte(readStoreFile(t, s.RequestPath("proxy"))), 0o644)
-	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy2", Subject: storeName(t, "/C=US/O=Example Inc./CN=proxy2.example.com")}); err != nil {
+	pkitest.WriteFile(t, s.RequestPath("proxy2"), []byte(pkitest.ReadFile(t, s.RequestPath("proxy"))), 0o644)
+	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy2", Subject: pkitest.Name(t, "/C=US/O=Example Inc./CN=proxy2.example.com")}); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"host1", "proxy", "host2", "proxy2"} {
@@ -170,7 +171,7 @@ func extensionIDs(c *x509.Certificate) string {
 // against the store's CA.
 func assertChainOK(t *testing.T, s *pki.Store, path string) {
 	t.Helper()
-	res := verify.Certificate(readStoreCert(t, path), verify.Options{CAs: []*x509.Certificate{readStoreCert(t, s.CACertPath())}})
+	res := verify.Certificate(pkitest.ReadCert(t, path), verify.Options{CAs: []*x509.Certificate{pkitest.ReadCert(t, s.CACertPath())}})
 	if !res[0].OK {
 		t.Errorf("pkienroll verify %s: %s", path, res[0])
 	}
@@ -187,7 +188,7 @@ func TestVerifyAgreesWithOpenSSLOnAKISerial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := readStoreCert(t, s.CACertPath())
+	old := pkitest.ReadCert(t, s.CACertPath())
 	key, err := pki.ReadKey(s.CAKeyPath(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -204,16 +205,16 @@ func TestVerifyAgreesWithOpenSSLOnAKISerial(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := filepath.Join(t.TempDir(), "other-serial.pem")
-	writeStoreFile(t, other, pki.EncodeCertificatePEM(der), 0o644)
+	pkitest.WriteFile(t, other, pki.EncodeCertificatePEM(der), 0o644)
 
 	for _, name := range []string{"host1"} {
 		cert := s.CertPath(name)
-		out, err := tryOpenSSL(t, "", "verify", "-CAfile", other, cert)
+		out, err := pkitest.TryOpenSSL(t, "", "verify", "-CAfile", other, cert)
 		if err == nil || !strings.Contains(out, "error 20") {
 			t.Errorf("openssl verify %s under a CA with another serial: %v\n%s", name, err, out)
 		}
 		otherCA, _ := x509.ParseCertificate(der)
-		res := verify.Certificate(readStoreCert(t, cert), verify.Options{CAs: []*x509.Certificate{otherCA}})
+		res := verify.Certificate(pkitest.ReadCert(t, cert), verify.Options{CAs: []*x509.Certificate{otherCA}})
 		if res[0].OK || !strings.Contains(res[0].Detail, "names CA serial 1000") {
 			t.Errorf("pkienroll verify %s under a CA with another serial: %s", name, res[0])
 		}
@@ -318,14 +319,14 @@ func TestSignSubjectOnEmptySubjectRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, dir)
+	before := pkitest.Snapshot(t, dir)
 	_, err = s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 	if !errors.Is(err, pki.ErrNoSubject) || !strings.Contains(err.Error(), "empty subject") {
 		t.Errorf("sign without a subject: %v, want ErrNoSubject", err)
 	}
-	assertUnchanged(t, dir, before)
+	pkitest.AssertUnchanged(t, dir, before)
 
-	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy", Subject: storeName(t, "/C=US/O=Example Inc./CN=proxy.example.com")})
+	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy", Subject: pkitest.Name(t, "/C=US/O=Example Inc./CN=proxy.example.com")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +343,7 @@ func TestSignSubjectOnEmptySubjectRequest(t *testing.T) {
 	assertVerifies(t, s.CACertPath(), s.CertPath("proxy"))
 
 	// --aia-url still wins over cert.conf.
-	issued, err = s.Sign(t.Context(), pki.SignRequest{Name: "proxy", Subject: storeName(t, "/C=US/O=Example Inc./CN=proxy.example.com"), AIAURL: "http://ca.example.com/ca.pem"})
+	issued, err = s.Sign(t.Context(), pki.SignRequest{Name: "proxy", Subject: pkitest.Name(t, "/C=US/O=Example Inc./CN=proxy.example.com"), AIAURL: "http://ca.example.com/ca.pem"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,23 +358,23 @@ func TestSignSubjectOnEmptySubjectRequest(t *testing.T) {
 // the next serial, and ca check finds the directory sound.
 func TestEngineScriptSignsIntoInitStore(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	dir := s.Dir()
 	for _, c := range []struct{ name, subject, san, ku, eku string }{
 		{"plain", "", "", "", ""},
 		{"withsan", "/C=US/O=Example Inc./CN=withsan.example.com", "DNS:withsan.example.com", "", ""},
 		{"custom", "/C=US/O=Example Inc./CN=custom.example.com", "", "digitalSignature", "serverAuth"},
 	} {
-		writeRequest(t, s, c.name, "/C=US/O=Example Inc./CN="+c.name+".example.com")
+		pkitest.WriteRequest(t, s, c.name, "/C=US/O=Example Inc./CN="+c.name+".example.com")
 		engineScriptSign(t, dir, c.name, c.subject, c.san, c.ku, c.eku)
 		assertVerifies(t, s.CACertPath(), s.CertPath(c.name))
 		assertChainOK(t, s, s.CertPath(c.name))
 	}
 	// The CA is 1000, as the engine's; the script signed 1001 to 1003.
-	if got := readStoreFile(t, s.SerialPath()); got != "1004\n" {
+	if got := pkitest.ReadFile(t, s.SerialPath()); got != "1004\n" {
 		t.Errorf("serial.txt after three engine signatures = %q", got)
 	}
-	writeRequest(t, s, "proxy", engineProxySubject)
+	pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 	if err != nil {
 		t.Fatal(err)
@@ -393,17 +394,17 @@ func TestEngineScriptSignsIntoInitStore(t *testing.T) {
 // same certificate in PEM, is left alone.
 func TestCheckMendsCADERAfterRenewal(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
-	oldDER := readStoreFile(t, s.CADERPath())
+	s := pkitest.NewStore(t)
+	oldDER := pkitest.ReadFile(t, s.CADERPath())
 	if _, err := s.RenewCA(t.Context(), 7000); err != nil {
 		t.Fatal(err)
 	}
-	writeStoreFile(t, s.CADERPath(), []byte(oldDER), 0o644) // the kill point
+	pkitest.WriteFile(t, s.CADERPath(), []byte(oldDER), 0o644) // the kill point
 	problems, err := s.Check(t.Context())
 	if err != nil || len(problems) != 1 || !strings.Contains(problems[0], "ca.der did not hold the CA certificate") {
 		t.Fatalf("check after an interrupted renewal: %v %q", err, problems)
 	}
-	if der, err := pki.ReadCertificate(s.CADERPath()); err != nil || !der.Equal(readStoreCert(t, s.CACertPath())) {
+	if der, err := pki.ReadCertificate(s.CADERPath()); err != nil || !der.Equal(pkitest.ReadCert(t, s.CACertPath())) {
 		t.Errorf("certs/ca.der not mended: %v", err)
 	}
 	if problems, err := s.Check(t.Context()); err != nil || len(problems) != 0 {
@@ -415,11 +416,11 @@ func TestCheckMendsCADERAfterRenewal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pemDER := readStoreFile(t, e.CADERPath())
+	pemDER := pkitest.ReadFile(t, e.CADERPath())
 	if problems, err := e.Check(t.Context()); err != nil || len(problems) != 0 {
 		t.Errorf("check of the engine's PEM ca.der: %v %q", err, problems)
 	}
-	if readStoreFile(t, e.CADERPath()) != pemDER {
+	if pkitest.ReadFile(t, e.CADERPath()) != pemDER {
 		t.Error("check rewrote the engine's ca.der, which held the CA certificate")
 	}
 }
@@ -441,8 +442,8 @@ func TestInitStoreInPackageLayout(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "private"), 0o750); err != nil {
 		t.Fatal(err)
 	}
-	template := strings.ReplaceAll(readStoreFile(t, filepath.Join(makeEnginePKI(t, ""), "cert.conf")), engineAIA, "http://engine.example.com/ca.pem")
-	writeStoreFile(t, filepath.Join(dir, "cert.template"), []byte(template), 0o644)
+	template := strings.ReplaceAll(pkitest.ReadFile(t, filepath.Join(makeEnginePKI(t, ""), "cert.conf")), engineAIA, "http://engine.example.com/ca.pem")
+	pkitest.WriteFile(t, filepath.Join(dir, "cert.template"), []byte(template), 0o644)
 	root := os.Geteuid() == 0
 	const uid, gid = 1, 1 // daemon, standing for the engine's account
 	if root {
@@ -453,11 +454,11 @@ func TestInitStoreInPackageLayout(t *testing.T) {
 		}
 	}
 
-	s, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, engineCASubject)}, sharedCAKeyGenerator(t))
+	s, err := pki.InitStore(dir, pki.InitRequest{Subject: pkitest.Name(t, pkitest.EngineCASubject)}, pkitest.SharedCAKeyGenerator(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := readStoreFile(t, filepath.Join(dir, "cert.conf")); got != template {
+	if got := pkitest.ReadFile(t, filepath.Join(dir, "cert.conf")); got != template {
 		t.Error("cert.conf is not engine-setup's cert.template")
 	}
 	if root {
@@ -471,7 +472,7 @@ func TestInitStoreInPackageLayout(t *testing.T) {
 			}
 		}
 	}
-	writeRequest(t, s, "proxy", engineProxySubject)
+	pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 	if err != nil {
 		t.Fatal(err)
@@ -500,14 +501,14 @@ func TestSubjectAgainstEngineScript(t *testing.T) {
 		{"/CN=rev.example.com/O=Example Inc./C=US", "/C=US/O=Example Inc./CN=rev.example.com"},
 		{"/C=US/O=Example Inc./CN=host1.example.com", "/C=US/O=Example Inc./CN=host1.example.com"},
 	} {
-		writeRequest(t, s, "e", c.subject)
+		pkitest.WriteRequest(t, s, "e", c.subject)
 		engineScriptSign(t, dir, "e", "", "", "", "")
-		writeRequest(t, s, "p", c.subject)
+		pkitest.WriteRequest(t, s, "p", c.subject)
 		issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "p"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		engineCert := readStoreCert(t, s.CertPath("e"))
+		engineCert := pkitest.ReadCert(t, s.CertPath("e"))
 		engineName, err := dn.ParseDER(engineCert.RawSubject)
 		if err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -20,7 +21,7 @@ import (
 // request key, so that enrollments do not pay for a key.
 func enrollStore(t *testing.T, s *pki.Store) *pki.Store {
 	t.Helper()
-	key := sharedKey(t, requestKeyIndex)
+	key := pkitest.SharedKey(t, pkitest.RequestKey)
 	es, err := pki.OpenStore(s.Dir(), pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return key, nil }))
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +33,7 @@ func enrollStore(t *testing.T, s *pki.Store) *pki.Store {
 func enrollRequest(t *testing.T) pki.EnrollRequest {
 	t.Helper()
 	return pki.EnrollRequest{
-		SignRequest: pki.SignRequest{Name: "proxy", Subject: storeName(t, engineProxySubject), Days: 730},
+		SignRequest: pki.SignRequest{Name: "proxy", Subject: pkitest.Name(t, pkitest.EngineProxySubject), Days: 730},
 		Password:    "pw",
 	}
 }
@@ -52,7 +53,7 @@ func backupsOf(t *testing.T, path string) []string {
 // request, certificate and bundle of the first are kept as backups.
 func TestEnrollAndKeepKey(t *testing.T) {
 	// The store's own key generator: one real key, as the command makes it.
-	s, err := pki.OpenStore(newTestStore(t).Dir())
+	s, err := pki.OpenStore(pkitest.NewStore(t).Dir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +79,7 @@ func TestEnrollAndKeepKey(t *testing.T) {
 		s.CertPath("proxy"):      0o644,
 		s.SerialCertPath("1001"): 0o644,
 	} {
-		if got := permOf(t, path); got != mode {
+		if got := pkitest.PermOf(t, path); got != mode {
 			t.Errorf("%s: mode %v, want %v", path, got, mode)
 		}
 	}
@@ -89,10 +90,10 @@ func TestEnrollAndKeepKey(t *testing.T) {
 	if k, ok := b.Key.(*rsa.PrivateKey); !ok || k.N.BitLen() != 2048 {
 		t.Errorf("key is %T, want RSA-2048", b.Key)
 	}
-	if !b.Certificate.Equal(first.Certificate) || !b.Certificate.Equal(readStoreCert(t, s.CertPath("proxy"))) {
+	if !b.Certificate.Equal(first.Certificate) || !b.Certificate.Equal(pkitest.ReadCert(t, s.CertPath("proxy"))) {
 		t.Error("the bundle's certificate is not certs/proxy.cer")
 	}
-	if len(b.CACerts) != 1 || !b.CACerts[0].Equal(readStoreCert(t, s.CACertPath())) {
+	if len(b.CACerts) != 1 || !b.CACerts[0].Equal(pkitest.ReadCert(t, s.CACertPath())) {
 		t.Error("the bundle does not hold the CA certificate")
 	}
 	csr, err := pki.ReadRequest(first.RequestPath)
@@ -102,19 +103,19 @@ func TestEnrollAndKeepKey(t *testing.T) {
 	if !pki.KeyMatches(csr.PublicKey, b.Key) {
 		t.Error("requests/proxy.req is not signed by the bundle's key")
 	}
-	if got := subjectOf(t, csr.RawSubject); got != engineProxySubject {
+	if got := subjectOf(t, csr.RawSubject); got != pkitest.EngineProxySubject {
 		t.Errorf("request subject %s", got)
 	}
-	if got := subjectOf(t, first.Certificate.RawSubject); got != engineProxySubject {
+	if got := subjectOf(t, first.Certificate.RawSubject); got != pkitest.EngineProxySubject {
 		t.Errorf("certificate subject %s", got)
 	}
-	if lines := storeDatabaseLines(t, s); len(lines) != 1 || !strings.Contains(lines[0], "\t1001\tunknown\t"+engineProxySubject+"\n") {
+	if lines := storeDatabaseLines(t, s); len(lines) != 1 || !strings.Contains(lines[0], "\t1001\tunknown\t"+pkitest.EngineProxySubject+"\n") {
 		t.Errorf("database.txt: %q", lines)
 	}
 
-	firstReq := readStoreFile(t, first.RequestPath)
-	firstP12 := readStoreFile(t, first.PKCS12Path)
-	firstCert := readStoreFile(t, s.CertPath("proxy"))
+	firstReq := pkitest.ReadFile(t, first.RequestPath)
+	firstP12 := pkitest.ReadFile(t, first.PKCS12Path)
+	firstCert := pkitest.ReadFile(t, s.CertPath("proxy"))
 	req := enrollRequest(t)
 	req.KeepKey = true
 	second, err := s.Enroll(context.Background(), req)
@@ -140,11 +141,11 @@ func TestEnrollAndKeepKey(t *testing.T) {
 			t.Errorf("backups of %s: %q, want one", path, bk)
 			continue
 		}
-		if readStoreFile(t, bk[0]) != was {
+		if pkitest.ReadFile(t, bk[0]) != was {
 			t.Errorf("backup %s is not the previous %s", bk[0], path)
 		}
-		if permOf(t, bk[0]) != permOf(t, path) {
-			t.Errorf("backup %s has mode %v, %s %v", bk[0], permOf(t, bk[0]), path, permOf(t, path))
+		if pkitest.PermOf(t, bk[0]) != pkitest.PermOf(t, path) {
+			t.Errorf("backup %s has mode %v, %s %v", bk[0], pkitest.PermOf(t, bk[0]), path, pkitest.PermOf(t, path))
 		}
 	}
 	if second.Backup == "" {
@@ -170,11 +171,11 @@ func subjectOf(t *testing.T, der []byte) string {
 func TestEnrollBadInput(t *testing.T) {
 	noKeysBundle := func(t *testing.T, s *pki.Store) {
 		// A certificate-only bundle, as `openssl pkcs12 -export -nokeys` makes.
-		writeRequest(t, s, "other", engineProxySubject)
+		pkitest.WriteRequest(t, s, "other", pkitest.EngineProxySubject)
 		if _, err := s.Sign(context.Background(), pki.SignRequest{Name: "other"}); err != nil {
 			t.Fatal(err)
 		}
-		runOpenSSL(t, s.Dir(), "pkcs12", "-export", "-nokeys", "-in", s.CertPath("other"),
+		pkitest.RunOpenSSL(t, s.Dir(), "pkcs12", "-export", "-nokeys", "-in", s.CertPath("other"),
 			"-passout", "pass:pw", "-out", s.PKCS12Path("proxy"))
 	}
 	tests := []struct {
@@ -193,11 +194,11 @@ func TestEnrollBadInput(t *testing.T) {
 		{name: "empty password", edit: func(r *pki.EnrollRequest) { r.Password = "" }, want: pki.ErrBadPassword},
 		{name: "keep key without bundle", edit: func(r *pki.EnrollRequest) { r.KeepKey = true }, want: fs.ErrNotExist, text: "proxy.p12"},
 		{name: "keep key with wrong password", setup: func(t *testing.T, s *pki.Store) {
-			data, err := pki.EncodePKCS12(pki.Bundle{Key: sharedKey(t, caKeyIndex), Certificate: readStoreCert(t, s.CACertPath())}, "other", false)
+			data, err := pki.EncodePKCS12(pki.Bundle{Key: pkitest.SharedKey(t, pkitest.CAKey), Certificate: pkitest.ReadCert(t, s.CACertPath())}, "other", false)
 			if err != nil {
 				t.Fatal(err)
 			}
-			writeStoreFile(t, s.PKCS12Path("proxy"), data, 0o600)
+			pkitest.WriteFile(t, s.PKCS12Path("proxy"), data, 0o600)
 		}, edit: func(r *pki.EnrollRequest) { r.KeepKey = true }, want: pki.ErrPassword},
 		{name: "keep key from a bundle without key", setup: noKeysBundle, edit: func(r *pki.EnrollRequest) { r.KeepKey = true }, want: pki.ErrNoKey},
 		{name: "bundle is a symlink", setup: func(t *testing.T, s *pki.Store) {
@@ -210,26 +211,26 @@ func TestEnrollBadInput(t *testing.T) {
 			if err := os.Remove(keys); err != nil {
 				t.Fatal(err)
 			}
-			writeStoreFile(t, keys, []byte("x"), 0o644)
+			pkitest.WriteFile(t, keys, []byte("x"), 0o644)
 		}, text: "not a directory"},
 		// Failures once the key and the request are made: the existing
 		// request must still be there, unchanged.
 		{name: "serial.txt malformed", setup: func(t *testing.T, s *pki.Store) {
-			writeRequest(t, s, "proxy", "/CN=old.example.com")
-			writeStoreFile(t, s.SerialPath(), []byte("zz\n"), 0o644)
+			pkitest.WriteRequest(t, s, "proxy", "/CN=old.example.com")
+			pkitest.WriteFile(t, s.SerialPath(), []byte("zz\n"), 0o644)
 		}, text: "serial.txt"},
 		{name: "serial already used", setup: func(t *testing.T, s *pki.Store) {
-			writeRequest(t, s, "proxy", "/CN=old.example.com")
-			writeStoreFile(t, s.SerialCertPath("1001"), []byte("taken"), 0o644)
+			pkitest.WriteRequest(t, s, "proxy", "/CN=old.example.com")
+			pkitest.WriteFile(t, s.SerialCertPath("1001"), []byte("taken"), 0o644)
 		}, want: pki.ErrBadStore},
 		{name: "bad extended key usage", setup: func(t *testing.T, s *pki.Store) {
-			writeRequest(t, s, "proxy", "/CN=old.example.com")
+			pkitest.WriteRequest(t, s, "proxy", "/CN=old.example.com")
 		}, edit: func(r *pki.EnrollRequest) { r.ExtKeyUsage = []asn1.ObjectIdentifier{{}} }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := enrollStore(t, newTestStore(t))
+			s := enrollStore(t, pkitest.NewStore(t))
 			if tc.setup != nil {
 				tc.setup(t, s)
 			}
@@ -237,7 +238,7 @@ func TestEnrollBadInput(t *testing.T) {
 			if tc.edit != nil {
 				tc.edit(&req)
 			}
-			before := snapshot(t, s.Dir())
+			before := pkitest.Snapshot(t, s.Dir())
 			_, err := s.Enroll(context.Background(), req)
 			if err == nil {
 				t.Fatal("Enroll succeeded")
@@ -252,7 +253,7 @@ func TestEnrollBadInput(t *testing.T) {
 			if strings.Contains(err.Error(), req.Password) && req.Password != "" {
 				t.Errorf("error shows the password: %v", err)
 			}
-			assertUnchanged(t, s.Dir(), before)
+			pkitest.AssertUnchanged(t, s.Dir(), before)
 		})
 	}
 }

@@ -11,45 +11,11 @@ import (
 	"github.com/pkienroll/pkienroll/pki"
 )
 
-// The shared fixtures (internal/pkitest), under the names this package's
-// tests use.
-const (
-	engineCASubject    = pkitest.EngineCASubject
-	engineProxySubject = pkitest.EngineProxySubject
-	caKeyIndex         = pkitest.CAKey
-	requestKeyIndex    = pkitest.RequestKey
-	otherKeyIndex      = pkitest.OtherKey
-)
-
-var (
-	sharedKey            = pkitest.SharedKey
-	sharedCAKeyGenerator = pkitest.SharedCAKeyGenerator
-	storeName            = pkitest.Name
-	newTestStore         = pkitest.NewStore
-	writeRequest         = pkitest.WriteRequest
-	writeRequestTemplate = pkitest.WriteRequestTemplate
-	writeStoreFile       = pkitest.WriteFile
-	writeSharedKey       = pkitest.WriteSharedKey
-	readStoreFile        = pkitest.ReadFile
-	mustEKU              = pkitest.EKU
-	readStoreCert        = pkitest.ReadCert
-	snapshot             = pkitest.Snapshot
-	assertNoTempFiles    = pkitest.AssertNoTempFiles
-	replaceWithSymlink   = pkitest.ReplaceWithSymlink
-	assertUnchanged      = pkitest.AssertUnchanged
-	permOf               = pkitest.PermOf
-	clipText             = pkitest.Clip
-	opensslBinary        = pkitest.OpenSSL
-	runOpenSSL           = pkitest.RunOpenSSL
-	tryOpenSSL           = pkitest.TryOpenSSL
-	holdLock             = pkitest.HoldLock
-)
-
 // storeDatabaseLines returns database.txt as lines, each with its newline; it
 // fails the test when the file does not end with a newline.
 func storeDatabaseLines(t testing.TB, s *pki.Store) []string {
 	t.Helper()
-	data := readStoreFile(t, s.DatabasePath())
+	data := pkitest.ReadFile(t, s.DatabasePath())
 	if data == "" {
 		return nil
 	}
@@ -60,7 +26,7 @@ func storeDatabaseLines(t testing.TB, s *pki.Store) []string {
 	lines = lines[:len(lines)-1] // the empty string after the last newline
 	// The CA's own line, which InitStore writes first (as openssl ca
 	// -selfsign does), is not one of the certificates the CA issued.
-	if len(lines) > 0 && strings.Contains(lines[0], "\t1000\tunknown\t"+engineCASubject+"\n") {
+	if len(lines) > 0 && strings.Contains(lines[0], "\t1000\tunknown\t"+pkitest.EngineCASubject+"\n") {
 		lines = lines[1:]
 	}
 	return lines
@@ -72,7 +38,7 @@ func indexUTCTime(t time.Time) string { return t.UTC().Format("060102150405Z") }
 // opensslCertText is `openssl x509 -noout -text` of the certificate in path.
 func opensslCertText(t testing.TB, path string) string {
 	t.Helper()
-	return runOpenSSL(t, "", "x509", "-noout", "-text", "-in", path)
+	return pkitest.RunOpenSSL(t, "", "x509", "-noout", "-text", "-in", path)
 }
 
 // assertTextHas fails the test for every want missing from text.
@@ -95,7 +61,7 @@ func firstPEMBytes(t testing.TB, data []byte) []byte {
 	t.Helper()
 	block, _ := pem.Decode(data)
 	if block == nil {
-		t.Fatalf("no PEM block in %q", clipText(string(data)))
+		t.Fatalf("no PEM block in %q", pkitest.Clip(string(data)))
 	}
 	return block.Bytes
 }
@@ -103,7 +69,7 @@ func firstPEMBytes(t testing.TB, data []byte) []byte {
 // assertSameFile fails when the files at a and b differ.
 func assertSameFile(t testing.TB, a, b string) {
 	t.Helper()
-	da, db := readStoreFile(t, a), readStoreFile(t, b)
+	da, db := pkitest.ReadFile(t, a), pkitest.ReadFile(t, b)
 	if !bytes.Equal([]byte(da), []byte(db)) {
 		t.Errorf("%s and %s differ", a, b)
 	}

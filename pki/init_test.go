@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -30,8 +31,8 @@ func TestInitStoreConcurrent(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			subject := storeName(t, fmt.Sprintf("/C=US/O=Example Inc./CN=engine%d.example.com", i))
-			_, errs[i] = pki.InitStore(dir, pki.InitRequest{Subject: subject}, sharedCAKeyGenerator(t))
+			subject := pkitest.Name(t, fmt.Sprintf("/C=US/O=Example Inc./CN=engine%d.example.com", i))
+			_, errs[i] = pki.InitStore(dir, pki.InitRequest{Subject: subject}, pkitest.SharedCAKeyGenerator(t))
 		})
 	}
 	close(start)
@@ -62,7 +63,7 @@ func TestInitStoreConcurrent(t *testing.T) {
 // it, and no staging directory is left.
 func assertInitComplete(t *testing.T, dir string) {
 	t.Helper()
-	cert := readStoreCert(t, filepath.Join(dir, "ca.pem"))
+	cert := pkitest.ReadCert(t, filepath.Join(dir, "ca.pem"))
 	key, err := pki.ReadKey(filepath.Join(dir, "private", "ca.pem"), nil)
 	if err != nil || !pki.KeyMatches(cert.PublicKey, key) {
 		t.Errorf("CA key does not match the CA certificate: %v", err)
@@ -85,9 +86,9 @@ func TestInitCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process for TestInitStoreSurvivesSIGKILL")
 	}
-	key := sharedKey(t, caKeyIndex)
+	key := pkitest.SharedKey(t, pkitest.CAKey)
 	fmt.Println("ready")
-	_, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, engineCASubject)},
+	_, err := pki.InitStore(dir, pki.InitRequest{Subject: pkitest.Name(t, pkitest.EngineCASubject)},
 		pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return key, nil }))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -128,7 +129,7 @@ func TestInitStoreSurvivesSIGKILL(t *testing.T) {
 			state = "directory"
 		}
 		outcomes[state]++
-		_, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, engineCASubject)}, sharedCAKeyGenerator(t))
+		_, err := pki.InitStore(dir, pki.InitRequest{Subject: pkitest.Name(t, pkitest.EngineCASubject)}, pkitest.SharedCAKeyGenerator(t))
 		switch {
 		case state == "complete" && errors.Is(err, pki.ErrExists):
 		case err != nil:
@@ -221,9 +222,9 @@ func TestRenewCASurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills 15 processes; skipped with -short")
 	}
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	signNames(t, s, "proxy")
-	original := readStoreCert(t, s.CACertPath())
+	original := pkitest.ReadCert(t, s.CACertPath())
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("random delays seeded with %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 13))
@@ -236,7 +237,7 @@ func TestRenewCASurvivesSIGKILL(t *testing.T) {
 	for i := range 15 {
 		window.kill(t, child, rng)
 
-		ca := readStoreCert(t, s.CACertPath())
+		ca := pkitest.ReadCert(t, s.CACertPath())
 		if ca.SerialNumber.Cmp(original.SerialNumber) != 0 || !ca.PublicKey.(interface{ Equal(crypto.PublicKey) bool }).Equal(original.PublicKey) {
 			t.Fatalf("kill %d: ca.pem has serial %X or another key", i, ca.SerialNumber)
 		}
@@ -255,7 +256,7 @@ func TestRenewCASurvivesSIGKILL(t *testing.T) {
 		if problems, err := s.Check(t.Context()); err != nil || len(problems) != 0 {
 			t.Errorf("kill %d: second check: %v %q", i, err, problems)
 		}
-		if der, err := pki.ReadCertificate(s.CADERPath()); err != nil || !der.Equal(readStoreCert(t, s.CACertPath())) {
+		if der, err := pki.ReadCertificate(s.CADERPath()); err != nil || !der.Equal(pkitest.ReadCert(t, s.CACertPath())) {
 			t.Errorf("kill %d: certs/ca.der is not ca.pem after check: %v", i, err)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -76,7 +77,7 @@ func TestEncodeKeyOpenSSLReadsIt(t *testing.T) {
 			if err := os.WriteFile(path, data, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			runOpenSSL(t, dir, append([]string{"pkey", "-check", "-noout", "-in", path}, tc.passin...)...)
+			pkitest.RunOpenSSL(t, dir, append([]string{"pkey", "-check", "-noout", "-in", path}, tc.passin...)...)
 			back, err := pki.ParseKey(data, tc.enc.Passphrase)
 			if err != nil {
 				t.Fatalf("ParseKey of our own output: %v", err)
@@ -93,7 +94,7 @@ func TestParseKeyFromOpenSSL(t *testing.T) {
 	gen := func(name string, args ...string) string {
 		t.Helper()
 		path := filepath.Join(dir, name)
-		runOpenSSL(t, dir, append(args, "-out", path)...)
+		pkitest.RunOpenSSL(t, dir, append(args, "-out", path)...)
 		return path
 	}
 	pkcs8 := gen("pkcs8.key", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
@@ -115,7 +116,7 @@ func TestParseKeyFromOpenSSL(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ReadKey: %v", err)
 			}
-			pub := runOpenSSL(t, dir, "pkey", "-in", tc.path, "-pubout", "-passin", "pass:"+tc.pass)
+			pub := pkitest.RunOpenSSL(t, dir, "pkey", "-in", tc.path, "-pubout", "-passin", "pass:"+tc.pass)
 			ours, err := publicKeyPEM(key.Public())
 			if err != nil {
 				t.Fatal(err)
@@ -130,7 +131,7 @@ func TestParseKeyFromOpenSSL(t *testing.T) {
 func TestParseKeyErrors(t *testing.T) {
 	dir := t.TempDir()
 	weak := filepath.Join(dir, "weak.key")
-	runOpenSSL(t, dir, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", weak)
+	pkitest.RunOpenSSL(t, dir, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", weak)
 	encrypted, err := pki.EncodeKey(proxyKey(t), pki.KeyEncoding{Passphrase: []byte("right")})
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +208,7 @@ func TestWriteKeyModeAndReplace(t *testing.T) {
 	if data, _ := os.ReadFile(path); !bytes.HasPrefix(data, []byte("-----BEGIN RSA PRIVATE KEY-----")) {
 		t.Error("replacing write did not replace the key")
 	}
-	assertNoTempFiles(t, dir)
+	pkitest.AssertNoTempFiles(t, dir)
 }
 
 func TestWriteKeyRefusesSymlink(t *testing.T) {

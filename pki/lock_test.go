@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -16,9 +17,9 @@ import (
 func TestSignConcurrent(t *testing.T) {
 	t.Parallel()
 	const n = 8
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	for i := range n {
-		writeRequest(t, s, fmt.Sprintf("proxy%d", i), fmt.Sprintf("/C=US/O=Example Inc./CN=proxy%d.example.com", i))
+		pkitest.WriteRequest(t, s, fmt.Sprintf("proxy%d", i), fmt.Sprintf("/C=US/O=Example Inc./CN=proxy%d.example.com", i))
 	}
 
 	start := make(chan struct{})
@@ -55,7 +56,7 @@ func TestSignConcurrent(t *testing.T) {
 	if !slices.Equal(serials, want) {
 		t.Errorf("serials %v, want %v", serials, want)
 	}
-	if got, want := readStoreFile(t, s.SerialPath()), fmt.Sprintf("%X\n", 0x1001+n); got != want {
+	if got, want := pkitest.ReadFile(t, s.SerialPath()), fmt.Sprintf("%X\n", 0x1001+n); got != want {
 		t.Errorf("serial.txt = %q, want %q", got, want)
 	}
 
@@ -85,5 +86,5 @@ func TestSignConcurrent(t *testing.T) {
 			t.Errorf("line %d: serial %s, want %s", i+1, e.Serial, want)
 		}
 	}
-	assertNoTempFiles(t, s.Dir())
+	pkitest.AssertNoTempFiles(t, s.Dir())
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
 	"github.com/pkienroll/pkienroll/pki"
 )
@@ -51,8 +52,8 @@ func TestLockTurnAmongFlockWaiters(t *testing.T) {
 		t.Skip("keeps the lock busy for seconds; skipped with -short")
 	}
 	flock := flockBinary(t)
-	s := newTestStore(t)
-	writeRequest(t, s, "proxy", engineProxySubject)
+	s := pkitest.NewStore(t)
+	pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 	startFlockLoops(t, flock, s.CACertPath(), 4)
 	o, err := pki.OpenStore(s.Dir(), pki.WithLockTimeout(3*time.Second))
 	if err != nil {
@@ -93,8 +94,8 @@ func TestLockWaitEnds(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newTestStore(t)
-			writeRequest(t, s, "proxy", engineProxySubject)
+			s := pkitest.NewStore(t)
+			pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 			// The holder: flock(1) keeps the lock until its stdin closes.
 			holder := exec.Command(flock, "-e", s.CACertPath(), "sh", "-c", "echo locked; read x || true")
 			stdin, err := holder.StdinPipe()
@@ -112,13 +113,13 @@ func TestLockWaitEnds(t *testing.T) {
 			if _, err := stdout.Read(make([]byte, 7)); err != nil {
 				t.Fatal(err)
 			}
-			before := snapshot(t, s.Dir())
+			before := pkitest.Snapshot(t, s.Dir())
 			fds := openDescriptors(t)
 
 			if err := tc.wait(t, s); !errors.Is(err, tc.want) {
 				t.Errorf("Sign while flock(1) holds the lock: %v, want %v", err, tc.want)
 			}
-			assertUnchanged(t, s.Dir(), before)
+			pkitest.AssertUnchanged(t, s.Dir(), before)
 
 			stdin.Close()
 			if err := holder.Wait(); err != nil {

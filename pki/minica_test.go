@@ -7,6 +7,7 @@ import (
 
 	"go.step.sm/crypto/minica"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/verify"
 )
@@ -21,7 +22,7 @@ func TestForeignCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := pki.CreateRequest(sharedKey(t, requestKeyIndex), pki.RequestTemplate{Subject: storeName(t, engineProxySubject)})
+	der, err := pki.CreateRequest(pkitest.SharedKey(t, pkitest.RequestKey), pki.RequestTemplate{Subject: pkitest.Name(t, pkitest.EngineProxySubject)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,14 +39,14 @@ func TestForeignCA(t *testing.T) {
 	}
 
 	results := verify.Certificate(leaf, verify.Options{
-		CAs: []*x509.Certificate{ca.Root, ca.Intermediate}, Key: sharedKey(t, requestKeyIndex), Host: "proxy.example.com"})
+		CAs: []*x509.Certificate{ca.Root, ca.Intermediate}, Key: pkitest.SharedKey(t, pkitest.RequestKey), Host: "proxy.example.com"})
 	for _, r := range results {
 		if !r.OK {
 			t.Errorf("against minica's chain: %s", r)
 		}
 	}
 
-	engine := readStoreCert(t, newTestStore(t).CACertPath())
+	engine := pkitest.ReadCert(t, pkitest.NewStore(t).CACertPath())
 	var chain *verify.Result
 	for _, r := range verify.Certificate(leaf, verify.Options{CAs: []*x509.Certificate{engine}}) {
 		if r.Check == verify.Chain {

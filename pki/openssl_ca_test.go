@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -15,12 +16,12 @@ import (
 // part of the store) and returns its path.
 func engineOpenSSLConfig(t *testing.T, dir string) string {
 	t.Helper()
-	tmpl := readStoreFile(t, engineConfigTemplate)
+	tmpl := pkitest.ReadFile(t, engineConfigTemplate)
 	if !strings.Contains(tmpl, "@PKI_DIR@") {
 		t.Fatalf("%s has no @PKI_DIR@", engineConfigTemplate)
 	}
 	path := filepath.Join(t.TempDir(), "openssl.cnf")
-	writeStoreFile(t, path, []byte(strings.ReplaceAll(tmpl, "@PKI_DIR@", dir)), 0o644)
+	pkitest.WriteFile(t, path, []byte(strings.ReplaceAll(tmpl, "@PKI_DIR@", dir)), 0o644)
 	return path
 }
 
@@ -29,7 +30,7 @@ func engineOpenSSLConfig(t *testing.T, dir string) string {
 // the exit status is not looked at.
 func opensslCAStatus(t *testing.T, dir, cfg, serial string) string {
 	t.Helper()
-	out, _ := tryOpenSSL(t, dir, "ca", "-config", cfg, "-status", serial)
+	out, _ := pkitest.TryOpenSSL(t, dir, "ca", "-config", cfg, "-status", serial)
 	for _, line := range strings.Split(out, "\n") {
 		if status, ok := strings.CutPrefix(line, serial+"="); ok {
 			return status
@@ -44,14 +45,14 @@ func opensslCAStatus(t *testing.T, dir, cfg, serial string) string {
 // -preserveDN keeps the request's subject as it is, as pkienroll does.
 func opensslCASign(t *testing.T, dir, cfg, req, out string) {
 	t.Helper()
-	runOpenSSL(t, dir, "ca", "-batch", "-notext", "-preserveDN", "-config", cfg, "-in", req, "-out", out)
+	pkitest.RunOpenSSL(t, dir, "ca", "-batch", "-notext", "-preserveDN", "-config", cfg, "-in", req, "-out", out)
 }
 
 // assertVerifies runs `openssl verify` on each certificate under the CA.
 func assertVerifies(t *testing.T, caFile string, certs ...string) {
 	t.Helper()
 	for _, c := range certs {
-		out, err := tryOpenSSL(t, "", "verify", "-CAfile", caFile, c)
+		out, err := pkitest.TryOpenSSL(t, "", "verify", "-CAfile", caFile, c)
 		if err != nil || strings.TrimSpace(out) != c+": OK" {
 			t.Errorf("openssl verify %s: %v\n%s", c, err, out)
 		}
@@ -63,13 +64,13 @@ func assertVerifies(t *testing.T, caFile string, certs ...string) {
 // then carries on after it.
 func TestOpenSSLCAOnPkienrollStore(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	dir := s.Dir()
 	cfg := engineOpenSSLConfig(t, dir)
 	// The layout has no CRL number; a CA that publishes CRLs adds one.
-	writeStoreFile(t, filepath.Join(dir, "crlnumber.txt"), []byte("1000\n"), 0o644)
+	pkitest.WriteFile(t, filepath.Join(dir, "crlnumber.txt"), []byte("1000\n"), 0o644)
 
-	writeRequest(t, s, "proxy", engineProxySubject)
+	pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"}); err != nil {
 		t.Fatal(err)
 	}
@@ -78,28 +79,28 @@ func TestOpenSSLCAOnPkienrollStore(t *testing.T) {
 	}
 
 	crl := filepath.Join(t.TempDir(), "crl.pem")
-	runOpenSSL(t, dir, "ca", "-config", cfg, "-gencrl", "-out", crl)
-	out, _ := tryOpenSSL(t, dir, "crl", "-in", crl, "-CAfile", "ca.pem", "-noout", "-text")
+	pkitest.RunOpenSSL(t, dir, "ca", "-config", cfg, "-gencrl", "-out", crl)
+	out, _ := pkitest.TryOpenSSL(t, dir, "crl", "-in", crl, "-CAfile", "ca.pem", "-noout", "-text")
 	assertTextHas(t, "first CRL", out, "verify OK", "No Revoked Certificates", "X509v3 CRL Number: \n                4096")
 
-	runOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1001.pem", "-crl_reason", "superseded")
+	pkitest.RunOpenSSL(t, dir, "ca", "-config", cfg, "-revoke", "certs/1001.pem", "-crl_reason", "superseded")
 	if got := opensslCAStatus(t, dir, cfg, "1001"); got != "Revoked (R)" {
 		t.Errorf("status of 1001 after openssl revoked it: %q", got)
 	}
-	runOpenSSL(t, dir, "ca", "-config", cfg, "-gencrl", "-out", crl)
-	out, _ = tryOpenSSL(t, dir, "crl", "-in", crl, "-CAfile", "ca.pem", "-noout", "-text")
+	pkitest.RunOpenSSL(t, dir, "ca", "-config", cfg, "-gencrl", "-out", crl)
+	out, _ = pkitest.TryOpenSSL(t, dir, "crl", "-in", crl, "-CAfile", "ca.pem", "-noout", "-text")
 	assertTextHas(t, "second CRL", out, "verify OK", "Serial Number: 1001", "Superseded")
 
-	writeRequest(t, s, "proxy2", "/C=US/O=Example Inc./CN=proxy2.example.com")
+	pkitest.WriteRequest(t, s, "proxy2", "/C=US/O=Example Inc./CN=proxy2.example.com")
 	opensslCASign(t, dir, cfg, "requests/proxy2.req", "certs/proxy2.cer")
-	if got := readStoreCert(t, s.CertPath("proxy2")).SerialNumber.Int64(); got != 0x1002 {
+	if got := pkitest.ReadCert(t, s.CertPath("proxy2")).SerialNumber.Int64(); got != 0x1002 {
 		t.Errorf("openssl ca signed serial %X after pkienroll's 1001, want 1002", got)
 	}
 	if got := opensslCAStatus(t, dir, cfg, "1002"); got != "Valid (V)" {
 		t.Errorf("status of 1002: %q", got)
 	}
 
-	writeRequest(t, s, "proxy3", "/C=US/O=Example Inc./CN=proxy3.example.com")
+	pkitest.WriteRequest(t, s, "proxy3", "/C=US/O=Example Inc./CN=proxy3.example.com")
 	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy3"})
 	if err != nil {
 		t.Fatalf("pkienroll after openssl ca: %v", err)
@@ -110,10 +111,10 @@ func TestOpenSSLCAOnPkienrollStore(t *testing.T) {
 	if got := opensslCAStatus(t, dir, cfg, "1003"); got != "Valid (V)" {
 		t.Errorf("status of 1003: %q", got)
 	}
-	if got := readStoreFile(t, s.SerialPath()); got != "1004\n" {
+	if got := pkitest.ReadFile(t, s.SerialPath()); got != "1004\n" {
 		t.Errorf("serial.txt = %q, want 1004", got)
 	}
-	if got := readStoreFile(t, s.DatabasePath()+".attr"); got != "unique_subject = no\n" {
+	if got := pkitest.ReadFile(t, s.DatabasePath()+".attr"); got != "unique_subject = no\n" {
 		t.Errorf("database.txt.attr = %q", got)
 	}
 
@@ -126,7 +127,7 @@ func TestOpenSSLCAOnPkienrollStore(t *testing.T) {
 		got = append(got, string(e.Status)+" "+e.Serial+" "+e.Reason+" "+e.Subject)
 	}
 	want := []string{
-		"V 1000  " + engineCASubject,
+		"V 1000  " + pkitest.EngineCASubject,
 		"R 1001 superseded /C=US/O=Example Inc./CN=proxy.example.com",
 		"V 1002  /C=US/O=Example Inc./CN=proxy2.example.com",
 		"V 1003  /C=US/O=Example Inc./CN=proxy3.example.com",
@@ -148,13 +149,13 @@ func TestPkienrollOnOpenSSLStore(t *testing.T) {
 	t.Parallel()
 	dir := makeEnginePKI(t, "")
 	cfg := filepath.Join(dir, "openssl.conf")
-	firstLines := readStoreFile(t, filepath.Join(dir, "database.txt"))
+	firstLines := pkitest.ReadFile(t, filepath.Join(dir, "database.txt"))
 
 	s, err := pki.OpenStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeRequest(t, s, "proxy2", "/C=US/O=Example Inc./CN=proxy2.example.com")
+	pkitest.WriteRequest(t, s, "proxy2", "/C=US/O=Example Inc./CN=proxy2.example.com")
 	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy2"})
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +163,7 @@ func TestPkienrollOnOpenSSLStore(t *testing.T) {
 	if issued.Serial != "1002" {
 		t.Errorf("serial %s after openssl's 1001, want 1002", issued.Serial)
 	}
-	caCert := readStoreCert(t, s.CACertPath())
+	caCert := pkitest.ReadCert(t, s.CACertPath())
 	if string(issued.Certificate.AuthorityKeyId) != string(caCert.SubjectKeyId) {
 		t.Errorf("AKI %X, want the openssl CA's SKI %X", issued.Certificate.AuthorityKeyId, caCert.SubjectKeyId)
 	}
@@ -170,10 +171,10 @@ func TestPkienrollOnOpenSSLStore(t *testing.T) {
 		t.Errorf("issuer is not the CA's subject, byte for byte")
 	}
 	wantDB := firstLines + "V\t" + indexUTCTime(issued.Certificate.NotAfter) + "\t\t1002\tunknown\t/C=US/O=Example Inc./CN=proxy2.example.com\n"
-	if got := readStoreFile(t, s.DatabasePath()); got != wantDB {
+	if got := pkitest.ReadFile(t, s.DatabasePath()); got != wantDB {
 		t.Errorf("database.txt =\n%q\nwant\n%q", got, wantDB)
 	}
-	if got := readStoreFile(t, s.SerialPath()); got != "1003\n" {
+	if got := pkitest.ReadFile(t, s.SerialPath()); got != "1003\n" {
 		t.Errorf("serial.txt = %q, want 1003", got)
 	}
 	for _, serial := range []string{"1000", "1001", "1002"} {
@@ -183,9 +184,9 @@ func TestPkienrollOnOpenSSLStore(t *testing.T) {
 	}
 	assertVerifies(t, s.CACertPath(), s.CertPath("host1"), s.CertPath("proxy2"))
 
-	writeRequest(t, s, "proxy3", "/C=US/O=Example Inc./CN=proxy3.example.com")
+	pkitest.WriteRequest(t, s, "proxy3", "/C=US/O=Example Inc./CN=proxy3.example.com")
 	opensslCASign(t, dir, cfg, "requests/proxy3.req", "certs/proxy3.cer")
-	if got := readStoreCert(t, s.CertPath("proxy3")).SerialNumber.Int64(); got != 0x1003 {
+	if got := pkitest.ReadCert(t, s.CertPath("proxy3")).SerialNumber.Int64(); got != 0x1003 {
 		t.Errorf("openssl ca signed %X after pkienroll's 1002, want 1003", got)
 	}
 	if n := len(storeDatabaseLines(t, s)); n != 3 { // the CA's own line aside
@@ -198,12 +199,12 @@ func TestPkienrollOnOpenSSLStore(t *testing.T) {
 // but for the serial and the dates.
 func TestDatabaseLineMatchesOpenSSL(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	dir := s.Dir()
 	cfg := engineOpenSSLConfig(t, dir)
 	out := t.TempDir()
 	for i, subject := range []string{
-		engineProxySubject,
+		pkitest.EngineProxySubject,
 		"/C=US/ST=North Carolina/L=Raleigh/O=Example Inc./OU=Proxies/CN=proxy.example.com",
 		"/C=US/O=Example Inc./CN=proxy.example.com/emailAddress=ops@example.com",
 		"/C=FR/O=Société Générale/CN=proxy.example.fr",
@@ -213,7 +214,7 @@ func TestDatabaseLineMatchesOpenSSL(t *testing.T) {
 		"/C=US/O=Example \"Quoted\", Inc./CN=proxy.example.com",
 	} {
 		name := "proxy" + string(rune('a'+i))
-		writeRequest(t, s, name, subject)
+		pkitest.WriteRequest(t, s, name, subject)
 		// openssl ca's notAfter is now + default_days (1827); ours counts
 		// the backdated day in, so 1828 days end within a second of it.
 		if _, err := s.Sign(t.Context(), pki.SignRequest{Name: name, Days: 1828}); err != nil {
@@ -232,7 +233,7 @@ func TestDatabaseLineMatchesOpenSSL(t *testing.T) {
 		for f, what := range []string{"status", "expiry", "revocation", "serial", "file", "subject"} {
 			switch what {
 			case "serial":
-				if want := pki.FormatSerial(readStoreCert(t, filepath.Join(out, name+".cer")).SerialNumber); theirs[f] != want || len(ours[f]) != len(want) {
+				if want := pki.FormatSerial(pkitest.ReadCert(t, filepath.Join(out, name+".cer")).SerialNumber); theirs[f] != want || len(ours[f]) != len(want) {
 					t.Errorf("%s: serials %q and %q", subject, ours[f], theirs[f])
 				}
 			case "expiry":
@@ -255,7 +256,7 @@ func TestDatabaseLineMatchesOpenSSL(t *testing.T) {
 // the expired one; pkienroll reads and appends to what it rewrote.
 func TestOpenSSLCAUpdateDB(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	dir := s.Dir()
 	cfg := engineOpenSSLConfig(t, dir)
 	past, err := pki.OpenStore(dir, pki.WithNow(func() time.Time { return time.Now().AddDate(0, 0, -20) }))
@@ -267,7 +268,7 @@ func TestOpenSSLCAUpdateDB(t *testing.T) {
 		name  string
 		days  int
 	}{{past, "expired", 10}, {s, "far", 10000}, {s, "current", 0}} {
-		writeRequest(t, s, c.name, "/C=US/O=Example Inc./CN="+c.name+".example.com")
+		pkitest.WriteRequest(t, s, c.name, "/C=US/O=Example Inc./CN="+c.name+".example.com")
 		if _, err := c.store.Sign(t.Context(), pki.SignRequest{Name: c.name, Days: c.days}); err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +278,7 @@ func TestOpenSSLCAUpdateDB(t *testing.T) {
 		t.Fatalf("far line %q has no GeneralizedTime expiry", farLine)
 	}
 
-	out, err := tryOpenSSL(t, dir, "ca", "-config", cfg, "-updatedb")
+	out, err := pkitest.TryOpenSSL(t, dir, "ca", "-config", cfg, "-updatedb")
 	if err != nil {
 		t.Fatalf("openssl ca -updatedb: %v\n%s", err, out)
 	}
@@ -291,7 +292,7 @@ func TestOpenSSLCAUpdateDB(t *testing.T) {
 		t.Errorf("openssl rewrote the 2050+ line %q as %q", farLine, got)
 	}
 
-	writeRequest(t, s, "after", "/C=US/O=Example Inc./CN=after.example.com")
+	pkitest.WriteRequest(t, s, "after", "/C=US/O=Example Inc./CN=after.example.com")
 	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "after"}); err != nil {
 		t.Fatal(err)
 	}

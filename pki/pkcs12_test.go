@@ -11,6 +11,7 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -18,14 +19,14 @@ import (
 // returns the store and the bundle of that key, its certificate and the CA.
 func testBundle(t *testing.T) (*pki.Store, pki.Bundle) {
 	t.Helper()
-	s := newTestStore(t)
-	writeRequest(t, s, "proxy", engineProxySubject)
+	s := pkitest.NewStore(t)
+	pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 	is, err := s.Sign(context.Background(), pki.SignRequest{Name: "proxy"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca := readStoreCert(t, s.CACertPath())
-	return s, pki.Bundle{Key: sharedKey(t, requestKeyIndex), Certificate: is.Certificate, CACerts: []*x509.Certificate{ca}}
+	ca := pkitest.ReadCert(t, s.CACertPath())
+	return s, pki.Bundle{Key: pkitest.SharedKey(t, pkitest.RequestKey), Certificate: is.Certificate, CACerts: []*x509.Certificate{ca}}
 }
 
 // assertBundle fails the test unless got holds want's key and certificates.
@@ -54,7 +55,7 @@ func TestPKCS12OpenSSLInterop(t *testing.T) {
 	s, want := testBundle(t)
 	dir := t.TempDir()
 	passFile := filepath.Join(dir, "pass")
-	writeStoreFile(t, passFile, []byte("s3cret pass\n"), 0o600)
+	pkitest.WriteFile(t, passFile, []byte("s3cret pass\n"), 0o600)
 	const password = "s3cret pass"
 
 	for _, legacy := range []bool{false, true} {
@@ -65,26 +66,26 @@ func TestPKCS12OpenSSLInterop(t *testing.T) {
 				t.Fatal(err)
 			}
 			p12 := filepath.Join(dir, name+".p12")
-			writeStoreFile(t, p12, data, 0o600)
+			pkitest.WriteFile(t, p12, data, 0o600)
 			// -info writes the algorithms on stderr.
-			info, err := tryOpenSSL(t, dir, "pkcs12", "-in", p12, "-passin", "file:"+passFile, "-info", "-noout")
+			info, err := pkitest.TryOpenSSL(t, dir, "pkcs12", "-in", p12, "-passin", "file:"+passFile, "-info", "-noout")
 			if err != nil {
 				t.Fatalf("openssl pkcs12 -info: %v\n%s", err, info)
 			}
 			if legacy {
 				assertTextHas(t, "openssl pkcs12 -info", info, "MAC: sha1", "pbeWithSHA1And3-KeyTripleDES-CBC")
-				runOpenSSL(t, dir, "pkcs12", "-legacy", "-in", p12, "-passin", "file:"+passFile, "-noout")
+				pkitest.RunOpenSSL(t, dir, "pkcs12", "-legacy", "-in", p12, "-passin", "file:"+passFile, "-noout")
 			} else {
 				assertTextHas(t, "openssl pkcs12 -info", info, "MAC: sha256", "PBES2, PBKDF2, AES-256-CBC")
 			}
-			all := runOpenSSL(t, dir, "pkcs12", "-in", p12, "-passin", "file:"+passFile, "-nodes")
+			all := pkitest.RunOpenSSL(t, dir, "pkcs12", "-in", p12, "-passin", "file:"+passFile, "-nodes")
 			assertTextHas(t, "openssl pkcs12 -nodes", all, "BEGIN PRIVATE KEY",
 				"subject=C = US, O = Example Inc., CN = proxy.example.com",
 				"subject=C = US, O = Example Inc., CN = engine.example.com.81108")
 			if n := strings.Count(all, "BEGIN CERTIFICATE"); n != 2 {
 				t.Errorf("openssl shows %d certificates, want 2 (leaf and CA)", n)
 			}
-			keyPEM := runOpenSSL(t, dir, "pkcs12", "-in", p12, "-passin", "file:"+passFile, "-nocerts", "-nodes")
+			keyPEM := pkitest.RunOpenSSL(t, dir, "pkcs12", "-in", p12, "-passin", "file:"+passFile, "-nocerts", "-nodes")
 			key, err := pki.ParseKey([]byte(keyPEM), nil)
 			if err != nil {
 				t.Fatalf("key openssl extracted: %v", err)
@@ -92,17 +93,17 @@ func TestPKCS12OpenSSLInterop(t *testing.T) {
 			if !pki.KeyMatches(want.Certificate.PublicKey, key) {
 				t.Error("the key openssl extracted is not the certificate's")
 			}
-			leaf := runOpenSSL(t, dir, "pkcs12", "-in", p12, "-passin", "file:"+passFile, "-nokeys", "-clcerts")
+			leaf := pkitest.RunOpenSSL(t, dir, "pkcs12", "-in", p12, "-passin", "file:"+passFile, "-nokeys", "-clcerts")
 			if got := firstPEMBytes(t, []byte(leaf[strings.Index(leaf, "-----BEGIN"):])); string(got) != string(want.Certificate.Raw) {
 				t.Error("the certificate openssl extracted differs")
 			}
-			if _, err := tryOpenSSL(t, dir, "pkcs12", "-in", p12, "-passin", "pass:wrong", "-noout"); err == nil {
+			if _, err := pkitest.TryOpenSSL(t, dir, "pkcs12", "-in", p12, "-passin", "pass:wrong", "-noout"); err == nil {
 				t.Error("openssl opened the bundle with a wrong password")
 			}
 		})
 	}
 
-	keyFile := writeSharedKey(t, filepath.Join(dir, "proxy.key"), requestKeyIndex)
+	keyFile := pkitest.WriteSharedKey(t, filepath.Join(dir, "proxy.key"), pkitest.RequestKey)
 	for _, legacy := range []bool{false, true} {
 		name := map[bool]string{false: "default", true: "-legacy"}[legacy]
 		t.Run("we read openssl "+name, func(t *testing.T) {
@@ -112,7 +113,7 @@ func TestPKCS12OpenSSLInterop(t *testing.T) {
 			if legacy {
 				args = append(args, "-legacy")
 			}
-			runOpenSSL(t, dir, args...)
+			pkitest.RunOpenSSL(t, dir, args...)
 			got, err := pki.ReadPKCS12(p12, "x")
 			if err != nil {
 				t.Fatal(err)
@@ -134,8 +135,8 @@ func TestPKCS12Errors(t *testing.T) {
 	}
 	dir := t.TempDir()
 	noKeys := filepath.Join(dir, "nokeys.p12")
-	runOpenSSL(t, dir, "pkcs12", "-export", "-nokeys", "-in", s.CertPath("proxy"), "-passout", "pass:pw", "-out", noKeys)
-	noKeysData := []byte(readStoreFile(t, noKeys))
+	pkitest.RunOpenSSL(t, dir, "pkcs12", "-export", "-nokeys", "-in", s.CertPath("proxy"), "-passout", "pass:pw", "-out", noKeys)
+	noKeysData := []byte(pkitest.ReadFile(t, noKeys))
 
 	decodes := []struct {
 		name     string
@@ -147,7 +148,7 @@ func TestPKCS12Errors(t *testing.T) {
 		{"no password", good, "", pki.ErrPassword},
 		{"password beyond the BMP", good, "pw\U0001F600", pki.ErrPassword},
 		{"no key", noKeysData, "pw", pki.ErrNoKey},
-		{"PEM certificate", []byte(readStoreFile(t, s.CertPath("proxy"))), "pw", pki.ErrNotPKCS12},
+		{"PEM certificate", []byte(pkitest.ReadFile(t, s.CertPath("proxy"))), "pw", pki.ErrNotPKCS12},
 		{"empty", nil, "pw", pki.ErrNotPKCS12},
 		{"truncated", good[:len(good)/2], "pw", pki.ErrNotPKCS12},
 		{"a certificate in DER", b.Certificate.Raw, "pw", pki.ErrNotPKCS12},
@@ -168,7 +169,7 @@ func TestPKCS12Errors(t *testing.T) {
 	})
 
 	stranger := b
-	stranger.Key = sharedKey(t, otherKeyIndex)
+	stranger.Key = pkitest.SharedKey(t, pkitest.OtherKey)
 	encodes := []struct {
 		name     string
 		b        pki.Bundle

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -23,10 +24,10 @@ func TestPolicyIsWhatSignApplies(t *testing.T) {
 	if got, want := p.DaysRange(), fmt.Sprintf("%d..%d", p.MinDays, p.MaxDays); got != want {
 		t.Errorf("DaysRange() = %q, want %q", got, want)
 	}
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	for _, days := range []int{0, p.MinDays - 1, p.MinDays, p.MaxDays, p.MaxDays + 1} {
 		name := fmt.Sprintf("d%d", days)
-		writeRequest(t, s, name, "/C=US/O=Example Inc./CN="+name+".example.com")
+		pkitest.WriteRequest(t, s, name, "/C=US/O=Example Inc./CN="+name+".example.com")
 		is, err := s.Sign(t.Context(), pki.SignRequest{Name: name, Days: days})
 		ok := days == 0 || (days >= p.MinDays && days <= p.MaxDays)
 		if ok != (err == nil) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -44,7 +45,7 @@ func queueAll(q *pki.SignQueue, reqs []pki.SignRequest) ([]*pki.Issued, []error)
 // returns each answer.
 func queueBehindLock(t *testing.T, s *pki.Store, q *pki.SignQueue, reqs []pki.SignRequest, arrived int) ([]*pki.Issued, []error) {
 	t.Helper()
-	release := holdLock(t, s.CACertPath())
+	release := pkitest.HoldLock(t, s.CACertPath())
 	var issued []*pki.Issued
 	var errs []error
 	done := make(chan struct{})
@@ -60,7 +61,7 @@ func queueRequests(t *testing.T, s *pki.Store, names ...string) []pki.SignReques
 	t.Helper()
 	reqs := make([]pki.SignRequest, len(names))
 	for i, name := range names {
-		writeRequest(t, s, name, fmt.Sprintf("/C=US/O=Example Inc./CN=%s.example.com", name))
+		pkitest.WriteRequest(t, s, name, fmt.Sprintf("/C=US/O=Example Inc./CN=%s.example.com", name))
 		reqs[i] = pki.SignRequest{Name: name}
 	}
 	return reqs
@@ -84,7 +85,7 @@ func assertConsecutive(t *testing.T, s *pki.Store, reqs []pki.SignRequest, issue
 		if is.Name != reqs[i].Name {
 			t.Errorf("request %s got the certificate of %s", reqs[i].Name, is.Name)
 		}
-		onDisk := readStoreCert(t, s.CertPath(is.Name))
+		onDisk := pkitest.ReadCert(t, s.CertPath(is.Name))
 		if !onDisk.Equal(is.Certificate) {
 			t.Errorf("%s: certs/%s.cer is not the certificate returned", is.Name, is.Name)
 		}
@@ -115,7 +116,7 @@ func assertConsecutive(t *testing.T, s *pki.Store, reqs []pki.SignRequest, issue
 // bound on a batch allows, each with its own serial.
 func TestSignQueueGroupsConcurrentRequests(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	reqs := queueRequests(t, s, names("proxy", 24)...)
 	q := s.NewSignQueue()
 	issued, errs := queueBehindLock(t, s, q, reqs, len(reqs))
@@ -137,7 +138,7 @@ func TestSignQueueGroupsConcurrentRequests(t *testing.T) {
 // from several rounds; every certificate has its own serial and index line.
 func TestSignQueueUnderLoad(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	reqs := queueRequests(t, s, names("host", 60)...)
 	q := s.NewSignQueue()
 	issued := make([]*pki.Issued, len(reqs))
@@ -164,7 +165,7 @@ func TestSignQueueUnderLoad(t *testing.T) {
 // hold twice, are both signed, one after the other.
 func TestSignQueueIsolatesFailures(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	reqs := queueRequests(t, s, "a", "b", "c", "d")
 	// certs/d.cer is a directory: d's batch fails when it writes, and d
 	// alone is refused.
@@ -205,10 +206,10 @@ func TestSignQueueIsolatesFailures(t *testing.T) {
 // it is queued is answered with the context's error and never signed.
 func TestSignQueueDropsCancelledRequests(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	queueRequests(t, s, "first", "late")
 	q := s.NewSignQueue()
-	release := holdLock(t, s.CACertPath())
+	release := pkitest.HoldLock(t, s.CACertPath())
 	first := make(chan error, 1)
 	go func() { _, err := q.Sign(context.Background(), pki.SignRequest{Name: "first"}); first <- err }()
 	waitArrived(t, q, 1) // "first" takes the batch that waits for the lock

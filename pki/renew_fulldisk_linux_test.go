@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -22,17 +23,17 @@ func TestRenewCAFullDisk(t *testing.T) {
 		t.Skipf("SKIPPED: cannot mount a tmpfs to fill (%v)", err)
 	}
 	t.Cleanup(func() { _ = syscall.Unmount(mnt, 0) })
-	s, err := pki.InitStore(filepath.Join(mnt, "pki"), pki.InitRequest{Subject: storeName(t, engineCASubject)}, sharedCAKeyGenerator(t))
+	s, err := pki.InitStore(filepath.Join(mnt, "pki"), pki.InitRequest{Subject: pkitest.Name(t, pkitest.EngineCASubject)}, pkitest.SharedCAKeyGenerator(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	fillLeavingOnePage(t, filepath.Join(mnt, "filler"))
-	before := snapshot(t, s.Dir())
+	before := pkitest.Snapshot(t, s.Dir())
 	_, err = s.RenewCA(t.Context(), 0)
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Errorf("RenewCA on a full disk: %v, want no space left on device", err)
 	}
-	assertUnchanged(t, s.Dir(), before)
+	pkitest.AssertUnchanged(t, s.Dir(), before)
 }
 
 // fillLeavingOnePage fills the file system of path but for one page.

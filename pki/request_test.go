@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -35,7 +36,7 @@ func TestCreateRequestOpenSSLVerifies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			subject := storeName(t, tc.subject)
+			subject := pkitest.Name(t, tc.subject)
 			der, err := pki.CreateRequest(proxyKey(t), pki.RequestTemplate{Subject: subject, SANs: sans, NoDefaultSAN: tc.noDefult})
 			if err != nil {
 				t.Fatal(err)
@@ -44,8 +45,8 @@ func TestCreateRequestOpenSSLVerifies(t *testing.T) {
 			if err := os.WriteFile(path, pki.EncodeRequestPEM(der), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			text := runOpenSSL(t, dir, "req", "-verify", "-in", path, "-noout", "-text", "-nameopt", "compat")
-			if got := runOpenSSL(t, dir, "req", "-in", path, "-noout", "-subject", "-nameopt", "compat"); strings.TrimSpace(got) != "subject="+tc.subject {
+			text := pkitest.RunOpenSSL(t, dir, "req", "-verify", "-in", path, "-noout", "-text", "-nameopt", "compat")
+			if got := pkitest.RunOpenSSL(t, dir, "req", "-in", path, "-noout", "-subject", "-nameopt", "compat"); strings.TrimSpace(got) != "subject="+tc.subject {
 				t.Errorf("openssl sees subject %q, want %q", strings.TrimSpace(got), "subject="+tc.subject)
 			}
 			if !strings.Contains(text, "sha256WithRSAEncryption") {
@@ -81,10 +82,10 @@ func TestReadRequestFromOpenSSL(t *testing.T) {
 	dir := t.TempDir()
 	subject := "/C=US/O=Example Inc./CN=proxy.example.com"
 	pemPath := filepath.Join(dir, "proxy.req")
-	runOpenSSL(t, dir, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", filepath.Join(dir, "proxy.key"),
+	pkitest.RunOpenSSL(t, dir, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", filepath.Join(dir, "proxy.key"),
 		"-subj", subject, "-out", pemPath)
 	derPath := filepath.Join(dir, "proxy.der")
-	runOpenSSL(t, dir, "req", "-in", pemPath, "-outform", "DER", "-out", derPath)
+	pkitest.RunOpenSSL(t, dir, "req", "-in", pemPath, "-outform", "DER", "-out", derPath)
 	pemData, err := os.ReadFile(pemPath)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +112,7 @@ func TestReadRequestFromOpenSSL(t *testing.T) {
 
 func TestParseRequestRejects(t *testing.T) {
 	dir := t.TempDir()
-	good, err := pki.CreateRequest(proxyKey(t), pki.RequestTemplate{Subject: storeName(t, "/CN=proxy.example.com")})
+	good, err := pki.CreateRequest(proxyKey(t), pki.RequestTemplate{Subject: pkitest.Name(t, "/CN=proxy.example.com")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestParseRequestRejects(t *testing.T) {
 	alteredSubject := bytes.Replace(good, []byte("proxy.example.com"), []byte("proxy.example.org"), 1)
 
 	weakPath := filepath.Join(dir, "weak.req")
-	runOpenSSL(t, dir, "req", "-new", "-newkey", "rsa:1024", "-nodes", "-keyout", filepath.Join(dir, "weak.key"),
+	pkitest.RunOpenSSL(t, dir, "req", "-new", "-newkey", "rsa:1024", "-nodes", "-keyout", filepath.Join(dir, "weak.key"),
 		"-subj", "/CN=weak.example.com", "-out", weakPath)
 	weak, _ := os.ReadFile(weakPath)
 	cert := []byte("-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n")

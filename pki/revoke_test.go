@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -17,7 +18,7 @@ func signNames(t *testing.T, s *pki.Store, names ...string) []string {
 	t.Helper()
 	var serials []string
 	for _, n := range names {
-		writeRequest(t, s, n, "/C=US/O=Example Inc./CN="+n+".example.com")
+		pkitest.WriteRequest(t, s, n, "/C=US/O=Example Inc./CN="+n+".example.com")
 		is, err := s.Sign(t.Context(), pki.SignRequest{Name: n, Days: 365})
 		if err != nil {
 			t.Fatal(err)
@@ -33,7 +34,7 @@ func signNames(t *testing.T, s *pki.Store, names ...string) []string {
 func TestRevokeAgreesWithOpenSSL(t *testing.T) {
 	t.Parallel()
 	when := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	s := newTestStore(t, pki.WithNow(func() time.Time { return when }))
+	s := pkitest.NewStore(t, pki.WithNow(func() time.Time { return when }))
 	serials := signNames(t, s, "a", "b", "c")
 	cfg := engineOpenSSLConfig(t, s.Dir())
 
@@ -61,15 +62,15 @@ func TestRevokeAgreesWithOpenSSL(t *testing.T) {
 		}
 	}
 	crl := filepath.Join(t.TempDir(), "openssl.crl")
-	writeStoreFile(t, filepath.Join(s.Dir(), "crlnumber.txt"), []byte("01\n"), 0o644)
-	runOpenSSL(t, s.Dir(), "ca", "-config", cfg, "-gencrl", "-out", crl)
-	text := runOpenSSL(t, s.Dir(), "crl", "-in", crl, "-noout", "-text")
+	pkitest.WriteFile(t, filepath.Join(s.Dir(), "crlnumber.txt"), []byte("01\n"), 0o644)
+	pkitest.RunOpenSSL(t, s.Dir(), "ca", "-config", cfg, "-gencrl", "-out", crl)
+	text := pkitest.RunOpenSSL(t, s.Dir(), "crl", "-in", crl, "-noout", "-text")
 	assertTextHas(t, "openssl's CRL", text, "Serial Number: "+serials[1], "Key Compromise", "Serial Number: "+serials[2])
 }
 
 func TestRevokeRefusals(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	serials := signNames(t, s, "a")
 	if _, err := s.Revoke(t.Context(), pki.RevokeRequest{Serial: serials[0]}); err != nil {
 		t.Fatal(err)
@@ -91,12 +92,12 @@ func TestRevokeRefusals(t *testing.T) {
 		{"the CA itself", pki.RevokeRequest{Serial: "1000"}, nil, "is the CA certificate"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := snapshot(t, s.Dir())
+			before := pkitest.Snapshot(t, s.Dir())
 			_, err := s.Revoke(t.Context(), tc.req)
 			if err == nil || (tc.want != nil && !errors.Is(err, tc.want)) || !strings.Contains(err.Error(), tc.msg) {
 				t.Errorf("Revoke(%+v) = %v, want %v saying %q", tc.req, err, tc.want, tc.msg)
 			}
-			assertUnchanged(t, s.Dir(), before)
+			pkitest.AssertUnchanged(t, s.Dir(), before)
 		})
 	}
 }
@@ -106,7 +107,7 @@ func TestRevokeRefusals(t *testing.T) {
 // and its number advances.
 func TestGenerateCRLOpenSSLAccepts(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	serials := signNames(t, s, "good", "bad")
 	if _, err := s.Revoke(t.Context(), pki.RevokeRequest{Name: "bad", Reason: "superseded"}); err != nil {
 		t.Fatal(err)
@@ -119,29 +120,29 @@ func TestGenerateCRLOpenSSLAccepts(t *testing.T) {
 			t.Fatal(err)
 		}
 		path := filepath.Join(dir, "crl"+string(rune('0'+i))+".pem")
-		writeStoreFile(t, path, pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}), 0o644)
+		pkitest.WriteFile(t, path, pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}), 0o644)
 		crls = append(crls, path)
 	}
-	out, err := tryOpenSSL(t, dir, "crl", "-in", crls[0], "-CAfile", s.CACertPath(), "-noout")
+	out, err := pkitest.TryOpenSSL(t, dir, "crl", "-in", crls[0], "-CAfile", s.CACertPath(), "-noout")
 	if err != nil || !strings.Contains(out, "verify OK") {
 		t.Fatalf("openssl crl -verify: %v %s", err, out)
 	}
-	text := runOpenSSL(t, dir, "crl", "-in", crls[0], "-noout", "-text")
+	text := pkitest.RunOpenSSL(t, dir, "crl", "-in", crls[0], "-noout", "-text")
 	assertTextHas(t, "CRL", text, "Serial Number: "+serials[1], "Superseded", "sha256WithRSAEncryption", "X509v3 CRL Number: \n                1\n")
 	if strings.Contains(text, "Serial Number: "+serials[0]) {
 		t.Error("CRL lists the certificate that was not revoked")
 	}
-	if text2 := runOpenSSL(t, dir, "crl", "-in", crls[1], "-noout", "-text"); !strings.Contains(text2, "X509v3 CRL Number: \n                2\n") {
+	if text2 := pkitest.RunOpenSSL(t, dir, "crl", "-in", crls[1], "-noout", "-text"); !strings.Contains(text2, "X509v3 CRL Number: \n                2\n") {
 		t.Errorf("second CRL is not number 2:\n%s", text2)
 	}
-	if got := readStoreFile(t, s.CRLNumberPath()); got != "03\n" {
+	if got := pkitest.ReadFile(t, s.CRLNumberPath()); got != "03\n" {
 		t.Errorf("crlnumber.txt = %q, want 03", got)
 	}
-	revoked, err := tryOpenSSL(t, dir, "verify", "-crl_check", "-CRLfile", crls[1], "-CAfile", s.CACertPath(), s.CertPath("bad"))
+	revoked, err := pkitest.TryOpenSSL(t, dir, "verify", "-crl_check", "-CRLfile", crls[1], "-CAfile", s.CACertPath(), s.CertPath("bad"))
 	if err == nil || !strings.Contains(revoked, "certificate revoked") {
 		t.Errorf("openssl verify -crl_check of the revoked certificate: %v %s", err, revoked)
 	}
-	runOpenSSL(t, dir, "verify", "-crl_check", "-CRLfile", crls[1], "-CAfile", s.CACertPath(), s.CertPath("good"))
+	pkitest.RunOpenSSL(t, dir, "verify", "-crl_check", "-CRLfile", crls[1], "-CAfile", s.CACertPath(), s.CertPath("good"))
 }
 
 // TestRenewCAKeepsOldCertificatesValid: a renewed CA has the same key,
@@ -150,9 +151,9 @@ func TestGenerateCRLOpenSSLAccepts(t *testing.T) {
 // serial); the old ca.pem is kept.
 func TestRenewCAKeepsOldCertificatesValid(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	signNames(t, s, "proxy")
-	old := readStoreCert(t, s.CACertPath())
+	old := pkitest.ReadCert(t, s.CACertPath())
 	out, err := s.RenewCA(t.Context(), 10000)
 	if err != nil {
 		t.Fatal(err)
@@ -168,12 +169,12 @@ func TestRenewCAKeepsOldCertificatesValid(t *testing.T) {
 		t.Error("renewal changed the serial or did not extend the validity")
 	}
 	assertVerifies(t, s.CACertPath(), s.CertPath("proxy"))
-	der := readStoreFile(t, s.CADERPath())
+	der := pkitest.ReadFile(t, s.CADERPath())
 	if der != string(pki.EncodeCertificatePEM(renewed.Raw)) { // PEM, as the engine's scripts write it
 		t.Error("certs/ca.der is not the renewed certificate")
 	}
 	backups, _ := filepath.Glob(s.CACertPath() + ".*")
-	if len(backups) != 1 || readStoreCert(t, backups[0]).SerialNumber.Cmp(old.SerialNumber) != 0 {
+	if len(backups) != 1 || pkitest.ReadCert(t, backups[0]).SerialNumber.Cmp(old.SerialNumber) != 0 {
 		t.Errorf("backups of ca.pem: %v, want one holding the old certificate", backups)
 	}
 	// Signing goes on under the renewed CA.
@@ -185,7 +186,7 @@ func TestRenewCAKeepsOldCertificatesValid(t *testing.T) {
 // certificates are issued under, and expiry computed at a given time.
 func TestListNamesAndStatus(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	serials := signNames(t, s, "a", "b")
 	signNames(t, s, "a") // re-issued: the first certificate of a has no name now
 	if _, err := s.Revoke(t.Context(), pki.RevokeRequest{Name: "b"}); err != nil {

@@ -4,6 +4,7 @@ import (
 	"math/big"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -52,9 +53,9 @@ func TestSignSerialFile(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := newTestStore(t)
-			writeStoreFile(t, s.SerialPath(), []byte(tc.file), 0o644)
-			writeRequest(t, s, "proxy", engineProxySubject)
+			s := pkitest.NewStore(t)
+			pkitest.WriteFile(t, s.SerialPath(), []byte(tc.file), 0o644)
+			pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 			issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 			if err != nil {
 				t.Fatal(err)
@@ -63,15 +64,15 @@ func TestSignSerialFile(t *testing.T) {
 			if issued.Serial != tc.serial || issued.Certificate.SerialNumber.Cmp(want) != 0 {
 				t.Errorf("serial %s (%X), want %s", issued.Serial, issued.Certificate.SerialNumber, tc.serial)
 			}
-			if got := readStoreFile(t, s.SerialPath()); got != tc.nextFile {
+			if got := pkitest.ReadFile(t, s.SerialPath()); got != tc.nextFile {
 				t.Errorf("serial.txt = %q, want %q", got, tc.nextFile)
 			}
-			if got := permOf(t, s.SerialPath()); got != 0o644 {
+			if got := pkitest.PermOf(t, s.SerialPath()); got != 0o644 {
 				t.Errorf("serial.txt mode %v", got)
 			}
 			assertSameFile(t, s.CertPath("proxy"), s.SerialCertPath(tc.serial))
 			lines := storeDatabaseLines(t, s)
-			if len(lines) != 1 || lines[0] != "V\t"+indexUTCTime(issued.Certificate.NotAfter)+"\t\t"+tc.serial+"\tunknown\t"+engineProxySubject+"\n" {
+			if len(lines) != 1 || lines[0] != "V\t"+indexUTCTime(issued.Certificate.NotAfter)+"\t\t"+tc.serial+"\tunknown\t"+pkitest.EngineProxySubject+"\n" {
 				t.Errorf("database.txt %q", lines)
 			}
 		})

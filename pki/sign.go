@@ -484,6 +484,9 @@ func (s *Store) publish(issued []*Issued, certs []*atomicfile.Staged, replaces [
 		if err == nil {
 			err = certs[i].Rename()
 		}
+		if err == nil {
+			s.names.record(is.Name, is.Serial)
+		}
 		failed[i] = err
 	}
 	syncErr := atomicfile.SyncDir(certDir)

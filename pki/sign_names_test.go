@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -46,19 +47,19 @@ func TestSignValidatesRequestNames(t *testing.T) {
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()
-			s := newTestStore(t)
+			s := pkitest.NewStore(t)
 			data, err := os.ReadFile(filepath.Join(badCorpus, tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
-			writeStoreFile(t, s.RequestPath("proxy"), data, 0o644)
-			before := snapshot(t, s.Dir())
+			pkitest.WriteFile(t, s.RequestPath("proxy"), data, 0o644)
+			before := pkitest.Snapshot(t, s.Dir())
 			_, err = s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 			if !errors.Is(err, tc.is) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), s.RequestPath("proxy")) {
 				t.Fatalf("Sign = %v, want %v naming %s and %q", err, tc.is, s.RequestPath("proxy"), tc.want)
 			}
 			assertNoControl(t, err.Error())
-			assertUnchanged(t, s.Dir(), before)
+			pkitest.AssertUnchanged(t, s.Dir(), before)
 		})
 	}
 }
@@ -86,15 +87,15 @@ func TestSignProfileRefusals(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := newTestStore(t)
+			s := pkitest.NewStore(t)
 			if tc.ecKey {
-				der, err := pki.CreateRequest(ec, pki.RequestTemplate{Subject: storeName(t, engineProxySubject)})
+				der, err := pki.CreateRequest(ec, pki.RequestTemplate{Subject: pkitest.Name(t, pkitest.EngineProxySubject)})
 				if err != nil {
 					t.Fatal(err)
 				}
-				writeStoreFile(t, s.RequestPath("proxy"), pki.EncodeRequestPEM(der), 0o644)
+				pkitest.WriteFile(t, s.RequestPath("proxy"), pki.EncodeRequestPEM(der), 0o644)
 			} else {
-				writeRequest(t, s, "proxy", engineProxySubject)
+				pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 			}
 			req := pki.SignRequest{Name: "proxy"}
 			var err error
@@ -108,12 +109,12 @@ func TestSignProfileRefusals(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			before := snapshot(t, s.Dir())
+			before := pkitest.Snapshot(t, s.Dir())
 			_, err = s.Sign(t.Context(), req)
 			if !errors.Is(err, pki.ErrBadUsage) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Sign = %v, want ErrBadUsage containing %q", err, tc.want)
 			}
-			assertUnchanged(t, s.Dir(), before)
+			pkitest.AssertUnchanged(t, s.Dir(), before)
 		})
 	}
 }
@@ -129,12 +130,12 @@ func TestSignECDefaultKeyUsage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := newTestStore(t)
-			der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: storeName(t, engineProxySubject)})
+			s := pkitest.NewStore(t)
+			der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: pkitest.Name(t, pkitest.EngineProxySubject)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			writeStoreFile(t, s.RequestPath("proxy"), pki.EncodeRequestPEM(der), 0o644)
+			pkitest.WriteFile(t, s.RequestPath("proxy"), pki.EncodeRequestPEM(der), 0o644)
 			is, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 			if err != nil {
 				t.Fatal(err)
@@ -185,15 +186,15 @@ func TestSignSerialPast20Octets(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := newTestStore(t)
+			s := pkitest.NewStore(t)
 			var reqs []pki.SignRequest
 			for i := range tc.batch {
 				name := "proxy" + string(rune('a'+i))
-				writeRequest(t, s, name, engineProxySubject)
+				pkitest.WriteRequest(t, s, name, pkitest.EngineProxySubject)
 				reqs = append(reqs, pki.SignRequest{Name: name})
 			}
-			writeStoreFile(t, s.SerialPath(), []byte(tc.serial+"\n"), 0o644)
-			before := snapshot(t, s.Dir())
+			pkitest.WriteFile(t, s.SerialPath(), []byte(tc.serial+"\n"), 0o644)
+			before := pkitest.Snapshot(t, s.Dir())
 			issued, err := s.SignBatch(t.Context(), reqs)
 			if tc.ok {
 				if err != nil {
@@ -208,7 +209,7 @@ func TestSignSerialPast20Octets(t *testing.T) {
 			if !errors.Is(err, pki.ErrBadStore) || !strings.Contains(err.Error(), "20 octets") {
 				t.Fatalf("SignBatch = %v, want ErrBadStore naming 20 octets", err)
 			}
-			assertUnchanged(t, s.Dir(), before)
+			pkitest.AssertUnchanged(t, s.Dir(), before)
 		})
 	}
 }

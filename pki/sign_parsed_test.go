@@ -6,6 +6,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -15,9 +16,9 @@ import (
 // to the key policy.
 func TestSignParsedRequest(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
-	key := sharedKey(t, otherKeyIndex)
-	der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: storeName(t, engineProxySubject)})
+	s := pkitest.NewStore(t)
+	key := pkitest.SharedKey(t, pkitest.OtherKey)
+	der, err := pki.CreateRequest(key, pki.RequestTemplate{Subject: pkitest.Name(t, pkitest.EngineProxySubject)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,11 +35,11 @@ func TestSignParsedRequest(t *testing.T) {
 	}
 	weak := *csr
 	weak.PublicKey = &rsaSmall(t).PublicKey
-	before := snapshot(t, s.Dir())
+	before := pkitest.Snapshot(t, s.Dir())
 	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "weak", Request: &weak}); !errors.Is(err, pki.ErrWeakKey) {
 		t.Errorf("Sign of a parsed request with a 1024-bit key: %v, want ErrWeakKey", err)
 	}
-	assertUnchanged(t, s.Dir(), before)
+	pkitest.AssertUnchanged(t, s.Dir(), before)
 }
 
 // rsaSmall is an RSA key below the key policy.
@@ -56,8 +57,8 @@ func rsaSmall(t *testing.T) *rsa.PrivateKey {
 // place, which would give the bundle a certificate for another key.
 func TestEnrollIgnoresParsedRequest(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
-	der, err := pki.CreateRequest(sharedKey(t, otherKeyIndex), pki.RequestTemplate{Subject: storeName(t, engineProxySubject)})
+	s := pkitest.NewStore(t)
+	der, err := pki.CreateRequest(pkitest.SharedKey(t, pkitest.OtherKey), pki.RequestTemplate{Subject: pkitest.Name(t, pkitest.EngineProxySubject)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,14 +67,14 @@ func TestEnrollIgnoresParsedRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := pki.EnrollRequest{
-		SignRequest: pki.SignRequest{Name: "proxy", Subject: storeName(t, engineProxySubject), Request: other},
+		SignRequest: pki.SignRequest{Name: "proxy", Subject: pkitest.Name(t, pkitest.EngineProxySubject), Request: other},
 		Password:    "pw",
 	}
 	got, err := s.Enroll(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pki.KeyMatches(got.Certificate.PublicKey, sharedKey(t, otherKeyIndex)) {
+	if pki.KeyMatches(got.Certificate.PublicKey, pkitest.SharedKey(t, pkitest.OtherKey)) {
 		t.Error("Enroll signed the Request given, not the bundle's key")
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -36,8 +37,8 @@ var engineConfigTemplate = filepath.Join("..", "testdata", "engine", "openssl.cn
 func TestSignLeafProfile(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
-	s := newTestStore(t)
-	writeRequestTemplate(t, s, "proxy", pki.RequestTemplate{Subject: storeName(t, engineProxySubject), NoDefaultSAN: true})
+	s := pkitest.NewStore(t)
+	pkitest.WriteRequestTemplate(t, s, "proxy", pki.RequestTemplate{Subject: pkitest.Name(t, pkitest.EngineProxySubject), NoDefaultSAN: true})
 
 	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 	if err != nil {
@@ -48,16 +49,16 @@ func TestSignLeafProfile(t *testing.T) {
 		t.Errorf("Issued = %+v", issued)
 	}
 
-	out := runOpenSSL(t, s.Dir(), "verify", "-CAfile", "ca.pem", "certs/proxy.cer")
+	out := pkitest.RunOpenSSL(t, s.Dir(), "verify", "-CAfile", "ca.pem", "certs/proxy.cer")
 	if strings.TrimSpace(out) != "certs/proxy.cer: OK" {
 		t.Errorf("openssl verify: %q", out)
 	}
-	out = runOpenSSL(t, s.Dir(), "verify", "-CAfile", "ca.pem", "-purpose", "sslserver", "-verify_hostname", "proxy.example.com", "certs/proxy.cer")
+	out = pkitest.RunOpenSSL(t, s.Dir(), "verify", "-CAfile", "ca.pem", "-purpose", "sslserver", "-verify_hostname", "proxy.example.com", "certs/proxy.cer")
 	if strings.TrimSpace(out) != "certs/proxy.cer: OK" {
 		t.Errorf("openssl verify as a server for proxy.example.com: %q", out)
 	}
 
-	caCert := readStoreCert(t, s.CACertPath())
+	caCert := pkitest.ReadCert(t, s.CACertPath())
 	caSKI := opensslKeyID(caCert.SubjectKeyId)
 	text := opensslCertText(t, s.CertPath("proxy"))
 	assertTextHas(t, "leaf certificate", text,
@@ -80,14 +81,14 @@ func TestSignLeafProfile(t *testing.T) {
 		}
 	}
 
-	cert := readStoreCert(t, s.CertPath("proxy"))
+	cert := pkitest.ReadCert(t, s.CertPath("proxy"))
 	if want := sha1KeyID(t, cert); string(cert.SubjectKeyId) != string(want) {
 		t.Errorf("SKI %X, want SHA-1 of the public key %X", cert.SubjectKeyId, want)
 	}
 	if string(cert.AuthorityKeyId) != string(caCert.SubjectKeyId) {
 		t.Errorf("AKI %X, want the CA's SKI %X", cert.AuthorityKeyId, caCert.SubjectKeyId)
 	}
-	if !sharedKey(t, requestKeyIndex).PublicKey.Equal(cert.PublicKey) {
+	if !pkitest.SharedKey(t, pkitest.RequestKey).PublicKey.Equal(cert.PublicKey) {
 		t.Errorf("certificate does not carry the request's key")
 	}
 	assertNear(t, "notBefore", cert.NotBefore, start.Add(-24*time.Hour))
@@ -103,7 +104,7 @@ func TestSignLeafProfile(t *testing.T) {
 
 	assertSameFile(t, s.CertPath("proxy"), s.SerialCertPath("1001"))
 	for _, p := range []string{s.CertPath("proxy"), s.SerialCertPath("1001")} {
-		if m := permOf(t, p); m != 0o644 {
+		if m := pkitest.PermOf(t, p); m != 0o644 {
 			t.Errorf("%s mode %v, want 0644", p, m)
 		}
 	}
@@ -111,13 +112,13 @@ func TestSignLeafProfile(t *testing.T) {
 	if lines := storeDatabaseLines(t, s); len(lines) != 1 || lines[0] != wantLine {
 		t.Errorf("database.txt = %q, want the CA's line and %q", lines, wantLine)
 	}
-	if got := readStoreFile(t, s.SerialPath()); got != "1002\n" {
+	if got := pkitest.ReadFile(t, s.SerialPath()); got != "1002\n" {
 		t.Errorf("serial.txt = %q, want 1002", got)
 	}
-	assertNoTempFiles(t, s.Dir())
+	pkitest.AssertNoTempFiles(t, s.Dir())
 
 	// The next certificate takes the next serial.
-	writeRequest(t, s, "proxy2", "/C=US/O=Example Inc./CN=proxy2.example.com")
+	pkitest.WriteRequest(t, s, "proxy2", "/C=US/O=Example Inc./CN=proxy2.example.com")
 	issued, err = s.Sign(t.Context(), pki.SignRequest{Name: "proxy2"})
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +126,7 @@ func TestSignLeafProfile(t *testing.T) {
 	if issued.Serial != "1002" || issued.Certificate.SerialNumber.Int64() != 0x1002 {
 		t.Errorf("second serial %s (%v), want 1002", issued.Serial, issued.Certificate.SerialNumber)
 	}
-	if got := readStoreFile(t, s.SerialPath()); got != "1003\n" {
+	if got := pkitest.ReadFile(t, s.SerialPath()); got != "1003\n" {
 		t.Errorf("serial.txt = %q, want 1003", got)
 	}
 	if lines := storeDatabaseLines(t, s); len(lines) != 2 || lines[0] != wantLine || !strings.Contains(lines[1], "\t1002\tunknown\t/C=US/O=Example Inc./CN=proxy2.example.com\n") {
@@ -152,16 +153,16 @@ func TestSignSANs(t *testing.T) {
 		sign    pki.SANs
 		want    string // as openssl prints the extension
 	}{
-		{"from CN", engineProxySubject, pki.SANs{}, pki.SANs{}, "DNS:proxy.example.com"},
+		{"from CN", pkitest.EngineProxySubject, pki.SANs{}, pki.SANs{}, "DNS:proxy.example.com"},
 		{"from IP CN", "/C=US/CN=192.0.2.7", pki.SANs{}, pki.SANs{}, "IP Address:192.0.2.7"},
 		{"no SAN for a CN that is no host", "/C=US/CN=Proxy Server", pki.SANs{}, pki.SANs{}, ""},
-		{"from request", engineProxySubject, fromRequest, pki.SANs{}, "DNS:proxy.example.com, DNS:alias.example.com, IP Address:192.0.2.10"},
-		{"override", engineProxySubject, fromRequest, override, "DNS:override.example.com, email:ops@example.com, IP Address:2001:DB8:0:0:0:0:0:1"},
+		{"from request", pkitest.EngineProxySubject, fromRequest, pki.SANs{}, "DNS:proxy.example.com, DNS:alias.example.com, IP Address:192.0.2.10"},
+		{"override", pkitest.EngineProxySubject, fromRequest, override, "DNS:override.example.com, email:ops@example.com, IP Address:2001:DB8:0:0:0:0:0:1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := newTestStore(t)
-			writeRequestTemplate(t, s, "proxy", pki.RequestTemplate{Subject: storeName(t, tc.subject), SANs: tc.reqSANs, NoDefaultSAN: true})
+			s := pkitest.NewStore(t)
+			pkitest.WriteRequestTemplate(t, s, "proxy", pki.RequestTemplate{Subject: pkitest.Name(t, tc.subject), SANs: tc.reqSANs, NoDefaultSAN: true})
 			if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy", SANs: tc.sign}); err != nil {
 				t.Fatal(err)
 			}
@@ -180,8 +181,8 @@ func TestSignSANs(t *testing.T) {
 func TestSignAIA(t *testing.T) {
 	t.Parallel()
 	const url = "http://engine.example.com/ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA"
-	s := newTestStore(t)
-	writeRequest(t, s, "proxy", engineProxySubject)
+	s := pkitest.NewStore(t)
+	pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy", AIAURL: url}); err != nil {
 		t.Fatal(err)
 	}
@@ -196,14 +197,14 @@ func TestSignAIA(t *testing.T) {
 // subject, attribute order included.
 func TestSignSubjectOverride(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
-	writeRequest(t, s, "proxy", engineProxySubject)
+	s := pkitest.NewStore(t)
+	pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 	const subject = "/CN=override.example.com/OU=Proxies/O=Other Org/C=DE"
-	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy", Subject: storeName(t, subject)})
+	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy", Subject: pkitest.Name(t, subject)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := runOpenSSL(t, "", "x509", "-noout", "-subject", "-in", s.CertPath("proxy"))
+	got := pkitest.RunOpenSSL(t, "", "x509", "-noout", "-subject", "-in", s.CertPath("proxy"))
 	if want := "subject=CN = override.example.com, OU = Proxies, O = Other Org, C = DE\n"; got != want {
 		t.Errorf("openssl subject %q, want %q", got, want)
 	}
@@ -223,15 +224,15 @@ func TestSignSubjectOverride(t *testing.T) {
 // for CA:TRUE and keyCertSign still gets the leaf profile.
 func TestSignIgnoresRequestedExtensions(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
-	keyFile := writeSharedKey(t, filepath.Join(t.TempDir(), "proxy.key"), requestKeyIndex)
-	runOpenSSL(t, "", "req", "-new", "-config", engineConfigTemplate, "-key", keyFile,
-		"-subj", engineProxySubject, "-out", s.RequestPath("proxy"),
+	s := pkitest.NewStore(t)
+	keyFile := pkitest.WriteSharedKey(t, filepath.Join(t.TempDir(), "proxy.key"), pkitest.RequestKey)
+	pkitest.RunOpenSSL(t, "", "req", "-new", "-config", engineConfigTemplate, "-key", keyFile,
+		"-subj", pkitest.EngineProxySubject, "-out", s.RequestPath("proxy"),
 		"-addext", "basicConstraints=critical,CA:TRUE",
 		"-addext", "keyUsage=critical,keyCertSign,cRLSign",
 		"-addext", "extendedKeyUsage=OCSPSigning",
 		"-addext", "nameConstraints=permitted;DNS:example.com")
-	reqText := runOpenSSL(t, "", "req", "-noout", "-text", "-in", s.RequestPath("proxy"))
+	reqText := pkitest.RunOpenSSL(t, "", "req", "-noout", "-text", "-in", s.RequestPath("proxy"))
 	assertTextHas(t, "request", reqText, "CA:TRUE")
 
 	issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
@@ -249,7 +250,7 @@ func TestSignIgnoresRequestedExtensions(t *testing.T) {
 			t.Errorf("certificate has %q from the request:\n%s", unwanted, text)
 		}
 	}
-	if out, err := tryOpenSSL(t, "", "verify", "-CAfile", s.CACertPath(), "-untrusted", s.CertPath("proxy"), s.CertPath("proxy")); err != nil || !strings.Contains(out, "OK") {
+	if out, err := pkitest.TryOpenSSL(t, "", "verify", "-CAfile", s.CACertPath(), "-untrusted", s.CertPath("proxy"), s.CertPath("proxy")); err != nil || !strings.Contains(out, "OK") {
 		t.Errorf("openssl verify: %v %s", err, out)
 	}
 }
@@ -282,8 +283,8 @@ func TestSignKeyUsage(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			s := newTestStore(t)
-			writeRequest(t, s, "proxy", engineProxySubject)
+			s := pkitest.NewStore(t)
+			pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 			issued, err := s.Sign(t.Context(), req)
 			if err != nil {
 				t.Fatal(err)
@@ -324,11 +325,11 @@ func TestSignWarnings(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := filepath.Join(t.TempDir(), "pki")
-			s, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, engineCASubject), Days: tc.caDays}, sharedCAKeyGenerator(t))
+			s, err := pki.InitStore(dir, pki.InitRequest{Subject: pkitest.Name(t, pkitest.EngineCASubject), Days: tc.caDays}, pkitest.SharedCAKeyGenerator(t))
 			if err != nil {
 				t.Fatal(err)
 			}
-			writeRequest(t, s, "proxy", engineProxySubject)
+			pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 			tc.req.Name = "proxy"
 			issued, err := s.Sign(t.Context(), tc.req)
 			if err != nil {
@@ -354,8 +355,8 @@ func TestSignDays(t *testing.T) {
 	for _, tc := range []struct{ days, want int }{{0, pki.DefaultDays}, {2, 2}, {825, 825}, {3650, 3650}, {36500, 36500}} {
 		t.Run(fmt.Sprint(tc.days), func(t *testing.T) {
 			t.Parallel()
-			s := newTestStore(t)
-			writeRequest(t, s, "proxy", engineProxySubject)
+			s := pkitest.NewStore(t)
+			pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 			issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy", Days: tc.days})
 			if err != nil {
 				t.Fatal(err)
@@ -381,8 +382,8 @@ func TestSignDays(t *testing.T) {
 func TestSignBackup(t *testing.T) {
 	t.Parallel()
 	now := time.Now().Truncate(time.Second)
-	s := newTestStore(t, pki.WithNow(func() time.Time { return now }))
-	writeRequest(t, s, "proxy", engineProxySubject)
+	s := pkitest.NewStore(t, pki.WithNow(func() time.Time { return now }))
+	pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 	stamp := now.Format("20060102150405")
 	var previous []string
 	for i, wantBackup := range []string{"", "proxy.cer." + stamp, "proxy.cer." + stamp + ".1"} {
@@ -401,11 +402,11 @@ func TestSignBackup(t *testing.T) {
 			if want := filepath.Join(s.Dir(), "certs", wantBackup); issued.Backup != want {
 				t.Errorf("sign %d: backup %s, want %s", i, issued.Backup, want)
 			}
-			if got := readStoreFile(t, issued.Backup); got != previous[len(previous)-1] {
+			if got := pkitest.ReadFile(t, issued.Backup); got != previous[len(previous)-1] {
 				t.Errorf("backup %s does not hold the previous certificate", issued.Backup)
 			}
 		}
-		cur := readStoreFile(t, s.CertPath("proxy"))
+		cur := pkitest.ReadFile(t, s.CertPath("proxy"))
 		if slices.Contains(previous, cur) {
 			t.Errorf("sign %d: certs/proxy.cer was not replaced", i)
 		}
@@ -414,7 +415,7 @@ func TestSignBackup(t *testing.T) {
 	if n := len(storeDatabaseLines(t, s)); n != 3 {
 		t.Errorf("%d database lines, want 3", n)
 	}
-	if got := readStoreFile(t, s.SerialCertPath("1001")); got != previous[0] {
+	if got := pkitest.ReadFile(t, s.SerialCertPath("1001")); got != previous[0] {
 		t.Errorf("certs/1001.pem changed after re-signing")
 	}
 }
@@ -422,11 +423,11 @@ func TestSignBackup(t *testing.T) {
 // TestSignBatch: one lock, consecutive serials, one line each.
 func TestSignBatch(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	names := []string{"proxy-a", "proxy-b", "proxy-c"}
 	var reqs []pki.SignRequest
 	for _, n := range names {
-		writeRequest(t, s, n, "/C=US/O=Example Inc./CN="+n+".example.com")
+		pkitest.WriteRequest(t, s, n, "/C=US/O=Example Inc./CN="+n+".example.com")
 		reqs = append(reqs, pki.SignRequest{Name: n})
 	}
 	issued, err := s.SignBatch(t.Context(), reqs)
@@ -448,7 +449,7 @@ func TestSignBatch(t *testing.T) {
 		}
 		assertSameFile(t, s.CertPath(names[i]), s.SerialCertPath(serial))
 	}
-	if got := readStoreFile(t, s.SerialPath()); got != "1004\n" {
+	if got := pkitest.ReadFile(t, s.SerialPath()); got != "1004\n" {
 		t.Errorf("serial.txt = %q, want 1004", got)
 	}
 	if issued, err := s.SignBatch(t.Context(), nil); issued != nil || err != nil {
@@ -456,7 +457,7 @@ func TestSignBatch(t *testing.T) {
 	}
 
 	// A batch with one bad member signs none of them.
-	writeRequest(t, s, "proxy-d", "/C=US/O=Example Inc./CN=proxy-d.example.com")
+	pkitest.WriteRequest(t, s, "proxy-d", "/C=US/O=Example Inc./CN=proxy-d.example.com")
 	for _, tc := range []struct {
 		name string
 		reqs []pki.SignRequest
@@ -469,22 +470,22 @@ func TestSignBatch(t *testing.T) {
 		{"precondition fails under the lock", []pki.SignRequest{{Name: "proxy-d"}, {Name: "proxy-a", Precondition: func() error { return errStale }}}, errStale},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := snapshot(t, s.Dir())
+			before := pkitest.Snapshot(t, s.Dir())
 			issued, err := s.SignBatch(t.Context(), tc.reqs)
 			if !errors.Is(err, tc.want) || issued != nil {
 				t.Errorf("SignBatch: %v, %v; want %v", issued, err, tc.want)
 			}
-			assertUnchanged(t, s.Dir(), before)
+			pkitest.AssertUnchanged(t, s.Dir(), before)
 		})
 	}
 	t.Run("serial of a later member used already", func(t *testing.T) {
-		writeStoreFile(t, s.SerialCertPath("1005"), []byte("someone else's\n"), 0o644)
-		before := snapshot(t, s.Dir())
+		pkitest.WriteFile(t, s.SerialCertPath("1005"), []byte("someone else's\n"), 0o644)
+		before := pkitest.Snapshot(t, s.Dir())
 		_, err := s.SignBatch(t.Context(), []pki.SignRequest{{Name: "proxy-d"}, {Name: "proxy-a"}})
 		if !errors.Is(err, pki.ErrBadStore) {
 			t.Errorf("SignBatch: %v, want ErrBadStore", err)
 		}
-		assertUnchanged(t, s.Dir(), before)
+		pkitest.AssertUnchanged(t, s.Dir(), before)
 	})
 }
 
@@ -501,7 +502,7 @@ func TestSignECRequest(t *testing.T) {
 	}{{elliptic.P256(), true}, {elliptic.P384(), true}, {elliptic.P224(), false}, {elliptic.P521(), false}} {
 		t.Run(tc.curve.Params().Name, func(t *testing.T) {
 			t.Parallel()
-			s := newTestStore(t)
+			s := pkitest.NewStore(t)
 			key, err := ecdsa.GenerateKey(tc.curve, rand.Reader)
 			if err != nil {
 				t.Fatal(err)
@@ -513,14 +514,14 @@ func TestSignECRequest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			writeStoreFile(t, s.RequestPath("proxy"), pki.EncodeRequestPEM(der), 0o644)
-			before := snapshot(t, s.Dir())
+			pkitest.WriteFile(t, s.RequestPath("proxy"), pki.EncodeRequestPEM(der), 0o644)
+			before := pkitest.Snapshot(t, s.Dir())
 			issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 			if !tc.ok {
 				if !errors.Is(err, pki.ErrWeakKey) {
 					t.Errorf("Sign: %v, want ErrWeakKey", err)
 				}
-				assertUnchanged(t, s.Dir(), before)
+				pkitest.AssertUnchanged(t, s.Dir(), before)
 				return
 			}
 			if err != nil {
@@ -529,7 +530,7 @@ func TestSignECRequest(t *testing.T) {
 			if issued.Certificate.PublicKeyAlgorithm != x509.ECDSA || issued.Certificate.SignatureAlgorithm != x509.SHA256WithRSA {
 				t.Errorf("key %v signed with %v", issued.Certificate.PublicKeyAlgorithm, issued.Certificate.SignatureAlgorithm)
 			}
-			out := runOpenSSL(t, s.Dir(), "verify", "-CAfile", "ca.pem", "certs/proxy.cer")
+			out := pkitest.RunOpenSSL(t, s.Dir(), "verify", "-CAfile", "ca.pem", "certs/proxy.cer")
 			if strings.TrimSpace(out) != "certs/proxy.cer: OK" {
 				t.Errorf("openssl verify: %q", out)
 			}
@@ -541,13 +542,13 @@ func TestSignECRequest(t *testing.T) {
 // and exactly the files it reports.
 func TestSignNothingLeftBehind(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
-	writeRequest(t, s, "proxy", engineProxySubject)
-	before := snapshot(t, s.Dir())
+	s := pkitest.NewStore(t)
+	pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
+	before := pkitest.Snapshot(t, s.Dir())
 	if _, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"}); err != nil {
 		t.Fatal(err)
 	}
-	after := snapshot(t, s.Dir())
+	after := pkitest.Snapshot(t, s.Dir())
 	var added []string
 	for p := range after {
 		if _, ok := before[p]; !ok {
@@ -619,35 +620,35 @@ func TestSignFailuresLeaveStoreUnchanged(t *testing.T) {
 	cases := []tc{
 		{name: "missing request", req: pki.SignRequest{Name: "absent"}, want: fs.ErrNotExist},
 		{name: "malformed request", setup: func(t *testing.T, s *pki.Store) {
-			writeStoreFile(t, s.RequestPath("proxy"), []byte("-----BEGIN CERTIFICATE REQUEST-----\nbm90IGEgcmVxdWVzdA==\n-----END CERTIFICATE REQUEST-----\n"), 0o644)
+			pkitest.WriteFile(t, s.RequestPath("proxy"), []byte("-----BEGIN CERTIFICATE REQUEST-----\nbm90IGEgcmVxdWVzdA==\n-----END CERTIFICATE REQUEST-----\n"), 0o644)
 		}, want: pki.ErrBadRequest},
 		{name: "not PEM", setup: func(t *testing.T, s *pki.Store) {
-			writeStoreFile(t, s.RequestPath("proxy"), []byte("hello\n"), 0o644)
+			pkitest.WriteFile(t, s.RequestPath("proxy"), []byte("hello\n"), 0o644)
 		}, want: pki.ErrBadRequest},
 		{name: "certificate instead of request", setup: func(t *testing.T, s *pki.Store) {
-			writeStoreFile(t, s.RequestPath("proxy"), []byte(readStoreFile(t, s.CACertPath())), 0o644)
+			pkitest.WriteFile(t, s.RequestPath("proxy"), []byte(pkitest.ReadFile(t, s.CACertPath())), 0o644)
 		}, want: pki.ErrBadRequest},
 		{name: "tampered request", setup: func(t *testing.T, s *pki.Store) {
-			der := firstPEMBytes(t, []byte(readStoreFile(t, s.RequestPath("proxy"))))
+			der := firstPEMBytes(t, []byte(pkitest.ReadFile(t, s.RequestPath("proxy"))))
 			der[len(der)-10] ^= 0x01 // inside the signature
-			writeStoreFile(t, s.RequestPath("proxy"), pki.EncodeRequestPEM(der), 0o644)
+			pkitest.WriteFile(t, s.RequestPath("proxy"), pki.EncodeRequestPEM(der), 0o644)
 		}, want: pki.ErrBadRequest},
 		{name: "tampered subject", setup: func(t *testing.T, s *pki.Store) {
-			data := readStoreFile(t, s.RequestPath("proxy"))
+			data := pkitest.ReadFile(t, s.RequestPath("proxy"))
 			der := firstPEMBytes(t, []byte(data))
 			i := strings.Index(string(der), "proxy.example.com")
 			if i < 0 {
 				t.Fatal("CN not found in the request")
 			}
 			der[i] = 'q'
-			writeStoreFile(t, s.RequestPath("proxy"), pki.EncodeRequestPEM(der), 0o644)
+			pkitest.WriteFile(t, s.RequestPath("proxy"), pki.EncodeRequestPEM(der), 0o644)
 		}, want: pki.ErrBadRequest},
 		{name: "1024-bit key", setup: func(t *testing.T, s *pki.Store) {
-			runOpenSSL(t, "", "req", "-new", "-config", engineConfigTemplate, "-newkey", "rsa:1024", "-nodes",
-				"-keyout", filepath.Join(t.TempDir(), "weak.key"), "-subj", engineProxySubject, "-out", s.RequestPath("proxy"))
+			pkitest.RunOpenSSL(t, "", "req", "-new", "-config", engineConfigTemplate, "-newkey", "rsa:1024", "-nodes",
+				"-keyout", filepath.Join(t.TempDir(), "weak.key"), "-subj", pkitest.EngineProxySubject, "-out", s.RequestPath("proxy"))
 		}, want: pki.ErrWeakKey},
 		{name: "request is a symlink", setup: func(t *testing.T, s *pki.Store) {
-			replaceWithSymlink(t, s.RequestPath("proxy"), "/etc/passwd")
+			pkitest.ReplaceWithSymlink(t, s.RequestPath("proxy"), "/etc/passwd")
 		}, want: pki.ErrSymlink},
 		{name: "request is a directory", setup: func(t *testing.T, s *pki.Store) {
 			if err := os.Remove(s.RequestPath("proxy")); err != nil {
@@ -658,7 +659,7 @@ func TestSignFailuresLeaveStoreUnchanged(t *testing.T) {
 			}
 		}},
 		{name: "request too large", setup: func(t *testing.T, s *pki.Store) {
-			writeStoreFile(t, s.RequestPath("proxy"), []byte(strings.Repeat("A", 1<<20)), 0o644)
+			pkitest.WriteFile(t, s.RequestPath("proxy"), []byte(strings.Repeat("A", 1<<20)), 0o644)
 		}},
 		{name: "days -1", req: pki.SignRequest{Days: -1}, want: pki.ErrBadDays},
 		{name: "days 36501", req: pki.SignRequest{Days: 36501}, want: pki.ErrBadDays},
@@ -666,7 +667,7 @@ func TestSignFailuresLeaveStoreUnchanged(t *testing.T) {
 		{name: "AIA not http", req: pki.SignRequest{AIAURL: "ftp://engine.example.com/ca.pem"}},
 		{name: "AIA relative", req: pki.SignRequest{AIAURL: "/ca.pem"}},
 		{name: "CA key does not match", setup: func(t *testing.T, s *pki.Store) {
-			writeSharedKey(t, s.CAKeyPath(), otherKeyIndex)
+			pkitest.WriteSharedKey(t, s.CAKeyPath(), pkitest.OtherKey)
 		}, want: pki.ErrKeyMismatch},
 		{name: "CA key missing", setup: func(t *testing.T, s *pki.Store) {
 			if err := os.Remove(s.CAKeyPath()); err != nil {
@@ -675,27 +676,27 @@ func TestSignFailuresLeaveStoreUnchanged(t *testing.T) {
 		}, want: fs.ErrNotExist},
 		{name: "CA certificate is not a CA", setup: func(t *testing.T, s *pki.Store) {
 			// A leaf of this CA, signed elsewhere, put in ca.pem's place.
-			o := newTestStore(t)
-			writeRequest(t, o, "proxy", engineProxySubject)
+			o := pkitest.NewStore(t)
+			pkitest.WriteRequest(t, o, "proxy", pkitest.EngineProxySubject)
 			if _, err := o.Sign(t.Context(), pki.SignRequest{Name: "proxy"}); err != nil {
 				t.Fatal(err)
 			}
-			writeStoreFile(t, s.CACertPath(), []byte(readStoreFile(t, o.CertPath("proxy"))), 0o644)
+			pkitest.WriteFile(t, s.CACertPath(), []byte(pkitest.ReadFile(t, o.CertPath("proxy"))), 0o644)
 		}, want: pki.ErrBadStore},
 		{name: "certificate is a symlink", setup: func(t *testing.T, s *pki.Store) {
 			target := filepath.Join(outside, "target-"+strings.ReplaceAll(t.Name(), "/", "_"))
-			writeStoreFile(t, target, []byte("precious\n"), 0o644)
-			replaceWithSymlink(t, s.CertPath("proxy"), target)
+			pkitest.WriteFile(t, target, []byte("precious\n"), 0o644)
+			pkitest.ReplaceWithSymlink(t, s.CertPath("proxy"), target)
 			t.Cleanup(func() {
-				if got := readStoreFile(t, target); got != "precious\n" {
+				if got := pkitest.ReadFile(t, target); got != "precious\n" {
 					t.Errorf("the symlink's target was written: %q", got)
 				}
 			})
 		}, want: pki.ErrSymlink},
 		{name: "database is a symlink", setup: func(t *testing.T, s *pki.Store) {
 			target := filepath.Join(outside, "db-"+strings.ReplaceAll(t.Name(), "/", "_"))
-			writeStoreFile(t, target, nil, 0o644)
-			replaceWithSymlink(t, s.DatabasePath(), target)
+			pkitest.WriteFile(t, target, nil, 0o644)
+			pkitest.ReplaceWithSymlink(t, s.DatabasePath(), target)
 		}, want: pki.ErrSymlink},
 		{name: "CA certificate is a symlink", setup: func(t *testing.T, s *pki.Store) {
 			if err := os.Rename(s.CACertPath(), s.CACertPath()+".real"); err != nil {
@@ -706,13 +707,13 @@ func TestSignFailuresLeaveStoreUnchanged(t *testing.T) {
 			}
 		}, want: pki.ErrSymlink},
 		{name: "serial used already", setup: func(t *testing.T, s *pki.Store) {
-			writeStoreFile(t, s.SerialCertPath("1001"), []byte("issued by someone else\n"), 0o644)
+			pkitest.WriteFile(t, s.SerialCertPath("1001"), []byte("issued by someone else\n"), 0o644)
 		}, want: pki.ErrBadStore},
 		{name: "serial.txt malformed", setup: func(t *testing.T, s *pki.Store) {
-			writeStoreFile(t, s.SerialPath(), []byte("10G0\n"), 0o644)
+			pkitest.WriteFile(t, s.SerialPath(), []byte("10G0\n"), 0o644)
 		}, want: pki.ErrBadStore},
 		{name: "serial.txt zero", setup: func(t *testing.T, s *pki.Store) {
-			writeStoreFile(t, s.SerialPath(), []byte("00\n"), 0o644)
+			pkitest.WriteFile(t, s.SerialPath(), []byte("00\n"), 0o644)
 		}, want: pki.ErrBadStore},
 		{name: "serial.txt missing", setup: func(t *testing.T, s *pki.Store) {
 			if err := os.Remove(s.SerialPath()); err != nil {
@@ -732,7 +733,7 @@ func TestSignFailuresLeaveStoreUnchanged(t *testing.T) {
 				if err := os.RemoveAll(certs); err != nil {
 					t.Fatal(err)
 				}
-				writeStoreFile(t, certs, []byte("not a directory\n"), 0o644)
+				pkitest.WriteFile(t, certs, []byte("not a directory\n"), 0o644)
 				return
 			}
 			if err := os.Chmod(certs, 0o555); err != nil {
@@ -747,15 +748,15 @@ func TestSignFailuresLeaveStoreUnchanged(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			s := newTestStore(t)
-			writeRequest(t, s, "proxy", engineProxySubject)
+			s := pkitest.NewStore(t)
+			pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 			if c.setup != nil {
 				c.setup(t, s)
 			}
 			if c.req.Name == "" && !errors.Is(c.want, pki.ErrBadName) {
 				c.req.Name = "proxy"
 			}
-			before := snapshot(t, s.Dir())
+			before := pkitest.Snapshot(t, s.Dir())
 			issued, err := s.Sign(t.Context(), c.req)
 			if err == nil {
 				t.Fatalf("Sign succeeded: serial %s", issued.Serial)
@@ -767,7 +768,7 @@ func TestSignFailuresLeaveStoreUnchanged(t *testing.T) {
 				t.Errorf("error discloses the file's content: %v", err)
 			}
 			t.Logf("error: %v", err)
-			assertUnchanged(t, s.Dir(), before)
+			pkitest.AssertUnchanged(t, s.Dir(), before)
 		})
 	}
 }
@@ -776,8 +777,8 @@ func TestSignFailuresLeaveStoreUnchanged(t *testing.T) {
 // with ErrLocked and changes nothing.
 func TestSignLockTimeout(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
-	writeRequest(t, s, "proxy", engineProxySubject)
+	s := pkitest.NewStore(t)
+	pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 	held, err := os.Open(s.CACertPath())
 	if err != nil {
 		t.Fatal(err)
@@ -786,7 +787,7 @@ func TestSignLockTimeout(t *testing.T) {
 	if err := syscall.Flock(int(held.Fd()), syscall.LOCK_EX); err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, s.Dir())
+	before := pkitest.Snapshot(t, s.Dir())
 
 	const timeout = 300 * time.Millisecond
 	o, err := pki.OpenStore(s.Dir(), pki.WithLockTimeout(timeout))
@@ -802,7 +803,7 @@ func TestSignLockTimeout(t *testing.T) {
 	if elapsed < timeout || elapsed > timeout+time.Second {
 		t.Errorf("gave up after %v, want about %v", elapsed, timeout)
 	}
-	assertUnchanged(t, s.Dir(), before)
+	pkitest.AssertUnchanged(t, s.Dir(), before)
 
 	t.Run("context ends first", func(t *testing.T) {
 		o, err := pki.OpenStore(s.Dir(), pki.WithLockTimeout(time.Minute))
@@ -819,7 +820,7 @@ func TestSignLockTimeout(t *testing.T) {
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("Sign waited %v after its context ended", d)
 		}
-		assertUnchanged(t, s.Dir(), before)
+		pkitest.AssertUnchanged(t, s.Dir(), before)
 	})
 	t.Run("zero timeout tries once", func(t *testing.T) {
 		o, err := pki.OpenStore(s.Dir(), pki.WithLockTimeout(0))

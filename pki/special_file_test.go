@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/inspect"
 )
@@ -48,8 +49,8 @@ func TestReadersRefuseSpecialFiles(t *testing.T) {
 // the lock, which is released: the next signer is not kept waiting.
 func TestSignRefusesFIFOSerial(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t, pki.WithLockTimeout(0))
-	writeRequest(t, s, "proxy", "/C=US/O=Example Inc./CN=proxy.example.com")
+	s := pkitest.NewStore(t, pki.WithLockTimeout(0))
+	pkitest.WriteRequest(t, s, "proxy", "/C=US/O=Example Inc./CN=proxy.example.com")
 	for range 2 {
 		if err := syscall.Unlink(s.SerialPath()); err != nil && !errors.Is(err, syscall.ENOENT) {
 			t.Fatal(err)
@@ -57,11 +58,11 @@ func TestSignRefusesFIFOSerial(t *testing.T) {
 		if err := syscall.Mkfifo(s.SerialPath(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		before := snapshot(t, s.Dir())
+		before := pkitest.Snapshot(t, s.Dir())
 		err := finishes(t, "Sign", func() error { return signProxy(t, s) })
 		if err == nil || !strings.Contains(err.Error(), "not a regular file") || errors.Is(err, pki.ErrLocked) {
 			t.Errorf("Sign with a FIFO serial.txt: %v, want not a regular file", err)
 		}
-		assertUnchanged(t, s.Dir(), before)
+		pkitest.AssertUnchanged(t, s.Dir(), before)
 	}
 }

@@ -38,6 +38,8 @@ const DefaultPKIDir = "/etc/pki/ovirt-engine"
 type Store struct {
 	dir  string
 	opts storeOptions
+	// names guides Lookup to the certs/NAME.cer of a serial (lookup.go).
+	names *certNames
 }
 
 type storeOptions struct {
@@ -101,7 +103,7 @@ func newStore(dir string, opts []StoreOption) (*Store, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("pki directory is empty: %w", ErrBadStore)
 	}
-	return &Store{dir: filepath.Clean(dir), opts: o}, nil
+	return &Store{dir: filepath.Clean(dir), opts: o, names: new(certNames)}, nil
 }
 
 // OpenStore opens an existing PKI directory: one made by InitStore, by the

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -48,9 +49,9 @@ func TestInitStoreLayout(t *testing.T) {
 			old := syscall.Umask(umask)
 			defer syscall.Umask(old)
 
-			s := newTestStore(t)
-			snap := snapshot(t, s.Dir())
-			writeRequest(t, s, "proxy", engineProxySubject)
+			s := pkitest.NewStore(t)
+			snap := pkitest.Snapshot(t, s.Dir())
+			pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 			_, signErr := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 			syscall.Umask(old)
 
@@ -59,7 +60,7 @@ func TestInitStoreLayout(t *testing.T) {
 				t.Fatal(signErr)
 			}
 			for _, p := range []string{"certs/proxy.cer", "certs/1001.pem", "serial.txt", "database.txt"} {
-				if got := permOf(t, filepath.Join(s.Dir(), p)); got != 0o644 {
+				if got := pkitest.PermOf(t, filepath.Join(s.Dir(), p)); got != 0o644 {
 					t.Errorf("after signing under umask %#o: %s mode %v, want 0644", umask, p, got)
 				}
 			}
@@ -79,8 +80,8 @@ func TestInitStoreLayout(t *testing.T) {
 
 			// The CA is serial 1000 with its index line and certs/1000.pem,
 			// as the engine's pki-create-ca.sh leaves it.
-			ca := readStoreCert(t, s.CACertPath())
-			caLine := fmt.Sprintf("V\t%s\t\t1000\tunknown\t%s\n", indexUTCTime(ca.NotAfter), engineCASubject)
+			ca := pkitest.ReadCert(t, s.CACertPath())
+			caLine := fmt.Sprintf("V\t%s\t\t1000\tunknown\t%s\n", indexUTCTime(ca.NotAfter), pkitest.EngineCASubject)
 			for path, content := range map[string]string{
 				"serial.txt":        "1001\n",
 				"database.txt":      caLine,
@@ -101,7 +102,7 @@ func TestInitStoreLayout(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !pki.KeyMatches(readStoreCert(t, s.CACertPath()).PublicKey, key) {
+			if !pki.KeyMatches(pkitest.ReadCert(t, s.CACertPath()).PublicKey, key) {
 				t.Errorf("private/ca.pem does not match ca.pem")
 			}
 		})
@@ -110,7 +111,7 @@ func TestInitStoreLayout(t *testing.T) {
 
 func TestInitStorePaths(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	dir := s.Dir()
 	for _, c := range []struct{ got, want string }{
 		{s.CACertPath(), filepath.Join(dir, "ca.pem")},
@@ -137,13 +138,13 @@ func TestInitStoreRefusesExistingCA(t *testing.T) {
 		setup   func(t *testing.T, s *pki.Store)
 		subject string
 	}{
-		{"same subject", nil, engineCASubject},
+		{"same subject", nil, pkitest.EngineCASubject},
 		{"other subject", nil, "/CN=another CA"},
 		{"key left over", func(t *testing.T, s *pki.Store) {
 			if err := os.Remove(s.CACertPath()); err != nil {
 				t.Fatal(err)
 			}
-		}, engineCASubject},
+		}, pkitest.EngineCASubject},
 		{"index of an earlier CA left over", func(t *testing.T, s *pki.Store) {
 			// A directory whose CA was removed but whose serial, index
 			// and CA copy were not: init must not start a second history
@@ -158,7 +159,7 @@ func TestInitStoreRefusesExistingCA(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-		}, engineCASubject},
+		}, pkitest.EngineCASubject},
 		{"certificate is a symlink", func(t *testing.T, s *pki.Store) {
 			if err := os.Rename(s.CACertPath(), s.CACertPath()+".real"); err != nil {
 				t.Fatal(err)
@@ -166,20 +167,20 @@ func TestInitStoreRefusesExistingCA(t *testing.T) {
 			if err := os.Symlink("ca.pem.real", s.CACertPath()); err != nil {
 				t.Fatal(err)
 			}
-		}, engineCASubject},
+		}, pkitest.EngineCASubject},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := newTestStore(t)
+			s := pkitest.NewStore(t)
 			if tc.setup != nil {
 				tc.setup(t, s)
 			}
-			before := snapshot(t, s.Dir())
-			_, err := pki.InitStore(s.Dir(), pki.InitRequest{Subject: storeName(t, tc.subject)}, sharedCAKeyGenerator(t))
+			before := pkitest.Snapshot(t, s.Dir())
+			_, err := pki.InitStore(s.Dir(), pki.InitRequest{Subject: pkitest.Name(t, tc.subject)}, pkitest.SharedCAKeyGenerator(t))
 			if !errors.Is(err, pki.ErrExists) {
 				t.Errorf("second InitStore: %v, want ErrExists", err)
 			}
-			assertUnchanged(t, s.Dir(), before)
+			pkitest.AssertUnchanged(t, s.Dir(), before)
 		})
 	}
 }
@@ -203,10 +204,10 @@ func TestInitStoreBadArguments(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			if tc.req.Subject == nil && tc.wantErr != dn.ErrInvalid {
-				tc.req.Subject = storeName(t, engineCASubject)
+				tc.req.Subject = pkitest.Name(t, pkitest.EngineCASubject)
 			}
 			dir := filepath.Join(t.TempDir(), "pki")
-			opts := append([]pki.StoreOption{sharedCAKeyGenerator(t)}, tc.opts...)
+			opts := append([]pki.StoreOption{pkitest.SharedCAKeyGenerator(t)}, tc.opts...)
 			if _, err := pki.InitStore(dir, tc.req, opts...); !errors.Is(err, tc.wantErr) {
 				t.Errorf("InitStore: %v, want %v", err, tc.wantErr)
 			}
@@ -217,7 +218,7 @@ func TestInitStoreBadArguments(t *testing.T) {
 	}
 	t.Run("empty directory name", func(t *testing.T) {
 		t.Parallel()
-		_, err := pki.InitStore("", pki.InitRequest{Subject: storeName(t, engineCASubject)}, sharedCAKeyGenerator(t))
+		_, err := pki.InitStore("", pki.InitRequest{Subject: pkitest.Name(t, pkitest.EngineCASubject)}, pkitest.SharedCAKeyGenerator(t))
 		if !errors.Is(err, pki.ErrBadStore) {
 			t.Errorf("InitStore(\"\"): %v, want ErrBadStore", err)
 		}
@@ -228,7 +229,7 @@ func TestInitStoreBadArguments(t *testing.T) {
 func TestInitStoreCAProfile(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
-	s := newTestStore(t)
+	s := pkitest.NewStore(t)
 	text := opensslCertText(t, s.CACertPath())
 	assertTextHas(t, "CA certificate", text,
 		"Signature Algorithm: sha256WithRSAEncryption",
@@ -242,7 +243,7 @@ func TestInitStoreCAProfile(t *testing.T) {
 	if strings.Contains(text, "Extended Key Usage") {
 		t.Errorf("CA certificate has an extended key usage:\n%s", text)
 	}
-	out := runOpenSSL(t, s.Dir(), "verify", "-CAfile", "ca.pem", "ca.pem")
+	out := pkitest.RunOpenSSL(t, s.Dir(), "verify", "-CAfile", "ca.pem", "ca.pem")
 	if strings.TrimSpace(out) != "ca.pem: OK" {
 		t.Errorf("openssl verify ca.pem: %q", out)
 	}
@@ -251,7 +252,7 @@ func TestInitStoreCAProfile(t *testing.T) {
 	assertNear(t, "notBefore", notBefore, start.Add(-24*time.Hour))
 	assertNear(t, "notAfter", notAfter, start.Add(7299*24*time.Hour-time.Second)) // 7300 days inclusive, from the backdated notBefore
 
-	cert := readStoreCert(t, s.CACertPath())
+	cert := pkitest.ReadCert(t, s.CACertPath())
 	if want := sha1KeyID(t, cert); string(cert.SubjectKeyId) != string(want) {
 		t.Errorf("SKI %X, want SHA-1 of the public key %X", cert.SubjectKeyId, want)
 	}
@@ -268,11 +269,11 @@ func TestInitStoreDays(t *testing.T) {
 		t.Run(fmt.Sprint(tc.days), func(t *testing.T) {
 			t.Parallel()
 			dir := filepath.Join(t.TempDir(), "pki")
-			s, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, engineCASubject), Days: tc.days}, sharedCAKeyGenerator(t))
+			s, err := pki.InitStore(dir, pki.InitRequest{Subject: pkitest.Name(t, pkitest.EngineCASubject), Days: tc.days}, pkitest.SharedCAKeyGenerator(t))
 			if err != nil {
 				t.Fatal(err)
 			}
-			cert := readStoreCert(t, s.CACertPath())
+			cert := pkitest.ReadCert(t, s.CACertPath())
 			if got := cert.NotAfter.Sub(cert.NotBefore); got != time.Duration(tc.want)*24*time.Hour-time.Second {
 				t.Errorf("Days %d: validity %v, want %d days less a second", tc.days, got, tc.want)
 			}
@@ -286,26 +287,26 @@ func TestInitStoreDays(t *testing.T) {
 // serials from the one sequence.
 func TestInitStoreSecondCA(t *testing.T) {
 	t.Parallel()
-	first := newTestStore(t)
-	writeRequest(t, first, "proxy", engineProxySubject)
+	first := pkitest.NewStore(t)
+	pkitest.WriteRequest(t, first, "proxy", pkitest.EngineProxySubject)
 	if _, err := first.Sign(t.Context(), pki.SignRequest{Name: "proxy"}); err != nil {
 		t.Fatal(err)
 	}
-	serialBefore := readStoreFile(t, first.SerialPath())
-	indexBefore := readStoreFile(t, first.DatabasePath())
+	serialBefore := pkitest.ReadFile(t, first.SerialPath())
+	indexBefore := pkitest.ReadFile(t, first.DatabasePath())
 
-	second, err := pki.InitStore(first.Dir(), pki.InitRequest{Subject: storeName(t, "/C=US/O=Example Inc./CN=qemu-ca")},
-		pki.WithCAName("qemu-ca"), pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return sharedKey(t, otherKeyIndex), nil }))
+	second, err := pki.InitStore(first.Dir(), pki.InitRequest{Subject: pkitest.Name(t, "/C=US/O=Example Inc./CN=qemu-ca")},
+		pki.WithCAName("qemu-ca"), pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return pkitest.SharedKey(t, pkitest.OtherKey), nil }))
 	if err != nil {
 		t.Fatalf("second CA in a directory with a CA: %v", err)
 	}
-	if serialBefore != "1002\n" || readStoreFile(t, first.SerialPath()) != "1003\n" {
-		t.Errorf("serial.txt %q before the second CA, %q after, want 1002 then 1003", serialBefore, readStoreFile(t, first.SerialPath()))
+	if serialBefore != "1002\n" || pkitest.ReadFile(t, first.SerialPath()) != "1003\n" {
+		t.Errorf("serial.txt %q before the second CA, %q after, want 1002 then 1003", serialBefore, pkitest.ReadFile(t, first.SerialPath()))
 	}
-	if got := readStoreFile(t, first.DatabasePath()); !strings.HasPrefix(got, indexBefore) || !strings.Contains(got[len(indexBefore):], "\t1002\tunknown\t/C=US/O=Example Inc./CN=qemu-ca\n") {
+	if got := pkitest.ReadFile(t, first.DatabasePath()); !strings.HasPrefix(got, indexBefore) || !strings.Contains(got[len(indexBefore):], "\t1002\tunknown\t/C=US/O=Example Inc./CN=qemu-ca\n") {
 		t.Errorf("database.txt after the second init: %q", got)
 	}
-	writeRequest(t, second, "spice", "/C=US/O=Example Inc./CN=spice.example.com")
+	pkitest.WriteRequest(t, second, "spice", "/C=US/O=Example Inc./CN=spice.example.com")
 	issued, err := second.Sign(t.Context(), pki.SignRequest{Name: "spice"})
 	if err != nil {
 		t.Fatal(err)
@@ -313,7 +314,7 @@ func TestInitStoreSecondCA(t *testing.T) {
 	if issued.Serial != "1003" {
 		t.Errorf("second CA issued serial %s, want 1003 (shared sequence)", issued.Serial)
 	}
-	out := runOpenSSL(t, first.Dir(), "verify", "-CAfile", "qemu-ca.pem", "certs/spice.cer")
+	out := pkitest.RunOpenSSL(t, first.Dir(), "verify", "-CAfile", "qemu-ca.pem", "certs/spice.cer")
 	if strings.TrimSpace(out) != "certs/spice.cer: OK" {
 		t.Errorf("openssl verify: %s", out)
 	}
@@ -323,7 +324,7 @@ func TestInitStoreSecondCA(t *testing.T) {
 // signing under that CA works.
 func TestInitStoreCAName(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t, pki.WithCAName("other"))
+	s := pkitest.NewStore(t, pki.WithCAName("other"))
 	dir := s.Dir()
 	for _, p := range []string{"other.pem", "private/other.pem", "certs/other.der", "serial.txt", "database.txt"} {
 		if _, err := os.Lstat(filepath.Join(dir, p)); err != nil {
@@ -335,7 +336,7 @@ func TestInitStoreCAName(t *testing.T) {
 			t.Errorf("WithCAName(other) made %s", p)
 		}
 	}
-	if got := permOf(t, filepath.Join(dir, "private", "other.pem")); got != 0o640 {
+	if got := pkitest.PermOf(t, filepath.Join(dir, "private", "other.pem")); got != 0o640 {
 		t.Errorf("private/other.pem mode %v", got)
 	}
 	if _, err := pki.OpenStore(dir); !errors.Is(err, pki.ErrBadStore) {
@@ -346,11 +347,11 @@ func TestInitStoreCAName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeRequest(t, o, "proxy", engineProxySubject)
+	pkitest.WriteRequest(t, o, "proxy", pkitest.EngineProxySubject)
 	if _, err := o.Sign(t.Context(), pki.SignRequest{Name: "proxy"}); err != nil {
 		t.Fatal(err)
 	}
-	out := runOpenSSL(t, dir, "verify", "-CAfile", "other.pem", "certs/proxy.cer")
+	out := pkitest.RunOpenSSL(t, dir, "verify", "-CAfile", "other.pem", "certs/proxy.cer")
 	if strings.TrimSpace(out) != "certs/proxy.cer: OK" {
 		t.Errorf("openssl verify: %q", out)
 	}
@@ -360,8 +361,8 @@ func TestInitStoreCAName(t *testing.T) {
 // certs/ and requests/.
 func TestInitStoreCertAndRequestDirs(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t, pki.WithCertDir("issued"), pki.WithRequestDir("incoming"))
-	writeRequest(t, s, "proxy", engineProxySubject)
+	s := pkitest.NewStore(t, pki.WithCertDir("issued"), pki.WithRequestDir("incoming"))
+	pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 	if got, want := s.RequestPath("proxy"), filepath.Join(s.Dir(), "incoming", "proxy.req"); got != want {
 		t.Errorf("RequestPath %s, want %s", got, want)
 	}
@@ -383,7 +384,7 @@ func TestOpenStoreErrors(t *testing.T) {
 	t.Parallel()
 	tmp := t.TempDir()
 	file := filepath.Join(tmp, "file")
-	writeStoreFile(t, file, []byte("x"), 0o644)
+	pkitest.WriteFile(t, file, []byte("x"), 0o644)
 	empty := filepath.Join(tmp, "empty")
 	if err := os.Mkdir(empty, 0o755); err != nil {
 		t.Fatal(err)
@@ -407,13 +408,13 @@ func TestOpenStoreErrors(t *testing.T) {
 		})
 	}
 	t.Run("negative lock timeout", func(t *testing.T) {
-		s := newTestStore(t)
+		s := pkitest.NewStore(t)
 		if _, err := pki.OpenStore(s.Dir(), pki.WithLockTimeout(-time.Second)); err == nil {
 			t.Errorf("OpenStore with a negative lock timeout succeeded")
 		}
 	})
 	t.Run("relative path is cleaned", func(t *testing.T) {
-		s := newTestStore(t)
+		s := pkitest.NewStore(t)
 		o, err := pki.OpenStore(s.Dir() + "/./")
 		if err != nil {
 			t.Fatal(err)
@@ -441,7 +442,7 @@ func TestValidateName(t *testing.T) {
 // opensslValidity reads notBefore and notAfter as openssl prints them.
 func opensslValidity(t *testing.T, path string) (notBefore, notAfter time.Time) {
 	t.Helper()
-	out := runOpenSSL(t, "", "x509", "-noout", "-startdate", "-enddate", "-in", path)
+	out := pkitest.RunOpenSSL(t, "", "x509", "-noout", "-startdate", "-enddate", "-in", path)
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		key, value, _ := strings.Cut(line, "=")
 		when, err := time.Parse("Jan _2 15:04:05 2006 MST", value)
@@ -491,16 +492,16 @@ func TestInitStoreRetryAfterFailure(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "pki")
 	boom := errors.New("no entropy today")
 	failing := pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return nil, boom })
-	if _, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, engineCASubject)}, failing); !errors.Is(err, boom) {
+	if _, err := pki.InitStore(dir, pki.InitRequest{Subject: pkitest.Name(t, pkitest.EngineCASubject)}, failing); !errors.Is(err, boom) {
 		t.Fatalf("InitStore with a failing generator: %v", err)
 	}
 	if _, err := pki.OpenStore(dir); !errors.Is(err, pki.ErrBadStore) {
 		t.Errorf("OpenStore after a failed init: %v, want ErrBadStore", err)
 	}
-	if _, err := pki.InitStore(dir, pki.InitRequest{Subject: storeName(t, engineCASubject)}, sharedCAKeyGenerator(t)); err != nil {
+	if _, err := pki.InitStore(dir, pki.InitRequest{Subject: pkitest.Name(t, pkitest.EngineCASubject)}, pkitest.SharedCAKeyGenerator(t)); err != nil {
 		t.Fatalf("InitStore after a failed init: %v", err)
 	}
-	if got := readStoreFile(t, filepath.Join(dir, "serial.txt")); got != "1001\n" {
+	if got := pkitest.ReadFile(t, filepath.Join(dir, "serial.txt")); got != "1001\n" {
 		t.Errorf("serial.txt = %q", got)
 	}
 }

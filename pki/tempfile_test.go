@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -79,13 +80,13 @@ func TestTempFilesNeverWrittenThrough(t *testing.T) {
 	for _, w := range writers {
 		for _, kind := range []string{"hard link", "symlink", "fifo", "stale file"} {
 			for _, victimName := range []string{"outside", "CA key"} {
-				s := newTestStore(t)
+				s := pkitest.NewStore(t)
 				tmp := w.tmp(s)
 				t.Run(filepath.Base(tmp)+"/"+kind+"/"+victimName, func(t *testing.T) {
 					t.Parallel()
 					signNames(t, s, "proxy") // serial 1001
 					victim := filepath.Join(t.TempDir(), "victim")
-					writeStoreFile(t, victim, []byte("victim content\n"), 0o644)
+					pkitest.WriteFile(t, victim, []byte("victim content\n"), 0o644)
 					if victimName == "CA key" {
 						victim = s.CAKeyPath()
 					}

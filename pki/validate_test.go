@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -141,14 +142,14 @@ func TestValidateEmailInSubject(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := newTestStore(t)
-		writeRequest(t, s, "proxy", engineProxySubject)
-		before := snapshot(t, s.Dir())
+		s := pkitest.NewStore(t)
+		pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
+		before := pkitest.Snapshot(t, s.Dir())
 		_, err = s.Sign(t.Context(), pki.SignRequest{Name: "proxy", Subject: subject})
 		if !errors.Is(err, dn.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Sign with --subject %q = %v, want dn.ErrInvalid containing %q", tc.subject, err, tc.want)
 		}
-		assertUnchanged(t, s.Dir(), before)
+		pkitest.AssertUnchanged(t, s.Dir(), before)
 	}
 }
 

@@ -20,13 +20,6 @@ import (
 	"github.com/pkienroll/pkienroll/pki"
 )
 
-// The zlint set-up every certificate test shares (internal/pkitest/zlint.go).
-var (
-	zlintRegistry       = pkitest.ZlintRegistry
-	assertZlintClean    = pkitest.AssertZlintClean
-	assertZlintCleanCRL = pkitest.AssertZlintCleanCRL
-)
-
 // TestZlint lints, in-process, every kind of certificate and CRL pkienroll
 // issues: the CA from InitStore and after RenewCA, the default leaf, each
 // key usage, extended key usage and SAN form, EC (P-256, P-384) and RSA
@@ -35,9 +28,9 @@ var (
 // zlintExcludedLints; everything else at Warn or above must pass.
 func TestZlint(t *testing.T) {
 	t.Parallel()
-	reg := zlintRegistry(t)
-	s := newTestStore(t)
-	assertZlintClean(t, reg, "CA (InitStore)", readStoreCert(t, s.CACertPath()).Raw)
+	reg := pkitest.ZlintRegistry(t)
+	s := pkitest.NewStore(t)
+	pkitest.AssertZlintClean(t, reg, "CA (InitStore)", pkitest.ReadCert(t, s.CACertPath()).Raw)
 
 	ecKey := func(c elliptic.Curve) *ecdsa.PrivateKey {
 		k, err := ecdsa.GenerateKey(c, rand.Reader)
@@ -68,47 +61,47 @@ func TestZlint(t *testing.T) {
 		req     pki.SignRequest
 	}
 	leaves := []leaf{
-		{name: "default", subject: engineProxySubject},
+		{name: "default", subject: pkitest.EngineProxySubject},
 		{name: "long-subject", subject: "/C=US/ST=North Carolina/L=Raleigh/O=Example Inc./OU=Proxies/CN=proxy.example.com"},
 		{name: "ip-cn", subject: "/C=US/O=Example Inc./CN=192.0.2.10"},
 		{name: "email-subject", subject: "/C=US/O=Example Inc./CN=proxy.example.com/emailAddress=ops@example.com"},
-		{name: "ku-digitalSignature", subject: engineProxySubject, req: pki.SignRequest{KeyUsage: mustKU("digitalSignature")}},
-		{name: "ku-keyEncipherment", subject: engineProxySubject, req: pki.SignRequest{KeyUsage: mustKU("digitalSignature,keyEncipherment"), ExtKeyUsage: mustEKU(t, "serverAuth")}},
-		{name: "eku-serverAuth", subject: engineProxySubject, req: pki.SignRequest{ExtKeyUsage: mustEKU(t, "serverAuth")}},
-		{name: "eku-clientAuth", subject: engineProxySubject, req: pki.SignRequest{KeyUsage: mustKU("digitalSignature"), ExtKeyUsage: mustEKU(t, "clientAuth")}},
-		{name: "san-all-forms", subject: engineProxySubject, req: pki.SignRequest{
+		{name: "ku-digitalSignature", subject: pkitest.EngineProxySubject, req: pki.SignRequest{KeyUsage: mustKU("digitalSignature")}},
+		{name: "ku-keyEncipherment", subject: pkitest.EngineProxySubject, req: pki.SignRequest{KeyUsage: mustKU("digitalSignature,keyEncipherment"), ExtKeyUsage: pkitest.EKU(t, "serverAuth")}},
+		{name: "eku-serverAuth", subject: pkitest.EngineProxySubject, req: pki.SignRequest{ExtKeyUsage: pkitest.EKU(t, "serverAuth")}},
+		{name: "eku-clientAuth", subject: pkitest.EngineProxySubject, req: pki.SignRequest{KeyUsage: mustKU("digitalSignature"), ExtKeyUsage: pkitest.EKU(t, "clientAuth")}},
+		{name: "san-all-forms", subject: pkitest.EngineProxySubject, req: pki.SignRequest{
 			SANs: mustSANs("DNS:proxy.example.com,DNS:*.proxy.example.com,IP:192.0.2.10,IP:2001:db8::10,email:ops@example.com,URI:https://proxy.example.com/ovirt-engine,URI:urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66")}},
-		{name: "ec-p256", subject: engineProxySubject, key: p256},
-		{name: "ec-p384", subject: engineProxySubject, key: p384},
-		{name: "ec-keyAgreement", subject: engineProxySubject, key: p256, req: pki.SignRequest{KeyUsage: mustKU("digitalSignature,keyAgreement")}},
-		{name: "days-825", subject: engineProxySubject, req: pki.SignRequest{Days: 825}},
+		{name: "ec-p256", subject: pkitest.EngineProxySubject, key: p256},
+		{name: "ec-p384", subject: pkitest.EngineProxySubject, key: p384},
+		{name: "ec-keyAgreement", subject: pkitest.EngineProxySubject, key: p256, req: pki.SignRequest{KeyUsage: mustKU("digitalSignature,keyAgreement")}},
+		{name: "days-825", subject: pkitest.EngineProxySubject, req: pki.SignRequest{Days: 825}},
 	}
 	for _, l := range leaves {
 		if l.key == nil {
-			writeRequest(t, s, l.name, l.subject)
+			pkitest.WriteRequest(t, s, l.name, l.subject)
 		} else {
-			der, err := pki.CreateRequest(l.key, pki.RequestTemplate{Subject: storeName(t, l.subject)})
+			der, err := pki.CreateRequest(l.key, pki.RequestTemplate{Subject: pkitest.Name(t, l.subject)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			writeStoreFile(t, s.RequestPath(l.name), pki.EncodeRequestPEM(der), 0o644)
+			pkitest.WriteFile(t, s.RequestPath(l.name), pki.EncodeRequestPEM(der), 0o644)
 		}
 		l.req.Name = l.name
 		is, err := s.Sign(t.Context(), l.req)
 		if err != nil {
 			t.Fatalf("sign %s: %v", l.name, err)
 		}
-		assertZlintClean(t, reg, "leaf "+l.name, is.Certificate.Raw)
+		pkitest.AssertZlintClean(t, reg, "leaf "+l.name, is.Certificate.Raw)
 	}
 
 	en, err := s.Enroll(t.Context(), pki.EnrollRequest{
-		SignRequest: pki.SignRequest{Name: "spice", Subject: storeName(t, "/C=US/O=Example Inc./CN=spice.example.com")},
+		SignRequest: pki.SignRequest{Name: "spice", Subject: pkitest.Name(t, "/C=US/O=Example Inc./CN=spice.example.com")},
 		Password:    "pw",
 	})
 	if err != nil {
 		t.Fatalf("enroll: %v", err)
 	}
-	assertZlintClean(t, reg, "leaf enroll (PKCS#12)", en.Certificate.Raw)
+	pkitest.AssertZlintClean(t, reg, "leaf enroll (PKCS#12)", en.Certificate.Raw)
 
 	if _, err := s.Revoke(t.Context(), pki.RevokeRequest{Name: "default", Reason: "superseded"}); err != nil {
 		t.Fatalf("revoke: %v", err)
@@ -125,19 +118,19 @@ func TestZlint(t *testing.T) {
 	if block == nil {
 		t.Fatalf("%s holds no PEM", crlPath)
 	}
-	assertZlintCleanCRL(t, reg, "CRL", block.Bytes)
+	pkitest.AssertZlintCleanCRL(t, reg, "CRL", block.Bytes)
 
 	renewed, err := s.RenewCA(t.Context(), 0)
 	if err != nil {
 		t.Fatalf("renew CA: %v", err)
 	}
-	assertZlintClean(t, reg, "CA (RenewCA)", renewed.Certificate.Raw)
-	writeRequest(t, s, "after-renew", engineProxySubject)
+	pkitest.AssertZlintClean(t, reg, "CA (RenewCA)", renewed.Certificate.Raw)
+	pkitest.WriteRequest(t, s, "after-renew", pkitest.EngineProxySubject)
 	is, err := s.Sign(t.Context(), pki.SignRequest{Name: "after-renew"})
 	if err != nil {
 		t.Fatalf("sign after renew: %v", err)
 	}
-	assertZlintClean(t, reg, "leaf after RenewCA", is.Certificate.Raw)
+	pkitest.AssertZlintClean(t, reg, "leaf after RenewCA", is.Certificate.Raw)
 }
 
 // TestZlintCatches: the registry TestZlint uses reports what the name
@@ -145,7 +138,7 @@ func TestZlint(t *testing.T) {
 // made by hand with crypto/x509, since pkienroll will not issue it.
 func TestZlintCatches(t *testing.T) {
 	t.Parallel()
-	key := sharedKey(t, otherKeyIndex)
+	key := pkitest.SharedKey(t, pkitest.OtherKey)
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1),
 		Subject:      pkix.Name{Country: []string{"us"}, CommonName: "a_b.example.com"},
@@ -154,8 +147,8 @@ func TestZlintCatches(t *testing.T) {
 		DNSNames:     []string{"a_b.example.com"},
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 	}
-	ca := readStoreCert(t, newTestStore(t).CACertPath())
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), sharedKey(t, caKeyIndex))
+	ca := pkitest.ReadCert(t, pkitest.NewStore(t).CACertPath())
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), pkitest.SharedKey(t, pkitest.CAKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +156,7 @@ func TestZlintCatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := zlint.LintCertificateEx(c, zlintRegistry(t))
+	rs := zlint.LintCertificateEx(c, pkitest.ZlintRegistry(t))
 	for _, want := range []string{"w_rfc_dnsname_underscore_in_trd", "e_subj_country_not_uppercase"} {
 		if r := rs.Results[want]; r == nil || r.Status < lint.Warn {
 			t.Errorf("zlint %s did not report the certificate: %+v", want, r)

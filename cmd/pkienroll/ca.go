@@ -18,9 +18,10 @@ type caCmd struct {
 // caInitCmd creates a CA.
 type caInitCmd struct {
 	pkiDirFlag `set:"pki_dir_help=The PKI directory to create or fill"`
-	Subject    string   `required:"" placeholder:"S" help:"CA subject, such as /C=US/O=Example Inc./CN=engine.example.com.81108."`
-	Days       dayCount `default:"${default_ca_days}" help:"Validity of the CA certificate in days (${days_range})."`
-	CAFile     string   `name:"ca-file" default:"ca" help:"CA base name: NAME.pem and private/NAME.pem."`
+	lockFlags
+	Subject string   `required:"" placeholder:"S" help:"CA subject, such as /C=US/O=Example Inc./CN=engine.example.com.81108."`
+	Days    dayCount `default:"${default_ca_days}" help:"Validity of the CA certificate in days (${days_range})."`
+	CAFile  string   `name:"ca-file" default:"ca" help:"CA base name: NAME.pem and private/NAME.pem."`
 	trustStoreFlags
 }
 
@@ -58,7 +59,8 @@ func (c *caInitCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	s, err := pki.InitStore(c.PKIDir, pki.InitRequest{Subject: subject, Days: int(c.Days)}, pki.WithCAName(c.CAFile), trust)
+	s, err := pki.InitStore(c.PKIDir, pki.InitRequest{Subject: subject, Days: int(c.Days)},
+		pki.WithCAName(c.CAFile), pki.WithLockTimeout(time.Duration(c.Timeout)), trust)
 	if err != nil {
 		return err
 	}

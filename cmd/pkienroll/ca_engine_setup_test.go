@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // TestCARenewWarnings (issue 23 items 2 and 5): ca renew --days that ends
@@ -13,7 +15,7 @@ import (
 func TestCARenewWarnings(t *testing.T) {
 	f := newFixture(t)
 	mustRun(t, "sign", "--pki-dir", f.pki, "--name", "proxy", "--days", "400")
-	cert := readCert(t, f.pki+"/certs/proxy.cer")
+	cert := pkitest.ReadCert(t, f.pki+"/certs/proxy.cer")
 	t.Setenv("PKIENROLL_TEST_TRUSTSTORE_PASSWORD", "mypass")
 	r := runCLI(t, "ca", "renew", "--pki-dir", f.pki, "--days", "30", "--truststore-password-env", "PKIENROLL_TEST_TRUSTSTORE_PASSWORD")
 	if r.code != 0 || !strings.Contains(r.stderr, "before certificates it issued") ||

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // TestCAInit checks the directory `ca init` makes against the engine layout's
@@ -39,15 +41,15 @@ func TestCAInit(t *testing.T) {
 		"database.txt.attr": 0o644,
 		".truststore":       0o644,
 	}
-	snap := snapshot(t, dir)
+	snap := pkitest.Snapshot(t, dir)
 	for name, e := range snap {
 		want, ok := modes[name]
 		if !ok {
 			t.Errorf("unexpected %s", name)
 			continue
 		}
-		if e.mode.Perm() != want {
-			t.Errorf("%s: mode %v, want %v", name, e.mode.Perm(), want)
+		if e.Mode.Perm() != want {
+			t.Errorf("%s: mode %v, want %v", name, e.Mode.Perm(), want)
 		}
 	}
 	for name := range modes {
@@ -59,13 +61,13 @@ func TestCAInit(t *testing.T) {
 	for name, want := range map[string]string{
 		"serial.txt":        "1001\n",
 		"database.txt.attr": "unique_subject = no\n",
-		"certs/1000.pem":    snap["ca.pem"].data,
+		"certs/1000.pem":    snap["ca.pem"].Content,
 	} {
-		if got := snap[name].data; got != want {
+		if got := snap[name].Content; got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
 	}
-	if db := snap["database.txt"].data; !strings.HasPrefix(db, "V\t") || !strings.HasSuffix(db, "\t\t1000\tunknown\t"+caSubject+"\n") || strings.Count(db, "\n") != 1 {
+	if db := snap["database.txt"].Content; !strings.HasPrefix(db, "V\t") || !strings.HasSuffix(db, "\t\t1000\tunknown\t"+caSubject+"\n") || strings.Count(db, "\n") != 1 {
 		t.Errorf("database.txt = %q, want the CA's line", db)
 	}
 	caPEM := filepath.Join(dir, "ca.pem")
@@ -81,12 +83,12 @@ func TestCAInit(t *testing.T) {
 			t.Errorf("CA certificate does not show %q:\n%s", w, text)
 		}
 	}
-	cert := readCert(t, caPEM)
+	cert := pkitest.ReadCert(t, caPEM)
 	// 3650 days, notBefore through notAfter inclusive (RFC 5280 4.1.2.5).
 	if got := cert.NotAfter.Sub(cert.NotBefore); got != 3650*24*time.Hour-time.Second {
 		t.Errorf("CA validity %v, want 3650 days less a second", got)
 	}
-	if snap["certs/ca.der"].data != snap["ca.pem"].data {
+	if snap["certs/ca.der"].Content != snap["ca.pem"].Content {
 		t.Error("certs/ca.der is not ca.pem (PEM, as the engine's scripts write it)")
 	}
 	key := filepath.Join(dir, "private", "ca.pem")
@@ -101,7 +103,7 @@ func TestCAInitInputs(t *testing.T) {
 	t.Run("existing empty directory", func(t *testing.T) {
 		dir := t.TempDir()
 		mustRun(t, "-q", "ca", "init", "--pki-dir", dir, "--subject", caSubject)
-		readCert(t, filepath.Join(dir, "ca.pem"))
+		pkitest.ReadCert(t, filepath.Join(dir, "ca.pem"))
 	})
 	t.Run("RFC 4514 subject", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "pki")
@@ -114,7 +116,7 @@ func TestCAInitInputs(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "pki")
 		t.Setenv("PKIENROLL_PKI_DIR", dir)
 		mustRun(t, "-q", "ca", "init", "--subject", caSubject)
-		readCert(t, filepath.Join(dir, "ca.pem"))
+		pkitest.ReadCert(t, filepath.Join(dir, "ca.pem"))
 	})
 }
 
@@ -127,19 +129,19 @@ func TestCAInitBadInput(t *testing.T) {
 			want: []string{"ca.pem", "exists"}},
 		{name: "twice other subject", args: initIn("{pki}", "--subject", "/CN=another CA"), code: exitError,
 			want: []string{"ca.pem", "exists"}},
-		{name: "unknown attribute", args: initIn("{dir}/new", "--subject", "/C=US/XX=1/CN=ca"), code: exitError,
+		{name: "unknown attribute", args: initIn("{dir}/new", "--subject", "/C=US/XX=1/CN=ca"), code: exitUsage,
 			want: []string{"--subject", `"XX"`, "unknown attribute"}},
-		{name: "empty value", args: initIn("{dir}/new", "--subject", "/C=US/CN="), code: exitError,
+		{name: "empty value", args: initIn("{dir}/new", "--subject", "/C=US/CN="), code: exitUsage,
 			want: []string{"--subject", "CN", "empty value"}},
-		{name: "bad country", args: initIn("{dir}/new", "--subject", "/C=USA/CN=ca"), code: exitError,
+		{name: "bad country", args: initIn("{dir}/new", "--subject", "/C=USA/CN=ca"), code: exitUsage,
 			want: []string{"--subject", `"USA"`}},
 		{name: "empty subject", args: initIn("{dir}/new", "--subject", ""), code: exitUsage,
 			want: []string{"--subject is empty"}},
 		{name: "subject missing", args: initIn("{dir}/new"), code: exitUsage,
 			want: []string{"missing --subject"}},
-		{name: "days 0", args: initIn("{dir}/new", "--subject", caSubject, "--days", "0"), code: exitError,
+		{name: "days 0", args: initIn("{dir}/new", "--subject", caSubject, "--days", "0"), code: exitUsage,
 			want: []string{"--days 0", "2..36500"}},
-		{name: "days 36501", args: initIn("{dir}/new", "--subject", caSubject, "--days", "36501"), code: exitError,
+		{name: "days 36501", args: initIn("{dir}/new", "--subject", caSubject, "--days", "36501"), code: exitUsage,
 			want: []string{"--days 36501", "2..36500"}},
 		{name: "days abc", args: initIn("{dir}/new", "--subject", caSubject, "--days", "abc"), code: exitUsage,
 			want: []string{"--days", `"abc"`}},
@@ -147,9 +149,9 @@ func TestCAInitBadInput(t *testing.T) {
 			want: []string{`"../x"`, "not a plain file name"}},
 		{name: "parent missing", args: initIn("{dir}/a/b", "--subject", caSubject), code: exitError,
 			want: []string{"a/b", "no such file or directory"}},
-		{name: "renew days 0", args: flags("ca", "renew", "--pki-dir", "{pki}", "--days", "0"), code: exitError,
+		{name: "renew days 0", args: flags("ca", "renew", "--pki-dir", "{pki}", "--days", "0"), code: exitUsage,
 			want: []string{"--days 0", "2..36500"}},
-		{name: "renew days 36501", args: flags("ca", "renew", "--pki-dir", "{pki}", "--days", "36501"), code: exitError,
+		{name: "renew days 36501", args: flags("ca", "renew", "--pki-dir", "{pki}", "--days", "36501"), code: exitUsage,
 			want: []string{"--days 36501", "2..36500"}},
 		{name: "pki-dir is a file", args: initIn("{key}", "--subject", caSubject), code: exitError,
 			want: []string{"proxy.key", "not a directory"}},
@@ -165,7 +167,7 @@ func TestCAInitDoesNotTouchOtherFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustRun(t, "-q", "ca", "init", "--pki-dir", dir, "--subject", caSubject)
-	if got := readFile(t, filepath.Join(dir, "README")); got != "mine\n" {
+	if got := pkitest.ReadFile(t, filepath.Join(dir, "README")); got != "mine\n" {
 		t.Errorf("README changed to %q", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
 )
 
@@ -31,19 +32,19 @@ flock -e -w 20 "$1/ca.pem" openssl ca -batch -notext -preserveDN -config "$2" -i
 // serial.txt accounts for every signature, every certs/SERIAL.pem exists,
 // and `pkienroll ca check` finds the directory sound.
 func TestConcurrentSignersWithOpenSSLCA(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	testenv.LookPath(t, "flock", "util-linux")
 	testenv.LookPath(t, "bash", "bash")
 	bin := binary(t)
 	f := newFixture(t)
 	cfg := f.path("openssl.cnf") // outside the PKI directory
-	writeFile(t, cfg, strings.ReplaceAll(readFile(t, engineConfig), "@PKI_DIR@", f.pki))
+	writeFile(t, cfg, strings.ReplaceAll(pkitest.ReadFile(t, engineConfig), "@PKI_DIR@", f.pki))
 
 	const workers, rounds = 4, 3 // of each kind
 	const total = 2 * workers * rounds
 	for w := range workers {
 		for r := range rounds {
-			if err := copyFile(f.req, filepath.Join(f.pki, "requests", fmt.Sprintf("p%d-%d.req", w, r))); err != nil {
+			if err := pkitest.CopyFile(f.req, filepath.Join(f.pki, "requests", fmt.Sprintf("p%d-%d.req", w, r))); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -117,12 +118,12 @@ func TestConcurrentSignersWithOpenSSLCA(t *testing.T) {
 			t.Errorf("serial %s appears twice in database.txt", serial)
 		}
 		seen[serial] = true
-		cert := readCert(t, filepath.Join(f.pki, "certs", serial+".pem"))
+		cert := pkitest.ReadCert(t, filepath.Join(f.pki, "certs", serial+".pem"))
 		if got := fmt.Sprintf("%X", cert.SerialNumber); got != strings.TrimLeft(serial, "0") {
 			t.Errorf("certs/%s.pem holds serial %s", serial, got)
 		}
 	}
-	if got, want := readFile(t, filepath.Join(f.pki, "serial.txt")), fmt.Sprintf("%X\n", 0x1001+total); got != want {
+	if got, want := pkitest.ReadFile(t, filepath.Join(f.pki, "serial.txt")), fmt.Sprintf("%X\n", 0x1001+total); got != want {
 		t.Errorf("serial.txt = %q, want %q (1001 + %d signatures)", got, want, total)
 	}
 	// Every certificate handed out is in the index.
@@ -132,7 +133,7 @@ func TestConcurrentSignersWithOpenSSLCA(t *testing.T) {
 				filepath.Join(f.pki, "certs", fmt.Sprintf("p%d-%d.cer", w, r)),
 				f.path("engine-out", fmt.Sprintf("e%d-%d.cer", w, r)),
 			} {
-				if s := fmt.Sprintf("%X", readCert(t, path).SerialNumber); !seen[s] {
+				if s := fmt.Sprintf("%X", pkitest.ReadCert(t, path).SerialNumber); !seen[s] {
 					t.Errorf("%s has serial %s, which database.txt does not list", path, s)
 				}
 			}
@@ -152,7 +153,7 @@ func TestConcurrentSignersWithOpenSSLCA(t *testing.T) {
 // `ca init` writes first (serial 1000, as pki-create-ca.sh does).
 func issuedLines(t *testing.T, dir string) []string {
 	t.Helper()
-	lines := strings.Split(strings.TrimSuffix(readFile(t, filepath.Join(dir, "database.txt")), "\n"), "\n")
+	lines := strings.Split(strings.TrimSuffix(pkitest.ReadFile(t, filepath.Join(dir, "database.txt")), "\n"), "\n")
 	if len(lines) > 0 && strings.Contains(lines[0], "\t1000\tunknown\t") {
 		lines = lines[1:]
 	}

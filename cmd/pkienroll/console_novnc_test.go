@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
@@ -301,12 +302,12 @@ func TestConsoleNoVNC(t *testing.T) {
 	// The websocket proxy, named localhost: the browser reaches it by a
 	// name its certificate carries.
 	const host = "localhost"
-	copyOrFatal(t, caPEM, filepath.Join(proxyPKI, "ca.pem"))
+	pkitest.MustCopyFile(t, caPEM, filepath.Join(proxyPKI, "ca.pem"))
 	mustRun(t, "-q", "websocket-proxy", "request", "--pki-dir", proxyPKI, "--fqdn", host, "--owner", owner)
 	name := "websocket-proxy-" + host
-	copyOrFatal(t, filepath.Join(proxyPKI, "requests", name+".req"), filepath.Join(enginePKI, "requests", name+".req"))
+	pkitest.MustCopyFile(t, filepath.Join(proxyPKI, "requests", name+".req"), filepath.Join(enginePKI, "requests", name+".req"))
 	mustRun(t, "-q", "websocket-proxy", "sign", "--pki-dir", enginePKI, "--fqdn", host)
-	copyOrFatal(t, filepath.Join(enginePKI, "certs", name+".cer"), filepath.Join(proxyPKI, "certs", "websocket-proxy.cer"))
+	pkitest.MustCopyFile(t, filepath.Join(enginePKI, "certs", name+".cer"), filepath.Join(proxyPKI, "certs", "websocket-proxy.cer"))
 	mustRun(t, "-q", "websocket-proxy", "engine-cert", "--pki-dir", proxyPKI, "--from", engineCert, "--owner", owner)
 	confPath := filepath.Join(dir, "proxy", "10-setup.conf")
 	port := freePort(t)
@@ -335,10 +336,10 @@ func TestConsoleNoVNC(t *testing.T) {
 	}
 	mustRun(t, "-q", "websocket-proxy", "request", "--pki-dir", otherPKI, "--ca", caPEM, "--fqdn", "other.example.com", "--owner", owner)
 	other := "websocket-proxy-other.example.com"
-	copyOrFatal(t, filepath.Join(otherPKI, "requests", other+".req"), filepath.Join(enginePKI, "requests", other+".req"))
+	pkitest.MustCopyFile(t, filepath.Join(otherPKI, "requests", other+".req"), filepath.Join(enginePKI, "requests", other+".req"))
 	mustRun(t, "-q", "websocket-proxy", "sign", "--pki-dir", enginePKI, "--fqdn", "other.example.com")
 	otherFiles := proxy.WebsocketFilesIn(otherPKI)
-	copyOrFatal(t, filepath.Join(enginePKI, "certs", other+".cer"), otherFiles.Cert)
+	pkitest.MustCopyFile(t, filepath.Join(enginePKI, "certs", other+".cer"), otherFiles.Cert)
 	otherPort := freePort(t)
 	startWebsockify(t, websockify, map[string]string{
 		"PROXY_PORT": strconv.Itoa(otherPort), "SSL_CERTIFICATE": otherFiles.Cert, "SSL_KEY": otherFiles.Key, "SSL_ONLY": "True",

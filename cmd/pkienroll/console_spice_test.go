@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
@@ -100,15 +101,15 @@ func hypervisorX509Dir(t *testing.T, f *fixture) string {
 	key, req := f.path("hv1.key"), f.path("hv1.req")
 	mustRun(t, "-q", "keygen", "--out", key)
 	mustRun(t, "-q", "request", "--key", key, "--ca-cert", f.caPEM, "--cn", hypervisorName, "--out", req)
-	copyOrFatal(t, req, filepath.Join(f.pki, "requests", "hv1.req"))
+	pkitest.MustCopyFile(t, req, filepath.Join(f.pki, "requests", "hv1.req"))
 	mustRun(t, "-q", "sign", "--pki-dir", f.pki, "--name", "hv1")
 	dir := f.path("hv1-x509")
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	copyOrFatal(t, f.caPEM, filepath.Join(dir, "ca-cert.pem"))
-	copyOrFatal(t, filepath.Join(f.pki, "certs", "hv1.cer"), filepath.Join(dir, "server-cert.pem"))
-	copyOrFatal(t, key, filepath.Join(dir, "server-key.pem"))
+	pkitest.MustCopyFile(t, f.caPEM, filepath.Join(dir, "ca-cert.pem"))
+	pkitest.MustCopyFile(t, filepath.Join(f.pki, "certs", "hv1.cer"), filepath.Join(dir, "server-cert.pem"))
+	pkitest.MustCopyFile(t, key, filepath.Join(dir, "server-key.pem"))
 	return dir
 }
 
@@ -231,7 +232,7 @@ func spiceSquid(t *testing.T, args ...string) (dir string, port int) {
 // a wrong host-subject is refused. The proxy tunnels only for its clients
 // and only to its hypervisors.
 func TestConsoleSpice(t *testing.T) {
-	needSquid(t)
+	pkitest.NeedSquid(t, proxy.FindSquid())
 	py := needSpiceClient(t)
 	f := newFixture(t)
 	x509Dir := hypervisorX509Dir(t, f)
@@ -286,7 +287,7 @@ func TestConsoleSpice(t *testing.T) {
 // the CA there the console fails: the client does not go around the
 // proxy.
 func TestConsoleSpiceHTTPS(t *testing.T) {
-	needSquid(t)
+	pkitest.NeedSquid(t, proxy.FindSquid())
 	py := needSpiceClient(t)
 	if os.Geteuid() != 0 {
 		testenv.Missing(t, "not root: the client's trust store cannot be replaced in a mount namespace, so NO real client tries the HTTPS SPICE proxy")
@@ -298,8 +299,8 @@ func TestConsoleSpiceHTTPS(t *testing.T) {
 	// Squid reads its certificate and key as the user it drops to.
 	files := squidDir(t)
 	cert, key := filepath.Join(files, "spice-proxy.cer"), filepath.Join(files, "spice-proxy.key")
-	copyOrFatal(t, f.path("pki", "certs", "proxy.cer"), cert)
-	copyOrFatal(t, f.key, key)
+	pkitest.MustCopyFile(t, f.path("pki", "certs", "proxy.cer"), cert)
+	pkitest.MustCopyFile(t, f.key, key)
 	installForSquid(t, key, 0o640)
 	dir, port := spiceSquid(t, "--clients", "127.0.0.1", "--hypervisors", ".example.com",
 		"--tls-cert", cert, "--tls-key", key, "--ca", f.caPEM)
@@ -365,7 +366,7 @@ func accessLogHas(t *testing.T, dir string, wants ...string) {
 // answers 403 to another client and for another destination, though a
 // display port listens there.
 func TestSpiceProxyNoOpenRelay(t *testing.T) {
-	needSquid(t)
+	pkitest.NeedSquid(t, proxy.FindSquid())
 	port := displayPorts(t, 1)[0]
 	l, err := net.Listen("tcp", net.JoinHostPort(hypervisorAddr, strconv.Itoa(port)))
 	if err != nil {

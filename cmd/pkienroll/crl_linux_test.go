@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // TestCRLFullDisk puts --out, then the whole PKI directory, on a full
@@ -46,14 +48,14 @@ func TestCRLFullDisk(t *testing.T) {
 		out := filepath.Join(mnt, "ca.crl")
 		mustRun(t, "-q", "crl", "--pki-dir", f.pki, "--out", out)
 		fill(t)
-		before, mntBefore := snapshot(t, f.pki), snapshot(t, mnt)
+		before, mntBefore := pkitest.Snapshot(t, f.pki), pkitest.Snapshot(t, mnt)
 		r := runCLI(t, "crl", "--pki-dir", f.pki, "--out", out, "--force")
 		if r.code != exitError {
 			t.Errorf("crl to a full disk: %s", r)
 		}
 		assertOneErrorLine(t, r.stderr, "write CRL", "no space left on device")
-		checkSnapshot(t, f.pki, before)
-		checkSnapshot(t, mnt, mntBefore)
+		pkitest.AssertUnchanged(t, f.pki, before)
+		pkitest.AssertUnchanged(t, mnt, mntBefore)
 		_ = os.Remove(filepath.Join(mnt, "filler"))
 	})
 	t.Run("store on a full disk", func(t *testing.T) {
@@ -61,20 +63,20 @@ func TestCRLFullDisk(t *testing.T) {
 		if err := os.Mkdir(store, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := copyTree(f.pki, store); err != nil {
+		if err := pkitest.CopyTree(f.pki, store); err != nil {
 			t.Fatal(err)
 		}
 		out := f.path("store-full.crl")
 		mustRun(t, "-q", "crl", "--pki-dir", store, "--out", out)
 		fill(t)
-		before, outBefore := snapshot(t, store), readFile(t, out)
+		before, outBefore := pkitest.Snapshot(t, store), pkitest.ReadFile(t, out)
 		r := runCLI(t, "crl", "--pki-dir", store, "--out", out, "--force")
 		if r.code != exitError {
 			t.Errorf("crl with the store on a full disk: %s", r)
 		}
 		assertOneErrorLine(t, r.stderr, "crlnumber.txt", "no space left on device")
-		checkSnapshot(t, store, before)
-		if readFile(t, out) != outBefore {
+		pkitest.AssertUnchanged(t, store, before)
+		if pkitest.ReadFile(t, out) != outBefore {
 			t.Error("the CRL at --out changed")
 		}
 		if kept := backups(t, out); len(kept) != 0 {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -62,19 +63,19 @@ func TestCRLOutExisting(t *testing.T) {
 	f := newFixture(t)
 	out := f.path("ca.crl")
 	mustRun(t, "-q", "crl", "--pki-dir", f.pki, "--out", out)
-	first := readFile(t, out)
+	first := pkitest.ReadFile(t, out)
 
-	before := snapshot(t, f.dir)
+	before := pkitest.Snapshot(t, f.dir)
 	r := runCLI(t, "crl", "--pki-dir", f.pki, "--out", out)
 	if r.code != exitError {
 		t.Errorf("crl over an existing --out without --force: %s", r)
 	}
 	assertOneErrorLine(t, r.stderr, out, "--force")
-	checkSnapshot(t, f.dir, before)
+	pkitest.AssertUnchanged(t, f.dir, before)
 
 	mustRun(t, "-q", "crl", "--pki-dir", f.pki, "--out", out, "--force")
 	kept := backups(t, out)
-	if len(kept) != 1 || readFile(t, kept[0]) != first {
+	if len(kept) != 1 || pkitest.ReadFile(t, kept[0]) != first {
 		t.Fatalf("backups of %s: %q, want one holding the first CRL", out, kept)
 	}
 	if got := crlNumber(t, out); got != "02" {
@@ -92,13 +93,13 @@ func TestCRLNeverGoesBackwards(t *testing.T) {
 	mustRun(t, "-q", "crl", "--pki-dir", f.pki, "--out", out)
 	mustRun(t, "-q", "crl", "--pki-dir", f.pki, "--out", out, "--force")
 	writeFile(t, filepath.Join(f.pki, "crlnumber.txt"), "01\n")
-	before := snapshot(t, f.dir)
+	before := pkitest.Snapshot(t, f.dir)
 	r := runCLI(t, "crl", "--pki-dir", f.pki, "--out", out, "--force")
 	if r.code != exitError {
 		t.Errorf("crl with crlnumber.txt behind the CRL at --out: %s", r)
 	}
 	assertOneErrorLine(t, r.stderr, out, "CRL number 02", "not older than the new 01")
-	checkSnapshot(t, f.dir, before)
+	pkitest.AssertUnchanged(t, f.dir, before)
 }
 
 // TestCRLConcurrentRunsKeepRevocation runs `crl --force` processes against
@@ -109,7 +110,7 @@ func TestCRLNeverGoesBackwards(t *testing.T) {
 // after the lock was released, and openssl then said OK.
 func TestCRLConcurrentRunsKeepRevocation(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	f := newFixture(t)
 	mustRun(t, "-q", "sign", "--pki-dir", f.pki, "--name", "proxy")
 	out := f.path("ca.crl")
@@ -137,7 +138,7 @@ func TestCRLConcurrentRunsKeepRevocation(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	next := strings.TrimSpace(readFile(t, filepath.Join(f.pki, "crlnumber.txt")))
+	next := strings.TrimSpace(pkitest.ReadFile(t, filepath.Join(f.pki, "crlnumber.txt")))
 	if got := crlNumber(t, out); fmt.Sprintf("%02X", mustHex(t, got)+1) != next {
 		t.Errorf("CRL at --out has number %s, but crlnumber.txt says %s is next: an older CRL was published last", got, next)
 	}
@@ -158,7 +159,7 @@ func TestCRLWriteFailureChangesNothing(t *testing.T) {
 	f := newFixture(t)
 	out := f.path("ca.crl")
 	mustRun(t, "-q", "crl", "--pki-dir", f.pki, "--out", out)
-	before := snapshot(t, f.dir)
+	before := pkitest.Snapshot(t, f.dir)
 	// 1 block of 512 bytes: crlnumber.txt fits, a CRL signed by an RSA
 	// 2048 key does not. SIGXFSZ is ignored so that write(2) fails with
 	// EFBIG instead of killing the process.
@@ -170,7 +171,7 @@ func TestCRLWriteFailureChangesNothing(t *testing.T) {
 		t.Fatalf("crl under ulimit -f 1: %v, want exit %d\n%s", err, exitError, b)
 	}
 	assertOneErrorLine(t, string(b), "write CRL", "file too large")
-	checkSnapshot(t, f.dir, before)
+	pkitest.AssertUnchanged(t, f.dir, before)
 }
 
 // crlNumber is the CRL number of the CRL in path, uppercase hex.

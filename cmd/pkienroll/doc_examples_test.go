@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
 )
 
@@ -91,7 +92,7 @@ func TestCLIDocExamples(t *testing.T) {
 	testenv.LookPath(t, "openssl", "openssl")
 	testenv.LookPath(t, "jq", "jq")
 	docPath := filepath.Join("..", "..", "docs", "cli.md")
-	lines := strings.Split(readFile(t, docPath), "\n")
+	lines := strings.Split(pkitest.ReadFile(t, docPath), "\n")
 	examples := cliDocExamples(lines)
 	if len(examples) < 30 {
 		t.Fatalf("docs/cli.md has %d console examples outside websocket-proxy; the test expects the whole story", len(examples))

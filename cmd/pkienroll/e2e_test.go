@@ -8,10 +8,8 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/user"
@@ -24,7 +22,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
+	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
 // squidDeadline bounds every Squid the tests start; cleanup kills it
@@ -39,7 +39,7 @@ const squidDeadline = 2 * time.Minute
 // trusts only the CA fetches a page of the engine through the proxy, by the
 // proxy's name.
 func TestE2EPortal(t *testing.T) {
-	needSquid(t)
+	pkitest.NeedSquid(t, proxy.FindSquid())
 	start := time.Now()
 	dir := squidDir(t)
 	engineDir, proxyDir := filepath.Join(dir, "engine"), filepath.Join(dir, "proxy")
@@ -60,10 +60,10 @@ func TestE2EPortal(t *testing.T) {
 	// Proxy host: key and request; the engine signs; the files come back.
 	mustRun(t, "-q", "request", "--ca-cert", caPEM, "--cn", proxyCN,
 		"--keyout", filepath.Join(proxyDir, "proxy.key"), "--out", filepath.Join(proxyDir, "proxy.req"))
-	copyOrFatal(t, filepath.Join(proxyDir, "proxy.req"), filepath.Join(pkiDir, "requests", "proxy.req"))
+	pkitest.MustCopyFile(t, filepath.Join(proxyDir, "proxy.req"), filepath.Join(pkiDir, "requests", "proxy.req"))
 	mustRun(t, "-q", "sign", "--pki-dir", pkiDir, "--name", "proxy", "--days", "30")
-	copyOrFatal(t, filepath.Join(pkiDir, "certs", "proxy.cer"), filepath.Join(proxyDir, "proxy.cer"))
-	copyOrFatal(t, caPEM, filepath.Join(proxyDir, "ca.pem"))
+	pkitest.MustCopyFile(t, filepath.Join(pkiDir, "certs", "proxy.cer"), filepath.Join(proxyDir, "proxy.cer"))
+	pkitest.MustCopyFile(t, caPEM, filepath.Join(proxyDir, "ca.pem"))
 	mustRun(t, "-q", "verify", "--ca", filepath.Join(proxyDir, "ca.pem"), "--cert", filepath.Join(proxyDir, "proxy.cer"),
 		"--key", filepath.Join(proxyDir, "proxy.key"), "--host", proxyCN)
 	installForSquid(t, filepath.Join(proxyDir, "proxy.key"), 0o640)
@@ -136,7 +136,7 @@ func TestE2EPortal(t *testing.T) {
 // TestE2ESpice starts Squid with the SPICE proxy's configuration: it
 // tunnels to a display port and refuses any other port and plain HTTP.
 func TestE2ESpice(t *testing.T) {
-	needSquid(t)
+	pkitest.NeedSquid(t, proxy.FindSquid())
 	dir := squidDir(t)
 	display := displayListener(t)
 	port := freePort(t)
@@ -255,42 +255,12 @@ shutdown_lifetime 1 second
 	ctx, cancel := context.WithTimeout(context.Background(), squidDeadline)
 	// -n keeps this Squid's shared memory and sockets apart from other
 	// Squids on the machine.
-	cmd := exec.CommandContext(ctx, needSquid(t), "-N", "-n", fmt.Sprintf("pkienrolltest%d%d", os.Getpid(), port), "-f", testConf)
+	cmd := exec.CommandContext(ctx, pkitest.NeedSquid(t, proxy.FindSquid()), "-N", "-n", fmt.Sprintf("pkienrolltest%d%d", os.Getpid(), port), "-f", testConf)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cmd.Process.Kill()
-			<-exited
-			cancel()
-		})
-	}
-	t.Cleanup(stop)
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("squid exited: %v\n%s\n%s", err, out.String(), squidLog(dir))
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			return stop
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("squid does not listen on %s after 30s\n%s\n%s", addr, out.String(), squidLog(dir))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	stop, exited := pkitest.StartProcess(t, cmd, cancel)
+	pkitest.WaitListening(t, "squid", "127.0.0.1:"+strconv.Itoa(port), exited, func() string { return out.String() + "\n" + squidLog(dir) })
+	return stop
 }
 
 // squidLog is Squid's cache.log under dir, for failure messages.
@@ -321,20 +291,10 @@ func (s *syncBuffer) String() string {
 // certificate, and returns its port.
 func startEngine(t *testing.T, cert, key string) int {
 	t.Helper()
-	pair, err := tls.LoadX509KeyPair(cert, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return pkitest.ServeTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, _ := strings.Cut(r.Host, ":")
 		fmt.Fprintf(w, "engine portal %s for %s", r.URL.Path, host)
-	}))
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
-	// Squid checks the peer with a connection it closes at once.
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv.Listener.Addr().(*net.TCPAddr).Port
+	}), cert, key)
 }
 
 // freePort returns a loopback port nobody listens on.
@@ -353,7 +313,7 @@ func freePort(t *testing.T) int {
 func clientVia(t *testing.T, caFile string, dial map[string]string) *http.Client {
 	t.Helper()
 	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM([]byte(readFile(t, caFile))) {
+	if !pool.AppendCertsFromPEM([]byte(pkitest.ReadFile(t, caFile))) {
 		t.Fatalf("%s: no certificate", caFile)
 	}
 	var d net.Dialer
@@ -435,71 +395,8 @@ func connectVia(t *testing.T, proxyAddr, target string) (int, net.Conn) {
 	return resp.StatusCode, c
 }
 
-// copyOrFatal copies a file from one host's directory to another's.
-func copyOrFatal(t *testing.T, src, dst string) {
-	t.Helper()
-	if err := copyFile(src, dst); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// guideBlock is one command block of docs/proxy-guide.md.
-type guideBlock struct {
-	host   string // engine, proxy or spice: the <!-- run on HOST --> before it
-	script string
-	line   int // of the opening fence
-}
-
 // guideHosts are the hosts the guide's blocks run on.
 var guideHosts = []string{"engine", "proxy", "spice"}
-
-// readGuide returns the guide's ```sh blocks and its ```text blocks (the
-// output it shows). Every ```sh block must say where it runs, and commands
-// may be in no other kind of block, so none escapes the test.
-func readGuide(t *testing.T, path string) (blocks []guideBlock, texts []string) {
-	t.Helper()
-	lines := strings.Split(readFile(t, path), "\n")
-	marker := regexp.MustCompile(`^<!-- run on (\w+) -->$`)
-	for i := 0; i < len(lines); i++ {
-		lang, ok := strings.CutPrefix(lines[i], "```")
-		if !ok {
-			continue
-		}
-		start := i
-		var body []string
-		for i++; i < len(lines) && lines[i] != "```"; i++ {
-			body = append(body, lines[i])
-		}
-		switch lang {
-		case "sh":
-			prev := ""
-			for j := start - 1; j >= 0 && prev == ""; j-- {
-				prev = strings.TrimSpace(lines[j])
-			}
-			m := marker.FindStringSubmatch(prev)
-			if m == nil || !slices.Contains(guideHosts, m[1]) {
-				t.Fatalf("%s:%d: a ```sh block must follow <!-- run on engine|proxy|spice -->", path, start+1)
-			}
-			blocks = append(blocks, guideBlock{host: m[1], script: strings.Join(body, "\n") + "\n", line: start + 1})
-		case "text":
-			texts = append(texts, strings.Join(body, "\n"))
-		default:
-			t.Fatalf("%s:%d: ```%s block: commands go in ```sh blocks (which the test runs), output in ```text", path, start+1, lang)
-		}
-	}
-	return blocks, texts
-}
-
-// guideShims stand in for what a sandbox cannot have: scp copies within
-// the sandbox (the host names were replaced by the hosts' directories);
-// systemctl and engine-config record what they were asked, and the test
-// acts on it (starts Squid) after the block.
-const guideShims = `#!/bin/sh
-case "$(basename "$0")" in
-scp) exec cp "$@" ;;
-*) echo "$GUIDE_HOST $(basename "$0") $*" >>"$GUIDE_LOG" ;;
-esac
-`
 
 // TestProxyGuide runs every command of docs/proxy-guide.md, in order, each
 // block on its host: a directory per host whose etc/ stands for /etc, a
@@ -508,40 +405,22 @@ esac
 // longer matches anything fails the test, so the guide cannot drift away
 // from what is run.
 func TestProxyGuide(t *testing.T) {
-	needSquid(t)
+	pkitest.NeedSquid(t, proxy.FindSquid())
 	if os.Geteuid() != 0 {
 		testenv.Missing(t, "docs/proxy-guide.md installs files owned by Squid's account and is NOT checked: run the test as root")
 	}
 	squidUser(t)
 	start := time.Now()
 	guide := filepath.Join("..", "..", "docs", "proxy-guide.md")
-	blocks, texts := readGuide(t, guide)
+	blocks, texts := pkitest.ReadGuide(t, guide, guideHosts)
 
-	dir := squidDir(t)
-	roots := map[string]string{}
+	g := pkitest.NewGuide(t, squidDir(t), guideHosts, []string{"root", "etc/squid", "etc/pki"}, binary(t), "scp", "systemctl", "engine-config")
+	roots := g.Roots
 	for _, h := range guideHosts {
-		roots[h] = filepath.Join(dir, h)
-		for _, d := range []string{"root", "etc/squid", "etc/pki"} {
-			if err := os.MkdirAll(filepath.Join(roots[h], d), 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
 		// As the squid package leaves it.
 		writeFile(t, filepath.Join(roots[h], "etc/squid/squid.conf"), "# stands for the squid package's configuration\n")
 	}
 	pkiDir := filepath.Join(roots["engine"], "etc/pki/ovirt-engine")
-	bin := filepath.Join(dir, "bin")
-	if err := os.MkdirAll(bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	copyOrFatal(t, binary(t), filepath.Join(bin, "pkienroll"))
-	for _, name := range []string{"scp", "systemctl", "engine-config"} {
-		if err := os.WriteFile(filepath.Join(bin, name), []byte(guideShims), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	shimLog := filepath.Join(dir, "shims.log")
-	writeFile(t, shimLog, "")
 
 	enginePort, portalPort, spicePort := 0, freePort(t), freePort(t)
 	// Each replacement is old, new and where it applies; every one must
@@ -550,10 +429,10 @@ func TestProxyGuide(t *testing.T) {
 	var reps []replacement
 	etcOf := regexp.MustCompile(`(?:(engine|proxy|spice-proxy)\.example\.com:)?/etc/`)
 	used := map[string]bool{}
-	rewrite := func(b guideBlock) string {
-		s := etcOf.ReplaceAllStringFunc(b.script, func(m string) string {
+	rewrite := func(b pkitest.GuideBlock) string {
+		s := etcOf.ReplaceAllStringFunc(b.Script, func(m string) string {
 			used[`/etc/`] = true
-			host := b.host
+			host := b.Host
 			if h, _, ok := strings.Cut(m, ".example.com:"); ok {
 				used["HOST:/etc/"] = true
 				host = strings.TrimSuffix(h, "-proxy")
@@ -561,7 +440,7 @@ func TestProxyGuide(t *testing.T) {
 			return roots[host] + "/etc/"
 		})
 		for _, r := range reps {
-			if r.host == b.host && strings.Contains(s, r.old) {
+			if r.host == b.Host && strings.Contains(s, r.old) {
 				used[r.old] = true
 				s = strings.ReplaceAll(s, r.old, r.new)
 			}
@@ -588,7 +467,7 @@ func TestProxyGuide(t *testing.T) {
 		scripts[i] = rewrite(b)
 		for _, l := range strings.Split(scripts[i], "\n") {
 			if strings.Contains(l, "squid-config") && !strings.Contains(l, "--listen 127.0.0.1:") {
-				t.Fatalf("%s:%d: squid-config would listen beyond loopback: %s", guide, b.line, l)
+				t.Fatalf("%s:%d: squid-config would listen beyond loopback: %s", guide, b.Line, l)
 			}
 		}
 	}
@@ -598,13 +477,6 @@ func TestProxyGuide(t *testing.T) {
 		}
 	}
 
-	env := []string{
-		"PATH=" + bin + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"GUIDE_LOG=" + shimLog,
-		"LANG=C.UTF-8",
-		// The default --pki-dir, /etc/pki/ovirt-engine, in the engine's sandbox.
-		"PKIENROLL_PKI_DIR=" + pkiDir,
-	}
 	stops := map[string]func(){}
 	var shimLines []string
 	var output strings.Builder
@@ -612,21 +484,17 @@ func TestProxyGuide(t *testing.T) {
 		script := scripts[i]
 		if strings.Contains(script, "ENGINE_PORT") {
 			if enginePort == 0 {
-				t.Fatalf("%s:%d: needs the engine before its CA exists", guide, b.line)
+				t.Fatalf("%s:%d: needs the engine before its CA exists", guide, b.Line)
 			}
 			script = strings.ReplaceAll(script, "ENGINE_PORT", strconv.Itoa(enginePort))
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		cmd := exec.CommandContext(ctx, "sh", "-eu", "-c", script)
-		cmd.Dir = filepath.Join(roots[b.host], "root")
-		cmd.Env = append(env, "HOME="+cmd.Dir, "GUIDE_HOST="+b.host)
-		out, err := cmd.CombinedOutput()
-		cancel()
-		output.WriteString(string(out))
+		// The default --pki-dir, /etc/pki/ovirt-engine, in the engine's sandbox.
+		out, err := g.Run(b.Host, script, "PKIENROLL_PKI_DIR="+pkiDir)
+		output.WriteString(out)
 		if err != nil {
-			t.Fatalf("%s:%d, on %s: %v\n%s\n--- as run:\n%s", guide, b.line, b.host, err, out, script)
+			t.Fatalf("%s:%d, on %s: %v\n%s\n--- as run:\n%s", guide, b.Line, b.Host, err, out, script)
 		}
-		t.Logf("%s:%d on %s:\n%s", guide, b.line, b.host, out)
+		t.Logf("%s:%d on %s:\n%s", guide, b.Line, b.Host, out)
 
 		// Like engine-setup, issue the engine's own certificate once its CA
 		// exists, and serve the portal with it.
@@ -637,9 +505,7 @@ func TestProxyGuide(t *testing.T) {
 			mustRun(t, "-q", "sign", "--pki-dir", pkiDir, "--name", "apache")
 			enginePort = startEngine(t, filepath.Join(pkiDir, "certs", "apache.cer"), engineKey)
 		}
-		lines := strings.SplitAfter(readFile(t, shimLog), "\n")
-		for _, l := range lines[len(shimLines) : len(lines)-1] {
-			l = strings.TrimSuffix(l, "\n")
+		for _, l := range g.NewShimLines(t) {
 			shimLines = append(shimLines, l)
 			host, call, _ := strings.Cut(l, " ")
 			if call != "systemctl restart squid" {
@@ -659,14 +525,7 @@ func TestProxyGuide(t *testing.T) {
 	// The output the guide shows is what its commands printed, dates and
 	// numbers aside.
 	digits := regexp.MustCompile(`[0-9]+`)
-	printed := digits.ReplaceAllString(output.String(), "N")
-	for _, text := range texts {
-		for _, l := range strings.Split(text, "\n") {
-			if !strings.Contains(printed, digits.ReplaceAllString(l, "N")) {
-				t.Errorf("%s shows %q, which no command printed", guide, l)
-			}
-		}
-	}
+	pkitest.AssertShown(t, guide, texts, output.String(), func(s string) string { return digits.ReplaceAllString(s, "N") })
 
 	// What the guide promises.
 	if !strings.Contains(output.String(), "engine portal /ovirt-engine/ for proxy.example.com") {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -43,7 +44,7 @@ func checkKeyOf(t *testing.T, keyPath string, passphrase []byte, certPath string
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !pki.KeyMatches(readCert(t, certPath).PublicKey, key) {
+	if !pki.KeyMatches(pkitest.ReadCert(t, certPath).PublicKey, key) {
 		t.Errorf("%s is not the key of %s", keyPath, certPath)
 	}
 }
@@ -53,7 +54,7 @@ func checkKeyOf(t *testing.T, keyPath string, passphrase []byte, certPath string
 func TestEnrollPKCS12Flow(t *testing.T) {
 	f := newFixture(t)
 	pass := writeSecret(t, f, "pass", bundlePassword)
-	oldReq := readFile(t, filepath.Join(f.pki, "requests", "proxy.req"))
+	oldReq := pkitest.ReadFile(t, filepath.Join(f.pki, "requests", "proxy.req"))
 	r := runCLI(t, "enroll", "--pki-dir="+f.pki, "--name=proxy", "--subject="+proxySubject,
 		"--days=730", "--password-file="+pass)
 	if r.code != 0 || r.stdout != "" {
@@ -73,7 +74,7 @@ func TestEnrollPKCS12Flow(t *testing.T) {
 			t.Errorf("%s: mode %v, want %v", path, got, mode)
 		}
 	}
-	if b := backups(t, reqPath); len(b) != 1 || readFile(t, b[0]) != oldReq {
+	if b := backups(t, reqPath); len(b) != 1 || pkitest.ReadFile(t, b[0]) != oldReq {
 		t.Errorf("backups of the replaced request: %q", b)
 	}
 	openssl(t, "req", "-in", reqPath, "-verify", "-noout")
@@ -106,15 +107,15 @@ func TestEnrollPKCS12Flow(t *testing.T) {
 	if fileMode(t, keyOut) != 0o600 || fileMode(t, certOut) != 0o644 {
 		t.Errorf("modes %v %v, want 0600 0644", fileMode(t, keyOut), fileMode(t, certOut))
 	}
-	if readFile(t, certOut) != readFile(t, certPath) {
+	if pkitest.ReadFile(t, certOut) != pkitest.ReadFile(t, certPath) {
 		t.Error("the extracted certificate is not certs/proxy.cer")
 	}
-	if !strings.HasPrefix(readFile(t, keyOut), "-----BEGIN PRIVATE KEY-----") {
+	if !strings.HasPrefix(pkitest.ReadFile(t, keyOut), "-----BEGIN PRIVATE KEY-----") {
 		t.Error("the extracted key is not an unencrypted PKCS#8 key")
 	}
 	checkKeyOf(t, keyOut, nil, certPath)
 	stdout := mustRun(t, "-q", "pkcs12", "extract", "--in", p12, "--passin-file", pass, "--cert", "-")
-	if stdout != readFile(t, certPath) {
+	if stdout != pkitest.ReadFile(t, certPath) {
 		t.Errorf("--cert - printed %q", stdout)
 	}
 
@@ -122,7 +123,7 @@ func TestEnrollPKCS12Flow(t *testing.T) {
 	t.Setenv("PKIENROLL_TEST_PASSOUT", keyPassphrase)
 	encKey := filepath.Join(out, "enc.key")
 	mustRun(t, "-q", "pkcs12", "extract", "--in", p12, "--passin-file", pass, "--passout-env", "PKIENROLL_TEST_PASSOUT", "--key", encKey)
-	if !strings.HasPrefix(readFile(t, encKey), "-----BEGIN ENCRYPTED PRIVATE KEY-----") || fileMode(t, encKey) != 0o600 {
+	if !strings.HasPrefix(pkitest.ReadFile(t, encKey), "-----BEGIN ENCRYPTED PRIVATE KEY-----") || fileMode(t, encKey) != 0o600 {
 		t.Errorf("--passout-env: key is not encrypted PKCS#8 with mode 0600 (mode %v)", fileMode(t, encKey))
 	}
 	openssl(t, "pkey", "-in", encKey, "-passin", "env:PKIENROLL_TEST_PASSOUT", "-noout")
@@ -130,7 +131,7 @@ func TestEnrollPKCS12Flow(t *testing.T) {
 
 	// --keep-key re-issues with the same key and the next serial; the
 	// password on the command line works, with a warning.
-	firstCert := readCert(t, certPath)
+	firstCert := pkitest.ReadCert(t, certPath)
 	r = runCLI(t, "enroll", "--pki-dir", f.pki, "--name", "proxy", "--subject", proxySubject,
 		"--keep-key", "--legacy", "--password", bundlePassword)
 	if r.code != 0 {
@@ -140,7 +141,7 @@ func TestEnrollPKCS12Flow(t *testing.T) {
 	if !strings.Contains(r.stderr, "WARN") || !strings.Contains(r.stderr, "--password-file") {
 		t.Errorf("no warning about --password on stderr: %q", r.stderr)
 	}
-	second := readCert(t, certPath)
+	second := pkitest.ReadCert(t, certPath)
 	if second.SerialNumber.Cmp(firstCert.SerialNumber) == 0 || pki.FormatSerial(second.SerialNumber) != "1002" {
 		t.Errorf("serial %s after --keep-key, want 1002", pki.FormatSerial(second.SerialNumber))
 	}
@@ -186,15 +187,15 @@ func TestPKCS12ExtractOpenSSLBundles(t *testing.T) {
 			}
 			checkNoSecrets(t, r.stderr, bundlePassword)
 			certPath := filepath.Join(f.pki, "certs", "proxy.cer")
-			if readFile(t, certOut) != readFile(t, certPath) {
+			if pkitest.ReadFile(t, certOut) != pkitest.ReadFile(t, certPath) {
 				t.Error("the extracted certificate differs from the one exported")
 			}
-			if readFile(t, keyOut) != readFile(t, f.key) {
+			if pkitest.ReadFile(t, keyOut) != pkitest.ReadFile(t, f.key) {
 				t.Error("the extracted key differs from the one exported")
 			}
 			// Both to stdout: the key, then the certificate.
 			stdout := mustRun(t, "-q", "pkcs12", "extract", "--in", in, "--passin-file", pass, "--key", "-", "--cert", "-")
-			if stdout != readFile(t, f.key)+readFile(t, certPath) {
+			if stdout != pkitest.ReadFile(t, f.key)+pkitest.ReadFile(t, certPath) {
 				t.Errorf("--key - --cert - printed %q", stdout)
 			}
 		})
@@ -257,7 +258,7 @@ func TestEnrollPKCS12BadInput(t *testing.T) {
 			code: exitError, want: []string{"--name", "not a plain file name"}, secrets: secrets},
 		{name: "bad subject", setup: passFile,
 			args: flags("enroll", "--pki-dir", "{pki}", "--name", "proxy", "--subject", "/C=USA/CN=proxy.example.com", "--password-file", "{dir}/pass"),
-			code: exitError, want: []string{"--subject", "is not a country code"}, secrets: secrets},
+			code: exitUsage, want: []string{"--subject", "is not a country code"}, secrets: secrets},
 		{name: "nothing to extract", setup: bundle,
 			args: flags("pkcs12", "extract", "--pki-dir", "{pki}", "--name", "proxy", "--passin-file", "{dir}/pass"),
 			code: exitError, want: []string{"--key", "--cert"}, secrets: secrets},

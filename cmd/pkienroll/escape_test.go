@@ -15,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -116,7 +117,7 @@ func TestTerminalEscapes(t *testing.T) {
 		writeFile(t, filepath.Join(g.pki, "certs", evilName+".cer"), string(data))
 		db := filepath.Join(g.pki, "database.txt")
 		exp := time.Now().Add(48 * time.Hour).UTC().Format("060102150405Z")
-		writeFile(t, db, readFile(t, db)+
+		writeFile(t, db, pkitest.ReadFile(t, db)+
 			"V\t"+exp+"\t\t1001\tunknown\t/CN=a"+escClear+escC1+"\n"+
 			"V\t"+exp+"\t\t1002\tunknown\t/CN=bad\xff\xfeutf8"+escTitle+"\n")
 		out := mustRun(t, "list", "--pki-dir", g.pki)
@@ -156,7 +157,7 @@ func TestTerminalEscapes(t *testing.T) {
 // printed the password twice ("perhaps try --password=...").
 func TestSecretsNotEchoed(t *testing.T) {
 	f := newFixture(t)
-	keyPEM := readFile(t, f.key)
+	keyPEM := pkitest.ReadFile(t, f.key)
 	const secret = "-secretpw-4711"
 	enroll := []string{"enroll", "--pki-dir", f.pki, "--name", "proxy", "--subject", proxySubject}
 	tests := []struct {
@@ -169,9 +170,9 @@ func TestSecretsNotEchoed(t *testing.T) {
 		{"password near miss", append(enroll, "--passwd", secret[1:]), exitUsage},
 		{"password of a command without it", []string{"keygen", "--out", f.path("k"), "--password", secret[1:]}, exitUsage},
 		{"key as --subject", []string{"subject", "--subject", keyPEM}, exitUsage},
-		{"key as --subject=", []string{"subject", "--subject=" + keyPEM}, exitError},
-		{"key as request --subject=", []string{"request", "--subject=" + keyPEM, "--key", f.key, "--out", f.path("r.req")}, exitError},
-		{"key in the CN", []string{"subject", "--subject=/CN=" + strings.ReplaceAll(keyPEM, "\n", "")}, exitError},
+		{"key as --subject=", []string{"subject", "--subject=" + keyPEM}, exitUsage},
+		{"key as request --subject=", []string{"request", "--subject=" + keyPEM, "--key", f.key, "--out", f.path("r.req")}, exitUsage},
+		{"key in the CN", []string{"subject", "--subject=/CN=" + strings.ReplaceAll(keyPEM, "\n", "")}, exitUsage},
 		{"key as --cn", []string{"subject", "--cert", f.caPEM, "--cn=" + keyPEM}, exitError},
 		{"key as --at", []string{"verify", "--ca", f.caPEM, "--cert", f.caPEM, "--at=" + keyPEM}, exitError},
 		// kong takes an argument starting with '-' for a flag.

@@ -50,22 +50,24 @@ func (f passphraseFlags) passphrase() ([]byte, error) {
 // checkDays rejects a certificate's --days outside the policy's bounds
 // (2..36500), which the help states. The library reads 0 as "the
 // default"; on the command line 0 is a mistake, not a request for 20 years.
+// A value out of the flag's range is a usage error (exit 80), as
+// `--timeout NaN` is.
 func checkDays(days dayCount) error {
 	p := pki.DefaultPolicy()
 	switch {
 	case days == 1 && p.MinDays == 2:
-		return fmt.Errorf("--days 1 is outside %s: a certificate's notBefore is a day back (for slow clocks) and the day counts, so it would have expired when issued", p.DaysRange())
+		return usageErrorf("--days 1 is outside %s: a certificate's notBefore is a day back (for slow clocks) and the day counts, so it would have expired when issued", p.DaysRange())
 	case int(days) < p.MinDays || int(days) > p.MaxDays:
-		return fmt.Errorf("--days %d is outside %s", days, p.DaysRange())
+		return usageErrorf("--days %d is outside %s", days, p.DaysRange())
 	}
 	return nil
 }
 
 // checkCRLDays rejects a CRL's --days outside the policy's bounds
-// (1..36500).
+// (1..36500), a usage error as checkDays's.
 func checkCRLDays(days dayCount) error {
 	if p := pki.DefaultPolicy(); int(days) < p.MinCRLDays || int(days) > p.MaxCRLDays {
-		return fmt.Errorf("--days %d is outside %s", days, p.CRLDaysRange())
+		return usageErrorf("--days %d is outside %s", days, p.CRLDaysRange())
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 func goldenPath(cmd []string) string {
@@ -59,7 +61,7 @@ func TestHelp(t *testing.T) {
 			if r.code != 0 || r.stderr != "" {
 				t.Fatalf("%s --help:\n%s", name, r)
 			}
-			compareGolden(t, goldenPath(cmd), r.stdout)
+			pkitest.Golden(t, goldenPath(cmd), r.stdout, *update)
 			for i, line := range strings.Split(r.stdout, "\n") {
 				if n := utf8.RuneCountInString(line); n > helpWidth {
 					t.Errorf("%s --help line %d is %d columns wide, over %d:\n%s", name, i+1, n, helpWidth, line)

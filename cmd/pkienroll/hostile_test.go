@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // The hostile-input corpus: testdata/bad/, made by testdata/bad/generate.sh
@@ -68,7 +70,7 @@ func install(name, rel string) func(t *testing.T, f *fixture) {
 		t.Helper()
 		dst := filepath.Join(f.pki, rel)
 		_ = os.Remove(dst)
-		if err := copyFile(corpusPath(t, name), dst); err != nil {
+		if err := pkitest.CopyFile(corpusPath(t, name), dst); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -80,7 +82,7 @@ func linkToSecret(rel string) func(t *testing.T, f *fixture) {
 	return func(t *testing.T, f *fixture) {
 		t.Helper()
 		secret := f.path("secret.txt")
-		if err := copyFile(corpusPath(t, "secret.txt"), secret); err != nil {
+		if err := pkitest.CopyFile(corpusPath(t, "secret.txt"), secret); err != nil {
 			t.Fatal(err)
 		}
 		link := f.path(rel)
@@ -142,7 +144,7 @@ func bigFile(t *testing.T) string {
 // followed by padding, past the 64 KiB limit of a request.
 func bigRequest(t *testing.T, f *fixture) {
 	t.Helper()
-	writeFile(t, filepath.Join(f.pki, "requests", "proxy.req"), readFile(t, f.req)+strings.Repeat("QUFB\n", 70<<10/5))
+	writeFile(t, filepath.Join(f.pki, "requests", "proxy.req"), pkitest.ReadFile(t, f.req)+strings.Repeat("QUFB\n", 70<<10/5))
 }
 
 // bigPassphrase writes a 70 KiB passphrase file, past the 64 KiB limit.
@@ -192,7 +194,7 @@ func checkHostile(t *testing.T, cases []hostileCase) {
 			if tc.setup != nil {
 				tc.setup(t, f)
 			}
-			before := snapshot(t, f.dir)
+			before := pkitest.Snapshot(t, f.dir)
 			r := strings.NewReplacer("{bad}", corpusPath(t, ""), "{big}", bigFileIfUsed(t, tc.args))
 			args := make([]string, len(tc.args))
 			for i, a := range tc.args {
@@ -219,7 +221,7 @@ func checkHostile(t *testing.T, cases []hostileCase) {
 					t.Errorf("output shows content of %s: %q", tc.file, s)
 				}
 			}
-			checkSnapshot(t, f.dir, before)
+			pkitest.AssertUnchanged(t, f.dir, before)
 		})
 	}
 }
@@ -261,13 +263,13 @@ func hostileCases() []hostileCase {
 		row("subject cert 20 MiB", "", E, []string{"20MiB.pem", "larger than"}, "subject", "--cert", "{big}"),
 		row("subject cert is a directory", "", E, []string{"is a directory"}, "subject", "--cert", "{pki}"),
 		row("subject cert missing", "", E, []string{"nope.pem", "no such file"}, "subject", "--cert", "{dir}/nope.pem"),
-		flagRow("subject unknown attribute", E, []string{"--subject", "XX"}, "subject", "--subject", "/XX=1"),
-		flagRow("subject NUL", E, []string{"--subject"}, "subject", "--subject", "/CN=a\x00b"),
-		flagRow("subject escape sequence", E, []string{"--subject", `\x1b`}, "subject", "--subject", "/CN=x\x1b[31mred"),
-		flagRow("subject CN too long", E, []string{"--subject", "CN"}, "subject", "--subject", "/CN="+strings.Repeat("a", 65)),
-		flagRow("subject country of three letters", E, []string{"--subject", "C"}, "subject", "--subject", "/C=USA/CN=x"),
-		flagRow("subject empty value", E, []string{"--subject"}, "subject", "--subject", "/CN="),
-		flagRow("subject no attribute", E, []string{"--subject"}, "subject", "--subject", "just text"),
+		flagRow("subject unknown attribute", U, []string{"--subject", "XX"}, "subject", "--subject", "/XX=1"),
+		flagRow("subject NUL", U, []string{"--subject"}, "subject", "--subject", "/CN=a\x00b"),
+		flagRow("subject escape sequence", U, []string{"--subject", `\x1b`}, "subject", "--subject", "/CN=x\x1b[31mred"),
+		flagRow("subject CN too long", U, []string{"--subject", "CN"}, "subject", "--subject", "/CN="+strings.Repeat("a", 65)),
+		flagRow("subject country of three letters", U, []string{"--subject", "C"}, "subject", "--subject", "/C=USA/CN=x"),
+		flagRow("subject empty value", U, []string{"--subject"}, "subject", "--subject", "/CN="),
+		flagRow("subject no attribute", U, []string{"--subject"}, "subject", "--subject", "just text"),
 		flagRow("subject cn control character", E, []string{"derive subject", "control character"}, "subject", "--cert", "{ca}", "--cn", "proxy\nexample.com"),
 		flagRow("subject format unknown", U, []string{"--format"}, "subject", "--subject", proxySubject, "--format", "xml"),
 	)
@@ -437,16 +439,16 @@ func hostileCases() []hostileCase {
 		return flagRow(name, code, want, append([]string{"sign", "--pki-dir", "{pki}", "--name", "proxy"}, extra...)...)
 	}
 	cases = append(cases,
-		signFlag("sign days 0", E, []string{"--days 0", "2..36500"}, "--days", "0"),
-		signFlag("sign days negative", E, []string{"--days -1", "2..36500"}, "--days=-1"),
-		signFlag("sign days 36501", E, []string{"--days 36501"}, "--days", "36501"),
+		signFlag("sign days 0", U, []string{"--days 0", "2..36500"}, "--days", "0"),
+		signFlag("sign days negative", U, []string{"--days -1", "2..36500"}, "--days=-1"),
+		signFlag("sign days 36501", U, []string{"--days 36501"}, "--days", "36501"),
 		signFlag("sign days not a number", U, []string{"--days"}, "--days", "abc"),
 		signFlag("sign days float", U, []string{"--days"}, "--days", "1e3"),
 		signFlag("sign days overflow", U, []string{"--days"}, "--days", "99999999999999999999"),
 		signFlag("sign days empty", U, []string{"--days"}, "--days", ""),
 		signFlag("sign days octal", U, []string{"--days", "leading zero"}, "--days", "010"),
 		signFlag("sign days hexadecimal", U, []string{"--days", "decimal"}, "--days", "0x10"),
-		signFlag("sign days 1", E, []string{"days 1", "expired when issued"}, "--days", "1"),
+		signFlag("sign days 1", U, []string{"days 1", "expired when issued"}, "--days", "1"),
 		signFlag("sign ku keyCertSign", E, []string{"keyCertSign", "invalid key usage"}, "--ku", "digitalSignature,keyCertSign"),
 		signFlag("sign ku cRLSign", E, []string{"cRLSign", "invalid key usage"}, "--ku", "cRLSign"),
 		signFlag("sign ku encipherOnly alone", E, []string{"encipherOnly", "keyAgreement"}, "--ku", "encipherOnly"),
@@ -457,10 +459,10 @@ func hostileCases() []hostileCase {
 		signFlag("sign san empty item", E, []string{"--san"}, "--san", "DNS:proxy.example.com,,"),
 		signFlag("sign san trailing dot", E, []string{"--san", "ends with a dot"}, "--san", "DNS:example.com."),
 		signFlag("sign san bare wildcard", E, []string{"--san", "wildcard"}, "--san", "DNS:*"),
-		signFlag("sign subject country lowercase", E, []string{"--subject", `"us" is not a country code`}, "--subject", "/C=us/CN=proxy.example.com"),
-		signFlag("sign subject unknown attribute", E, []string{"--subject", "invalid subject"}, "--subject", "/XX=1"),
-		signFlag("sign subject CN too long", E, []string{"--subject"}, "--subject", "/CN="+strings.Repeat("x", 65)),
-		signFlag("sign subject control character", E, []string{"--subject", "control character"}, "--subject", "/CN=a\x07b"),
+		signFlag("sign subject country lowercase", U, []string{"--subject", `"us" is not a country code`}, "--subject", "/C=us/CN=proxy.example.com"),
+		signFlag("sign subject unknown attribute", U, []string{"--subject", "invalid subject"}, "--subject", "/XX=1"),
+		signFlag("sign subject CN too long", U, []string{"--subject"}, "--subject", "/CN="+strings.Repeat("x", 65)),
+		signFlag("sign subject control character", U, []string{"--subject", "control character"}, "--subject", "/CN=a\x07b"),
 		signFlag("sign ku unknown", E, []string{"--ku", "invalid key usage"}, "--ku", "bogus"),
 		signFlag("sign ku semicolons", E, []string{"--ku"}, "--ku", "digitalSignature;keyEncipherment"),
 		signFlag("sign ku only commas", E, []string{"--ku", "empty"}, "--ku", ",,,"),
@@ -562,8 +564,8 @@ func hostileCases() []hostileCase {
 		flagRow("crl out is a directory", E, []string{"not a regular file"}, "crl", "--pki-dir", "{pki}", "--out", "{pki}"),
 		flagRow("crl out is a symlink to a secret", E, []string{"ca.crl", "symbolic link"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl").
 			with(linkToSecret("ca.crl")),
-		flagRow("crl days 0", E, []string{"--days 0"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl", "--days", "0"),
-		flagRow("crl days 36501", E, []string{"--days 36501"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl", "--days", "36501"),
+		flagRow("crl days 0", U, []string{"--days 0"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl", "--days", "0"),
+		flagRow("crl days 36501", U, []string{"--days 36501"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl", "--days", "36501"),
 		flagRow("crl days octal", U, []string{"--days", "leading zero"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl", "--days", "030"),
 		flagRow("crl ca-file unknown", E, []string{"nosuch.pem"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl", "--ca-file", "nosuch"),
 		row("crl CA key random", "random.bin", E, []string{"private/ca.pem", "not a private key"}, "crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl").
@@ -572,11 +574,11 @@ func hostileCases() []hostileCase {
 
 	// ca init, renew, check.
 	cases = append(cases,
-		flagRow("ca init subject unknown attribute", E, []string{"--subject"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", "/XX=1"),
-		flagRow("ca init subject empty", E, []string{"--subject"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", "/"),
-		flagRow("ca init subject escape", E, []string{"--subject"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", "/CN=\x1b]0;owned\x07"),
-		flagRow("ca init days 0", E, []string{"--days 0"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", caSubject, "--days", "0"),
-		flagRow("ca init days 36501", E, []string{"--days 36501"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", caSubject, "--days", "36501"),
+		flagRow("ca init subject unknown attribute", U, []string{"--subject"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", "/XX=1"),
+		flagRow("ca init subject empty", U, []string{"--subject"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", "/"),
+		flagRow("ca init subject escape", U, []string{"--subject"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", "/CN=\x1b]0;owned\x07"),
+		flagRow("ca init days 0", U, []string{"--days 0"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", caSubject, "--days", "0"),
+		flagRow("ca init days 36501", U, []string{"--days 36501"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", caSubject, "--days", "36501"),
 		flagRow("ca init days hexadecimal", U, []string{"--days", "decimal"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", caSubject, "--days", "0x10"),
 		flagRow("ca init days not a number", U, []string{"--days"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", caSubject, "--days", "ten"),
 		flagRow("ca init ca-file with a slash", E, []string{"invalid name"}, "ca", "init", "--pki-dir", "{dir}/new", "--subject", caSubject, "--ca-file", "../evil"),
@@ -592,7 +594,7 @@ func hostileCases() []hostileCase {
 	)
 	cases[len(cases)-1].skipRoot = true
 	cases = append(cases,
-		flagRow("ca renew days 0", E, []string{"--days 0"}, "ca", "renew", "--pki-dir", "{pki}", "--days", "0"),
+		flagRow("ca renew days 0", U, []string{"--days 0"}, "ca", "renew", "--pki-dir", "{pki}", "--days", "0"),
 		flagRow("ca renew ca-file unknown", E, []string{"nosuch.pem"}, "ca", "renew", "--pki-dir", "{pki}", "--ca-file", "nosuch"),
 		row("ca renew CA key of another CA", "ca.key", E, []string{"does not match"}, "ca", "renew", "--pki-dir", "{pki}").
 			with(install("ca.key", "private/ca.pem")),
@@ -638,9 +640,9 @@ func hostileCases() []hostileCase {
 			"enroll", "--pki-dir", "{pki}", "--name", "proxy", "--subject", proxySubject, "--password-file", "{bad}/passphrase-first-line-empty.txt"),
 		flagRow("enroll name with a slash", E, []string{"invalid name"}, "enroll", "--pki-dir", "{pki}", "--name", "../proxy",
 			"--subject", proxySubject, "--password-file", "{bad}/passphrase-wrong.txt"),
-		flagRow("enroll subject unknown attribute", E, []string{"--subject"}, "enroll", "--pki-dir", "{pki}", "--name", "proxy",
+		flagRow("enroll subject unknown attribute", U, []string{"--subject"}, "enroll", "--pki-dir", "{pki}", "--name", "proxy",
 			"--subject", "/XX=1", "--password-file", "{bad}/passphrase-wrong.txt"),
-		flagRow("enroll days 0", E, []string{"--days 0"}, enroll("--days", "0")...),
+		flagRow("enroll days 0", U, []string{"--days 0"}, enroll("--days", "0")...),
 		flagRow("enroll password missing", U, []string{"password"}, "enroll", "--pki-dir", "{pki}", "--name", "proxy", "--subject", proxySubject),
 	)
 	extract := func(in, passin string, extra ...string) []string {
@@ -708,7 +710,7 @@ func TestHostileCorpusDocumented(t *testing.T) {
 	}
 	used["req-ca-rights.req"] = true            // TestHostileRequestForCARights
 	used["req-subject-email-no-san.req"] = true // TestHostileRequestEmailInSubject
-	readme := readFile(t, filepath.Join(badCorpus, "README.md"))
+	readme := pkitest.ReadFile(t, filepath.Join(badCorpus, "README.md"))
 	listed := map[string]bool{}
 	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\|").FindAllStringSubmatch(readme, -1) {
 		listed[m[1]] = true
@@ -736,7 +738,7 @@ func TestHostileRequestEmailInSubject(t *testing.T) {
 	f := newFixture(t)
 	install("req-subject-email-no-san.req", "requests/proxy.req")(t, f)
 	mustRun(t, "-q", "sign", "--pki-dir", f.pki, "--name", "proxy")
-	cert := readCert(t, filepath.Join(f.pki, "certs", "proxy.cer"))
+	cert := pkitest.ReadCert(t, filepath.Join(f.pki, "certs", "proxy.cer"))
 	if !slices.Equal(cert.EmailAddresses, []string{"ops@example.com"}) {
 		t.Errorf("email SANs %q, want [ops@example.com]", cert.EmailAddresses)
 	}
@@ -753,7 +755,7 @@ func TestHostileRequestForCARights(t *testing.T) {
 	f := newFixture(t)
 	install("req-ca-rights.req", "requests/proxy.req")(t, f)
 	mustRun(t, "-q", "sign", "--pki-dir", f.pki, "--name", "proxy")
-	cert := readCert(t, filepath.Join(f.pki, "certs", "proxy.cer"))
+	cert := pkitest.ReadCert(t, filepath.Join(f.pki, "certs", "proxy.cer"))
 	if cert.IsCA || !cert.BasicConstraintsValid {
 		t.Errorf("basicConstraints: valid %v, CA %v; want a present CA:FALSE", cert.BasicConstraintsValid, cert.IsCA)
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // inspectFixtures are made by testdata/inspect/generate.sh with fixed
@@ -91,7 +93,7 @@ func TestInspectGolden(t *testing.T) {
 				if r.code != exitOK || r.stderr != "" {
 					t.Fatalf("inspect %s:\n%s", name, r)
 				}
-				compareGolden(t, filepath.Join("testdata", "inspect", name+"."+format+".golden"), r.stdout)
+				pkitest.Golden(t, filepath.Join("testdata", "inspect", name+"."+format+".golden"), r.stdout, *update)
 			})
 		}
 	}
@@ -151,7 +153,7 @@ func TestInspectJSONMatchesOpenSSL(t *testing.T) {
 // fails with exit 1 and one line that names the file.
 func TestInspectBadInput(t *testing.T) {
 	dir := t.TempDir()
-	cert := readFile(t, inspectFixture("proxy.cer"))
+	cert := pkitest.ReadFile(t, inspectFixture("proxy.cer"))
 	block, _ := pem.Decode([]byte(cert))
 	files := map[string]string{
 		"cut DER":   string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: block.Bytes[:500]})),
@@ -204,8 +206,8 @@ func TestInspectBadInput(t *testing.T) {
 // looks for key material: PEM armour, a line of any key file's base64,
 // the RSA private exponent in hex or decimal.
 func TestInspectKeyShowsNoSecrets(t *testing.T) {
-	snap := snapshot(t, inspectFixtures)
-	block, _ := pem.Decode([]byte(readFile(t, inspectFixture("proxy.key"))))
+	snap := pkitest.Snapshot(t, inspectFixtures)
+	block, _ := pem.Decode([]byte(pkitest.ReadFile(t, inspectFixture("proxy.key"))))
 	key, err := x509.ParsePKCS1PrivateKey(block.Bytes)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // testPassphrase is distinctive enough that finding it in any output means
@@ -28,7 +30,7 @@ func writePassFile(t *testing.T, f *fixture, name, pass string) string {
 // pemType returns the type of the first PEM block in path.
 func pemType(t *testing.T, path string) string {
 	t.Helper()
-	block, _ := pem.Decode([]byte(readFile(t, path)))
+	block, _ := pem.Decode([]byte(pkitest.ReadFile(t, path)))
 	if block == nil {
 		t.Fatalf("%s: no PEM block", path)
 	}
@@ -38,7 +40,7 @@ func pemType(t *testing.T, path string) string {
 // rsaBits parses the unencrypted key in path and returns its size.
 func rsaBits(t *testing.T, path string) int {
 	t.Helper()
-	block, _ := pem.Decode([]byte(readFile(t, path)))
+	block, _ := pem.Decode([]byte(pkitest.ReadFile(t, path)))
 	if block == nil {
 		t.Fatalf("%s: no PEM block", path)
 	}
@@ -116,13 +118,13 @@ func TestKeygen(t *testing.T) {
 
 func TestKeygenForceKeepsBackup(t *testing.T) {
 	f := newFixture(t)
-	old := readFile(t, f.key)
+	old := pkitest.ReadFile(t, f.key)
 	// An existing file with a wider mode: the new key must still be 0600.
 	if err := os.Chmod(f.key, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	mustRun(t, "keygen", "--force", "--out", f.key)
-	if got := readFile(t, f.key); got == old {
+	if got := pkitest.ReadFile(t, f.key); got == old {
 		t.Error("key not replaced")
 	}
 	if m := fileMode(t, f.key); m != 0o600 {
@@ -133,7 +135,7 @@ func TestKeygenForceKeepsBackup(t *testing.T) {
 	if len(b) != 1 {
 		t.Fatalf("backups of %s: %q, want one FILE.YYYYMMDDHHMMSS", f.key, b)
 	}
-	if got := readFile(t, b[0]); got != old {
+	if got := pkitest.ReadFile(t, b[0]); got != old {
 		t.Errorf("backup %s does not hold the old key", b[0])
 	}
 }

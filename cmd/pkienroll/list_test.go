@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -24,7 +25,7 @@ func listFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, f.path("pki", "requests", "spice.req"), readFile(t, f.req))
+	writeFile(t, f.path("pki", "requests", "spice.req"), pkitest.ReadFile(t, f.req))
 	for _, r := range []pki.SignRequest{{Name: "proxy", Days: 30}, {Name: "spice", Days: 400}, {Name: "proxy", Days: 800}} {
 		if _, err := store.Sign(context.Background(), r); err != nil {
 			t.Fatal(err)
@@ -58,7 +59,7 @@ func TestListGolden(t *testing.T) {
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			out := mustRun(t, append([]string{"list", "--pki-dir", f.pki}, tc.args...)...)
-			compareGolden(t, filepath.Join("testdata", tc.golden), out)
+			pkitest.Golden(t, filepath.Join("testdata", tc.golden), out, *update)
 		})
 	}
 }

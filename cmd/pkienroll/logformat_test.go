@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -18,8 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
 )
 
@@ -136,38 +135,7 @@ func TestLogFormatsEscapeControls(t *testing.T) {
 // of 127.0.0.1 and waits until its log says where it listens.
 func startServeJSON(t *testing.T, pkiDir string) *estServer {
 	t.Helper()
-	s := &estServer{done: make(chan error, 1)}
-	s.cmd = exec.Command(binary(t), "--log-format", "json", "serve", "--pki-dir", pkiDir, "--listen", "127.0.0.1:0", "--host", "127.0.0.1")
-	stderr, err := s.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	listening := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			s.mu.Lock()
-			s.log.WriteString(sc.Text() + "\n")
-			s.mu.Unlock()
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving EST" {
-				listening <- line.Addr
-			}
-		}
-		s.done <- s.cmd.Wait()
-	}()
-	t.Cleanup(func() { s.stop(t) })
-	select {
-	case s.addr = <-listening:
-	case err := <-s.done:
-		t.Fatalf("pkienroll serve exited: %v\n%s", err, s.logText())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("pkienroll serve did not start:\n%s", s.logText())
-	}
-	return s
+	return startServeArgs(t, "--log-format", "json", "serve", "--pki-dir", pkiDir, "--listen", "127.0.0.1:0", "--host", "127.0.0.1")
 }
 
 // TestServeJSONLog: with --log-format json, every line of the server's log
@@ -175,7 +143,7 @@ func startServeJSON(t *testing.T, pkiDir string) *estServer {
 // object with its time, free of control characters, and shows neither
 // the token nor the password a client sent, nor key material.
 func TestServeJSONLog(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	testenv.LookPath(t, "curl", "curl")
 	dir := t.TempDir()
 	pkiDir := filepath.Join(dir, "pki")

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -12,13 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/pkienroll/pkienroll/internal/testenv"
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // update rewrites the golden files: go test ./cmd/pkienroll -update
@@ -112,13 +109,13 @@ func checkNoSecrets(t *testing.T, output string, passphrases ...string) {
 
 // checkNoKeyLines fails the test if output holds a line of the base64 body
 // of any private key in snap.
-func checkNoKeyLines(t *testing.T, output string, snap map[string]entry) {
+func checkNoKeyLines(t *testing.T, output string, snap map[string]pkitest.FileState) {
 	t.Helper()
 	for name, e := range snap {
-		if !strings.Contains(e.data, "PRIVATE KEY-----") {
+		if !strings.Contains(e.Content, "PRIVATE KEY-----") {
 			continue
 		}
-		for _, line := range strings.Split(e.data, "\n") {
+		for _, line := range strings.Split(e.Content, "\n") {
 			if len(line) >= 40 && !strings.HasPrefix(line, "-----") && strings.Contains(output, line) {
 				t.Errorf("output shows a line of the key %s:\n%s", name, output)
 				break
@@ -178,30 +175,21 @@ func runBinary(t *testing.T, umask string, args ...string) result {
 	return r
 }
 
-// needOpenSSL fails the test under CI, and skips it loudly by hand, when
-// there is no openssl to check against.
-func needOpenSSL(t *testing.T) {
-	t.Helper()
-	testenv.LookPath(t, "openssl", "openssl")
-}
-
 // openssl runs openssl with args and returns its stdout and stderr
 // together, failing the test if it exits non-zero.
 func openssl(t *testing.T, args ...string) string {
 	t.Helper()
-	needOpenSSL(t)
-	out, err := exec.Command("openssl", args...).CombinedOutput()
+	out, err := pkitest.TryOpenSSL(t, "", args...)
 	if err != nil {
 		t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	return string(out)
+	return out
 }
 
 // opensslFails runs openssl with args and fails the test if it succeeds.
 func opensslFails(t *testing.T, args ...string) {
 	t.Helper()
-	needOpenSSL(t)
-	if out, err := exec.Command("openssl", args...).CombinedOutput(); err == nil {
+	if out, err := pkitest.TryOpenSSL(t, "", args...); err == nil {
 		t.Fatalf("openssl %s succeeded, want failure\n%s", strings.Join(args, " "), out)
 	}
 }
@@ -235,7 +223,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatalf("make fixture: %v", templateErr)
 	}
 	dir := t.TempDir()
-	if err := copyTree(templateDir, dir); err != nil {
+	if err := pkitest.CopyTree(templateDir, dir); err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{
@@ -265,112 +253,7 @@ func makeTemplate() (string, error) {
 			return "", fmt.Errorf("pkienroll %s: exit %d: %s", strings.Join(args, " "), code, stderr.String())
 		}
 	}
-	return dir, copyFile(filepath.Join(dir, "proxy.req"), filepath.Join(pkiDir, "requests", "proxy.req"))
-}
-
-// copyTree copies the directory src into the existing directory dst,
-// keeping modes.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if rel != "." {
-				if err := os.Mkdir(target, 0o700); err != nil {
-					return err
-				}
-			}
-			return os.Chmod(target, info.Mode().Perm())
-		}
-		return copyFile(path, target)
-	})
-}
-
-// copyFile copies src to dst with src's mode.
-func copyFile(src, dst string) error {
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	info, err := os.Stat(src)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(dst, data, 0o600); err != nil {
-		return err
-	}
-	return os.Chmod(dst, info.Mode().Perm())
-}
-
-// entry is one file or directory of a snapshot.
-type entry struct {
-	mode fs.FileMode
-	data string // file content, or a symlink's target
-}
-
-// snapshot records every name, mode and content below dir.
-func snapshot(t *testing.T, dir string) map[string]entry {
-	t.Helper()
-	snap := map[string]entry{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		e := entry{mode: info.Mode()}
-		switch {
-		case info.Mode()&fs.ModeSymlink != 0:
-			e.data, err = os.Readlink(path)
-		case info.Mode().IsRegular():
-			var b []byte
-			b, err = os.ReadFile(path)
-			e.data = string(b)
-		}
-		snap[rel] = e
-		return err
-	})
-	if err != nil {
-		t.Fatalf("snapshot %s: %v", dir, err)
-	}
-	return snap
-}
-
-// checkSnapshot fails the test if dir differs from the snapshot before.
-func checkSnapshot(t *testing.T, dir string, before map[string]entry) {
-	t.Helper()
-	after := snapshot(t, dir)
-	var diffs []string
-	for name, b := range before {
-		a, ok := after[name]
-		switch {
-		case !ok:
-			diffs = append(diffs, "removed "+name)
-		case a.mode != b.mode:
-			diffs = append(diffs, fmt.Sprintf("mode of %s changed from %v to %v", name, b.mode, a.mode))
-		case a.data != b.data:
-			diffs = append(diffs, "content of "+name+" changed")
-		}
-	}
-	for name := range after {
-		if _, ok := before[name]; !ok {
-			diffs = append(diffs, "created "+name)
-		}
-	}
-	sort.Strings(diffs)
-	if len(diffs) > 0 {
-		t.Errorf("directory %s changed:\n  %s", dir, strings.Join(diffs, "\n  "))
-	}
+	return dir, pkitest.CopyFile(filepath.Join(dir, "proxy.req"), filepath.Join(pkiDir, "requests", "proxy.req"))
 }
 
 // fileMode returns the permission bits of path.
@@ -383,36 +266,12 @@ func fileMode(t *testing.T, path string) fs.FileMode {
 	return fi.Mode().Perm()
 }
 
-// readFile returns the content of path.
-func readFile(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // writeFile writes data to path with mode 0644.
 func writeFile(t *testing.T, path, data string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// readCert parses the PEM certificate in path.
-func readCert(t *testing.T, path string) *x509.Certificate {
-	t.Helper()
-	block, _ := pem.Decode([]byte(readFile(t, path)))
-	if block == nil || block.Type != "CERTIFICATE" {
-		t.Fatalf("%s: no PEM certificate", path)
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return cert
 }
 
 // backups returns the FILE.YYYYMMDDHHMMSS backups of path.
@@ -452,7 +311,7 @@ func checkBadInput(t *testing.T, cases []badCase) {
 			if tc.setup != nil {
 				tc.setup(t, f)
 			}
-			before := snapshot(t, f.dir)
+			before := pkitest.Snapshot(t, f.dir)
 			args := tc.args(f)
 			r := runCLI(t, args...)
 			t.Logf("stderr: %s", r.stderr)
@@ -465,7 +324,7 @@ func checkBadInput(t *testing.T, cases []badCase) {
 			assertOneErrorLine(t, r.stderr, tc.want...)
 			checkNoSecrets(t, r.stderr, tc.secrets...)
 			checkNoKeyLines(t, r.stderr, before)
-			checkSnapshot(t, f.dir, before)
+			pkitest.AssertUnchanged(t, f.dir, before)
 		})
 	}
 }
@@ -497,7 +356,7 @@ func TestBinaryExitCodes(t *testing.T) {
 		{"help", []string{"sign", "--help"}, exitOK},
 		{"subject", []string{"subject", "--subject", proxySubject}, exitOK},
 		{"error", []string{"subject", "--cert", filepath.Join(dir, "nope.pem")}, exitError},
-		{"bad subject", []string{"subject", "--subject", "/XX=1"}, exitError},
+		{"bad subject", []string{"subject", "--subject", "/XX=1"}, exitUsage},
 		{"unknown flag", []string{"keygen", "--out", filepath.Join(dir, "k"), "--size", "2048"}, exitUsage},
 		{"missing flag", []string{"keygen"}, exitUsage},
 		{"not a number", []string{"sign", "--name", "proxy", "--days", "abc"}, exitUsage},
@@ -527,7 +386,7 @@ func TestBinaryExitCodes(t *testing.T) {
 func TestBinaryInterrupt(t *testing.T) {
 	f := newFixture(t)
 	holdLock(t, f)
-	before := snapshot(t, f.dir)
+	before := pkitest.Snapshot(t, f.dir)
 	cmd := exec.Command(binary(t), "sign", "--pki-dir", f.pki, "--name", "proxy", "--timeout", "20")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -549,7 +408,7 @@ func TestBinaryInterrupt(t *testing.T) {
 	if strings.Count(stderr.String(), "\n") != 1 {
 		t.Errorf("stderr is not one line: %q", stderr.String())
 	}
-	checkSnapshot(t, f.dir, before)
+	pkitest.AssertUnchanged(t, f.dir, before)
 }
 
 // TestBinaryFileModes runs the whole flow under a permissive and a strict
@@ -605,28 +464,6 @@ func TestBinaryFileModes(t *testing.T) {
 				t.Errorf("umask %s: backup %s has mode %v, want 0600", umask, filepath.Base(b[0]), got)
 			}
 		})
-	}
-}
-
-// compareGolden compares got with the golden file at path, or rewrites the
-// file with -update (go test ./cmd/pkienroll -update).
-func compareGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/pkienroll -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (go test ./cmd/pkienroll -update if the change is intended):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
 

@@ -1,14 +1,13 @@
 package main
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // TestNetworkGuide runs every command of docs/network-guide.md, in order,
@@ -22,32 +21,13 @@ import (
 // replaces is in the table below; a replacement that no longer matches
 // anything fails the test, so the guide cannot drift from what is run.
 func TestNetworkGuide(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	guide := filepath.Join("..", "..", "docs", "network-guide.md")
-	blocks, texts := readGuide(t, guide)
-	dir := t.TempDir()
-	roots := map[string]string{}
-	for _, h := range []string{"engine", "proxy"} {
-		roots[h] = filepath.Join(dir, h)
-		// What the package made: /etc/default and /etc/pkienroll/renew.
-		for _, d := range []string{"root", "etc/pki", "etc/default", "etc/pkienroll/renew"} {
-			if err := os.MkdirAll(filepath.Join(roots[h], d), 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	bin := filepath.Join(dir, "bin")
-	if err := os.MkdirAll(bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	copyOrFatal(t, binary(t), filepath.Join(bin, "pkienroll"))
-	for _, name := range []string{"scp", "systemctl"} {
-		if err := os.WriteFile(filepath.Join(bin, name), []byte(guideShims), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	shimLog := filepath.Join(dir, "shims.log")
-	writeFile(t, shimLog, "")
+	blocks, texts := pkitest.ReadGuide(t, guide, guideHosts)
+	// What the package made: /etc/default and /etc/pkienroll/renew.
+	g := pkitest.NewGuide(t, t.TempDir(), []string{"engine", "proxy"}, []string{"root", "etc/pki", "etc/default", "etc/pkienroll/renew"},
+		binary(t), "scp", "systemctl")
+	roots := g.Roots
 	// What engine-setup made: the engine's CA.
 	enginePKI := filepath.Join(roots["engine"], "etc/pki/ovirt-engine")
 	mustRun(t, "-q", "ca", "init", "--pki-dir", enginePKI, "--subject", caSubject)
@@ -76,13 +56,13 @@ func TestNetworkGuide(t *testing.T) {
 	for i, b := range blocks {
 		var olds []string
 		for _, r := range reps {
-			if r.host == b.host {
+			if r.host == b.Host {
 				olds = append(olds, regexp.QuoteMeta(r.old))
 			}
 		}
-		s := regexp.MustCompile(strings.Join(olds, "|")).ReplaceAllStringFunc(b.script, func(m string) string {
+		s := regexp.MustCompile(strings.Join(olds, "|")).ReplaceAllStringFunc(b.Script, func(m string) string {
 			for _, r := range reps {
-				if r.host == b.host && r.old == m {
+				if r.host == b.Host && r.old == m {
 					used[r] = true
 					return r.new
 				}
@@ -90,7 +70,7 @@ func TestNetworkGuide(t *testing.T) {
 			return m
 		})
 		if m := outside.FindString(s); m != "" {
-			t.Fatalf("%s:%d: would touch %q outside the sandbox:\n%s", guide, b.line, m, s)
+			t.Fatalf("%s:%d: would touch %q outside the sandbox:\n%s", guide, b.Line, m, s)
 		}
 		scripts[i] = s
 	}
@@ -100,24 +80,14 @@ func TestNetworkGuide(t *testing.T) {
 		}
 	}
 
-	env := []string{
-		"PATH=" + bin + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"GUIDE_LOG=" + shimLog,
-		"LANG=C.UTF-8",
-	}
 	run := func(host, script string) string {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "sh", "-eu", "-c", script)
-		cmd.Dir = filepath.Join(roots[host], "root")
 		// The default --pki-dir, /etc/pki/ovirt-engine, in the host's sandbox.
-		cmd.Env = append(env, "HOME="+cmd.Dir, "GUIDE_HOST="+host, "PKIENROLL_PKI_DIR="+filepath.Join(roots[host], "etc/pki/ovirt-engine"))
-		out, err := cmd.CombinedOutput()
+		out, err := g.Run(host, script, "PKIENROLL_PKI_DIR="+filepath.Join(roots[host], "etc/pki/ovirt-engine"))
 		if err != nil {
 			t.Fatalf("on %s: %v\n%s\n--- as run:\n%s", host, err, out, script)
 		}
-		return string(out)
+		return out
 	}
 	// execStart is the command line of a shipped unit's ExecStart after
 	// /usr/bin/pkienroll, on the host's sandbox.
@@ -127,20 +97,18 @@ func TestNetworkGuide(t *testing.T) {
 	}
 	var server string
 	var output strings.Builder
-	seen := 0
 	for i, b := range blocks {
 		script := scripts[i]
 		if strings.Contains(script, "https://SERVER") {
 			if server == "" {
-				t.Fatalf("%s:%d: needs the server before the guide starts it", guide, b.line)
+				t.Fatalf("%s:%d: needs the server before the guide starts it", guide, b.Line)
 			}
 			script = strings.ReplaceAll(script, "https://SERVER", "https://"+server)
 		}
-		out := run(b.host, script)
+		out := run(b.Host, script)
 		output.WriteString(out)
-		t.Logf("%s:%d on %s:\n%s", guide, b.line, b.host, out)
-		lines := strings.Split(strings.TrimSuffix(readFile(t, shimLog), "\n"), "\n")
-		for _, l := range lines[seen:] {
+		t.Logf("%s:%d on %s:\n%s", guide, b.Line, b.Host, out)
+		for _, l := range g.NewShimLines(t) {
 			switch l {
 			case "engine systemctl enable --now pkienroll-serve.service":
 				// The server listens where the sandbox's proxy reaches it,
@@ -164,7 +132,6 @@ func TestNetworkGuide(t *testing.T) {
 				output.WriteString(run("proxy", start))
 			}
 		}
-		seen = len(lines)
 	}
 
 	// The output the guide shows is what its commands printed, the
@@ -178,16 +145,9 @@ func TestNetworkGuide(t *testing.T) {
 		s = regexp.MustCompile(`\b[0-9a-f]{12}\b`).ReplaceAllString(s, "ID")
 		return regexp.MustCompile(`[0-9]+`).ReplaceAllString(s, "N")
 	}
-	printed = mask(printed)
-	for _, text := range texts {
-		for _, l := range strings.Split(text, "\n") {
-			if !strings.Contains(printed, mask(l)) {
-				t.Errorf("%s shows %q, which no command printed", guide, l)
-			}
-		}
-	}
+	pkitest.AssertShown(t, guide, texts, printed, mask)
 	// The hook ran once: for the forced renewal, not for the first run.
-	if n := strings.Count(readFile(t, shimLog), "proxy systemctl reload squid\n"); n != 1 {
+	if n := strings.Count(pkitest.ReadFile(t, g.Log), "proxy systemctl reload squid\n"); n != 1 {
 		t.Errorf("systemctl reload squid ran %d times, want once", n)
 	}
 	backups, _ := filepath.Glob(filepath.Join(roots["proxy"], "etc/pki/proxy/proxy.cer.*"))
@@ -211,7 +171,7 @@ func unitCommand(t *testing.T, root, unit, program string) []string {
 		dot := strings.LastIndexByte(unit, '.')
 		file, instance = unit[:at+1]+unit[dot:], unit[at+1:dot]
 	}
-	text := strings.ReplaceAll(readFile(t, filepath.Join(unitDir, file)), "%i", instance)
+	text := strings.ReplaceAll(pkitest.ReadFile(t, filepath.Join(unitDir, file)), "%i", instance)
 	vars := map[string]string{}
 	var start string
 	for _, l := range strings.Split(text, "\n") {

@@ -132,7 +132,7 @@ func TestDaysHelpIsThePolicy(t *testing.T) {
 	}
 	f := newFixture(t)
 	r := runCLI(t, "token", "create", "--pki-dir", f.pki, "--name", "proxy", "--cn", "proxy.example.com", "--days", "1")
-	if r.code != exitError || !strings.Contains(r.stderr, "--days 1 is outside "+p.DaysRange()) {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--days 1 is outside "+p.DaysRange()) {
 		t.Errorf("token create --days 1:\n%s", r)
 	}
 }

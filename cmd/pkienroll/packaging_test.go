@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
 )
 
@@ -18,7 +19,7 @@ func shippedUnits(t *testing.T) map[string]string {
 	t.Helper()
 	units := map[string]string{}
 	for _, name := range []string{"pkienroll-serve.service", "pkienroll-renew@.service", "pkienroll-renew@.timer"} {
-		units[name] = readFile(t, filepath.Join(unitDir, name))
+		units[name] = pkitest.ReadFile(t, filepath.Join(unitDir, name))
 	}
 	return units
 }

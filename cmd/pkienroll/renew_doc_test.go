@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // TestNetworkDocExamples runs the examples of docs/cli.md's obtain and
@@ -14,7 +16,7 @@ import (
 // wants what they show, with paths, dates, numbers and the fingerprint
 // masked.
 func TestNetworkDocExamples(t *testing.T) {
-	examples := networkDocExamples(strings.Split(readFile(t, filepath.Join("..", "..", "docs", "cli.md")), "\n"))
+	examples := networkDocExamples(strings.Split(pkitest.ReadFile(t, filepath.Join("..", "..", "docs", "cli.md")), "\n"))
 	if len(examples) != 3 {
 		t.Fatalf("docs/cli.md has %d examples of obtain and renew; the test expects obtain, renew not due, renew due", len(examples))
 	}
@@ -33,8 +35,8 @@ func TestNetworkDocExamples(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	copyOrFatal(t, binary(t), filepath.Join(bin, "pkienroll"))
-	if err := os.WriteFile(filepath.Join(bin, "systemctl"), []byte(guideShims), 0o755); err != nil {
+	pkitest.MustCopyFile(t, binary(t), filepath.Join(bin, "pkienroll"))
+	if err := os.WriteFile(filepath.Join(bin, "systemctl"), []byte(pkitest.GuideShims), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	shimLog := filepath.Join(dir, "shims.log")
@@ -64,7 +66,7 @@ func TestNetworkDocExamples(t *testing.T) {
 			t.Errorf("docs/cli.md: $ %s\nshows:\n%s\nprints:\n%s", ex.command, want, got)
 		}
 	}
-	if log := readFile(t, shimLog); log != "proxy systemctl reload squid\n" {
+	if log := pkitest.ReadFile(t, shimLog); log != "proxy systemctl reload squid\n" {
 		t.Errorf("hooks run: %q, want one reload, for the renewal that was due", log)
 	}
 }

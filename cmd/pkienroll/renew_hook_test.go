@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // enrolledProxy runs pkienroll serve on a new PKI directory and enrolls a
@@ -82,7 +84,7 @@ func TestRenewHookPending(t *testing.T) {
 	if fileExists(marker) || h.runs() != 3 {
 		t.Errorf("after the hook succeeded: marker %v, %d runs; want no marker, 3 runs", fileExists(marker), h.runs())
 	}
-	env := readFile(t, h.env)
+	env := pkitest.ReadFile(t, h.env)
 	for _, want := range []string{
 		"PKIENROLL_CERT=" + p.cert + "\n", "PKIENROLL_KEY=" + p.key + "\n", "PKIENROLL_CA=" + p.ca + "\n",
 		"PKIENROLL_NAMES=proxy.example.com\n", "RENEWED_LINEAGE=" + p.dir + "\n", "RENEWED_DOMAINS=proxy.example.com\n",

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
@@ -73,7 +74,7 @@ func oneLineFailure(t *testing.T, what string, r result, code int, want string) 
 // --server` and `pkienroll renew` as processes, as an engine and a proxy
 // host would.
 func TestEnrollAndRenewOverEST(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	dir := t.TempDir()
 	pkiDir := filepath.Join(dir, "pki")
 	mustRun(t, "-q", "ca", "init", "--pki-dir", pkiDir, "--subject", caSubject)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // checkRequest checks with openssl that req is a well-signed request for
@@ -69,7 +71,7 @@ func TestRequestProxyFlow(t *testing.T) {
 // TestRequestOpenSSLKeys signs requests with keys openssl made, in each
 // encoding the engine hosts have.
 func TestRequestOpenSSLKeys(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	tests := []struct {
 		name string
 		gen  [][]string // openssl commands; KEY is the key file, PASS the passphrase file
@@ -163,14 +165,14 @@ func TestRequestSANs(t *testing.T) {
 
 func TestRequestForceKeepsBackups(t *testing.T) {
 	f := newFixture(t)
-	oldKey, oldReq := readFile(t, f.key), readFile(t, f.req)
+	oldKey, oldReq := pkitest.ReadFile(t, f.key), pkitest.ReadFile(t, f.req)
 	mustRun(t, "-q", "request", "--force", "--pkcs1", "--ca-cert", f.caPEM, "--cn", proxyCN, "--keyout", f.key, "--out", f.req)
 	for path, old := range map[string]string{f.key: oldKey, f.req: oldReq} {
 		b := backups(t, path)
-		if len(b) != 1 || readFile(t, b[0]) != old {
+		if len(b) != 1 || pkitest.ReadFile(t, b[0]) != old {
 			t.Errorf("%s: backups %q, want one holding the old content", path, b)
 		}
-		if readFile(t, path) == old {
+		if pkitest.ReadFile(t, path) == old {
 			t.Errorf("%s not replaced", path)
 		}
 	}
@@ -194,21 +196,21 @@ func TestRequestBadInput(t *testing.T) {
 		return flags("request", "--subject", s, "--keyout", "{dir}/new.key", "--out", "{dir}/new.req")
 	}
 	checkBadInput(t, []badCase{
-		{name: "subject unknown attribute", args: subject("/C=US/XX=1/CN=a"), code: exitError,
+		{name: "subject unknown attribute", args: subject("/C=US/XX=1/CN=a"), code: exitUsage,
 			want: []string{"--subject", `"XX"`, "unknown attribute"}},
-		{name: "subject empty value", args: subject("/C=US/O=/CN=a"), code: exitError,
+		{name: "subject empty value", args: subject("/C=US/O=/CN=a"), code: exitUsage,
 			want: []string{"--subject", "O", "empty value"}},
-		{name: "subject country USA", args: subject("/C=USA/CN=a"), code: exitError,
+		{name: "subject country USA", args: subject("/C=USA/CN=a"), code: exitUsage,
 			want: []string{"--subject", `"USA"`, "country"}},
-		{name: "subject CN 65 characters", args: subject("/C=US/CN=" + strings.Repeat("a", 65)), code: exitError,
+		{name: "subject CN 65 characters", args: subject("/C=US/CN=" + strings.Repeat("a", 65)), code: exitUsage,
 			want: []string{"--subject", "CN", "longer than 64"}},
-		{name: "subject control character", args: subject("/C=US/CN=a\x07b"), code: exitError,
+		{name: "subject control character", args: subject("/C=US/CN=a\x07b"), code: exitUsage,
 			want: []string{"--subject", "CN", "control character"}},
 		// Refused by its size, not quoted: a value of several lines may be
 		// a pasted file.
-		{name: "subject newline", args: subject("/C=US/CN=a\nb"), code: exitError,
+		{name: "subject newline", args: subject("/C=US/CN=a\nb"), code: exitUsage,
 			want: []string{"--subject", "over 2 lines", "one line"}},
-		{name: "subject garbage", args: subject("proxy.example.com"), code: exitError,
+		{name: "subject garbage", args: subject("proxy.example.com"), code: exitUsage,
 			want: []string{"--subject"}},
 		{name: "ca-cert not a certificate", args: flags("request", "--ca-cert", "{req}", "--cn", proxyCN, "--keyout", "{dir}/new.key", "--out", "{dir}/new.req"),
 			code: exitError, want: []string{"proxy.req", "not a", "CERTIFICATE"}},

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // secretCase is one content of a secret file or variable and what the
@@ -108,7 +110,7 @@ func TestReadSecret(t *testing.T) {
 // first line is empty (PP=$'\nsecret' wrote a key in the clear, logged as
 // encrypted).
 func TestKeyLoggedEncryptedIsEncrypted(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	keygen := func(dir string, extra ...string) []string {
 		return append([]string{"keygen", "--out", filepath.Join(dir, "k.key")}, extra...)
 	}
@@ -165,7 +167,7 @@ func TestKeyLoggedEncryptedIsEncrypted(t *testing.T) {
 // TestPasswordRules: the bundle password of enroll follows the same rules
 // from a file, a variable and the --password flag itself.
 func TestPasswordRules(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	for _, kind := range []string{"file", "env", "flag"} {
 		for _, sc := range secretCases {
 			if sc.name != "crlf" && sc.name != "first line empty" && sc.name != "empty" {
@@ -185,7 +187,7 @@ func TestPasswordRules(t *testing.T) {
 				default:
 					src = []string{"--password=" + sc.content}
 				}
-				before := snapshot(t, f.pki)
+				before := pkitest.Snapshot(t, f.pki)
 				args := append([]string{"enroll", "--pki-dir", f.pki, "--name", "proxy", "--subject", proxySubject}, src...)
 				r := runCLI(t, args...)
 				checkNoSecrets(t, r.stderr, "s3cret-line")
@@ -200,7 +202,7 @@ func TestPasswordRules(t *testing.T) {
 						t.Errorf("exit %d, want %d:\n%s", r.code, want, r)
 					}
 					assertOneErrorLine(t, r.stderr, "--password", "empty")
-					checkSnapshot(t, f.pki, before)
+					pkitest.AssertUnchanged(t, f.pki, before)
 					return
 				}
 				if r.code != 0 {
@@ -274,7 +276,7 @@ func TestSecretFileNotRegular(t *testing.T) {
 		{"/dev/zero", "character device"},
 		{f.dir, "directory"},
 	}
-	before := snapshot(t, f.dir)
+	before := pkitest.Snapshot(t, f.dir)
 	for _, u := range uses {
 		for _, file := range files {
 			t.Run(u.name+"/"+file.kind, func(t *testing.T) {
@@ -287,5 +289,5 @@ func TestSecretFileNotRegular(t *testing.T) {
 			})
 		}
 	}
-	checkSnapshot(t, f.dir, before)
+	pkitest.AssertUnchanged(t, f.dir, before)
 }

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -58,13 +59,13 @@ func TestServeBindsFirst(t *testing.T) {
 				first = startServe(t, pkiDir)
 				tc.listen = first.addr
 			}
-			before := snapshot(t, pkiDir)
+			before := pkitest.Snapshot(t, pkiDir)
 			r := runCLIFinishes(t, "serve", "--pki-dir", pkiDir, "--listen", tc.listen, "--host", tc.host)
 			if r.code != exitError {
 				t.Errorf("exit %d, want %d\n%s", r.code, exitError, r)
 			}
 			assertOneErrorLine(t, r.stderr, "--listen "+tc.listen)
-			checkSnapshot(t, pkiDir, before)
+			pkitest.AssertUnchanged(t, pkiDir, before)
 			if first != nil {
 				// The first instance never noticed.
 				c, err := tls.Dial("tcp", first.addr, &tls.Config{RootCAs: caPool(t, pkiDir), ServerName: "127.0.0.1"})
@@ -101,13 +102,13 @@ func TestServeCertKeySpecialFiles(t *testing.T) {
 		{"key is /dev/zero", cert, "/dev/zero", "/dev/zero"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := snapshot(t, dir)
+			before := pkitest.Snapshot(t, dir)
 			r := runBounded(t, "serve", "--pki-dir", pkiDir, "--listen", "127.0.0.1:0", "--cert", tc.cert, "--key", tc.key)
 			if r.code != exitError {
 				t.Errorf("exit %d, want %d\n%s", r.code, exitError, r)
 			}
 			assertOneErrorLine(t, r.stderr, tc.want, "not a regular file")
-			checkSnapshot(t, dir, before)
+			pkitest.AssertUnchanged(t, dir, before)
 		})
 	}
 }
@@ -166,7 +167,7 @@ func TestServeReloadsOnSIGHUP(t *testing.T) {
 	install := func(from, to string) {
 		t.Helper()
 		tmp := to + ".tmp"
-		if err := os.WriteFile(tmp, []byte(readFile(t, from)), 0o600); err != nil {
+		if err := os.WriteFile(tmp, []byte(pkitest.ReadFile(t, from)), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.Rename(tmp, to); err != nil {
@@ -246,7 +247,7 @@ func TestServeReloadsOwnCertificate(t *testing.T) {
 	s := startServe(t, pkiDir)
 	pool := caPool(t, pkiDir)
 	first := dialServer(t, s.addr, pool).serial()
-	before := snapshot(t, pkiDir)
+	before := pkitest.Snapshot(t, pkiDir)
 	execReload(t, s)
 	line := s.waitLog(t, "reloaded server certificate", 1)
 	if !strings.Contains(line, "serial="+first) {
@@ -255,7 +256,7 @@ func TestServeReloadsOwnCertificate(t *testing.T) {
 	if got := dialServer(t, s.addr, pool).serial(); got != first {
 		t.Errorf("after SIGHUP serial %s, want %s reused", got, first)
 	}
-	checkSnapshot(t, pkiDir, before)
+	pkitest.AssertUnchanged(t, pkiDir, before)
 	if n := strings.Count(s.logText(), "issued server certificate"); n != 1 {
 		t.Errorf("%d server certificates issued, want 1:\n%s", n, s.logText())
 	}
@@ -265,7 +266,7 @@ func TestServeReloadsOwnCertificate(t *testing.T) {
 // for s, as systemctl reload does.
 func execReload(t *testing.T, s *estServer) {
 	t.Helper()
-	unit := readFile(t, filepath.Join(unitDir, "pkienroll-serve.service"))
+	unit := pkitest.ReadFile(t, filepath.Join(unitDir, "pkienroll-serve.service"))
 	m := regexp.MustCompile(`(?m)^ExecReload=(.*)$`).FindStringSubmatch(unit)
 	if m == nil {
 		t.Fatal("pkienroll-serve.service has no ExecReload=")

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
 )
 
@@ -99,13 +100,13 @@ func TestServeMetricsBindsFirst(t *testing.T) {
 		t.Run(addr, func(t *testing.T) {
 			pkiDir := filepath.Join(t.TempDir(), "pki")
 			mustRun(t, "-q", "ca", "init", "--pki-dir", pkiDir, "--subject", caSubject)
-			before := snapshot(t, pkiDir)
+			before := pkitest.Snapshot(t, pkiDir)
 			r := runCLIFinishes(t, "serve", "--pki-dir", pkiDir, "--listen", "127.0.0.1:0", "--host", "127.0.0.1", "--metrics-listen", addr)
 			if r.code != exitError {
 				t.Errorf("exit %d, want %d\n%s", r.code, exitError, r)
 			}
 			assertOneErrorLine(t, r.stderr, "--metrics-listen "+addr)
-			checkSnapshot(t, pkiDir, before)
+			pkitest.AssertUnchanged(t, pkiDir, before)
 		})
 	}
 }

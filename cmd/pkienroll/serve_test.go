@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
 	"github.com/pkienroll/pkienroll/pki"
 )
@@ -35,7 +37,8 @@ func startServe(t *testing.T, pkiDir string) *estServer {
 	return startServeArgs(t, "serve", "--pki-dir", pkiDir, "--listen", "127.0.0.1:0", "--host", "127.0.0.1")
 }
 
-// startServeArgs is startServe with the command line given.
+// startServeArgs is startServe with the command line given; the log may
+// be text or, with --log-format json, JSON.
 func startServeArgs(t *testing.T, args ...string) *estServer {
 	t.Helper()
 	s := &estServer{done: make(chan error, 1)}
@@ -55,8 +58,11 @@ func startServeArgs(t *testing.T, args ...string) *estServer {
 			s.mu.Lock()
 			s.log.WriteString(sc.Text() + "\n")
 			s.mu.Unlock()
+			var line struct{ Msg, Addr string }
 			if m := addr.FindStringSubmatch(sc.Text()); m != nil {
 				listening <- m[1]
+			} else if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving EST" {
+				listening <- line.Addr
 			}
 		}
 		s.done <- s.cmd.Wait()
@@ -120,7 +126,7 @@ func bash(t *testing.T, dir, script string) string {
 // token made before a restart, simplereenroll with the client certificate,
 // and the refusals a shell user meets, each one line.
 func TestServeWithCurlAndOpenSSL(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	testenv.LookPath(t, "curl", "curl")
 	dir := t.TempDir()
 	pkiDir := filepath.Join(dir, "pki")
@@ -165,12 +171,12 @@ openssl verify -CAfile "$CA" proxy.pem`)
 		{"no client certificate", `--data-binary @proxy.b64 ` + s.url("simplereenroll"), "401", "no TLS client certificate"},
 	}
 	for _, r := range refusals {
-		before := snapshot(t, pkiDir)
+		before := pkitest.Snapshot(t, pkiDir)
 		out := bash(t, dir, env+`curl -sS --cacert "$CA" -H 'Content-Type: application/pkcs10' -w '%{http_code}' `+r.args)
 		if !strings.HasPrefix(out, r.line) || !strings.HasSuffix(out, "\n"+r.status) || strings.Count(out, "\n") != 1 {
 			t.Errorf("%s: got %q, want one line %q and status %s", r.name, out, r.line, r.status)
 		}
-		checkSnapshot(t, pkiDir, before)
+		pkitest.AssertUnchanged(t, pkiDir, before)
 	}
 
 	bash(t, dir, env+`openssl req -new -key proxy.key -subj "/C=US/O=Example Inc./CN=proxy.example.com" -addext subjectAltName=DNS:proxy.example.com -outform DER 2>/dev/null | base64 > renew.b64
@@ -205,7 +211,7 @@ openssl verify -CAfile "$CA" renewed.pem`)
 // it) fetches the CA, enrolls with a token and re-enrolls with its
 // certificate.
 func TestServeWithEstclient(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	estclient, err := exec.LookPath("estclient")
 	if err != nil {
 		testenv.Missing(t, "estclient is not installed (scripts/test-deps.sh builds github.com/globalsign/est/cmd/estclient@v1.0.6 into /usr/local/bin)")
@@ -261,7 +267,7 @@ func pemCerts(t *testing.T, path string) string {
 // PKI directory's lock lets that enrollment finish (and be recorded)
 // before the server exits 0.
 func TestServeStopsGracefully(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	testenv.LookPath(t, "curl", "curl")
 	dir := t.TempDir()
 	pkiDir := filepath.Join(dir, "pki")

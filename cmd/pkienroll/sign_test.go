@@ -55,16 +55,16 @@ func TestSignProxyFlow(t *testing.T) {
 			t.Errorf("certificate does not show %q:\n%s", w, text)
 		}
 	}
-	cert := readCert(t, certPath)
+	cert := pkitest.ReadCert(t, certPath)
 	// 3650 days, the backdated day included, notBefore through notAfter
 	// inclusive (RFC 5280 4.1.2.5).
 	if got := cert.NotAfter.Sub(cert.NotBefore); got != 3650*24*time.Hour-time.Second {
 		t.Errorf("validity %v, want 3650 days less a second", got)
 	}
-	if got := readFile(t, filepath.Join(f.pki, "certs", "1001.pem")); got != readFile(t, certPath) {
+	if got := pkitest.ReadFile(t, filepath.Join(f.pki, "certs", "1001.pem")); got != pkitest.ReadFile(t, certPath) {
 		t.Error("certs/1001.pem differs from certs/proxy.cer")
 	}
-	if got := readFile(t, filepath.Join(f.pki, "serial.txt")); got != "1002\n" {
+	if got := pkitest.ReadFile(t, filepath.Join(f.pki, "serial.txt")); got != "1002\n" {
 		t.Errorf("serial.txt %q, want 1002", got)
 	}
 	fields := strings.Split(strings.Join(issuedLines(t, f.pki), "\n"), "\t")
@@ -80,7 +80,7 @@ func TestSignProxyFlow(t *testing.T) {
 
 	// Signing again replaces the certificate, keeps the old one and uses
 	// the next serial.
-	old := readFile(t, certPath)
+	old := pkitest.ReadFile(t, certPath)
 	r = runCLI(t, "sign", "--pki-dir", f.pki, "--name", "proxy")
 	if r.code != 0 {
 		t.Fatalf("second sign:\n%s", r)
@@ -88,10 +88,10 @@ func TestSignProxyFlow(t *testing.T) {
 	if !strings.Contains(r.stderr, "kept previous certificate") || !strings.Contains(r.stderr, "serial=1002") {
 		t.Errorf("second sign stderr: %q", r.stderr)
 	}
-	if b := backups(t, certPath); len(b) != 1 || readFile(t, b[0]) != old {
+	if b := backups(t, certPath); len(b) != 1 || pkitest.ReadFile(t, b[0]) != old {
 		t.Errorf("backups of certs/proxy.cer: %q, want one holding the first certificate", b)
 	}
-	if got := readFile(t, filepath.Join(f.pki, "serial.txt")); got != "1003\n" {
+	if got := pkitest.ReadFile(t, filepath.Join(f.pki, "serial.txt")); got != "1003\n" {
 		t.Errorf("serial.txt %q, want 1003", got)
 	}
 }
@@ -119,7 +119,7 @@ func TestSignOptions(t *testing.T) {
 			t.Errorf("certificate does not show %q:\n%s", w, text)
 		}
 	}
-	if !strings.Contains(readFile(t, filepath.Join(f.pki, "database.txt")), "\t/C=DE/O=Other/CN=other.example.com\n") {
+	if !strings.Contains(pkitest.ReadFile(t, filepath.Join(f.pki, "database.txt")), "\t/C=DE/O=Other/CN=other.example.com\n") {
 		t.Error("database.txt does not hold the replaced subject")
 	}
 }
@@ -129,18 +129,18 @@ func TestSignOptions(t *testing.T) {
 func TestSignSeveral(t *testing.T) {
 	f := newFixture(t)
 	for _, n := range []string{"a", "b", "c"} {
-		if err := copyFile(f.req, filepath.Join(f.pki, "requests", n+".req")); err != nil {
+		if err := pkitest.CopyFile(f.req, filepath.Join(f.pki, "requests", n+".req")); err != nil {
 			t.Fatal(err)
 		}
 	}
 	mustRun(t, "-q", "sign", "--pki-dir", f.pki, "--name", "a,b", "--name", "c")
 	for i, n := range []string{"a", "b", "c"} {
-		cert := readCert(t, filepath.Join(f.pki, "certs", n+".cer"))
+		cert := pkitest.ReadCert(t, filepath.Join(f.pki, "certs", n+".cer"))
 		if got, want := fmt.Sprintf("%X", cert.SerialNumber), fmt.Sprintf("%X", 0x1001+i); got != want {
 			t.Errorf("%s: serial %s, want %s", n, got, want)
 		}
 	}
-	if got := readFile(t, filepath.Join(f.pki, "serial.txt")); got != "1004\n" {
+	if got := pkitest.ReadFile(t, filepath.Join(f.pki, "serial.txt")); got != "1004\n" {
 		t.Errorf("serial.txt %q, want 1004", got)
 	}
 }
@@ -154,12 +154,12 @@ func TestSignLayoutFlags(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := copyFile(f.req, filepath.Join(f.pki, "incoming", "p.req")); err != nil {
+	if err := pkitest.CopyFile(f.req, filepath.Join(f.pki, "incoming", "p.req")); err != nil {
 		t.Fatal(err)
 	}
 	mustRun(t, "-q", "sign", "--pki-dir", f.pki, "--ca-file", "ca", "--req-dir", "incoming", "--cert-dir", "issued", "--name", "p")
 	openssl(t, "verify", "-CAfile", f.caPEM, filepath.Join(f.pki, "issued", "p.cer"))
-	readCert(t, filepath.Join(f.pki, "issued", "1001.pem"))
+	pkitest.ReadCert(t, filepath.Join(f.pki, "issued", "1001.pem"))
 }
 
 // TestSignPKIDirFromEnvironment leaves out --pki-dir: $PKIENROLL_PKI_DIR
@@ -172,8 +172,8 @@ func TestSignPKIDirFromEnvironment(t *testing.T) {
 	// --pki-dir still wins over the variable.
 	other := newFixture(t)
 	mustRun(t, "-q", "sign", "--pki-dir", other.pki, "--name", "proxy")
-	readCert(t, filepath.Join(other.pki, "certs", "proxy.cer"))
-	if got := readFile(t, filepath.Join(f.pki, "serial.txt")); got != "1002\n" {
+	pkitest.ReadCert(t, filepath.Join(other.pki, "certs", "proxy.cer"))
+	if got := pkitest.ReadFile(t, filepath.Join(f.pki, "serial.txt")); got != "1002\n" {
 		t.Errorf("serial.txt of $PKIENROLL_PKI_DIR %q, want 1002 (one certificate)", got)
 	}
 }
@@ -185,7 +185,7 @@ func holdLock(t *testing.T, f *fixture) { pkitest.HoldLock(t, f.caPEM) }
 func TestSignLockTimeout(t *testing.T) {
 	f := newFixture(t)
 	holdLock(t, f)
-	before := snapshot(t, f.dir)
+	before := pkitest.Snapshot(t, f.dir)
 	start := time.Now()
 	r := runCLI(t, "sign", "--pki-dir", f.pki, "--name", "proxy", "--timeout", "0.3")
 	elapsed := time.Since(start)
@@ -195,7 +195,7 @@ func TestSignLockTimeout(t *testing.T) {
 	if elapsed < 300*time.Millisecond || elapsed > 3*time.Second {
 		t.Errorf("gave up after %v, want about 0.3s", elapsed)
 	}
-	checkSnapshot(t, f.dir, before)
+	pkitest.AssertUnchanged(t, f.dir, before)
 }
 
 // TestSignInterrupted cancels the signal context while sign waits for the
@@ -203,7 +203,7 @@ func TestSignLockTimeout(t *testing.T) {
 func TestSignInterrupted(t *testing.T) {
 	f := newFixture(t)
 	holdLock(t, f)
-	before := snapshot(t, f.dir)
+	before := pkitest.Snapshot(t, f.dir)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
 	start := time.Now()
@@ -214,7 +214,7 @@ func TestSignInterrupted(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > 5*time.Second {
 		t.Errorf("took %v to notice the interrupt", elapsed)
 	}
-	checkSnapshot(t, f.dir, before)
+	pkitest.AssertUnchanged(t, f.dir, before)
 }
 
 // TestSignConcurrentProcesses starts ten signers at once on one directory,
@@ -225,7 +225,7 @@ func TestSignConcurrentProcesses(t *testing.T) {
 	f := newFixture(t)
 	const n = 10
 	for i := range n {
-		if err := copyFile(f.req, filepath.Join(f.pki, "requests", fmt.Sprintf("proxy%d.req", i))); err != nil {
+		if err := pkitest.CopyFile(f.req, filepath.Join(f.pki, "requests", fmt.Sprintf("proxy%d.req", i))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -248,13 +248,13 @@ func TestSignConcurrentProcesses(t *testing.T) {
 			t.Errorf("signer %d: %v\n%s", i, errs[i], outs[i])
 			continue
 		}
-		cert := readCert(t, filepath.Join(f.pki, "certs", fmt.Sprintf("proxy%d.cer", i)))
+		cert := pkitest.ReadCert(t, filepath.Join(f.pki, "certs", fmt.Sprintf("proxy%d.cer", i)))
 		s := fmt.Sprintf("%X", cert.SerialNumber)
 		if prev, ok := serials[s]; ok {
 			t.Errorf("serial %s issued to both %s and proxy%d", s, prev, i)
 		}
 		serials[s] = fmt.Sprintf("proxy%d", i)
-		if got := readFile(t, filepath.Join(f.pki, "certs", s+".pem")); got != readFile(t, filepath.Join(f.pki, "certs", fmt.Sprintf("proxy%d.cer", i))) {
+		if got := pkitest.ReadFile(t, filepath.Join(f.pki, "certs", s+".pem")); got != pkitest.ReadFile(t, filepath.Join(f.pki, "certs", fmt.Sprintf("proxy%d.cer", i))) {
 			t.Errorf("certs/%s.pem differs from proxy%d.cer", s, i)
 		}
 	}
@@ -268,7 +268,7 @@ func TestSignConcurrentProcesses(t *testing.T) {
 			t.Errorf("database.txt line %q names no certificate issued here", line)
 		}
 	}
-	if got, want := readFile(t, filepath.Join(f.pki, "serial.txt")), fmt.Sprintf("%X\n", 0x1001+n); got != want {
+	if got, want := pkitest.ReadFile(t, filepath.Join(f.pki, "serial.txt")), fmt.Sprintf("%X\n", 0x1001+n); got != want {
 		t.Errorf("serial.txt %q, want %q", got, want)
 	}
 }
@@ -278,7 +278,7 @@ func TestSignConcurrentProcesses(t *testing.T) {
 // what a request altered in transit looks like.
 func writeForgedRequest(t *testing.T, f *fixture, name string) {
 	t.Helper()
-	block, _ := pem.Decode([]byte(readFile(t, f.req)))
+	block, _ := pem.Decode([]byte(pkitest.ReadFile(t, f.req)))
 	var csr struct {
 		TBS    asn1.RawValue
 		SigAlg pkix.AlgorithmIdentifier
@@ -287,7 +287,7 @@ func writeForgedRequest(t *testing.T, f *fixture, name string) {
 	if _, err := asn1.Unmarshal(block.Bytes, &csr); err != nil {
 		t.Fatal(err)
 	}
-	keyBlock, _ := pem.Decode([]byte(readFile(t, filepath.Join(f.pki, "private", "ca.pem"))))
+	keyBlock, _ := pem.Decode([]byte(pkitest.ReadFile(t, filepath.Join(f.pki, "private", "ca.pem"))))
 	caKey, err := x509.ParsePKCS8PrivateKey(keyBlock.Bytes)
 	if err != nil {
 		if caKey, err = x509.ParsePKCS1PrivateKey(keyBlock.Bytes); err != nil {
@@ -337,9 +337,9 @@ func TestSignBadInput(t *testing.T) {
 			want: []string{"proxy", "twice"}},
 		{name: "one bad name of two", args: sign("--name", "proxy", "--name", "../x"), code: exitError,
 			want: []string{`"../x"`, "not a plain file name"}},
-		{name: "days 0", args: sign("--name", "proxy", "--days", "0"), code: exitError,
+		{name: "days 0", args: sign("--name", "proxy", "--days", "0"), code: exitUsage,
 			want: []string{"--days 0", "2..36500"}},
-		{name: "days 36501", args: sign("--name", "proxy", "--days", "36501"), code: exitError,
+		{name: "days 36501", args: sign("--name", "proxy", "--days", "36501"), code: exitUsage,
 			want: []string{"--days 36501", "2..36500"}},
 		{name: "days abc", args: sign("--name", "proxy", "--days", "abc"), code: exitUsage,
 			want: []string{"--days", `"abc"`}},
@@ -358,7 +358,7 @@ func TestSignBadInput(t *testing.T) {
 		{name: "request empty", setup: writeReq("empty", ""), args: sign("--name", "empty"), code: exitError,
 			want: []string{"requests/empty.req", "invalid certificate request"}},
 		{name: "request is a certificate", setup: func(t *testing.T, f *fixture) {
-			if err := copyFile(f.caPEM, filepath.Join(f.pki, "requests", "cert.req")); err != nil {
+			if err := pkitest.CopyFile(f.caPEM, filepath.Join(f.pki, "requests", "cert.req")); err != nil {
 				t.Fatal(err)
 			}
 		}, args: sign("--name", "cert"), code: exitError,
@@ -378,7 +378,7 @@ func TestSignBadInput(t *testing.T) {
 			want: []string{"--eku", `"nonsense"`}},
 		{name: "san bad", args: sign("--name", "proxy", "--san", "IP:999.1.1.1"), code: exitError,
 			want: []string{"--san", "999.1.1.1"}},
-		{name: "subject bad", args: sign("--name", "proxy", "--subject", "/C=USA/CN=x"), code: exitError,
+		{name: "subject bad", args: sign("--name", "proxy", "--subject", "/C=USA/CN=x"), code: exitUsage,
 			want: []string{"--subject", `"USA"`}},
 		{name: "pki-dir missing", args: flags("sign", "--pki-dir", "{dir}/nope", "--name", "proxy"), code: exitError,
 			want: []string{"nope", "no such directory"}},
@@ -417,7 +417,7 @@ func TestProxyFlowFromScratch(t *testing.T) {
 	if got := openssl(t, "req", "-noout", "-subject", "-nameopt", "compat", "-in", req); got != "subject="+proxySubject+"\n" {
 		t.Errorf("openssl reads the request's subject as %q, want %q", got, proxySubject)
 	}
-	if err := copyFile(req, filepath.Join(pkiDir, "requests", "proxy.req")); err != nil {
+	if err := pkitest.CopyFile(req, filepath.Join(pkiDir, "requests", "proxy.req")); err != nil {
 		t.Fatal(err)
 	}
 	mustRun(t, "sign", "--pki-dir="+pkiDir, "--name=proxy", "--days=3650")
@@ -463,7 +463,7 @@ func TestLogging(t *testing.T) {
 // certificate, renew the CA and still verify the others.
 func TestRevokeListCRL(t *testing.T) {
 	f := newFixture(t)
-	if err := copyFile(f.req, filepath.Join(f.pki, "requests", "spice.req")); err != nil {
+	if err := pkitest.CopyFile(f.req, filepath.Join(f.pki, "requests", "spice.req")); err != nil {
 		t.Fatal(err)
 	}
 	mustRun(t, "-q", "sign", "--pki-dir", f.pki, "--name", "proxy,spice")
@@ -507,9 +507,9 @@ func TestRevokeListCRL(t *testing.T) {
 	opensslFails(t, "verify", "-crl_check", "-CRLfile", crl, "-CAfile", f.caPEM, spice)
 	openssl(t, "verify", "-crl_check", "-CRLfile", crl, "-CAfile", f.caPEM, proxy)
 
-	oldCA := readFile(t, f.caPEM)
+	oldCA := pkitest.ReadFile(t, f.caPEM)
 	mustRun(t, "-q", "ca", "renew", "--pki-dir", f.pki, "--days", "3650")
-	if b := backups(t, f.caPEM); len(b) != 1 || readFile(t, b[0]) != oldCA {
+	if b := backups(t, f.caPEM); len(b) != 1 || pkitest.ReadFile(t, b[0]) != oldCA {
 		t.Errorf("backups of ca.pem: %q, want one holding the old CA", b)
 	}
 	openssl(t, "verify", "-CAfile", f.caPEM, proxy)
@@ -529,7 +529,7 @@ func TestRevokeCRLBadInput(t *testing.T) {
 			want: []string{`"bogus"`, "reason"}},
 		{name: "revoke name and serial", args: flags("revoke", "--pki-dir", "{pki}", "--name", "proxy", "--serial", "1001"), code: exitUsage,
 			want: []string{"--name", "--serial"}},
-		{name: "crl days 0", args: flags("crl", "--pki-dir", "{pki}", "--out", "{dir}/crl.pem", "--days", "0"), code: exitError,
+		{name: "crl days 0", args: flags("crl", "--pki-dir", "{pki}", "--out", "{dir}/crl.pem", "--days", "0"), code: exitUsage,
 			want: []string{"--days 0", "1..36500"}},
 		{name: "crl out directory missing", args: flags("crl", "--pki-dir", "{pki}", "--out", "{dir}/nodir/crl.pem"), code: exitError,
 			want: []string{"nodir/crl.pem", "does not exist"}},

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // hangTimeout bounds a command that a bug would block forever (opening a
@@ -80,14 +82,14 @@ func TestSpecialFilesRefused(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(t, f)
 			}
-			before := snapshot(t, f.dir)
+			before := pkitest.Snapshot(t, f.dir)
 			args := flags(tc.args...)(f)
 			r := runCLIFinishes(t, args...)
 			if r.code != exitError {
 				t.Errorf("pkienroll %s: exit %d, want %d\n%s", strings.Join(args, " "), r.code, exitError, r)
 			}
 			assertOneErrorLine(t, r.stderr, append(tc.want, "not a regular file")...)
-			checkSnapshot(t, f.dir, before)
+			pkitest.AssertUnchanged(t, f.dir, before)
 			if _, err := os.Stat(filepath.Join(f.dir, "x.req")); err == nil {
 				t.Error("an output was written")
 			}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pkienroll/pkienroll/internal/testenv"
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
@@ -30,7 +30,7 @@ func TestSquidConfigPortal(t *testing.T) {
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("squid-config portal:\n%s", r)
 	}
-	compareGolden(t, filepath.Join("testdata", "squid-portal.golden"), strings.ReplaceAll(r.stdout, f.dir, "/DIR"))
+	pkitest.Golden(t, filepath.Join("testdata", "squid-portal.golden"), strings.ReplaceAll(r.stdout, f.dir, "/DIR"), *update)
 }
 
 // TestSquidConfigPortalRelativePaths: Squid runs elsewhere, so the
@@ -57,7 +57,7 @@ func TestSquidConfigSpice(t *testing.T) {
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("squid-config spice:\n%s", r)
 	}
-	compareGolden(t, filepath.Join("testdata", "squid-spice.golden"), r.stdout)
+	pkitest.Golden(t, filepath.Join("testdata", "squid-spice.golden"), r.stdout, *update)
 }
 
 // TestSquidConfigSpiceTLS: an HTTPS SPICE proxy whose certificate names
@@ -75,7 +75,7 @@ func TestSquidConfigSpiceTLS(t *testing.T) {
 // TestSquidConfigCheck runs --check with the real Squid: it accepts both
 // configurations, and says so on stderr.
 func TestSquidConfigCheck(t *testing.T) {
-	needSquid(t)
+	pkitest.NeedSquid(t, proxy.FindSquid())
 	f := signedFixture(t)
 	for _, args := range [][]string{
 		portalArgs(f, "--check", "--listen", "127.0.0.1:8443"),
@@ -89,17 +89,6 @@ func TestSquidConfigCheck(t *testing.T) {
 			t.Errorf("pkienroll %s: stdout %q", strings.Join(args, " "), r.stdout)
 		}
 	}
-}
-
-// needSquid fails the test under CI and skips it, loudly, by hand when
-// Squid is not installed.
-func needSquid(t *testing.T) string {
-	t.Helper()
-	if squid := proxy.FindSquid(); squid != "" {
-		return squid
-	}
-	testenv.Missing(t, "squid is not installed, so NOTHING checks the Squid configurations against a real Squid (apt-get install squid-openssl)")
-	return ""
 }
 
 func TestSpiceProxyCheck(t *testing.T) {

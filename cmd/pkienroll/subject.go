@@ -67,22 +67,23 @@ func (c *subjectCmd) read() (dn.Name, error) {
 // attribute value is at most 64 characters), far below a pasted file.
 const maxSubjectFlag = 4096
 
-// parseSubjectFlag parses a --subject value with an error that says so.
-// PEM text, several lines or a value too long to be a subject is refused
-// by its size alone: the parser's error would quote a piece of it, and the
-// piece may be a line of a key pasted by mistake.
+// parseSubjectFlag parses a --subject value with an error that says so: a
+// usage error (exit 80), since the value is one the flag cannot take, as
+// --days abc is. PEM text, several lines or a value too long to be a
+// subject is refused by its size alone: the parser's error would quote a
+// piece of it, and the piece may be a line of a key pasted by mistake.
 func parseSubjectFlag(s string) (dn.Name, error) {
 	switch {
 	case strings.Contains(s, "-----BEGIN"):
-		return nil, fmt.Errorf("--subject: %d bytes of PEM text (a key or a certificate?), not a subject; give --cert FILE to read a certificate's", len(s))
+		return nil, usageErrorf("--subject: %d bytes of PEM text (a key or a certificate?), not a subject; give --cert FILE to read a certificate's", len(s))
 	case strings.ContainsAny(s, "\n\r"):
-		return nil, fmt.Errorf("--subject: %d bytes over %d lines, not a subject: a subject is one line", len(s), strings.Count(s, "\n")+1)
+		return nil, usageErrorf("--subject: %d bytes over %d lines, not a subject: a subject is one line", len(s), strings.Count(s, "\n")+1)
 	case len(s) > maxSubjectFlag:
-		return nil, fmt.Errorf("--subject: %d bytes is too long for a subject (at most %d)", len(s), maxSubjectFlag)
+		return nil, usageErrorf("--subject: %d bytes is too long for a subject (at most %d)", len(s), maxSubjectFlag)
 	}
 	name, err := dn.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("--subject: %w", err)
+		return nil, usageErrorf("--subject: %w", err)
 	}
 	return name, nil
 }

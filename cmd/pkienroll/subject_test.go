@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 func TestSubject(t *testing.T) {
@@ -48,7 +50,7 @@ func TestSubject(t *testing.T) {
 // that we print the subject in slash form as openssl does, and that we read
 // back every form openssl prints it in.
 func TestSubjectOpenSSLRoundTrip(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	tests := []struct {
 		subj string // given to openssl req -subj
 		want string // what we print: the slash form, in the certificate's order
@@ -96,7 +98,7 @@ func TestSubjectBadInput(t *testing.T) {
 			want: []string{"proxy.req", "not a certificate"}},
 		{name: "cert is a key", args: flags("subject", "--cert", "{key}"), code: exitError,
 			want: []string{"proxy.key", "not a certificate"}},
-		{name: "subject unknown attribute", args: flags("subject", "--subject", "/XX=1"), code: exitError,
+		{name: "subject unknown attribute", args: flags("subject", "--subject", "/XX=1"), code: exitUsage,
 			want: []string{"--subject", `"XX"`}},
 		{name: "subject empty", args: flags("subject", "--subject", ""), code: exitUsage,
 			want: []string{"--subject", "empty"}},

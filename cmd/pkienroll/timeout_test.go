@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // TestLockingCommandsTakeTimeout runs every command that takes the PKI
@@ -23,7 +25,7 @@ func TestLockingCommandsTakeTimeout(t *testing.T) {
 		t.Run(strings.Join(args[:min(2, len(args))], " "), func(t *testing.T) {
 			f := newFixture(t)
 			holdLock(t, f)
-			before := snapshot(t, f.dir)
+			before := pkitest.Snapshot(t, f.dir)
 			n := 1 // words of the command's name
 			if args[0] == "ca" {
 				n = 2
@@ -40,7 +42,7 @@ func TestLockingCommandsTakeTimeout(t *testing.T) {
 			if elapsed := time.Since(start); elapsed > 5*time.Second {
 				t.Errorf("gave up after %v, want about 0.2s", elapsed)
 			}
-			checkSnapshot(t, f.dir, before)
+			pkitest.AssertUnchanged(t, f.dir, before)
 		})
 	}
 }

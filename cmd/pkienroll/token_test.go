@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // TestTokenCreate: the token alone on stdout, never in the log; the
@@ -47,7 +49,7 @@ func TestTokenRefusals(t *testing.T) {
 	}{
 		{"zero ttl", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--ttl", "0s"}, exitError, "--ttl 0s"},
 		{"bad ttl", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--ttl", "soon"}, exitUsage, "--ttl"},
-		{"bad days", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--days", "0"}, exitError, "--days 0"},
+		{"bad days", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--days", "0"}, exitUsage, "--days 0"},
 		{"bad name", []string{"token", "create", "--pki-dir", pkiDir, "--name", "../p", "--cn", "p.example.com"}, exitError, "not a plain file name"},
 		{"bad san", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--san", "proxy"}, exitError, "--san"},
 		{"no CA", []string{"token", "create", "--pki-dir", filepath.Join(pkiDir, "nope"), "--name", "p", "--cn", "p.example.com"}, exitError, "nope"},
@@ -55,13 +57,13 @@ func TestTokenRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := snapshot(t, pkiDir)
+			before := pkitest.Snapshot(t, pkiDir)
 			r := runCLI(t, tc.args...)
 			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {
 				t.Errorf("got:\n%s\nwant exit %d and %q", r, tc.code, tc.want)
 			}
 			assertOneErrorLine(t, r.stderr)
-			checkSnapshot(t, pkiDir, before)
+			pkitest.AssertUnchanged(t, pkiDir, before)
 		})
 	}
 }

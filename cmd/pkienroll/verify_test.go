@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -56,7 +57,7 @@ func newVerifyFixture(t *testing.T) *verifyFixture {
 	f := &verifyFixture{fixture: newFixture(t)}
 	mustRun(t, "-q", "sign", "--pki-dir", f.pki, "--name", "proxy", "--san", "DNS:proxy.example.com,IP:192.0.2.10")
 	f.cert = filepath.Join(f.pki, "certs", "proxy.cer")
-	copyOrFail(t, f.req, filepath.Join(f.pki, "requests", "client.req"))
+	pkitest.MustCopyFile(t, f.req, filepath.Join(f.pki, "requests", "client.req"))
 	mustRun(t, "-q", "sign", "--pki-dir", f.pki, "--name", "client", "--eku", "clientAuth")
 	f.client = filepath.Join(f.pki, "certs", "client.cer")
 
@@ -64,14 +65,14 @@ func newVerifyFixture(t *testing.T) *verifyFixture {
 	mustRun(t, "-q", "ca", "init", "--pki-dir", otherDir, "--subject", otherCASubject)
 	f.otherCA, f.otherKey = filepath.Join(otherDir, "ca.pem"), filepath.Join(otherDir, "private", "ca.pem")
 	f.bundle = f.path("bundle.pem")
-	writeFile(t, f.bundle, readFile(t, f.otherCA)+readFile(t, f.caPEM))
+	writeFile(t, f.bundle, pkitest.ReadFile(t, f.otherCA)+pkitest.ReadFile(t, f.caPEM))
 
 	f.passFile = f.path("pass.txt")
 	writeFile(t, f.passFile, verifyPass+"\n")
 	f.encKey = f.path("proxy-enc.key")
 	openssl(t, "pkey", "-in", f.key, "-aes256", "-passout", "file:"+f.passFile, "-out", f.encKey)
 
-	cert := readCert(t, f.cert)
+	cert := pkitest.ReadCert(t, f.cert)
 	f.serial = cert.SerialNumber
 	now := time.Now()
 	f.revokedOn = now.Add(-2 * time.Hour)
@@ -88,7 +89,7 @@ func newVerifyFixture(t *testing.T) *verifyFixture {
 // returns the PEM file's path; der gives the other.
 func (f *verifyFixture) writeCRL(t *testing.T, name, caPath, keyPath string, now time.Time, revoked []x509.RevocationListEntry) string {
 	t.Helper()
-	ca := readCert(t, caPath)
+	ca := pkitest.ReadCert(t, caPath)
 	key, err := pki.ReadKey(keyPath, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -108,19 +109,12 @@ func (f *verifyFixture) writeCRL(t *testing.T, name, caPath, keyPath string, now
 // der is the DER twin of a CRL that writeCRL wrote.
 func der(pemPath string) string { return strings.TrimSuffix(pemPath, ".pem") + ".crl" }
 
-func copyOrFail(t *testing.T, src, dst string) {
-	t.Helper()
-	if err := copyFile(src, dst); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func ymd(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
 func TestVerify(t *testing.T) {
 	f := newVerifyFixture(t)
-	cert := readCert(t, f.cert)
-	ca := readCert(t, f.caPEM)
+	cert := pkitest.ReadCert(t, f.cert)
+	ca := pkitest.ReadCert(t, f.caPEM)
 	chainOK := "ok   chain: signed by " + caSubject
 	validOK := "ok   validity: valid until " + ymd(cert.NotAfter)
 	usageOK := "ok   usage: serverAuth allowed (extended key usage serverAuth, clientAuth)"
@@ -235,7 +229,7 @@ func checkLines(t *testing.T, what, output, prefix string, want []string) {
 // args: it must fail saying says, or succeed when says is "".
 func checkOpenSSLVerify(t *testing.T, extra, args []string, says string) {
 	t.Helper()
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	var cert string
 	for i, a := range args {
 		if a == "--cert" {

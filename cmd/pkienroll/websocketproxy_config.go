@@ -95,7 +95,7 @@ func (c *wspEngineCertCmd) engineCert(e *env, cas []*x509.Certificate) (cert *x5
 	e.log.Debug("fetching the engine's certificate", "url", source)
 	cert, err = proxy.FetchEngineCertificate(e.ctx, proxy.EngineFetch{
 		Engine: c.Engine, Address: c.EngineAddress, CAs: cas,
-		Timeout: time.Duration(c.Timeout * float64(time.Second)), At: now(),
+		Timeout: time.Duration(c.Timeout * float64(time.Second)), Now: now(),
 	})
 	return cert, source, err
 }

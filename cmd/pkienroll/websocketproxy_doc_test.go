@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
@@ -22,7 +23,7 @@ type docExample struct {
 // sections of docs/cli.md, in order.
 func wspDocExamples(t *testing.T) []docExample {
 	t.Helper()
-	doc := readFile(t, filepath.Join("..", "..", "docs", "cli.md"))
+	doc := pkitest.ReadFile(t, filepath.Join("..", "..", "docs", "cli.md"))
 	var examples []docExample
 	inSection, inConsole := false, false
 	for _, l := range strings.Split(doc, "\n") {
@@ -64,7 +65,7 @@ func TestWebsocketProxyDocExamples(t *testing.T) {
 			"--keyout", filepath.Join(dir, name+".key"), "--out", filepath.Join(enginePKI, "requests", name+".req"))
 		mustRun(t, "-q", "sign", "--pki-dir", enginePKI, "--name", name)
 	}
-	copyOrFatal(t, filepath.Join(enginePKI, "ca.pem"), filepath.Join(proxyPKI, "ca.pem"))
+	pkitest.MustCopyFile(t, filepath.Join(enginePKI, "ca.pem"), filepath.Join(proxyPKI, "ca.pem"))
 	port := engineStandIn(t, filepath.Join(enginePKI, "certs", "apache.cer"), filepath.Join(dir, "apache.key"), filepath.Join(enginePKI, "certs", "engine.cer"))
 	owner := me(t)
 
@@ -110,9 +111,9 @@ func TestWebsocketProxyDocExamples(t *testing.T) {
 		switch args[1] {
 		case "request":
 			name := "websocket-proxy-" + args[3] + ".req"
-			copyOrFatal(t, filepath.Join(proxyPKI, "requests", name), filepath.Join(enginePKI, "requests", name))
+			pkitest.MustCopyFile(t, filepath.Join(proxyPKI, "requests", name), filepath.Join(enginePKI, "requests", name))
 		case "sign":
-			copyOrFatal(t, filepath.Join(enginePKI, "certs", "websocket-proxy-"+args[3]+".cer"), proxy.WebsocketFilesIn(proxyPKI).Cert)
+			pkitest.MustCopyFile(t, filepath.Join(enginePKI, "certs", "websocket-proxy-"+args[3]+".cer"), proxy.WebsocketFilesIn(proxyPKI).Cert)
 		}
 	}
 }

@@ -19,10 +19,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
@@ -71,12 +71,12 @@ func TestE2EWebsocketProxy(t *testing.T) {
 	// Proxy host, named localhost here so that the client can reach it by
 	// a name its certificate carries.
 	const host = "localhost"
-	copyOrFatal(t, caPEM, filepath.Join(proxyPKI, "ca.pem"))
+	pkitest.MustCopyFile(t, caPEM, filepath.Join(proxyPKI, "ca.pem"))
 	mustRun(t, "-q", "websocket-proxy", "request", "--pki-dir", proxyPKI, "--fqdn", host, "--owner", owner)
 	name := "websocket-proxy-" + host
-	copyOrFatal(t, filepath.Join(proxyPKI, "requests", name+".req"), filepath.Join(enginePKI, "requests", name+".req"))
+	pkitest.MustCopyFile(t, filepath.Join(proxyPKI, "requests", name+".req"), filepath.Join(enginePKI, "requests", name+".req"))
 	mustRun(t, "-q", "websocket-proxy", "sign", "--pki-dir", enginePKI, "--fqdn", host)
-	copyOrFatal(t, filepath.Join(enginePKI, "certs", name+".cer"), filepath.Join(proxyPKI, "certs", "websocket-proxy.cer"))
+	pkitest.MustCopyFile(t, filepath.Join(enginePKI, "certs", name+".cer"), filepath.Join(proxyPKI, "certs", "websocket-proxy.cer"))
 	mustRun(t, "-q", "websocket-proxy", "engine-cert", "--pki-dir", proxyPKI, "--from", filepath.Join(enginePKI, "certs", "engine.cer"), "--owner", owner)
 	confPath := filepath.Join(dir, "proxy", "10-setup.conf")
 	port := freePort(t)
@@ -114,10 +114,10 @@ func TestE2EWebsocketProxy(t *testing.T) {
 	}
 	mustRun(t, "-q", "websocket-proxy", "request", "--pki-dir", otherPKI, "--ca", caPEM, "--fqdn", "other.example.com", "--owner", owner)
 	other := "websocket-proxy-other.example.com"
-	copyOrFatal(t, filepath.Join(otherPKI, "requests", other+".req"), filepath.Join(enginePKI, "requests", other+".req"))
+	pkitest.MustCopyFile(t, filepath.Join(otherPKI, "requests", other+".req"), filepath.Join(enginePKI, "requests", other+".req"))
 	mustRun(t, "-q", "websocket-proxy", "sign", "--pki-dir", enginePKI, "--fqdn", "other.example.com")
 	otherFiles := proxy.WebsocketFilesIn(otherPKI)
-	copyOrFatal(t, filepath.Join(enginePKI, "certs", other+".cer"), otherFiles.Cert)
+	pkitest.MustCopyFile(t, filepath.Join(enginePKI, "certs", other+".cer"), otherFiles.Cert)
 	r := runCLI(t, "websocket-proxy", "config", "--pki-dir", otherPKI, "--ca", caPEM, "--engine-cert", filepath.Join(enginePKI, "certs", "engine.cer"),
 		"--fqdn", host, "--out", filepath.Join(dir, "other", "10-setup.conf"), "--owner", owner)
 	if r.code == 0 || !strings.Contains(r.stderr, "host: localhost not in SANs") {
@@ -137,7 +137,7 @@ func TestE2EWebsocketProxy(t *testing.T) {
 // readWebsocketConf reads 10-setup.conf as the service would.
 func readWebsocketConf(t *testing.T, path string) map[string]string {
 	t.Helper()
-	values, err := proxy.ParseWebsocketConfig([]byte(readFile(t, path)))
+	values, err := proxy.ParseWebsocketConfig([]byte(pkitest.ReadFile(t, path)))
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
@@ -163,43 +163,14 @@ func startWebsockify(t *testing.T, websockify string, conf map[string]string, ta
 	cmd := exec.CommandContext(ctx, websockify, "--ssl-only", "--cert", conf["SSL_CERTIFICATE"], "--key", conf["SSL_KEY"], addr, target)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cmd.Process.Kill()
-			<-exited
-			cancel()
-		})
-	}
-	t.Cleanup(stop)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("websockify exited: %v\n%s", err, out.String())
-		default:
+	stop, exited := pkitest.StartProcess(t, cmd, cancel)
+	pkitest.WaitListening(t, "websockify", addr, exited, out.String)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("websockify on %s said:\n%s", addr, out.String())
 		}
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			t.Cleanup(func() {
-				if t.Failed() {
-					t.Logf("websockify on %s said:\n%s", addr, out.String())
-				}
-			})
-			return stop
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("websockify does not listen on %s after 30s\n%s", addr, out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	})
+	return stop
 }
 
 // echoServer stands in for a VM's console: it sends back what it gets.
@@ -230,7 +201,7 @@ func echoServer(t *testing.T) string {
 func certPoolOf(t *testing.T, file string) *x509.CertPool {
 	t.Helper()
 	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM([]byte(readFile(t, file))) {
+	if !pool.AppendCertsFromPEM([]byte(pkitest.ReadFile(t, file))) {
 		t.Fatalf("%s: no certificate", file)
 	}
 	return pool

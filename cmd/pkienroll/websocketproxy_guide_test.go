@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"regexp"
@@ -15,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
@@ -31,32 +30,12 @@ func TestWebsocketProxyGuide(t *testing.T) {
 	websockify := needWebsockify(t)
 	start := time.Now()
 	guide := filepath.Join("..", "..", "docs", "websocket-proxy-guide.md")
-	blocks, texts := readGuide(t, guide)
+	blocks, texts := pkitest.ReadGuide(t, guide, guideHosts)
 
-	dir := t.TempDir()
 	hosts := []string{"engine", "proxy"}
-	roots := map[string]string{}
-	for _, h := range hosts {
-		roots[h] = filepath.Join(dir, h)
-		for _, d := range []string{"root", "etc/pki"} {
-			if err := os.MkdirAll(filepath.Join(roots[h], d), 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	g := pkitest.NewGuide(t, t.TempDir(), hosts, []string{"root", "etc/pki"}, binary(t), "scp", "systemctl", "engine-config")
+	roots := g.Roots
 	pkiOf := func(h string) string { return filepath.Join(roots[h], "etc/pki/ovirt-engine") }
-	bin := filepath.Join(dir, "bin")
-	if err := os.MkdirAll(bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	copyOrFatal(t, binary(t), filepath.Join(bin, "pkienroll"))
-	for _, name := range []string{"scp", "systemctl", "engine-config"} {
-		if err := os.WriteFile(filepath.Join(bin, name), []byte(guideShims), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	shimLog := filepath.Join(dir, "shims.log")
-	writeFile(t, shimLog, "")
 
 	// The service's account: ovirt is not here. As root the files go to
 	// nobody, whom root's files are closed to; else to the test's own user.
@@ -81,10 +60,10 @@ func TestWebsocketProxyGuide(t *testing.T) {
 	}
 	etcOf := regexp.MustCompile(`(?:(engine|wsp)\.example\.com:)?/etc/`)
 	used := map[string]bool{}
-	rewrite := func(b guideBlock) string {
-		s := etcOf.ReplaceAllStringFunc(b.script, func(m string) string {
+	rewrite := func(b pkitest.GuideBlock) string {
+		s := etcOf.ReplaceAllStringFunc(b.Script, func(m string) string {
 			used["/etc/"] = true
-			host := b.host
+			host := b.Host
 			if h, _, ok := strings.Cut(m, ".example.com:"); ok {
 				used["HOST:/etc/"] = true
 				host = map[string]string{"engine": "engine", "wsp": "proxy"}[h]
@@ -92,7 +71,7 @@ func TestWebsocketProxyGuide(t *testing.T) {
 			return roots[host] + "/etc/"
 		})
 		for _, r := range reps {
-			if r.host == b.host && strings.Contains(s, r.old) {
+			if r.host == b.Host && strings.Contains(s, r.old) {
 				used[r.old] = true
 				s = strings.ReplaceAll(s, r.old, r.new)
 			}
@@ -103,13 +82,13 @@ func TestWebsocketProxyGuide(t *testing.T) {
 	// must not write to the real /etc or listen beyond loopback.
 	scripts := make([]string, len(blocks))
 	for i, b := range blocks {
-		if !slices.Contains(hosts, b.host) {
-			t.Fatalf("%s:%d: runs on %s; the guide has the hosts %v", guide, b.line, b.host, hosts)
+		if !slices.Contains(hosts, b.Host) {
+			t.Fatalf("%s:%d: runs on %s; the guide has the hosts %v", guide, b.Line, b.Host, hosts)
 		}
 		scripts[i] = rewrite(b)
 		for _, l := range strings.Split(scripts[i], "\n") {
 			if strings.Contains(l, "websocket-proxy config") && !strings.Contains(l, "--out "+roots["proxy"]) {
-				t.Fatalf("%s:%d: websocket-proxy config would write outside the sandbox: %s", guide, b.line, l)
+				t.Fatalf("%s:%d: websocket-proxy config would write outside the sandbox: %s", guide, b.Line, l)
 			}
 		}
 	}
@@ -119,11 +98,6 @@ func TestWebsocketProxyGuide(t *testing.T) {
 		}
 	}
 
-	env := []string{
-		"PATH=" + bin + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"GUIDE_LOG=" + shimLog,
-		"LANG=C.UTF-8",
-	}
 	echo := echoServer(t)
 	enginePort := 0
 	var stop func()
@@ -133,22 +107,17 @@ func TestWebsocketProxyGuide(t *testing.T) {
 		script := scripts[i]
 		if strings.Contains(script, "ENGINE_PORT") {
 			if enginePort == 0 {
-				t.Fatalf("%s:%d: needs the engine before its CA exists", guide, b.line)
+				t.Fatalf("%s:%d: needs the engine before its CA exists", guide, b.Line)
 			}
 			script = strings.ReplaceAll(script, "ENGINE_PORT", strconv.Itoa(enginePort))
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		cmd := exec.CommandContext(ctx, "sh", "-eu", "-c", script)
-		cmd.Dir = filepath.Join(roots[b.host], "root")
 		// The default --pki-dir, /etc/pki/ovirt-engine, in the host's sandbox.
-		cmd.Env = append(env, "HOME="+cmd.Dir, "GUIDE_HOST="+b.host, "PKIENROLL_PKI_DIR="+pkiOf(b.host))
-		out, err := cmd.CombinedOutput()
-		cancel()
-		output.WriteString(string(out))
+		out, err := g.Run(b.Host, script, "PKIENROLL_PKI_DIR="+pkiOf(b.Host))
+		output.WriteString(out)
 		if err != nil {
-			t.Fatalf("%s:%d, on %s: %v\n%s\n--- as run:\n%s", guide, b.line, b.host, err, out, script)
+			t.Fatalf("%s:%d, on %s: %v\n%s\n--- as run:\n%s", guide, b.Line, b.Host, err, out, script)
 		}
-		t.Logf("%s:%d on %s:\n%s", guide, b.line, b.host, out)
+		t.Logf("%s:%d on %s:\n%s", guide, b.Line, b.Host, out)
 
 		// Like engine-setup, issue the engine's certificates once its CA
 		// exists, and serve the engine's at its pki-resource path.
@@ -162,9 +131,7 @@ func TestWebsocketProxyGuide(t *testing.T) {
 			enginePort = engineStandIn(t, filepath.Join(enginePKI, "certs", "apache.cer"), filepath.Join(roots["engine"], "apache.key"),
 				filepath.Join(enginePKI, "certs", "engine.cer"))
 		}
-		lines := strings.SplitAfter(readFile(t, shimLog), "\n")
-		for _, l := range lines[len(shimLines) : len(lines)-1] {
-			l = strings.TrimSuffix(l, "\n")
+		for _, l := range g.NewShimLines(t) {
 			shimLines = append(shimLines, l)
 			if l != "proxy systemctl restart ovirt-websocket-proxy" {
 				continue
@@ -179,14 +146,7 @@ func TestWebsocketProxyGuide(t *testing.T) {
 	// The output the guide shows is what its commands printed, dates and
 	// numbers aside.
 	digits := regexp.MustCompile(`[0-9]+`)
-	printed := digits.ReplaceAllString(output.String(), "N")
-	for _, text := range texts {
-		for _, l := range strings.Split(text, "\n") {
-			if !strings.Contains(printed, digits.ReplaceAllString(l, "N")) {
-				t.Errorf("%s shows %q, which no command printed", guide, l)
-			}
-		}
-	}
+	pkitest.AssertShown(t, guide, texts, output.String(), func(s string) string { return digits.ReplaceAllString(s, "N") })
 
 	// What the guide promises: a browser that trusts the CA reaches the
 	// console through the proxy, by the proxy's name.

@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"io"
-	"log"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -18,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
@@ -68,7 +65,7 @@ func newWspFiles(t *testing.T) wspFiles {
 		t.Fatalf("make websocket proxy files: %v", wspErr)
 	}
 	dir := t.TempDir()
-	if err := copyTree(wspTemplate.dir, dir); err != nil {
+	if err := pkitest.CopyTree(wspTemplate.dir, dir); err != nil {
 		t.Fatal(err)
 	}
 	return wspFiles{
@@ -110,7 +107,7 @@ func makeWspTemplate(owner string) (wspFiles, error) {
 	}
 	for _, args := range steps {
 		if args[0] == "copy" {
-			if err := copyFile(args[1], args[2]); err != nil {
+			if err := pkitest.CopyFile(args[1], args[2]); err != nil {
 				return f, err
 			}
 			continue
@@ -127,7 +124,7 @@ func makeWspTemplate(owner string) (wspFiles, error) {
 // checked with openssl: the request as engine-setup asks for it, the
 // certificate for 825 days, the engine's certificate, 10-setup.conf.
 func TestWebsocketProxyFlow(t *testing.T) {
-	needOpenSSL(t)
+	pkitest.OpenSSL(t)
 	f := newWspFiles(t)
 	files := proxy.WebsocketFilesIn(f.proxyPKI)
 	req := filepath.Join(f.proxyPKI, "requests", "websocket-proxy-"+wspCN+".req")
@@ -153,12 +150,12 @@ func TestWebsocketProxyFlow(t *testing.T) {
 	if openssl(t, "x509", "-in", files.Cert, "-noout", "-pubkey") != openssl(t, "pkey", "-in", files.Key, "-pubout") {
 		t.Error("the certificate is not for the proxy's key")
 	}
-	cert := readCert(t, files.Cert)
+	cert := pkitest.ReadCert(t, files.Cert)
 	if days := cert.NotAfter.Sub(cert.NotBefore).Hours() / 24; days < 824 || days > 826 {
 		t.Errorf("certificate valid %.1f days, want 825 (Apple's limit), as sign --days 825 counts them", days)
 	}
 	// The engine's CA index knows it by the engine's name for it.
-	if !strings.Contains(readFile(t, filepath.Join(f.enginePKI, "database.txt")), "/CN="+wspCN) {
+	if !strings.Contains(pkitest.ReadFile(t, filepath.Join(f.enginePKI, "database.txt")), "/CN="+wspCN) {
 		t.Error("database.txt does not list the websocket proxy's certificate")
 	}
 
@@ -166,11 +163,11 @@ func TestWebsocketProxyFlow(t *testing.T) {
 	if r.code != 0 {
 		t.Fatal(r)
 	}
-	compareGolden(t, filepath.Join("testdata", "websocket-proxy-config.golden"), r.stdout)
+	pkitest.Golden(t, filepath.Join("testdata", "websocket-proxy-config.golden"), r.stdout, *update)
 	if mode := fileMode(t, f.conf); mode != 0o644 {
 		t.Errorf("10-setup.conf mode %04o, want 0644", mode)
 	}
-	values, err := proxy.ParseWebsocketConfig([]byte(readFile(t, f.conf)))
+	values, err := proxy.ParseWebsocketConfig([]byte(pkitest.ReadFile(t, f.conf)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,13 +182,13 @@ func TestWebsocketProxyFlow(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "kept previous configuration") {
 		t.Fatal(r)
 	}
-	if !strings.Contains(readFile(t, f.conf), "PROXY_PORT=16100\n") || len(backups(t, f.conf)) != 1 {
-		t.Errorf("--force: %q, backups %q", readFile(t, f.conf), backups(t, f.conf))
+	if !strings.Contains(pkitest.ReadFile(t, f.conf), "PROXY_PORT=16100\n") || len(backups(t, f.conf)) != 1 {
+		t.Errorf("--force: %q, backups %q", pkitest.ReadFile(t, f.conf), backups(t, f.conf))
 	}
 	// A second request reuses the key, as engine-setup does on renewal.
-	key := readFile(t, files.Key)
+	key := pkitest.ReadFile(t, files.Key)
 	r = runCLI(t, "websocket-proxy", "request", "--pki-dir", f.proxyPKI, "--fqdn", wspCN, "--owner", "", "--force")
-	if r.code != 0 || !strings.Contains(r.stderr, "using existing key") || readFile(t, files.Key) != key {
+	if r.code != 0 || !strings.Contains(r.stderr, "using existing key") || pkitest.ReadFile(t, files.Key) != key {
 		t.Errorf("second request: %s", r)
 	}
 }
@@ -207,7 +204,7 @@ func TestWebsocketProxySignDays(t *testing.T) {
 			args, want = append(args, "--days", strconv.Itoa(days)), days
 		}
 		mustRun(t, args...)
-		cert := readCert(t, filepath.Join(f.enginePKI, "certs", "websocket-proxy-"+wspCN+".cer"))
+		cert := pkitest.ReadCert(t, filepath.Join(f.enginePKI, "certs", "websocket-proxy-"+wspCN+".cer"))
 		// How sign counts the days (the first and the last whole or not)
 		// is its business; the span is want, give or take one.
 		if got := cert.NotAfter.Sub(cert.NotBefore).Hours() / 24; got < float64(want-1) || got > float64(want+1) {
@@ -221,25 +218,14 @@ func TestWebsocketProxySignDays(t *testing.T) {
 // certificate when empty), and returns its port.
 func engineStandIn(t *testing.T, certFile, keyFile, engineCert string) int {
 	t.Helper()
-	body := readFile(t, engineCert)
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	body := pkitest.ReadFile(t, engineCert)
+	return pkitest.ServeTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/ovirt-engine/services/pki-resource" || r.URL.Query().Get("resource") != "engine-certificate" || r.URL.Query().Get("format") != "X509-PEM" {
 			http.Error(w, "Resource is invalid", http.StatusBadRequest)
 			return
 		}
 		io.WriteString(w, body)
-	}))
-	if certFile != "" {
-		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
-	}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv.Listener.Addr().(*net.TCPAddr).Port
+	}), certFile, keyFile)
 }
 
 // TestWebsocketProxyEngineCertFetch fetches the engine's certificate from
@@ -256,8 +242,8 @@ func TestWebsocketProxyEngineCertFetch(t *testing.T) {
 	if r.code != 0 {
 		t.Fatal(r)
 	}
-	if readFile(t, out) != readFile(t, engineCer) || fileMode(t, out) != 0o600 {
-		t.Errorf("fetched %q (mode %04o), want certs/engine.cer, 0600", readFile(t, out), fileMode(t, out))
+	if pkitest.ReadFile(t, out) != pkitest.ReadFile(t, engineCer) || fileMode(t, out) != 0o600 {
+		t.Errorf("fetched %q (mode %04o), want certs/engine.cer, 0600", pkitest.ReadFile(t, out), fileMode(t, out))
 	}
 	if !strings.Contains(r.stderr, "https://engine.example.com:"+strconv.Itoa(port)+"/ovirt-engine/services/pki-resource?resource=engine-certificate&format=X509-PEM") {
 		t.Errorf("log does not say where it came from: %s", r.stderr)
@@ -290,10 +276,11 @@ type wspBadCase struct {
 	at    time.Time // the commands' clock, when set
 	args  []string
 	want  []string
+	code  int // the exit code, when not exitError
 }
 
 // checkWspBadInput runs each case on a fresh copy of the files, and wants
-// exit 1, one line on stderr that says each of want, nothing on stdout, no
+// exit 1 (or code), one line on stderr that says each of want, nothing on stdout, no
 // key material shown, and every file as it was.
 func checkWspBadInput(t *testing.T, cases []wspBadCase) {
 	t.Helper()
@@ -312,11 +299,15 @@ func checkWspBadInput(t *testing.T, cases []wspBadCase) {
 			for i, a := range tc.args {
 				args[i] = rep.Replace(a)
 			}
-			before := snapshot(t, f.dir)
+			before := pkitest.Snapshot(t, f.dir)
 			r := runCLI(t, args...)
 			t.Logf("stderr: %s", r.stderr)
-			if r.code != exitError {
-				t.Errorf("pkienroll %s: exit %d, want %d", strings.Join(args, " "), r.code, exitError)
+			code := exitError
+			if tc.code != 0 {
+				code = tc.code
+			}
+			if r.code != code {
+				t.Errorf("pkienroll %s: exit %d, want %d", strings.Join(args, " "), r.code, code)
 			}
 			if r.stdout != "" {
 				t.Errorf("stdout is not empty: %q", r.stdout)
@@ -328,7 +319,7 @@ func checkWspBadInput(t *testing.T, cases []wspBadCase) {
 			assertOneErrorLine(t, r.stderr, want...)
 			checkNoSecrets(t, r.stderr)
 			checkNoKeyLines(t, r.stderr, before)
-			checkSnapshot(t, f.dir, before)
+			pkitest.AssertUnchanged(t, f.dir, before)
 		})
 	}
 }
@@ -381,7 +372,7 @@ func TestWebsocketProxyBadInput(t *testing.T) {
 		{name: "sign without a request", args: []string{"websocket-proxy", "sign", "--pki-dir", "{engine}", "--fqdn", "new.example.com"},
 			want: []string{"{engine}/requests/websocket-proxy-new.example.com.req", "no such file"}},
 		{name: "sign --days 0", args: []string{"websocket-proxy", "sign", "--pki-dir", "{engine}", "--fqdn", wspCN, "--days", "0"},
-			want: []string{"--days 0 is outside 2..36500"}},
+			want: []string{"--days 0 is outside 2..36500"}, code: exitUsage},
 		{name: "engine certificate from a file of another CA", args: []string{"websocket-proxy", "engine-cert", "--pki-dir", "{proxy}",
 			"--from", "{foreign-ca}", "--out", "{dir}/engine.cer", "--owner", ""},
 			want: []string{"engine certificate {foreign-ca}: chain:"}},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -33,14 +34,14 @@ func TestWriteFilesModes(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, o := range outs {
-				if got := readStoreFile(t, o.Path); got != string(o.Data) {
+				if got := pkitest.ReadFile(t, o.Path); got != string(o.Data) {
 					t.Errorf("%s = %q, want %q", o.Path, got, o.Data)
 				}
-				if got := permOf(t, o.Path); got != o.Mode {
+				if got := pkitest.PermOf(t, o.Path); got != o.Mode {
 					t.Errorf("%s mode %v, want %v", o.Path, got, o.Mode)
 				}
 			}
-			assertNoTempFiles(t, dir)
+			pkitest.AssertNoTempFiles(t, dir)
 		})
 	}
 }
@@ -52,15 +53,15 @@ func TestWriteFilesReplace(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
 		old := filepath.Join(dir, "proxy.cer")
-		writeStoreFile(t, old, []byte("old\n"), 0o644)
-		before := snapshot(t, dir)
+		pkitest.WriteFile(t, old, []byte("old\n"), 0o644)
+		before := pkitest.Snapshot(t, dir)
 		err := atomicfile.WriteFiles(atomicfile.Options{Now: now},
 			atomicfile.OutputFile{Path: filepath.Join(dir, "new.pem"), Data: []byte("new\n"), Mode: 0o644},
 			atomicfile.OutputFile{Path: old, Data: []byte("replacement\n"), Mode: 0o644})
 		if !errors.Is(err, pki.ErrExists) {
 			t.Errorf("WriteFiles over an existing file: %v, want ErrExists", err)
 		}
-		assertUnchanged(t, dir, before)
+		pkitest.AssertUnchanged(t, dir, before)
 		if err := atomicfile.CheckWritable(old, false); !errors.Is(err, pki.ErrExists) {
 			t.Errorf("CheckWritable(existing, false): %v, want ErrExists", err)
 		}
@@ -69,7 +70,7 @@ func TestWriteFilesReplace(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
 		path := filepath.Join(dir, "proxy.cer")
-		writeStoreFile(t, path, []byte("v1\n"), 0o644)
+		pkitest.WriteFile(t, path, []byte("v1\n"), 0o644)
 		if err := atomicfile.CheckWritable(path, true); err != nil {
 			t.Errorf("CheckWritable(existing, true): %v", err)
 		}
@@ -77,10 +78,10 @@ func TestWriteFilesReplace(t *testing.T) {
 			if err := atomicfile.WriteFiles(atomicfile.Options{Force: true, Now: now}, atomicfile.OutputFile{Path: path, Data: []byte(content), Mode: 0o600}); err != nil {
 				t.Fatal(err)
 			}
-			if got := readStoreFile(t, path); got != content {
+			if got := pkitest.ReadFile(t, path); got != content {
 				t.Errorf("after write %d: %q", i, got)
 			}
-			if got := permOf(t, path); got != 0o600 {
+			if got := pkitest.PermOf(t, path); got != 0o600 {
 				t.Errorf("mode %v, want 0600", got)
 			}
 		}
@@ -89,11 +90,11 @@ func TestWriteFilesReplace(t *testing.T) {
 			path + ".20260102030405.1": "v2\n",
 		}
 		for p, want := range backups {
-			if got := readStoreFile(t, p); got != want {
+			if got := pkitest.ReadFile(t, p); got != want {
 				t.Errorf("backup %s = %q, want %q", p, got, want)
 			}
 		}
-		if n := len(snapshot(t, dir)); n != 4 { // ".", the file, two backups
+		if n := len(pkitest.Snapshot(t, dir)); n != 4 { // ".", the file, two backups
 			t.Errorf("%d entries in the directory, want 4", n)
 		}
 	})
@@ -109,17 +110,17 @@ func TestWriteFilesRefusals(t *testing.T) {
 	}{
 		{"symlink", func(t *testing.T, dir string) []atomicfile.OutputFile {
 			target := filepath.Join(t.TempDir(), "target")
-			writeStoreFile(t, target, []byte("precious\n"), 0o644)
+			pkitest.WriteFile(t, target, []byte("precious\n"), 0o644)
 			t.Cleanup(func() {
-				if readStoreFile(t, target) != "precious\n" {
+				if pkitest.ReadFile(t, target) != "precious\n" {
 					t.Error("the symlink's target was written")
 				}
 			})
-			replaceWithSymlink(t, filepath.Join(dir, "out"), target)
+			pkitest.ReplaceWithSymlink(t, filepath.Join(dir, "out"), target)
 			return []atomicfile.OutputFile{{Path: filepath.Join(dir, "out"), Data: []byte("x"), Mode: 0o644}}
 		}, true, pki.ErrSymlink},
 		{"dangling symlink", func(t *testing.T, dir string) []atomicfile.OutputFile {
-			replaceWithSymlink(t, filepath.Join(dir, "out"), filepath.Join(dir, "nowhere"))
+			pkitest.ReplaceWithSymlink(t, filepath.Join(dir, "out"), filepath.Join(dir, "nowhere"))
 			return []atomicfile.OutputFile{{Path: filepath.Join(dir, "out"), Data: []byte("x"), Mode: 0o644}}
 		}, false, pki.ErrSymlink},
 		{"directory", func(t *testing.T, dir string) []atomicfile.OutputFile {
@@ -143,12 +144,12 @@ func TestWriteFilesRefusals(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			outs := tc.setup(t, dir)
-			before := snapshot(t, dir)
+			before := pkitest.Snapshot(t, dir)
 			err := atomicfile.WriteFiles(atomicfile.Options{Force: tc.force}, outs...)
 			if err == nil || tc.want != nil && !errors.Is(err, tc.want) {
 				t.Errorf("WriteFiles: %v, want %v", err, tc.want)
 			}
-			assertUnchanged(t, dir, before)
+			pkitest.AssertUnchanged(t, dir, before)
 		})
 	}
 }
@@ -157,9 +158,9 @@ func TestCheckWritable(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
-	writeStoreFile(t, file, []byte("x"), 0o644)
+	pkitest.WriteFile(t, file, []byte("x"), 0o644)
 	link := filepath.Join(dir, "link")
-	replaceWithSymlink(t, link, file)
+	pkitest.ReplaceWithSymlink(t, link, file)
 	for _, tc := range []struct {
 		path  string
 		force bool

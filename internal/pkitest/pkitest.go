@@ -1,7 +1,12 @@
-// Package pkitest holds the fixtures the tests of several packages share: a
-// few RSA keys made once per test binary, an engine CA store in a temporary
-// directory, requests signed by a shared key, and the real openssl program.
-// It is for tests only.
+// Package pkitest holds the fixtures the tests of several packages share,
+// so that each exists once: a few RSA keys made once per test binary, an
+// engine CA store in a temporary directory, requests signed by a shared
+// key, snapshots that prove a directory byte-identical, the real openssl
+// and Squid (need.go), golden files (golden.go), copies (copy.go), HTTPS
+// stand-ins and peer processes (serve.go), and the sandbox that runs a
+// guide's commands (guide.go). It is for tests only, and imports no
+// package whose own tests import it (pki/proxy, pki/est): a caller passes
+// in what those packages know, such as proxy.FindSquid's answer.
 package pkitest
 
 import (
@@ -320,7 +325,7 @@ func AssertNoTempFiles(t testing.TB, dir string) {
 	}
 }
 
-// replaceWithSymlink replaces path (if any) with a symbolic link to target.
+// ReplaceWithSymlink replaces path (if any) with a symbolic link to target.
 func ReplaceWithSymlink(t testing.TB, path, target string) {
 	t.Helper()
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {

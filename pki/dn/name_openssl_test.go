@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
@@ -28,16 +29,16 @@ var interopSubjects = []struct{ name, subj string }{
 }
 
 func TestNameOpenSSLInterop(t *testing.T) {
-	opensslBinary(t)
+	pkitest.OpenSSL(t)
 	dir := t.TempDir()
-	runOpenSSL(t, dir, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "k.pem")
+	pkitest.RunOpenSSL(t, dir, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "k.pem")
 	for i, tt := range interopSubjects {
 		t.Run(tt.name, func(t *testing.T) {
 			n := derOrder(t, mustParse(t, tt.subj))
 			cert := filepath.Join(dir, "c"+string(rune('0'+i))+".pem")
 			// -utf8: without it openssl reads -subj as Latin-1 and
 			// encodes UTF-8 input twice.
-			runOpenSSL(t, dir, "req", "-x509", "-utf8", "-key", "k.pem", "-subj", n.String(), "-out", cert, "-days", "1")
+			pkitest.RunOpenSSL(t, dir, "req", "-x509", "-utf8", "-key", "k.pem", "-subj", n.String(), "-out", cert, "-days", "1")
 			c := readNameTestCert(t, cert)
 
 			got, err := dn.FromCertificate(c)
@@ -59,7 +60,7 @@ func TestNameOpenSSLInterop(t *testing.T) {
 				if opt != "" {
 					args = append(args, "-nameopt", opt)
 				}
-				out := runOpenSSL(t, dir, args...)
+				out := pkitest.RunOpenSSL(t, dir, args...)
 				inputs := []string{out}
 				if opt == "RFC2253" {
 					inputs = append(inputs, strings.TrimPrefix(out, "subject="))
@@ -85,7 +86,7 @@ func TestNameOpenSSLInterop(t *testing.T) {
 // TestNameOneLineOpenSSLCA checks OneLine against the subject column that
 // `openssl ca` writes to database.txt.
 func TestNameOneLineOpenSSLCA(t *testing.T) {
-	opensslBinary(t)
+	pkitest.OpenSSL(t)
 	dir := t.TempDir()
 	conf := `[ca]
 default_ca = ca_default
@@ -104,11 +105,11 @@ unique_subject = no
 		}
 	}
 	n := derOrder(t, mustParse(t, `/C=DE/O=a\/b\\c Müller/CN=x\+y+UID=é/OU=Tab, "q"`))
-	runOpenSSL(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+	pkitest.RunOpenSSL(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
 		"-subj", "/CN=ca", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2")
-	runOpenSSL(t, dir, "req", "-new", "-utf8", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+	pkitest.RunOpenSSL(t, dir, "req", "-new", "-utf8", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
 		"-subj", n.String(), "-keyout", "l.key", "-out", "l.csr")
-	runOpenSSL(t, dir, "ca", "-batch", "-config", "ca.cnf", "-preserveDN", "-utf8", "-cert", "ca.crt",
+	pkitest.RunOpenSSL(t, dir, "ca", "-batch", "-config", "ca.cnf", "-preserveDN", "-utf8", "-cert", "ca.crt",
 		"-keyfile", "ca.key", "-in", "l.csr", "-out", "l.crt", "-days", "1")
 
 	db, err := os.ReadFile(filepath.Join(dir, "index.txt"))

@@ -1,7 +1,6 @@
 package dn_test
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,12 +9,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"math/big"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pkienroll/pkienroll/internal/testenv"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
@@ -312,27 +309,6 @@ func TestNameMarshalJSON(t *testing.T) {
 	if got, _ := dn.Name(nil).MarshalJSON(); string(got) != "[]" {
 		t.Errorf("empty MarshalJSON = %s, want []", got)
 	}
-}
-
-// opensslBinary returns the path of the openssl program: under CI a missing
-// openssl fails the test, by hand it skips with a loud message.
-func opensslBinary(t testing.TB) string {
-	t.Helper()
-	return testenv.LookPath(t, "openssl", "openssl")
-}
-
-// runOpenSSL runs openssl with args in dir and returns its standard output;
-// the test fails when openssl exits non-zero.
-func runOpenSSL(t testing.TB, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(opensslBinary(t), args...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.String()
 }
 
 func TestDeriveFrom(t *testing.T) {

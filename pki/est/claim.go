@@ -18,7 +18,7 @@ import (
 //
 //	.json → .claimed      claim: of enrollments racing with one token, one wins
 //	.claimed → .signing   precondition, under the store's lock, just before signing
-//	.signing → .used      release, once the index holds the certificate (its serial then written in)
+//	.signing → .used      release, once the index holds the certificate (ca check, settling, writes its serial in)
 //	.claimed, .signing → .json   release, when no certificate was issued
 //
 // `token revoke` renames .json or .claimed to .revoked. Its rename and the

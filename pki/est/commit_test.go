@@ -35,7 +35,7 @@ func (e *testEnv) tokenState(secret string) est.Token {
 // answer.
 func (e *testEnv) enrollBehindLock(secret string, body []byte, meanwhile func()) response {
 	e.t.Helper()
-	unlock := holdLock(e.t, e.store.CACertPath())
+	unlock := pkitest.HoldLock(e.t, e.store.CACertPath())
 	answer := make(chan response, 1)
 	go func() { answer <- e.post(e.client(nil), "simpleenroll", secret, "application/pkcs10", body) }()
 	for deadline := time.Now().Add(20 * time.Second); e.tokenState(secret).State != est.TokenClaimed; time.Sleep(5 * time.Millisecond) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
 
@@ -25,7 +26,7 @@ func FuzzEnrollBody(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 0xff}, "application/pkcs10; charset=x")
 	f.Add([]byte(strings.Repeat("QUFB", 100)), "text/plain")
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
-		before := snapshot(t, e.store.Dir())
+		before := pkitest.Snapshot(t, e.store.Dir())
 		req := httptest.NewRequest(http.MethodPost, est.PathPrefix+"simpleenroll", bytes.NewReader(body))
 		req.Header.Set("Content-Type", contentType)
 		req.SetBasicAuth("proxy", token)
@@ -37,6 +38,6 @@ func FuzzEnrollBody(f *testing.F) {
 		if got := rec.Body.String(); strings.Count(got, "\n") != 1 || !strings.HasSuffix(got, "\n") {
 			t.Errorf("status %d, reply not one line: %q", rec.Code, got)
 		}
-		assertSameSnapshot(t, before, snapshot(t, e.store.Dir()))
+		pkitest.AssertUnchanged(t, e.store.Dir(), before)
 	})
 }

@@ -11,11 +11,9 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,7 +23,6 @@ import (
 
 	"github.com/smallstep/pkcs7"
 
-	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
@@ -280,51 +277,6 @@ func tlsCert(c *x509.Certificate, key crypto.Signer) *tls.Certificate {
 	return &tls.Certificate{Certificate: [][]byte{c.Raw}, PrivateKey: key, Leaf: c}
 }
 
-// snapshot is every file under dir with its mode and content.
-func snapshot(t testing.TB, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		v := fi.Mode().String()
-		if d.Type().IsRegular() {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			v += " " + string(data)
-		}
-		out[strings.TrimPrefix(path, dir)] = v
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func assertSameSnapshot(t testing.TB, before, after map[string]string) {
-	t.Helper()
-	for p, v := range before {
-		if w, ok := after[p]; !ok {
-			t.Errorf("%s disappeared", p)
-		} else if w != v {
-			t.Errorf("%s changed", p)
-		}
-	}
-	for p := range after {
-		if _, ok := before[p]; !ok {
-			t.Errorf("%s appeared", p)
-		}
-	}
-}
-
 // indexLines is the number of lines of database.txt.
 func (e *testEnv) indexLines() int {
 	e.t.Helper()
@@ -357,7 +309,3 @@ func (e *testEnv) checkClean() {
 		e.t.Errorf("Check: %q", problems)
 	}
 }
-
-// holdLock takes the store's lock as the engine script does (flock on
-// ca.pem) until the returned function is called.
-var holdLock = pkitest.HoldLock

@@ -366,13 +366,13 @@ func TestRenewFilesRefusesWhatWasNotAsked(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := h.prepare(t, tc)
-			before := snapshot(t, dir)
+			before := pkitest.Snapshot(t, dir)
 			res, err := c.RenewFiles(t.Context(), est.RenewRequest{Files: f, Always: true})
 			refusedCleanly(t, err, tc.want, rec)
 			if res != nil {
 				t.Errorf("result %+v with an error", res)
 			}
-			assertSameSnapshot(t, before, snapshot(t, dir))
+			pkitest.AssertUnchanged(t, dir, before)
 		})
 	}
 	t.Run("honest", func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
@@ -154,7 +155,7 @@ func TestReconcileWaitsForLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unlock := holdLock(t, store.CACertPath())
+	unlock := pkitest.HoldLock(t, store.CACertPath())
 	defer unlock()
 	if _, err := est.OpenTokens(dir).Reconcile(context.Background(), store); !errors.Is(err, pki.ErrLocked) {
 		t.Errorf("reconcile with the lock held elsewhere: %v, want ErrLocked", err)

@@ -121,25 +121,23 @@ func (s *Server) authorise(cur *x509.Certificate) (string, *refusal) {
 // current returns the name whose current certificate has serial, or why
 // there is none. Renewal checks it twice: before reading the request, and
 // again under the store's lock (SignRequest.Precondition), so that of two
-// renewals racing with one certificate only the first is signed.
+// renewals racing with one certificate only the first is signed. It reads
+// the serial's index line and the certs/NAME.cer that may hold it
+// (Store.Lookup), not every certificate of the CA: under the lock, the
+// engine's scripts wait on it.
 func (s *Server) current(serial string) (string, *refusal) {
-	issued, err := s.store.List()
-	if err != nil {
+	is, err := s.store.Lookup(serial)
+	switch {
+	case errors.Is(err, pki.ErrNotFound):
+		return "", refuse(http.StatusForbidden, nil, "client certificate %s is not in the CA's index", serial)
+	case err != nil:
 		return "", refuse(http.StatusInternalServerError, err, "internal error: cannot read the index")
+	case is.Status == pki.StatusRevoked:
+		return "", refuse(http.StatusForbidden, nil, "client certificate %s is revoked", serial)
+	case len(is.Names) == 0:
+		return "", refuse(http.StatusForbidden, nil, "client certificate %s was replaced by a newer one; renew with that", serial)
 	}
-	for _, is := range issued {
-		if is.Serial != serial {
-			continue
-		}
-		switch {
-		case is.Status == pki.StatusRevoked:
-			return "", refuse(http.StatusForbidden, nil, "client certificate %s is revoked", serial)
-		case len(is.Names) == 0:
-			return "", refuse(http.StatusForbidden, nil, "client certificate %s was replaced by a newer one; renew with that", serial)
-		}
-		return is.Names[0], nil
-	}
-	return "", refuse(http.StatusForbidden, nil, "client certificate %s is not in the CA's index", serial)
+	return is.Names[0], nil
 }
 
 // lifetimeDays is the validity the renewed certificate gets: the current

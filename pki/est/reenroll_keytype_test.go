@@ -66,7 +66,7 @@ func TestSignInMemoryRequestErrors(t *testing.T) {
 	tampered[len(tampered)-5] ^= 0xff
 	for name, der := range map[string][]byte{"not a request": []byte("hello"), "bad signature": tampered} {
 		t.Run(name, func(t *testing.T) {
-			before := snapshot(t, e.store.Dir())
+			before := pkitest.Snapshot(t, e.store.Dir())
 			_, err := e.store.Sign(context.Background(), pki.SignRequest{Name: "proxy", CSR: der})
 			if err == nil || !strings.Contains(err.Error(), "invalid certificate request") {
 				t.Fatalf("Sign: %v, want an invalid certificate request", err)
@@ -74,7 +74,7 @@ func TestSignInMemoryRequestErrors(t *testing.T) {
 			if strings.Contains(err.Error(), "requests/") || strings.Contains(err.Error(), ".req") {
 				t.Errorf("Sign: %v names a request file it did not read", err)
 			}
-			assertSameSnapshot(t, before, snapshot(t, e.store.Dir()))
+			pkitest.AssertUnchanged(t, e.store.Dir(), before)
 		})
 	}
 }

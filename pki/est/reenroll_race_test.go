@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
 
@@ -21,7 +22,7 @@ func TestReenrollRacing(t *testing.T) {
 	c := e.client(tlsCert(cert, key))
 	// Hold the lock, so that every renewal passes the first check and
 	// waits for the lock: the race the second check is for.
-	unlock := holdLock(t, e.store.CACertPath())
+	unlock := pkitest.HoldLock(t, e.store.CACertPath())
 	rs := make([]response, n)
 	var wg sync.WaitGroup
 	for i := range n {

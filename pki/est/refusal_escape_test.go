@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 // TestRefusalEscapesControlBytes: a refusal that quotes the client's own
@@ -26,7 +28,7 @@ func TestRefusalEscapesControlBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, e.store.Dir())
+	before := pkitest.Snapshot(t, e.store.Dir())
 	r := e.post(e.client(nil), "simpleenroll", token, "application/pkcs10", b64(der))
 	if r.status != http.StatusForbidden || !strings.Contains(r.body, "CSR asks for SAN") {
 		t.Fatalf("status %d: %q, want 403 naming the SAN", r.status, r.body)
@@ -40,5 +42,5 @@ func TestRefusalEscapesControlBytes(t *testing.T) {
 	if !strings.Contains(body, `evil\x1B]0;pwned\x07\x7F.example.com`) {
 		t.Errorf("refusal %q does not show the SAN escaped", body)
 	}
-	assertSameSnapshot(t, before, snapshot(t, e.store.Dir()))
+	pkitest.AssertUnchanged(t, e.store.Dir(), before)
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
@@ -166,7 +167,7 @@ func TestRefusals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e.offset.Store(int64(tc.clock))
 			defer e.offset.Store(0)
-			before := snapshot(t, e.store.Dir())
+			before := pkitest.Snapshot(t, e.store.Dir())
 			var r response
 			if tc.name == "enroll GET" {
 				r = e.get("simpleenroll")
@@ -179,7 +180,7 @@ func TestRefusals(t *testing.T) {
 			if strings.Count(r.body, "\n") != 1 || !strings.HasSuffix(r.body, "\n") {
 				t.Errorf("reply is not one line: %q", r.body)
 			}
-			assertSameSnapshot(t, before, snapshot(t, e.store.Dir()))
+			pkitest.AssertUnchanged(t, e.store.Dir(), before)
 			ev := e.lastEvent()
 			if ev.Status != tc.status || ev.Refusal == "" {
 				t.Errorf("event %+v, want status %d with the refusal", ev, tc.status)
@@ -356,7 +357,7 @@ func TestFailedSigningRestoresToken(t *testing.T) {
 func TestBusy(t *testing.T) {
 	e := newEnv(t, est.WithMaxConcurrent(1))
 	// Hold the CA's lock, so the first enrollment waits inside the server.
-	unlock := holdLock(t, e.store.CACertPath())
+	unlock := pkitest.HoldLock(t, e.store.CACertPath())
 	token := e.token("proxy", "proxy.example.com", "", time.Hour)
 	body := b64(csr(t, ecKey(t), proxySubject, ""))
 	// The first enrollment may find the one slot taken by a poll below;
@@ -411,12 +412,12 @@ func TestFailureLimit(t *testing.T) {
 			t.Fatalf("wrong token %d: %d %s", i, r.status, r.body)
 		}
 	}
-	before := snapshot(t, e.store.Dir())
+	before := pkitest.Snapshot(t, e.store.Dir())
 	r := e.post(c, "simpleenroll", good, "application/pkcs10", body)
 	if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "too many refused requests") || r.header.Get("Retry-After") == "" {
 		t.Fatalf("after 3 refusals: %d %q, want 429", r.status, r.body)
 	}
-	assertSameSnapshot(t, before, snapshot(t, e.store.Dir()))
+	pkitest.AssertUnchanged(t, e.store.Dir(), before)
 	e.offset.Store(int64(61 * time.Second))
 	if r := e.post(c, "simpleenroll", good, "application/pkcs10", body); r.status != http.StatusOK {
 		t.Fatalf("after the window: %d %s", r.status, r.body)

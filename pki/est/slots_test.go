@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
 
@@ -108,7 +109,7 @@ func TestSlowBodies(t *testing.T) {
 func TestSlotsPerClient(t *testing.T) {
 	e := newEnv(t, est.WithMaxPerClient(2), est.WithMaxConcurrent(8), est.WithFailureLimit(0, 0))
 	// Hold the CA's lock, so that the enrollments wait inside the server.
-	unlock := holdLock(t, e.store.CACertPath())
+	unlock := pkitest.HoldLock(t, e.store.CACertPath())
 	results := make(chan response, 2)
 	for _, cn := range []string{"a.example.com", "b.example.com"} {
 		token := e.token(strings.TrimSuffix(cn, ".example.com"), cn, "", time.Hour)

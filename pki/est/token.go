@@ -98,9 +98,10 @@ type Token struct {
 	// Created and Expires bound the token's use.
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
-	// Serial is the certificate a used token issued, in the index's form:
-	// a retry with the same token and key is answered with it. Empty when
-	// unknown (a crash between the release and its record).
+	// Serial is the certificate a used token issued, in the index's form,
+	// when ca check settled the token from the index; the server does not
+	// write it (a retry finds the certificate in the index), so it is
+	// usually empty.
 	Serial string `json:"serial,omitempty"`
 }
 
@@ -394,13 +395,20 @@ func (ts *Tokens) lookup(secret string) (Token, error) {
 
 // whyGone says why the token id has no active record.
 func (ts *Tokens) whyGone(id string) error {
-	for _, s := range []string{suffixUsed, suffixClaimed, suffixSigning} {
-		if _, err := os.Lstat(ts.path(id, s)); err == nil {
-			return ErrTokenUsed
+	// The record may move on while it is looked for (.claimed → .signing →
+	// .used, or back to .json when a signing fails): the states are looked
+	// at in the order a record moves through them, and the look is made
+	// again when it finds none, so that a token that exists is never
+	// called unknown. One found back at .json was held a moment ago.
+	for range 3 {
+		for _, s := range []string{suffixClaimed, suffixSigning, suffixUsed, suffixActive} {
+			if _, err := os.Lstat(ts.path(id, s)); err == nil {
+				return ErrTokenUsed
+			}
 		}
-	}
-	if _, err := os.Lstat(ts.path(id, suffixRevoked)); err == nil {
-		return ErrTokenRevoked
+		if _, err := os.Lstat(ts.path(id, suffixRevoked)); err == nil {
+			return ErrTokenRevoked
+		}
 	}
 	return ErrUnknownToken
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
@@ -169,10 +170,10 @@ func TestTokenRecordBadSAN(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].SANs.String() != "DNS:pro\x1bxy.example.com" {
 		t.Fatalf("List: %+v (%v), want the record as it is", list, err)
 	}
-	before := snapshot(t, e.store.Dir())
+	before := pkitest.Snapshot(t, e.store.Dir())
 	r := e.post(e.client(nil), "simpleenroll", token, "application/pkcs10", b64(csr(t, ecKey(t), proxySubject, "")))
 	if r.status != http.StatusForbidden || !strings.Contains(r.body, "invalid subject alternative name") {
 		t.Errorf("enrollment with the edited token: %d %q, want 403 naming the SAN", r.status, r.body)
 	}
-	assertSameSnapshot(t, before, snapshot(t, e.store.Dir()))
+	pkitest.AssertUnchanged(t, e.store.Dir(), before)
 }

@@ -15,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki/inspect"
 )
 
@@ -55,7 +56,7 @@ func assertNoControls(t *testing.T, text string) {
 // character a certificate or a request brings (subject, issuer, SANs),
 // and the JSON keeps the exact values.
 func TestWriteTextEscapesControls(t *testing.T) {
-	key := sharedKey(t)
+	key := pkitest.SharedKey(t, pkitest.RequestKey)
 	tmpl := &x509.Certificate{
 		SerialNumber:   big.NewInt(0x1001),
 		RawSubject:     hostileName(t),

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/inspect"
 )
@@ -73,7 +74,7 @@ func opensslField(t *testing.T, out, key string) string {
 // opensslExtID returns the key identifier openssl prints for extension ext.
 func opensslExtID(t *testing.T, file, form, ext string) string {
 	t.Helper()
-	out := runOpenSSL(t, "", "x509", "-in", file, "-inform", form, "-noout", "-ext", ext)
+	out := pkitest.RunOpenSSL(t, "", "x509", "-in", file, "-inform", form, "-noout", "-ext", ext)
 	lines := strings.Split(out, "\n")
 	if len(lines) < 2 {
 		t.Fatalf("openssl -ext %s: %q", ext, out)
@@ -85,8 +86,8 @@ func opensslExtID(t *testing.T, file, form, ext string) string {
 // that openssl extracts with args (x509 -pubkey, pkey -pubout, ...).
 func opensslPublicKeySHA256(t *testing.T, args ...string) string {
 	t.Helper()
-	pemKey := runOpenSSL(t, "", args...)
-	der := runOpenSSL(t, "", "pkey", "-pubin", "-in", writeTemp(t, pemKey), "-outform", "DER")
+	pemKey := pkitest.RunOpenSSL(t, "", args...)
+	der := pkitest.RunOpenSSL(t, "", "pkey", "-pubin", "-in", writeTemp(t, pemKey), "-outform", "DER")
 	sum := sha256.Sum256([]byte(der))
 	return colonHex(sum[:])
 }
@@ -112,7 +113,7 @@ func TestInspectCertificateMatchesOpenSSL(t *testing.T) {
 				t.Fatal("not inspected as a certificate")
 			}
 			file := fixture(tc.file)
-			out := runOpenSSL(t, "", "x509", "-in", file, "-inform", tc.form, "-noout",
+			out := pkitest.RunOpenSSL(t, "", "x509", "-in", file, "-inform", tc.form, "-noout",
 				"-serial", "-subject", "-issuer", "-nameopt", "compat", "-fingerprint", "-sha256")
 			checks := []struct{ what, got, want string }{
 				{"serial", pki.FormatSerial(c.Serial), opensslField(t, out, "serial")},
@@ -263,7 +264,7 @@ func TestInspectCRL(t *testing.T) {
 		if c == nil {
 			t.Fatalf("%s: not a CRL", tc.file)
 		}
-		out := runOpenSSL(t, "", "crl", "-in", fixture(tc.file), "-inform", tc.form, "-noout", "-fingerprint", "-sha256", "-crlnumber")
+		out := pkitest.RunOpenSSL(t, "", "crl", "-in", fixture(tc.file), "-inform", tc.form, "-noout", "-fingerprint", "-sha256", "-crlnumber")
 		if got, want := colonHex(c.SHA256), opensslField(t, out, "SHA2-256 Fingerprint"); got != want {
 			t.Errorf("%s: fingerprint %s, openssl %s", tc.file, got, want)
 		}
@@ -350,7 +351,7 @@ func TestInspectKeys(t *testing.T) {
 func TestInspectShowsNoPrivateMaterial(t *testing.T) {
 	secrets := privateNumbers(t)
 	// The check must be able to fail: openssl's own dump shows the numbers.
-	dump := hexDigits(runOpenSSL(t, "", "pkey", "-in", fixture("proxy.key"), "-noout", "-text"))
+	dump := hexDigits(pkitest.RunOpenSSL(t, "", "pkey", "-in", fixture("proxy.key"), "-noout", "-text"))
 	for _, what := range []string{"RSA private exponent (hex)", "RSA prime p (hex)"} {
 		if !strings.Contains(dump, strings.ToUpper(secrets[what])) {
 			t.Fatalf("the %s is not found in openssl's dump of the key: the check is broken", what)
@@ -539,7 +540,7 @@ func TestInspectFileErrors(t *testing.T) {
 // TestInspectSkipsTextAndECParameters reads what openssl writes with
 // -text or ecparam -genkey: text before the block, an EC PARAMETERS block.
 func TestInspectSkipsTextAndECParameters(t *testing.T) {
-	text := runOpenSSL(t, "", "x509", "-in", fixture("proxy.cer"), "-text")
+	text := pkitest.RunOpenSSL(t, "", "x509", "-in", fixture("proxy.cer"), "-text")
 	in, err := inspect.Bytes([]byte(text), inspect.Options{Now: inspectNow})
 	if err != nil {
 		t.Fatal(err)

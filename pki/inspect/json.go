@@ -9,7 +9,8 @@ import (
 )
 
 // The JSON of an inspection is a stable schema that scripts rely on; it is
-// documented field by field in docs/cli-inspect.md. Its rules:
+// documented field by field in docs/cli.md (section inspect JSON). Its
+// rules:
 //   - keys are snake_case; times are RFC 3339 in UTC; durations are whole
 //     seconds in fields named *_seconds; serials, CRL numbers, key IDs and
 //     fingerprints are uppercase hex strings (IDs and fingerprints with
@@ -135,7 +136,7 @@ type keyJSON struct {
 }
 
 // MarshalJSON encodes o as one flat object whose "kind" says which fields
-// follow (docs/cli-inspect.md).
+// follow (docs/cli.md, section inspect JSON).
 func (o Object) MarshalJSON() ([]byte, error) {
 	h := objectHeaderJSON{Kind: o.Kind, Encoding: "DER", PEMType: o.PEMType}
 	if o.PEMType != "" {

@@ -29,7 +29,8 @@ func (in *Result) WriteText(w io.Writer) error {
 
 // WriteText writes o for a reader: a heading, then one "Label: value" line
 // per fact, in the notation openssl uses (slash-form names, key usage names
-// as in an extension file, hex with colons). docs/cli-inspect.md shows it.
+// as in an extension file, hex with colons). docs/cli.md (pkienroll
+// inspect) shows it.
 func (o Object) WriteText(w io.Writer) error {
 	t := &textWriter{w: w}
 	heading := map[Kind]string{

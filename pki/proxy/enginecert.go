@@ -46,9 +46,9 @@ type EngineFetch struct {
 	CAs []*x509.Certificate
 	// Timeout bounds the whole fetch; DefaultFetchTimeout when zero.
 	Timeout time.Duration
-	// At is the time the engine's certificate must be valid at; zero means
-	// now.
-	At time.Time
+	// Now is the time the engine's certificate must be valid at; zero
+	// means time.Now(). (Now, as every clock of the API is spelled.)
+	Now time.Time
 }
 
 // EngineCertificateURL returns the URL FetchEngineCertificate reads for
@@ -166,7 +166,7 @@ func FetchEngineCertificate(ctx context.Context, f EngineFetch) (*x509.Certifica
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", url, err)
 	}
-	if err := VerifyEngineCertificate(cert, f.CAs, f.At); err != nil {
+	if err := VerifyEngineCertificate(cert, f.CAs, f.Now); err != nil {
 		return nil, fmt.Errorf("engine certificate from %s: %w", url, err)
 	}
 	if err := VerifyEngineLeaf(cert, host); err != nil {

@@ -5,22 +5,19 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
-	"io"
-	"log"
 	"math/big"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -29,26 +26,14 @@ import (
 // its port.
 func engineStandIn(t *testing.T, certFile, keyFile string, status int, body []byte) int {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return pkitest.ServeTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/ovirt-engine/services/pki-resource" || r.URL.RawQuery != "resource=engine-certificate&format=X509-PEM" {
 			http.Error(w, "no such resource", http.StatusNotFound)
 			return
 		}
 		w.WriteHeader(status)
 		w.Write(body)
-	}))
-	if certFile != "" {
-		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
-	}
-	// The refused handshakes are the point of some tests.
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv.Listener.Addr().(*net.TCPAddr).Port
+	}), certFile, keyFile)
 }
 
 func TestFetchEngineCertificate(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/pkienroll/pkienroll/internal/testenv"
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -98,45 +98,11 @@ func makeFiles(dir string) (files, error) {
 	return f, nil
 }
 
-// needSquid returns the squid binary; without one it fails the test under
-// CI and skips it, loudly, by hand.
-func needSquid(t *testing.T) string {
-	t.Helper()
-	squid := FindSquid()
-	if squid != "" {
-		return squid
-	}
-	testenv.Missing(t, "squid is not installed, so the Squid configurations are NOT checked against a real Squid (apt-get install squid-openssl)")
-	return ""
-}
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pki/proxy -update)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("output differs from %s (go test ./pki/proxy -update if intended):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
-
 // squidOK has the real Squid parse conf and fails the test on any
 // complaint or warning.
 func squidOK(t *testing.T, conf []byte) {
 	t.Helper()
-	warnings, err := SquidParse(context.Background(), needSquid(t), conf)
+	warnings, err := SquidParse(context.Background(), pkitest.NeedSquid(t, FindSquid()), conf)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, conf)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 )
@@ -27,7 +28,7 @@ func TestRenderSpiceGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "squid-spice.golden", got)
+	pkitest.Golden(t, "testdata/squid-spice.golden", string(got), *update)
 }
 
 func TestRenderSpiceTLSGolden(t *testing.T) {
@@ -37,7 +38,7 @@ func TestRenderSpiceTLSGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "squid-spice-tls.golden", got)
+	pkitest.Golden(t, "testdata/squid-spice-tls.golden", string(got), *update)
 }
 
 func TestRenderSpiceDirectives(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -39,7 +40,7 @@ func TestRenderPortalGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.name, got)
+			pkitest.Golden(t, "testdata/"+tc.name, string(got), *update)
 		})
 	}
 }
@@ -213,7 +214,7 @@ func TestPortalSquidParse(t *testing.T) {
 // TestSquidParseComplaints checks that Squid's refusals come back as one
 // line that says what is wrong, the mistakes of the old procedure first.
 func TestSquidParseComplaints(t *testing.T) {
-	squid := needSquid(t)
+	squid := pkitest.NeedSquid(t, FindSquid())
 	f := issued(t)
 	tests := []struct {
 		name, conf, want string

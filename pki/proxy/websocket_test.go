@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
 func TestWebsocketFilesIn(t *testing.T) {
@@ -51,7 +53,7 @@ func TestRenderWebsocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "websocket-10-setup.conf.golden", conf)
+	pkitest.Golden(t, "testdata/websocket-10-setup.conf.golden", string(conf), *update)
 	got, err := ParseWebsocketConfig(conf)
 	if err != nil {
 		t.Fatal(err)

@@ -14,11 +14,11 @@ import (
 // certificate of files, and the CA certificates of caFile, and checks what
 // browsers and the proxy need of them, with verify.Certificate: the key
 // (without passphrase: the service starts unattended) matches the
-// certificate, which chains to the CA, is valid at at (now when zero),
+// certificate, which chains to the CA, is valid at now (the present when zero),
 // names host and may serve TLS; and the engine's certificate is signed by
 // the CA and valid. All that fails is reported in one error that wraps
 // ErrUnfitCertificate (and pki.ErrKeyMismatch when the key is the problem).
-func CheckWebsocketFiles(files WebsocketFiles, caFile, host string, at time.Time) error {
+func CheckWebsocketFiles(files WebsocketFiles, caFile, host string, now time.Time) error {
 	host, err := CheckWebsocketHost(host)
 	if err != nil {
 		return err
@@ -39,22 +39,22 @@ func CheckWebsocketFiles(files WebsocketFiles, caFile, host string, at time.Time
 	if err != nil {
 		return err
 	}
-	if err := checkServerFiles(files.Cert, files.Key, caFile, cert, key, cas, host, at); err != nil {
+	if err := checkServerFiles(files.Cert, files.Key, caFile, cert, key, cas, host, now); err != nil {
 		return err
 	}
-	if err := VerifyEngineCertificate(engine, cas, at); err != nil {
+	if err := VerifyEngineCertificate(engine, cas, now); err != nil {
 		return fmt.Errorf("engine certificate %s: %w", files.EngineCert, err)
 	}
 	return nil
 }
 
 // VerifyEngineCertificate checks that the engine's certificate is signed
-// by one of cas and valid at at (now when zero): the proxy takes the
+// by one of cas and valid at now (the present when zero): the proxy takes the
 // signatures of console tickets made with its key as the engine's word.
 // The error wraps ErrUnfitCertificate.
-func VerifyEngineCertificate(cert *x509.Certificate, cas []*x509.Certificate, at time.Time) error {
+func VerifyEngineCertificate(cert *x509.Certificate, cas []*x509.Certificate, now time.Time) error {
 	var failed []string
-	for _, r := range verify.Certificate(cert, verify.Options{CAs: cas, Now: at}).Failed() {
+	for _, r := range verify.Certificate(cert, verify.Options{CAs: cas, Now: now}).Failed() {
 		if r.Check == verify.Chain || r.Check == verify.Validity {
 			failed = append(failed, string(r.Check)+": "+r.Detail)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -48,7 +49,7 @@ func TestVerifyReadCertificates(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".pem")
-			writeStoreFile(t, path, tc.data, 0o644)
+			pkitest.WriteFile(t, path, tc.data, 0o644)
 			got, err := pki.ReadCertificates(path)
 			if tc.wantErr != nil {
 				if !errors.Is(err, pki.ErrNotCertificate) {
@@ -90,9 +91,9 @@ func TestVerifyReadCRL(t *testing.T) {
 		x509.RevocationListEntry{SerialNumber: v.leaf.SerialNumber, RevocationTime: v.at, ReasonCode: 1})
 	crlPEM := pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: list.Raw})
 	pemPath := filepath.Join(dir, "crl.pem")
-	writeStoreFile(t, pemPath, crlPEM, 0o644)
+	pkitest.WriteFile(t, pemPath, crlPEM, 0o644)
 	derPath := filepath.Join(dir, "crl.der")
-	writeStoreFile(t, derPath, list.Raw, 0o644)
+	pkitest.WriteFile(t, derPath, list.Raw, 0o644)
 	for _, path := range []string{pemPath, derPath} {
 		got, err := pki.ReadCRL(path)
 		if err != nil {
@@ -105,10 +106,10 @@ func TestVerifyReadCRL(t *testing.T) {
 
 	t.Run("openssl", func(t *testing.T) {
 		// What openssl writes in either encoding, from what it reads.
-		opensslBinary(t)
+		pkitest.OpenSSL(t)
 		for _, form := range []string{"PEM", "DER"} {
 			out := filepath.Join(dir, "openssl."+form)
-			runOpenSSL(t, dir, "crl", "-in", pemPath, "-outform", form, "-out", out)
+			pkitest.RunOpenSSL(t, dir, "crl", "-in", pemPath, "-outform", form, "-out", out)
 			got, err := pki.ReadCRL(out)
 			if err != nil {
 				t.Fatalf("ReadCRL(openssl %s): %v", form, err)
@@ -148,7 +149,7 @@ func TestVerifyReadCRL(t *testing.T) {
 			path := tc.path
 			if path == "" {
 				path = filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".crl")
-				writeStoreFile(t, path, tc.data, 0o644)
+				pkitest.WriteFile(t, path, tc.data, 0o644)
 			}
 			_, err := pki.ReadCRL(path)
 			if err == nil {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/verify"
 )
@@ -46,24 +47,24 @@ func newVerifyPKI(t *testing.T) *verifyPKI {
 	t.Helper()
 	v := &verifyPKI{
 		at:       time.Now().Truncate(time.Second),
-		store:    newTestStore(t),
-		caKey:    sharedKey(t, caKeyIndex),
-		leafKey:  sharedKey(t, requestKeyIndex),
-		otherKey: sharedKey(t, otherKeyIndex),
+		store:    pkitest.NewStore(t),
+		caKey:    pkitest.SharedKey(t, pkitest.CAKey),
+		leafKey:  pkitest.SharedKey(t, pkitest.RequestKey),
+		otherKey: pkitest.SharedKey(t, pkitest.OtherKey),
 	}
-	v.ca = readStoreCert(t, v.store.CACertPath())
+	v.ca = pkitest.ReadCert(t, v.store.CACertPath())
 	sans, err := pki.ParseSANs(proxySANs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	v.leaf = v.sign(t, pki.SignRequest{Name: "proxy", Days: 365, SANs: sans})
 	otherGen := pki.WithKeyGenerator(func(int) (crypto.Signer, error) { return v.otherKey, nil })
-	v.sameNameCA = readStoreCert(t, newTestStore(t, otherGen).CACertPath())
-	other, err := pki.InitStore(filepath.Join(t.TempDir(), "other"), pki.InitRequest{Subject: storeName(t, otherCASubject)}, otherGen)
+	v.sameNameCA = pkitest.ReadCert(t, pkitest.NewStore(t, otherGen).CACertPath())
+	other, err := pki.InitStore(filepath.Join(t.TempDir(), "other"), pki.InitRequest{Subject: pkitest.Name(t, otherCASubject)}, otherGen)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v.otherCA = readStoreCert(t, other.CACertPath())
+	v.otherCA = pkitest.ReadCert(t, other.CACertPath())
 	return v
 }
 
@@ -74,7 +75,7 @@ func (v *verifyPKI) sign(t *testing.T, req pki.SignRequest, opts ...pki.StoreOpt
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeRequest(t, store, req.Name, engineProxySubject)
+	pkitest.WriteRequest(t, store, req.Name, pkitest.EngineProxySubject)
 	issued, err := store.Sign(context.Background(), req)
 	if err != nil {
 		t.Fatalf("sign %s: %v", req.Name, err)
@@ -116,7 +117,7 @@ func (v *verifyPKI) create(t *testing.T, tmpl, parent *x509.Certificate, pub cry
 
 func subjectName(t *testing.T, s string) []byte {
 	t.Helper()
-	der, err := storeName(t, s).MarshalDER()
+	der, err := pkitest.Name(t, s).MarshalDER()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +158,7 @@ type verifyCase struct {
 
 func verifyCases(t *testing.T, v *verifyPKI) []verifyCase {
 	t.Helper()
-	caName := engineCASubject
+	caName := pkitest.EngineCASubject
 	chainOK := "ok   chain: signed by " + caName
 	validOK := "ok   validity: valid until " + ymd(v.leaf.NotAfter)
 	usageOK := "ok   usage: serverAuth allowed (extended key usage serverAuth, clientAuth)"
@@ -174,24 +175,24 @@ func verifyCases(t *testing.T, v *verifyPKI) []verifyCase {
 		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}, v.ca, v.otherKey.Public(), v.caKey)
 	interLeaf := v.create(t, &x509.Certificate{
-		RawSubject: subjectName(t, engineProxySubject), DNSNames: []string{"proxy.example.com"},
+		RawSubject: subjectName(t, pkitest.EngineProxySubject), DNSNames: []string{"proxy.example.com"},
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}, inter, v.leafKey.Public(), v.otherKey)
 	noEKU := v.create(t, &x509.Certificate{
-		RawSubject: subjectName(t, engineProxySubject), DNSNames: []string{"proxy.example.com"},
+		RawSubject: subjectName(t, pkitest.EngineProxySubject), DNSNames: []string{"proxy.example.com"},
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 	}, v.ca, v.leafKey.Public(), v.caKey)
 	notCA := v.create(t, &x509.Certificate{
 		RawSubject: subjectName(t, "/O=Example Inc./CN=not-a-ca.example.com"), BasicConstraintsValid: true,
 	}, nil, v.otherKey.Public(), v.otherKey)
 	fromNotCA := v.create(t, &x509.Certificate{
-		RawSubject: subjectName(t, engineProxySubject), DNSNames: []string{"proxy.example.com"},
+		RawSubject: subjectName(t, pkitest.EngineProxySubject), DNSNames: []string{"proxy.example.com"},
 	}, notCA, v.leafKey.Public(), v.otherKey)
-	clientOnly := v.sign(t, pki.SignRequest{Name: "client", ExtKeyUsage: mustEKU(t, "clientAuth")})
+	clientOnly := v.sign(t, pki.SignRequest{Name: "client", ExtKeyUsage: pkitest.EKU(t, "clientAuth")})
 	// pkienroll refuses to issue anyExtendedKeyUsage; verify must still
 	// read one that another CA made.
 	anyEKU := v.create(t, &x509.Certificate{
-		RawSubject: subjectName(t, engineProxySubject), DNSNames: []string{"proxy.example.com"},
+		RawSubject: subjectName(t, pkitest.EngineProxySubject), DNSNames: []string{"proxy.example.com"},
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
 	}, v.ca, v.leafKey.Public(), v.caKey)
 	expired := v.signedAt(t, "expired", -400*24*time.Hour, 30)
@@ -365,7 +366,7 @@ func TestCertificate(t *testing.T) {
 // the matching flags: it must accept what verify.Certificate accepts, and
 // refuse the rest for the same reason.
 func TestVerifyAgreesWithOpenSSL(t *testing.T) {
-	opensslBinary(t)
+	pkitest.OpenSSL(t)
 	v := newVerifyPKI(t)
 	for _, tc := range verifyCases(t, v) {
 		if len(tc.opts.CAs) == 0 {
@@ -389,12 +390,12 @@ func TestVerifyAgreesWithOpenSSL(t *testing.T) {
 			}
 			if tc.opts.CRL != nil {
 				path := filepath.Join(dir, "crl.pem")
-				writeStoreFile(t, path, pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: tc.opts.CRL.Raw}), 0o644)
+				pkitest.WriteFile(t, path, pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: tc.opts.CRL.Raw}), 0o644)
 				args = append(args, "-crl_check", "-CRLfile", path)
 			}
 			certPath := filepath.Join(dir, "cert.pem")
-			writeStoreFile(t, certPath, pki.EncodeCertificatePEM(tc.cert.Raw), 0o644)
-			out, err := tryOpenSSL(t, dir, append(args, certPath)...)
+			pkitest.WriteFile(t, certPath, pki.EncodeCertificatePEM(tc.cert.Raw), 0o644)
+			out, err := pkitest.TryOpenSSL(t, dir, append(args, certPath)...)
 			ours := true
 			for _, r := range verify.Certificate(tc.cert, verify.Options{CAs: tc.opts.CAs, Host: tc.opts.Host, CRL: tc.opts.CRL, Now: tc.opts.Now}) {
 				ours = ours && r.OK
@@ -417,19 +418,19 @@ func TestVerifyAgreesWithOpenSSL(t *testing.T) {
 // TestVerifyKeyAgreesWithOpenSSL compares the key check with what admins
 // did by hand: the public key of the certificate against the key's.
 func TestVerifyKeyAgreesWithOpenSSL(t *testing.T) {
-	opensslBinary(t)
+	pkitest.OpenSSL(t)
 	v := newVerifyPKI(t)
 	dir := t.TempDir()
 	certPath := filepath.Join(dir, "proxy.cer")
-	writeStoreFile(t, certPath, pki.EncodeCertificatePEM(v.leaf.Raw), 0o644)
-	certPub := runOpenSSL(t, dir, "x509", "-in", certPath, "-noout", "-pubkey")
+	pkitest.WriteFile(t, certPath, pki.EncodeCertificatePEM(v.leaf.Raw), 0o644)
+	certPub := pkitest.RunOpenSSL(t, dir, "x509", "-in", certPath, "-noout", "-pubkey")
 	for _, tc := range []struct {
 		name string
 		key  int
-	}{{"own key", requestKeyIndex}, {"other key", otherKeyIndex}} {
+	}{{"own key", pkitest.RequestKey}, {"other key", pkitest.OtherKey}} {
 		t.Run(tc.name, func(t *testing.T) {
-			keyPath := writeSharedKey(t, filepath.Join(dir, tc.name+".key"), tc.key)
-			same := runOpenSSL(t, dir, "pkey", "-in", keyPath, "-pubout") == certPub
+			keyPath := pkitest.WriteSharedKey(t, filepath.Join(dir, tc.name+".key"), tc.key)
+			same := pkitest.RunOpenSSL(t, dir, "pkey", "-in", keyPath, "-pubout") == certPub
 			key, err := pki.ReadKey(keyPath, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -465,7 +466,7 @@ func writeCAs(t *testing.T, dir string, cas []*x509.Certificate) string {
 		data = append(data, pki.EncodeCertificatePEM(c.Raw)...)
 	}
 	path := filepath.Join(dir, "ca.pem")
-	writeStoreFile(t, path, data, 0o644)
+	pkitest.WriteFile(t, path, data, 0o644)
 	return path
 }
 
