@@ -18,13 +18,27 @@ zsh:zsh
 rpm:rpm
 systemd-analyze:systemd
 man:man-db
-keytool:default-jre-headless"
+keytool:default-jre-headless
+qemu-system-x86_64:qemu-system-x86
+chromium:chromium
+certutil:libnss3-tools
+unshare:util-linux"
+
+# Peers that are no program on PATH: spice-gtk's Python bindings (the real
+# SPICE client of the console tests) and noVNC's files. dpkg says whether
+# they are there.
+libraries="python3-gi gir1.2-spiceclientglib-2.0 novnc"
 
 missing=
 for pair in $peers; do
 	program=${pair%%:*}
 	package=${pair#*:}
 	if ! command -v "$program" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$program" ]; then
+		missing="$missing $package"
+	fi
+done
+for package in $libraries; do
+	if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
 		missing="$missing $package"
 	fi
 done

@@ -140,7 +140,7 @@ func TestE2ESpice(t *testing.T) {
 	dir := squidDir(t)
 	display := displayListener(t)
 	port := freePort(t)
-	conf := mustRun(t, "-q", "squid-config", "spice", "--check", "--listen", "127.0.0.1:"+strconv.Itoa(port))
+	conf := mustRun(t, "-q", "squid-config", "spice", "--check", "--listen", "127.0.0.1:"+strconv.Itoa(port), "--clients", "127.0.0.1", "--hypervisors", "127.0.0.1")
 	confPath := filepath.Join(dir, "squid.conf")
 	writeFile(t, confPath, conf)
 	startSquid(t, dir, confPath, port)

@@ -65,15 +65,41 @@ func (c *squidPortalCmd) Run(e *env) error {
 
 // squidSpiceCmd prints the SPICE proxy's configuration.
 type squidSpiceCmd struct {
-	Listen      string        `default:"3128" help:"Where SPICE clients connect: [ADDR:]PORT."`
+	Listen      string        `default:"3128" help:"Where SPICE clients connect: [ADDR:]PORT (ADDR:PORT with --tls-cert)."`
+	Clients     []string      `required:"" sep:"," placeholder:"CIDR" help:"Who may use the proxy: networks or addresses (0.0.0.0/0,::/0 for anyone)."`
+	Hypervisors []string      `required:"" sep:"," placeholder:"CIDR|.domain" help:"Where the proxy may tunnel to: the hypervisors' networks, .domain for a domain, or host names."`
+	TLSCert     string        `name:"tls-cert" placeholder:"FILE" help:"Make it an HTTPS proxy with this certificate, which needs an IP SAN for the --listen address."`
+	TLSKey      string        `name:"tls-key" placeholder:"FILE" help:"The HTTPS proxy's key, without passphrase."`
+	CA          string        `name:"ca" placeholder:"FILE" help:"The engine's CA certificate, to check the HTTPS proxy's certificate."`
 	ReadTimeout time.Duration `default:"10h" help:"How long a console's tunnel may sit idle (Squid's own default, 15m, cuts consoles)."`
 	Check       bool          `help:"Also have Squid parse the result (squid -k parse), when Squid is installed."`
 }
 
-// Run renders the configuration and prints it.
+// Run renders the configuration and prints it; for an HTTPS proxy, after
+// checking the files it points at.
 func (c *squidSpiceCmd) Run(e *env) error {
-	conf, err := proxy.RenderSpice(proxy.SpiceConfig{Listen: c.Listen, ReadTimeout: c.ReadTimeout})
+	sc := proxy.SpiceConfig{Listen: c.Listen, Clients: c.Clients, Hypervisors: c.Hypervisors, ReadTimeout: c.ReadTimeout}
+	if c.TLSCert != "" || c.TLSKey != "" || c.CA != "" {
+		sc.TLS = &proxy.SpiceTLS{}
+		for _, f := range []struct {
+			flag, path string
+			to         *string
+		}{{"--tls-cert", c.TLSCert, &sc.TLS.CertFile}, {"--tls-key", c.TLSKey, &sc.TLS.KeyFile}, {"--ca", c.CA, &sc.TLS.CAFile}} {
+			if f.path == "" {
+				return usageErrorf("an HTTPS SPICE proxy needs --tls-cert, --tls-key and --ca: %s is missing", f.flag)
+			}
+			abs, err := filepath.Abs(f.path)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", f.flag, f.path, err)
+			}
+			*f.to = abs
+		}
+	}
+	conf, err := proxy.RenderSpice(sc)
 	if err != nil {
+		return err
+	}
+	if err := proxy.CheckSpiceTLSFiles(sc, now()); err != nil {
 		return err
 	}
 	return printSquidConfig(e, conf, c.Check)

@@ -46,12 +46,30 @@ func TestSquidConfigPortalRelativePaths(t *testing.T) {
 	}
 }
 
+// spiceArgs are squid-config spice with the networks it requires.
+func spiceArgs(more ...string) []string {
+	return append([]string{"squid-config", "spice", "--clients", "198.51.100.0/24,2001:db8:1::/48",
+		"--hypervisors", "192.0.2.0/24,.hv.example.com"}, more...)
+}
+
 func TestSquidConfigSpice(t *testing.T) {
-	r := runCLI(t, "squid-config", "spice")
+	r := runCLI(t, spiceArgs()...)
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("squid-config spice:\n%s", r)
 	}
 	pkitest.Golden(t, filepath.Join("testdata", "squid-spice.golden"), r.stdout, *update)
+}
+
+// TestSquidConfigSpiceTLS: an HTTPS SPICE proxy whose certificate names
+// the address clients connect to; relative paths made absolute.
+func TestSquidConfigSpiceTLS(t *testing.T) {
+	f := signedFixture(t, "--san", "DNS:spice.example.com,IP:127.0.0.1")
+	t.Chdir(f.dir)
+	out := mustRun(t, spiceArgs("--listen", "127.0.0.1:3129", "--tls-cert", "pki/certs/proxy.cer", "--tls-key", "proxy.key", "--ca", "pki/ca.pem")...)
+	want := "https_port 127.0.0.1:3129 tls-cert=" + f.path("pki", "certs", "proxy.cer") + " tls-key=" + f.key + "\n"
+	if !strings.Contains(out, want) || strings.Contains(out, "http_port") {
+		t.Errorf("want %q:\n%s", want, out)
+	}
 }
 
 // TestSquidConfigCheck runs --check with the real Squid: it accepts both
@@ -61,7 +79,7 @@ func TestSquidConfigCheck(t *testing.T) {
 	f := signedFixture(t)
 	for _, args := range [][]string{
 		portalArgs(f, "--check", "--listen", "127.0.0.1:8443"),
-		{"squid-config", "spice", "--check", "--listen", "127.0.0.1:3128"},
+		spiceArgs("--check", "--listen", "127.0.0.1:3128"),
 	} {
 		r := runCLI(t, args...)
 		if r.code != 0 || !strings.Contains(r.stderr, "squid accepts the configuration") || strings.Contains(r.stderr, "WARN") {
@@ -83,7 +101,7 @@ func TestSpiceProxyCheck(t *testing.T) {
 		t.Errorf("spice-proxy check:\n%s\nwant stdout %q", r, want)
 	}
 	r = runCLI(t, "spice-proxy", "check", "https://proxy.example.com:3129")
-	if r.code != 0 || !strings.Contains(r.stderr, "WARN") || !strings.Contains(r.stderr, "older SPICE clients ignore an https:// proxy") {
+	if r.code != 0 || !strings.Contains(r.stderr, "WARN") || !strings.Contains(r.stderr, "operating system's trust store") {
 		t.Errorf("spice-proxy check https://...: want a warning:\n%s", r)
 	}
 }
@@ -120,7 +138,25 @@ func TestSquidSpiceBadInput(t *testing.T) {
 		{name: "read timeout", setup: sign(), args: portal("--read-timeout", "1ms"), code: exitError, want: []string{"whole number of seconds"}},
 		{name: "read timeout not a duration", setup: sign(), args: portal("--read-timeout", "ten hours"), code: exitUsage, want: []string{"--read-timeout"}},
 		{name: "empty key", setup: sign(), args: portal("--key", ""), code: exitUsage, want: []string{"--key is empty"}},
-		{name: "spice listen", args: flags("squid-config", "spice", "--listen", "99999"), code: exitError, want: []string{"port 99999 is outside 1..65535"}},
+		{name: "spice listen", args: flags(spiceArgs("--listen", "99999")...), code: exitError, want: []string{"port 99999 is outside 1..65535"}},
+		{name: "spice without hypervisors", args: flags("squid-config", "spice", "--clients", "0.0.0.0/0"), code: exitUsage, want: []string{"--hypervisors"}},
+		{name: "spice without clients", args: flags("squid-config", "spice", "--hypervisors", "10.0.0.0/8"), code: exitUsage, want: []string{"--clients"}},
+		{name: "spice client name", args: flags("squid-config", "spice", "--clients", "client.example.com", "--hypervisors", "10.0.0.0/8"),
+			code: exitError, want: []string{`client network "client.example.com": not an address or CIDR network`}},
+		{name: "spice hypervisor host bits", args: flags("squid-config", "spice", "--clients", "0.0.0.0/0", "--hypervisors", "10.1.2.3/8"),
+			code: exitError, want: []string{"the network is 10.0.0.0/8"}},
+		{name: "spice tls without ca", setup: sign("--san", "DNS:spice.example.com,IP:127.0.0.1"),
+			args: func(f *fixture) []string {
+				return flags(spiceArgs("--listen", "127.0.0.1:3129", "--tls-cert", "{pki}/certs/proxy.cer", "--tls-key", "{key}")...)(f)
+			}, code: exitUsage, want: []string{"--ca is missing"}},
+		{name: "spice tls without IP SAN", setup: sign("--san", "DNS:spice.example.com"),
+			args: func(f *fixture) []string {
+				return flags(spiceArgs("--listen", "127.0.0.1:3129", "--tls-cert", "{pki}/certs/proxy.cer", "--tls-key", "{key}", "--ca", "{ca}")...)(f)
+			}, code: exitError, want: []string{"no IP subject alternative name 127.0.0.1", "--san DNS:NAME,IP:127.0.0.1"}},
+		{name: "spice tls on every address", setup: sign("--san", "DNS:spice.example.com,IP:127.0.0.1"),
+			args: func(f *fixture) []string {
+				return flags(spiceArgs("--listen", "3129", "--tls-cert", "{pki}/certs/proxy.cer", "--tls-key", "{key}", "--ca", "{ca}")...)(f)
+			}, code: exitError, want: []string{"needs ADDR:PORT"}},
 		{name: "spice proxy port", args: flags("spice-proxy", "check", "http://h:99999"), code: exitError,
 			want: []string{`SPICE proxy "http://h:99999": port 99999 is outside 1..65535`}},
 		{name: "spice proxy protocol", args: flags("spice-proxy", "check", "socks5://h:1080"), code: exitError, want: []string{`protocol "socks5"`}},

@@ -32,7 +32,10 @@ func (p SpiceProxy) Warnings() []string {
 	var w []string
 	switch p.Scheme {
 	case "https":
-		w = append(w, "older SPICE clients ignore an https:// proxy and connect directly; http:// works with every client, and SPICE is TLS inside the tunnel anyway")
+		// spice-gtk parses https:// since 0.24 (2014) and, since 0.35,
+		// connects through it with GLib's TLS: a proxy it cannot verify
+		// fails the console, it does not go around the proxy.
+		w = append(w, "SPICE clients check an https:// proxy's certificate against their operating system's trust store (not the console file's CA) and against the proxy's IP address: install the engine's CA there and give the certificate an IP SAN for every address clients use, or consoles fail to open")
 	case "":
 		w = append(w, "no protocol: clients assume http://; write it out")
 	}

@@ -15,7 +15,7 @@ func TestParseSpiceProxy(t *testing.T) {
 	}{
 		{"http://proxy.example.com:3128", SpiceProxy{"http", "proxy.example.com", 3128}, "http://proxy.example.com:3128", nil},
 		{"HTTP://proxy.example.com:3128", SpiceProxy{"http", "proxy.example.com", 3128}, "http://proxy.example.com:3128", nil},
-		{"https://proxy.example.com:3129", SpiceProxy{"https", "proxy.example.com", 3129}, "https://proxy.example.com:3129", []string{"older SPICE clients ignore"}},
+		{"https://proxy.example.com:3129", SpiceProxy{"https", "proxy.example.com", 3129}, "https://proxy.example.com:3129", []string{"operating system's trust store"}},
 		{"proxy.example.com:3128", SpiceProxy{"", "proxy.example.com", 3128}, "proxy.example.com:3128", []string{"no protocol"}},
 		{"http://proxy.example.com", SpiceProxy{"http", "proxy.example.com", 0}, "http://proxy.example.com", []string{"no port"}},
 		{"proxy", SpiceProxy{"", "proxy", 0}, "proxy", []string{"no protocol", "no port"}},
