@@ -161,7 +161,7 @@ func (c *cfsslPeer) client(context.Context) (client, error) {
 // cfsslClient posts to cfssl's /api/v1/cfssl/sign as `cfssl sign -remote` does.
 type cfsslClient struct{ *jsonClient }
 
-func (c cfsslClient) enroll(ctx context.Context, r request) error {
+func (c cfsslClient) enroll(ctx context.Context, r request) (*x509.Certificate, error) {
 	var out struct {
 		Success bool `json:"success"`
 		Result  struct {
@@ -170,10 +170,10 @@ func (c cfsslClient) enroll(ctx context.Context, r request) error {
 	}
 	body := map[string]any{"certificate_request": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: r.csr})), "hosts": []string{r.cn}}
 	if err := c.post(ctx, body, 200, &out); err != nil {
-		return err
+		return nil, err
 	}
 	if !out.Success {
-		return fmt.Errorf("cfssl: %w: success false", errStatus)
+		return nil, fmt.Errorf("cfssl: %w: success false", errStatus)
 	}
-	return parseCertPEM(out.Result.Certificate)
+	return parseFirstCert([]byte(out.Result.Certificate))
 }

@@ -63,14 +63,8 @@ func (c *jsonClient) post(ctx context.Context, body any, want int, out any) erro
 
 func (c *jsonClient) closeIdle() { c.tr.CloseIdleConnections() }
 
-// parseCertPEM checks that s is a PEM certificate, so that a peer's
-// answer is a certificate and not only a status.
-func parseCertPEM(s string) error {
-	_, err := parseFirstCert([]byte(s))
-	return err
-}
-
-// parseFirstCert parses the first PEM certificate of b.
+// parseFirstCert parses the first PEM certificate of b, so that a peer's
+// answer counts only when it is a certificate.
 func parseFirstCert(b []byte) (*x509.Certificate, error) {
 	block, _ := pem.Decode(b)
 	if block == nil || block.Type != "CERTIFICATE" {

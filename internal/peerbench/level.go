@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"slices"
 	"sync"
 	"time"
@@ -18,7 +19,7 @@ type request struct {
 // client is one load client with connections of its own, as a program on
 // its own host would have.
 type client interface {
-	enroll(ctx context.Context, r request) error
+	enroll(ctx context.Context, r request) (*x509.Certificate, error)
 	closeIdle()
 }
 
@@ -36,6 +37,8 @@ type peer interface {
 type result struct {
 	rate     float64 // certificates per second
 	p50, p99 time.Duration
+	// first is a certificate the level got, to show who signed it how.
+	first *x509.Certificate
 }
 
 // level enrolls n hosts at p with clients concurrent clients. With keep
@@ -54,6 +57,7 @@ func level(ctx context.Context, p peer, n, clients int, keep bool) (result, erro
 		defer cs[w].closeIdle()
 	}
 	lat := make([]time.Duration, len(jobs))
+	certs := make([]*x509.Certificate, clients)
 	errs := make(chan error, clients)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -61,10 +65,12 @@ func level(ctx context.Context, p peer, n, clients int, keep bool) (result, erro
 		wg.Go(func() {
 			for i := w; i < len(jobs); i += clients {
 				t0 := time.Now()
-				if err := c.enroll(ctx, jobs[i]); err != nil {
+				cert, err := c.enroll(ctx, jobs[i])
+				if err != nil {
 					errs <- err
 					return
 				}
+				certs[w] = cert
 				lat[i] = time.Since(t0)
 				if !keep {
 					c.closeIdle()
@@ -78,7 +84,9 @@ func level(ctx context.Context, p peer, n, clients int, keep bool) (result, erro
 	if err := <-errs; err != nil {
 		return result{}, err
 	}
-	return summarize(lat, elapsed), nil
+	r := summarize(lat, elapsed)
+	r.first = certs[0]
+	return r, nil
 }
 
 // summarize is the rate and the latencies' p50 and p99 (nearest rank).

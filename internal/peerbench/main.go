@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"os"
@@ -22,7 +23,7 @@ import (
 
 func main() {
 	clients := flag.String("clients", "1,8,32", "numbers of concurrent clients, comma-separated")
-	n := flag.Int("n", 640, "enrollments per server, level and way with connections")
+	n := flag.Int("n", 1280, "enrollments per server, level and way with connections")
 	bin := flag.String("pkienroll", "bin/pkienroll", "the pkienroll binary")
 	peers := flag.String("peers", "bench-results/peers", "directory of step-ca, cfssl and cfssl-sqlite (scripts/build-peers.sh)")
 	timeout := flag.Duration("timeout", 30*time.Minute, "bound of the whole run; every server is killed at its end")
@@ -84,6 +85,7 @@ func run(ctx context.Context, levels []int, n int, bin, peersDir string) error {
 	}
 	fmt.Println("| clients | connections | server | enrollments | certificates/s | p50 | p99 | rate vs step-ca |")
 	fmt.Println("|---|---|---|---|---|---|---|---|")
+	signedBy := map[string]*x509.Certificate{}
 	for _, c := range levels {
 		for _, keep := range []bool{true, false} {
 			rs := make([]result, len(peers))
@@ -94,6 +96,7 @@ func run(ctx context.Context, levels []int, n int, bin, peersDir string) error {
 			}
 			var step float64
 			for i, p := range peers {
+				signedBy[p.name()] = rs[i].first
 				if p.name() == "step-ca" {
 					step = rs[i].rate
 				}
@@ -108,6 +111,9 @@ func run(ctx context.Context, levels []int, n int, bin, peersDir string) error {
 	fmt.Println()
 	for _, p := range peers {
 		want := n * 2 * len(levels)
+		if c := signedBy[p.name()]; c != nil {
+			fmt.Printf("%s signs with %s (%s), %s.\n", p.name(), c.Issuer.CommonName, keyOf(c), c.SignatureAlgorithm)
+		}
 		if got := recorded(ctx, work, p); got >= 0 {
 			fmt.Printf("%s recorded %d certificates of the %d it issued here.\n", p.name(), got, want)
 		} else {
@@ -133,4 +139,15 @@ func ratio(rate, base float64) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.2f×", rate/base)
+}
+
+// keyOf names an issued certificate's issuer key by what the signature
+// shows: the issuer's key is not in the leaf, but an RSA signature's
+// length is the key's.
+func keyOf(c *x509.Certificate) string {
+	switch c.SignatureAlgorithm {
+	case x509.SHA256WithRSA, x509.SHA384WithRSA, x509.SHA512WithRSA, x509.SHA256WithRSAPSS:
+		return fmt.Sprintf("RSA-%d", 8*len(c.Signature))
+	}
+	return "not RSA"
 }

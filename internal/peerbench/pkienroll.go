@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -96,9 +97,8 @@ func (b *pkienrollPeer) client(ctx context.Context) (client, error) {
 // estClient is pki/est's client, the one proxies enroll with.
 type estClient struct{ c *est.Client }
 
-func (e estClient) enroll(ctx context.Context, r request) error {
-	_, err := e.c.Enroll(ctx, r.token, r.csr)
-	return err
+func (e estClient) enroll(ctx context.Context, r request) (*x509.Certificate, error) {
+	return e.c.Enroll(ctx, r.token, r.csr)
 }
 
 func (e estClient) closeIdle() { e.c.CloseIdleConnections() }

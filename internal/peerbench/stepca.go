@@ -154,13 +154,13 @@ func (s *stepPeer) client(context.Context) (client, error) {
 // stepClient posts to step-ca's /1.0/sign as `step ca certificate` does.
 type stepClient struct{ *jsonClient }
 
-func (c stepClient) enroll(ctx context.Context, r request) error {
+func (c stepClient) enroll(ctx context.Context, r request) (*x509.Certificate, error) {
 	var out struct {
 		Crt string `json:"crt"`
 	}
 	body := map[string]string{"csr": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: r.csr})), "ott": r.token}
 	if err := c.post(ctx, body, 201, &out); err != nil {
-		return err
+		return nil, err
 	}
-	return parseCertPEM(out.Crt)
+	return parseFirstCert([]byte(out.Crt))
 }
