@@ -18,7 +18,7 @@ import (
 // stepPeer is step-ca with a root and an intermediate (the intermediate
 // signs, as `step ca init` sets it up), a JWK provisioner whose one-time
 // tokens the bench signs itself as `step ca token` would, and its badger
-// database (badger v2, whose writes are synced by default).
+// database (badger v2.2007.4, whose default SyncWrites syncs every write).
 type stepPeer struct {
 	addr   string
 	root   *x509.Certificate
