@@ -28,7 +28,7 @@ UNITDIR     ?= $(PREFIX)/lib/systemd/system
 PKG_VERSION ?= $(shell echo $(VERSION) | sed -E 's/^v//; s/-([0-9]+)-g/+\1.g/; s/-dirty$$/.dirty/; /^[0-9]+\.[0-9]+/!s/^/0.0.0+git./')
 PKG_ARCH    ?= $(shell $(GO) env GOARCH)
 
-.PHONY: all build test demo bench lint cross golden fuzz man clean dist install package package-test
+.PHONY: all build test demo bench bench-peers lint cross golden fuzz man clean dist install package package-test
 
 all: build
 
@@ -98,13 +98,25 @@ demo: build
 
 # Go benchmarks (summarised by benchstat) and whole-command timings next to
 # the openssl flow (hyperfine); results in bench-results/, numbers and the
-# machine in docs/performance.md.
+# machine in docs/performance.md. `make bench-peers` measures pkienroll
+# serve against step-ca and cfssl serve (not part of bench: it builds them).
 bench: build
 	@mkdir -p bench-results
 	$(GO) test ./pki ./cmd/pkienroll -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(BENCHCOUNT) -timeout 60m | tee bench-results/go.txt
 	$(GO) run $(BENCHSTAT) bench-results/go.txt | tee bench-results/go-summary.txt
 	./scripts/bench-commands.sh $(BIN) bench-results
 	$(GO) run ./internal/estbench | tee bench-results/est.md
+
+# pkienroll serve, step-ca v0.30.2 and cfssl v1.6.5 serve on loopback, each
+# with an RSA-2048 CA and durable records, driven by one load client
+# (internal/peerbench); the peers are built pinned from the Go module proxy
+# into bench-results/peers/ (scripts/build-peers.sh), none of their code is
+# committed. PEERBENCH_FLAGS: e.g. -n 1280 -clients 1,8,32.
+PEERBENCH_FLAGS ?=
+bench-peers: build
+	@mkdir -p bench-results
+	./scripts/build-peers.sh bench-results/peers
+	$(GO) run ./internal/peerbench -pkienroll $(BIN) -peers bench-results/peers $(PEERBENCH_FLAGS) | tee bench-results/peers.md
 
 # govulncheck exits 3 when the code calls a known vulnerability, which fails
 # lint, and 1 when it cannot run: the vulnerability database (vuln.go.dev)

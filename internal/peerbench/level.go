@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"slices"
+	"sync"
+	"time"
+)
+
+// request is one enrollment, made before the clock starts: a fresh key's
+// request, and the token the server wants with it.
+type request struct {
+	cn    string
+	token string
+	csr   []byte // DER
+}
+
+// client is one load client with connections of its own, as a program on
+// its own host would have.
+type client interface {
+	enroll(ctx context.Context, r request) (*x509.Certificate, error)
+	closeIdle()
+}
+
+// peer is a server under measurement.
+type peer interface {
+	// name is the server's name in the table.
+	name() string
+	// requests makes n enrollments the server has not seen.
+	requests(n int) ([]request, error)
+	// client makes one client, its first contact done.
+	client(ctx context.Context) (client, error)
+}
+
+// result is one level's measurement.
+type result struct {
+	rate     float64 // certificates per second
+	p50, p99 time.Duration
+	// first is a certificate the level got, to show who signed it how.
+	first *x509.Certificate
+}
+
+// level enrolls n hosts at p with clients concurrent clients. With keep
+// each client keeps its connection from one enrollment to the next; without,
+// each enrollment makes its own connection and TLS handshake.
+func level(ctx context.Context, p peer, n, clients int, keep bool) (result, error) {
+	jobs, err := p.requests(n)
+	if err != nil {
+		return result{}, err
+	}
+	cs := make([]client, clients)
+	for w := range cs {
+		if cs[w], err = p.client(ctx); err != nil {
+			return result{}, err
+		}
+		defer cs[w].closeIdle()
+	}
+	lat := make([]time.Duration, len(jobs))
+	certs := make([]*x509.Certificate, clients)
+	errs := make(chan error, clients)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w, c := range cs {
+		wg.Go(func() {
+			for i := w; i < len(jobs); i += clients {
+				t0 := time.Now()
+				cert, err := c.enroll(ctx, jobs[i])
+				if err != nil {
+					errs <- err
+					return
+				}
+				certs[w] = cert
+				lat[i] = time.Since(t0)
+				if !keep {
+					c.closeIdle()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(errs)
+	if err := <-errs; err != nil {
+		return result{}, err
+	}
+	r := summarize(lat, elapsed)
+	r.first = certs[0]
+	return r, nil
+}
+
+// summarize is the rate and the latencies' p50 and p99 (nearest rank).
+func summarize(lat []time.Duration, elapsed time.Duration) result {
+	n := len(lat)
+	if n == 0 || elapsed <= 0 {
+		return result{}
+	}
+	s := slices.Clone(lat)
+	slices.Sort(s)
+	return result{rate: float64(n) / elapsed.Seconds(), p50: s[(n*50+99)/100-1], p99: s[(n*99+99)/100-1]}
+}

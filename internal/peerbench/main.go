@@ -1,0 +1,153 @@
+// Command peerbench measures pkienroll serve against step-ca and cfssl
+// serve on this machine with one load client: each server on loopback
+// with an RSA-2048 CA and durable storage of what it issues, the same
+// numbers of enrollments at the same numbers of concurrent clients, each
+// with its connection kept alive and with a connection per enrollment,
+// the servers taking turns level by level. Every request is a fresh
+// P-256 key's, made with its token before the clock starts. It prints a
+// Markdown table; make bench-peers builds the peers pinned
+// (scripts/build-peers.sh) and runs it from the repository's root.
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	clients := flag.String("clients", "1,8,32", "numbers of concurrent clients, comma-separated")
+	n := flag.Int("n", 1280, "enrollments per server, level and way with connections")
+	bin := flag.String("pkienroll", "bin/pkienroll", "the pkienroll binary")
+	peers := flag.String("peers", "bench-results/peers", "directory of step-ca, cfssl and cfssl-sqlite (scripts/build-peers.sh)")
+	timeout := flag.Duration("timeout", 30*time.Minute, "bound of the whole run; every server is killed at its end")
+	flag.Parse()
+	levels, err := parseLevels(*clients)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+		err = run(ctx, levels, *n, *bin, *peers)
+		cancel()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "peerbench:", err)
+		os.Exit(1)
+	}
+}
+
+// parseLevels reads -clients.
+func parseLevels(s string) ([]int, error) {
+	var levels []int
+	for f := range strings.SplitSeq(s, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || c < 1 {
+			return nil, fmt.Errorf("-clients: %q is not a number of clients", f)
+		}
+		levels = append(levels, c)
+	}
+	return levels, nil
+}
+
+func run(ctx context.Context, levels []int, n int, bin, peersDir string) error {
+	work, err := os.MkdirTemp("", "peerbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	var peers []peer
+	var procs []*process
+	defer func() {
+		for _, p := range procs {
+			p.stop()
+		}
+	}()
+	pk, p, err := startPkienroll(ctx, work, bin)
+	if err != nil {
+		return fmt.Errorf("pkienroll serve: %w", err)
+	}
+	peers, procs = append(peers, pk), append(procs, p)
+	// A peer that cannot be set up is left out with a line saying why,
+	// so that the others are still measured.
+	if st, p, err := startStepCA(ctx, work, filepath.Join(peersDir, "step-ca")); err != nil {
+		fmt.Fprintln(os.Stderr, "peerbench: step-ca left out:", err)
+	} else {
+		peers, procs = append(peers, st), append(procs, p)
+	}
+	if cf, p, err := startCfssl(ctx, work, filepath.Join(peersDir, "cfssl"), filepath.Join(peersDir, "cfssl-sqlite")); err != nil {
+		fmt.Fprintln(os.Stderr, "peerbench: cfssl left out:", err)
+	} else {
+		peers, procs = append(peers, cf), append(procs, p)
+	}
+	fmt.Println("| clients | connections | server | enrollments | certificates/s | p50 | p99 | rate vs step-ca |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
+	signedBy := map[string]*x509.Certificate{}
+	for _, c := range levels {
+		for _, keep := range []bool{true, false} {
+			rs := make([]result, len(peers))
+			for i, p := range peers {
+				if rs[i], err = level(ctx, p, n, c, keep); err != nil {
+					return fmt.Errorf("%s, %d clients: %w", p.name(), c, err)
+				}
+			}
+			var step float64
+			for i, p := range peers {
+				signedBy[p.name()] = rs[i].first
+				if p.name() == "step-ca" {
+					step = rs[i].rate
+				}
+			}
+			for i, p := range peers {
+				fmt.Printf("| %d | %s | %s | %d | %.0f | %s | %s | %s |\n", c, connections(keep), p.name(), n, rs[i].rate, ms(rs[i].p50), ms(rs[i].p99), ratio(rs[i].rate, step))
+			}
+		}
+	}
+	// Each peer's store is read back, so that the table is of
+	// certificates recorded and not only of answers.
+	fmt.Println()
+	for _, p := range peers {
+		want := n * 2 * len(levels)
+		if c := signedBy[p.name()]; c != nil {
+			fmt.Printf("%s signs with %s (%s), %s.\n", p.name(), c.Issuer.CommonName, keyOf(c), c.SignatureAlgorithm)
+		}
+		if got := recorded(ctx, work, p); got >= 0 {
+			fmt.Printf("%s recorded %d certificates of the %d it issued here.\n", p.name(), got, want)
+		} else {
+			fmt.Printf("%s: its records are not read back here.\n", p.name())
+		}
+	}
+	return nil
+}
+
+// connections names a level's way with connections.
+func connections(keep bool) string {
+	if keep {
+		return "kept alive"
+	}
+	return "one per enrollment"
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+// ratio is rate/base as "1.23×", or "–" without a base.
+func ratio(rate, base float64) string {
+	if base <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", rate/base)
+}
+
+// keyOf names an issued certificate's issuer key by what the signature
+// shows: the issuer's key is not in the leaf, but an RSA signature's
+// length is the key's.
+func keyOf(c *x509.Certificate) string {
+	switch c.SignatureAlgorithm {
+	case x509.SHA256WithRSA, x509.SHA384WithRSA, x509.SHA512WithRSA, x509.SHA256WithRSAPSS:
+		return fmt.Sprintf("RSA-%d", 8*len(c.Signature))
+	}
+	return "not RSA"
+}

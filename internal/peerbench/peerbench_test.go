@@ -1,0 +1,75 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestGooseUp(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		wantErr        bool
+	}{
+		{"up then down", "-- +goose Up\nCREATE TABLE a (x int);\n\n-- +goose Down\nDROP TABLE a;\n", "CREATE TABLE a (x int);\n\n", false},
+		{"up only", "-- header\n-- +goose Up\nALTER TABLE a ADD COLUMN y;\n", "ALTER TABLE a ADD COLUMN y;\n", false},
+		{"down first", "-- +goose Down\nDROP TABLE a;\n-- +goose Up\nCREATE TABLE a (x int);\n", "CREATE TABLE a (x int);\n", false},
+		{"no up", "CREATE TABLE a (x int);\n", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := gooseUp(tt.in)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Fatalf("gooseUp = %q, %v; want %q, error %v", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestCfsslSchemaOrder(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"002_b.sql": "-- +goose Up\nSECOND;\n-- +goose Down\nUNDO2;\n",
+		"001_a.sql": "-- +goose Up\nFIRST;\n-- +goose Down\nUNDO1;\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := cfsslSchema(dir)
+	if err != nil || got != "FIRST;\nSECOND;\n" {
+		t.Fatalf("cfsslSchema = %q, %v", got, err)
+	}
+	if _, err := cfsslSchema(t.TempDir()); err == nil {
+		t.Fatal("cfsslSchema of an empty directory: no error")
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	lat := make([]time.Duration, 100)
+	for i := range lat {
+		lat[i] = time.Duration(100-i) * time.Millisecond // unsorted on purpose
+	}
+	r := summarize(lat, 2*time.Second)
+	if r.rate != 50 || r.p50 != 50*time.Millisecond || r.p99 != 99*time.Millisecond {
+		t.Fatalf("summarize = %+v", r)
+	}
+	if lat[0] != 100*time.Millisecond {
+		t.Fatal("summarize sorted its caller's slice")
+	}
+	if r := summarize(nil, time.Second); r != (result{}) {
+		t.Fatalf("summarize(nil) = %+v", r)
+	}
+}
+
+func TestParseLevels(t *testing.T) {
+	if got, err := parseLevels("1, 8,32"); err != nil || len(got) != 3 || got[0] != 1 || got[1] != 8 || got[2] != 32 {
+		t.Fatalf("parseLevels = %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "0", "x", "1,,2", "-3"} {
+		if _, err := parseLevels(bad); err == nil {
+			t.Errorf("parseLevels(%q): no error", bad)
+		}
+	}
+}
