@@ -193,7 +193,7 @@ func runWhole(ctx context.Context, args []string, stdout, stderr io.Writer) (cod
 // runParsed runs the command kctx parsed and returns the exit code.
 func runParsed(ctx context.Context, kctx *kong.Context, g Globals, args []string, stdout, stderr io.Writer) int {
 	logger := newLogger(stderr, g)
-	env := &env{ctx: ctx, stdout: stdout, log: logger}
+	env := &env{ctx: ctx, stdout: stdout, log: logger, logTo: stderr, logFormat: g.LogFormat}
 	kctx.Bind(env)
 	if err := kctx.Run(env); err != nil {
 		// Checks that ran and failed: one line each, exit 2.
@@ -233,6 +233,10 @@ type env struct {
 	ctx    context.Context
 	stdout io.Writer
 	log    *log.Logger
+	// logTo and logFormat are where log and in what --log-format it
+	// writes, for serve's access log (accesslog.go).
+	logTo     io.Writer
+	logFormat string
 }
 
 // oneLine keeps an error to one line of output, whatever it wraps: every
