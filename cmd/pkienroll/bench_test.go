@@ -11,8 +11,8 @@ import (
 )
 
 // BenchmarkRunVersion is the command line's own cost before any work when
-// no command is named: building kong's model of every command and flag,
-// and parsing (docs/performance.md).
+// no command is named (--version): building kong's model of every command
+// and flag, and parsing (docs/performance.md).
 func BenchmarkRunVersion(b *testing.B) {
 	for b.Loop() {
 		if code := run(context.Background(), []string{"--version"}, io.Discard, io.Discard); code != exitOK {
@@ -21,8 +21,19 @@ func BenchmarkRunVersion(b *testing.B) {
 	}
 }
 
+// BenchmarkRunOneCommand is the command line's cost for a command that
+// names its command and asks for no help: kong models that command only
+// (model.go), then `version` prints one line.
+func BenchmarkRunOneCommand(b *testing.B) {
+	for b.Loop() {
+		if code := run(context.Background(), []string{"-q", "version"}, io.Discard, io.Discard); code != exitOK {
+			b.Fatalf("exit %d", code)
+		}
+	}
+}
+
 // BenchmarkRunSignHelp is the same cost for a command line that names its
-// command, and prints its help.
+// command and prints its help, which takes the whole model.
 func BenchmarkRunSignHelp(b *testing.B) {
 	for b.Loop() {
 		if code := run(context.Background(), []string{"sign", "--help"}, io.Discard, io.Discard); code != exitOK {
