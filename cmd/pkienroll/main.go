@@ -86,10 +86,11 @@ func main() {
 	os.Exit(code)
 }
 
-// newParser is kong's model of the whole command line over c, writing to
-// stdout and stderr. Help, the man page and shell completion are all drawn
-// from it.
-func newParser(c *cli, stdout, stderr io.Writer) (*kong.Kong, error) {
+// newParser is kong's model of the command line over c (a *cli, or the
+// root of one command that oneCommand makes), writing to stdout and
+// stderr. Help, the man page and shell completion are all drawn from the
+// whole model.
+func newParser(c any, stdout, stderr io.Writer) (*kong.Kong, error) {
 	return kong.New(c,
 		kong.Name("pkienroll"),
 		kong.Description("Issue TLS certificates to the proxies in front of an engine host."),
@@ -110,7 +111,42 @@ type exitRequest struct{ code int }
 
 // run is the whole program with its environment passed in, so tests can run
 // it in-process. It returns the exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if root, g, ok := oneCommand(args); ok {
+		if kctx, ok := parseOne(root, args); ok {
+			return runParsed(ctx, kctx, *g, args, stdout, stderr)
+		}
+	}
+	return runWhole(ctx, args, stdout, stderr)
+}
+
+// parseOne parses args with the model of one command, writing nothing:
+// ok is false, and run starts again with the whole model, when they do not
+// parse or are refused by checkGiven, or kong would exit (help, version),
+// so that what is printed then comes from the whole model as ever.
+func parseOne(root any, args []string) (kctx *kong.Context, ok bool) {
+	parser, err := newParser(root, io.Discard, io.Discard)
+	if err != nil {
+		return nil, false
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, exit := r.(exitRequest); !exit {
+				panic(r)
+			}
+			kctx, ok = nil, false
+		}
+	}()
+	kctx, err = parser.Parse(args)
+	if err != nil || checkGiven(kctx) != nil {
+		return nil, false
+	}
+	return kctx, true
+}
+
+// runWhole is run with kong's model of every command: help, the man page,
+// completion, and every command line that does not parse.
+func runWhole(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	var c cli
 	parser, err := newParser(&c, stdout, stderr)
 	if err != nil {
@@ -151,8 +187,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		fmt.Fprintf(stderr, "pkienroll: %s\n", errorLine(err, args))
 		return exitUsage
 	}
-	logger := newLogger(stderr, c.Globals)
-	env := &env{ctx: ctx, stdout: stdout, log: logger}
+	return runParsed(ctx, kctx, c.Globals, args, stdout, stderr)
+}
+
+// runParsed runs the command kctx parsed and returns the exit code.
+func runParsed(ctx context.Context, kctx *kong.Context, g Globals, args []string, stdout, stderr io.Writer) int {
+	logger := newLogger(stderr, g)
+	env := &env{ctx: ctx, stdout: stdout, log: logger, logTo: stderr, logFormat: g.LogFormat}
 	kctx.Bind(env)
 	if err := kctx.Run(env); err != nil {
 		// Checks that ran and failed: one line each, exit 2.
@@ -192,6 +233,10 @@ type env struct {
 	ctx    context.Context
 	stdout io.Writer
 	log    *log.Logger
+	// logTo and logFormat are where log and in what --log-format it
+	// writes, for serve's access log (accesslog.go).
+	logTo     io.Writer
+	logFormat string
 }
 
 // oneLine keeps an error to one line of output, whatever it wraps: every

@@ -126,23 +126,32 @@ func splitList(vals []string) []string {
 
 // accessLog logs each request the EST server answers: never a token (the
 // server reports only its hash prefix) nor key material.
-func accessLog(l *log.Logger) func(est.Event) {
+// Where the log shows no colours its lines skip lipgloss (accesslog.go).
+func accessLog(e *env) func(est.Event) {
+	plain := newPlainLog(e)
 	return func(ev est.Event) {
-		kv := []any{"op", ev.Op, "remote", ev.Remote, "status", ev.Status, "ms", ev.Duration.Milliseconds()}
-		for _, p := range [][2]string{{"name", ev.Name}, {"serial", ev.Serial}, {"token", ev.TokenID}, {"client_serial", ev.ClientSerial}} {
-			if p[1] != "" {
-				kv = append(kv, p[0], p[1])
-			}
-		}
-		switch {
-		case ev.Status >= 500:
-			l.Error("request failed", append(kv, "reason", ev.Refusal, "err", oneLine(fmt.Sprint(ev.Err)))...)
-		case ev.Status >= 300:
-			l.Warn("request refused", append(kv, "reason", ev.Refusal)...)
-		case ev.Err != nil:
-			l.Warn("request done with a problem", append(kv, "err", oneLine(ev.Err.Error()))...)
-		default:
-			l.Info("request", kv...)
+		level, msg, kv := accessRecord(ev)
+		if plain == nil || !plain.log(level, msg, kv...) {
+			e.log.Log(level, msg, kv...)
 		}
 	}
+}
+
+// accessRecord is the level, message and key/value pairs of ev's line.
+func accessRecord(ev est.Event) (log.Level, string, []any) {
+	kv := []any{"op", ev.Op, "remote", ev.Remote, "status", ev.Status, "ms", ev.Duration.Milliseconds()}
+	for _, p := range [][2]string{{"name", ev.Name}, {"serial", ev.Serial}, {"token", ev.TokenID}, {"client_serial", ev.ClientSerial}} {
+		if p[1] != "" {
+			kv = append(kv, p[0], p[1])
+		}
+	}
+	switch {
+	case ev.Status >= 500:
+		return log.ErrorLevel, "request failed", append(kv, "reason", ev.Refusal, "err", oneLine(fmt.Sprint(ev.Err)))
+	case ev.Status >= 300:
+		return log.WarnLevel, "request refused", append(kv, "reason", ev.Refusal)
+	case ev.Err != nil:
+		return log.WarnLevel, "request done with a problem", append(kv, "err", oneLine(ev.Err.Error()))
+	}
+	return log.InfoLevel, "request", kv
 }

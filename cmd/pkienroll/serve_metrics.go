@@ -79,7 +79,7 @@ func (c *serveCmd) serveMetrics(e *env, store *pki.Store, conns *est.ConnLimiter
 // events is what the EST server tells of each request: the access log,
 // and the request metrics when --metrics-listen is given.
 func (c *serveCmd) events(e *env) func(est.Event) {
-	logged := accessLog(e.log)
+	logged := accessLog(e)
 	if c.requests == nil {
 		return logged
 	}
