@@ -10,6 +10,11 @@
 # hyperfine's JSON goes to results-dir (default bench-results/), and the table
 # of docs/performance.md to results-dir/commands.md. RUNS sets the number of
 # runs per command (default 30).
+#
+# ONLY=one runs only the one-certificate-per-process part; SIZES="2000 100000"
+# picks the index sizes (default 0 2000 100000); BEFORE=path/to/other/pkienroll
+# adds that binary to the same hyperfine run as a third command, for an A/B of
+# two builds (its table is then hyperfine's own, not commands.md).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +22,10 @@ bin=$(realpath "${1:-$here/bin/pkienroll}")
 results=$(realpath -m "${2:-bench-results}")
 runs=${RUNS:-30}
 batch=${BATCH:-20}
-sizes=(0 2000 100000)
+read -r -a sizes <<<"${SIZES:-0 2000 100000}"
+only=${ONLY:-}
+case $only in "" | one) ;; *) echo "ONLY=$only: want one or nothing" >&2; exit 2 ;; esac
+before=${BEFORE:+$(realpath "$BEFORE")}
 command -v hyperfine >/dev/null || { echo "hyperfine is not installed: apt-get install -y hyperfine" >&2; exit 1; }
 mkdir -p "$results"
 work=$(mktemp -d)
@@ -52,14 +60,31 @@ for rows in "${sizes[@]}"; do
 	cp -a "$ours" "$theirs"
 	sed "s|@PKI_DIR@|$theirs|g" "$here/testdata/engine/openssl.cnf" >"$theirs/openssl.conf"
 	printf '01\n' >"$theirs/crlnumber.txt"
+	ab=()
+	if [ -n "$before" ]; then
+		old=$work/before-$rows
+		cp -a "$ours" "$old"
+		ab=(-n "before: pkienroll sign ($rows lines)" "$before -q sign --pki-dir $old --name proxy --days 730")
+	fi
 	hyperfine --style basic --warmup 3 --runs "$runs" --export-json "$results/sign-$rows.json" \
 		-n "pkienroll sign ($rows lines)" "$bin -q sign --pki-dir $ours --name proxy --days 730" \
-		-n "openssl flow ($rows lines)" "$here/scripts/openssl-sign-flow.sh $theirs proxy 730"
+		-n "openssl flow ($rows lines)" "$here/scripts/openssl-sign-flow.sh $theirs proxy 730" \
+		"${ab[@]}"
+	[ "$only" = one ] && continue
 	hyperfine --style basic --warmup 1 --runs "$runs" --export-json "$results/sign-batch-$rows.json" \
 		-n "pkienroll sign, $batch hosts ($rows lines)" "$bin -q sign --pki-dir $ours --name $names --days 730" \
 		-n "openssl flow, $batch hosts ($rows lines)" "for n in ${hosts[*]}; do $here/scripts/openssl-sign-flow.sh $theirs \$n 730; done"
 done
 
+if [ "$only" = one ]; then
+	if [ -z "$before" ]; then
+		summary=()
+		for rows in "${sizes[@]}"; do summary+=("$results/sign-$rows.json"); done
+		(cd "$here" && go run ./internal/benchsummary "${summary[@]}") | tee "$results/commands.md"
+	fi
+	echo "results in $results"
+	exit 0
+fi
 cd "$work"
 hyperfine --style basic --warmup 3 --runs "$runs" --export-json "$results/request.json" \
 	--prepare 'rm -f k.key r.req' \
