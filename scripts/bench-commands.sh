@@ -52,15 +52,16 @@ for i in $(seq -w 1 "$batch"); do
 done
 names=$(IFS=,; echo "${hosts[*]}")
 
-# fill DIR ROWS: an index of ROWS valid certificates and serial.txt after them.
+# fill DIR ROWS: an index of ROWS valid certificates and serial.txt after them,
+# from 1001: 1000 is the CA's own (certs/1000.pem).
 # Serials are in openssl's form: uppercase hex with an even number of digits.
 fill() {
 	awk -v rows="$2" '
 		function serial(n,  s) { s = sprintf("%X", n); return length(s) % 2 ? "0" s : s }
 		BEGIN {
 			for (i = 0; i < rows; i++)
-				printf "V\t361231235959Z\t\t%s\tunknown\t/C=US/O=Example Inc./CN=host%d.example.com\n", serial(4096 + i), i
-			print serial(4096 + rows) > "/dev/stderr"
+				printf "V\t361231235959Z\t\t%s\tunknown\t/C=US/O=Example Inc./CN=host%d.example.com\n", serial(4097 + i), i
+			print serial(4097 + rows) > "/dev/stderr"
 		}' >"$1/database.txt" 2>"$1/serial.txt"
 }
 
