@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/alecthomas/kong"
 
@@ -38,62 +39,69 @@ func errorLine(err error, args []string) string {
 	// Last line of defence: PEM armour that got through in some other
 	// form (kong rewrites a token it takes for a flag) ends the message,
 	// since what follows it is likely the body of a key.
-	if loc := pemArmour.FindStringIndex(msg); loc != nil {
+	if loc := pemArmour().FindStringIndex(msg); loc != nil {
 		msg = msg[:loc[0]] + "(PEM text, not shown)"
 	}
 	return printable.Escape(msg)
+}
+
+// lazyRegexp compiles expr on first use: most of the expressions below
+// serve only a usage error, and one compiled at package initialisation is
+// paid by every process.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }
 
 // kong's hint for a value that starts with '-': `--password: expected
 // string value but got "-secret" (short flag); perhaps try
 // --password="-secret"?` shows the value twice, a password included.
 var (
-	hyphenValue  = regexp.MustCompile(`(?s)^(-[^:]*): expected \w+ value but got ".*" \((?:short|long) flag\); perhaps try .*$`)
-	missingValue = regexp.MustCompile(`(?s)^(-[^:]*): expected \w+ value but got "EOL" \(<EOL>\)$`)
+	hyphenValue  = lazyRegexp(`(?s)^(-[^:]*): expected \w+ value but got ".*" \((?:short|long) flag\); perhaps try .*$`)
+	missingValue = lazyRegexp(`(?s)^(-[^:]*): expected \w+ value but got "EOL" \(<EOL>\)$`)
 )
 
 // kong's words for a value of the wrong type, a list value, an enum and
 // a missing argument or command.
 var (
-	notInt       = regexp.MustCompile(`(?s)^(\S+): expected a valid (?:64|32|16|8) bit u?int but got (".*")$`)
-	notFloat     = regexp.MustCompile(`(?s)^(\S+): expected a valid (?:64|32) bit float but got (".*")$`)
-	notBool      = regexp.MustCompile(`(?s)^(\S+): bool value must be true, 1, yes, false, 0 or no but got (".*")$`)
-	missingList  = regexp.MustCompile(`^(-\S+): missing value, expecting ".*"$`)
-	notInEnum    = regexp.MustCompile(`(?s)^(\S+) must be one of ((?:"[^"]*",?)+) but got (".*")$`)
-	missingArg   = regexp.MustCompile(`^expected "<([^>]+)>"$`)
-	missingChild = regexp.MustCompile(`^expected one of ((?:"[^"]+"(?:, )?)+)$`)
-	quotedWord   = regexp.MustCompile(`"([^"]*)"`)
+	notInt       = lazyRegexp(`(?s)^(\S+): expected a valid (?:64|32|16|8) bit u?int but got (".*")$`)
+	notFloat     = lazyRegexp(`(?s)^(\S+): expected a valid (?:64|32) bit float but got (".*")$`)
+	notBool      = lazyRegexp(`(?s)^(\S+): bool value must be true, 1, yes, false, 0 or no but got (".*")$`)
+	missingList  = lazyRegexp(`^(-\S+): missing value, expecting ".*"$`)
+	notInEnum    = lazyRegexp(`(?s)^(\S+) must be one of ((?:"[^"]*",?)+) but got (".*")$`)
+	missingArg   = lazyRegexp(`^expected "<([^>]+)>"$`)
+	missingChild = lazyRegexp(`^expected one of ((?:"[^"]+"(?:, )?)+)$`)
+	quotedWord   = lazyRegexp(`"([^"]*)"`)
 )
 
 // plainParseError rewrites kong's messages about flag values into plain
 // words that name the flag and do not repeat a value starting with '-'
 // (it may be a password).
 func plainParseError(msg string) string {
-	if m := hyphenValue.FindStringSubmatch(msg); m != nil {
+	if m := hyphenValue().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s needs a value; a value that starts with '-' must be joined to the flag: %s=VALUE", m[1], m[1])
 	}
-	if m := missingValue.FindStringSubmatch(msg); m != nil {
+	if m := missingValue().FindStringSubmatch(msg); m != nil {
 		return m[1] + " needs a value"
 	}
-	if m := missingList.FindStringSubmatch(msg); m != nil {
+	if m := missingList().FindStringSubmatch(msg); m != nil {
 		return m[1] + " needs a value"
 	}
-	if m := notInt.FindStringSubmatch(msg); m != nil {
+	if m := notInt().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s: %s is not a whole number", m[1], m[2])
 	}
-	if m := notFloat.FindStringSubmatch(msg); m != nil {
+	if m := notFloat().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s: %s is not a number", m[1], m[2])
 	}
-	if m := notBool.FindStringSubmatch(msg); m != nil {
+	if m := notBool().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s takes no value (%s given); to turn it off, leave it out", m[1], m[2])
 	}
-	if m := notInEnum.FindStringSubmatch(msg); m != nil {
+	if m := notInEnum().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s: %s is not one of %s", argName(m[1]), m[3], choices(m[2]))
 	}
-	if m := missingArg.FindStringSubmatch(msg); m != nil {
+	if m := missingArg().FindStringSubmatch(msg); m != nil {
 		return "missing the " + strings.ToUpper(m[1]) + " argument"
 	}
-	if m := missingChild.FindStringSubmatch(msg); m != nil {
+	if m := missingChild().FindStringSubmatch(msg); m != nil {
 		return "missing a command (" + choices(m[1]) + ")"
 	}
 	return msg
@@ -103,7 +111,7 @@ func plainParseError(msg string) string {
 // out the empty choice (the flag's "none" default).
 func choices(quotedList string) string {
 	var words []string
-	for _, m := range quotedWord.FindAllStringSubmatch(quotedList, -1) {
+	for _, m := range quotedWord().FindAllStringSubmatch(quotedList, -1) {
 		if m[1] != "" {
 			words = append(words, m[1])
 		}
@@ -146,7 +154,7 @@ func hideArgs(msg string, args []string) string {
 		case isSecretFlag(arg) && i+1 < len(args):
 			value = args[i+1]
 		default:
-			if name, v, ok := strings.Cut(arg, "="); ok && flagName.MatchString(name) {
+			if name, v, ok := strings.Cut(arg, "="); ok && flagName().MatchString(name) {
 				arg = v
 			}
 			if !tooBigToShow(arg) {
@@ -201,19 +209,19 @@ func replaceValue(msg, v, with string, minBare int) string {
 }
 
 // flagName is the part of --name=value before the '='.
-var flagName = regexp.MustCompile(`^--[a-z][a-z0-9-]*$`)
+var flagName = lazyRegexp(`^--[a-z][a-z0-9-]*$`)
 
 // quoted is a string as %q writes it.
-var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+var quoted = lazyRegexp(`"(?:[^"\\]|\\.)*"`)
 
 // pemArmour is a PEM BEGIN or END line.
-var pemArmour = regexp.MustCompile(`-----(?:BEGIN|END) [^-]*-----`)
+var pemArmour = lazyRegexp(`-----(?:BEGIN|END) [^-]*-----`)
 
 // elideQuoted shortens each quoted text in msg longer than maxQuotedShown,
 // and drops whole any that holds PEM armour (a block's type, such as
 // "PRIVATE KEY", is kept: it names what a file is).
 func elideQuoted(msg string) string {
-	return quoted.ReplaceAllStringFunc(msg, elide)
+	return quoted().ReplaceAllStringFunc(msg, elide)
 }
 
 // elide shortens one quoted text (see elideQuoted).

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"reflect"
 	"strings"
 	"syscall"
 	"time"
@@ -89,21 +90,36 @@ func main() {
 // newParser is kong's model of the command line over c (a *cli, or the
 // root of one command that oneCommand makes), writing to stdout and
 // stderr. Help, the man page and shell completion are all drawn from the
-// whole model.
+// whole model. One command's model gets only the variables its tags name
+// (varsUsed).
 func newParser(c any, stdout, stderr io.Writer) (*kong.Kong, error) {
+	vars := parserVars()
+	if _, whole := c.(*cli); !whole {
+		vars = varsUsed(reflect.TypeOf(c), vars)
+	}
 	return kong.New(c,
 		kong.Name("pkienroll"),
 		kong.Description("Issue TLS certificates to the proxies in front of an engine host."),
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, WrapUpperBound: helpWidth}),
 		kong.Help(printHelp),
-		kong.Vars{
-			"version": versionLine(), "default_pki_dir": pki.DefaultPKIDir, "pki_dir_help": "The engine's PKI directory",
-		},
-		policyVars(),
+		vars,
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(exitRequest{code}) }),
 	)
+}
+
+// parserVars are the variables the tags of the command line interpolate
+// (${name}): the version, the default PKI directory and the issuance
+// policy's bounds and defaults.
+func parserVars() kong.Vars {
+	vars := kong.Vars{
+		"version": versionLine(), "default_pki_dir": pki.DefaultPKIDir, "pki_dir_help": "The engine's PKI directory",
+	}
+	for k, v := range policyVars() {
+		vars[k] = v
+	}
+	return vars
 }
 
 // exitRequest carries kong's exit (after --help or --version) out of Parse.

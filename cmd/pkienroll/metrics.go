@@ -1,9 +1,6 @@
 package main
 
 import (
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/expfmt"
-
 	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki/metrics"
 )
@@ -21,22 +18,12 @@ type metricsCmd struct {
 // counts in x509_read_errors; the exit is still 0, as
 // x509-certificate-exporter's, so that the other files are still watched.
 func (c *metricsCmd) Run(e *env) error {
-	reg := prometheus.NewPedanticRegistry()
 	files := metrics.NewFiles(c.PKIDir, c.Files, metrics.WithNow(now), metrics.WithCertDir(c.CertDir), metrics.WithErrors(func(err error) {
 		e.log.Warn("cannot read", "err", printable.Escape(oneLine(err.Error())))
 	}))
-	if err := reg.Register(files); err != nil {
-		return err
-	}
-	fams, err := reg.Gather()
+	fams, err := metrics.Gather(files)
 	if err != nil {
 		return err
 	}
-	enc := expfmt.NewEncoder(e.stdout, expfmt.NewFormat(expfmt.TypeTextPlain))
-	for _, f := range fams {
-		if err := enc.Encode(f); err != nil {
-			return err
-		}
-	}
-	return nil
+	return metrics.WriteText(e.stdout, fams)
 }

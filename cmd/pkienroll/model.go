@@ -3,6 +3,8 @@ package main
 import (
 	"reflect"
 	"strings"
+
+	"github.com/alecthomas/kong"
 )
 
 // wholeModel names the commands whose work is the model of every command:
@@ -74,4 +76,38 @@ func commandName(args []string) (string, bool) {
 		}
 	}
 	return name, name != ""
+}
+
+// varsUsed keeps of vars those a struct tag of t names, as ${name} or
+// ${name=default}: t itself if it is a struct, its fields' types and
+// theirs, through pointers, slices, arrays and maps. Kong interpolates
+// every variable in scope into every flag it models, whether the flag
+// names it or not, which with all of them was about a tenth of a `sign`
+// process; a variable a tag names but vars lacks stays an error of kong's.
+func varsUsed(t reflect.Type, vars kong.Vars) kong.Vars {
+	used := kong.Vars{}
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] {
+			return
+		}
+		seen[t] = true
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if tag := string(f.Tag); strings.Contains(tag, "${") {
+				for name, v := range vars {
+					if strings.Contains(tag, "${"+name+"}") || strings.Contains(tag, "${"+name+"=") {
+						used[name] = v
+					}
+				}
+			}
+			walk(f.Type)
+		}
+	}
+	walk(t)
+	return used
 }

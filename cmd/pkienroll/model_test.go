@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/alecthomas/kong"
 )
 
 // TestOneCommandSameAsWhole: every command line prints and exits the same
@@ -96,5 +99,58 @@ func TestCommandName(t *testing.T) {
 		if _, _, ok := oneCommand([]string{name}); ok {
 			t.Errorf("oneCommand(%q) is one command's model, want the whole", name)
 		}
+	}
+}
+
+// TestOneCommandVarsSameAsWhole: one command's model, given only the
+// variables its tags name (varsUsed), builds, and every flag and argument
+// of it reads as in the whole model: help, default, enum, placeholder and
+// environment variables, interpolated alike.
+func TestOneCommandVarsSameAsWhole(t *testing.T) {
+	whole, err := newParser(&cli{}, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	describe := func(n *kong.Node) map[string]string {
+		out := map[string]string{}
+		var walk func(n *kong.Node)
+		walk = func(n *kong.Node) {
+			out[n.Path()] = n.Help
+			for _, f := range n.Flags {
+				out[n.Path()+" --"+f.Name] = fmt.Sprintf("%q %q %q %q %q", f.Help, f.Default, f.Enum, f.PlaceHolder, f.Envs)
+			}
+			for _, p := range n.Positional {
+				out[n.Path()+" <"+p.Name+">"] = fmt.Sprintf("%q %q %q", p.Help, p.Default, p.Enum)
+			}
+			for _, c := range n.Children {
+				walk(c)
+			}
+		}
+		walk(n)
+		return out
+	}
+	wholeFlags := describe(whole.Model.Node)
+	checked := 0
+	for _, cmd := range whole.Model.Children {
+		root, _, ok := oneCommand([]string{cmd.Name})
+		if !ok {
+			continue
+		}
+		one, err := newParser(root, io.Discard, io.Discard)
+		if err != nil {
+			t.Errorf("%s: one command's model: %v", cmd.Name, err)
+			continue
+		}
+		for _, c := range one.Model.Children {
+			for k, v := range describe(c) {
+				checked++
+				if wholeFlags[k] != v {
+					t.Errorf("%s:\none command: %s\nwhole model: %s", k, v, wholeFlags[k])
+				}
+			}
+		}
+	}
+	if checked < 100 {
+		t.Errorf("only %d flags compared", checked)
 	}
 }

@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/alecthomas/kong"
@@ -18,11 +18,31 @@ import (
 // range the flag can use, and say so in one line naming the flag (kong
 // prefixes the flag to a mapper's error).
 
-// decimal is a plain decimal number: digits, optionally a fraction.
-var decimal = regexp.MustCompile(`^[0-9]+(\.[0-9]*)?$|^\.[0-9]+$`)
+// isDecimal reports whether s is a plain decimal number: digits,
+// optionally a fraction ("20", "20.", "0.5", ".5"; not "." or "").
+func isDecimal(s string) bool {
+	whole, frac, dot := strings.Cut(s, ".")
+	if !digitsOnly(whole) || !digitsOnly(frac) {
+		return false
+	}
+	return whole != "" || (dot && frac != "")
+}
 
-// wholeNumber is digits only.
-var wholeNumber = regexp.MustCompile(`^[0-9]+$`)
+// isWholeNumber reports whether s is one or more digits and nothing else.
+func isWholeNumber(s string) bool {
+	return s != "" && digitsOnly(s)
+}
+
+// digitsOnly reports whether every byte of s is an ASCII digit (true for
+// "").
+func digitsOnly(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // maxWaitSeconds is the longest wait a time.Duration holds, about 292 years.
 const maxWaitSeconds = math.MaxInt64 / int64(time.Second)
@@ -47,10 +67,10 @@ func (w *lockWait) Decode(ctx *kong.DecodeContext) error {
 
 // parseSeconds reads a plain decimal number of seconds.
 func parseSeconds(s string) (time.Duration, error) {
-	if len(s) > 1 && s[0] == '-' && decimal.MatchString(s[1:]) {
+	if len(s) > 1 && s[0] == '-' && isDecimal(s[1:]) {
 		return 0, fmt.Errorf("%s is negative: give the seconds to wait, 0 or more", s)
 	}
-	if !decimal.MatchString(s) {
+	if !isDecimal(s) {
 		return 0, fmt.Errorf("%s is not a number of seconds (such as 20 or 0.5)", quoteValue(s))
 	}
 	f, err := strconv.ParseFloat(s, 64)
@@ -70,7 +90,7 @@ func (b *keyBits) Decode(ctx *kong.DecodeContext) error {
 	if err := ctx.Scan.PopValueInto("bits", &s); err != nil {
 		return err
 	}
-	if !wholeNumber.MatchString(s) {
+	if !isWholeNumber(s) {
 		return fmt.Errorf("%s is not a whole number of bits (2048, 3072 or 4096)", quoteValue(s))
 	}
 	n, err := strconv.ParseInt(s, 10, 32)
@@ -109,7 +129,7 @@ func (d *dayCount) Decode(ctx *kong.DecodeContext) error {
 // parseDayCount reads a whole decimal number of days; a leading zero is
 // refused, as it reads as octal elsewhere (openssl, the shell's $((...))).
 func parseDayCount(s string) (int, error) {
-	neg := len(s) > 1 && s[0] == '-' && wholeNumber.MatchString(s[1:])
+	neg := len(s) > 1 && s[0] == '-' && isWholeNumber(s[1:])
 	switch {
 	case neg:
 		// The range check says what is wrong with it.
@@ -118,7 +138,7 @@ func parseDayCount(s string) (int, error) {
 			return 0, fmt.Errorf("%s is not a number of days from 1 to %d", quoteValue(s), pki.DefaultPolicy().MaxDays)
 		}
 		return int(n), nil
-	case !wholeNumber.MatchString(s):
+	case !isWholeNumber(s):
 		return 0, fmt.Errorf("%s is not a whole decimal number of days (such as 825)", quoteValue(s))
 	case len(s) > 1 && s[0] == '0':
 		return 0, fmt.Errorf("%s has a leading zero: write days in decimal without it (such as 10)", quoteValue(s))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +135,21 @@ func TestDaysHelpIsThePolicy(t *testing.T) {
 	r := runCLI(t, "token", "create", "--pki-dir", f.pki, "--name", "proxy", "--cn", "proxy.example.com", "--days", "1")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "--days 1 is outside "+p.DaysRange()) {
 		t.Errorf("token create --days 1:\n%s", r)
+	}
+}
+
+// TestDecimalAsTheRegexp: isDecimal and isWholeNumber, plain string code,
+// accept exactly what the regular expressions they replaced accepted.
+func TestDecimalAsTheRegexp(t *testing.T) {
+	decimalRE := regexp.MustCompile(`^[0-9]+(\.[0-9]*)?$|^\.[0-9]+$`)
+	wholeRE := regexp.MustCompile(`^[0-9]+$`)
+	for _, s := range []string{"", "0", "20", "007", "20.", "0.5", ".5", ".", "..", "1.2.3", "-1", "+1", "1e3", "0x10",
+		"NaN", "Inf", " 1", "1 ", "1_000", "٣", "1.5x", "x1", ".5.", "12345678901234567890"} {
+		if got, want := isDecimal(s), decimalRE.MatchString(s); got != want {
+			t.Errorf("isDecimal(%q) = %v, the regexp %v", s, got, want)
+		}
+		if got, want := isWholeNumber(s), wholeRE.MatchString(s); got != want {
+			t.Errorf("isWholeNumber(%q) = %v, the regexp %v", s, got, want)
+		}
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 
 	"github.com/charmbracelet/log"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki"
@@ -37,19 +35,16 @@ func (c *serveCmd) serveMetrics(e *env, store *pki.Store, conns *est.ConnLimiter
 		return nil, fmt.Errorf("--metrics-listen %s: %w", c.MetricsListen, err)
 	}
 	c.requests = metrics.NewRequests()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		metrics.NewFiles(store.Dir(), nil, metrics.WithCertDir(filepath.Dir(store.CertPath("x"))), metrics.WithErrors(func(err error) {
-			e.log.Debug("metrics: cannot read", "err", printable.Escape(oneLine(err.Error())))
-		})),
-		metrics.NewServer(est.OpenTokens(store.Dir()), conns),
-		c.requests,
-	)
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		ErrorHandling:       promhttp.ContinueOnError,
-		MaxRequestsInFlight: 4,
+	files := metrics.NewFiles(store.Dir(), nil, metrics.WithCertDir(filepath.Dir(store.CertPath("x"))), metrics.WithErrors(func(err error) {
+		e.log.Debug("metrics: cannot read", "err", printable.Escape(oneLine(err.Error())))
 	}))
+	// What could be gathered is served; an error (a token directory that
+	// cannot be listed) is a log line, as promhttp's ContinueOnError.
+	handler := metrics.Handler(4, func(err error) {
+		e.log.Debug("metrics: gather", "err", printable.Escape(oneLine(err.Error())))
+	}, files, metrics.NewServer(est.OpenTokens(store.Dir()), conns), c.requests)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", handler)
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: est.DefaultReadHeaderTimeout,

@@ -12,8 +12,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/pkienroll/pkienroll/internal/safefile"
 )
 
@@ -25,18 +23,46 @@ const maxFileSize = 16 << 20
 // CRL.
 var ErrNothingFound = errors.New("no certificate or CRL")
 
-var (
-	notAfterDesc  = prometheus.NewDesc("x509_cert_not_after", "Unix timestamp of the certificate's NotAfter.", certLabels, nil)
-	notBeforeDesc = prometheus.NewDesc("x509_cert_not_before", "Unix timestamp of the certificate's NotBefore.", certLabels, nil)
-	expiredDesc   = prometheus.NewDesc("x509_cert_expired", "1 if the certificate is expired, 0 otherwise.", certLabels, nil)
-	isCADesc      = prometheus.NewDesc("pkienroll_cert_ca", "1 if the certificate is a CA's (basicConstraints CA:TRUE), 0 otherwise.", certLabels, nil)
-	readErrorDesc = prometheus.NewDesc("x509_read_errors", "Number of files that could not be read or parsed at this scrape.", nil, nil)
+// desc is a family's name and help.
+type desc struct {
+	name, help string
+}
 
-	crlNextDesc   = prometheus.NewDesc("x509_crl_next_update", "Unix timestamp of the CRL's nextUpdate.", crlLabels, nil)
-	crlThisDesc   = prometheus.NewDesc("x509_crl_this_update", "Unix timestamp of the CRL's thisUpdate.", crlLabels, nil)
-	crlNumberDesc = prometheus.NewDesc("x509_crl_number", "Value of the CRL's cRLNumber extension; 0 if absent.", crlLabels, nil)
-	crlStaleDesc  = prometheus.NewDesc("x509_crl_stale", "1 if the current time is past the CRL's nextUpdate, 0 otherwise.", crlLabels, nil)
+var (
+	notAfterDesc  = desc{"x509_cert_not_after", "Unix timestamp of the certificate's NotAfter."}
+	notBeforeDesc = desc{"x509_cert_not_before", "Unix timestamp of the certificate's NotBefore."}
+	expiredDesc   = desc{"x509_cert_expired", "1 if the certificate is expired, 0 otherwise."}
+	isCADesc      = desc{"pkienroll_cert_ca", "1 if the certificate is a CA's (basicConstraints CA:TRUE), 0 otherwise."}
+	readErrorDesc = desc{"x509_read_errors", "Number of files that could not be read or parsed at this scrape."}
+
+	crlNextDesc   = desc{"x509_crl_next_update", "Unix timestamp of the CRL's nextUpdate."}
+	crlThisDesc   = desc{"x509_crl_this_update", "Unix timestamp of the CRL's thisUpdate."}
+	crlNumberDesc = desc{"x509_crl_number", "Value of the CRL's cRLNumber extension; 0 if absent."}
+	crlStaleDesc  = desc{"x509_crl_stale", "1 if the current time is past the CRL's nextUpdate, 0 otherwise."}
 )
+
+// gauges gathers the series of gauge families, each family listed at
+// least once (with no series, Gather leaves it out).
+type gauges struct {
+	order []desc
+	by    map[string][]Metric
+}
+
+func newGauges(ds ...desc) *gauges {
+	return &gauges{order: ds, by: map[string][]Metric{}}
+}
+
+func (g *gauges) add(d desc, ls []Label, v float64) {
+	g.by[d.name] = append(g.by[d.name], Metric{Labels: ls, Value: v})
+}
+
+func (g *gauges) families() []Family {
+	out := make([]Family, 0, len(g.order))
+	for _, d := range g.order {
+		out = append(out, Family{Name: d.name, Help: d.help, Type: Gauge, Metrics: g.by[d.name]})
+	}
+	return out
+}
 
 // Option tunes a Files collector.
 type Option func(*options)
@@ -87,22 +113,18 @@ func NewFiles(dir string, files []string, opts ...Option) *Files {
 	return &Files{dir: dir, files: files, opts: o}
 }
 
-// Describe sends the descriptions of every metric Files collects.
-func (f *Files) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{notAfterDesc, notBeforeDesc, expiredDesc, isCADesc, readErrorDesc,
-		crlNextDesc, crlThisDesc, crlNumberDesc, crlStaleDesc} {
-		ch <- d
-	}
-}
-
 // source is a file to read, and whether it must hold something.
 type source struct {
 	path     string
 	required bool
 }
 
-// Collect reads the files and sends their metrics.
-func (f *Files) Collect(ch chan<- prometheus.Metric) {
+// Collect reads the files and returns their metrics. A file that cannot
+// be read is told to the WithErrors function and counted in
+// x509_read_errors, not returned: the error is always nil.
+func (f *Files) Collect() ([]Family, error) {
+	g := newGauges(notAfterDesc, notBeforeDesc, expiredDesc, isCADesc, readErrorDesc,
+		crlNextDesc, crlThisDesc, crlNumberDesc, crlStaleDesc)
 	now := f.opts.now()
 	errs := 0
 	fail := func(err error) {
@@ -131,13 +153,14 @@ func (f *Files) Collect(ch chan<- prometheus.Metric) {
 			continue
 		}
 		for _, c := range certs {
-			collectCert(ch, s.path, c, now)
+			collectCert(g, s.path, c, now)
 		}
 		for _, c := range crls {
-			collectCRL(ch, s.path, c, now)
+			collectCRL(g, s.path, c, now)
 		}
 	}
-	ch <- prometheus.MustNewConstMetric(readErrorDesc, prometheus.GaugeValue, float64(errs))
+	g.add(readErrorDesc, nil, float64(errs))
+	return g.families(), nil
 }
 
 // sources lists the files to read: the directory's, sorted, then the
@@ -241,22 +264,18 @@ func readFile(path string) ([]*x509.Certificate, []*x509.RevocationList, error) 
 	return certs, crls, nil
 }
 
-func collectCert(ch chan<- prometheus.Metric, path string, c *x509.Certificate, now time.Time) {
-	v := certValues(path, c)
-	gauge := func(d *prometheus.Desc, x float64) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, x, v...)
-	}
+func collectCert(g *gauges, path string, c *x509.Certificate, now time.Time) {
+	v := labels(certLabels, certValues(path, c))
+	gauge := func(d desc, x float64) { g.add(d, v, x) }
 	gauge(notAfterDesc, float64(c.NotAfter.Unix()))
 	gauge(notBeforeDesc, float64(c.NotBefore.Unix()))
 	gauge(expiredDesc, boolValue(now.After(c.NotAfter)))
 	gauge(isCADesc, boolValue(c.BasicConstraintsValid && c.IsCA))
 }
 
-func collectCRL(ch chan<- prometheus.Metric, path string, c *x509.RevocationList, now time.Time) {
-	v := crlValues(path, c)
-	gauge := func(d *prometheus.Desc, x float64) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, x, v...)
-	}
+func collectCRL(g *gauges, path string, c *x509.RevocationList, now time.Time) {
+	v := labels(crlLabels, crlValues(path, c))
+	gauge := func(d desc, x float64) { g.add(d, v, x) }
 	gauge(crlNextDesc, float64(c.NextUpdate.Unix()))
 	gauge(crlThisDesc, float64(c.ThisUpdate.Unix()))
 	var number float64

@@ -36,17 +36,11 @@ func dnValue(n pkix.Name, field string) string {
 
 // certLabels are the label names of the x509_cert_* metrics: the
 // exporter's for a file source. Its Kubernetes labels are left out; a
-// label that is empty is no label to Prometheus anyway.
-var certLabels = func() []string {
-	names := []string{"filename", "filepath", "serial_number"}
-	for _, f := range dnFields {
-		names = append(names, "issuer_"+f)
-	}
-	for _, f := range dnFields {
-		names = append(names, "subject_"+f)
-	}
-	return names
-}()
+// label that is empty is no label to Prometheus anyway. The issuer_* and
+// subject_* ones follow dnFields.
+var certLabels = []string{"filename", "filepath", "serial_number",
+	"issuer_C", "issuer_ST", "issuer_L", "issuer_O", "issuer_OU", "issuer_CN",
+	"subject_C", "subject_ST", "subject_L", "subject_O", "subject_OU", "subject_CN"}
 
 // certValues are the values of certLabels for cert, found in path. The
 // serial number is decimal, as the exporter writes it.
@@ -75,14 +69,10 @@ func escape(v []string) []string {
 	return v
 }
 
-// crlLabels are the label names of the x509_crl_* metrics.
-var crlLabels = func() []string {
-	names := []string{"filename", "filepath", "crl_number"}
-	for _, f := range dnFields {
-		names = append(names, "issuer_"+f)
-	}
-	return names
-}()
+// crlLabels are the label names of the x509_crl_* metrics, the issuer_*
+// ones following dnFields.
+var crlLabels = []string{"filename", "filepath", "crl_number",
+	"issuer_C", "issuer_ST", "issuer_L", "issuer_O", "issuer_OU", "issuer_CN"}
 
 // crlValues are the values of crlLabels for crl, found in path, escaped
 // as certValues.

@@ -1,18 +1,22 @@
 package metrics
 
 import (
+	"fmt"
+	"sort"
 	"strconv"
-
-	"github.com/prometheus/client_golang/prometheus"
+	"sync"
 
 	"github.com/pkienroll/pkienroll/pki/est"
 )
 
 var (
-	tokensDesc = prometheus.NewDesc("pkienroll_tokens", "Enrollment tokens by state (active, expired, claimed, used, revoked).", []string{"state"}, nil)
-	openDesc   = prometheus.NewDesc("pkienroll_connections_open", "Connections open now.", nil, nil)
-	refusedDsc = prometheus.NewDesc("pkienroll_connections_refused_total", "Connections closed as they arrived: their address, or the server, at its bound.", nil, nil)
-	closedDesc = prometheus.NewDesc("pkienroll_connections_closed_total", "Idle or silent connections closed to make room for others.", nil, nil)
+	tokensDesc = desc{"pkienroll_tokens", "Enrollment tokens by state (active, expired, claimed, used, revoked)."}
+	openDesc   = desc{"pkienroll_connections_open", "Connections open now."}
+	refusedDsc = desc{"pkienroll_connections_refused_total", "Connections closed as they arrived: their address, or the server, at its bound."}
+	closedDesc = desc{"pkienroll_connections_closed_total", "Idle or silent connections closed to make room for others."}
+
+	requestsDesc = desc{"pkienroll_est_requests_total", "EST requests answered, by operation (simpleenroll: a first enrollment, simplereenroll: a renewal, cacerts, csrattrs, other), result (ok, refused: 4xx, failed: 5xx) and HTTP status code."}
+	durationDesc = desc{"pkienroll_est_request_duration_seconds", "Time to answer an EST request, by operation, waits for the PKI directory's lock included."}
 )
 
 // tokenStates are the states pkienroll_tokens always shows, 0 when no
@@ -32,46 +36,48 @@ func NewServer(tokens *est.Tokens, conns *est.ConnLimiter) *Server {
 	return &Server{tokens: tokens, conns: conns}
 }
 
-// Describe sends the descriptions of the metrics Server collects.
-func (s *Server) Describe(ch chan<- *prometheus.Desc) {
-	ch <- tokensDesc
-	ch <- openDesc
-	ch <- refusedDsc
-	ch <- closedDesc
-}
-
-// Collect reads the tokens and the connection counts and sends them. A
-// token directory that cannot be listed is an error of the scrape for
-// pkienroll_tokens alone.
-func (s *Server) Collect(ch chan<- prometheus.Metric) {
+// Collect reads the tokens and the connection counts. A token directory
+// that cannot be listed leaves pkienroll_tokens out and is the error; the
+// connection counts are still returned.
+func (s *Server) Collect() ([]Family, error) {
+	var out []Family
+	var err error
 	if s.tokens != nil {
-		list, err := s.tokens.List()
-		if err != nil {
-			ch <- prometheus.NewInvalidMetric(tokensDesc, err)
+		list, lerr := s.tokens.List()
+		if lerr != nil {
+			err = fmt.Errorf("metric %s: %w", tokensDesc.name, lerr)
 		} else {
 			n := map[est.TokenState]int{}
 			for _, t := range list {
 				n[t.State]++
 			}
+			f := Family{Name: tokensDesc.name, Help: tokensDesc.help, Type: Gauge}
 			for _, st := range tokenStates {
-				ch <- prometheus.MustNewConstMetric(tokensDesc, prometheus.GaugeValue, float64(n[st]), string(st))
+				f.Metrics = append(f.Metrics, Metric{Labels: []Label{{"state", string(st)}}, Value: float64(n[st])})
 			}
+			out = append(out, f)
 		}
 	}
 	if s.conns != nil {
 		st := s.conns.Stats()
-		ch <- prometheus.MustNewConstMetric(openDesc, prometheus.GaugeValue, float64(st.Open))
-		ch <- prometheus.MustNewConstMetric(refusedDsc, prometheus.CounterValue, float64(st.Refused))
-		ch <- prometheus.MustNewConstMetric(closedDesc, prometheus.CounterValue, float64(st.Closed))
+		one := func(d desc, t Type, v float64) Family {
+			return Family{Name: d.name, Help: d.help, Type: t, Metrics: []Metric{{Value: v}}}
+		}
+		out = append(out,
+			one(openDesc, Gauge, float64(st.Open)),
+			one(refusedDsc, Counter, float64(st.Refused)),
+			one(closedDesc, Counter, float64(st.Closed)))
 	}
+	return out, err
 }
 
 // Requests counts the EST requests answered, by operation and result, and
 // their latency: events, which no state read at scrape time holds. Its
 // Observe is an est.WithEvents function.
 type Requests struct {
-	total    *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	mu       sync.Mutex
+	total    map[[3]string]uint64 // op, result, code
+	duration map[string]*HistogramValue
 }
 
 // latencyBuckets reach the lock timeout (20 s by default): an enrollment
@@ -80,17 +86,7 @@ var latencyBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 
 // NewRequests returns an empty Requests.
 func NewRequests() *Requests {
-	return &Requests{
-		total: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pkienroll_est_requests_total",
-			Help: "EST requests answered, by operation (simpleenroll: a first enrollment, simplereenroll: a renewal, cacerts, csrattrs, other), result (ok, refused: 4xx, failed: 5xx) and HTTP status code.",
-		}, []string{"op", "result", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "pkienroll_est_request_duration_seconds",
-			Help:    "Time to answer an EST request, by operation, waits for the PKI directory's lock included.",
-			Buckets: latencyBuckets,
-		}, []string{"op"}),
-	}
+	return &Requests{total: map[[3]string]uint64{}, duration: map[string]*HistogramValue{}}
 }
 
 // Observe counts ev. It is safe for concurrent use.
@@ -106,18 +102,43 @@ func (r *Requests) Observe(ev est.Event) {
 	case ev.Status >= 300:
 		result = "refused"
 	}
-	r.total.WithLabelValues(op, result, strconv.Itoa(ev.Status)).Inc()
-	r.duration.WithLabelValues(op).Observe(ev.Duration.Seconds())
+	secs := ev.Duration.Seconds()
+	// The first bucket whose bound is at least secs: a bucket counts the
+	// observations up to and including its bound.
+	first := sort.SearchFloat64s(latencyBuckets, secs)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.total[[3]string{op, result, strconv.Itoa(ev.Status)}]++
+	h := r.duration[op]
+	if h == nil {
+		h = &HistogramValue{Bounds: latencyBuckets, Cumulative: make([]uint64, len(latencyBuckets))}
+		r.duration[op] = h
+	}
+	for i := first; i < len(h.Cumulative); i++ {
+		h.Cumulative[i]++
+	}
+	h.Sum += secs
+	h.Count++
 }
 
-// Describe sends the descriptions of the request metrics.
-func (r *Requests) Describe(ch chan<- *prometheus.Desc) {
-	r.total.Describe(ch)
-	r.duration.Describe(ch)
-}
-
-// Collect sends the request metrics.
-func (r *Requests) Collect(ch chan<- prometheus.Metric) {
-	r.total.Collect(ch)
-	r.duration.Collect(ch)
+// Collect returns the request counts and latencies so far; a family with
+// no request yet has no series, and Gather leaves it out. The error is
+// always nil.
+func (r *Requests) Collect() ([]Family, error) {
+	total := Family{Name: requestsDesc.name, Help: requestsDesc.help, Type: Counter}
+	duration := Family{Name: durationDesc.name, Help: durationDesc.help, Type: Histogram}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k, n := range r.total {
+		total.Metrics = append(total.Metrics, Metric{
+			Labels: []Label{{"op", k[0]}, {"result", k[1]}, {"code", k[2]}},
+			Value:  float64(n),
+		})
+	}
+	for op, h := range r.duration {
+		c := *h
+		c.Cumulative = append([]uint64(nil), h.Cumulative...)
+		duration.Metrics = append(duration.Metrics, Metric{Labels: []Label{{"op", op}}, Hist: &c})
+	}
+	return []Family{total, duration}, nil
 }

@@ -2,6 +2,8 @@ package metrics_test
 
 import (
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,5 +78,56 @@ func TestRequestsByResult(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("requests %v = %v, want %v", k, got[k], v)
 		}
+	}
+}
+
+// TestRequestsBuckets: a latency on a bucket's bound counts in that
+// bucket (le is "less or equal"), and the histogram reads back whole.
+func TestRequestsBuckets(t *testing.T) {
+	r := metrics.NewRequests()
+	for _, d := range []time.Duration{5 * time.Millisecond, 6 * time.Millisecond, time.Minute} {
+		r.Observe(est.Event{Op: "simpleenroll", Status: http.StatusOK, Duration: d})
+	}
+	fams, err := metrics.Gather(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	if err := metrics.WriteText(&text, fams); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`pkienroll_est_request_duration_seconds_bucket{op="simpleenroll",le="0.005"} 1`,
+		`pkienroll_est_request_duration_seconds_bucket{op="simpleenroll",le="0.01"} 2`,
+		`pkienroll_est_request_duration_seconds_bucket{op="simpleenroll",le="40"} 2`,
+		`pkienroll_est_request_duration_seconds_bucket{op="simpleenroll",le="+Inf"} 3`,
+		`pkienroll_est_request_duration_seconds_sum{op="simpleenroll"} 60.011`,
+		`pkienroll_est_request_duration_seconds_count{op="simpleenroll"} 3`,
+		`pkienroll_est_requests_total{code="200",op="simpleenroll",result="ok"} 3`,
+	} {
+		if !strings.Contains(text.String(), want+"\n") {
+			t.Errorf("no %s in:\n%s", want, text.String())
+		}
+	}
+}
+
+// TestRequestsConcurrent: Observe from many goroutines while scraped
+// loses no count (run with -race).
+func TestRequestsConcurrent(t *testing.T) {
+	r := metrics.NewRequests()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 100 {
+				r.Observe(est.Event{Op: "cacerts", Status: http.StatusOK, Duration: time.Millisecond})
+				if _, err := metrics.Gather(r); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got := gather(t, r)["pkienroll_est_requests_total"]; len(got) != 1 || got[0].value != 800 {
+		t.Errorf("requests: %v, want one series of 800", got)
 	}
 }
