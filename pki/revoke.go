@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -63,11 +64,11 @@ func (s *Store) Revoke(ctx context.Context, req RevokeRequest) (Entry, error) {
 		return Entry{}, err
 	}
 	path := s.DatabasePath()
-	data, err := readFileLimited(path, maxDatabaseSize, true)
-	if err != nil {
+	var data bytes.Buffer // sized to the file: one read, no regrowing
+	if err := readIndex(path, &data); err != nil {
 		return Entry{}, fmt.Errorf("read database %s: %w", path, err)
 	}
-	index, err := scanIndex(path, data, serial)
+	index, err := scanIndex(path, data.Bytes(), serial)
 	if err != nil {
 		return Entry{}, err
 	}
