@@ -134,86 +134,106 @@ func (x *indexText) replaced(line string) []byte {
 // is plainly an index line ParseEntry accepts: six tab-separated fields, a
 // status of V, R or E, dates of 12 or 14 digits and a Z within the plain
 // ranges of a calendar, and a serial of 1 to 40 hexadecimal digits, not all
-// zeros. It parses nothing and allocates nothing. ok false only means
-// "parse it": the line may still be valid (a 29 February, a serial with
-// spaces around it).
+// zeros. It parses nothing and allocates nothing: one pass over the line.
+// ok false only means "parse it": the line may still be valid (a 29
+// February, a serial with spaces around it).
 func quickIndexLine(line []byte) (serial []byte, ok bool) {
-	var f [6][]byte
-	rest := line
-	for i := range 5 {
-		j := bytes.IndexByte(rest, '\t')
-		if j < 0 {
+	if len(line) < 2 || line[1] != '\t' || (line[0] != 'V' && line[0] != 'R' && line[0] != 'E') {
+		return nil, false
+	}
+	rest := line[2:]
+	n := quickIndexTime(rest)
+	if n == 0 || len(rest) <= n || rest[n] != '\t' {
+		return nil, false
+	}
+	rest = rest[n+1:]
+	if len(rest) == 0 {
+		return nil, false
+	}
+	if rest[0] != '\t' { // revocation date[,reason]
+		if n = quickIndexTime(rest); n == 0 || len(rest) <= n {
 			return nil, false
 		}
-		f[i], rest = rest[:j], rest[j+1:]
-	}
-	if bytes.IndexByte(rest, '\t') >= 0 {
-		return nil, false
-	}
-	if len(f[0]) != 1 || (f[0][0] != 'V' && f[0][0] != 'R' && f[0][0] != 'E') {
-		return nil, false
-	}
-	if !quickIndexTime(f[1]) {
-		return nil, false
-	}
-	if len(f[2]) > 0 {
-		when, _, _ := bytes.Cut(f[2], []byte(","))
-		if !quickIndexTime(when) {
+		if rest[n] == ',' {
+			if n = bytes.IndexByte(rest, '\t'); n < 0 {
+				return nil, false
+			}
+		}
+		if rest[n] != '\t' {
 			return nil, false
 		}
+		rest = rest[n:]
 	}
-	if !quickSerial(f[3]) {
+	rest = rest[1:]
+	n = quickSerial(rest)
+	if n == 0 || len(rest) <= n || rest[n] != '\t' {
 		return nil, false
 	}
-	return f[3], true
+	serial, rest = rest[:n], rest[n+1:]
+	n = bytes.IndexByte(rest, '\t') // after the file name, the subject
+	if n < 0 || bytes.IndexByte(rest[n+1:], '\t') >= 0 {
+		return nil, false
+	}
+	return serial, true
 }
 
-// quickIndexTime reports whether s is plainly a date parseIndexTime
-// accepts: YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ, month 1-12, a day every year
-// has in that month (no 29 February), hour, minute and second in range.
-func quickIndexTime(s []byte) bool {
-	var year int
-	switch len(s) {
-	case 13:
+// daysIn are the days of each month of a common year.
+var daysIn = [13]byte{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+
+// quickIndexTime is the length of the date that s starts with when it is
+// plainly one parseIndexTime accepts (YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ,
+// month 1-12, a day every year has in that month, so no 29 February, and
+// hour, minute and second in range), and 0 otherwise.
+func quickIndexTime(s []byte) int {
+	year := 0
+	switch {
+	case len(s) >= 13 && s[12] == 'Z':
 		year = 2
-	case 15:
+	case len(s) >= 15 && s[14] == 'Z':
 		year = 4
 	default:
-		return false
+		return 0
 	}
-	if s[len(s)-1] != 'Z' {
-		return false
-	}
-	digits := s[:len(s)-1]
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return false
+	var d [5]byte // month, day, hour, minute, second
+	for i := 0; i < year; i++ {
+		if s[i]-'0' > 9 {
+			return 0
 		}
 	}
-	two := func(i int) int { return int(digits[i]-'0')*10 + int(digits[i+1]-'0') }
-	month, day := two(year), two(year+2)
-	hour, minute, second := two(year+4), two(year+6), two(year+8)
-	if month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59 {
-		return false
+	for i := range d {
+		hi, lo := s[year+2*i]-'0', s[year+2*i+1]-'0'
+		if hi > 9 || lo > 9 {
+			return 0
+		}
+		d[i] = hi*10 + lo
 	}
-	return day <= [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month]
+	if d[0] < 1 || d[0] > 12 || d[1] < 1 || d[1] > daysIn[d[0]] || d[2] > 23 || d[3] > 59 || d[4] > 59 {
+		return 0
+	}
+	return year + 11
 }
 
-// quickSerial reports whether s is 1 to 40 hexadecimal digits, not all
-// zeros: a serial parseSerial accepts as it is.
-func quickSerial(s []byte) bool {
-	if len(s) == 0 || len(s) > 40 {
-		return false
-	}
+// quickSerial is the length of the serial that s starts with, up to a tab
+// or its end, when it is 1 to 40 hexadecimal digits, not all zeros (one
+// parseSerial accepts as it is), and 0 otherwise.
+func quickSerial(s []byte) int {
 	nonzero := false
-	for _, c := range s {
+	for i, c := range s {
 		switch {
+		case c == '\t':
+			if !nonzero || i > 40 {
+				return 0
+			}
+			return i
 		case c == '0':
 		case '1' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
 			nonzero = true
 		default:
-			return false
+			return 0
 		}
 	}
-	return nonzero
+	if !nonzero || len(s) > 40 {
+		return 0
+	}
+	return len(s)
 }
