@@ -101,18 +101,31 @@ func (x *indexText) setFound(start, end int, e Entry) {
 
 // replaced is the index text with the serial's line replaced by line (no
 // line end): every other line's bytes as read, each line ending in '\n'
-// alone, a torn last line left out.
+// alone, a torn last line left out. Without CR line ends it moves the
+// lines after the serial's within data's array when it has room (as
+// readIndex leaves it), instead of copying the whole text: x is spent
+// after.
 func (x *indexText) replaced(line string) []byte {
-	out := make([]byte, 0, x.keep+len(line)+2)
 	if !x.hasCR {
-		out = append(out, x.data[:x.start]...)
-		out = append(out, line...)
-		out = append(out, x.data[x.end:x.keep]...)
+		size := x.start + len(line) + x.keep - x.end
 		if x.unterminated {
-			out = append(out, '\n')
+			size++
+		}
+		var out []byte
+		if size <= cap(x.data) {
+			out = x.data[:size]
+		} else {
+			out = make([]byte, size)
+			copy(out, x.data[:x.start])
+		}
+		copy(out[x.start+len(line):], x.data[x.end:x.keep]) // first: the line may overlap them
+		copy(out[x.start:], line)
+		if x.unterminated {
+			out[size-1] = '\n'
 		}
 		return out
 	}
+	out := make([]byte, 0, x.keep+len(line)+2)
 	for off := 0; off < x.keep; {
 		nl := bytes.IndexByte(x.data[off:x.keep], '\n')
 		next := off + nl + 1
