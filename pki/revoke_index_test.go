@@ -281,3 +281,36 @@ func BenchmarkScanIndex(b *testing.B) {
 		_ = x.replaced(x.entry.String())
 	}
 }
+
+// TestReadRevokedAsReadDatabase: readRevoked is ReadDatabase's revoked
+// entries, in order, on every index of TestSpliceAsRewrite's kinds, and
+// fails with ReadDatabase's error on a bad line.
+func TestReadRevokedAsReadDatabase(t *testing.T) {
+	t.Parallel()
+	a := indexLine(StatusValid, "1000", "/CN=ca")
+	b := indexLine(StatusRevoked, "1001", "/CN=b")
+	c := indexLine(StatusValid, "1002", "/CN=c")
+	r := indexLine(StatusRevoked, "1003", "/CN=d")
+	odd := "R\t20350102030405Z\t20240229000000Z\t 1004\t\t/CN=odd"
+	for _, index := range []string{
+		"", "\n", a + "\n", a + "\n" + b + "\n" + c + "\n" + r + "\n",
+		b + "\r\n" + c + "\r\n" + r, b + "\n" + r[:30], b + "\n" + odd + "\n" + r + "\r",
+		a + "\n" + "V\t351341000000Z\t\t1002\tunknown\t/CN=bad expiry\n" + b + "\n",
+		b + "\n" + "R\t350101000000Z\tnever\t1002\tunknown\t/CN=bad revocation\n",
+		b + "\n" + "V\t350101000000Z\t\t1002\tunknown\t/CN=cr alone\rV\t350101000000Z\t\t1003\tunknown\t/CN=x",
+	} {
+		path := filepath.Join(t.TempDir(), "database.txt")
+		writeTestFile(t, path, index)
+		all, werr := ReadDatabase(path)
+		var want []Entry
+		for _, e := range all {
+			if e.Status == StatusRevoked {
+				want = append(want, e)
+			}
+		}
+		got, err := readRevoked(path)
+		if fmt.Sprint(err) != fmt.Sprint(werr) || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("readRevoked(%q) = %v, %v; want %v, %v", index, got, err, want, werr)
+		}
+	}
+}
