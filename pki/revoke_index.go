@@ -182,12 +182,11 @@ func quickIndexLine(line []byte) (serial []byte, ok bool) {
 	if n == 0 || len(rest) <= n || rest[n] != '\t' {
 		return nil, false
 	}
-	serial, rest = rest[:n], rest[n+1:]
-	n = bytes.IndexByte(rest, '\t') // after the file name, the subject
-	if n < 0 || bytes.IndexByte(rest[n+1:], '\t') >= 0 {
+	// The file name and the subject: one tab between them, none after.
+	if bytes.Count(rest[n+1:], []byte("\t")) != 1 {
 		return nil, false
 	}
-	return serial, true
+	return rest[:n], true
 }
 
 // daysIn are the days of each month of a common year.
@@ -198,32 +197,32 @@ var daysIn = [13]byte{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 // month 1-12, a day every year has in that month, so no 29 February, and
 // hour, minute and second in range), and 0 otherwise.
 func quickIndexTime(s []byte) int {
-	year := 0
+	n := 0
 	switch {
 	case len(s) >= 13 && s[12] == 'Z':
-		year = 2
+		n = 13
 	case len(s) >= 15 && s[14] == 'Z':
-		year = 4
+		n = 15
 	default:
 		return 0
 	}
-	var d [5]byte // month, day, hour, minute, second
-	for i := 0; i < year; i++ {
-		if s[i]-'0' > 9 {
+	// The last 12 digits of either form: MMDDHHMMSS after the year.
+	p := (*[12]byte)(s[n-13 : n-1])
+	for _, c := range p {
+		if c-'0' > 9 {
 			return 0
 		}
 	}
-	for i := range d {
-		hi, lo := s[year+2*i]-'0', s[year+2*i+1]-'0'
-		if hi > 9 || lo > 9 {
-			return 0
-		}
-		d[i] = hi*10 + lo
-	}
-	if d[0] < 1 || d[0] > 12 || d[1] < 1 || d[1] > daysIn[d[0]] || d[2] > 23 || d[3] > 59 || d[4] > 59 {
+	if n == 15 && (s[0]-'0' > 9 || s[1]-'0' > 9) {
 		return 0
 	}
-	return year + 11
+	month := (p[2]-'0')*10 + p[3] - '0'
+	day := (p[4]-'0')*10 + p[5] - '0'
+	if month < 1 || month > 12 || day < 1 || day > daysIn[month] ||
+		(p[6]-'0')*10+p[7]-'0' > 23 || (p[8]-'0')*10+p[9]-'0' > 59 || (p[10]-'0')*10+p[11]-'0' > 59 {
+		return 0
+	}
+	return n
 }
 
 // quickSerial is the length of the serial that s starts with, up to a tab
