@@ -374,3 +374,28 @@ func durableWrite(b *testing.B, s *pki.Store) time.Duration {
 	}
 	return time.Since(start)
 }
+
+// BenchmarkCheckAt is `ca check` (Store.Check) and `list` (Store.List) at
+// CAs of 50, 1 000 and 5 000 names: both read every certificate of the
+// directory, so both grow with it, as they must.
+func BenchmarkCheckAt(b *testing.B) {
+	key := ecBenchKey(b)
+	for _, n := range benchSizes {
+		s := pkitest.NewStore(b)
+		fillNames(b, s, key, n)
+		b.Run(fmt.Sprintf("check/names=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if problems, err := s.Check(context.Background()); err != nil || len(problems) > 0 {
+					b.Fatal(problems, err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("list/names=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.List(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
