@@ -153,7 +153,7 @@ golden:
 FUZZ_TARGETS := ./pki/dn:FuzzParse ./pki:FuzzParseRequest ./pki:FuzzInspect ./pki:FuzzParseSANs \
 	./pki:FuzzParseKeyUsage ./pki:FuzzParseExtKeyUsage ./pki:FuzzParseKey ./pki:FuzzParseEntry \
 	./pki:FuzzParseCRL ./pki:FuzzParseCertificates ./pki:FuzzDecodePKCS12 \
-	./pki:FuzzParseAuthorityKeyID \
+	./pki:FuzzParseAuthorityKeyID ./pki:FuzzQuickIndexLine \
 	./pki:FuzzValidateHostname ./pki:FuzzSANsValidate ./pki:FuzzValidateEmail \
 	./pki/est:FuzzEnrollBody
 

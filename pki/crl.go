@@ -58,15 +58,12 @@ func (s *Store) GenerateCRL(ctx context.Context, days int) ([]byte, error) {
 // index, valid from now for days. Nothing is written. Only a lock holder may
 // call it.
 func (s *Store) signCRL(ca *ca, number *big.Int, days int) ([]byte, error) {
-	entries, err := ReadDatabase(s.DatabasePath())
+	entries, err := readRevoked(s.DatabasePath())
 	if err != nil {
 		return nil, err
 	}
 	var revoked []x509.RevocationListEntry
 	for _, e := range entries {
-		if e.Status != StatusRevoked {
-			continue
-		}
 		serial, err := parseSerial(e.Serial)
 		if err != nil {
 			return nil, fmt.Errorf("crl: %s: %w", s.DatabasePath(), err)

@@ -140,11 +140,11 @@ const maxDatabaseSize = 256 << 20
 // else there (lines ending in CR alone, text) is an error, as it is for the
 // signer (see classifyTail).
 func ReadDatabase(path string) ([]Entry, error) {
-	data, err := readFileLimited(path, maxDatabaseSize, true)
-	if err != nil {
+	var data bytes.Buffer // sized to the file: one read, no regrowing
+	if err := readIndex(path, &data); err != nil {
 		return nil, fmt.Errorf("read database %s: %w", path, err)
 	}
-	text := string(data)
+	text := data.String()
 	if text == "\n" {
 		return nil, nil
 	}

@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -62,16 +63,21 @@ func (s *Store) Revoke(ctx context.Context, req RevokeRequest) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	entries, err := ReadDatabase(s.DatabasePath())
+	path := s.DatabasePath()
+	var data bytes.Buffer // sized to the file: one read, no regrowing
+	if err := readIndex(path, &data); err != nil {
+		return Entry{}, fmt.Errorf("read database %s: %w", path, err)
+	}
+	index, err := scanIndex(path, data.Bytes(), serial)
 	if err != nil {
 		return Entry{}, err
 	}
-	i := indexOfSerial(entries, serial)
-	if i < 0 {
-		return Entry{}, fmt.Errorf("revoke: serial %s is not in %s: %w", serial, s.DatabasePath(), ErrNotFound)
+	if !index.found {
+		return Entry{}, fmt.Errorf("revoke: serial %s is not in %s: %w", serial, path, ErrNotFound)
 	}
-	if entries[i].Status == StatusRevoked {
-		return Entry{}, fmt.Errorf("revoke: serial %s was %w on %s", serial, ErrRevoked, entries[i].Revoked.Format("2006-01-02"))
+	e := index.entry
+	if e.Status == StatusRevoked {
+		return Entry{}, fmt.Errorf("revoke: serial %s was %w on %s", serial, ErrRevoked, e.Revoked.Format("2006-01-02"))
 	}
 	// A CA's own line (serial 1000 in a directory made by ca init or
 	// pki-create-ca.sh, and the second CA's, qemu-ca's, further on): a CA
@@ -81,13 +87,17 @@ func (s *Store) Revoke(ctx context.Context, req RevokeRequest) (Entry, error) {
 			return Entry{}, fmt.Errorf("revoke: serial %s is the CA certificate %s itself, which no CRL of the directory can revoke", serial, path)
 		}
 	}
-	entries[i].Status = StatusRevoked
-	entries[i].Revoked = s.opts.now().UTC().Truncate(1e9)
-	entries[i].Reason = reason
-	if err := writeDatabase(s.DatabasePath(), entries); err != nil {
+	e.Status = StatusRevoked
+	e.Revoked = s.opts.now().UTC().Truncate(1e9)
+	e.Reason = reason
+	// The whole index is written anew (temporary file, fsync, rename), as
+	// openssl ca -revoke does: the line grows, and the index must never be
+	// seen half-written. Only the one line is formatted; the others are
+	// copied (scanIndex).
+	if err := atomicfile.WriteLocked(path, index.replaced(e.String()), modePublic); err != nil {
 		return Entry{}, err
 	}
-	return entries[i], nil
+	return e, nil
 }
 
 func (s *Store) serialToRevoke(req RevokeRequest) (string, error) {
@@ -113,15 +123,6 @@ func (s *Store) serialToRevoke(req RevokeRequest) (string, error) {
 	return "", fmt.Errorf("revoke: give a serial or a name")
 }
 
-func indexOfSerial(entries []Entry, serial string) int {
-	for i, e := range entries {
-		if strings.EqualFold(e.Serial, serial) {
-			return i
-		}
-	}
-	return -1
-}
-
 // canonicalReason accepts openssl's reason names in any case.
 func canonicalReason(reason string) (string, error) {
 	if reason == "" {
@@ -133,15 +134,4 @@ func canonicalReason(reason string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("revocation reason %q is not one of openssl's (unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, removeFromCRL, privilegeWithdrawn, AACompromise)", reason)
-}
-
-// writeDatabase atomically replaces the index with entries, under the
-// store's lock. Only revocation rewrites the index; signing appends.
-func writeDatabase(path string, entries []Entry) error {
-	var b strings.Builder
-	for _, e := range entries {
-		b.WriteString(e.String())
-		b.WriteByte('\n')
-	}
-	return atomicfile.WriteLocked(path, []byte(b.String()), modePublic)
 }
