@@ -15,6 +15,7 @@ import (
 
 	"github.com/pkienroll/pkienroll/internal/opensslsign"
 	"github.com/pkienroll/pkienroll/internal/pkitest"
+	"github.com/pkienroll/pkienroll/internal/testenv"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -30,6 +31,9 @@ func isGoKey(k crypto.Signer) bool { _, ok := k.(*rsa.PrivateKey); return ok }
 // with Go's key otherwise or when PKIENROLL_SIGNER=go; either way its
 // public key is the CA certificate's.
 func TestCASigner(t *testing.T) {
+	if st := opensslsign.Status(); strings.HasPrefix(st, "go (opensslsign:") {
+		testenv.Missing(t, "OpenSSL's libcrypto does not load ("+st+"): install libssl3")
+	}
 	s := pkitest.NewStore(t)
 	ca := pkitest.ReadCert(t, s.CACertPath())
 	for _, env := range []string{"", "go"} {
