@@ -6,6 +6,7 @@ require (
 	github.com/alecthomas/kong v1.17.0
 	github.com/charmbracelet/lipgloss v1.1.0
 	github.com/charmbracelet/log v1.0.0
+	github.com/golang-fips/openssl/v2 v2.0.3
 	github.com/mattn/go-isatty v0.0.24
 	github.com/prometheus/client_model v0.6.2
 	github.com/prometheus/common v0.66.1

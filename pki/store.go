@@ -221,7 +221,8 @@ type ca struct {
 }
 
 // loadCA reads the CA certificate and key and checks that they belong
-// together and that the certificate is a CA.
+// together and that the certificate is a CA. The key is parsed once per
+// content and, in an openssl build, signs through libcrypto (caSigner).
 func (s *Store) loadCA() (*ca, error) {
 	certPath, keyPath := s.CACertPath(), s.CAKeyPath()
 	cert, err := ReadCertificate(certPath)
@@ -235,7 +236,7 @@ func (s *Store) loadCA() (*ca, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read CA key %s: %w", keyPath, err)
 	}
-	key, err := ParseKey(data, nil)
+	key, err := caSigner(data)
 	if err != nil {
 		return nil, fmt.Errorf("read CA key %s: %w", keyPath, err)
 	}

@@ -22,12 +22,15 @@ keytool:default-jre-headless
 qemu-system-x86_64:qemu-system-x86
 chromium:chromium
 certutil:libnss3-tools
-unshare:util-linux"
+unshare:util-linux
+gcc:gcc"
 
 # Peers that are no program on PATH: spice-gtk's Python bindings (the real
 # SPICE client of the console tests) and noVNC's files. dpkg says whether
 # they are there.
-libraries="python3-gi gir1.2-spiceclientglib-2.0 novnc"
+# libc6-dev: the C headers cgo needs to build the OpenSSL signer's tests
+# (-tags openssl); the libcrypto it loads comes with openssl's libssl3.
+libraries="python3-gi gir1.2-spiceclientglib-2.0 novnc libc6-dev"
 
 missing=
 for pair in $peers; do

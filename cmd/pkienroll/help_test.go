@@ -140,7 +140,9 @@ func TestVersion(t *testing.T) {
 	goVersion := " (" + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + ")\n"
 	for _, args := range [][]string{{"--version"}, {"version"}, {"-q", "--version"}} {
 		r := runCLI(t, args...)
-		if r.code != 0 || !strings.HasPrefix(r.stdout, "pkienroll ") || !strings.HasSuffix(r.stdout, goVersion) || r.stderr != "" {
+		// An openssl build's `version` adds a signature line (version_signer_test.go).
+		first, _, _ := strings.Cut(r.stdout, "\n")
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "pkienroll ") || !strings.HasSuffix(first+"\n", goVersion) || r.stderr != "" {
 			t.Errorf("pkienroll %s:\n%s\nwant exit 0 and pkienroll VERSION%q", strings.Join(args, " "), r, goVersion)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/pkienroll/pkienroll/internal/opensslsign"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -49,8 +51,14 @@ func programVersion() string {
 // versionCmd prints the version line.
 type versionCmd struct{}
 
-// Run prints the version line on stdout.
+// Run prints the version line on stdout; a build with the OpenSSL signer
+// (`make build-openssl`) adds a line naming the signer the CA key uses:
+// "signature: openssl (OpenSSL 3.0.19 …)", or "signature: go (why)".
 func (c *versionCmd) Run(e *env) error {
+	if opensslsign.Built {
+		_, err := fmt.Fprintf(e.stdout, "%s\nsignature: %s\n", versionLine(), opensslsign.Status())
+		return err
+	}
 	_, err := fmt.Fprintln(e.stdout, versionLine())
 	return err
 }
