@@ -19,6 +19,7 @@ rpm=$(ls "$dist"/pkienroll-*.rpm)
 # What both packages hold (the zsh completion is where each distribution's
 # zsh looks).
 want="/usr/bin/pkienroll
+/usr/libexec/pkienroll/pkienroll-openssl
 /usr/share/man/man1/pkienroll.1.gz
 /usr/share/bash-completion/completions/pkienroll
 /usr/share/fish/vendor_completions.d/pkienroll.fish
@@ -54,6 +55,14 @@ case $got in
 "pkienroll $version "*) ;;
 *) fail "pkienroll version: $got, want pkienroll $version" ;;
 esac
+# The flavour the server's unit runs: the same version, signing through
+# the libcrypto the host has (libssl3, which the package recommends).
+got=$(/usr/libexec/pkienroll/pkienroll-openssl version)
+case $got in
+"pkienroll $version "*"
+signature: openssl ("*) ;;
+*) fail "/usr/libexec/pkienroll/pkienroll-openssl version: $got, want pkienroll $version, signature: openssl" ;;
+esac
 page=$(man -w pkienroll) || fail "man -w pkienroll found no page"
 [ "$page" = /usr/share/man/man1/pkienroll.1.gz ] || fail "man -w pkienroll: $page"
 # The installed completion, from a shell that knows nothing else of
@@ -66,10 +75,11 @@ systemd-analyze verify /usr/lib/systemd/system/pkienroll-serve.service \
 	/usr/lib/systemd/system/pkienroll-renew@.service /usr/lib/systemd/system/pkienroll-renew@.timer ||
 	fail "systemd-analyze verify failed on the installed units"
 [ -f /etc/default/pkienroll ] && [ -d /etc/pkienroll/renew ] || fail "no /etc/default/pkienroll or /etc/pkienroll/renew"
-echo "ok: $deb installs; pkienroll version, man -w pkienroll, bash completion, systemd-analyze verify"
+echo "ok: $deb installs; pkienroll version, pkienroll-openssl version (signature: openssl), man -w pkienroll, bash completion, systemd-analyze verify"
 
 apt-get purge -y -qq pkienroll >/dev/null
 trap - EXIT
 [ ! -e /usr/bin/pkienroll ] || fail "apt-get purge left /usr/bin/pkienroll"
+[ ! -e /usr/libexec/pkienroll ] || fail "apt-get purge left /usr/libexec/pkienroll"
 [ ! -e /etc/default/pkienroll ] || fail "apt-get purge left /etc/default/pkienroll"
 echo "ok: apt-get purge pkienroll"

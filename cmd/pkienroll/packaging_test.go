@@ -34,6 +34,7 @@ func TestSystemdUnitsVerify(t *testing.T) {
 	var paths []string
 	for name, text := range shippedUnits(t) {
 		p := filepath.Join(dir, name)
+		text = strings.ReplaceAll(text, "/usr/libexec/pkienroll/pkienroll-openssl", binary(t))
 		writeFile(t, p, strings.ReplaceAll(text, "/usr/bin/pkienroll", binary(t)))
 		paths = append(paths, p)
 	}
@@ -54,7 +55,7 @@ func TestSystemdUnitsShape(t *testing.T) {
 	hardening := []string{"NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes", "ProtectHome=yes"}
 	want := map[string][]string{
 		"pkienroll-serve.service": append([]string{
-			"ExecStart=/usr/bin/pkienroll serve $SERVE_OPTIONS", "ExecReload=/bin/kill -HUP $MAINPID",
+			"ExecStart=/usr/libexec/pkienroll/pkienroll-openssl serve $SERVE_OPTIONS", "ExecReload=/bin/kill -HUP $MAINPID",
 			"ReadWritePaths=/etc/pki/ovirt-engine", "EnvironmentFile=-/etc/default/pkienroll", "EnvironmentFile=-/etc/sysconfig/pkienroll",
 			"WantedBy=multi-user.target",
 		}, hardening...),
