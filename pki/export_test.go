@@ -15,3 +15,7 @@ func (q *SignQueue) Queued() int {
 	defer q.mu.Unlock()
 	return len(q.queue)
 }
+
+// Dropped is the number of batches q signed while the batch before them
+// was committed, and then dropped unwritten.
+func (q *SignQueue) Dropped() int64 { return q.dropped.Load() }
