@@ -31,8 +31,10 @@ const batchPerCore = 8
 // make one with Store.NewSignQueue.
 type SignQueue struct {
 	store *Store
-	// maxBatch bounds the certificates one hold of the lock signs.
+	// maxBatch bounds the certificates one batch signs.
 	maxBatch int
+	// held bounds the batches one hold of the lock commits (hold).
+	held int
 
 	mu      sync.Mutex
 	queue   []*queued
@@ -41,12 +43,13 @@ type SignQueue struct {
 	// For tests: taken counts the requests taken into batches, batches the
 	// batches committed, dropped the batches signed while the batch
 	// before them was committed and then dropped unwritten (hold).
-	taken, batches, dropped atomic.Int64
+	// mostHeld is the most batches one hold of the lock committed.
+	taken, batches, dropped, mostHeld atomic.Int64
 }
 
 // NewSignQueue returns a queue that signs into s.
 func (s *Store) NewSignQueue() *SignQueue {
-	return &SignQueue{store: s, maxBatch: batchPerCore * runtime.GOMAXPROCS(0)}
+	return &SignQueue{store: s, maxBatch: batchPerCore * runtime.GOMAXPROCS(0), held: heldBatches}
 }
 
 // queued is one request waiting for its batch.

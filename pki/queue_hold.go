@@ -24,7 +24,7 @@ type signed struct {
 }
 
 // hold signs batch, and the batches queued meanwhile, under one hold of
-// the lock (at most heldBatches), and answers their requests. The batches
+// the lock (at most q.held), and answers their requests. The batches
 // are committed strictly in order; batch n+1 is signed, with the serials
 // that follow batch n's, while batch n is being written and flushed, and
 // its preconditions run once batch n is committed, before anything of it
@@ -63,7 +63,7 @@ func (q *SignQueue) hold(batch []*queued) {
 	}
 	for n := 1; ; n++ {
 		var following []*queued
-		if n < heldBatches {
+		if n < q.held {
 			following = q.take(namesOf(cur.batch))
 		}
 		nxt := signed{batch: following, jobs: jobsOf(following)}
@@ -78,6 +78,9 @@ func (q *SignQueue) hold(batch []*queued) {
 		}
 		err := s.commit(cur.jobs, cur.issued, cur.next)
 		q.batches.Add(1)
+		if int64(n) > q.mostHeld.Load() {
+			q.mostHeld.Store(int64(n)) // only run writes it
+		}
 		committed := q.answer(cur.batch, cur.issued, err)
 		<-done
 		if !committed {
