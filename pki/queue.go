@@ -36,6 +36,9 @@ type SignQueue struct {
 	// held bounds the batches one hold of the lock commits (hold).
 	held int
 
+	// ca is the CA loaded last, used by run alone.
+	ca caCache
+
 	mu      sync.Mutex
 	queue   []*queued
 	running bool

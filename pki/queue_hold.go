@@ -37,8 +37,15 @@ func (q *SignQueue) hold(batch []*queued) {
 	s := q.store
 	// The lock wait is bounded by the store's timeout; a batch serves
 	// several callers, so no one caller's context may cancel it.
-	ca, lock, err := s.lockCA(context.Background())
+	lock, err := s.lock(context.Background())
 	if err != nil {
+		q.batches.Add(1)
+		q.alone(batch, err)
+		return
+	}
+	ca, err := q.ca.load(s)
+	if err != nil {
+		lock.Unlock()
 		q.batches.Add(1)
 		q.alone(batch, err)
 		return
