@@ -31,10 +31,8 @@ const batchPerCore = 8
 // make one with Store.NewSignQueue.
 type SignQueue struct {
 	store *Store
-	// maxBatch bounds the certificates one batch signs.
+	// maxBatch bounds the certificates one hold of the lock signs.
 	maxBatch int
-	// held bounds the batches one hold of the lock commits (hold).
-	held int
 
 	// ca is the CA loaded last, used by run alone.
 	ca caCache
@@ -44,15 +42,13 @@ type SignQueue struct {
 	running bool
 
 	// For tests: taken counts the requests taken into batches, batches the
-	// batches committed, dropped the batches signed while the batch
-	// before them was committed and then dropped unwritten (hold).
-	// mostHeld is the most batches one hold of the lock committed.
-	taken, batches, dropped, mostHeld atomic.Int64
+	// batches committed.
+	taken, batches atomic.Int64
 }
 
 // NewSignQueue returns a queue that signs into s.
 func (s *Store) NewSignQueue() *SignQueue {
-	return &SignQueue{store: s, maxBatch: batchPerCore * runtime.GOMAXPROCS(0), held: heldBatches}
+	return &SignQueue{store: s, maxBatch: batchPerCore * runtime.GOMAXPROCS(0)}
 }
 
 // queued is one request waiting for its batch.
@@ -97,14 +93,14 @@ func (q *SignQueue) Sign(ctx context.Context, req SignRequest) (*Issued, error) 
 // run signs batches until the queue is empty.
 func (q *SignQueue) run() {
 	for {
-		batch := q.take(nil)
+		batch := q.take()
 		if len(batch) == 0 {
 			if q.idle() {
 				return
 			}
 			continue
 		}
-		q.hold(batch)
+		q.commit(batch)
 	}
 }
 
@@ -121,21 +117,19 @@ func (q *SignQueue) idle() bool {
 
 // take removes the next batch from the queue: at most maxBatch requests,
 // each name once (a second request of a name waits for the next batch, as
-// SignBatch refuses a name twice), and none of a name in busy, the batch
-// being committed while this one is signed (its precondition would read
-// the state before that commit). Requests whose context has ended are
+// SignBatch refuses a name twice). Requests whose context has ended are
 // answered at once and dropped.
-func (q *SignQueue) take(busy map[string]bool) []*queued {
+func (q *SignQueue) take() []*queued {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var batch, rest []*queued
 	names := make(map[string]bool)
 	for _, p := range q.queue {
-		switch name := p.job.req.Name; {
+		switch {
 		case p.ctx.Err() != nil:
 			p.done <- queueAnswer{err: p.ctx.Err()}
-		case len(batch) < q.maxBatch && !names[name] && !busy[name]:
-			names[name] = true
+		case len(batch) < q.maxBatch && !names[p.job.req.Name]:
+			names[p.job.req.Name] = true
 			batch = append(batch, p)
 		default:
 			rest = append(rest, p)
@@ -146,26 +140,21 @@ func (q *SignQueue) take(busy map[string]bool) []*queued {
 	return batch
 }
 
-// commit signs and writes the batch under a hold of the lock of its own
-// and answers its requests, as hold does for a batch with no batch after
-// it. It is hold's way out when a batch failed before its commit point.
+// commit signs and writes the batch under one hold of the lock and
+// answers its requests. A batch that fails for a reason that is not the
+// lock's would fail every request in it, for the fault of one (a name
+// whose certificate file is a directory, a renewal whose precondition no
+// longer holds): then each is signed on its own, so every caller gets its
+// own answer. A batch that fails after its commit point (the index lines
+// are written) is never signed again: each caller gets its certificate and
+// the error of its own request, if any.
 func (q *SignQueue) commit(batch []*queued) {
-	// The lock wait is bounded by the store's timeout; a batch serves
-	// several callers, so no one caller's context may cancel it.
-	issued, err := q.store.signJobs(context.Background(), jobsOf(batch))
-	q.batches.Add(1)
-	if q.answer(batch, issued, err) {
-		return
+	jobs := make([]job, len(batch))
+	for i, p := range batch {
+		jobs[i] = p.job
 	}
-	q.alone(batch, err)
-}
-
-// answer gives each request of a batch that reached its commit point its
-// certificate and the error of its own request, if any, and reports
-// whether the batch got that far. A batch that fails after its commit
-// point (the index lines are written) is never signed again: every
-// certificate of it exists.
-func (q *SignQueue) answer(batch []*queued, issued []*Issued, err error) bool {
+	issued, err := q.signJobs(jobs)
+	q.batches.Add(1)
 	var after afterCommit
 	switch {
 	case err == nil:
@@ -173,52 +162,40 @@ func (q *SignQueue) answer(batch []*queued, issued []*Issued, err error) bool {
 			p.done <- queueAnswer{issued: issued[i]}
 		}
 	case errors.As(err, &after):
+		// Past the commit point every certificate of the batch exists:
+		// signing any again would issue it twice.
 		for i, p := range batch {
 			p.done <- queueAnswer{issued: issued[i], err: after[i]}
 		}
-	default:
-		return false
-	}
-	return true
-}
-
-// alone answers a batch that failed with err before its commit point,
-// with the lock let go. Such a failure would fail every request in it for
-// the fault of one (a name whose certificate file is a directory, a
-// renewal whose precondition no longer holds): then each is signed on its
-// own, so every caller gets its own answer. A lone request, or one the
-// lock refused, gets err.
-func (q *SignQueue) alone(batch []*queued, err error) {
-	if len(batch) == 1 || errors.Is(err, ErrLocked) {
+	case len(batch) == 1 || errors.Is(err, ErrLocked):
 		for _, p := range batch {
 			p.done <- queueAnswer{err: err}
 		}
-		return
-	}
-	for _, p := range batch {
-		is, err := q.store.signJobs(p.ctx, []job{p.job})
-		var one *Issued
-		if len(is) > 0 {
-			one = is[0] // err, if any, is after the commit point
+	default:
+		for _, p := range batch {
+			is, err := q.store.signJobs(p.ctx, []job{p.job})
+			var one *Issued
+			if len(is) > 0 {
+				one = is[0] // err, if any, is after the commit point
+			}
+			p.done <- queueAnswer{issued: one, err: err}
 		}
-		p.done <- queueAnswer{issued: one, err: err}
 	}
 }
 
-// jobsOf is the jobs of a batch.
-func jobsOf(batch []*queued) []job {
-	jobs := make([]job, len(batch))
-	for i, p := range batch {
-		jobs[i] = p.job
+// signJobs is Store.signJobs with the CA the queue loaded last, when
+// ca.pem and its key are still what it was loaded from (caCache).
+func (q *SignQueue) signJobs(jobs []job) ([]*Issued, error) {
+	// The lock wait is bounded by the store's timeout; a batch serves
+	// several callers, so no one caller's context may cancel it.
+	lock, err := q.store.lock(context.Background())
+	if err != nil {
+		return nil, err
 	}
-	return jobs
-}
-
-// namesOf is the set of the names of a batch.
-func namesOf(batch []*queued) map[string]bool {
-	names := make(map[string]bool, len(batch))
-	for _, p := range batch {
-		names[p.job.req.Name] = true
+	defer lock.Unlock()
+	ca, err := q.ca.load(q.store)
+	if err != nil {
+		return nil, err
 	}
-	return names
+	return q.store.signLocked(ca, jobs)
 }
