@@ -709,6 +709,9 @@ func TestSignFailuresLeaveStoreUnchanged(t *testing.T) {
 		{name: "serial used already", setup: func(t *testing.T, s *pki.Store) {
 			pkitest.WriteFile(t, s.SerialCertPath("1001"), []byte("issued by someone else\n"), 0o644)
 		}, want: pki.ErrBadStore},
+		// The caller's state (an EST token's) is flushed before the index
+		// line: a flush that fails fails the signing, nothing written.
+		{name: "state directory missing", req: pki.SignRequest{StateDir: filepath.Join(outside, "no-such-directory")}, want: fs.ErrNotExist},
 		{name: "serial.txt malformed", setup: func(t *testing.T, s *pki.Store) {
 			pkitest.WriteFile(t, s.SerialPath(), []byte("10G0\n"), 0o644)
 		}, want: pki.ErrBadStore},

@@ -100,10 +100,10 @@ func LockedTempName(path string) string {
 // StageLocked is Stage for writers that hold the store's lock: the
 // temporary file has a fixed name per destination, so one that a crashed
 // signer left behind is taken over by the next signer instead of piling
-// up, without listing the (possibly huge) certificate directory. Whatever
-// has that name is unlinked first and the file created anew with O_EXCL and
-// O_NOFOLLOW: a hard link, symbolic link or FIFO planted there is removed,
-// never written through. With sync false the caller syncs every staged
+// up, without listing the (possibly huge) certificate directory. The file
+// is created with O_EXCL and O_NOFOLLOW; when something has that name, it is
+// unlinked and the file created anew: a hard link, symbolic link or FIFO
+// planted there is removed, never written through. With sync false the caller syncs every staged
 // file at once (SyncFilesystem) before the first rename.
 func StageLocked(path string, data []byte, perm os.FileMode, sync bool) (*Staged, error) {
 	return StageLockedAs(path, LockedTempName(path), data, perm, sync)
@@ -113,12 +113,14 @@ func StageLocked(path string, data []byte, perm os.FileMode, sync bool) (*Staged
 // (one the store's lock protects).
 func StageLockedAs(path, tmp string, data []byte, perm os.FileMode, sync bool) (*Staged, error) {
 	for range 3 {
-		if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("write %s: remove stale %s: %w", path, tmp, safefile.UnwrapPathError(err))
-		}
+		// Created first: a name that is free, as it nearly always is,
+		// costs no unlink.
 		s, err := stageAs(path, tmp, data, perm, sync)
 		if !errors.Is(err, fs.ErrExist) {
 			return s, err
+		}
+		if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("write %s: remove stale %s: %w", path, tmp, safefile.UnwrapPathError(err))
 		}
 	}
 	return nil, fmt.Errorf("write %s: %s keeps reappearing (is something writing without the lock?)", path, tmp)

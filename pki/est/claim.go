@@ -17,6 +17,7 @@ import (
 // release. The token's record moves, each step a rename:
 //
 //	.json → .claimed      claim: of enrollments racing with one token, one wins
+//	                      (flushed with the commit's first flush, before the index line)
 //	.claimed → .signing   precondition, under the store's lock, just before signing
 //	.signing → .used      release, once the index holds the certificate (ca check, settling, writes its serial in)
 //	.claimed, .signing → .json   release, when no certificate was issued
@@ -64,9 +65,9 @@ func (c *claim) precondition() error {
 	if err != nil {
 		return fmt.Errorf("sign with token %s: %w", id[:12], err)
 	}
-	// No flush: the commit that follows flushes the file system (a batch)
-	// or the files it writes; a crash that loses this rename leaves the
-	// token claimed, which ca check settles from the index.
+	// No flush here: the commit that follows flushes the token directory
+	// (the sign request's StateDir) before the index line; a crash that
+	// loses this rename before then issued nothing with the token.
 	c.at = suffixSigning
 	return nil
 }

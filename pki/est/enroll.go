@@ -48,7 +48,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, ev *Event) (*rep
 	if err != nil {
 		return nil, tokenRefusal(err)
 	}
-	is, ref := s.sign(r.Context(), pki.SignRequest{Name: t.Name, Subject: subject, SANs: sans, Days: t.Days, Request: csr, Precondition: c.precondition})
+	is, ref := s.sign(r.Context(), pki.SignRequest{Name: t.Name, Subject: subject, SANs: sans, Days: t.Days, Request: csr, Precondition: c.precondition, StateDir: s.tokens.dir})
 	if is == nil {
 		if err := c.release(nil); err != nil {
 			ref.err = errors.Join(ref.err, err)

@@ -1,0 +1,48 @@
+package pki_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/pkienroll/pkienroll/internal/pkitest"
+	"github.com/pkienroll/pkienroll/pki"
+)
+
+// BenchmarkSignQueue is the rate of SignQueue under 32 concurrent callers
+// (an EST server's enrollments at 32 clients, without the network).
+func BenchmarkSignQueue(b *testing.B) {
+	const callers = 32
+	s := pkitest.NewStore(b)
+	reqs := make([]pki.SignRequest, callers)
+	for i := range reqs {
+		reqs[i].Name = fmt.Sprintf("proxy%02d", i)
+		pkitest.WriteRequest(b, s, reqs[i].Name, fmt.Sprintf("/C=US/O=Example Inc./CN=proxy%02d.example.com", i))
+	}
+	q := s.NewSignQueue()
+	ctx := context.Background()
+	var next sync.Mutex
+	left := b.N
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for c := range callers {
+		wg.Go(func() {
+			for {
+				next.Lock()
+				if left == 0 {
+					next.Unlock()
+					return
+				}
+				left--
+				next.Unlock()
+				if _, err := q.Sign(ctx, reqs[c]); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "certs/s")
+}
