@@ -34,9 +34,6 @@ type SignQueue struct {
 	// maxBatch bounds the certificates one hold of the lock signs.
 	maxBatch int
 
-	// ca is the CA loaded last, used by run alone.
-	ca caCache
-
 	mu      sync.Mutex
 	queue   []*queued
 	running bool
@@ -153,7 +150,9 @@ func (q *SignQueue) commit(batch []*queued) {
 	for i, p := range batch {
 		jobs[i] = p.job
 	}
-	issued, err := q.signJobs(jobs)
+	// The lock wait is bounded by the store's timeout; a batch serves
+	// several callers, so no one caller's context may cancel it.
+	issued, err := q.store.signJobs(context.Background(), jobs)
 	q.batches.Add(1)
 	var after afterCommit
 	switch {
@@ -181,21 +180,4 @@ func (q *SignQueue) commit(batch []*queued) {
 			p.done <- queueAnswer{issued: one, err: err}
 		}
 	}
-}
-
-// signJobs is Store.signJobs with the CA the queue loaded last, when
-// ca.pem and its key are still what it was loaded from (caCache).
-func (q *SignQueue) signJobs(jobs []job) ([]*Issued, error) {
-	// The lock wait is bounded by the store's timeout; a batch serves
-	// several callers, so no one caller's context may cancel it.
-	lock, err := q.store.lock(context.Background())
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Unlock()
-	ca, err := q.ca.load(q.store)
-	if err != nil {
-		return nil, err
-	}
-	return q.store.signLocked(ca, jobs)
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/pkienroll/pkienroll/pki"
 )
 
-// TestSignQueueLoadsRenewedCA: the queue keeps the CA it loaded while
-// ca.pem and the key are unchanged, and loads a renewed one. A renewal
+// TestSignQueueLoadsRenewedCA: the queue, whose batches find the CA key
+// parsed already (kept by the key file's content), loads a renewed CA. A renewal
 // keeps the CA's key, subject and serial, so what tells the two apart is
 // the CA's end: a certificate that outlives the old CA is signed with a
 // warning saying so, and the same after the renewal, which outlives it
