@@ -404,8 +404,8 @@ func warnings(caCert, cert *x509.Certificate, j job) []string {
 // durable what the next step relies on should the power fail:
 //
 //  1. the staged files' contents and each job's StateDir (a token's
-//     state), where syncfs(2) is one call for them all (elsewhere each
-//     file was fsynced as it was staged, and each StateDir is fsynced);
+//     state), together (atomicfile.Flush: one syncfs while the system
+//     has little else to write, else an fsync each, issued at once);
 //  2. serial.txt, renamed: the serials are consumed before any is used;
 //  3. certs/SERIAL.pem, renamed: every index line will have its file;
 //  4. database.txt, the lines appended: the commit point;
@@ -417,11 +417,10 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 			f.Abort()
 		}
 	}()
-	// Where syncfs is, the files are written unflushed and one syncfs
-	// flushes them all with the token state: far less than an fsync each
-	// (docs/performance.md).
+	// The files are written unflushed; the first flush syncs them all at
+	// once, with the token state (docs/performance.md).
 	stage := func(path string, data []byte) (*atomicfile.Staged, error) {
-		f, err := atomicfile.StageLocked(path, data, modePublic, !atomicfile.HaveSyncfs)
+		f, err := atomicfile.StageLocked(path, data, modePublic, false)
 		if err == nil {
 			staged = append(staged, f)
 		}
@@ -461,7 +460,7 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 		return err
 	}
 	certDir := s.path(s.opts.certDir)
-	if err := atomicfile.SyncDirs(s.flushFirst(jobs, certDir)...); err != nil {
+	if err := atomicfile.Flush(staged, stateDirs(jobs)); err != nil {
 		return fmt.Errorf("sign: %w", err)
 	}
 
@@ -493,14 +492,10 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 	return s.publish(issued, certs, replaces, certDir)
 }
 
-// flushFirst is what commit's first flush covers: where syncfs is, the
-// store's directories (whose staged files are not flushed yet) and each
-// job's StateDir; elsewhere the StateDirs alone.
-func (s *Store) flushFirst(jobs []job, certDir string) []string {
+// stateDirs are the jobs' StateDirs, which commit's first flush covers
+// with the staged files.
+func stateDirs(jobs []job) []string {
 	var dirs []string
-	if atomicfile.HaveSyncfs {
-		dirs = append(dirs, s.dir, certDir)
-	}
 	for _, j := range jobs {
 		if j.req.StateDir != "" {
 			dirs = append(dirs, j.req.StateDir)
