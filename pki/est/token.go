@@ -266,22 +266,27 @@ func (ts *Tokens) List() ([]Token, error) {
 	}
 	now := ts.now()
 	var out []Token
+	listed := make(map[string]bool, len(entries))
 	for _, e := range entries {
 		ext := filepath.Ext(e.Name())
-		state, ok := states[ext]
+		_, ok := states[ext]
 		id := strings.TrimSuffix(e.Name(), ext)
-		if !ok || len(id) != sha256.Size*2 || !e.Type().IsRegular() {
+		if !ok || len(id) != sha256.Size*2 || !e.Type().IsRegular() || listed[id] {
 			continue
 		}
 		t, err := ts.read(id, ext)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) { // changed state as we listed
+		if errors.Is(err, fs.ErrNotExist) { // changed state as we listed
+			t, ext, err = ts.readMoved(id)
+			if errors.Is(err, fs.ErrNotExist) { // removed (ca check's clean-up)
 				continue
 			}
+		}
+		if err != nil {
 			return nil, err
 		}
-		t.State = state
-		if state == TokenActive && !now.Before(t.Expires) {
+		listed[id] = true
+		t.State = states[ext]
+		if t.State == TokenActive && !now.Before(t.Expires) {
 			t.State = TokenExpired
 		}
 		out = append(out, t)
@@ -293,6 +298,23 @@ func (ts *Tokens) List() ([]Token, error) {
 		return out[i].ID < out[j].ID
 	})
 	return out, nil
+}
+
+// readMoved reads the record of id, which moved to another state while
+// the directory was listed (an enrollment claiming it, signing, done), and
+// returns it with its suffix. The states are looked at in the order a
+// record moves through them, a few times over, as whyGone does, so that a
+// token that exists is listed (and revoked by name) even as it moves.
+func (ts *Tokens) readMoved(id string) (Token, string, error) {
+	for range 3 {
+		for _, s := range []string{suffixClaimed, suffixSigning, suffixUsed, suffixRevoked, suffixActive} {
+			t, err := ts.read(id, s)
+			if !errors.Is(err, fs.ErrNotExist) {
+				return t, s, err
+			}
+		}
+	}
+	return Token{}, "", fs.ErrNotExist
 }
 
 // Revoke takes back every token that is not used yet and whose name, or
