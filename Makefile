@@ -126,16 +126,18 @@ bench: build
 	./scripts/bench-commands.sh $(BIN) bench-results
 	$(GO) run ./internal/estbench | tee bench-results/est.md
 
-# pkienroll serve, step-ca v0.30.2 and cfssl v1.6.5 serve on loopback, each
+# pkienroll serve (both builds: make build's, Go's signature, and make
+# build-openssl's, which the packages' serve unit runs), step-ca v0.30.2
+# and cfssl v1.6.5 serve on loopback, each
 # with an RSA-2048 CA and durable records, driven by one load client
 # (internal/peerbench); the peers are built pinned from the Go module proxy
 # into bench-results/peers/ (scripts/build-peers.sh), none of their code is
 # committed. PEERBENCH_FLAGS: e.g. -n 1280 -clients 1,8,32.
 PEERBENCH_FLAGS ?=
-bench-peers: build
+bench-peers: build build-openssl
 	@mkdir -p bench-results
 	./scripts/build-peers.sh bench-results/peers
-	$(GO) run ./internal/peerbench -pkienroll $(BIN) -peers bench-results/peers $(PEERBENCH_FLAGS) | tee bench-results/peers.md
+	$(GO) run ./internal/peerbench -pkienroll $(BIN),$(BIN_OPENSSL) -peers bench-results/peers $(PEERBENCH_FLAGS) | tee bench-results/peers.md
 
 # govulncheck exits 3 when the code calls a known vulnerability, which fails
 # lint, and 1 when it cannot run: the vulnerability database (vuln.go.dev)

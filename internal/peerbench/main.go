@@ -24,7 +24,7 @@ import (
 func main() {
 	clients := flag.String("clients", "1,8,32", "numbers of concurrent clients, comma-separated")
 	n := flag.Int("n", 1280, "enrollments per server, level and way with connections")
-	bin := flag.String("pkienroll", "bin/pkienroll", "the pkienroll binary")
+	bin := flag.String("pkienroll", "bin/pkienroll", "the pkienroll binaries, comma-separated (make build's and make build-openssl's, say): each serves in its turn")
 	peers := flag.String("peers", "bench-results/peers", "directory of step-ca, cfssl and cfssl-sqlite (scripts/build-peers.sh)")
 	timeout := flag.Duration("timeout", 30*time.Minute, "bound of the whole run; every server is killed at its end")
 	flag.Parse()
@@ -66,11 +66,13 @@ func run(ctx context.Context, levels []int, n int, bin, peersDir string) error {
 			p.stop()
 		}
 	}()
-	pk, p, err := startPkienroll(ctx, work, bin)
-	if err != nil {
-		return fmt.Errorf("pkienroll serve: %w", err)
+	for i, b := range strings.Split(bin, ",") {
+		pk, p, err := startPkienroll(ctx, work, strings.TrimSpace(b), i)
+		if err != nil {
+			return fmt.Errorf("pkienroll serve %s: %w", b, err)
+		}
+		peers, procs = append(peers, pk), append(procs, p)
 	}
-	peers, procs = append(peers, pk), append(procs, p)
 	// A peer that cannot be set up is left out with a line saying why,
 	// so that the others are still measured.
 	if st, p, err := startStepCA(ctx, work, filepath.Join(peersDir, "step-ca")); err != nil {
@@ -83,8 +85,8 @@ func run(ctx context.Context, levels []int, n int, bin, peersDir string) error {
 	} else {
 		peers, procs = append(peers, cf), append(procs, p)
 	}
-	fmt.Println("| clients | connections | server | enrollments | certificates/s | p50 | p99 | rate vs step-ca |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
+	fmt.Println("| clients | connections | server | enrollments | certificates/s | p50 | p99 | rate vs step-ca | p99 vs step-ca |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	signedBy := map[string]*x509.Certificate{}
 	for _, c := range levels {
 		for _, keep := range []bool{true, false} {
@@ -94,15 +96,16 @@ func run(ctx context.Context, levels []int, n int, bin, peersDir string) error {
 					return fmt.Errorf("%s, %d clients: %w", p.name(), c, err)
 				}
 			}
-			var step float64
+			var step, stepP99 float64
 			for i, p := range peers {
 				signedBy[p.name()] = rs[i].first
 				if p.name() == "step-ca" {
-					step = rs[i].rate
+					step, stepP99 = rs[i].rate, float64(rs[i].p99)
 				}
 			}
 			for i, p := range peers {
-				fmt.Printf("| %d | %s | %s | %d | %.0f | %s | %s | %s |\n", c, connections(keep), p.name(), n, rs[i].rate, ms(rs[i].p50), ms(rs[i].p99), ratio(rs[i].rate, step))
+				fmt.Printf("| %d | %s | %s | %d | %.0f | %s | %s | %s | %s |\n", c, connections(keep), p.name(), n, rs[i].rate, ms(rs[i].p50), ms(rs[i].p99),
+					ratio(rs[i].rate, step), ratio(float64(rs[i].p99), stepP99))
 			}
 		}
 	}

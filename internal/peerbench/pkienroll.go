@@ -7,7 +7,9 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"fmt"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
@@ -19,6 +21,9 @@ import (
 // process of its own as the peers are, with tokens made by the store's
 // own code (as `pkienroll token create` does) before the clock.
 type pkienrollPeer struct {
+	// label names the binary's flavour by its signer ("Go", "OpenSSL"),
+	// dir is its PKI directory.
+	label, dir          string
 	server, fingerprint string
 	subject             dn.Name
 	tokens              *est.Tokens
@@ -27,17 +32,21 @@ type pkienrollPeer struct {
 
 const caSubject = "/C=US/O=Example Inc./CN=engine.example.com.81108"
 
-// startPkienroll initializes a store in work/pkienroll and runs bin's
+// startPkienroll initializes a store in work/pkienroll-N and runs bin's
 // serve on it. Every client of the bench comes from 127.0.0.1, where on a
 // network each would be a host of its own, so the bounds per client
 // address are raised to those of all clients together, as
 // internal/estbench does.
-func startPkienroll(ctx context.Context, work, bin string) (*pkienrollPeer, *process, error) {
+func startPkienroll(ctx context.Context, work, bin string, n int) (*pkienrollPeer, *process, error) {
 	subject, err := dn.Parse(caSubject)
 	if err != nil {
 		return nil, nil, err
 	}
-	dir := filepath.Join(work, "pkienroll")
+	label, err := signerOf(ctx, bin)
+	if err != nil {
+		return nil, nil, err
+	}
+	dir := filepath.Join(work, fmt.Sprintf("pkienroll-%d", n))
 	store, err := pki.InitStore(dir, pki.InitRequest{Subject: subject})
 	if err != nil {
 		return nil, nil, err
@@ -50,15 +59,28 @@ func startPkienroll(ctx context.Context, work, bin string) (*pkienrollPeer, *pro
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := start(ctx, filepath.Join(work, "pkienroll.log"), addr, bin, "serve", "--pki-dir", dir, "--listen", addr, "--host", "127.0.0.1",
+	p, err := start(ctx, dir+".log", addr, bin, "serve", "--pki-dir", dir, "--listen", addr, "--host", "127.0.0.1",
 		"--max-per-client", "64", "--max-conns-per-addr", "1024", "--max-failures", "0")
 	if err != nil {
 		return nil, nil, err
 	}
-	return &pkienrollPeer{server: "https://" + addr, fingerprint: est.Fingerprint(ca), subject: subject, tokens: est.OpenTokens(dir)}, p, nil
+	return &pkienrollPeer{label: label, dir: dir, server: "https://" + addr, fingerprint: est.Fingerprint(ca), subject: subject, tokens: est.OpenTokens(dir)}, p, nil
 }
 
-func (*pkienrollPeer) name() string { return "pkienroll serve" }
+func (b *pkienrollPeer) name() string { return "pkienroll serve (" + b.label + ")" }
+
+// signerOf names bin's CA signature as its version says: "OpenSSL" for
+// make build-openssl's flavour signing through libcrypto, "Go" otherwise.
+func signerOf(ctx context.Context, bin string) (string, error) {
+	out, err := exec.CommandContext(ctx, bin, "version").Output()
+	if err != nil {
+		return "", fmt.Errorf("%s version: %w", bin, err)
+	}
+	if strings.Contains(string(out), "\nsignature: openssl") {
+		return "OpenSSL", nil
+	}
+	return "Go", nil
+}
 
 func (b *pkienrollPeer) requests(n int) ([]request, error) {
 	reqs := make([]request, n)

@@ -14,9 +14,9 @@ import (
 // read back from its own files, or -1 where the bench cannot read them
 // (step-ca's badger database needs step-ca's code).
 func recorded(ctx context.Context, work string, p peer) int {
-	switch p.(type) {
+	switch p := p.(type) {
 	case *pkienrollPeer:
-		f, err := os.Open(filepath.Join(work, "pkienroll", "database.txt"))
+		f, err := os.Open(filepath.Join(p.dir, "database.txt"))
 		if err != nil {
 			return -1
 		}
