@@ -90,10 +90,16 @@ func TestNetworkGuide(t *testing.T) {
 		return out
 	}
 	// execStart is the command line of a shipped unit's ExecStart after
-	// /usr/bin/pkienroll, on the host's sandbox.
+	// its program, on the host's sandbox: /usr/bin/pkienroll, or for the
+	// server its OpenSSL flavour (the same command line, run here by the
+	// test's binary).
 	execStart := func(host, unit string) []string {
 		t.Helper()
-		return unitCommand(t, roots[host], unit, "/usr/bin/pkienroll")
+		program := "/usr/bin/pkienroll"
+		if unit == "pkienroll-serve.service" {
+			program = "/usr/libexec/pkienroll/pkienroll-openssl"
+		}
+		return unitCommand(t, roots[host], unit, program)
 	}
 	var server string
 	var output strings.Builder
