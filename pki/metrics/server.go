@@ -10,10 +10,10 @@ import (
 )
 
 var (
-	tokensDesc = desc{"pkienroll_tokens", "Enrollment tokens by state (active, expired, claimed, used, revoked)."}
-	openDesc   = desc{"pkienroll_connections_open", "Connections open now."}
-	refusedDsc = desc{"pkienroll_connections_refused_total", "Connections closed as they arrived: their address, or the server, at its bound."}
-	closedDesc = desc{"pkienroll_connections_closed_total", "Idle or silent connections closed to make room for others."}
+	tokensDesc  = desc{"pkienroll_tokens", "Enrollment tokens by state (active, expired, claimed, used, revoked)."}
+	openDesc    = desc{"pkienroll_connections_open", "Connections open now."}
+	refusedDesc = desc{"pkienroll_connections_refused_total", "Connections closed as they arrived: their address, or the server, at its bound."}
+	closedDesc  = desc{"pkienroll_connections_closed_total", "Idle or silent connections closed to make room for others."}
 
 	requestsDesc = desc{"pkienroll_est_requests_total", "EST requests answered, by operation (simpleenroll: a first enrollment, simplereenroll: a renewal, cacerts, csrattrs, other), result (ok, refused: 4xx, failed: 5xx) and HTTP status code."}
 	durationDesc = desc{"pkienroll_est_request_duration_seconds", "Time to answer an EST request, by operation, waits for the PKI directory's lock included."}
@@ -65,7 +65,7 @@ func (s *Server) Collect() ([]Family, error) {
 		}
 		out = append(out,
 			one(openDesc, Gauge, float64(st.Open)),
-			one(refusedDsc, Counter, float64(st.Refused)),
+			one(refusedDesc, Counter, float64(st.Refused)),
 			one(closedDesc, Counter, float64(st.Closed)))
 	}
 	return out, err
