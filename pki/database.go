@@ -140,11 +140,11 @@ const maxDatabaseSize = 256 << 20
 // else there (lines ending in CR alone, text) is an error, as it is for the
 // signer (see classifyTail).
 func ReadDatabase(path string) ([]Entry, error) {
-	var data bytes.Buffer // sized to the file: one read, no regrowing
-	if err := readIndex(path, &data); err != nil {
-		return nil, fmt.Errorf("read database %s: %w", path, err)
+	data, err := readIndexText(path)
+	if err != nil {
+		return nil, err
 	}
-	text := data.String()
+	text := string(data)
 	if text == "\n" {
 		return nil, nil
 	}
@@ -287,4 +287,14 @@ func truncateSync(f *os.File, size int64) error {
 		return safefile.UnwrapPathError(err)
 	}
 	return safefile.UnwrapPathError(f.Sync())
+}
+
+// readIndexText reads the index at path whole, in one read sized to the
+// file (readIndex), with what capacity the read left after it.
+func readIndexText(path string) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := readIndex(path, &buf); err != nil {
+		return nil, fmt.Errorf("read database %s: %w", path, err)
+	}
+	return buf.Bytes(), nil
 }

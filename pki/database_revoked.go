@@ -11,11 +11,10 @@ import (
 // that signing a CRL of a CA with many valid certificates does not parse
 // each of their lines under the lock.
 func readRevoked(path string) ([]Entry, error) {
-	var buf bytes.Buffer
-	if err := readIndex(path, &buf); err != nil {
-		return nil, fmt.Errorf("read database %s: %w", path, err)
+	data, err := readIndexText(path)
+	if err != nil {
+		return nil, err
 	}
-	data := buf.Bytes()
 	if string(data) == "\n" {
 		return nil, nil
 	}

@@ -1,7 +1,6 @@
 package pki
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -64,11 +63,11 @@ func (s *Store) Revoke(ctx context.Context, req RevokeRequest) (Entry, error) {
 		return Entry{}, err
 	}
 	path := s.DatabasePath()
-	var data bytes.Buffer // sized to the file: one read, no regrowing
-	if err := readIndex(path, &data); err != nil {
-		return Entry{}, fmt.Errorf("read database %s: %w", path, err)
+	data, err := readIndexText(path)
+	if err != nil {
+		return Entry{}, err
 	}
-	index, err := scanIndex(path, data.Bytes(), serial)
+	index, err := scanIndex(path, data, serial)
 	if err != nil {
 		return Entry{}, err
 	}

@@ -138,12 +138,6 @@ func (s *Store) signJobs(ctx context.Context, jobs []job) ([]*Issued, error) {
 		return nil, err
 	}
 	defer lock.Unlock()
-	return s.signLocked(ca, jobs)
-}
-
-// signLocked is signJobs for a caller that holds the lock and loaded ca
-// under it.
-func (s *Store) signLocked(ca *ca, jobs []job) ([]*Issued, error) {
 	for _, j := range jobs {
 		if j.req.Precondition != nil {
 			if err := j.req.Precondition(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"reflect"
@@ -116,9 +117,7 @@ func parserVars() kong.Vars {
 	vars := kong.Vars{
 		"version": versionLine(), "default_pki_dir": pki.DefaultPKIDir, "pki_dir_help": "The engine's PKI directory",
 	}
-	for k, v := range policyVars() {
-		vars[k] = v
-	}
+	maps.Copy(vars, policyVars())
 	return vars
 }
 

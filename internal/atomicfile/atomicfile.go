@@ -103,8 +103,8 @@ func LockedTempName(path string) string {
 // up, without listing the (possibly huge) certificate directory. The file
 // is created with O_EXCL and O_NOFOLLOW; when something has that name, it is
 // unlinked and the file created anew: a hard link, symbolic link or FIFO
-// planted there is removed, never written through. With sync false the caller syncs every staged
-// file at once (SyncFilesystem) before the first rename.
+// planted there is removed, never written through. With sync false the
+// caller flushes every staged file at once (Flush) before the first rename.
 func StageLocked(path string, data []byte, perm os.FileMode, sync bool) (*Staged, error) {
 	return StageLockedAs(path, LockedTempName(path), data, perm, sync)
 }

@@ -1,6 +1,11 @@
 package atomicfile
 
-import "path/filepath"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
 
 // syncfsDirtyBound is the most data waiting to be written, in the whole
 // system, for which Flush uses syncfs(2). syncfs flushes every dirty page
@@ -35,5 +40,34 @@ func Flush(files []*Staged, dirs []string) error {
 	for _, f := range files {
 		all = append(all, filepath.Dir(f.tmp))
 	}
-	return SyncDirs(append(all, dirs...)...)
+	return syncfsDirs(append(all, dirs...))
+}
+
+// syncfsDirs is one syncfs(2) per file system that dirs are on (a
+// directory mounted elsewhere, say a certificate directory on a file
+// system of its own, gets its own): the renames in them and every file
+// staged unflushed there. An empty name is skipped. Only where
+// HaveSyncfs.
+func syncfsDirs(dirs []string) error {
+	done := make(map[uint64]bool, len(dirs))
+	for _, dir := range dirs {
+		if dir == "" {
+			continue
+		}
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return fmt.Errorf("sync %s: %w", dir, err)
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			dev := uint64(st.Dev) //nolint:unconvert // Dev's type differs between platforms
+			if done[dev] {
+				continue
+			}
+			done[dev] = true
+		}
+		if err := SyncFilesystem(dir); err != nil {
+			return fmt.Errorf("sync %s: %w", dir, err)
+		}
+	}
+	return nil
 }
