@@ -18,26 +18,46 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
 func main() {
+	var o options
 	clients := flag.String("clients", "1,8,32", "numbers of concurrent clients, comma-separated")
-	n := flag.Int("n", 1280, "enrollments per server, level and way with connections")
-	bin := flag.String("pkienroll", "bin/pkienroll", "the pkienroll binaries, comma-separated (make build's and make build-openssl's, say): each serves in its turn")
-	peers := flag.String("peers", "bench-results/peers", "directory of step-ca, cfssl and cfssl-sqlite (scripts/build-peers.sh)")
+	flag.IntVar(&o.n, "n", 1280, "enrollments per server, level and way with connections")
+	flag.StringVar(&o.bins, "pkienroll", "bin/pkienroll", "the pkienroll binaries, comma-separated (make build's and make build-openssl's, say): each serves in its turn")
+	flag.StringVar(&o.peersDir, "peers", "bench-results/peers", "directory of step-ca, cfssl and cfssl-sqlite (scripts/build-peers.sh)")
+	servers := flag.String("servers", "pkienroll,step-ca,cfssl", "which servers take turns, comma-separated (one alone for a profile of it)")
+	flag.DurationVar(&o.settle, "settle", 65*time.Second, "on an ext4 without a journal, the wait (after a sync) before the first turn, for the inodes deleted before the run (a build's, an earlier run's) to stop slowing creates")
 	timeout := flag.Duration("timeout", 30*time.Minute, "bound of the whole run; every server is killed at its end")
 	flag.Parse()
-	levels, err := parseLevels(*clients)
+	var err error
+	o.levels, err = parseLevels(*clients)
+	if err == nil {
+		o.only, err = parseServers(*servers)
+	}
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
-		err = run(ctx, levels, *n, *bin, *peers)
+		err = run(ctx, o)
 		cancel()
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "peerbench:", err)
 		os.Exit(1)
 	}
+}
+
+// options are the run's flags.
+type options struct {
+	levels []int
+	n      int
+	// bins are the pkienroll binaries, comma-separated; peersDir holds
+	// the other servers'.
+	bins, peersDir string
+	// only names the servers that take turns.
+	only   map[string]bool
+	settle time.Duration
 }
 
 // parseLevels reads -clients.
@@ -53,7 +73,21 @@ func parseLevels(s string) ([]int, error) {
 	return levels, nil
 }
 
-func run(ctx context.Context, levels []int, n int, bin, peersDir string) error {
+// parseServers reads -servers.
+func parseServers(s string) (map[string]bool, error) {
+	only := map[string]bool{}
+	for f := range strings.SplitSeq(s, ",") {
+		switch f = strings.TrimSpace(f); f {
+		case "pkienroll", "step-ca", "cfssl":
+			only[f] = true
+		default:
+			return nil, fmt.Errorf("-servers: %q is none of pkienroll, step-ca and cfssl", f)
+		}
+	}
+	return only, nil
+}
+
+func run(ctx context.Context, o options) error {
 	work, err := os.MkdirTemp("", "peerbench-")
 	if err != nil {
 		return err
@@ -66,7 +100,10 @@ func run(ctx context.Context, levels []int, n int, bin, peersDir string) error {
 			p.stop()
 		}
 	}()
-	for i, b := range strings.Split(bin, ",") {
+	for i, b := range strings.Split(o.bins, ",") {
+		if !o.only["pkienroll"] {
+			break
+		}
 		pk, p, err := startPkienroll(ctx, work, strings.TrimSpace(b), i)
 		if err != nil {
 			return fmt.Errorf("pkienroll serve %s: %w", b, err)
@@ -75,24 +112,49 @@ func run(ctx context.Context, levels []int, n int, bin, peersDir string) error {
 	}
 	// A peer that cannot be set up is left out with a line saying why,
 	// so that the others are still measured.
-	if st, p, err := startStepCA(ctx, work, filepath.Join(peersDir, "step-ca")); err != nil {
-		fmt.Fprintln(os.Stderr, "peerbench: step-ca left out:", err)
-	} else {
-		peers, procs = append(peers, st), append(procs, p)
+	others := []struct {
+		name  string
+		start func() (peer, *process, error)
+	}{
+		{"step-ca", func() (peer, *process, error) {
+			st, p, err := startStepCA(ctx, work, filepath.Join(o.peersDir, "step-ca"))
+			return st, p, err
+		}},
+		{"cfssl", func() (peer, *process, error) {
+			cf, p, err := startCfssl(ctx, work, filepath.Join(o.peersDir, "cfssl"), filepath.Join(o.peersDir, "cfssl-sqlite"))
+			return cf, p, err
+		}},
 	}
-	if cf, p, err := startCfssl(ctx, work, filepath.Join(peersDir, "cfssl"), filepath.Join(peersDir, "cfssl-sqlite")); err != nil {
-		fmt.Fprintln(os.Stderr, "peerbench: cfssl left out:", err)
-	} else {
-		peers, procs = append(peers, cf), append(procs, p)
+	for _, other := range others {
+		if !o.only[other.name] {
+			continue
+		}
+		pe, p, err := other.start()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "peerbench: %s left out: %v\n", other.name, err)
+			continue
+		}
+		peers, procs = append(peers, pe), append(procs, p)
+	}
+	if slow, err := forgetsDeletionsSlowly(work); err != nil {
+		fmt.Fprintln(os.Stderr, "peerbench: cannot tell whether", work, "is on an ext4 without a journal:", err)
+	} else if slow && o.settle > 0 {
+		fmt.Fprintf(os.Stderr, "peerbench: %s is on an ext4 without a journal: waiting %s for the inodes deleted before this run to stop slowing creates\n", work, o.settle)
+		syscall.Sync() // a freed inode whose table block is written is skipped for 60 s, not 360
+		select {
+		case <-time.After(o.settle):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	fmt.Println("| clients | connections | server | enrollments | certificates/s | p50 | p99 | rate vs step-ca | p99 vs step-ca |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	signedBy := map[string]*x509.Certificate{}
-	for _, c := range levels {
+	for _, c := range o.levels {
 		for _, keep := range []bool{true, false} {
 			rs := make([]result, len(peers))
 			for i, p := range peers {
-				if rs[i], err = level(ctx, p, n, c, keep); err != nil {
+				if rs[i], err = level(ctx, p, o.n, c, keep); err != nil {
 					return fmt.Errorf("%s, %d clients: %w", p.name(), c, err)
 				}
 			}
@@ -104,7 +166,7 @@ func run(ctx context.Context, levels []int, n int, bin, peersDir string) error {
 				}
 			}
 			for i, p := range peers {
-				fmt.Printf("| %d | %s | %s | %d | %.0f | %s | %s | %s | %s |\n", c, connections(keep), p.name(), n, rs[i].rate, ms(rs[i].p50), ms(rs[i].p99),
+				fmt.Printf("| %d | %s | %s | %d | %.0f | %s | %s | %s | %s |\n", c, connections(keep), p.name(), o.n, rs[i].rate, ms(rs[i].p50), ms(rs[i].p99),
 					ratio(rs[i].rate, step), ratio(float64(rs[i].p99), stepP99))
 			}
 		}
@@ -113,7 +175,7 @@ func run(ctx context.Context, levels []int, n int, bin, peersDir string) error {
 	// certificates recorded and not only of answers.
 	fmt.Println()
 	for _, p := range peers {
-		want := n * 2 * len(levels)
+		want := o.n * 2 * len(o.levels)
 		if c := signedBy[p.name()]; c != nil {
 			fmt.Printf("%s signs with %s (%s), %s.\n", p.name(), c.Issuer.CommonName, keyOf(c), c.SignatureAlgorithm)
 		}

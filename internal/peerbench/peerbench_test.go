@@ -73,3 +73,15 @@ func TestParseLevels(t *testing.T) {
 		}
 	}
 }
+
+func TestParseServers(t *testing.T) {
+	got, err := parseServers("step-ca, pkienroll")
+	if err != nil || len(got) != 2 || !got["pkienroll"] || !got["step-ca"] || got["cfssl"] {
+		t.Fatalf("parseServers = %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "boulder", "pkienroll,,cfssl", "Step-CA"} {
+		if _, err := parseServers(bad); err == nil {
+			t.Errorf("parseServers(%q): no error", bad)
+		}
+	}
+}
