@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/opensslsign"
 	"github.com/pkienroll/pkienroll/internal/pkitest"
 )
 
@@ -134,13 +135,20 @@ var (
 const binaryVersion = "0.0.0-test"
 
 // binary builds the command once, static as `make build` does, and returns
-// its path.
+// its path. Tests compiled with the OpenSSL signer (go test -tags openssl,
+// scripts/test.sh) get make build-openssl's flavour instead, the one the
+// packages' serve unit runs.
 func binary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
 		binPath = filepath.Join(tmpRoot, "bin", "pkienroll")
-		build := exec.Command("go", "build", "-ldflags", "-X main.version="+binaryVersion, "-o", binPath, ".")
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		args := []string{"build", "-ldflags", "-X main.version=" + binaryVersion, "-o", binPath}
+		cgo := "CGO_ENABLED=0"
+		if opensslsign.Built {
+			args, cgo = append(args, "-tags", "openssl"), "CGO_ENABLED=1"
+		}
+		build := exec.Command("go", append(args, ".")...)
+		build.Env = append(os.Environ(), cgo)
 		out, err := build.CombinedOutput()
 		if err != nil {
 			binErr = fmt.Errorf("go build: %v\n%s", err, out)

@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/opensslsign"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
@@ -20,9 +22,17 @@ import (
 
 // TestServeSIGKILLUnderLoad: a server killed with SIGKILL while clients
 // enroll at once leaves a store that `ca check` calls clean, and every
-// certificate a client received is in the index.
+// certificate a client received is in the index. Under -tags openssl
+// (scripts/test.sh) the server is the OpenSSL flavour, signing through
+// libcrypto.
 func TestServeSIGKILLUnderLoad(t *testing.T) {
 	const clients = 40
+	if opensslsign.Built {
+		out, err := exec.Command(binary(t), "version").Output()
+		if err != nil || !strings.Contains(string(out), "\nsignature: openssl (") {
+			t.Fatalf("%s version: %v\n%s\nwant the OpenSSL signer", binary(t), err, out)
+		}
+	}
 	dir := t.TempDir()
 	pkiDir := filepath.Join(dir, "pki")
 	mustRun(t, "-q", "ca", "init", "--pki-dir", pkiDir, "--subject", caSubject)
