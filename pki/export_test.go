@@ -15,3 +15,17 @@ func (q *SignQueue) Queued() int {
 	defer q.mu.Unlock()
 	return len(q.queue)
 }
+
+// Dropped is the number of batches q signed while the batch before them
+// was committed, and then dropped unwritten.
+func (q *SignQueue) Dropped() int64 { return q.dropped.Load() }
+
+// SetHeld bounds the batches one hold of q's lock commits; 1 signs each
+// batch in a hold of its own, none while another is written.
+func (q *SignQueue) SetHeld(n int) { q.held = n }
+
+// MostHeld is the most batches one hold of q's lock committed.
+func (q *SignQueue) MostHeld() int64 { return q.mostHeld.Load() }
+
+// Held is the bound on the batches one hold of q's lock commits.
+func (q *SignQueue) Held() int { return q.held }

@@ -138,12 +138,8 @@ func (s *Store) signJobs(ctx context.Context, jobs []job) ([]*Issued, error) {
 		return nil, err
 	}
 	defer lock.Unlock()
-	for _, j := range jobs {
-		if j.req.Precondition != nil {
-			if err := j.req.Precondition(); err != nil {
-				return nil, err
-			}
-		}
+	if err := preconditions(jobs); err != nil {
+		return nil, err
 	}
 	issued, next, err := s.issueAll(ca, jobs)
 	if err != nil {
@@ -159,16 +155,37 @@ func (s *Store) signJobs(ctx context.Context, jobs []job) ([]*Issued, error) {
 	return issued, nil
 }
 
+// preconditions runs the jobs' preconditions, in order, and returns the
+// first error. The caller holds the lock.
+func preconditions(jobs []job) error {
+	for _, j := range jobs {
+		if j.req.Precondition != nil {
+			if err := j.req.Precondition(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // issueAll signs the jobs with consecutive serials from serial.txt and
 // returns the next serial; nothing is written. The caller holds the lock.
-// A batch signs on every core: the signatures are most of its cost, and
-// each job's serial is fixed by its place in the batch, so the result is the
-// same as signing one by one.
 func (s *Store) issueAll(ca *ca, jobs []job) ([]*Issued, *big.Int, error) {
 	first, err := readSerialFile(s.SerialPath())
 	if err != nil {
 		return nil, nil, err
 	}
+	return s.issueFrom(ca, jobs, first)
+}
+
+// issueFrom signs the jobs with consecutive serials from first and
+// returns the next serial; nothing is written. The caller holds the lock;
+// first is serial.txt's, or the next serial of a batch signed in the same
+// hold of the lock and not yet committed (SignQueue).
+// A batch signs on every core: the signatures are most of its cost, and
+// each job's serial is fixed by its place in the batch, so the result is the
+// same as signing one by one.
+func (s *Store) issueFrom(ca *ca, jobs []job, first *big.Int) ([]*Issued, *big.Int, error) {
 	if err := checkSerialRange(s.SerialPath(), first, len(jobs)); err != nil {
 		return nil, nil, err
 	}
