@@ -70,11 +70,7 @@ func BenchmarkSign(b *testing.B) {
 func BenchmarkSignBatch(b *testing.B) {
 	const batch = 50
 	s := pkitest.NewStore(b)
-	reqs := make([]pki.SignRequest, batch)
-	for i := range reqs {
-		reqs[i].Name = fmt.Sprintf("proxy%d", i)
-		pkitest.WriteRequest(b, s, reqs[i].Name, fmt.Sprintf("/C=US/O=Example Inc./CN=proxy%d.example.com", i))
-	}
+	reqs := queueRequests(b, s, names("proxy", batch)...)
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/pkienroll/pkienroll/internal/pkitest"
-	"github.com/pkienroll/pkienroll/pki"
 )
 
 // BenchmarkSignQueue is the rate of SignQueue under 32 concurrent callers
@@ -22,11 +21,7 @@ func BenchmarkSignQueue(b *testing.B) {
 	for _, held := range []int{1, 4} {
 		b.Run(fmt.Sprintf("held=%d", held), func(b *testing.B) {
 			s := pkitest.NewStore(b)
-			reqs := make([]pki.SignRequest, callers)
-			for i := range reqs {
-				reqs[i].Name = fmt.Sprintf("proxy%02d", i)
-				pkitest.WriteRequest(b, s, reqs[i].Name, fmt.Sprintf("/C=US/O=Example Inc./CN=proxy%02d.example.com", i))
-			}
+			reqs := queueRequests(b, s, names("proxy", callers)...)
 			q := s.NewSignQueue()
 			q.SetHeld(held)
 			ctx := context.Background()

@@ -57,7 +57,7 @@ func queueBehindLock(t *testing.T, s *pki.Store, q *pki.SignQueue, reqs []pki.Si
 }
 
 // queueRequests writes a request for each name and returns what signs it.
-func queueRequests(t *testing.T, s *pki.Store, names ...string) []pki.SignRequest {
+func queueRequests(t testing.TB, s *pki.Store, names ...string) []pki.SignRequest {
 	t.Helper()
 	reqs := make([]pki.SignRequest, len(names))
 	for i, name := range names {
