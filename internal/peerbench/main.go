@@ -87,6 +87,10 @@ func parseServers(s string) (map[string]bool, error) {
 	return only, nil
 }
 
+// run starts the servers o names, waits out deleted inodes where that
+// matters (forgetsDeletionsSlowly), measures every level both ways with
+// connections, the servers taking turns, and prints the table and what
+// each server recorded.
 func run(ctx context.Context, o options) error {
 	work, err := os.MkdirTemp("", "peerbench-")
 	if err != nil {
@@ -100,15 +104,14 @@ func run(ctx context.Context, o options) error {
 			p.stop()
 		}
 	}()
-	for i, b := range strings.Split(o.bins, ",") {
-		if !o.only["pkienroll"] {
-			break
+	if o.only["pkienroll"] {
+		for i, b := range strings.Split(o.bins, ",") {
+			pk, p, err := startPkienroll(ctx, work, strings.TrimSpace(b), i)
+			if err != nil {
+				return fmt.Errorf("pkienroll serve %s: %w", b, err)
+			}
+			peers, procs = append(peers, pk), append(procs, p)
 		}
-		pk, p, err := startPkienroll(ctx, work, strings.TrimSpace(b), i)
-		if err != nil {
-			return fmt.Errorf("pkienroll serve %s: %w", b, err)
-		}
-		peers, procs = append(peers, pk), append(procs, p)
 	}
 	// A peer that cannot be set up is left out with a line saying why,
 	// so that the others are still measured.
