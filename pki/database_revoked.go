@@ -1,7 +1,6 @@
 package pki
 
 import (
-	"bytes"
 	"fmt"
 )
 
@@ -19,31 +18,25 @@ func readRevoked(path string) ([]Entry, error) {
 		return nil, nil
 	}
 	var revoked []Entry
-	for off, lineNo := 0, 1; off < len(data); lineNo++ {
-		nl := bytes.IndexByte(data[off:], '\n')
-		if nl < 0 {
-			e, kind, err := classifyTail(string(data[off:]))
-			switch {
-			case kind == tailBad:
-				return nil, fmt.Errorf("read database %s: line %d: %w", path, lineNo, unterminatedError(err))
-			case kind == tailWhole && e.Status == StatusRevoked:
-				revoked = append(revoked, e)
-			}
-			break
+	tail, tailNo, err := indexLines(path, data, func(l checkedLine) error {
+		if l.parsed == nil && l.raw[0] != byte(StatusRevoked) {
+			return nil // vouched for, and not revoked
 		}
-		raw := data[off : off+nl]
-		off += nl + 1
-		line := bytes.TrimSuffix(raw, []byte("\r"))
-		if _, ok := quickIndexLine(line); ok && line[0] != byte(StatusRevoked) {
-			continue
-		}
-		e, err := ParseEntry(string(raw))
-		if err != nil {
-			return nil, fmt.Errorf("read database %s: line %d: %w: %w", path, lineNo, err, ErrBadStore)
-		}
-		if e.Status == StatusRevoked {
+		e, err := l.entry(path)
+		if err == nil && e.Status == StatusRevoked {
 			revoked = append(revoked, e)
 		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	e, kind, err := classifyTail(string(data[tail:]))
+	switch {
+	case kind == tailBad:
+		return nil, fmt.Errorf("read database %s: line %d: %w", path, tailNo, unterminatedError(err))
+	case kind == tailWhole && e.Status == StatusRevoked:
+		revoked = append(revoked, e)
 	}
 	return revoked, nil
 }

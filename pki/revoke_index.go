@@ -41,35 +41,82 @@ func scanIndex(path string, data []byte, serial string) (*indexText, error) {
 	if string(data) == "\n" { // ReadDatabase's empty index
 		return x, nil
 	}
-	for off, lineNo := 0, 1; off < len(data); lineNo++ {
-		nl := bytes.IndexByte(data[off:], '\n')
-		if nl < 0 {
-			return x, x.scanTail(path, off, lineNo, serial)
-		}
-		raw := data[off : off+nl]
-		line := raw
-		if n := len(line); n > 0 && line[n-1] == '\r' {
-			line = line[:n-1] // as ParseEntry drops it
+	tail, tailNo, err := indexLines(path, data, func(l checkedLine) error {
+		if bytes.HasSuffix(l.raw, []byte("\r")) {
 			x.hasCR = true
 		}
-		lineSerial, ok := quickIndexLine(line)
-		if !ok {
-			e, err := ParseEntry(string(raw))
-			if err != nil {
-				return nil, fmt.Errorf("read database %s: line %d: %w: %w", path, lineNo, err, ErrBadStore)
-			}
-			lineSerial = []byte(e.Serial)
+		if x.found || !bytes.EqualFold(l.serial, []byte(serial)) {
+			return nil
 		}
-		if !x.found && bytes.EqualFold(lineSerial, []byte(serial)) {
-			e, err := ParseEntry(string(raw))
+		e, err := l.entry(path)
+		if err == nil {
+			x.setFound(l.off, l.off+len(l.raw), e)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return x, x.scanTail(path, tail, tailNo, serial)
+}
+
+// checkedLine is one newline-terminated line of the index text, checked.
+type checkedLine struct {
+	// off is where the line starts in the text, no its number from 1.
+	off, no int
+	// raw is the line without its '\n' ('\r' and all), serial its serial.
+	raw, serial []byte
+	// parsed is the line's entry when quickIndexLine could not vouch for
+	// it and ParseEntry read it.
+	parsed *Entry
+}
+
+// entry is the line's entry, parsed now if it was not.
+func (l checkedLine) entry(path string) (Entry, error) {
+	if l.parsed != nil {
+		return *l.parsed, nil
+	}
+	return parseIndexLine(path, l.no, l.raw)
+}
+
+// parseIndexLine is ParseEntry of line no of path's index, with its error
+// as ReadDatabase words it.
+func parseIndexLine(path string, no int, raw []byte) (Entry, error) {
+	e, err := ParseEntry(string(raw))
+	if err != nil {
+		return Entry{}, fmt.Errorf("read database %s: line %d: %w: %w", path, no, err, ErrBadStore)
+	}
+	return e, nil
+}
+
+// indexLines walks the index text data (read from path) line by line as
+// ReadDatabase reads it: each newline-terminated line is checked by
+// quickIndexLine or, where it cannot vouch for the line, by ParseEntry,
+// whose error ends the walk; fn gets every line that passes. It returns
+// the offset and number of what follows the last newline (tail ==
+// len(data) when nothing does), for the caller's classifyTail.
+func indexLines(path string, data []byte, fn func(checkedLine) error) (tail, tailNo int, err error) {
+	off, no := 0, 1
+	for ; off < len(data); no++ {
+		nl := bytes.IndexByte(data[off:], '\n')
+		if nl < 0 {
+			break
+		}
+		l := checkedLine{off: off, no: no, raw: data[off : off+nl]}
+		var ok bool
+		if l.serial, ok = quickIndexLine(bytes.TrimSuffix(l.raw, []byte("\r"))); !ok {
+			e, err := parseIndexLine(path, no, l.raw)
 			if err != nil {
-				return nil, fmt.Errorf("read database %s: line %d: %w: %w", path, lineNo, err, ErrBadStore)
+				return 0, 0, err
 			}
-			x.setFound(off, off+nl, e)
+			l.parsed, l.serial = &e, []byte(e.Serial)
+		}
+		if err := fn(l); err != nil {
+			return 0, 0, err
 		}
 		off += nl + 1
 	}
-	return x, nil
+	return off, no, nil
 }
 
 // scanTail classifies the unterminated last line, from off, as
