@@ -5,11 +5,11 @@ import (
 	"crypto"
 	"fmt"
 	"runtime"
-	"slices"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/loadstat"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
@@ -29,9 +29,8 @@ type bench struct {
 
 // result is one level's measurement.
 type result struct {
-	rate     float64 // certificates per second
-	p50, p99 time.Duration
-	busy     float64 // share of the machine's CPU time the process used
+	loadstat.Summary
+	busy float64 // share of the machine's CPU time the process used
 }
 
 // enrollment is one host's token and request, made before the clock
@@ -92,9 +91,7 @@ func (b *bench) level(clients int, keep bool, profile string) (result, error) {
 	if err := <-errs; err != nil {
 		return result{}, err
 	}
-	slices.Sort(lat)
-	n := len(lat)
-	return result{rate: float64(n) / elapsed.Seconds(), p50: lat[n/2], p99: lat[(n*99+99)/100-1], busy: busy}, nil
+	return result{Summary: loadstat.Summarize(lat, elapsed), busy: busy}, nil
 }
 
 // enrollments makes b.n tokens and requests for hosts not enrolled yet.

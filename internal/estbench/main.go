@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/loadstat"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/est"
@@ -110,14 +111,14 @@ func run(levels string, n, flowRuns int, cpuprofile string) error {
 		for _, keep := range []bool{false, true} {
 			profile := ""
 			if cpuprofile != "" {
-				profile = fmt.Sprintf("%s.%d.%s", cpuprofile, c, connections(keep))
+				profile = fmt.Sprintf("%s.%d.%s", cpuprofile, c, loadstat.Connections(keep))
 			}
 			r, err := b.level(c, keep, profile)
 			if err != nil {
 				return err
 			}
-			best[keep] = max(best[keep], r.rate)
-			fmt.Printf("| %d | %s | %d | %.0f | %s | %s | %.0f %% |\n", c, connections(keep), n, r.rate, ms(r.p50), ms(r.p99), 100*r.busy)
+			best[keep] = max(best[keep], r.Rate)
+			fmt.Printf("| %d | %s | %d | %.0f | %s | %s | %.0f %% |\n", c, loadstat.Connections(keep), n, r.Rate, loadstat.Ms(r.P50), loadstat.Ms(r.P99), 100*r.busy)
 		}
 	}
 	if flowRuns > 0 {
@@ -126,20 +127,10 @@ func run(levels string, n, flowRuns int, cpuprofile string) error {
 			return err
 		}
 		fmt.Printf("\nopenssl flow (scripts/openssl-sign-flow.sh), %d runs one after another: %s per certificate, %.0f certificates/s; pkienroll serve's best rate above is %.1f× that with a connection per enrollment, %.1f× with connections kept alive.\n",
-			flowRuns, ms(perCert), 1/perCert.Seconds(), best[false]*perCert.Seconds(), best[true]*perCert.Seconds())
+			flowRuns, loadstat.Ms(perCert), 1/perCert.Seconds(), best[false]*perCert.Seconds(), best[true]*perCert.Seconds())
 	}
 	return nil
 }
-
-// connections names a level's way with connections.
-func connections(keep bool) string {
-	if keep {
-		return "kept alive"
-	}
-	return "one per enrollment"
-}
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 
 // serve runs the EST server of store on a loopback port over TLS, with its
 // certificate issued by the store as pkienroll serve issues it.

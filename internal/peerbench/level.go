@@ -3,10 +3,11 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"slices"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/loadstat"
 )
 
 // request is one enrollment, made before the clock starts: a fresh key's
@@ -36,8 +37,7 @@ type peer interface {
 
 // result is one level's measurement.
 type result struct {
-	rate     float64 // certificates per second
-	p50, p99 time.Duration
+	loadstat.Summary
 	// first is a certificate the level got, to show who signed it how.
 	first *x509.Certificate
 }
@@ -89,18 +89,7 @@ func level(ctx context.Context, p peer, n, clients int, keep bool) (result, erro
 	if err := <-errs; err != nil {
 		return result{}, err
 	}
-	r := summarize(lat, elapsed)
+	r := result{Summary: loadstat.Summarize(lat, elapsed)}
 	r.first = certs[0]
 	return r, nil
-}
-
-// summarize is the rate and the latencies' p50 and p99 (nearest rank).
-func summarize(lat []time.Duration, elapsed time.Duration) result {
-	n := len(lat)
-	if n == 0 || elapsed <= 0 {
-		return result{}
-	}
-	s := slices.Clone(lat)
-	slices.Sort(s)
-	return result{rate: float64(n) / elapsed.Seconds(), p50: s[(n*50+99)/100-1], p99: s[(n*99+99)/100-1]}
 }

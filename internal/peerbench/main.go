@@ -20,6 +20,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pkienroll/pkienroll/internal/loadstat"
 )
 
 func main() {
@@ -165,12 +167,12 @@ func run(ctx context.Context, o options) error {
 			for i, p := range peers {
 				signedBy[p.name()] = rs[i].first
 				if p.name() == "step-ca" {
-					step, stepP99 = rs[i].rate, float64(rs[i].p99)
+					step, stepP99 = rs[i].Rate, float64(rs[i].P99)
 				}
 			}
 			for i, p := range peers {
-				fmt.Printf("| %d | %s | %s | %d | %.0f | %s | %s | %s | %s |\n", c, connections(keep), p.name(), o.n, rs[i].rate, ms(rs[i].p50), ms(rs[i].p99),
-					ratio(rs[i].rate, step), ratio(float64(rs[i].p99), stepP99))
+				fmt.Printf("| %d | %s | %s | %d | %.0f | %s | %s | %s | %s |\n", c, loadstat.Connections(keep), p.name(), o.n, rs[i].Rate, loadstat.Ms(rs[i].P50), loadstat.Ms(rs[i].P99),
+					ratio(rs[i].Rate, step), ratio(float64(rs[i].P99), stepP99))
 			}
 		}
 	}
@@ -190,16 +192,6 @@ func run(ctx context.Context, o options) error {
 	}
 	return nil
 }
-
-// connections names a level's way with connections.
-func connections(keep bool) string {
-	if keep {
-		return "kept alive"
-	}
-	return "one per enrollment"
-}
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 
 // ratio is rate/base as "1.23×", or "–" without a base.
 func ratio(rate, base float64) string {

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 )
 
 func TestGooseUp(t *testing.T) {
@@ -43,23 +42,6 @@ func TestCfsslSchemaOrder(t *testing.T) {
 	}
 	if _, err := cfsslSchema(t.TempDir()); err == nil {
 		t.Fatal("cfsslSchema of an empty directory: no error")
-	}
-}
-
-func TestSummarize(t *testing.T) {
-	lat := make([]time.Duration, 100)
-	for i := range lat {
-		lat[i] = time.Duration(100-i) * time.Millisecond // unsorted on purpose
-	}
-	r := summarize(lat, 2*time.Second)
-	if r.rate != 50 || r.p50 != 50*time.Millisecond || r.p99 != 99*time.Millisecond {
-		t.Fatalf("summarize = %+v", r)
-	}
-	if lat[0] != 100*time.Millisecond {
-		t.Fatal("summarize sorted its caller's slice")
-	}
-	if r := summarize(nil, time.Second); r != (result{}) {
-		t.Fatalf("summarize(nil) = %+v", r)
 	}
 }
 
