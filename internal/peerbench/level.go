@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"crypto/x509"
 	"sync"
 	"syscall"
@@ -38,14 +39,21 @@ type peer interface {
 // result is one level's measurement.
 type result struct {
 	loadstat.Summary
+	// serverCPU and clientCPU are the CPU time per certificate of the
+	// server's process and of the load clients (this process), zero where
+	// it could not be read.
+	serverCPU, clientCPU time.Duration
 	// first is a certificate the level got, to show who signed it how.
 	first *x509.Certificate
 }
 
-// level enrolls n hosts at p with clients concurrent clients. With keep
-// each client keeps its connection from one enrollment to the next; without,
-// each enrollment makes its own connection and TLS handshake.
-func level(ctx context.Context, p peer, n, clients int, keep bool) (result, error) {
+// level enrolls n hosts at p, served by srv, with clients concurrent
+// clients. With keep each client keeps its connection from one enrollment
+// to the next; without, each enrollment makes its own connection and TLS
+// handshake. Both sides share the machine's cores, so the CPU time each
+// spends per certificate is measured too: the rate alone cannot tell a
+// cheaper server from a cheaper client.
+func level(ctx context.Context, p peer, srv *process, n, clients int, keep bool) (result, error) {
 	jobs, err := p.requests(n)
 	if err != nil {
 		return result{}, err
@@ -64,6 +72,8 @@ func level(ctx context.Context, p peer, n, clients int, keep bool) (result, erro
 	// requests made above) waiting to be written: a server that flushes
 	// with syncfs would otherwise pay for the others' writes.
 	syscall.Sync()
+	server0, serverErr := srv.cpu()
+	client0, clientErr := selfCPU()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w, c := range cs {
@@ -85,11 +95,20 @@ func level(ctx context.Context, p peer, n, clients int, keep bool) (result, erro
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	server1, err := srv.cpu()
+	serverErr = errors.Join(serverErr, err)
+	client1, err := selfCPU()
+	clientErr = errors.Join(clientErr, err)
 	close(errs)
 	if err := <-errs; err != nil {
 		return result{}, err
 	}
-	r := result{Summary: loadstat.Summarize(lat, elapsed)}
-	r.first = certs[0]
+	r := result{Summary: loadstat.Summarize(lat, elapsed), first: certs[0]}
+	if serverErr == nil {
+		r.serverCPU = (server1 - server0) / time.Duration(len(jobs))
+	}
+	if clientErr == nil {
+		r.clientCPU = (client1 - client0) / time.Duration(len(jobs))
+	}
 	return r, nil
 }

@@ -152,27 +152,28 @@ func run(ctx context.Context, o options) error {
 			return ctx.Err()
 		}
 	}
-	fmt.Println("| clients | connections | server | enrollments | certificates/s | p50 | p99 | rate vs step-ca | p99 vs step-ca |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| clients | connections | server | enrollments | certificates/s | p50 | p99 | rate vs step-ca | p99 vs step-ca | server CPU per certificate | vs step-ca | client CPU per certificate |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	signedBy := map[string]*x509.Certificate{}
 	for _, c := range o.levels {
 		for _, keep := range []bool{true, false} {
 			rs := make([]result, len(peers))
 			for i, p := range peers {
-				if rs[i], err = level(ctx, p, o.n, c, keep); err != nil {
+				if rs[i], err = level(ctx, p, procs[i], o.n, c, keep); err != nil {
 					return fmt.Errorf("%s, %d clients: %w", p.name(), c, err)
 				}
 			}
-			var step, stepP99 float64
+			var step, stepP99, stepCPU float64
 			for i, p := range peers {
 				signedBy[p.name()] = rs[i].first
 				if p.name() == "step-ca" {
-					step, stepP99 = rs[i].Rate, float64(rs[i].P99)
+					step, stepP99, stepCPU = rs[i].Rate, float64(rs[i].P99), float64(rs[i].serverCPU)
 				}
 			}
 			for i, p := range peers {
-				fmt.Printf("| %d | %s | %s | %d | %.0f | %s | %s | %s | %s |\n", c, loadstat.Connections(keep), p.name(), o.n, rs[i].Rate, loadstat.Ms(rs[i].P50), loadstat.Ms(rs[i].P99),
-					ratio(rs[i].Rate, step), ratio(float64(rs[i].P99), stepP99))
+				fmt.Printf("| %d | %s | %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", c, loadstat.Connections(keep), p.name(), o.n, rs[i].Rate, loadstat.Ms(rs[i].P50), loadstat.Ms(rs[i].P99),
+					ratio(rs[i].Rate, step), ratio(float64(rs[i].P99), stepP99),
+					cpuMs(rs[i].serverCPU), ratio(float64(rs[i].serverCPU), stepCPU), cpuMs(rs[i].clientCPU))
 			}
 		}
 	}
@@ -193,12 +194,21 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
-// ratio is rate/base as "1.23×", or "–" without a base.
+// ratio is rate/base as "1.23×", or "–" without both.
 func ratio(rate, base float64) string {
-	if base <= 0 {
+	if base <= 0 || rate <= 0 {
 		return "–"
 	}
 	return fmt.Sprintf("%.2f×", rate/base)
+}
+
+// cpuMs is a CPU time per certificate in milliseconds, or "–" where it
+// was not measured.
+func cpuMs(d time.Duration) string {
+	if d <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000)
 }
 
 // keyOf names an issued certificate's issuer key by what the signature

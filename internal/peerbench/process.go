@@ -65,6 +65,9 @@ func (p *process) stop() {
 	}
 }
 
+// cpu is the CPU time the server has used so far, all its threads.
+func (p *process) cpu() (time.Duration, error) { return processCPU(p.cmd.Process.Pid) }
+
 // tail is the end of a log, for an error.
 func tail(path string) string {
 	b, err := os.ReadFile(path)
