@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"crypto/x509"
+	"errors"
 	"sync"
 	"syscall"
 	"time"
