@@ -3,9 +3,11 @@
 // with an RSA-2048 CA and durable storage of what it issues, the same
 // numbers of enrollments at the same numbers of concurrent clients, each
 // with its connection kept alive and with a connection per enrollment,
-// the servers taking turns level by level. Every request is a fresh
-// P-256 key's, made with its token before the clock starts. It prints a
-// Markdown table; make bench-peers builds the peers pinned
+// the servers taking turns level by level, each level started by the
+// next server. Every request is a fresh P-256 key's, made with its token
+// before the clock starts. It prints a Markdown table of the rates, the
+// latencies and the CPU time per certificate of each server and of the
+// load clients; make bench-peers builds the peers pinned
 // (scripts/build-peers.sh) and runs it from the repository's root.
 package main
 
@@ -155,14 +157,17 @@ func run(ctx context.Context, o options) error {
 	fmt.Println("| clients | connections | server | enrollments | certificates/s | p50 | p99 | rate vs step-ca | p99 vs step-ca | server CPU per certificate | vs step-ca | client CPU per certificate |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	signedBy := map[string]*x509.Certificate{}
+	turn := 0
 	for _, c := range o.levels {
 		for _, keep := range []bool{true, false} {
 			rs := make([]result, len(peers))
-			for i, p := range peers {
+			for _, i := range turnOrder(len(peers), turn) {
+				p := peers[i]
 				if rs[i], err = level(ctx, p, procs[i], o.n, c, keep); err != nil {
 					return fmt.Errorf("%s, %d clients: %w", p.name(), c, err)
 				}
 			}
+			turn++
 			var step, stepP99, stepCPU float64
 			for i, p := range peers {
 				signedBy[p.name()] = rs[i].first
@@ -192,6 +197,18 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	return nil
+}
+
+// turnOrder is the order in which n servers take the turn'th level: each
+// level starts one server further on, so that no server always goes first
+// or last. A virtual machine's speed drifts within a run, and a server's
+// turn right after another's finds that one's writes still being flushed.
+func turnOrder(n, turn int) []int {
+	order := make([]int, n)
+	for k := range order {
+		order[k] = (turn + k) % n
+	}
+	return order
 }
 
 // ratio is rate/base as "1.23×", or "–" without both.

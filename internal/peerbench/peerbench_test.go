@@ -67,3 +67,23 @@ func TestParseServers(t *testing.T) {
 		}
 	}
 }
+
+func TestTurnOrder(t *testing.T) {
+	firsts := map[int]int{}
+	for turn := range 6 {
+		order := turnOrder(3, turn)
+		seen := map[int]bool{}
+		for _, i := range order {
+			if i < 0 || i >= 3 || seen[i] {
+				t.Fatalf("turn %d: order %v is not each of 3 servers once", turn, order)
+			}
+			seen[i] = true
+		}
+		firsts[order[0]]++
+	}
+	for i := range 3 {
+		if firsts[i] != 2 {
+			t.Errorf("in 6 turns server %d went first %d times, want 2 (firsts %v)", i, firsts[i], firsts)
+		}
+	}
+}
