@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/internal/safefile"
@@ -32,8 +33,11 @@ func pendingName(path, tag string) string {
 }
 
 // pendingFile matches pendingName's names: the destination's base name and
-// the certificate's tag.
-var pendingFile = regexp.MustCompile(`^` + regexp.QuoteMeta(atomicfile.TempPrefix) + `(.+\.(?:p12|req))\.([0-9a-f]{16})$`)
+// the certificate's tag. It is compiled when first used, by ca check, not
+// as every process starts.
+var pendingFile = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^` + regexp.QuoteMeta(atomicfile.TempPrefix) + `(.+\.(?:p12|req))\.([0-9a-f]{16})$`)
+})
 
 // finishEnrollments finishes what a crash interrupted in Enroll, for every
 // name (or only the one named only), and reports each step. Only a holder
@@ -67,7 +71,7 @@ func (s *Store) finishEnrollments(report func(string, ...any), only string) {
 				continue
 			}
 			tmp := filepath.Join(dir, name)
-			m := pendingFile.FindStringSubmatch(name)
+			m := pendingFile().FindStringSubmatch(name)
 			switch {
 			case m != nil:
 				s.finishPending(report, only, tmp, filepath.Join(dir, m[1]), m[2])

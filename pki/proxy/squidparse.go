@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // FindSquid returns the path of the squid binary: from $PATH, else
@@ -25,8 +26,11 @@ func FindSquid() string {
 }
 
 // squidLogPrefix is the time stamp (and SMP kid) Squid puts before its
-// messages: "2026/11/27 05:34:02| " or "2026/11/27 05:34:02 kid1| ".
-var squidLogPrefix = regexp.MustCompile(`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(\.\d+)?( kid\d+)?\| `)
+// messages: "2026/11/27 05:34:02| " or "2026/11/27 05:34:02 kid1| ". It
+// is compiled when first used, not as every process starts.
+var squidLogPrefix = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(\.\d+)?( kid\d+)?\| `)
+})
 
 // SquidParse has Squid check conf: it writes conf to a temporary file and
 // runs `squid -k parse -f FILE`, which reads the configuration as Squid
@@ -76,7 +80,7 @@ func SquidParse(ctx context.Context, squid string, conf []byte) (warnings []stri
 func readSquidParse(out, file string) (complaint string, warnings []string) {
 	var fatal, errLine, located string
 	for _, line := range strings.Split(out, "\n") {
-		line = strings.TrimSpace(squidLogPrefix.ReplaceAllString(line, ""))
+		line = strings.TrimSpace(squidLogPrefix().ReplaceAllString(line, ""))
 		line = strings.ReplaceAll(line, file+"(", "line (")
 		line = strings.ReplaceAll(line, file+" line ", "line ")
 		line = strings.ReplaceAll(line, file, "the configuration")
