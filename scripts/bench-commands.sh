@@ -11,6 +11,8 @@
 # of docs/performance.md to results-dir/commands.md. RUNS sets the number of
 # runs per command (default 30).
 #
+# SETTLE=N waits N seconds (default 65, 0 for none) after a sync before
+# the first run on an ext4 without a journal (see below).
 # ONLY=one runs only the one-certificate-per-process part; SIZES="2000 100000"
 # picks the index sizes (default 0 2000 100000); BEFORE=path/to/other/pkienroll
 # adds that binary to the same hyperfine run as a third command, for an A/B of
@@ -97,6 +99,20 @@ interleaved() {
 			for (k in n) printf "  %-14s mean %7.2f ms  median %7.2f ms  openssl flow / this: means %5.2fx, medians %5.2fx\n", k, mean[k], med[k], mean["openssl-flow"] / mean[k], med["openssl-flow"] / med[k]
 		}' | sort
 }
+
+# On an ext4 without a journal every file created skips each inode of its
+# block group freed in the last 60 s (360 s while its table block is
+# unwritten), reading the inode table for each: right after `make bench`'s
+# build and Go benchmarks, which free thousands, that was a fifth of a
+# `sign`'s CPU. Wait them out, after a sync, as internal/peerbench does
+# (docs/performance.md); SETTLE=0 skips the wait, SETTLE=N waits N seconds.
+settle=${SETTLE:-65}
+if [ "$settle" != 0 ] && [ "$(stat -f -c %t "$work")" = ef53 ] &&
+	! [ -e "/proc/fs/jbd2/$(basename "$(findmnt -no SOURCE -T "$work")")-8" ]; then
+	echo "bench-commands: $work is on an ext4 without a journal: waiting ${settle}s for the inodes deleted before this run to stop slowing creates" >&2
+	sync
+	sleep "$settle"
+fi
 
 for rows in "${sizes[@]}"; do
 	ours=$work/ours-$rows theirs=$work/openssl-$rows
