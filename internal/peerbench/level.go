@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -36,15 +37,59 @@ type peer interface {
 	client(ctx context.Context) (client, error)
 }
 
-// result is one level's measurement.
+// result is one level's measurement, of one round or of several (combine).
 type result struct {
 	loadstat.Summary
-	// serverCPU and clientCPU are the CPU time per certificate of the
-	// server's process and of the load clients (this process), zero where
-	// it could not be read.
+	// lat holds every enrollment's latency.
+	lat []time.Duration
+	// serverCPU and clientCPU are the CPU time the server's process and
+	// the load clients (this process) spent on the level's enrollments,
+	// unread where it could not be read.
 	serverCPU, clientCPU time.Duration
 	// first is a certificate the level got, to show who signed it how.
 	first *x509.Certificate
+}
+
+// unread is a CPU time that could not be read.
+const unread = time.Duration(-1)
+
+// perCertificate is a CPU time per enrollment of r, or unread.
+func (r result) perCertificate(total time.Duration) time.Duration {
+	if total == unread || len(r.lat) == 0 {
+		return unread
+	}
+	return total / time.Duration(len(r.lat))
+}
+
+// combine pools the rounds of one level of one server: the rate is the
+// median of the rounds' rates (the lower of the middle two for an even
+// number), which a stall of the machine in one round moves least; the
+// latencies' percentiles are of all the rounds' enrollments; the CPU
+// times are the rounds' sums, unread if any round's was.
+func combine(rounds []result) result {
+	if len(rounds) == 0 {
+		return result{}
+	}
+	out := result{first: rounds[0].first}
+	rates := make([]float64, len(rounds))
+	for i, r := range rounds {
+		rates[i] = r.Rate
+		out.lat = append(out.lat, r.lat...)
+		out.serverCPU = addCPU(out.serverCPU, r.serverCPU)
+		out.clientCPU = addCPU(out.clientCPU, r.clientCPU)
+	}
+	out.Summary = loadstat.Summarize(out.lat, time.Second) // the percentiles
+	slices.Sort(rates)
+	out.Rate = rates[(len(rates)-1)/2]
+	return out
+}
+
+// addCPU is a+b, unread if either is.
+func addCPU(a, b time.Duration) time.Duration {
+	if a == unread || b == unread {
+		return unread
+	}
+	return a + b
 }
 
 // level enrolls n hosts at p, served by srv, with clients concurrent
@@ -103,12 +148,12 @@ func level(ctx context.Context, p peer, srv *process, n, clients int, keep bool)
 	if err := <-errs; err != nil {
 		return result{}, err
 	}
-	r := result{Summary: loadstat.Summarize(lat, elapsed), first: certs[0]}
+	r := result{Summary: loadstat.Summarize(lat, elapsed), lat: lat, first: certs[0], serverCPU: unread, clientCPU: unread}
 	if serverErr == nil {
-		r.serverCPU = (server1 - server0) / time.Duration(len(jobs))
+		r.serverCPU = server1 - server0
 	}
 	if clientErr == nil {
-		r.clientCPU = (client1 - client0) / time.Duration(len(jobs))
+		r.clientCPU = client1 - client0
 	}
 	return r, nil
 }

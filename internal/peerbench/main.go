@@ -3,8 +3,8 @@
 // with an RSA-2048 CA and durable storage of what it issues, the same
 // numbers of enrollments at the same numbers of concurrent clients, each
 // with its connection kept alive and with a connection per enrollment,
-// the servers taking turns level by level, each level started by the
-// next server. Every request is a fresh P-256 key's, made with its token
+// the servers taking turns level by level, each level (and each of its
+// -rounds) started by the next server. Every request is a fresh P-256 key's, made with its token
 // before the clock starts. It prints a Markdown table of the rates, the
 // latencies and the CPU time per certificate of each server and of the
 // load clients; make bench-peers builds the peers pinned
@@ -29,7 +29,8 @@ import (
 func main() {
 	var o options
 	clients := flag.String("clients", "1,8,32", "numbers of concurrent clients, comma-separated")
-	flag.IntVar(&o.n, "n", 1280, "enrollments per server, level and way with connections")
+	flag.IntVar(&o.n, "n", 1280, "enrollments per server, level, way with connections and round")
+	flag.IntVar(&o.rounds, "rounds", 1, "rounds of each level, each started by the next server: the table gives the median round's rate and the percentiles and CPU times of all rounds together")
 	flag.StringVar(&o.bins, "pkienroll", "bin/pkienroll", "the pkienroll binaries, comma-separated (make build's and make build-openssl's, say): each serves in its turn")
 	flag.StringVar(&o.peersDir, "peers", "bench-results/peers", "directory of step-ca, cfssl and cfssl-sqlite (scripts/build-peers.sh)")
 	servers := flag.String("servers", "pkienroll,step-ca,cfssl", "which servers take turns, comma-separated (one alone for a profile of it)")
@@ -40,6 +41,9 @@ func main() {
 	o.levels, err = parseLevels(*clients)
 	if err == nil {
 		o.only, err = parseServers(*servers)
+	}
+	if err == nil && (o.n < 1 || o.rounds < 1) {
+		err = fmt.Errorf("-n %d -rounds %d: want at least one enrollment and one round", o.n, o.rounds)
 	}
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
@@ -55,7 +59,9 @@ func main() {
 // options are the run's flags.
 type options struct {
 	levels []int
-	n      int
+	// n is the enrollments per server, level, way and round; rounds the
+	// rounds of each level.
+	n, rounds int
 	// bins are the pkienroll binaries, comma-separated; peersDir holds
 	// the other servers'.
 	bins, peersDir string
@@ -160,25 +166,32 @@ func run(ctx context.Context, o options) error {
 	turn := 0
 	for _, c := range o.levels {
 		for _, keep := range []bool{true, false} {
-			rs := make([]result, len(peers))
-			for _, i := range turnOrder(len(peers), turn) {
-				p := peers[i]
-				if rs[i], err = level(ctx, p, procs[i], o.n, c, keep); err != nil {
-					return fmt.Errorf("%s, %d clients: %w", p.name(), c, err)
+			rounds := make([][]result, len(peers))
+			for range o.rounds {
+				for _, i := range turnOrder(len(peers), turn) {
+					r, err := level(ctx, peers[i], procs[i], o.n, c, keep)
+					if err != nil {
+						return fmt.Errorf("%s, %d clients: %w", peers[i].name(), c, err)
+					}
+					rounds[i] = append(rounds[i], r)
 				}
+				turn++
 			}
-			turn++
+			rs := make([]result, len(peers))
+			for i := range rs {
+				rs[i] = combine(rounds[i])
+			}
 			var step, stepP99, stepCPU float64
 			for i, p := range peers {
 				signedBy[p.name()] = rs[i].first
 				if p.name() == "step-ca" {
-					step, stepP99, stepCPU = rs[i].Rate, float64(rs[i].P99), float64(rs[i].serverCPU)
+					step, stepP99, stepCPU = rs[i].Rate, float64(rs[i].P99), float64(rs[i].perCertificate(rs[i].serverCPU))
 				}
 			}
 			for i, p := range peers {
-				fmt.Printf("| %d | %s | %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", c, loadstat.Connections(keep), p.name(), o.n, rs[i].Rate, loadstat.Ms(rs[i].P50), loadstat.Ms(rs[i].P99),
+				fmt.Printf("| %d | %s | %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", c, loadstat.Connections(keep), p.name(), len(rs[i].lat), rs[i].Rate, loadstat.Ms(rs[i].P50), loadstat.Ms(rs[i].P99),
 					ratio(rs[i].Rate, step), ratio(float64(rs[i].P99), stepP99),
-					cpuMs(rs[i].serverCPU), ratio(float64(rs[i].serverCPU), stepCPU), cpuMs(rs[i].clientCPU))
+					cpuMs(rs[i].perCertificate(rs[i].serverCPU)), ratio(float64(rs[i].perCertificate(rs[i].serverCPU)), stepCPU), cpuMs(rs[i].perCertificate(rs[i].clientCPU)))
 			}
 		}
 	}
@@ -186,7 +199,7 @@ func run(ctx context.Context, o options) error {
 	// certificates recorded and not only of answers.
 	fmt.Println()
 	for _, p := range peers {
-		want := o.n * 2 * len(o.levels)
+		want := o.n * o.rounds * 2 * len(o.levels)
 		if c := signedBy[p.name()]; c != nil {
 			fmt.Printf("%s signs with %s (%s), %s.\n", p.name(), c.Issuer.CommonName, keyOf(c), c.SignatureAlgorithm)
 		}

@@ -4,6 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/pkienroll/pkienroll/internal/loadstat"
 )
 
 func TestGooseUp(t *testing.T) {
@@ -85,5 +88,38 @@ func TestTurnOrder(t *testing.T) {
 		if firsts[i] != 2 {
 			t.Errorf("in 6 turns server %d went first %d times, want 2 (firsts %v)", i, firsts[i], firsts)
 		}
+	}
+}
+
+func TestCombine(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		d := make([]time.Duration, len(v))
+		for i, x := range v {
+			d[i] = time.Duration(x) * time.Millisecond
+		}
+		return d
+	}
+	rounds := []result{
+		{Summary: loadstat.Summary{Rate: 900}, lat: ms(1, 2, 3), serverCPU: 30 * time.Millisecond, clientCPU: 6 * time.Millisecond},
+		{Summary: loadstat.Summary{Rate: 300}, lat: ms(4, 5, 600), serverCPU: 60 * time.Millisecond, clientCPU: 9 * time.Millisecond},
+		{Summary: loadstat.Summary{Rate: 1000}, lat: ms(6, 7, 8), serverCPU: 30 * time.Millisecond, clientCPU: unread},
+		{Summary: loadstat.Summary{Rate: 950}, lat: ms(9, 10, 11), serverCPU: 30 * time.Millisecond, clientCPU: 3 * time.Millisecond},
+	}
+	got := combine(rounds)
+	// Rates 300, 900, 950, 1000: the lower middle one, not the mean (787).
+	if got.Rate != 900 {
+		t.Errorf("rate %v, want the median round's, 900", got.Rate)
+	}
+	if len(got.lat) != 12 || got.P99 != 600*time.Millisecond || got.P50 != 6*time.Millisecond {
+		t.Errorf("%d latencies, p50 %v, p99 %v; want 12 pooled, 6 ms and the stalled round's 600 ms", len(got.lat), got.P50, got.P99)
+	}
+	if c := got.perCertificate(got.serverCPU); c != 12500*time.Microsecond {
+		t.Errorf("server CPU per certificate %v, want 150 ms / 12", c)
+	}
+	if c := got.perCertificate(got.clientCPU); c != unread {
+		t.Errorf("client CPU per certificate %v with one round unread, want unread", c)
+	}
+	if one := combine(rounds[:1]); one.Rate != 900 || one.perCertificate(one.serverCPU) != 10*time.Millisecond {
+		t.Errorf("one round combined: rate %v, server CPU %v per certificate; want it unchanged", one.Rate, one.perCertificate(one.serverCPU))
 	}
 }
