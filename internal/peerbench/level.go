@@ -53,8 +53,13 @@ type result struct {
 // unread is a CPU time that could not be read.
 const unread = time.Duration(-1)
 
-// perCertificate is a CPU time per enrollment of r, or unread.
-func (r result) perCertificate(total time.Duration) time.Duration {
+// serverPerCert and clientPerCert are the server's and the clients' CPU
+// time per enrollment, or unread.
+func (r result) serverPerCert() time.Duration { return r.perCert(r.serverCPU) }
+func (r result) clientPerCert() time.Duration { return r.perCert(r.clientCPU) }
+
+// perCert is total over r's enrollments, or unread.
+func (r result) perCert(total time.Duration) time.Duration {
 	if total == unread || len(r.lat) == 0 {
 		return unread
 	}

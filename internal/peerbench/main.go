@@ -185,13 +185,14 @@ func run(ctx context.Context, o options) error {
 			for i, p := range peers {
 				signedBy[p.name()] = rs[i].first
 				if p.name() == "step-ca" {
-					step, stepP99, stepCPU = rs[i].Rate, float64(rs[i].P99), float64(rs[i].perCertificate(rs[i].serverCPU))
+					step, stepP99, stepCPU = rs[i].Rate, float64(rs[i].P99), float64(rs[i].serverPerCert())
 				}
 			}
 			for i, p := range peers {
-				fmt.Printf("| %d | %s | %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", c, loadstat.Connections(keep), p.name(), len(rs[i].lat), rs[i].Rate, loadstat.Ms(rs[i].P50), loadstat.Ms(rs[i].P99),
-					ratio(rs[i].Rate, step), ratio(float64(rs[i].P99), stepP99),
-					cpuMs(rs[i].perCertificate(rs[i].serverCPU)), ratio(float64(rs[i].perCertificate(rs[i].serverCPU)), stepCPU), cpuMs(rs[i].perCertificate(rs[i].clientCPU)))
+				r := rs[i]
+				fmt.Printf("| %d | %s | %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", c, loadstat.Connections(keep), p.name(), len(r.lat), r.Rate, loadstat.Ms(r.P50), loadstat.Ms(r.P99),
+					ratio(r.Rate, step), ratio(float64(r.P99), stepP99),
+					cpuMs(r.serverPerCert()), ratio(float64(r.serverPerCert()), stepCPU), cpuMs(r.clientPerCert()))
 			}
 		}
 	}

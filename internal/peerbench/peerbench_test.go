@@ -113,13 +113,13 @@ func TestCombine(t *testing.T) {
 	if len(got.lat) != 12 || got.P99 != 600*time.Millisecond || got.P50 != 6*time.Millisecond {
 		t.Errorf("%d latencies, p50 %v, p99 %v; want 12 pooled, 6 ms and the stalled round's 600 ms", len(got.lat), got.P50, got.P99)
 	}
-	if c := got.perCertificate(got.serverCPU); c != 12500*time.Microsecond {
+	if c := got.serverPerCert(); c != 12500*time.Microsecond {
 		t.Errorf("server CPU per certificate %v, want 150 ms / 12", c)
 	}
-	if c := got.perCertificate(got.clientCPU); c != unread {
+	if c := got.clientPerCert(); c != unread {
 		t.Errorf("client CPU per certificate %v with one round unread, want unread", c)
 	}
-	if one := combine(rounds[:1]); one.Rate != 900 || one.perCertificate(one.serverCPU) != 10*time.Millisecond {
-		t.Errorf("one round combined: rate %v, server CPU %v per certificate; want it unchanged", one.Rate, one.perCertificate(one.serverCPU))
+	if one := combine(rounds[:1]); one.Rate != 900 || one.serverPerCert() != 10*time.Millisecond {
+		t.Errorf("one round combined: rate %v, server CPU %v per certificate; want it unchanged", one.Rate, one.serverPerCert())
 	}
 }
