@@ -108,7 +108,7 @@ interleaved() {
 # (docs/performance.md); SETTLE=0 skips the wait, SETTLE=N waits N seconds.
 settle=${SETTLE:-65}
 if [ "$settle" != 0 ] && [ "$(stat -f -c %t "$work")" = ef53 ] &&
-	! [ -e "/proc/fs/jbd2/$(basename "$(findmnt -no SOURCE -T "$work")")-8" ]; then
+	! [ -e "/proc/fs/jbd2/$(basename "$(readlink -f "$(findmnt -no SOURCE -T "$work")")")-8" ]; then
 	echo "bench-commands: $work is on an ext4 without a journal: waiting ${settle}s for the inodes deleted before this run to stop slowing creates" >&2
 	sync
 	sleep "$settle"
