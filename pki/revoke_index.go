@@ -62,7 +62,7 @@ func scanIndex(path string, data []byte, serial string) (*indexText, error) {
 
 // checkedLine is one newline-terminated line of the index text, checked.
 type checkedLine struct {
-	// off is where the line starts in the text, no its number from 1.
+	// off is where the line starts in the text, no its number (from 1).
 	off, no int
 	// raw is the line without its '\n' ('\r' and all), serial its serial.
 	raw, serial []byte

@@ -105,10 +105,13 @@ interleaved() {
 # unwritten), reading the inode table for each: right after `make bench`'s
 # build and Go benchmarks, which free thousands, that was a fifth of a
 # `sign`'s CPU. Wait them out, after a sync, as internal/peerbench does
-# (docs/performance.md); SETTLE=0 skips the wait, SETTLE=N waits N seconds.
+# (docs/performance.md), and telling such a file system the way it does:
+# ext2/3/4's statfs magic, and no /proc/fs/jbd2/DEVICE-8 for the device
+# (its name from /sys/dev/block/MAJOR:MINOR). SETTLE=0 skips the wait,
+# SETTLE=N waits N seconds.
 settle=${SETTLE:-65}
 if [ "$settle" != 0 ] && [ "$(stat -f -c %t "$work")" = ef53 ] &&
-	! [ -e "/proc/fs/jbd2/$(basename "$(readlink -f "$(findmnt -no SOURCE -T "$work")")")-8" ]; then
+	! [ -e "/proc/fs/jbd2/$(sed -n 's/^DEVNAME=//p' "/sys/dev/block/$(stat -c %Hd:%Ld "$work")/uevent")-8" ]; then
 	echo "bench-commands: $work is on an ext4 without a journal: waiting ${settle}s for the inodes deleted before this run to stop slowing creates" >&2
 	sync
 	sleep "$settle"

@@ -19,13 +19,23 @@ type Summary struct {
 // latencies' p50 and p99 (nearest rank); lat is left as it was. No
 // latencies, or no time, is the zero Summary.
 func Summarize(lat []time.Duration, elapsed time.Duration) Summary {
-	n := len(lat)
-	if n == 0 || elapsed <= 0 {
+	if len(lat) == 0 || elapsed <= 0 {
 		return Summary{}
+	}
+	p50, p99 := Percentiles(lat)
+	return Summary{Rate: float64(len(lat)) / elapsed.Seconds(), P50: p50, P99: p99}
+}
+
+// Percentiles are the p50 and p99 of lat (nearest rank), zero for no
+// latencies; lat is left as it was.
+func Percentiles(lat []time.Duration) (p50, p99 time.Duration) {
+	n := len(lat)
+	if n == 0 {
+		return 0, 0
 	}
 	s := slices.Clone(lat)
 	slices.Sort(s)
-	return Summary{Rate: float64(n) / elapsed.Seconds(), P50: s[(n*50+99)/100-1], P99: s[(n*99+99)/100-1]}
+	return s[(n*50+99)/100-1], s[(n*99+99)/100-1]
 }
 
 // Connections names a level's way with connections: each client's kept

@@ -27,29 +27,28 @@ func TestParseStatCPU(t *testing.T) {
 // TestCPUGrows checks both readers against this process's own work: a
 // busy loop must show in each, and neither may go backwards.
 func TestCPUGrows(t *testing.T) {
-	p0, err := processCPU(os.Getpid())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s0, err := selfCPU()
-	if err != nil {
-		t.Fatal(err)
-	}
+	p0, s0 := bothCPU(t)
 	x := 0
 	for deadline := time.Now().Add(300 * time.Millisecond); time.Now().Before(deadline); {
 		x++
 	}
-	p1, err := processCPU(os.Getpid())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s1, err := selfCPU()
-	if err != nil {
-		t.Fatal(err)
-	}
+	p1, s1 := bothCPU(t)
 	// The loop ran 300 ms of wall time; on a machine shared with other
 	// tests it gets at least some tenth of it.
 	if p1-p0 < 30*time.Millisecond || s1-s0 < 30*time.Millisecond {
 		t.Errorf("a 300 ms busy loop (%d turns) showed as %v in /proc and %v in getrusage", x, p1-p0, s1-s0)
 	}
+}
+
+// bothCPU is this process's CPU time by processCPU and by selfCPU.
+func bothCPU(t *testing.T) (proc, self time.Duration) {
+	t.Helper()
+	proc, err := processCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if self, err = selfCPU(); err != nil {
+		t.Fatal(err)
+	}
+	return proc, self
 }

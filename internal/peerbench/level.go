@@ -83,7 +83,7 @@ func combine(rounds []result) result {
 		out.serverCPU = addCPU(out.serverCPU, r.serverCPU)
 		out.clientCPU = addCPU(out.clientCPU, r.clientCPU)
 	}
-	out.Summary = loadstat.Summarize(out.lat, time.Second) // the percentiles
+	out.P50, out.P99 = loadstat.Percentiles(out.lat)
 	slices.Sort(rates)
 	out.Rate = rates[(len(rates)-1)/2]
 	return out

@@ -4,11 +4,11 @@
 // numbers of enrollments at the same numbers of concurrent clients, each
 // with its connection kept alive and with a connection per enrollment,
 // the servers taking turns level by level, each level (and each of its
-// -rounds) started by the next server. Every request is a fresh P-256 key's, made with its token
-// before the clock starts. It prints a Markdown table of the rates, the
-// latencies and the CPU time per certificate of each server and of the
-// load clients; make bench-peers builds the peers pinned
-// (scripts/build-peers.sh) and runs it from the repository's root.
+// -rounds) started by the next server. Every request is a fresh P-256
+// key's, made with its token before the clock starts. It prints a Markdown
+// table of the rates, the latencies and the CPU time per certificate of
+// each server and of the load clients; make bench-peers builds the peers
+// pinned (scripts/build-peers.sh) and runs it from the repository's root.
 package main
 
 import (
@@ -66,7 +66,8 @@ type options struct {
 	// the other servers'.
 	bins, peersDir string
 	// only names the servers that take turns.
-	only   map[string]bool
+	only map[string]bool
+	// settle is the wait before the first turn (forgetsDeletionsSlowly).
 	settle time.Duration
 }
 
