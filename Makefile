@@ -179,6 +179,7 @@ FUZZ_TARGETS = $(shell git ls-files '*_test.go' | xargs grep -o '^func Fuzz[A-Za
 	sed -E 's|^(.*)/[^/]*_test\.go:func (Fuzz.*)$$|./\1:\2|')
 
 fuzz:
+	@[ -n "$(strip $(FUZZ_TARGETS))" ] || { echo "make fuzz: no fuzz targets found (they are read from git ls-files: a git checkout is needed)" >&2; exit 1; }
 	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
 	for pair in $(FUZZ_TARGETS); do \
 		pkg=$${pair%%:*}; target=$${pair#*:}; \
