@@ -121,11 +121,6 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 	if err := s.checkTrustStore(rawSubject, s.otherCAs()); err != nil {
 		return nil, fmt.Errorf("init CA: %w (import the CAs with keytool -importcert -alias NAMEcert, as pki-create-ca.sh does, or move it aside)", err)
 	}
-	// Every refusal comes before the first directory is made, so a refused
-	// init changes nothing but, at most, the directory itself.
-	if err := s.makeDirs(); err != nil {
-		return nil, err
-	}
 	key, err := s.opts.generateKey(DefaultKeyBits)
 	if err != nil {
 		return nil, fmt.Errorf("init CA: %w", err)
@@ -172,6 +167,11 @@ func InitStore(dir string, req InitRequest, opts ...StoreOption) (*Store, error)
 	// certs/ca.der is PEM, as the scripts write it (openssl x509 -out):
 	// engine-setup tells an administrator who lost ca.pem to restore it
 	// from there, and reads ca.pem as PEM.
+	// Every refusal comes before the first directory is made, so a refused
+	// init changes nothing but, at most, the directory itself.
+	if err := s.makeDirs(); err != nil {
+		return nil, err
+	}
 	files := append([]initFile{{atomicfile.OutputFile{Path: s.CAKeyPath(), Data: keyPEM, Mode: modeCAKey}, s.path("private")}}, steps...)
 	files = append(files,
 		initFile{atomicfile.OutputFile{Path: s.TrustStorePath(), Data: trustStore, Mode: modePublic}, ""},

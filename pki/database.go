@@ -204,7 +204,7 @@ func appendEntries(f *os.File, entries []Entry) error {
 // then has: an unterminated last line that is a whole entry (written by
 // hand without a newline) gets its newline; the beginning of one (a write
 // a crash cut short) is cut off. Anything else is refused with f unchanged
-// (see classifyTail); commit has refused it already (checkIndexTail), before
+// (see classifyTail); commit has refused it already (lastIndexEntry), before
 // anything changed.
 func repairTornTail(f *os.File) (int64, error) {
 	lineStart, size, kind, err := indexTail(f)
@@ -222,23 +222,54 @@ func repairTornTail(f *os.File) (int64, error) {
 	case tailTorn:
 		return lineStart, truncateSync(f, lineStart)
 	}
-	return 0, checkIndexTail(f)
+	_, err = lastIndexEntry(f)
+	return 0, err
 }
 
-// checkIndexTail refuses the index open in f when its last line has no
-// newline and is neither an entry nor the beginning of one; it changes
-// nothing. The signer calls it before its first change to the directory.
-func checkIndexTail(f *os.File) error {
+// lastIndexEntry checks the end of the index open in f before a signer
+// appends to it, and returns its last entry (nil when it has none). It
+// refuses, changing nothing, a last line without its newline that is
+// neither an entry nor the beginning of one (see classifyTail), and a
+// last whole line that is no entry: openssl ca refuses to load an index
+// with such a line, and lines appended after it would be as unreadable.
+// Only the end of the index is read, so that signing costs the same
+// whatever its size; pkienroll ca check reads every line.
+func lastIndexEntry(f *os.File) (*Entry, error) {
 	lineStart, size, kind, err := indexTail(f)
-	if err != nil || kind != tailBad {
-		return err
+	if err != nil {
+		return nil, err
 	}
-	tail := make([]byte, size-lineStart)
-	if _, err := f.ReadAt(tail, lineStart); err != nil && !errors.Is(err, io.EOF) {
-		return safefile.UnwrapPathError(err)
+	if kind == tailBad || kind == tailWhole {
+		tail := make([]byte, size-lineStart)
+		if _, err := f.ReadAt(tail, lineStart); err != nil && !errors.Is(err, io.EOF) {
+			return nil, safefile.UnwrapPathError(err)
+		}
+		e, _, perr := classifyTail(string(tail))
+		if kind == tailBad {
+			return nil, fmt.Errorf("database %s: last line: %w", f.Name(), unterminatedError(perr))
+		}
+		return &e, nil
 	}
-	_, _, perr := classifyTail(string(tail))
-	return fmt.Errorf("database %s: last line: %w", f.Name(), unterminatedError(perr))
+	if lineStart == 0 {
+		return nil, nil // empty
+	}
+	// The last whole line ends with the newline at lineStart-1.
+	start, err := lastLineStart(f, lineStart-1)
+	if err != nil {
+		return nil, err
+	}
+	line := make([]byte, lineStart-1-start)
+	if _, err := f.ReadAt(line, start); err != nil && !errors.Is(err, io.EOF) {
+		return nil, safefile.UnwrapPathError(err)
+	}
+	if start == 0 && len(line) == 0 {
+		return nil, nil // "\n", ReadDatabase's empty index
+	}
+	e, err := ParseEntry(string(line))
+	if err != nil {
+		return nil, fmt.Errorf("database %s: last line: %w: %w", f.Name(), err, ErrBadStore)
+	}
+	return &e, nil
 }
 
 // indexTail finds and classifies the unterminated last line of the index

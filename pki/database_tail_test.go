@@ -2,6 +2,7 @@ package pki_test
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -50,6 +51,83 @@ func TestSignRefusesUnterminatedNonLine(t *testing.T) {
 			if got := pkitest.ReadFile(t, s.DatabasePath()); got != tc.data {
 				t.Errorf("database.txt changed:\n%q", got)
 			}
+		})
+	}
+}
+
+// TestSignRefusesSerialBehindIndex: a serial.txt not past the serial of
+// the index's last line (restored from a backup, edited) would give two
+// certificates one serial, which RFC 5280 forbids and openssl ca refuses.
+// Signing refuses, naming serial.txt and the index, with the directory
+// byte-identical, even where the serial's certs/SERIAL.pem is gone; so
+// does a second CA's init in the directory, which takes its serial from
+// the same serial.txt.
+func TestSignRefusesSerialBehindIndex(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, serial, removeCopy string }{
+		{"the last line's serial", "1001\n", "1001"},
+		{"below it, the CA's own", "1000\n", "1000"},
+		{"far below", "01\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := pkitest.NewStore(t)
+			signNames(t, s, "first") // 1001
+			if tc.removeCopy != "" {
+				if err := os.Remove(s.SerialCertPath(tc.removeCopy)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			pkitest.WriteFile(t, s.SerialPath(), []byte(tc.serial), 0o644)
+			pkitest.WriteRequest(t, s, "second", pkitest.EngineProxySubject)
+			before := pkitest.Snapshot(t, s.Dir())
+			_, err := s.Sign(t.Context(), pki.SignRequest{Name: "second"})
+			if !errors.Is(err, pki.ErrBadStore) || !strings.Contains(err.Error(), s.SerialPath()) || !strings.Contains(err.Error(), s.DatabasePath()) {
+				t.Errorf("Sign: %v, want ErrBadStore naming %s and %s", err, s.SerialPath(), s.DatabasePath())
+			}
+			pkitest.AssertUnchanged(t, s.Dir(), before)
+			_, err = pki.InitStore(s.Dir(), pki.InitRequest{Subject: pkitest.Name(t, "/CN=qemu")}, pki.WithCAName("qemu-ca"), pkitest.SharedCAKeyGenerator(t))
+			if !errors.Is(err, pki.ErrBadStore) {
+				t.Errorf("InitStore of a second CA: %v, want ErrBadStore", err)
+			}
+			pkitest.AssertUnchanged(t, s.Dir(), before)
+		})
+	}
+}
+
+// TestSignRefusesBadLastLine: a whole last line that is no index line
+// (text, a blank line) makes the index unreadable to openssl ca and to
+// every reader of ours; a signer appending after it would bury it.
+// Signing refuses, naming database.txt, with the directory byte-identical.
+// A last line ending in CRLF is an index line, and signing goes on.
+func TestSignRefusesBadLastLine(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, tail string
+		ok         bool
+	}{
+		{"text", "garbage\n", false},
+		{"a blank line", "\n", false},
+		{"five fields", "V\t311128051453Z\t\t0FFF\tunknown\n", false},
+		{"CRLF", "V\t311128051453Z\t\t0FFF\tunknown\t/CN=earlier.example.com\r\n", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := pkitest.NewStore(t)
+			pkitest.WriteFile(t, s.DatabasePath(), []byte(pkitest.ReadFile(t, s.DatabasePath())+tc.tail), 0o644)
+			pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
+			before := pkitest.Snapshot(t, s.Dir())
+			_, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
+			if tc.ok {
+				if err != nil {
+					t.Errorf("Sign: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, pki.ErrBadStore) || !strings.Contains(err.Error(), s.DatabasePath()) {
+				t.Errorf("Sign: %v, want ErrBadStore naming %s", err, s.DatabasePath())
+			}
+			pkitest.AssertUnchanged(t, s.Dir(), before)
 		})
 	}
 }

@@ -61,7 +61,11 @@ func (s *Store) openSharedIndex() (*sharedIndex, error) {
 		sh.close()
 		return nil, fmt.Errorf("open database %s: %w", s.DatabasePath(), safefile.UnwrapPathError(err))
 	}
-	if err := checkIndexTail(sh.db); err != nil {
+	last, err := lastIndexEntry(sh.db)
+	if err == nil {
+		err = checkPastIndex(s.SerialPath(), s.DatabasePath(), last, sh.serial)
+	}
+	if err != nil {
 		sh.close()
 		return nil, err
 	}

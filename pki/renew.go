@@ -87,6 +87,12 @@ func (s *Store) RenewCA(ctx context.Context, days int) (*RenewedCA, error) {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("%v: left as it is, with the CA certificate as it was before this renewal; import the new one with keytool -importcert -alias %s",
 			err, trustStoreAlias(s.opts.caName)))
 	}
+	// certs/ca.der is replaced after ca.pem: what would refuse it (a
+	// directory, a symbolic link there) refuses the renewal before ca.pem
+	// changes.
+	if _, err := atomicfile.CheckReplace(s.CADERPath(), true); err != nil {
+		return nil, fmt.Errorf("renew CA: %w", err)
+	}
 	// ca.der is staged under a random name first: a checker that takes the
 	// lock on the new ca.pem the moment it is in place leaves such files
 	// alone (see removeStaleTempFiles).

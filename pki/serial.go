@@ -58,6 +58,28 @@ func checkSerialRange(path string, first *big.Int, count int) error {
 	return nil
 }
 
+// checkPastIndex refuses to issue serial next when last, the index's last
+// entry (nil for an empty index), has a serial not below it: serial.txt is
+// behind the index (restored from a backup, or edited), and issuing would
+// give two certificates one serial, which RFC 5280 4.1.2.2 forbids and
+// openssl ca refuses. Every signer of the directory takes its serials from
+// serial.txt and appends, so the last line holds the highest; a check of
+// every line is pkienroll ca check's. Nothing is read.
+func checkPastIndex(serialPath, dbPath string, last *Entry, next *big.Int) error {
+	if last == nil {
+		return nil
+	}
+	n, err := parseSerial(last.Serial)
+	if err != nil {
+		return fmt.Errorf("database %s: last line: %w: %w", dbPath, err, ErrBadStore)
+	}
+	if next.Cmp(n) > 0 {
+		return nil
+	}
+	return fmt.Errorf("read serial %s: it says %s is next, but the last line of %s has serial %s already (serial.txt restored from a backup?): %w",
+		serialPath, FormatSerial(next), dbPath, FormatSerial(n), ErrBadStore)
+}
+
 // readSerialFile reads the next serial to issue from path (serial.txt).
 func readSerialFile(path string) (*big.Int, error) {
 	data, err := readFileLimited(path, maxSerialFileSize, true)

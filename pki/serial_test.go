@@ -55,6 +55,9 @@ func TestSignSerialFile(t *testing.T) {
 			t.Parallel()
 			s := pkitest.NewStore(t)
 			pkitest.WriteFile(t, s.SerialPath(), []byte(tc.file), 0o644)
+			// Without the CA's line (serial 1000), which signing refuses
+			// to go below (TestSignRefusesSerialBehindIndex).
+			pkitest.WriteFile(t, s.DatabasePath(), nil, 0o644)
 			pkitest.WriteRequest(t, s, "proxy", pkitest.EngineProxySubject)
 			issued, err := s.Sign(t.Context(), pki.SignRequest{Name: "proxy"})
 			if err != nil {

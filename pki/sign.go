@@ -467,8 +467,14 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 		return fmt.Errorf("open database %s: %w", s.DatabasePath(), safefile.UnwrapPathError(err))
 	}
 	defer db.Close()
-	if err := checkIndexTail(db); err != nil {
+	last, err := lastIndexEntry(db)
+	if err != nil {
 		return err
+	}
+	if len(issued) > 0 {
+		if err := checkPastIndex(s.SerialPath(), s.DatabasePath(), last, issued[0].Certificate.SerialNumber); err != nil {
+			return err
+		}
 	}
 	certDir := s.path(s.opts.certDir)
 	if err := atomicfile.Flush(staged, stateDirs(jobs)); err != nil {

@@ -505,3 +505,21 @@ func TestInitStoreRetryAfterFailure(t *testing.T) {
 		t.Errorf("serial.txt = %q", got)
 	}
 }
+
+// TestInitStoreRefusesLeftoverCACopy: a directory that holds only the
+// copy of serial 1000 (certs/1000.pem) of an earlier CA is refused, and
+// the refusal creates nothing: not private/, keys/ or requests/.
+func TestInitStoreRefusesLeftoverCACopy(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "pki")
+	if err := os.MkdirAll(filepath.Join(dir, "certs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pkitest.WriteFile(t, filepath.Join(dir, "certs", "1000.pem"), []byte("earlier\n"), 0o644)
+	before := pkitest.Snapshot(t, dir)
+	_, err := pki.InitStore(dir, pki.InitRequest{Subject: pkitest.Name(t, pkitest.EngineCASubject)}, pkitest.SharedCAKeyGenerator(t))
+	if !errors.Is(err, pki.ErrExists) {
+		t.Errorf("InitStore: %v, want ErrExists", err)
+	}
+	pkitest.AssertUnchanged(t, dir, before)
+}
