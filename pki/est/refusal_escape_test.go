@@ -42,5 +42,32 @@ func TestRefusalEscapesControlBytes(t *testing.T) {
 	if !strings.Contains(body, `evil\x1B]0;pwned\x07\x7F.example.com`) {
 		t.Errorf("refusal %q does not show the SAN escaped", body)
 	}
+	if ev := e.lastEvent(); ev.Refusal != body {
+		t.Errorf("the access log's refusal %q, want the client's %q", ev.Refusal, body)
+	}
 	pkitest.AssertUnchanged(t, e.store.Dir(), before)
+}
+
+// TestRefusalIsOneLine: a SAN with a newline in it, quoted by a refusal,
+// reaches the client and the access log (Event.Refusal) on one line, so
+// no client can start a log record of its own ("...\n<time> ERRO ...").
+func TestRefusalIsOneLine(t *testing.T) {
+	e := newEnv(t)
+	token := e.token("proxy", "proxy.example.com", "DNS:proxy.example.com", time.Hour)
+	forged := "x\n2026-01-01T00:00:00.000Z ERRO pkienroll: injected"
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject:  pkix.Name{CommonName: "proxy.example.com"},
+		DNSNames: []string{"proxy.example.com", forged},
+	}, ecKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.post(e.client(nil), "simpleenroll", token, "application/pkcs10", b64(der))
+	body := strings.TrimSuffix(r.body, "\n")
+	if r.status != http.StatusForbidden || strings.Contains(body, "\n") || !strings.Contains(body, "x 2026-01-01T00:00:00.000Z ERRO pkienroll: injected") {
+		t.Fatalf("status %d: %q, want 403 quoting the SAN on one line", r.status, r.body)
+	}
+	if ev := e.lastEvent(); strings.ContainsAny(ev.Refusal, "\n\r") || ev.Refusal != body {
+		t.Errorf("the access log's refusal %q, want the client's one line %q", ev.Refusal, body)
+	}
 }

@@ -187,7 +187,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if ref.status == http.StatusUnauthorized || ref.status == http.StatusForbidden || ref.wasted {
 			s.failures.add(r.RemoteAddr)
 		}
-		ev.Status, ev.Refusal, ev.Err = ref.status, ref.msg, ref.err
+		// One line, escaped: the client's, and the access log's, where a
+		// newline in a name the client chose would start a record of its
+		// own.
+		line := printable.Escape(oneLine(ref.msg))
+		ev.Status, ev.Refusal, ev.Err = ref.status, line, ref.err
 		h := w.Header()
 		h.Set("Content-Type", "text/plain; charset=utf-8")
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -204,7 +208,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.Set("Allow", allowed[ev.Op])
 		}
 		w.WriteHeader(ref.status)
-		fmt.Fprintln(w, printable.Escape(oneLine(ref.msg)))
+		fmt.Fprintln(w, line)
 	} else {
 		ev.Status = http.StatusOK
 		if rep.body == nil {
