@@ -132,6 +132,8 @@ func TestSquidSpiceBadInput(t *testing.T) {
 		{name: "certificate not yet signed", args: portal(), code: exitError, want: []string{"proxy.cer", "no such file"}},
 		{name: "engine is an address", setup: sign(), args: portal("--engine", "192.0.2.10"), code: exitError,
 			want: []string{"is an address", "the host name is needed", "(give the address with --engine-address)"}},
+		{name: "engine wildcard", args: portal("--engine", "*.example.com"), code: exitError,
+			want: []string{`host name "*.example.com": has a wildcard, which is not allowed in a host name`}},
 		{name: "engine port", setup: sign(), args: portal("--engine", "engine.example.com:99999"), code: exitError,
 			want: []string{"port 99999 is outside 1..65535"}},
 		{name: "listen", setup: sign(), args: portal("--listen", "localhost:443"), code: exitError, want: []string{"not an IP address"}},
@@ -160,6 +162,8 @@ func TestSquidSpiceBadInput(t *testing.T) {
 		{name: "spice proxy port", args: flags("spice-proxy", "check", "http://h:99999"), code: exitError,
 			want: []string{`SPICE proxy "http://h:99999": port 99999 is outside 1..65535`}},
 		{name: "spice proxy protocol", args: flags("spice-proxy", "check", "socks5://h:1080"), code: exitError, want: []string{`protocol "socks5"`}},
+		{name: "spice proxy wildcard", args: flags("spice-proxy", "check", "http://*.example.com:3128"), code: exitError,
+			want: []string{"has a wildcard, which is not allowed in a host name"}},
 		{name: "spice proxy empty", args: flags("spice-proxy", "check", ""), code: exitError, want: []string{"empty"}},
 	})
 }

@@ -75,3 +75,38 @@ func TestCheckHostName(t *testing.T) {
 		}
 	}
 }
+
+// TestHostNameWildcard: a host to connect to never has a wildcard, and
+// every caller says so, not the rule of a certificate's names ("only as
+// the whole leftmost label"), which "*.example.com" already follows.
+func TestHostNameWildcard(t *testing.T) {
+	portal := func(change func(c *PortalConfig)) func() error {
+		return func() error {
+			c := etcSquid
+			change(&c)
+			_, err := RenderPortal(c)
+			return err
+		}
+	}
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"portal engine", portal(func(c *PortalConfig) { c.Engine = "*.example.com" })},
+		{"portal engine address", portal(func(c *PortalConfig) { c.EngineAddress = "*.example.com" })},
+		{"portal proxy name", portal(func(c *PortalConfig) { c.ProxyName = "*.example.com" })},
+		{"websocket host", func() error { _, err := CheckWebsocketHost("*.example.com"); return err }},
+		{"SPICE proxy", func() error { _, err := ParseSpiceProxy("http://*.example.com:3128"); return err }},
+		{"engine URL", func() error { _, err := EngineCertificateURL("*.example.com"); return err }},
+		{"check", func() error { return checkHostName("w*.example.com") }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if !errors.Is(err, ErrBadValue) || !strings.Contains(err.Error(), "has a wildcard, which is not allowed in a host name") ||
+				strings.Contains(err.Error(), "leftmost") {
+				t.Errorf("error %v: want ErrBadValue saying a host name has no wildcard", err)
+			}
+		})
+	}
+}
