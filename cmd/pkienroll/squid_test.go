@@ -164,6 +164,10 @@ func TestSquidSpiceBadInput(t *testing.T) {
 		{name: "spice proxy protocol", args: flags("spice-proxy", "check", "socks5://h:1080"), code: exitError, want: []string{`protocol "socks5"`}},
 		{name: "spice proxy wildcard", args: flags("spice-proxy", "check", "http://*.example.com:3128"), code: exitError,
 			want: []string{"has a wildcard, which is not allowed in a host name"}},
+		{name: "spice proxy zone", args: flags("spice-proxy", "check", "http://[fe80::1%x';reboot;']:3128"), code: exitError,
+			want: []string{"an IPv6 zone (%INTERFACE) is not allowed"}},
+		{name: "spice listen zone", args: flags(spiceArgs("--listen", "[fe80::1%x\nhttp_access allow all]:3128")...), code: exitError,
+			want: []string{"listen ", "an IPv6 zone (%INTERFACE) is not allowed"}},
 		{name: "spice proxy empty", args: flags("spice-proxy", "check", ""), code: exitError, want: []string{"empty"}},
 	})
 }

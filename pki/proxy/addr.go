@@ -20,11 +20,22 @@ func checkHostName(host string) error {
 	if host == "" {
 		return fmt.Errorf("empty host name: %w", ErrBadValue)
 	}
-	if _, err := netip.ParseAddr(host); err == nil {
-		return nil
+	if a, err := netip.ParseAddr(host); err == nil {
+		return checkNoZone(a)
 	}
 	if err := pki.ValidateHostname(strings.TrimSuffix(host, ".")); err != nil {
 		return fmt.Errorf("%w: %w", err, ErrBadValue)
+	}
+	return nil
+}
+
+// checkNoZone refuses an IPv6 address with a zone ("fe80::1%eth0"): the
+// zone names an interface of one host, which means nothing to Squid's
+// configuration or to the engine's clients, and it may hold any
+// character, a newline that would start a directive of its own included.
+func checkNoZone(a netip.Addr) error {
+	if a.Zone() != "" {
+		return fmt.Errorf("an IPv6 zone (%%INTERFACE) is not allowed: give the address without it: %w", ErrBadValue)
 	}
 	return nil
 }
@@ -55,6 +66,8 @@ func splitHostPort(s string) (host string, port int, err error) {
 		host, rest = s[1:end], s[end+1:]
 		if a, err := netip.ParseAddr(host); err != nil || !a.Is6() {
 			return "", 0, fmt.Errorf("%q: %q in brackets is not an IPv6 address: %w", s, host, ErrBadValue)
+		} else if err := checkNoZone(a); err != nil {
+			return "", 0, err
 		}
 		if rest != "" && !strings.HasPrefix(rest, ":") {
 			return "", 0, fmt.Errorf("%q: want [IPv6]:PORT: %w", s, ErrBadValue)
@@ -106,7 +119,7 @@ func listenAddr(s string, defaultPort int) (string, error) {
 	}
 	host, port, err := splitHostPort(s)
 	if err != nil {
-		return "", fmt.Errorf("listen %s: %w", s, err)
+		return "", fmt.Errorf("listen %q: %w", s, err)
 	}
 	if _, err := netip.ParseAddr(host); err != nil {
 		// Squid would resolve a name once at startup; an address says

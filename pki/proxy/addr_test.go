@@ -22,6 +22,8 @@ func TestListenAddr(t *testing.T) {
 		{"[2001:db8::1:443", "", "missing ]"},
 		{"proxy:443", "", "not an IP address"},
 		{"192.0.2.1:", "", "not a number"},
+		{"[fe80::1%eth0]:443", "", "IPv6 zone"},
+		{"[fe80::1%x\nhttp_access allow all]:443", "", "IPv6 zone"},
 	}
 	for _, tc := range tests {
 		got, err := listenAddr(tc.in, 443)
@@ -69,7 +71,8 @@ func TestCheckHostName(t *testing.T) {
 	for range 64 {
 		long += "a"
 	}
-	for _, bad := range []string{"", "-a.example", "a-.example", "a..example", "a_b.example", "a b", long + ".example", "é.example", "engine.example.com..", "*.example.com", "a\x00.example"} {
+	for _, bad := range []string{"", "-a.example", "a-.example", "a..example", "a_b.example", "a b", long + ".example", "é.example", "engine.example.com..", "*.example.com", "a\x00.example",
+		"fe80::1%eth0", "fe80::1%x\nhttp_access allow all"} {
 		if err := checkHostName(bad); !errors.Is(err, ErrBadValue) {
 			t.Errorf("checkHostName(%q): %v, want ErrBadValue", bad, err)
 		}

@@ -97,6 +97,8 @@ func TestRenderSpiceBad(t *testing.T) {
 		{"hypervisor bad name", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{"bad_name.example.com"}}, "want a network"},
 		{"hypervisor empty", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{""}}, "want a network"},
 		{"hypervisor dots", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{"..example.com"}}, "want a network"},
+		{"listen zone", spiceConf("[fe80::1%x\nhttp_access allow all]:3128"), "IPv6 zone"},
+		{"tls zone", withTLS(spiceConf("[fe80::1%eth0]:3129"), tls), "IPv6 zone"},
 		{"tls every address", withTLS(spiceConf("3129"), tls), "needs ADDR:PORT"},
 		{"tls unspecified", withTLS(spiceConf("0.0.0.0:3129"), tls), "not 0.0.0.0"},
 		{"tls relative", withTLS(spiceConf("192.0.2.30:3129"), &SpiceTLS{CertFile: "p.cer", KeyFile: "/p.key"}), "not an absolute path"},

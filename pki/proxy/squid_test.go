@@ -133,6 +133,9 @@ func TestRenderPortalBad(t *testing.T) {
 		{"timeout fraction", func(c *PortalConfig) { c.ReadTimeout = 1500 * time.Millisecond }, "whole number of seconds"},
 		{"timeout negative", func(c *PortalConfig) { c.ReadTimeout = -time.Hour }, "whole number of seconds"},
 		{"proxy name", func(c *PortalConfig) { c.ProxyName = "proxy_example" }, "proxy name"},
+		{"engine address zone", func(c *PortalConfig) { c.EngineAddress = "fe80::1%x\nhttp_access allow all" }, "IPv6 zone"},
+		{"proxy name zone", func(c *PortalConfig) { c.ProxyName = "fe80::1%eth0" }, "IPv6 zone"},
+		{"listen zone", func(c *PortalConfig) { c.Listen = "[fe80::1%eth0]:443" }, "IPv6 zone"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
