@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -134,6 +135,26 @@ func TestSquidSpiceBadInput(t *testing.T) {
 			want: []string{"is an address", "the host name is needed", "(give the address with --engine-address)"}},
 		{name: "engine wildcard", args: portal("--engine", "*.example.com"), code: exitError,
 			want: []string{`host name "*.example.com": has a wildcard, which is not allowed in a host name`}},
+		// Squid would read .../msquid/proxy.cer, not the file checked here.
+		{name: "cert path with a Squid macro", setup: func(t *testing.T, f *fixture) {
+			sign()(t, f)
+			dir := f.path("m${service_name}")
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cer, err := os.ReadFile(f.path("pki", "certs", "proxy.cer"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "proxy.cer"), cer, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, args: portal("--cert", "{dir}/m${service_name}/proxy.cer"), code: exitError,
+			want: []string{"/m${service_name}/proxy.cer", "Squid cannot take a path with '$' in it"}},
+		{name: "spice key path with a Squid macro", setup: sign("--san", "DNS:spice.example.com,IP:127.0.0.1"),
+			args: func(f *fixture) []string {
+				return flags(spiceArgs("--listen", "127.0.0.1:3129", "--tls-cert", "{pki}/certs/proxy.cer", "--tls-key", "{dir}/${process_number}.key", "--ca", "{ca}")...)(f)
+			}, code: exitError, want: []string{"Squid cannot take a path with '$' in it"}},
 		{name: "engine port", setup: sign(), args: portal("--engine", "engine.example.com:99999"), code: exitError,
 			want: []string{"port 99999 is outside 1..65535"}},
 		{name: "listen", setup: sign(), args: portal("--listen", "localhost:443"), code: exitError, want: []string{"not an IP address"}},

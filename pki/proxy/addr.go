@@ -132,19 +132,27 @@ func listenAddr(s string, defaultPort int) (string, error) {
 	return hostPort(host, port), nil
 }
 
-// checkPath accepts a path Squid's configuration can hold: absolute, as
-// Squid does not run in the directory the configuration was made in, and
-// free of white space, quotes and control characters, which end or break a
-// directive.
+// checkPath accepts a path Squid's configuration can hold and Squid reads
+// as written: absolute, as Squid does not run in the directory the
+// configuration was made in; free of white space, quotes and control
+// characters, which end or break a directive; without "$", as Squid
+// replaces ${service_name}, ${process_name} and ${process_number} in every
+// line with their values (and later versions may know more); not ending in
+// "\", which joins the next line to the directive.
 func checkPath(what, path string) error {
 	switch {
 	case path == "":
 		return fmt.Errorf("%s: empty path: %w", what, ErrBadValue)
 	case !strings.HasPrefix(path, "/"):
-		return fmt.Errorf("%s %s: not an absolute path: %w", what, path, ErrBadValue)
+		return fmt.Errorf("%s %q: not an absolute path: %w", what, path, ErrBadValue)
+	case strings.HasSuffix(path, "\\"):
+		return fmt.Errorf("%s %q: Squid cannot take a path that ends in '\\': it continues the line with the next one: %w", what, path, ErrBadValue)
 	}
 	for _, r := range path {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '"' || r == '\'' || r == '#' {
+		switch {
+		case r == '$':
+			return fmt.Errorf("%s %q: Squid cannot take a path with '$' in it: it replaces macros such as ${service_name} and reads another file: %w", what, path, ErrBadValue)
+		case unicode.IsSpace(r) || unicode.IsControl(r) || r == '"' || r == '\'' || r == '#':
 			return fmt.Errorf("%s %q: Squid cannot take a path with %q in it: %w", what, path, r, ErrBadValue)
 		}
 	}

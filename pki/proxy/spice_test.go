@@ -101,6 +101,9 @@ func TestRenderSpiceBad(t *testing.T) {
 		{"tls zone", withTLS(spiceConf("[fe80::1%eth0]:3129"), tls), "IPv6 zone"},
 		{"tls every address", withTLS(spiceConf("3129"), tls), "needs ADDR:PORT"},
 		{"tls unspecified", withTLS(spiceConf("0.0.0.0:3129"), tls), "not 0.0.0.0"},
+		{"tls key with macro", withTLS(spiceConf("192.0.2.30:3129"), &SpiceTLS{CertFile: "/p.cer", KeyFile: "/m${service_name}/p.key"}), "'$'"},
+		// tls-key= ends the line: the next line would join the directive.
+		{"tls key ending in backslash", withTLS(spiceConf("192.0.2.30:3129"), &SpiceTLS{CertFile: "/p.cer", KeyFile: "/p.key\\"}), "continues the line"},
 		{"tls relative", withTLS(spiceConf("192.0.2.30:3129"), &SpiceTLS{CertFile: "p.cer", KeyFile: "/p.key"}), "not an absolute path"},
 	}
 	for _, tc := range tests {
