@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -55,7 +56,7 @@ func (c *squidPortalCmd) Run(e *env) error {
 	}
 	conf, err := proxy.RenderPortal(pc)
 	if err != nil {
-		return err
+		return squidValueError(err)
 	}
 	if err := proxy.CheckPortalFiles(pc, now()); err != nil {
 		return err
@@ -97,12 +98,22 @@ func (c *squidSpiceCmd) Run(e *env) error {
 	}
 	conf, err := proxy.RenderSpice(sc)
 	if err != nil {
-		return err
+		return squidValueError(err)
 	}
 	if err := proxy.CheckSpiceTLSFiles(sc, now()); err != nil {
 		return err
 	}
 	return printSquidConfig(e, conf, c.Check)
+}
+
+// squidValueError makes a value proxy.RenderPortal or proxy.RenderSpice
+// refuses a usage error (exit 80): they check the flags' values only,
+// before any file is read.
+func squidValueError(err error) error {
+	if errors.Is(err, proxy.ErrBadValue) {
+		return &usageError{err}
+	}
+	return err
 }
 
 // printSquidConfig has Squid parse conf when asked to and Squid is there,

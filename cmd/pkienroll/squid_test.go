@@ -131,9 +131,9 @@ func TestSquidSpiceBadInput(t *testing.T) {
 		{name: "certificate for another host", setup: sign("--san", "DNS:other.example.com"), args: portal("--proxy-name", proxyCN),
 			code: exitError, want: []string{"host: proxy.example.com not in SANs (DNS:other.example.com)"}},
 		{name: "certificate not yet signed", args: portal(), code: exitError, want: []string{"proxy.cer", "no such file"}},
-		{name: "engine is an address", setup: sign(), args: portal("--engine", "192.0.2.10"), code: exitError,
+		{name: "engine is an address", setup: sign(), args: portal("--engine", "192.0.2.10"), code: exitUsage,
 			want: []string{"is an address", "the host name is needed", "(give the address with --engine-address)"}},
-		{name: "engine wildcard", args: portal("--engine", "*.example.com"), code: exitError,
+		{name: "engine wildcard", args: portal("--engine", "*.example.com"), code: exitUsage,
 			want: []string{`host name "*.example.com": has a wildcard, which is not allowed in a host name`}},
 		// Squid would read .../msquid/proxy.cer, not the file checked here.
 		{name: "cert path with a Squid macro", setup: func(t *testing.T, f *fixture) {
@@ -149,25 +149,25 @@ func TestSquidSpiceBadInput(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "proxy.cer"), cer, 0o644); err != nil {
 				t.Fatal(err)
 			}
-		}, args: portal("--cert", "{dir}/m${service_name}/proxy.cer"), code: exitError,
+		}, args: portal("--cert", "{dir}/m${service_name}/proxy.cer"), code: exitUsage,
 			want: []string{"/m${service_name}/proxy.cer", "Squid cannot take a path with '$' in it"}},
 		{name: "spice key path with a Squid macro", setup: sign("--san", "DNS:spice.example.com,IP:127.0.0.1"),
 			args: func(f *fixture) []string {
 				return flags(spiceArgs("--listen", "127.0.0.1:3129", "--tls-cert", "{pki}/certs/proxy.cer", "--tls-key", "{dir}/${process_number}.key", "--ca", "{ca}")...)(f)
-			}, code: exitError, want: []string{"Squid cannot take a path with '$' in it"}},
-		{name: "engine port", setup: sign(), args: portal("--engine", "engine.example.com:99999"), code: exitError,
+			}, code: exitUsage, want: []string{"Squid cannot take a path with '$' in it"}},
+		{name: "engine port", setup: sign(), args: portal("--engine", "engine.example.com:99999"), code: exitUsage,
 			want: []string{"port 99999 is outside 1..65535"}},
-		{name: "listen", setup: sign(), args: portal("--listen", "localhost:443"), code: exitError, want: []string{"not an IP address"}},
-		{name: "read timeout", setup: sign(), args: portal("--read-timeout", "1ms"), code: exitError, want: []string{"whole number of seconds"}},
+		{name: "listen", setup: sign(), args: portal("--listen", "localhost:443"), code: exitUsage, want: []string{"not an IP address"}},
+		{name: "read timeout", setup: sign(), args: portal("--read-timeout", "1ms"), code: exitUsage, want: []string{"whole number of seconds"}},
 		{name: "read timeout not a duration", setup: sign(), args: portal("--read-timeout", "ten hours"), code: exitUsage, want: []string{"--read-timeout"}},
 		{name: "empty key", setup: sign(), args: portal("--key", ""), code: exitUsage, want: []string{"--key is empty"}},
-		{name: "spice listen", args: flags(spiceArgs("--listen", "99999")...), code: exitError, want: []string{"port 99999 is outside 1..65535"}},
+		{name: "spice listen", args: flags(spiceArgs("--listen", "99999")...), code: exitUsage, want: []string{"port 99999 is outside 1..65535"}},
 		{name: "spice without hypervisors", args: flags("squid-config", "spice", "--clients", "0.0.0.0/0"), code: exitUsage, want: []string{"--hypervisors"}},
 		{name: "spice without clients", args: flags("squid-config", "spice", "--hypervisors", "10.0.0.0/8"), code: exitUsage, want: []string{"--clients"}},
 		{name: "spice client name", args: flags("squid-config", "spice", "--clients", "client.example.com", "--hypervisors", "10.0.0.0/8"),
-			code: exitError, want: []string{`client network "client.example.com": not an address or CIDR network`}},
+			code: exitUsage, want: []string{`client network "client.example.com": not an address or CIDR network`}},
 		{name: "spice hypervisor host bits", args: flags("squid-config", "spice", "--clients", "0.0.0.0/0", "--hypervisors", "10.1.2.3/8"),
-			code: exitError, want: []string{"the network is 10.0.0.0/8"}},
+			code: exitUsage, want: []string{"the network is 10.0.0.0/8"}},
 		{name: "spice tls without ca", setup: sign("--san", "DNS:spice.example.com,IP:127.0.0.1"),
 			args: func(f *fixture) []string {
 				return flags(spiceArgs("--listen", "127.0.0.1:3129", "--tls-cert", "{pki}/certs/proxy.cer", "--tls-key", "{key}")...)(f)
@@ -179,7 +179,7 @@ func TestSquidSpiceBadInput(t *testing.T) {
 		{name: "spice tls on every address", setup: sign("--san", "DNS:spice.example.com,IP:127.0.0.1"),
 			args: func(f *fixture) []string {
 				return flags(spiceArgs("--listen", "3129", "--tls-cert", "{pki}/certs/proxy.cer", "--tls-key", "{key}", "--ca", "{ca}")...)(f)
-			}, code: exitError, want: []string{"needs ADDR:PORT"}},
+			}, code: exitUsage, want: []string{"needs ADDR:PORT"}},
 		{name: "spice proxy port", args: flags("spice-proxy", "check", "http://h:99999"), code: exitError,
 			want: []string{`SPICE proxy "http://h:99999": port 99999 is outside 1..65535`}},
 		{name: "spice proxy protocol", args: flags("spice-proxy", "check", "socks5://h:1080"), code: exitError, want: []string{`protocol "socks5"`}},
@@ -187,7 +187,7 @@ func TestSquidSpiceBadInput(t *testing.T) {
 			want: []string{"has a wildcard, which is not allowed in a host name"}},
 		{name: "spice proxy zone", args: flags("spice-proxy", "check", "http://[fe80::1%x';reboot;']:3128"), code: exitError,
 			want: []string{"an IPv6 zone (%INTERFACE) is not allowed"}},
-		{name: "spice listen zone", args: flags(spiceArgs("--listen", "[fe80::1%x\nhttp_access allow all]:3128")...), code: exitError,
+		{name: "spice listen zone", args: flags(spiceArgs("--listen", "[fe80::1%x\nhttp_access allow all]:3128")...), code: exitUsage,
 			want: []string{"listen ", "an IPv6 zone (%INTERFACE) is not allowed"}},
 		{name: "spice proxy empty", args: flags("spice-proxy", "check", ""), code: exitError, want: []string{"empty"}},
 	})
