@@ -159,6 +159,11 @@ func TestSquidSpiceBadInput(t *testing.T) {
 			want: []string{"port 99999 is outside 1..65535"}},
 		{name: "listen", setup: sign(), args: portal("--listen", "localhost:443"), code: exitUsage, want: []string{"not an IP address"}},
 		{name: "read timeout", setup: sign(), args: portal("--read-timeout", "1ms"), code: exitUsage, want: []string{"whole number of seconds"}},
+		// 0 is not Squid's "no timeout", nor the default: refused as 1ms is.
+		{name: "read timeout 0", setup: sign(), args: portal("--read-timeout", "0"), code: exitUsage,
+			want: []string{"--read-timeout 0s: want a whole number of seconds, at least 1s"}},
+		{name: "spice read timeout 0", args: flags(spiceArgs("--read-timeout", "0s")...), code: exitUsage,
+			want: []string{"--read-timeout 0s: want a whole number of seconds"}},
 		{name: "read timeout not a duration", setup: sign(), args: portal("--read-timeout", "ten hours"), code: exitUsage, want: []string{"--read-timeout"}},
 		{name: "empty key", setup: sign(), args: portal("--key", ""), code: exitUsage, want: []string{"--key is empty"}},
 		{name: "spice listen", args: flags(spiceArgs("--listen", "99999")...), code: exitUsage, want: []string{"port 99999 is outside 1..65535"}},
