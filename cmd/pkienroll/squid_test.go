@@ -81,6 +81,9 @@ func TestSquidConfigCheck(t *testing.T) {
 	for _, args := range [][]string{
 		portalArgs(f, "--check", "--listen", "127.0.0.1:8443"),
 		spiceArgs("--check", "--listen", "127.0.0.1:3128"),
+		// docs/cli.md's "anyone", which Squid wants spelled "all".
+		{"squid-config", "spice", "--check", "--listen", "127.0.0.1:3128", "--clients", "0.0.0.0/0,::/0", "--hypervisors", "192.0.2.0/24"},
+		{"squid-config", "spice", "--check", "--listen", "127.0.0.1:3128", "--clients", "198.51.100.0/24", "--hypervisors", "0.0.0.0/0"},
 	} {
 		r := runCLI(t, args...)
 		if r.code != 0 || !strings.Contains(r.stderr, "squid accepts the configuration") || strings.Contains(r.stderr, "WARN") {
@@ -173,6 +176,14 @@ func TestSquidSpiceBadInput(t *testing.T) {
 			code: exitUsage, want: []string{`client network "client.example.com": not an address or CIDR network`}},
 		{name: "spice hypervisor host bits", args: flags("squid-config", "spice", "--clients", "0.0.0.0/0", "--hypervisors", "10.1.2.3/8"),
 			code: exitUsage, want: []string{"the network is 10.0.0.0/8"}},
+		{name: "spice hypervisor names overlap", args: flags("squid-config", "spice", "--clients", "198.51.100.0/24", "--hypervisors", ".hv.example.com,hv.example.com"),
+			code: exitUsage, want: []string{`hypervisors ".hv.example.com" and "hv.example.com" overlap`, `drop "hv.example.com", which ".hv.example.com" holds`}},
+		{name: "spice hypervisor name twice", args: flags("squid-config", "spice", "--clients", "198.51.100.0/24", "--hypervisors", "hv.example.com,HV.example.com"),
+			code: exitUsage, want: []string{`hypervisors "hv.example.com" and "HV.example.com" are the same: give it once`}},
+		{name: "spice client networks overlap", args: flags("squid-config", "spice", "--clients", "10.1.0.0/16,10.0.0.0/8", "--hypervisors", "192.0.2.0/24"),
+			code: exitUsage, want: []string{`client networks "10.1.0.0/16" and "10.0.0.0/8" overlap`}},
+		{name: "spice clients every IPv6 address alone", args: flags("squid-config", "spice", "--clients", "::/0", "--hypervisors", "192.0.2.0/24"),
+			code: exitUsage, want: []string{`client network "::/0": Squid matches no address with it`, "give 0.0.0.0/0,::/0 for anyone"}},
 		{name: "spice tls without ca", setup: sign("--san", "DNS:spice.example.com,IP:127.0.0.1"),
 			args: func(f *fixture) []string {
 				return flags(spiceArgs("--listen", "127.0.0.1:3129", "--tls-cert", "{pki}/certs/proxy.cer", "--tls-key", "{key}")...)(f)

@@ -269,6 +269,8 @@ func TestSquidParseComplaints(t *testing.T) {
 		{"defaultsite without accel", "https_port 8443 defaultsite=engine.example.com tls-cert=" + f.proxyCer + " tls-key=" + f.proxyKey,
 			"FATAL: https_port: defaultsite option requires Acceleration mode flag."},
 		{"unknown directive", "http_port 3128\nno_such_directive on", "line 2: unrecognized: 'no_such_directive'"},
+		// Why squid-config spice spells 0.0.0.0/0 otherwise.
+		{"every IPv4 address", "http_port 3128\nacl c src 0.0.0.0/0", "ERROR: '0.0.0.0/0' needs to be replaced by the term 'all'."},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
