@@ -44,6 +44,8 @@ func ValidateDNSName(name string) error {
 	rest, wild := strings.CutPrefix(name, "*.")
 	err := checkHostname(rest)
 	switch {
+	case strings.Contains(rest, "*"):
+		err = errors.New("a wildcard is only allowed as the whole leftmost label (*.example.com)")
 	case err != nil && wild:
 		err = fmt.Errorf("after the wildcard: %w", err)
 	case err == nil && wild && !strings.Contains(rest, "."):
@@ -60,8 +62,10 @@ func checkHostname(name string) error {
 	switch {
 	case name == "":
 		return errors.New("is empty")
-	case name == "*" || strings.Contains(name, "*"):
-		return errors.New("a wildcard is only allowed as the whole leftmost label (*.example.com)")
+	case strings.Contains(name, "*"):
+		// Wildcards are for names in certificates (ValidateDNSName), never
+		// for a host to connect to.
+		return errors.New("has a wildcard, which is not allowed in a host name")
 	case strings.HasSuffix(name, "."):
 		return errors.New("ends with a dot: write it without the trailing dot")
 	case len(name) > maxHostnameLen:

@@ -27,9 +27,11 @@ func TestValidateHostname(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, want string }{
 		{"", "is empty"},
-		{"*", "wildcard"},
-		{"*.example.com", "wildcard"},
-		{"w*.example.com", "wildcard"},
+		// The message of a certificate name ("only as the whole leftmost
+		// label") would tell to write what was written.
+		{"*", "has a wildcard, which is not allowed in a host name"},
+		{"*.example.com", "has a wildcard, which is not allowed in a host name"},
+		{"w*.example.com", "has a wildcard, which is not allowed in a host name"},
 		{"proxy.example.com.", "ends with a dot"},
 		{".example.com", "empty label"},
 		{"a..b", "empty label"},
@@ -68,6 +70,12 @@ func TestValidateDNSName(t *testing.T) {
 		"*.example.com.", "example.com.", "*..example.com"} {
 		if err := pki.ValidateDNSName(bad); err == nil {
 			t.Errorf("ValidateDNSName(%q) = nil, want an error", bad)
+		}
+	}
+	// A misplaced wildcard is told where it may go, in every position.
+	for _, bad := range []string{"*", "*.*.example.com", "a.*.example.com", "*a.example.com", "**.example.com"} {
+		if err := pki.ValidateDNSName(bad); err == nil || !strings.Contains(err.Error(), "only allowed as the whole leftmost label") {
+			t.Errorf("ValidateDNSName(%q) = %v, want the wildcard rule", bad, err)
 		}
 	}
 }

@@ -401,3 +401,32 @@ func TestSpiceProxyNoOpenRelay(t *testing.T) {
 		}
 	}
 }
+
+// TestSpiceProxyAnyone: docs/cli.md's "anyone", 0.0.0.0/0,::/0, and
+// 0.0.0.0/0 alone, let a client from any address through, in the spelling
+// Squid reads without an ERROR ("all", "0.0.0.0/1 128.0.0.0/1").
+func TestSpiceProxyAnyone(t *testing.T) {
+	pkitest.NeedSquid(t, proxy.FindSquid())
+	port := displayPorts(t, 1)[0]
+	l, err := net.Listen("tcp", net.JoinHostPort(hypervisorAddr, strconv.Itoa(port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	for _, clients := range []string{"0.0.0.0/0,::/0", "0.0.0.0/0"} {
+		dir, proxyPort := spiceSquid(t, "--clients", clients, "--hypervisors", hypervisorAddr)
+		to := net.JoinHostPort(hypervisorAddr, strconv.Itoa(port))
+		if status := connectFrom(t, "127.0.0.2", "127.0.0.1:"+strconv.Itoa(proxyPort), to); status != http.StatusOK {
+			t.Errorf("--clients %s: CONNECT %s from 127.0.0.2: %d, want %d\n%s", clients, to, status, http.StatusOK, squidLog(dir))
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -34,6 +35,9 @@ type squidPortalCmd struct {
 
 // Run checks the files, renders the configuration and prints it.
 func (c *squidPortalCmd) Run(e *env) error {
+	if err := checkReadTimeout(c.ReadTimeout); err != nil {
+		return err
+	}
 	pc := proxy.PortalConfig{
 		Engine: c.Engine, EngineAddress: c.EngineAddress, Listen: c.Listen,
 		ReadTimeout: c.ReadTimeout, ProxyName: c.ProxyName,
@@ -55,7 +59,7 @@ func (c *squidPortalCmd) Run(e *env) error {
 	}
 	conf, err := proxy.RenderPortal(pc)
 	if err != nil {
-		return err
+		return squidValueError(err)
 	}
 	if err := proxy.CheckPortalFiles(pc, now()); err != nil {
 		return err
@@ -78,6 +82,9 @@ type squidSpiceCmd struct {
 // Run renders the configuration and prints it; for an HTTPS proxy, after
 // checking the files it points at.
 func (c *squidSpiceCmd) Run(e *env) error {
+	if err := checkReadTimeout(c.ReadTimeout); err != nil {
+		return err
+	}
 	sc := proxy.SpiceConfig{Listen: c.Listen, Clients: c.Clients, Hypervisors: c.Hypervisors, ReadTimeout: c.ReadTimeout}
 	if c.TLSCert != "" || c.TLSKey != "" || c.CA != "" {
 		sc.TLS = &proxy.SpiceTLS{}
@@ -97,12 +104,33 @@ func (c *squidSpiceCmd) Run(e *env) error {
 	}
 	conf, err := proxy.RenderSpice(sc)
 	if err != nil {
-		return err
+		return squidValueError(err)
 	}
 	if err := proxy.CheckSpiceTLSFiles(sc, now()); err != nil {
 		return err
 	}
 	return printSquidConfig(e, conf, c.Check)
+}
+
+// checkReadTimeout refuses --read-timeout 0, which the proxy package, for
+// whom a zero value is unset, would make its default (10h): the flag has
+// that default already, and 0 said something else. The package refuses
+// every other value under one second.
+func checkReadTimeout(d time.Duration) error {
+	if d == 0 {
+		return usageErrorf("--read-timeout 0s: want a whole number of seconds, at least 1s")
+	}
+	return nil
+}
+
+// squidValueError makes a value proxy.RenderPortal or proxy.RenderSpice
+// refuses a usage error (exit 80): they check the flags' values only,
+// before any file is read.
+func squidValueError(err error) error {
+	if errors.Is(err, proxy.ErrBadValue) {
+		return &usageError{err}
+	}
+	return err
 }
 
 // printSquidConfig has Squid parse conf when asked to and Squid is there,

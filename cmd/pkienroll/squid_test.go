@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -80,6 +81,9 @@ func TestSquidConfigCheck(t *testing.T) {
 	for _, args := range [][]string{
 		portalArgs(f, "--check", "--listen", "127.0.0.1:8443"),
 		spiceArgs("--check", "--listen", "127.0.0.1:3128"),
+		// docs/cli.md's "anyone", which Squid wants spelled "all".
+		{"squid-config", "spice", "--check", "--listen", "127.0.0.1:3128", "--clients", "0.0.0.0/0,::/0", "--hypervisors", "192.0.2.0/24"},
+		{"squid-config", "spice", "--check", "--listen", "127.0.0.1:3128", "--clients", "198.51.100.0/24", "--hypervisors", "0.0.0.0/0"},
 	} {
 		r := runCLI(t, args...)
 		if r.code != 0 || !strings.Contains(r.stderr, "squid accepts the configuration") || strings.Contains(r.stderr, "WARN") {
@@ -130,21 +134,56 @@ func TestSquidSpiceBadInput(t *testing.T) {
 		{name: "certificate for another host", setup: sign("--san", "DNS:other.example.com"), args: portal("--proxy-name", proxyCN),
 			code: exitError, want: []string{"host: proxy.example.com not in SANs (DNS:other.example.com)"}},
 		{name: "certificate not yet signed", args: portal(), code: exitError, want: []string{"proxy.cer", "no such file"}},
-		{name: "engine is an address", setup: sign(), args: portal("--engine", "192.0.2.10"), code: exitError,
+		{name: "engine is an address", setup: sign(), args: portal("--engine", "192.0.2.10"), code: exitUsage,
 			want: []string{"is an address", "the host name is needed", "(give the address with --engine-address)"}},
-		{name: "engine port", setup: sign(), args: portal("--engine", "engine.example.com:99999"), code: exitError,
+		{name: "engine wildcard", args: portal("--engine", "*.example.com"), code: exitUsage,
+			want: []string{`host name "*.example.com": has a wildcard, which is not allowed in a host name`}},
+		// Squid would read .../msquid/proxy.cer, not the file checked here.
+		{name: "cert path with a Squid macro", setup: func(t *testing.T, f *fixture) {
+			sign()(t, f)
+			dir := f.path("m${service_name}")
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cer, err := os.ReadFile(f.path("pki", "certs", "proxy.cer"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "proxy.cer"), cer, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, args: portal("--cert", "{dir}/m${service_name}/proxy.cer"), code: exitUsage,
+			want: []string{"/m${service_name}/proxy.cer", "Squid cannot take a path with '$' in it"}},
+		{name: "spice key path with a Squid macro", setup: sign("--san", "DNS:spice.example.com,IP:127.0.0.1"),
+			args: func(f *fixture) []string {
+				return flags(spiceArgs("--listen", "127.0.0.1:3129", "--tls-cert", "{pki}/certs/proxy.cer", "--tls-key", "{dir}/${process_number}.key", "--ca", "{ca}")...)(f)
+			}, code: exitUsage, want: []string{"Squid cannot take a path with '$' in it"}},
+		{name: "engine port", setup: sign(), args: portal("--engine", "engine.example.com:99999"), code: exitUsage,
 			want: []string{"port 99999 is outside 1..65535"}},
-		{name: "listen", setup: sign(), args: portal("--listen", "localhost:443"), code: exitError, want: []string{"not an IP address"}},
-		{name: "read timeout", setup: sign(), args: portal("--read-timeout", "1ms"), code: exitError, want: []string{"whole number of seconds"}},
+		{name: "listen", setup: sign(), args: portal("--listen", "localhost:443"), code: exitUsage, want: []string{"not an IP address"}},
+		{name: "read timeout", setup: sign(), args: portal("--read-timeout", "1ms"), code: exitUsage, want: []string{"whole number of seconds"}},
+		// 0 is not Squid's "no timeout", nor the default: refused as 1ms is.
+		{name: "read timeout 0", setup: sign(), args: portal("--read-timeout", "0"), code: exitUsage,
+			want: []string{"--read-timeout 0s: want a whole number of seconds, at least 1s"}},
+		{name: "spice read timeout 0", args: flags(spiceArgs("--read-timeout", "0s")...), code: exitUsage,
+			want: []string{"--read-timeout 0s: want a whole number of seconds"}},
 		{name: "read timeout not a duration", setup: sign(), args: portal("--read-timeout", "ten hours"), code: exitUsage, want: []string{"--read-timeout"}},
 		{name: "empty key", setup: sign(), args: portal("--key", ""), code: exitUsage, want: []string{"--key is empty"}},
-		{name: "spice listen", args: flags(spiceArgs("--listen", "99999")...), code: exitError, want: []string{"port 99999 is outside 1..65535"}},
+		{name: "spice listen", args: flags(spiceArgs("--listen", "99999")...), code: exitUsage, want: []string{"port 99999 is outside 1..65535"}},
 		{name: "spice without hypervisors", args: flags("squid-config", "spice", "--clients", "0.0.0.0/0"), code: exitUsage, want: []string{"--hypervisors"}},
 		{name: "spice without clients", args: flags("squid-config", "spice", "--hypervisors", "10.0.0.0/8"), code: exitUsage, want: []string{"--clients"}},
 		{name: "spice client name", args: flags("squid-config", "spice", "--clients", "client.example.com", "--hypervisors", "10.0.0.0/8"),
-			code: exitError, want: []string{`client network "client.example.com": not an address or CIDR network`}},
+			code: exitUsage, want: []string{`client network "client.example.com": not an address or CIDR network`}},
 		{name: "spice hypervisor host bits", args: flags("squid-config", "spice", "--clients", "0.0.0.0/0", "--hypervisors", "10.1.2.3/8"),
-			code: exitError, want: []string{"the network is 10.0.0.0/8"}},
+			code: exitUsage, want: []string{"the network is 10.0.0.0/8"}},
+		{name: "spice hypervisor names overlap", args: flags("squid-config", "spice", "--clients", "198.51.100.0/24", "--hypervisors", ".hv.example.com,hv.example.com"),
+			code: exitUsage, want: []string{`hypervisors ".hv.example.com" and "hv.example.com" overlap`, `drop "hv.example.com", which ".hv.example.com" holds`}},
+		{name: "spice hypervisor name twice", args: flags("squid-config", "spice", "--clients", "198.51.100.0/24", "--hypervisors", "hv.example.com,HV.example.com"),
+			code: exitUsage, want: []string{`hypervisors "hv.example.com" and "HV.example.com" are the same: give it once`}},
+		{name: "spice client networks overlap", args: flags("squid-config", "spice", "--clients", "10.1.0.0/16,10.0.0.0/8", "--hypervisors", "192.0.2.0/24"),
+			code: exitUsage, want: []string{`client networks "10.1.0.0/16" and "10.0.0.0/8" overlap`}},
+		{name: "spice clients every IPv6 address alone", args: flags("squid-config", "spice", "--clients", "::/0", "--hypervisors", "192.0.2.0/24"),
+			code: exitUsage, want: []string{`client network "::/0": Squid matches no address with it`, "give 0.0.0.0/0,::/0 for anyone"}},
 		{name: "spice tls without ca", setup: sign("--san", "DNS:spice.example.com,IP:127.0.0.1"),
 			args: func(f *fixture) []string {
 				return flags(spiceArgs("--listen", "127.0.0.1:3129", "--tls-cert", "{pki}/certs/proxy.cer", "--tls-key", "{key}")...)(f)
@@ -156,10 +195,16 @@ func TestSquidSpiceBadInput(t *testing.T) {
 		{name: "spice tls on every address", setup: sign("--san", "DNS:spice.example.com,IP:127.0.0.1"),
 			args: func(f *fixture) []string {
 				return flags(spiceArgs("--listen", "3129", "--tls-cert", "{pki}/certs/proxy.cer", "--tls-key", "{key}", "--ca", "{ca}")...)(f)
-			}, code: exitError, want: []string{"needs ADDR:PORT"}},
+			}, code: exitUsage, want: []string{"needs ADDR:PORT"}},
 		{name: "spice proxy port", args: flags("spice-proxy", "check", "http://h:99999"), code: exitError,
 			want: []string{`SPICE proxy "http://h:99999": port 99999 is outside 1..65535`}},
 		{name: "spice proxy protocol", args: flags("spice-proxy", "check", "socks5://h:1080"), code: exitError, want: []string{`protocol "socks5"`}},
+		{name: "spice proxy wildcard", args: flags("spice-proxy", "check", "http://*.example.com:3128"), code: exitError,
+			want: []string{"has a wildcard, which is not allowed in a host name"}},
+		{name: "spice proxy zone", args: flags("spice-proxy", "check", "http://[fe80::1%x';reboot;']:3128"), code: exitError,
+			want: []string{"an IPv6 zone (%INTERFACE) is not allowed"}},
+		{name: "spice listen zone", args: flags(spiceArgs("--listen", "[fe80::1%x\nhttp_access allow all]:3128")...), code: exitUsage,
+			want: []string{"listen ", "an IPv6 zone (%INTERFACE) is not allowed"}},
 		{name: "spice proxy empty", args: flags("spice-proxy", "check", ""), code: exitError, want: []string{"empty"}},
 	})
 }

@@ -20,11 +20,22 @@ func checkHostName(host string) error {
 	if host == "" {
 		return fmt.Errorf("empty host name: %w", ErrBadValue)
 	}
-	if _, err := netip.ParseAddr(host); err == nil {
-		return nil
+	if a, err := netip.ParseAddr(host); err == nil {
+		return checkNoZone(a)
 	}
 	if err := pki.ValidateHostname(strings.TrimSuffix(host, ".")); err != nil {
 		return fmt.Errorf("%w: %w", err, ErrBadValue)
+	}
+	return nil
+}
+
+// checkNoZone refuses an IPv6 address with a zone ("fe80::1%eth0"): the
+// zone names an interface of one host, which means nothing to Squid's
+// configuration or to the engine's clients, and it may hold any
+// character, a newline that would start a directive of its own included.
+func checkNoZone(a netip.Addr) error {
+	if a.Zone() != "" {
+		return fmt.Errorf("an IPv6 zone (%%INTERFACE) is not allowed: give the address without it: %w", ErrBadValue)
 	}
 	return nil
 }
@@ -55,6 +66,8 @@ func splitHostPort(s string) (host string, port int, err error) {
 		host, rest = s[1:end], s[end+1:]
 		if a, err := netip.ParseAddr(host); err != nil || !a.Is6() {
 			return "", 0, fmt.Errorf("%q: %q in brackets is not an IPv6 address: %w", s, host, ErrBadValue)
+		} else if err := checkNoZone(a); err != nil {
+			return "", 0, err
 		}
 		if rest != "" && !strings.HasPrefix(rest, ":") {
 			return "", 0, fmt.Errorf("%q: want [IPv6]:PORT: %w", s, ErrBadValue)
@@ -106,7 +119,7 @@ func listenAddr(s string, defaultPort int) (string, error) {
 	}
 	host, port, err := splitHostPort(s)
 	if err != nil {
-		return "", fmt.Errorf("listen %s: %w", s, err)
+		return "", fmt.Errorf("listen %q: %w", s, err)
 	}
 	if _, err := netip.ParseAddr(host); err != nil {
 		// Squid would resolve a name once at startup; an address says
@@ -119,19 +132,27 @@ func listenAddr(s string, defaultPort int) (string, error) {
 	return hostPort(host, port), nil
 }
 
-// checkPath accepts a path Squid's configuration can hold: absolute, as
-// Squid does not run in the directory the configuration was made in, and
-// free of white space, quotes and control characters, which end or break a
-// directive.
+// checkPath accepts a path Squid's configuration can hold and Squid reads
+// as written: absolute, as Squid does not run in the directory the
+// configuration was made in; free of white space, quotes and control
+// characters, which end or break a directive; without "$", as Squid
+// replaces ${service_name}, ${process_name} and ${process_number} in every
+// line with their values (and later versions may know more); not ending in
+// "\", which joins the next line to the directive.
 func checkPath(what, path string) error {
 	switch {
 	case path == "":
 		return fmt.Errorf("%s: empty path: %w", what, ErrBadValue)
 	case !strings.HasPrefix(path, "/"):
-		return fmt.Errorf("%s %s: not an absolute path: %w", what, path, ErrBadValue)
+		return fmt.Errorf("%s %q: not an absolute path: %w", what, path, ErrBadValue)
+	case strings.HasSuffix(path, "\\"):
+		return fmt.Errorf("%s %q: Squid cannot take a path that ends in '\\': it continues the line with the next one: %w", what, path, ErrBadValue)
 	}
 	for _, r := range path {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '"' || r == '\'' || r == '#' {
+		switch {
+		case r == '$':
+			return fmt.Errorf("%s %q: Squid cannot take a path with '$' in it: it replaces macros such as ${service_name} and reads another file: %w", what, path, ErrBadValue)
+		case unicode.IsSpace(r) || unicode.IsControl(r) || r == '"' || r == '\'' || r == '#':
 			return fmt.Errorf("%s %q: Squid cannot take a path with %q in it: %w", what, path, r, ErrBadValue)
 		}
 	}

@@ -22,6 +22,8 @@ func TestListenAddr(t *testing.T) {
 		{"[2001:db8::1:443", "", "missing ]"},
 		{"proxy:443", "", "not an IP address"},
 		{"192.0.2.1:", "", "not a number"},
+		{"[fe80::1%eth0]:443", "", "IPv6 zone"},
+		{"[fe80::1%x\nhttp_access allow all]:443", "", "IPv6 zone"},
 	}
 	for _, tc := range tests {
 		got, err := listenAddr(tc.in, 443)
@@ -69,9 +71,45 @@ func TestCheckHostName(t *testing.T) {
 	for range 64 {
 		long += "a"
 	}
-	for _, bad := range []string{"", "-a.example", "a-.example", "a..example", "a_b.example", "a b", long + ".example", "é.example", "engine.example.com..", "*.example.com", "a\x00.example"} {
+	for _, bad := range []string{"", "-a.example", "a-.example", "a..example", "a_b.example", "a b", long + ".example", "é.example", "engine.example.com..", "*.example.com", "a\x00.example",
+		"fe80::1%eth0", "fe80::1%x\nhttp_access allow all"} {
 		if err := checkHostName(bad); !errors.Is(err, ErrBadValue) {
 			t.Errorf("checkHostName(%q): %v, want ErrBadValue", bad, err)
 		}
+	}
+}
+
+// TestHostNameWildcard: a host to connect to never has a wildcard, and
+// every caller says so, not the rule of a certificate's names ("only as
+// the whole leftmost label"), which "*.example.com" already follows.
+func TestHostNameWildcard(t *testing.T) {
+	portal := func(change func(c *PortalConfig)) func() error {
+		return func() error {
+			c := etcSquid
+			change(&c)
+			_, err := RenderPortal(c)
+			return err
+		}
+	}
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"portal engine", portal(func(c *PortalConfig) { c.Engine = "*.example.com" })},
+		{"portal engine address", portal(func(c *PortalConfig) { c.EngineAddress = "*.example.com" })},
+		{"portal proxy name", portal(func(c *PortalConfig) { c.ProxyName = "*.example.com" })},
+		{"websocket host", func() error { _, err := CheckWebsocketHost("*.example.com"); return err }},
+		{"SPICE proxy", func() error { _, err := ParseSpiceProxy("http://*.example.com:3128"); return err }},
+		{"engine URL", func() error { _, err := EngineCertificateURL("*.example.com"); return err }},
+		{"check", func() error { return checkHostName("w*.example.com") }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if !errors.Is(err, ErrBadValue) || !strings.Contains(err.Error(), "has a wildcard, which is not allowed in a host name") ||
+				strings.Contains(err.Error(), "leftmost") {
+				t.Errorf("error %v: want ErrBadValue saying a host name has no wildcard", err)
+			}
+		})
 	}
 }

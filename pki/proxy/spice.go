@@ -119,15 +119,15 @@ func spiceClients(list []string) (string, error) {
 	if len(list) == 0 {
 		return "", fmt.Errorf("no clients: say which networks may use the proxy (0.0.0.0/0,::/0 for anyone): %w", ErrBadValue)
 	}
-	var nets []string
+	var nets []network
 	for _, s := range list {
 		p, err := parseNetwork(s)
 		if err != nil {
 			return "", fmt.Errorf("client network %w", err)
 		}
-		nets = append(nets, p)
+		nets = append(nets, network{s, p})
 	}
-	return strings.Join(nets, " "), nil
+	return squidNetworks("client", nets)
 }
 
 // spiceHypervisors splits the hypervisors into networks (a dst ACL) and
@@ -136,19 +136,21 @@ func spiceHypervisors(list []string) (networks, domains string, err error) {
 	if len(list) == 0 {
 		return "", "", fmt.Errorf("no hypervisors: say which networks or domains the proxy may tunnel to, or it tunnels to any host's display ports: %w", ErrBadValue)
 	}
-	var nets, names []string
+	var nets []network
+	var names []domainName
 	for _, s := range list {
-		if _, err := netip.ParsePrefix(s); err == nil || strings.ContainsAny(s, "/:") {
+		_, prefixErr := netip.ParsePrefix(s)
+		_, addrErr := netip.ParseAddr(s)
+		if prefixErr == nil || addrErr == nil || strings.ContainsAny(s, "/:") {
 			p, err := parseNetwork(s)
 			if err != nil {
 				return "", "", fmt.Errorf("hypervisor network %w", err)
 			}
-			nets = append(nets, p)
+			nets = append(nets, network{s, p})
 			continue
 		}
-		if _, err := netip.ParseAddr(s); err == nil {
-			nets = append(nets, s)
-			continue
+		if strings.HasPrefix(s, "*.") {
+			return "", "", fmt.Errorf("hypervisors %q: for every name in a domain, write %q (Squid's form), not a wildcard: %w", s, s[1:], ErrBadValue)
 		}
 		name := strings.TrimSuffix(s, ".")
 		labels := strings.Split(name, ".")
@@ -157,25 +159,15 @@ func spiceHypervisors(list []string) (networks, domains string, err error) {
 			// An all-digit last label is a mistyped address, not a name.
 			return "", "", fmt.Errorf("hypervisors %q: want a network (CIDR or address), .domain or a host name: %w", s, ErrBadValue)
 		}
-		names = append(names, strings.ToLower(name))
+		names = append(names, domainName{s, strings.ToLower(name)})
 	}
-	return strings.Join(nets, " "), strings.Join(names, " "), nil
-}
-
-// parseNetwork reads an address or a CIDR network for a src or dst ACL.
-// Host bits past the prefix are refused: they often mean a mistyped prefix.
-func parseNetwork(s string) (string, error) {
-	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
-		return a.String(), nil
+	if networks, err = squidNetworks("hypervisor", nets); err != nil {
+		return "", "", err
 	}
-	p, err := netip.ParsePrefix(s)
-	if err != nil {
-		return "", fmt.Errorf("%q: not an address or CIDR network: %w", s, ErrBadValue)
+	if domains, err = squidDomains(names); err != nil {
+		return "", "", err
 	}
-	if p.Masked() != p {
-		return "", fmt.Errorf("%q: bits set past the /%d prefix (the network is %s): %w", s, p.Bits(), p.Masked(), ErrBadValue)
-	}
-	return p.String(), nil
+	return networks, domains, nil
 }
 
 // spiceTemplate is parsed on first use, not at start-up of every pkienroll

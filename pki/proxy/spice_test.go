@@ -77,6 +77,33 @@ func TestRenderSpiceDirectives(t *testing.T) {
 	}
 }
 
+// TestRenderSpiceNetworks: the ACLs say what the flags mean, in Squid's
+// reading: "all" for anyone, 0.0.0.0/0 (which Squid would take for "all",
+// IPv6 included) as its two halves.
+func TestRenderSpiceNetworks(t *testing.T) {
+	tests := []struct {
+		clients, hypervisors []string
+		src, dst             string
+	}{
+		{[]string{"0.0.0.0/0", "::/0"}, []string{"192.0.2.0/24"}, "all", "192.0.2.0/24"},
+		{[]string{"::/0", "0.0.0.0/0"}, []string{"0.0.0.0/0", "::/0"}, "all", "all"},
+		{[]string{"0.0.0.0/0"}, []string{"0.0.0.0/0"}, "0.0.0.0/1 128.0.0.0/1", "0.0.0.0/1 128.0.0.0/1"},
+		{[]string{"0.0.0.0/0", "2001:db8::/32"}, []string{"192.0.2.7/32", "2001:db8::7/128"}, "0.0.0.0/1 128.0.0.0/1 2001:db8::/32", "192.0.2.7 2001:db8::7"},
+	}
+	for _, tc := range tests {
+		out, err := RenderSpice(SpiceConfig{Clients: tc.clients, Hypervisors: tc.hypervisors})
+		if err != nil {
+			t.Errorf("clients %q, hypervisors %q: %v", tc.clients, tc.hypervisors, err)
+			continue
+		}
+		for _, want := range []string{"\nacl spice_clients src " + tc.src + "\n", "\nacl spice_hypervisors dst " + tc.dst + "\n"} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("clients %q, hypervisors %q: no %q in\n%s", tc.clients, tc.hypervisors, strings.TrimSpace(want), out)
+			}
+		}
+	}
+}
+
 func TestRenderSpiceBad(t *testing.T) {
 	tls := &SpiceTLS{CertFile: "/etc/squid/p.cer", KeyFile: "/etc/squid/p.key", CAFile: "/etc/squid/ca.pem"}
 	withTLS := func(c SpiceConfig, t *SpiceTLS) SpiceConfig { c.TLS = t; return c }
@@ -97,8 +124,48 @@ func TestRenderSpiceBad(t *testing.T) {
 		{"hypervisor bad name", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{"bad_name.example.com"}}, "want a network"},
 		{"hypervisor empty", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{""}}, "want a network"},
 		{"hypervisor dots", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{"..example.com"}}, "want a network"},
+		{"hypervisor wildcard", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{"*.hv.example.com"}}, `write ".hv.example.com"`},
+		// Squid: "ERROR: '.hv.example.com' is a subdomain of 'hv.example.com'", then FATAL.
+		{"names overlap", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{".hv.example.com", "hv.example.com"}},
+			`hypervisors ".hv.example.com" and "hv.example.com" overlap (Squid stops at such a pair, or drops one, depending on their order): drop "hv.example.com", which ".hv.example.com" holds`},
+		{"names overlap reversed", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{"hv.example.com", ".hv.example.com"}},
+			`drop "hv.example.com", which ".hv.example.com" holds`},
+		{"subdomain", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{".a.hv.example.com", "10.0.0.0/8", ".hv.example.com"}},
+			`drop ".a.hv.example.com", which ".hv.example.com" holds`},
+		{"host in domain", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{".example.com", "host1.example.com"}},
+			`drop "host1.example.com", which ".example.com" holds`},
+		{"name twice", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{"HV.example.com", "hv.example.com."}},
+			`hypervisors "HV.example.com" and "hv.example.com." are the same: give it once`},
+		{"domain twice", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{".hv.example.com", ".hv.example.com"}}, "are the same"},
+		// Squid keeps one of two overlapping networks, here 10.1.0.0/16:
+		// the clients of 10.0.0.0/8 would get 403.
+		{"clients overlap", SpiceConfig{Clients: []string{"10.1.0.0/16", "10.0.0.0/8"}, Hypervisors: []string{"192.0.2.0/24"}},
+			`client networks "10.1.0.0/16" and "10.0.0.0/8" overlap, and Squid keeps only one of them, maybe the smaller: drop "10.1.0.0/16", which "10.0.0.0/8" holds`},
+		{"clients anyone and more", SpiceConfig{Clients: []string{"0.0.0.0/0", "::/0", "198.51.100.0/24"}, Hypervisors: []string{"192.0.2.0/24"}},
+			`drop "198.51.100.0/24", which "0.0.0.0/0" holds`},
+		{"clients twice", SpiceConfig{Clients: []string{"2001:db8::1", "2001:DB8::1/128"}, Hypervisors: []string{"192.0.2.0/24"}},
+			`client networks "2001:db8::1" and "2001:DB8::1/128" are the same: give it once`},
+		{"hypervisors overlap", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{"192.0.2.0/24", "192.0.2.7"}},
+			`hypervisor networks "192.0.2.0/24" and "192.0.2.7" overlap`},
+		// Squid matches no address with ::/0.
+		{"clients every IPv6 alone", SpiceConfig{Clients: []string{"::/0"}, Hypervisors: []string{"192.0.2.0/24"}},
+			`client network "::/0": Squid matches no address with it`},
+		{"hypervisors every IPv6 alone", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{"10.0.0.0/8", "::/0"}},
+			`hypervisor network "::/0": Squid matches no address with it`},
+		// Squid holds IPv4 addresses as ::ffff:0:0/96.
+		{"IPv6 network with IPv4 in it", SpiceConfig{Clients: []string{"::/8"}, Hypervisors: []string{"192.0.2.0/24"}},
+			"Squid holds IPv4 addresses as ::ffff:0:0/96, inside this network"},
+		{"IPv4 in IPv6 form", SpiceConfig{Clients: []string{"::ffff:198.51.100.0/120"}, Hypervisors: []string{"192.0.2.0/24"}},
+			"an IPv4 network in IPv6 form: write 198.51.100.0/24"},
+		{"IPv4 address in IPv6 form", SpiceConfig{Clients: []string{"0.0.0.0/0"}, Hypervisors: []string{"::ffff:192.0.2.7"}},
+			"write 192.0.2.7"},
+		{"listen zone", spiceConf("[fe80::1%x\nhttp_access allow all]:3128"), "IPv6 zone"},
+		{"tls zone", withTLS(spiceConf("[fe80::1%eth0]:3129"), tls), "IPv6 zone"},
 		{"tls every address", withTLS(spiceConf("3129"), tls), "needs ADDR:PORT"},
 		{"tls unspecified", withTLS(spiceConf("0.0.0.0:3129"), tls), "not 0.0.0.0"},
+		{"tls key with macro", withTLS(spiceConf("192.0.2.30:3129"), &SpiceTLS{CertFile: "/p.cer", KeyFile: "/m${service_name}/p.key"}), "'$'"},
+		// tls-key= ends the line: the next line would join the directive.
+		{"tls key ending in backslash", withTLS(spiceConf("192.0.2.30:3129"), &SpiceTLS{CertFile: "/p.cer", KeyFile: "/p.key\\"}), "continues the line"},
 		{"tls relative", withTLS(spiceConf("192.0.2.30:3129"), &SpiceTLS{CertFile: "p.cer", KeyFile: "/p.key"}), "not an absolute path"},
 	}
 	for _, tc := range tests {
@@ -120,7 +187,14 @@ func TestSpiceSquidParse(t *testing.T) {
 	both := spiceConf("[::1]:3128")
 	both.Hypervisors = []string{"192.0.2.0/24", "2001:db8::/32", ".hv.example.com"}
 	both.ReadTimeout = 48 * time.Hour
-	for _, c := range []SpiceConfig{spiceConf(""), names, both, withTLS} {
+	anyone := spiceConf("127.0.0.1:3128")
+	anyone.Clients = []string{"0.0.0.0/0", "::/0"}
+	anywhere := spiceConf("127.0.0.1:3128")
+	anywhere.Clients = []string{"0.0.0.0/0", "2001:db8::/32"}
+	anywhere.Hypervisors = []string{"0.0.0.0/0", ".hv.example.com"}
+	everyIP := spiceConf("127.0.0.1:3128")
+	everyIP.Hypervisors = []string{"::/0", "0.0.0.0/0"}
+	for _, c := range []SpiceConfig{spiceConf(""), names, both, withTLS, anyone, anywhere, everyIP} {
 		conf, err := RenderSpice(c)
 		if err != nil {
 			t.Fatal(err)

@@ -61,6 +61,8 @@ func TestParseSpiceProxyBad(t *testing.T) {
 		{"http://[192.0.2.1]:3128", "not an IPv6 address"},
 		{"http://bad_host:3128", `'_' is not allowed`},
 		{" http://h:3128", "white space"},
+		// The zone would go unquoted into the printed engine-config line.
+		{"http://[fe80::1%x';reboot;']:3128", "IPv6 zone"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {

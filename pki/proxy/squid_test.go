@@ -3,6 +3,8 @@ package proxy
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -126,13 +128,23 @@ func TestRenderPortalBad(t *testing.T) {
 		{"listen port", func(c *PortalConfig) { c.Listen = "0" }, "port 0 is outside 1..65535"},
 		{"listen name", func(c *PortalConfig) { c.Listen = "proxy.example.com:443" }, "not an IP address"},
 		{"listen no port", func(c *PortalConfig) { c.Listen = "192.0.2.1" }, "missing :PORT"},
-		{"relative cert", func(c *PortalConfig) { c.CertFile = "proxy.cer" }, "certificate proxy.cer: not an absolute path"},
+		{"relative cert", func(c *PortalConfig) { c.CertFile = "proxy.cer" }, `certificate "proxy.cer": not an absolute path`},
 		{"key with space", func(c *PortalConfig) { c.KeyFile = "/etc/squid/my key" }, "Squid cannot take a path"},
 		{"CA with newline", func(c *PortalConfig) { c.CAFile = "/etc/squid/ca.pem\nhttp_access allow all" }, "Squid cannot take a path"},
 		{"no CA", func(c *PortalConfig) { c.CAFile = "" }, "CA: empty path"},
+		// Squid expands its macros in every line: it would read
+		// /etc/squid/msquid/proxy.cer, not the file that was checked.
+		{"cert with macro", func(c *PortalConfig) { c.CertFile = "/etc/m${service_name}/proxy.cer" }, "Squid cannot take a path with '$' in it"},
+		{"key with macro", func(c *PortalConfig) { c.KeyFile = "/etc/${process_number}/proxy.key" }, "Squid cannot take a path with '$' in it"},
+		{"CA with macro", func(c *PortalConfig) { c.CAFile = "/etc/${process_name}/ca.pem" }, `CA "/etc/${process_name}/ca.pem"`},
+		{"cert with dollar", func(c *PortalConfig) { c.CertFile = "/etc/squid/$proxy.cer" }, "'$'"},
+		{"key ending in backslash", func(c *PortalConfig) { c.KeyFile = "/etc/squid/proxy.key\\" }, `ends in '\'`},
 		{"timeout fraction", func(c *PortalConfig) { c.ReadTimeout = 1500 * time.Millisecond }, "whole number of seconds"},
 		{"timeout negative", func(c *PortalConfig) { c.ReadTimeout = -time.Hour }, "whole number of seconds"},
 		{"proxy name", func(c *PortalConfig) { c.ProxyName = "proxy_example" }, "proxy name"},
+		{"engine address zone", func(c *PortalConfig) { c.EngineAddress = "fe80::1%x\nhttp_access allow all" }, "IPv6 zone"},
+		{"proxy name zone", func(c *PortalConfig) { c.ProxyName = "fe80::1%eth0" }, "IPv6 zone"},
+		{"listen zone", func(c *PortalConfig) { c.Listen = "[fe80::1%eth0]:443" }, "IPv6 zone"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -211,6 +223,39 @@ func TestPortalSquidParse(t *testing.T) {
 	}
 }
 
+// TestSquidExpandsMacrosInPaths pins why checkPath refuses "$": Squid
+// replaces ${service_name} in a path and reads another file than the one
+// CheckPortalFiles checked.
+func TestSquidExpandsMacrosInPaths(t *testing.T) {
+	squid := pkitest.NeedSquid(t, FindSquid())
+	f := issued(t)
+	dir := filepath.Join(t.TempDir(), "m${service_name}")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []struct{ from, to string }{{f.proxyCer, "proxy.cer"}, {f.proxyKey, "proxy.key"}} {
+		b, err := os.ReadFile(p.from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p.to), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conf := "https_port 127.0.0.1:8443 accel defaultsite=engine.example.com tls-cert=" + dir + "/proxy.cer tls-key=" + dir + "/proxy.key\n"
+	// The files are where the configuration names them, and Squid finds
+	// no certificate: it looked in .../msquid/ (its ERROR line says so,
+	// before the FATAL one SquidParse reports).
+	if _, err := SquidParse(context.Background(), squid, []byte(conf)); !errors.Is(err, ErrSquidRefused) {
+		t.Errorf("squid -k parse: %v, want a refusal: the certificate is read from .../msquid/", err)
+	}
+	c := etcSquid
+	c.CertFile, c.KeyFile = dir+"/proxy.cer", dir+"/proxy.key"
+	if _, err := RenderPortal(c); !errors.Is(err, ErrBadValue) {
+		t.Errorf("RenderPortal with %s: %v, want ErrBadValue", dir, err)
+	}
+}
+
 // TestSquidParseComplaints checks that Squid's refusals come back as one
 // line that says what is wrong, the mistakes of the old procedure first.
 func TestSquidParseComplaints(t *testing.T) {
@@ -224,6 +269,8 @@ func TestSquidParseComplaints(t *testing.T) {
 		{"defaultsite without accel", "https_port 8443 defaultsite=engine.example.com tls-cert=" + f.proxyCer + " tls-key=" + f.proxyKey,
 			"FATAL: https_port: defaultsite option requires Acceleration mode flag."},
 		{"unknown directive", "http_port 3128\nno_such_directive on", "line 2: unrecognized: 'no_such_directive'"},
+		// Why squid-config spice spells 0.0.0.0/0 otherwise.
+		{"every IPv4 address", "http_port 3128\nacl c src 0.0.0.0/0", "ERROR: '0.0.0.0/0' needs to be replaced by the term 'all'."},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
