@@ -104,7 +104,7 @@ func parseRequest(data []byte, checkSubject bool) (*x509.CertificateRequest, err
 		return nil, fmt.Errorf("malformed request: %w", ErrBadRequest)
 	}
 	if err := csr.CheckSignature(); err != nil {
-		return nil, fmt.Errorf("signature does not verify (request altered or not signed by its key): %w", ErrBadRequest)
+		return nil, requestSignatureError(csr, err)
 	}
 	if err := ValidatePublicKey(csr.PublicKey); err != nil {
 		return nil, err

@@ -124,6 +124,18 @@ func TestParseRequestRejects(t *testing.T) {
 	pkitest.RunOpenSSL(t, dir, "req", "-new", "-newkey", "rsa:1024", "-nodes", "-keyout", filepath.Join(dir, "weak.key"),
 		"-subj", "/CN=weak.example.com", "-out", weakPath)
 	weak, _ := os.ReadFile(weakPath)
+	// Signature algorithms Go's x509 does not check: named, not taken for
+	// an altered request. The key of the Go-made ones is SharedKey 0.
+	fromGo, err := pki.CreateRequest(pkitest.SharedKey(t, 0), pki.RequestTemplate{Subject: pkitest.Name(t, "/CN=proxy.example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkitest.RunOpenSSL(t, dir, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", filepath.Join(dir, "pss.key"),
+		"-subj", "/CN=pss.example.com", "-sigopt", "rsa_padding_mode:pss", "-out", filepath.Join(dir, "pss.req"))
+	pss, _ := os.ReadFile(filepath.Join(dir, "pss.req"))
+	pkitest.RunOpenSSL(t, dir, "req", "-new", "-newkey", "rsa-pss", "-pkeyopt", "rsa_keygen_bits:2048", "-nodes", "-keyout", filepath.Join(dir, "psskey.key"),
+		"-subj", "/CN=pss.example.com", "-sigopt", "rsa_pss_saltlen:digest", "-out", filepath.Join(dir, "psskey.req"))
+	pssKey, _ := os.ReadFile(filepath.Join(dir, "psskey.req"))
 	cert := []byte("-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n")
 
 	cases := []struct {
@@ -140,6 +152,10 @@ func TestParseRequestRejects(t *testing.T) {
 		{"tampered signature", tampered, pki.ErrBadRequest, "signature does not verify"},
 		{"altered subject", alteredSubject, pki.ErrBadRequest, "signature does not verify"},
 		{"weak key", weak, pki.ErrWeakKey, "1024-bit"},
+		{"md5", md5Request(t, fromGo), pki.ErrBadRequest, "signature algorithm md5WithRSAEncryption is insecure, not accepted"},
+		{"pss longest salt", pssMaxSaltRequest(t, fromGo), pki.ErrBadRequest, "signature algorithm rsassaPss (sha256, salt length 222) is not supported"},
+		{"pss of openssl", pss, pki.ErrBadRequest, "signature algorithm rsassaPss (sha256, salt length 222) is not supported"},
+		{"rsa-pss key of openssl", pssKey, pki.ErrWeakKey, "public key algorithm rsassaPss is not supported"},
 		{"oversized", bytes.Repeat([]byte{'A'}, 70<<10), pki.ErrBadRequest, "larger than"},
 	}
 	for _, tc := range cases {

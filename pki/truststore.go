@@ -1,14 +1,17 @@
 package pki
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"software.sslmate.com/src/go-pkcs12"
 
@@ -107,7 +110,7 @@ func (s *Store) checkTrustStore(ownSubject []byte, cas map[string]*x509.Certific
 	}
 	held, err := pkcs12.DecodeTrustStore(data, s.trustStorePassword())
 	if err != nil {
-		return fmt.Errorf("%s does not open as a PKCS#12 trust store with the password given (%v; a JKS store?): %w", path, err, ErrTrustStore)
+		return trustStoreDecodeError(path, data, err)
 	}
 	for _, c := range held {
 		known := string(c.RawSubject) == string(ownSubject)
@@ -120,6 +123,39 @@ func (s *Store) checkTrustStore(ownSubject []byte, cas map[string]*x509.Certific
 		}
 	}
 	return nil
+}
+
+// trustStoreDecodeError words why data, the .truststore at path, does not
+// decode (err, go-pkcs12's): a JKS or JCEKS store an older keytool made,
+// the wrong password (wrapping ErrPassword too), or a file that is no
+// PKCS#12 trust store at all. go-pkcs12 words a malformed file with
+// encoding/asn1's error, a dump of Go structures: it is not shown.
+func trustStoreDecodeError(path string, data []byte, err error) error {
+	var (
+		structural asn1.StructuralError
+		syntax     asn1.SyntaxError
+		notImpl    pkcs12.NotImplementedError
+	)
+	switch {
+	case bytes.HasPrefix(data, []byte{0xfe, 0xed, 0xfe, 0xed}):
+		return fmt.Errorf("%s is a JKS key store, not PKCS#12: %w", path, ErrTrustStore)
+	case bytes.HasPrefix(data, []byte{0xce, 0xce, 0xce, 0xce}):
+		return fmt.Errorf("%s is a JCEKS key store, not PKCS#12: %w", path, ErrTrustStore)
+	case errors.Is(err, pkcs12.ErrIncorrectPassword), errors.Is(err, pkcs12.ErrDecryption):
+		return fmt.Errorf("%s does not open: %w for the trust store: %w", path, ErrPassword, ErrTrustStore)
+	case len(data) == 0 || data[0] != 0x30, errors.As(err, &structural), errors.As(err, &syntax),
+		strings.HasPrefix(err.Error(), "pkcs12: error reading P12 data"):
+		return fmt.Errorf("%s is not a PKCS#12 trust store: %w", path, ErrTrustStore)
+	case errors.As(err, &notImpl):
+		return fmt.Errorf("%s is a PKCS#12 file pkienroll cannot read (%s): %w", path, printable.Escape(string(notImpl)), ErrTrustStore)
+	}
+	// A store with a key, or a certificate not marked trusted: go-pkcs12
+	// says which in a short sentence of its own.
+	msg := strings.TrimPrefix(err.Error(), "pkcs12: ")
+	if len(msg) > 120 || strings.Contains(msg, "{") {
+		msg = "malformed"
+	}
+	return fmt.Errorf("%s is not a PKCS#12 trust store (%s): %w", path, printable.Escape(msg), ErrTrustStore)
 }
 
 // writeTrustStore replaces .truststore with data, world-readable as

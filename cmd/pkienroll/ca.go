@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
@@ -129,6 +130,6 @@ func (c *caCheckCmd) Run(e *env) error {
 	if len(problems) > 0 {
 		return &checkFailed{lines: problems}
 	}
-	_, err = fmt.Fprintf(e.stdout, "ok   %s: every index line has its certificate, signed by the CA; serials unique and behind serial.txt; modes safe\n", store.Dir())
+	_, err = fmt.Fprintf(e.stdout, "ok   %s: every index line has its certificate, signed by the CA; serials unique and behind serial.txt; modes safe\n", printable.Escape(store.Dir()))
 	return err
 }

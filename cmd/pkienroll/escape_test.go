@@ -12,10 +12,10 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/pkienroll/pkienroll/internal/pkitest"
+	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -27,16 +27,17 @@ const (
 	escC1    = "\u009b2J"
 )
 
-// assertPrintable fails when out holds a control character other than
-// newline (and, in tables, nothing else either), or bytes not UTF-8.
+// assertPrintable fails when out holds a character printable.Unsafe
+// reports (a control character other than newline, a bidi override, a
+// zero-width space...), or bytes not UTF-8.
 func assertPrintable(t *testing.T, what, out string) {
 	t.Helper()
 	if !utf8.ValidString(out) {
 		t.Errorf("%s is not valid UTF-8: %q", what, out)
 	}
 	for _, r := range out {
-		if r != '\n' && unicode.IsControl(r) {
-			t.Errorf("%s holds control character %U: %q", what, r, out)
+		if r != '\n' && printable.Unsafe(r) {
+			t.Errorf("%s holds unsafe character %U: %q", what, r, out)
 			return
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/pkienroll/pkienroll/internal/printable"
+
 	"github.com/pkienroll/pkienroll/pki/inspect"
 )
 
@@ -26,6 +28,7 @@ func (c *inspectCmd) Run(e *env) error {
 	if err != nil {
 		return fmt.Errorf("inspect %s: encode JSON: %w", c.File, err)
 	}
-	_, err = fmt.Fprintf(e.stdout, "%s\n", out)
+	// encoding/json leaves DEL, C1 and format characters (U+202E) raw.
+	_, err = fmt.Fprintf(e.stdout, "%s\n", printable.JSON(out))
 	return err
 }

@@ -69,9 +69,13 @@ func (c *listCmd) Run(e *env) error {
 		rows = append(rows, row)
 	}
 	if c.JSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		out, err := json.MarshalIndent(rows, "", "  ")
+		if err != nil {
+			return err
+		}
+		// encoding/json leaves DEL, C1 and format characters (U+202E) raw.
+		_, err = fmt.Fprintf(e.stdout, "%s\n", printable.JSON(out))
+		return err
 	}
 	return writeListTable(e, rows)
 }

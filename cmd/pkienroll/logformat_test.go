@@ -104,13 +104,14 @@ func TestLogFormatFlag(t *testing.T) {
 }
 
 // TestLogFormatsEscapeControls: a value holding control characters (ESC,
-// BEL, DEL and the C1 CSI, which encoding/json and logfmt leave raw)
-// reaches the log escaped in every format; a json or logfmt record is one
+// BEL, DEL and the C1 CSI, which encoding/json and logfmt leave raw) and
+// bidi and zero-width characters (U+202E, U+200B, U+2066, and U+E0041
+// beyond the BMP, a surrogate pair in JSON) reaches the log escaped in every format; a json or logfmt record is one
 // line, and a JSON line still decodes to the exact value. (The text
 // format shows a value of several lines as an indented block, each line
 // escaped.)
 func TestLogFormatsEscapeControls(t *testing.T) {
-	value := "a" + escClear + escTitle + "\x7f" + escC1 + "b\nc"
+	value := "a" + escClear + escTitle + "\x7f" + escC1 + "b\nc" + bidiCN + bidiO + "\U000E0041"
 	for _, format := range []string{"text", "json", "logfmt"} {
 		t.Run(format, func(t *testing.T) {
 			var buf bytes.Buffer

@@ -5,11 +5,12 @@ import (
 	"io"
 	"os"
 	"syscall"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/log"
 	"github.com/mattn/go-isatty"
+
+	"github.com/pkienroll/pkienroll/internal/printable"
 )
 
 // logTimeFormat is RFC 3339 with milliseconds and the zone: sortable, and
@@ -74,14 +75,16 @@ func onJournal(f *os.File) bool {
 	return stream == fmt.Sprintf("%d:%d", uint64(st.Dev), uint64(st.Ino))
 }
 
-// controlEscaper writes json and logfmt records with every control
-// character but the record's newline as \u00XX: encoding/json and logfmt
-// escape C0 characters themselves but leave DEL and the C1 characters
-// (U+009B is CSI, as ESC [) raw, and a log reader's terminal would obey
-// them. Inside a JSON (or a quoted logfmt) string \u00XX is the same
+// controlEscaper writes json and logfmt records with every character
+// printable.Unsafe reports but the record's newline as \uXXXX:
+// encoding/json and logfmt escape C0 characters themselves but leave DEL,
+// the C1 characters (U+009B is CSI, as ESC [) and format characters
+// (U+202E RIGHT-TO-LEFT OVERRIDE) raw, and a log reader's terminal would
+// obey them. Inside a JSON (or a quoted logfmt) string \uXXXX is the same
 // character, so a JSON record still decodes to the exact value; logfmt
-// quotes no value for a C1 character, where the escape is then literal
-// text. A byte that is not UTF-8 becomes \ufffd, as encoding/json writes it.
+// quotes no value for a C1 or format character, where the escape is then
+// literal text. A byte that is not UTF-8 becomes \ufffd, as encoding/json
+// writes it.
 type controlEscaper struct{ w io.Writer }
 
 // Write escapes p, one whole record, and writes it in one call.
@@ -94,8 +97,8 @@ func (c controlEscaper) Write(p []byte) (int, error) {
 			out = append(out, '\n')
 		case r == utf8.RuneError && size == 1:
 			out = append(out, `\ufffd`...)
-		case unicode.IsControl(r):
-			out = fmt.Appendf(out, `\u%04x`, r)
+		case printable.Unsafe(r):
+			out = printable.AppendJSONEscape(out, r)
 		default:
 			out = append(out, p[i:i+size]...)
 		}

@@ -127,6 +127,10 @@ type exitRequest struct{ code int }
 // run is the whole program with its environment passed in, so tests can run
 // it in-process. It returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if err := checkArgsUTF8(args); err != nil {
+		fmt.Fprintf(stderr, "pkienroll: %s\n", errorLine(err, args))
+		return exitUsage
+	}
 	if root, g, ok := oneCommand(args); ok {
 		if kctx, ok := parseOne(root, args); ok {
 			return runParsed(ctx, kctx, *g, args, stdout, stderr)

@@ -40,9 +40,12 @@ func (c *subjectCmd) Run(e *env) error {
 	}
 	if c.Format != "json" {
 		// A certificate's subject may hold control characters (which
-		// dn.Parse refuses, so they cannot be fed back anyway): escaped,
-		// they cannot reach the terminal. JSON escapes them itself.
+		// dn.Parse refuses, so they cannot be fed back anyway) and bidi
+		// overrides: escaped, they cannot reach the terminal.
 		out = printable.Escape(out)
+	} else {
+		// JSON escapes C0 itself, but leaves DEL, C1 and U+202E raw.
+		out = string(printable.JSON([]byte(out)))
 	}
 	_, err = fmt.Fprintln(e.stdout, out)
 	return err

@@ -5,6 +5,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/alecthomas/kong"
 )
@@ -29,7 +30,8 @@ const pkiDirEnv = "PKIENROLL_PKI_DIR"
 // as missing: a one-of group tagged oneof with no member given (see
 // isRequired), a required or one-of flag given an empty value
 // (`--keyout "$UNSET"` would make a request for a key nobody keeps), and a
-// PKIENROLL_PKI_DIR that is set but empty where --pki-dir is not given.
+// PKIENROLL_PKI_DIR that is set but empty, or not UTF-8, where --pki-dir is
+// not given.
 func checkGiven(kctx *kong.Context) error {
 	pkiDirGiven := false
 	for _, p := range kctx.Path {
@@ -47,10 +49,15 @@ func checkGiven(kctx *kong.Context) error {
 	if m := missingFlags(kctx); m != "" {
 		return usageErrorf("%s", m)
 	}
-	if v, set := os.LookupEnv(pkiDirEnv); set && v == "" && !pkiDirGiven {
+	if v, set := os.LookupEnv(pkiDirEnv); set && !pkiDirGiven && (v == "" || !utf8.ValidString(v)) {
 		for _, f := range kctx.Flags() {
-			if f.Name == "pki-dir" {
+			switch {
+			case f.Name != "pki-dir":
+			case v == "":
 				return usageErrorf("%s is set but empty: unset it, or give --pki-dir", pkiDirEnv)
+			default:
+				// kong read it through encoding/json, U+FFFD for each bad byte (see checkArgsUTF8).
+				return notUTF8(pkiDirEnv, v, false)
 			}
 		}
 	}

@@ -3,8 +3,9 @@ package dn
 import (
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/pkienroll/pkienroll/internal/printable"
 )
 
 // String returns n in slash form, most general first, as `openssl req
@@ -67,7 +68,8 @@ func (n Name) OneLine() string {
 // RFC4514 returns n as an RFC 4514 string, most specific first:
 // CN=x,O=Example Inc.,C=US. The members of a multi-valued RDN are reversed
 // too, as `openssl x509 -nameopt RFC2253` prints them. Non-ASCII text is
-// written as UTF-8; control characters as \XX.
+// written as UTF-8; control characters, bidi overrides and the other
+// characters printable.Unsafe reports as \XX, one escape per byte.
 func (n Name) RFC4514() string {
 	var b strings.Builder
 	for i := len(n) - 1; i >= 0; i-- {
@@ -94,7 +96,7 @@ func escape4514(b *strings.Builder, v string) {
 	for i := 0; i < len(v); {
 		r, size := utf8.DecodeRuneInString(v[i:])
 		switch {
-		case r == utf8.RuneError && size == 1, unicode.IsControl(r):
+		case r == utf8.RuneError && size == 1, printable.Unsafe(r):
 			for _, c := range []byte(v[i : i+size]) {
 				fmt.Fprintf(b, `\%02X`, c)
 			}
