@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/host"
@@ -73,6 +74,11 @@ func (c *wspRequestCmd) files(fqdn string) (host.Files, *x509.Certificate, error
 		return host.Files{}, nil, err
 	}
 	if files.Owner, err = c.owner(); err != nil {
+		return host.Files{}, nil, err
+	}
+	// The key is read when it exists, else written: either way the
+	// request must not go over it.
+	if err := atomicfile.CheckDistinct(files.Key, files.CSR); err != nil {
 		return host.Files{}, nil, err
 	}
 	ca, err := pki.ReadCertificate(caFile)

@@ -364,6 +364,15 @@ func TestWebsocketProxyBadInput(t *testing.T) {
 			want: []string{"read certificate {dir}/nowhere/ca.pem", "no such file"}},
 		{name: "request exists", args: []string{"websocket-proxy", "request", "--pki-dir", "{proxy}", "--fqdn", wspCN, "--owner", ""},
 			want: []string{"refusing to replace {proxy}/requests/websocket-proxy-" + wspCN + ".req"}},
+		{name: "request over its new key, through a linked directory", setup: func(t *testing.T, f wspFiles) {
+			mkdirs(t, filepath.Join(f.dir, "real"))
+			pkitest.ReplaceWithSymlink(t, filepath.Join(f.dir, "alias"), "real")
+		}, args: []string{"websocket-proxy", "request", "--pki-dir", "{proxy}", "--fqdn", "new.example.com", "--owner", "",
+			"--key", "{dir}/real/b.key", "--out", "{dir}/alias/b.key"},
+			want: []string{"{dir}/real/b.key and {dir}/alias/b.key", "the same file is named for two outputs"}, code: exitUsage},
+		{name: "request over its existing key", args: []string{"websocket-proxy", "request", "--pki-dir", "{proxy}", "--fqdn", "new.example.com",
+			"--owner", "", "--force", "--key", "{other-key}", "--out", "{dir}/./other.key"},
+			want: []string{"{other-key}: the same file"}, code: exitUsage},
 		{name: "request with an encrypted key", setup: func(t *testing.T, f wspFiles) {
 			writeFile(t, filepath.Join(f.dir, "pass"), "secret\n")
 			mustRun(t, "-q", "keygen", "--out", filepath.Join(f.dir, "enc.key"), "--passphrase-file", filepath.Join(f.dir, "pass"))
