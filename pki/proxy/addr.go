@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -17,8 +18,11 @@ import (
 // connect to, where an absolute name is fine; a name that goes into a
 // certificate is checked again there, without it.
 func checkHostName(host string) error {
-	if host == "" {
+	switch {
+	case host == "":
 		return fmt.Errorf("empty host name: %w", ErrBadValue)
+	case strings.Contains(host, "@"):
+		return fmt.Errorf("host name %q: want a host, without credentials: %w", redacted(host), ErrBadValue)
 	}
 	if _, err := netip.ParseAddr(host); err == nil {
 		return nil
@@ -28,6 +32,10 @@ func checkHostName(host string) error {
 	}
 	return nil
 }
+
+// redacted is a value that may be a URL or a host as an error shows it,
+// without a password (printable.RedactCredentials).
+func redacted(s string) string { return printable.RedactCredentials(s) }
 
 // parsePort reads a TCP port, 1..65535.
 func parsePort(s string) (int, error) {
@@ -46,6 +54,9 @@ func parsePort(s string) (int, error) {
 // splitHostPort splits HOST[:PORT], where an IPv6 HOST is in brackets;
 // port is 0 when absent. The host comes back without brackets.
 func splitHostPort(s string) (host string, port int, err error) {
+	if strings.Contains(s, "@") {
+		return "", 0, fmt.Errorf("%q: want HOST[:PORT], without credentials: %w", redacted(s), ErrBadValue)
+	}
 	rest := ""
 	if strings.HasPrefix(s, "[") {
 		end := strings.IndexByte(s, ']')
@@ -100,21 +111,21 @@ func listenAddr(s string, defaultPort int) (string, error) {
 	if strings.Trim(s, "0123456789") == "" {
 		port, err := parsePort(s)
 		if err != nil {
-			return "", fmt.Errorf("listen %s: %w", s, err)
+			return "", fmt.Errorf("listen %s: %w", redacted(s), err)
 		}
 		return strconv.Itoa(port), nil
 	}
 	host, port, err := splitHostPort(s)
 	if err != nil {
-		return "", fmt.Errorf("listen %s: %w", s, err)
+		return "", fmt.Errorf("listen %s: %w", redacted(s), err)
 	}
 	if _, err := netip.ParseAddr(host); err != nil {
 		// Squid would resolve a name once at startup; an address says
 		// which interface is meant.
-		return "", fmt.Errorf("listen %s: %q is not an IP address: %w", s, host, ErrBadValue)
+		return "", fmt.Errorf("listen %s: %q is not an IP address: %w", redacted(s), host, ErrBadValue)
 	}
 	if port == 0 {
-		return "", fmt.Errorf("listen %s: missing :PORT: %w", s, ErrBadValue)
+		return "", fmt.Errorf("listen %s: missing :PORT: %w", redacted(s), ErrBadValue)
 	}
 	return hostPort(host, port), nil
 }

@@ -62,23 +62,24 @@ func EngineCertificateURL(engine string) (string, error) {
 }
 
 func engineHostPort(engine string) (string, int, error) {
+	shown := redacted(engine)
 	rest := engine
 	if scheme, after, ok := strings.Cut(engine, "://"); ok {
 		switch strings.ToLower(scheme) {
 		case "https":
 			rest = strings.TrimSuffix(after, "/")
 		case "http":
-			return "", 0, fmt.Errorf("engine %s: plain HTTP is refused; the certificate is fetched over HTTPS, checked against the CA: %w", engine, ErrBadValue)
+			return "", 0, fmt.Errorf("engine %s: plain HTTP is refused; the certificate is fetched over HTTPS, checked against the CA: %w", shown, ErrBadValue)
 		default:
-			return "", 0, fmt.Errorf("engine %s: protocol %q: want https: %w", engine, scheme, ErrBadValue)
+			return "", 0, fmt.Errorf("engine %s: protocol %q: want https: %w", shown, scheme, ErrBadValue)
 		}
 	}
 	if strings.ContainsAny(rest, "/?#@") {
-		return "", 0, fmt.Errorf("engine %s: want HOST[:PORT], without a path or credentials: %w", engine, ErrBadValue)
+		return "", 0, fmt.Errorf("engine %s: want HOST[:PORT], without a path or credentials: %w", shown, ErrBadValue)
 	}
 	host, port, err := splitHostPort(rest)
 	if err != nil {
-		return "", 0, fmt.Errorf("engine %s: %w", engine, err)
+		return "", 0, fmt.Errorf("engine %s: %w", shown, err)
 	}
 	if port == 0 {
 		port = defaultEnginePort
@@ -106,7 +107,7 @@ func FetchEngineCertificate(ctx context.Context, f EngineFetch) (*x509.Certifica
 	dialTo := net.JoinHostPort(host, strconv.Itoa(port))
 	if f.Address != "" {
 		if err := checkHostName(f.Address); err != nil {
-			return nil, fmt.Errorf("engine address %s: %w", f.Address, err)
+			return nil, fmt.Errorf("engine address %s: %w", redacted(f.Address), err)
 		}
 		dialTo = net.JoinHostPort(f.Address, strconv.Itoa(port))
 	}
