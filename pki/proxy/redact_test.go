@@ -40,7 +40,10 @@ func TestCredentialsNotShown(t *testing.T) {
 			`"admin:xxxxx@spice.example.com"`},
 		{"SPICE proxy user alone", func() error { _, err := ParseSpiceProxy("https://" + pw + "@spice.example.com"); return err },
 			`"https://xxxxx@spice.example.com"`},
-		{"engine URL", func() error { _, err := EngineCertificateURL("https://admin:" + pw + "@engine.example.com"); return err },
+		{"engine URL", func() error {
+			_, err := EngineCertificateURL("https://admin:" + pw + "@engine.example.com")
+			return err
+		},
 			"engine https://admin:xxxxx@engine.example.com:"},
 		{"engine fetched, address", func() error {
 			_, err := FetchEngineCertificate(context.Background(), EngineFetch{Engine: "engine.example.com", Address: "admin:" + pw + "@192.0.2.1", CAs: []*x509.Certificate{{}}})
