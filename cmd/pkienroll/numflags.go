@@ -10,6 +10,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
 // kong's float and int mappers take what strconv takes: NaN, Inf, 1e300
@@ -148,4 +149,23 @@ func parseDayCount(s string) (int, error) {
 		return 0, fmt.Errorf("%s is too large: at most %d days", quoteValue(s), pki.DefaultPolicy().MaxDays)
 	}
 	return int(n), nil
+}
+
+// tcpPort is a port flag (websocket-proxy config --port): decimal, 1..65535,
+// read by proxy.ParsePort as the --listen flags read theirs. kong's int
+// mapper read 06100 as octal 3136, 0x10 as 16 and 1_000 as 1000.
+type tcpPort int
+
+// Decode reads the flag's value.
+func (p *tcpPort) Decode(ctx *kong.DecodeContext) error {
+	var s string
+	if err := ctx.Scan.PopValueInto("port", &s); err != nil {
+		return err
+	}
+	n, err := proxy.ParsePort(s)
+	if err != nil {
+		return err
+	}
+	*p = tcpPort(n)
+	return nil
 }

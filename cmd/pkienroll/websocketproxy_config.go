@@ -110,14 +110,14 @@ func (c *wspConfigCmd) Help() string {
 // every file it names, and prints how to tell the engine.
 type wspConfigCmd struct {
 	wspDirFlags
-	FQDN       string `name:"fqdn" required:"" placeholder:"FQDN" help:"The proxy's host name, as browsers reach it; its certificate must name it."`
-	Port       int    `default:"6100" help:"PROXY_PORT: where browsers connect."`
-	CA         string `name:"ca" placeholder:"FILE" help:"The engine's CA certificate (default DIR/ca.pem)."`
-	Key        string `placeholder:"FILE" help:"SSL_KEY, without passphrase (default DIR/keys/websocket-proxy.key.nopass)."`
-	Cert       string `placeholder:"FILE" help:"SSL_CERTIFICATE (default DIR/certs/websocket-proxy.cer)."`
-	EngineCert string `name:"engine-cert" placeholder:"FILE" help:"CERT_FOR_DATA_VERIFICATION (default DIR/certs/engine.cer)."`
-	Out        string `placeholder:"FILE" help:"Write the configuration here instead (FILE.YYYYMMDDHHMMSS keeps a replaced one)."`
-	Force      bool   `help:"Replace an existing configuration, keeping it as FILE.YYYYMMDDHHMMSS."`
+	FQDN       string  `name:"fqdn" required:"" placeholder:"FQDN" help:"The proxy's host name, as browsers reach it; its certificate must name it."`
+	Port       tcpPort `default:"6100" help:"PROXY_PORT: where browsers connect."`
+	CA         string  `name:"ca" placeholder:"FILE" help:"The engine's CA certificate (default DIR/ca.pem)."`
+	Key        string  `placeholder:"FILE" help:"SSL_KEY, without passphrase (default DIR/keys/websocket-proxy.key.nopass)."`
+	Cert       string  `placeholder:"FILE" help:"SSL_CERTIFICATE (default DIR/certs/websocket-proxy.cer)."`
+	EngineCert string  `name:"engine-cert" placeholder:"FILE" help:"CERT_FOR_DATA_VERIFICATION (default DIR/certs/engine.cer)."`
+	Out        string  `placeholder:"FILE" help:"Write the configuration here instead (FILE.YYYYMMDDHHMMSS keeps a replaced one)."`
+	Force      bool    `help:"Replace an existing configuration, keeping it as FILE.YYYYMMDDHHMMSS."`
 	wspOwnerFlags
 }
 
@@ -127,10 +127,7 @@ func (c *wspConfigCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	on, off, err := proxy.WebsocketEngineConfigCommands(fqdn, c.Port)
-	if err == nil && c.Port == 0 {
-		err = fmt.Errorf("port 0 is outside 1..65535")
-	}
+	on, off, err := proxy.WebsocketEngineConfigCommands(fqdn, int(c.Port))
 	if err != nil {
 		return fmt.Errorf("--port: %w", err)
 	}
@@ -138,7 +135,7 @@ func (c *wspConfigCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	conf, err := proxy.RenderWebsocket(proxy.WebsocketConfig{Port: c.Port, Files: files})
+	conf, err := proxy.RenderWebsocket(proxy.WebsocketConfig{Port: int(c.Port), Files: files})
 	if err != nil {
 		return err
 	}
@@ -194,7 +191,7 @@ func (c *wspConfigCmd) write(e *env, files host.Files, conf []byte) error {
 	if statErr == nil {
 		e.log.Info("kept previous configuration", "backup", files.Config+"."+at.Format("20060102150405"))
 	}
-	e.log.Info("wrote websocket proxy configuration", "path", files.Config, "port", c.Port)
+	e.log.Info("wrote websocket proxy configuration", "path", files.Config, "port", int(c.Port))
 	e.log.Info("restart the proxy to use it", "command", "systemctl restart ovirt-websocket-proxy")
 	return nil
 }

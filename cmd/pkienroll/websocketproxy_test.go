@@ -177,12 +177,15 @@ func TestWebsocketProxyFlow(t *testing.T) {
 			t.Errorf("10-setup.conf: %s=%q, want %q", k, values[k], v)
 		}
 	}
-	// Again, with --force: replaced, the old one kept.
-	r = runCLI(t, "websocket-proxy", "config", "--pki-dir", f.proxyPKI, "--fqdn", wspCN, "--port", "16100", "--out", f.conf, "--owner", me(t), "--force")
+	// Again, with --force: replaced, the old one kept. A leading zero is
+	// decimal, as Squid's --listen reads it (kong's mapper made 016100
+	// octal 7232).
+	r = runCLI(t, "websocket-proxy", "config", "--pki-dir", f.proxyPKI, "--fqdn", wspCN, "--port", "016100", "--out", f.conf, "--owner", me(t), "--force")
 	if r.code != 0 || !strings.Contains(r.stderr, "kept previous configuration") {
 		t.Fatal(r)
 	}
-	if !strings.Contains(pkitest.ReadFile(t, f.conf), "PROXY_PORT=16100\n") || len(backups(t, f.conf)) != 1 {
+	if !strings.Contains(pkitest.ReadFile(t, f.conf), "PROXY_PORT=16100\n") || !strings.Contains(r.stdout, "WebSocketProxy="+wspCN+":16100\n") ||
+		len(backups(t, f.conf)) != 1 {
 		t.Errorf("--force: %q, backups %q", pkitest.ReadFile(t, f.conf), backups(t, f.conf))
 	}
 	// A second request reuses the key, as engine-setup does on renewal.
@@ -357,7 +360,13 @@ func TestWebsocketProxyBadInput(t *testing.T) {
 			args: config("--force"), want: []string{"{conf}", "symbolic link"}},
 		{name: "no such account", args: append(config()[:len(config())-1], "nosuchuser-pkienroll"),
 			want: []string{"--owner nosuchuser-pkienroll: no such account"}},
-		{name: "port", args: config("--port", "70000"), want: []string{"--port", "70000 is outside 1..65535"}},
+		{name: "port", args: config("--port", "70000"), want: []string{"--port", "70000 is outside 1..65535"}, code: exitUsage},
+		{name: "port 0", args: config("--port", "0"), want: []string{"--port", "port 0 is outside 1..65535"}, code: exitUsage},
+		// kong's int mapper read these in base 0: 0x10 as 16, 0b11 as 3.
+		{name: "port hexadecimal", args: config("--port", "0x10"), want: []string{"--port", `"0x10" is not a decimal number`}, code: exitUsage},
+		{name: "port binary", args: config("--port", "0b11"), want: []string{"--port", `"0b11" is not a decimal number`}, code: exitUsage},
+		{name: "port with underscore", args: config("--port", "1_000"), want: []string{"--port", `"1_000" is not a decimal number`}, code: exitUsage},
+		{name: "port with sign", args: config("--port=+6100"), want: []string{"--port", `"+6100" is not a decimal number`}, code: exitUsage},
 		{name: "fqdn is an address", args: append(config()[:4], "--fqdn", "192.0.2.1", "--out", "{conf}"),
 			want: []string{"--fqdn", "give its DNS name"}},
 		{name: "request without the CA", args: []string{"websocket-proxy", "request", "--pki-dir", "{dir}/nowhere", "--fqdn", wspCN, "--owner", ""},

@@ -37,16 +37,17 @@ func checkHostName(host string) error {
 // without a password (printable.RedactCredentials).
 func redacted(s string) string { return printable.RedactCredentials(s) }
 
-// parsePort reads a TCP port, 1..65535.
-func parsePort(s string) (int, error) {
+// ParsePort reads a TCP port, 1..65535, in decimal digits and nothing
+// else, as Squid reads one (0443 is 443): no sign, no 0x, 0o or 0b, no
+// underscores, which Go's base-0 parsers take (06100 as octal 3136). Every
+// port the package and the command line read goes through it.
+func ParsePort(s string) (int, error) {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0, fmt.Errorf("port %q is not a decimal number: %w", s, ErrBadValue)
+	}
 	n, err := strconv.Atoi(s)
-	switch {
-	case err != nil && strings.Trim(s, "0123456789") == "" && s != "":
+	if err != nil || n < 1 || n > 65535 {
 		return 0, fmt.Errorf("port %s is outside 1..65535: %w", s, ErrBadValue)
-	case err != nil:
-		return 0, fmt.Errorf("port %q is not a number: %w", s, ErrBadValue)
-	case n < 1 || n > 65535:
-		return 0, fmt.Errorf("port %d is outside 1..65535: %w", n, ErrBadValue)
 	}
 	return n, nil
 }
@@ -83,7 +84,7 @@ func splitHostPort(s string) (host string, port int, err error) {
 		}
 	}
 	if rest != "" {
-		if port, err = parsePort(rest[1:]); err != nil {
+		if port, err = ParsePort(rest[1:]); err != nil {
 			return "", 0, err
 		}
 	}
@@ -109,7 +110,7 @@ func listenAddr(s string, defaultPort int) (string, error) {
 		return strconv.Itoa(defaultPort), nil
 	}
 	if strings.Trim(s, "0123456789") == "" {
-		port, err := parsePort(s)
+		port, err := ParsePort(s)
 		if err != nil {
 			return "", fmt.Errorf("listen %s: %w", redacted(s), err)
 		}
