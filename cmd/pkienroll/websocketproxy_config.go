@@ -18,13 +18,13 @@ import (
 // the service checks console tickets with it.
 type wspEngineCertCmd struct {
 	wspDirFlags
-	Engine        string  `xor:"source" required:"" placeholder:"HOST[:PORT]" help:"Fetch it from the engine over HTTPS (port 443 by default), trusting only the CA."`
-	From          string  `xor:"source" required:"" placeholder:"FILE" help:"Copy it from this file (certs/engine.cer of the engine)."`
-	EngineAddress string  `placeholder:"ADDR" help:"Connect to the engine at this address, when its name does not resolve here."`
-	CA            string  `name:"ca" placeholder:"FILE" help:"The engine's CA certificate (default DIR/ca.pem)."`
-	Out           string  `placeholder:"FILE" help:"Write it here (default DIR/certs/engine.cer), mode 0600."`
-	Timeout       float64 `default:"30" help:"Seconds to wait for the engine."`
-	Force         bool    `help:"Replace an existing file, keeping it as FILE.YYYYMMDDHHMMSS."`
+	Engine        string    `xor:"source" required:"" placeholder:"HOST[:PORT]" help:"Fetch it from the engine over HTTPS (port 443 by default), trusting only the CA."`
+	From          string    `xor:"source" required:"" placeholder:"FILE" help:"Copy it from this file (certs/engine.cer of the engine)."`
+	EngineAddress string    `placeholder:"ADDR" help:"Connect to the engine at this address, when its name does not resolve here."`
+	CA            string    `name:"ca" placeholder:"FILE" help:"The engine's CA certificate (default DIR/ca.pem)."`
+	Out           string    `placeholder:"FILE" help:"Write it here (default DIR/certs/engine.cer), mode 0600."`
+	Timeout       fetchWait `default:"30" help:"Seconds to wait for the engine."`
+	Force         bool      `help:"Replace an existing file, keeping it as FILE.YYYYMMDDHHMMSS."`
 	wspOwnerFlags
 }
 
@@ -66,9 +66,6 @@ func (c *wspEngineCertCmd) files() (files host.Files, caFile string, err error) 
 	if err != nil {
 		return files, "", err
 	}
-	if c.Timeout <= 0 {
-		return files, "", fmt.Errorf("--timeout %v is not positive", c.Timeout)
-	}
 	files.Owner, err = c.owner()
 	return files, caFile, err
 }
@@ -95,7 +92,7 @@ func (c *wspEngineCertCmd) engineCert(e *env, cas []*x509.Certificate) (cert *x5
 	e.log.Debug("fetching the engine's certificate", "url", source)
 	cert, err = proxy.FetchEngineCertificate(e.ctx, proxy.EngineFetch{
 		Engine: c.Engine, Address: c.EngineAddress, CAs: cas,
-		Timeout: time.Duration(c.Timeout * float64(time.Second)), Now: now(),
+		Timeout: time.Duration(c.Timeout), Now: now(),
 	})
 	return cert, source, err
 }
