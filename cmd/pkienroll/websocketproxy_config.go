@@ -61,9 +61,13 @@ func (c *wspEngineCertCmd) files() (files host.Files, caFile string, err error) 
 	if c.Engine == "" && c.From == "" {
 		return files, "", fmt.Errorf("--engine or --from is empty: give the engine, or the file")
 	}
-	err = resolvePaths(pathFlag{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
-		pathFlag{"--out", c.Out, proxy.WebsocketFilesIn(c.PKIDir).EngineCert, &files.EngineCert})
-	if err != nil {
+	from := c.From
+	ca, out := pathFlag{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
+		pathFlag{"--out", c.Out, proxy.WebsocketFilesIn(c.PKIDir).EngineCert, &files.EngineCert}
+	if err = resolvePaths(ca, out); err != nil {
+		return files, "", err
+	}
+	if err = checkNotInput(out, ca, pathFlag{flag: "--from", to: &from}); err != nil {
 		return files, "", err
 	}
 	files.Owner, err = c.owner()
@@ -151,12 +155,17 @@ func (c *wspConfigCmd) Run(e *env) error {
 // the service's account; and the CA certificate file.
 func (c *wspConfigCmd) files() (files host.Files, caFile string, err error) {
 	def := proxy.WebsocketFilesIn(c.PKIDir)
-	err = resolvePaths(pathFlag{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
-		pathFlag{"--key", c.Key, def.Key, &files.Key},
-		pathFlag{"--cert", c.Cert, def.Cert, &files.Cert},
-		pathFlag{"--engine-cert", c.EngineCert, def.EngineCert, &files.EngineCert},
-		pathFlag{"--out", c.Out, proxy.DefaultWebsocketConfig, &files.Config})
-	if err != nil {
+	inputs := []pathFlag{{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
+		{"--key", c.Key, def.Key, &files.Key},
+		{"--cert", c.Cert, def.Cert, &files.Cert},
+		{"--engine-cert", c.EngineCert, def.EngineCert, &files.EngineCert}}
+	out := pathFlag{"--out", c.Out, proxy.DefaultWebsocketConfig, &files.Config}
+	if err = resolvePaths(append(inputs, out)...); err != nil {
+		return host.Files{}, "", err
+	}
+	// The configuration names these files: written over one, it would
+	// name itself.
+	if err = checkNotInput(out, inputs...); err != nil {
 		return host.Files{}, "", err
 	}
 	files.Owner, err = lookupOwner(c.Owner, "ovirt-websocket-proxy")

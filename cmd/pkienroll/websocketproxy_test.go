@@ -346,6 +346,14 @@ func TestWebsocketProxyBadInput(t *testing.T) {
 			want: []string{"engine certificate {proxy}/ca.pem: ", "is a CA certificate (basicConstraints CA:TRUE), not the engine's"}},
 		{name: "engine certificate is the proxy's own", args: config("--engine-cert", "{proxy}/certs/websocket-proxy.cer"),
 			want: []string{"engine certificate {proxy}/certs/websocket-proxy.cer: it is the websocket proxy's own certificate"}},
+		// An output over a file the command reads: with --force it went
+		// in, keeping only a backup of the certificate.
+		{name: "config over the certificate it names", args: []string{"websocket-proxy", "config", "--pki-dir", "{proxy}", "--fqdn", wspCN,
+			"--out", "{proxy}/certs/./websocket-proxy.cer", "--owner", "{me}", "--force"},
+			want: []string{"--out {proxy}/certs/websocket-proxy.cer is the --cert file"}, code: exitUsage},
+		{name: "engine certificate over the CA", args: []string{"websocket-proxy", "engine-cert", "--pki-dir", "{proxy}",
+			"--from", "{engine}/certs/engine.cer", "--out", "{proxy}/ca.pem", "--owner", "", "--force"},
+			want: []string{"--out {proxy}/ca.pem is the --ca file"}, code: exitUsage},
 		{name: "unreadable key", args: config("--key", "{dir}/missing.key"),
 			want: []string{"{dir}/missing.key", "no such file or directory"}},
 		{name: "key is not a key", args: config("--key", "{proxy}/ca.pem"),
@@ -382,10 +390,13 @@ func TestWebsocketProxyBadInput(t *testing.T) {
 			pkitest.ReplaceWithSymlink(t, filepath.Join(f.dir, "alias"), "real")
 		}, args: []string{"websocket-proxy", "request", "--pki-dir", "{proxy}", "--fqdn", "new.example.com", "--owner", "",
 			"--key", "{dir}/real/b.key", "--out", "{dir}/alias/b.key"},
-			want: []string{"{dir}/real/b.key and {dir}/alias/b.key", "the same file is named for two outputs"}, code: exitUsage},
+			want: []string{"--out {dir}/alias/b.key is the --key file"}, code: exitUsage},
 		{name: "request over its existing key", args: []string{"websocket-proxy", "request", "--pki-dir", "{proxy}", "--fqdn", "new.example.com",
 			"--owner", "", "--force", "--key", "{other-key}", "--out", "{dir}/./other.key"},
-			want: []string{"{other-key}: the same file"}, code: exitUsage},
+			want: []string{"--out {other-key} is the --key file"}, code: exitUsage},
+		{name: "request over the CA certificate", args: []string{"websocket-proxy", "request", "--pki-dir", "{proxy}", "--fqdn", "new.example.com",
+			"--owner", "", "--force", "--out", "{proxy}/ca.pem"},
+			want: []string{"--out {proxy}/ca.pem is the --ca file"}, code: exitUsage},
 		{name: "request with an encrypted key", setup: func(t *testing.T, f wspFiles) {
 			writeFile(t, filepath.Join(f.dir, "pass"), "secret\n")
 			mustRun(t, "-q", "keygen", "--out", filepath.Join(f.dir, "enc.key"), "--passphrase-file", filepath.Join(f.dir, "pass"))

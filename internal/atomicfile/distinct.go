@@ -38,6 +38,13 @@ func CheckDistinct(paths ...string) error {
 	return nil
 }
 
+// SameFile reports whether a and b name the same file, however spelled,
+// as CheckDistinct compares them: for an output that must not replace a
+// file the command reads.
+func SameFile(a, b string) bool {
+	return a != "" && b != "" && entryOf(a) == entryOf(b)
+}
+
 // entryOf identifies the directory entry p names as the kernel resolves it
 // when a file is renamed to p: the device and inode of the deepest
 // directory on the way that exists (symbolic links and .. followed by the

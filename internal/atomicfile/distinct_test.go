@@ -49,6 +49,9 @@ func TestCheckDistinct(t *testing.T) {
 		{"hard links", j("real", "k.key"), j("real", "hard.key"), false},
 		{"empty paths", "", "", false},
 	} {
+		if got := atomicfile.SameFile(tc.a, tc.b); got != tc.same {
+			t.Errorf("%s: SameFile(%s, %s) = %v, want %v", tc.name, tc.a, tc.b, got, tc.same)
+		}
 		err := atomicfile.CheckDistinct(tc.a, tc.b)
 		if tc.same != (err != nil) || err != nil && !errors.Is(err, atomicfile.ErrSameFile) {
 			t.Errorf("%s: CheckDistinct(%s, %s) = %v, want same=%v", tc.name, tc.a, tc.b, err, tc.same)
