@@ -38,6 +38,10 @@ var (
 	ErrNoSubject = errors.New("no subject to issue the certificate to")
 	// ErrExists reports a file that would be replaced without permission.
 	ErrExists = atomicfile.ErrExists
+	// ErrSameFile reports two outputs of one operation that name the same
+	// file, however spelled (./k.key and k.key, a symbolic link to the
+	// directory): the second would replace the first.
+	ErrSameFile = atomicfile.ErrSameFile
 	// ErrStoreFile reports an output path that names one of the PKI
 	// directory's own files (CA key or certificate, serial, index, issued
 	// certificates, keys, requests), which no output may replace.

@@ -157,6 +157,7 @@ func hideArgs(msg string, args []string) string {
 			if name, v, ok := strings.Cut(arg, "="); ok && flagName().MatchString(name) {
 				arg = v
 			}
+			msg = hideCredentials(msg, arg)
 			if !tooBigToShow(arg) {
 				continue
 			}
@@ -169,6 +170,32 @@ func hideArgs(msg string, args []string) string {
 		msg = replaceValue(msg, value, "(hidden)", 4)
 	}
 	return msg
+}
+
+// hideCredentials replaces in msg the password of a URL given on the
+// command line (PROTOCOL://USER:PASSWORD@HOST), whole or in part, as
+// printable.RedactCredentials shows it: USER:xxxxx@HOST. The libraries
+// redact the values they show; this is the net under them. A value without
+// a protocol is left to them: an e-mail address looks the same.
+func hideCredentials(msg, v string) string {
+	at := strings.LastIndexByte(v, '@')
+	scheme := strings.Index(v, "://")
+	if at < 0 || scheme < 0 || scheme > at {
+		return msg
+	}
+	red := printable.RedactCredentials(v)
+	msg = strings.ReplaceAll(msg, strconv.Quote(v), strconv.Quote(red))
+	msg = strings.ReplaceAll(msg, v, red)
+	secret := v[scheme+len("://") : at]
+	if _, pass, ok := strings.Cut(secret, ":"); ok {
+		secret = pass
+	}
+	if secret == "" {
+		return msg
+	}
+	// Anchored by the '@', a short password too; bare, from 4 bytes on.
+	msg = strings.ReplaceAll(msg, secret+"@", "xxxxx@")
+	return replaceValue(msg, secret, "xxxxx", 4)
 }
 
 // dropPiecesOf replaces each word of msg that is a piece of v (8 bytes or

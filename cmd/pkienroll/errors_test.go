@@ -37,6 +37,12 @@ func TestErrorLine(t *testing.T) {
 		{"long quoted not an arg", `x "` + long + `" y`, nil, `x "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..." (600 bytes) y`, nil},
 		{"controls", "open /tmp/\x1b[2J\x1b]0;t\x07\u009b\xff: no such file", nil, `open /tmp/\x1B[2J\x1B]0;t\x07\xC2\x9B\xFF: no such file`, nil},
 		{"newlines joined", "a\nb\tc", nil, "a b c", nil},
+		{"URL password", `server "https://admin:S3cretPW@h:1" is bad: dial admin:S3cretPW@h:1, S3cretPW`,
+			[]string{"obtain", "--server=https://admin:S3cretPW@h:1"},
+			`server "https://admin:xxxxx@h:1" is bad: dial admin:xxxxx@h:1, xxxxx`, []string{"S3cretPW"}},
+		{"URL short password", `no host in pw@h`, []string{"renew", "--server", "https://u:pw@h"}, `no host in xxxxx@h`, []string{"pw@"}},
+		{"URL user alone", `fetch https://T0kenValue@h: refused`, []string{"https://T0kenValue@h"}, `fetch https://xxxxx@h: refused`, []string{"T0kenValue"}},
+		{"e-mail address shown", `--san "email:root@example.com": bad`, []string{"--san", "email:root@example.com"}, `--san "email:root@example.com": bad`, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -229,7 +229,9 @@ func runParsed(ctx context.Context, kctx *kong.Context, g Globals, args []string
 		switch {
 		case ctx.Err() != nil:
 			return exitInterrupted
-		case errors.As(err, &usage):
+		case errors.As(err, &usage), errors.Is(err, pki.ErrSameFile):
+			// Two output flags naming one file is a mistake in the
+			// command line, however the library found it.
 			return exitUsage
 		case errors.As(err, &hook):
 			return exitHookFailed

@@ -10,6 +10,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/proxy"
 )
 
 // kong's float and int mappers take what strconv takes: NaN, Inf, 1e300
@@ -57,7 +58,7 @@ func (w *lockWait) Decode(ctx *kong.DecodeContext) error {
 	if err := ctx.Scan.PopValueInto("seconds", &s); err != nil {
 		return err
 	}
-	d, err := parseSeconds(s)
+	d, err := parseSeconds(s, 0)
 	if err != nil {
 		return err
 	}
@@ -65,10 +66,35 @@ func (w *lockWait) Decode(ctx *kong.DecodeContext) error {
 	return nil
 }
 
-// parseSeconds reads a plain decimal number of seconds.
-func parseSeconds(s string) (time.Duration, error) {
+// minFetchWait is the shortest --timeout of a fetch over the network; a
+// shorter one, 1e-10 seconds, became no timeout at all, the default.
+const minFetchWait = time.Millisecond
+
+// fetchWait is the --timeout of a fetch over the network (websocket-proxy
+// engine-cert): as lockWait, but at least minFetchWait, as a wait of 0
+// cannot fetch anything.
+type fetchWait time.Duration
+
+// Decode reads the flag's value.
+func (w *fetchWait) Decode(ctx *kong.DecodeContext) error {
+	var s string
+	if err := ctx.Scan.PopValueInto("seconds", &s); err != nil {
+		return err
+	}
+	d, err := parseSeconds(s, minFetchWait)
+	if err != nil {
+		return err
+	}
+	*w = fetchWait(d)
+	return nil
+}
+
+// parseSeconds reads a plain decimal number of seconds, min or more: the
+// one parser of every --timeout.
+func parseSeconds(s string, min time.Duration) (time.Duration, error) {
+	least := strconv.FormatFloat(min.Seconds(), 'f', -1, 64)
 	if len(s) > 1 && s[0] == '-' && isDecimal(s[1:]) {
-		return 0, fmt.Errorf("%s is negative: give the seconds to wait, 0 or more", s)
+		return 0, fmt.Errorf("%s is negative: give the seconds to wait, %s or more", s, least)
 	}
 	if !isDecimal(s) {
 		return 0, fmt.Errorf("%s is not a number of seconds (such as 20 or 0.5)", quoteValue(s))
@@ -77,7 +103,11 @@ func parseSeconds(s string) (time.Duration, error) {
 	if err != nil || f > float64(maxWaitSeconds) {
 		return 0, fmt.Errorf("%s is too large: at most %d seconds", quoteValue(s), maxWaitSeconds)
 	}
-	return time.Duration(f * float64(time.Second)), nil
+	d := time.Duration(f * float64(time.Second))
+	if d < min {
+		return 0, fmt.Errorf("%s is too short: give at least %s seconds", quoteValue(s), least)
+	}
+	return d, nil
 }
 
 // keyBits is --bits: a whole decimal number. Which sizes are allowed is
@@ -148,4 +178,23 @@ func parseDayCount(s string) (int, error) {
 		return 0, fmt.Errorf("%s is too large: at most %d days", quoteValue(s), pki.DefaultPolicy().MaxDays)
 	}
 	return int(n), nil
+}
+
+// tcpPort is a port flag (websocket-proxy config --port): decimal, 1..65535,
+// read by proxy.ParsePort as the --listen flags read theirs. kong's int
+// mapper read 06100 as octal 3136, 0x10 as 16 and 1_000 as 1000.
+type tcpPort int
+
+// Decode reads the flag's value.
+func (p *tcpPort) Decode(ctx *kong.DecodeContext) error {
+	var s string
+	if err := ctx.Scan.PopValueInto("port", &s); err != nil {
+		return err
+	}
+	n, err := proxy.ParsePort(s)
+	if err != nil {
+		return err
+	}
+	*p = tcpPort(n)
+	return nil
 }

@@ -32,6 +32,9 @@ func TestNumericFlags(t *testing.T) {
 		{"--timeout", timeout("sign", "--pki-dir", "{pki}", "--name", "proxy")},
 		{"--timeout", timeout("revoke", "--pki-dir", "{pki}", "--serial", "1000")},
 		{"--timeout", timeout("enroll", "--pki-dir", "{pki}", "--name", "proxy", "--subject", proxySubject, "--password-env", "HOME")},
+		// A float64 flag: NaN became a timeout of -2562047h47m16.854775808s,
+		// an exit 1 naming a number nobody gave.
+		{"--timeout", timeout("websocket-proxy", "engine-cert", "--pki-dir", "{pki}", "--owner", "", "--engine", "engine.example.com", "--out", "{dir}/engine.cer")},
 		{"--bits", bits("keygen", "--out", "{dir}/new.key")},
 		{"--bits", bits("request", "--subject", proxySubject, "--keyout", "{dir}/new.key", "--out", "{dir}/new.req")},
 	}
@@ -58,6 +61,12 @@ func TestNumericFlags(t *testing.T) {
 			})
 		}
 	}
+	// A fetch cannot take no time: 1e-10 became the 30 s default.
+	for _, v := range []string{"0", "0.0000000001", "0.0009"} {
+		cases = append(cases, badCase{name: "websocket-proxy engine-cert --timeout=" + v,
+			args: timeout("websocket-proxy", "engine-cert", "--pki-dir", "{pki}", "--owner", "", "--engine", "engine.example.com")(v),
+			code: exitUsage, want: []string{"--timeout", `"` + v + `" is too short: give at least 0.001 seconds`}})
+	}
 	checkBadInput(t, cases)
 }
 
@@ -74,13 +83,13 @@ func TestParseSeconds(t *testing.T) {
 		{"3.", 3 * time.Second},
 		{"9223372036", 9223372036 * time.Second},
 	} {
-		got, err := parseSeconds(tc.in)
+		got, err := parseSeconds(tc.in, 0)
 		if err != nil || got != tc.want {
 			t.Errorf("parseSeconds(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
 	}
 	for _, in := range []string{"9223372037", "1e3", "+5", " 5", "5s", "nan", "infinity", "1_000", "-0.5"} {
-		if got, err := parseSeconds(in); err == nil {
+		if got, err := parseSeconds(in, 0); err == nil {
 			t.Errorf("parseSeconds(%q) = %v, want an error", in, got)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/est"
 	"github.com/pkienroll/pkienroll/pki/host"
@@ -72,6 +73,9 @@ func (c *obtainCmd) token() ([]byte, error) {
 // files are the files to write, each checked before anything is sent,
 // with the account they are given to.
 func (c *obtainCmd) files() (est.Files, error) {
+	if err := atomicfile.CheckDistinct(c.Key, c.Cert, c.CAOut); err != nil {
+		return est.Files{}, err
+	}
 	for _, p := range []struct{ flag, path string }{{"--key", c.Key}, {"--cert", c.Cert}, {"--ca-out", c.CAOut}} {
 		if err := host.CheckWritable(host.Options{Force: c.Force}, p.path); err != nil {
 			return est.Files{}, fmt.Errorf("%s: %w", p.flag, err)

@@ -268,7 +268,22 @@ func TestRequestBadInput(t *testing.T) {
 		{name: "keyout exists", args: flags("request", "--subject", proxySubject, "--keyout", "{key}", "--out", "{dir}/new.req"),
 			code: exitError, want: []string{"proxy.key", "--force", "exists"}},
 		{name: "keyout and out the same file", args: flags("request", "--force", "--subject", proxySubject, "--keyout", "{req}", "--out", "{req}"),
-			code: exitError, want: []string{"proxy.req", "same file"}},
+			code: exitUsage, want: []string{"proxy.req", "same file"}},
+		// Another spelling of the same file: the request went over the new
+		// key, and the key was lost.
+		{name: "keyout and out the same file via dot", args: flags("request", "--subject", proxySubject, "--keyout", "{dir}/new.key", "--out", "{dir}/./new.key"),
+			code: exitUsage, want: []string{"new.key", "same file"}},
+		{name: "keyout and out the same file via dot-dot", setup: func(t *testing.T, f *fixture) { mkdirs(t, f.path("sub")) },
+			args: flags("request", "--subject", proxySubject, "--keyout", "{dir}/sub/../new.key", "--out", "{dir}/new.key"),
+			code: exitUsage, want: []string{"new.key", "same file"}},
+		{name: "keyout and out the same file via a linked directory", setup: func(t *testing.T, f *fixture) {
+			mkdirs(t, f.path("real"))
+			pkitest.ReplaceWithSymlink(t, f.path("alias"), "real")
+		},
+			args: flags("request", "--subject", proxySubject, "--keyout", "{dir}/real/new.key", "--out", "{dir}/alias/new.key"),
+			code: exitUsage, want: []string{"new.key", "same file"}},
+		{name: "keyout and out the same existing file with force", args: flags("request", "--force", "--subject", proxySubject, "--keyout", "{key}", "--out", "{dir}//proxy.key"),
+			code: exitUsage, want: []string{"proxy.key", "same file"}},
 		{name: "keyout bits 1024", args: flags("request", "--subject", proxySubject, "--keyout", "{dir}/new.key", "--bits", "1024", "--out", "{dir}/new.req"),
 			code: exitError, want: []string{"--bits", "1024", "too small"}},
 		{name: "keyout empty", args: flags("request", "--subject", proxySubject, "--keyout", "", "--out", "{dir}/new.req"),
@@ -304,5 +319,15 @@ func TestRequestNoKeyLeftBehind(t *testing.T) {
 	}
 	for _, e := range entries {
 		t.Errorf("left behind: %s", e.Name())
+	}
+}
+
+// mkdirs makes the directories paths, 0755.
+func mkdirs(t *testing.T, paths ...string) {
+	t.Helper()
+	for _, p := range paths {
+		if err := os.Mkdir(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

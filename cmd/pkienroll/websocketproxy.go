@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki/host"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
@@ -89,6 +90,19 @@ func orDefault(flag, path, def string) (string, error) {
 		return "", fmt.Errorf("%s %s: %w", flag, path, err)
 	}
 	return abs, nil
+}
+
+// checkNotInput refuses an output flag that names, however spelled, a file
+// the command reads or the output names: written, it would replace that
+// file (with --force, keeping only a backup), the CA certificate with the
+// engine's or a certificate with a configuration.
+func checkNotInput(out pathFlag, inputs ...pathFlag) error {
+	for _, in := range inputs {
+		if atomicfile.SameFile(*out.to, *in.to) {
+			return usageErrorf("%s %s is the %s file: write it elsewhere", out.flag, *out.to, in.flag)
+		}
+	}
+	return nil
 }
 
 // wspHost checks --fqdn.

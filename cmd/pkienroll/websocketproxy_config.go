@@ -18,13 +18,13 @@ import (
 // the service checks console tickets with it.
 type wspEngineCertCmd struct {
 	wspDirFlags
-	Engine        string  `xor:"source" required:"" placeholder:"HOST[:PORT]" help:"Fetch it from the engine over HTTPS (port 443 by default), trusting only the CA."`
-	From          string  `xor:"source" required:"" placeholder:"FILE" help:"Copy it from this file (certs/engine.cer of the engine)."`
-	EngineAddress string  `placeholder:"ADDR" help:"Connect to the engine at this address, when its name does not resolve here."`
-	CA            string  `name:"ca" placeholder:"FILE" help:"The engine's CA certificate (default DIR/ca.pem)."`
-	Out           string  `placeholder:"FILE" help:"Write it here (default DIR/certs/engine.cer), mode 0600."`
-	Timeout       float64 `default:"30" help:"Seconds to wait for the engine."`
-	Force         bool    `help:"Replace an existing file, keeping it as FILE.YYYYMMDDHHMMSS."`
+	Engine        string    `xor:"source" required:"" placeholder:"HOST[:PORT]" help:"Fetch it from the engine over HTTPS (port 443 by default), trusting only the CA."`
+	From          string    `xor:"source" required:"" placeholder:"FILE" help:"Copy it from this file (certs/engine.cer of the engine)."`
+	EngineAddress string    `placeholder:"ADDR" help:"Connect to the engine at this address, when its name does not resolve here."`
+	CA            string    `name:"ca" placeholder:"FILE" help:"The engine's CA certificate (default DIR/ca.pem)."`
+	Out           string    `placeholder:"FILE" help:"Write it here (default DIR/certs/engine.cer), mode 0600."`
+	Timeout       fetchWait `default:"30" help:"Seconds to wait for the engine."`
+	Force         bool      `help:"Replace an existing file, keeping it as FILE.YYYYMMDDHHMMSS."`
 	wspOwnerFlags
 }
 
@@ -61,13 +61,14 @@ func (c *wspEngineCertCmd) files() (files host.Files, caFile string, err error) 
 	if c.Engine == "" && c.From == "" {
 		return files, "", fmt.Errorf("--engine or --from is empty: give the engine, or the file")
 	}
-	err = resolvePaths(pathFlag{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
-		pathFlag{"--out", c.Out, proxy.WebsocketFilesIn(c.PKIDir).EngineCert, &files.EngineCert})
-	if err != nil {
+	from := c.From
+	ca, out := pathFlag{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
+		pathFlag{"--out", c.Out, proxy.WebsocketFilesIn(c.PKIDir).EngineCert, &files.EngineCert}
+	if err = resolvePaths(ca, out); err != nil {
 		return files, "", err
 	}
-	if c.Timeout <= 0 {
-		return files, "", fmt.Errorf("--timeout %v is not positive", c.Timeout)
+	if err = checkNotInput(out, ca, pathFlag{flag: "--from", to: &from}); err != nil {
+		return files, "", err
 	}
 	files.Owner, err = c.owner()
 	return files, caFile, err
@@ -95,7 +96,7 @@ func (c *wspEngineCertCmd) engineCert(e *env, cas []*x509.Certificate) (cert *x5
 	e.log.Debug("fetching the engine's certificate", "url", source)
 	cert, err = proxy.FetchEngineCertificate(e.ctx, proxy.EngineFetch{
 		Engine: c.Engine, Address: c.EngineAddress, CAs: cas,
-		Timeout: time.Duration(c.Timeout * float64(time.Second)), Now: now(),
+		Timeout: time.Duration(c.Timeout), Now: now(),
 	})
 	return cert, source, err
 }
@@ -110,14 +111,14 @@ func (c *wspConfigCmd) Help() string {
 // every file it names, and prints how to tell the engine.
 type wspConfigCmd struct {
 	wspDirFlags
-	FQDN       string `name:"fqdn" required:"" placeholder:"FQDN" help:"The proxy's host name, as browsers reach it; its certificate must name it."`
-	Port       int    `default:"6100" help:"PROXY_PORT: where browsers connect."`
-	CA         string `name:"ca" placeholder:"FILE" help:"The engine's CA certificate (default DIR/ca.pem)."`
-	Key        string `placeholder:"FILE" help:"SSL_KEY, without passphrase (default DIR/keys/websocket-proxy.key.nopass)."`
-	Cert       string `placeholder:"FILE" help:"SSL_CERTIFICATE (default DIR/certs/websocket-proxy.cer)."`
-	EngineCert string `name:"engine-cert" placeholder:"FILE" help:"CERT_FOR_DATA_VERIFICATION (default DIR/certs/engine.cer)."`
-	Out        string `placeholder:"FILE" help:"Write the configuration here instead (FILE.YYYYMMDDHHMMSS keeps a replaced one)."`
-	Force      bool   `help:"Replace an existing configuration, keeping it as FILE.YYYYMMDDHHMMSS."`
+	FQDN       string  `name:"fqdn" required:"" placeholder:"FQDN" help:"The proxy's host name, as browsers reach it; its certificate must name it."`
+	Port       tcpPort `default:"6100" help:"PROXY_PORT: where browsers connect."`
+	CA         string  `name:"ca" placeholder:"FILE" help:"The engine's CA certificate (default DIR/ca.pem)."`
+	Key        string  `placeholder:"FILE" help:"SSL_KEY, without passphrase (default DIR/keys/websocket-proxy.key.nopass)."`
+	Cert       string  `placeholder:"FILE" help:"SSL_CERTIFICATE (default DIR/certs/websocket-proxy.cer)."`
+	EngineCert string  `name:"engine-cert" placeholder:"FILE" help:"CERT_FOR_DATA_VERIFICATION (default DIR/certs/engine.cer)."`
+	Out        string  `placeholder:"FILE" help:"Write the configuration here instead (FILE.YYYYMMDDHHMMSS keeps a replaced one)."`
+	Force      bool    `help:"Replace an existing configuration, keeping it as FILE.YYYYMMDDHHMMSS."`
 	wspOwnerFlags
 }
 
@@ -127,10 +128,7 @@ func (c *wspConfigCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	on, off, err := proxy.WebsocketEngineConfigCommands(fqdn, c.Port)
-	if err == nil && c.Port == 0 {
-		err = fmt.Errorf("port 0 is outside 1..65535")
-	}
+	on, off, err := proxy.WebsocketEngineConfigCommands(fqdn, int(c.Port))
 	if err != nil {
 		return fmt.Errorf("--port: %w", err)
 	}
@@ -138,7 +136,7 @@ func (c *wspConfigCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	conf, err := proxy.RenderWebsocket(proxy.WebsocketConfig{Port: c.Port, Files: files})
+	conf, err := proxy.RenderWebsocket(proxy.WebsocketConfig{Port: int(c.Port), Files: files})
 	if err != nil {
 		return err
 	}
@@ -157,12 +155,17 @@ func (c *wspConfigCmd) Run(e *env) error {
 // the service's account; and the CA certificate file.
 func (c *wspConfigCmd) files() (files host.Files, caFile string, err error) {
 	def := proxy.WebsocketFilesIn(c.PKIDir)
-	err = resolvePaths(pathFlag{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
-		pathFlag{"--key", c.Key, def.Key, &files.Key},
-		pathFlag{"--cert", c.Cert, def.Cert, &files.Cert},
-		pathFlag{"--engine-cert", c.EngineCert, def.EngineCert, &files.EngineCert},
-		pathFlag{"--out", c.Out, proxy.DefaultWebsocketConfig, &files.Config})
-	if err != nil {
+	inputs := []pathFlag{{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
+		{"--key", c.Key, def.Key, &files.Key},
+		{"--cert", c.Cert, def.Cert, &files.Cert},
+		{"--engine-cert", c.EngineCert, def.EngineCert, &files.EngineCert}}
+	out := pathFlag{"--out", c.Out, proxy.DefaultWebsocketConfig, &files.Config}
+	if err = resolvePaths(append(inputs, out)...); err != nil {
+		return host.Files{}, "", err
+	}
+	// The configuration names these files: written over one, it would
+	// name itself.
+	if err = checkNotInput(out, inputs...); err != nil {
 		return host.Files{}, "", err
 	}
 	files.Owner, err = lookupOwner(c.Owner, "ovirt-websocket-proxy")
@@ -194,7 +197,7 @@ func (c *wspConfigCmd) write(e *env, files host.Files, conf []byte) error {
 	if statErr == nil {
 		e.log.Info("kept previous configuration", "backup", files.Config+"."+at.Format("20060102150405"))
 	}
-	e.log.Info("wrote websocket proxy configuration", "path", files.Config, "port", c.Port)
+	e.log.Info("wrote websocket proxy configuration", "path", files.Config, "port", int(c.Port))
 	e.log.Info("restart the proxy to use it", "command", "systemctl restart ovirt-websocket-proxy")
 	return nil
 }

@@ -66,20 +66,26 @@ func (c *wspRequestCmd) files(fqdn string) (host.Files, *x509.Certificate, error
 	files := proxy.WebsocketFilesIn(c.PKIDir)
 	files.EngineCert = ""
 	var caFile string
-	err := resolvePaths(pathFlag{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
+	ca, key, out := pathFlag{"--ca", c.CA, filepath.Join(c.PKIDir, "ca.pem"), &caFile},
 		pathFlag{"--key", c.Key, files.Key, &files.Key},
-		pathFlag{"--out", c.Out, filepath.Join(c.PKIDir, "requests", name+".req"), &files.CSR})
-	if err != nil {
+		pathFlag{"--out", c.Out, filepath.Join(c.PKIDir, "requests", name+".req"), &files.CSR}
+	if err := resolvePaths(ca, key, out); err != nil {
 		return host.Files{}, nil, err
 	}
+	// The key is read when it exists, else written: either way the
+	// request must not go over it, nor over the CA certificate.
+	if err := checkNotInput(out, key, ca); err != nil {
+		return host.Files{}, nil, err
+	}
+	var err error
 	if files.Owner, err = c.owner(); err != nil {
 		return host.Files{}, nil, err
 	}
-	ca, err := pki.ReadCertificate(caFile)
+	caCert, err := pki.ReadCertificate(caFile)
 	if err == nil {
 		err = host.CheckWritable(c.options(), files.CSR)
 	}
-	return files, ca, err
+	return files, caCert, err
 }
 
 // report logs what Run wrote, and where the request goes next.

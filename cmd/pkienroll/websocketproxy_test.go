@@ -177,12 +177,15 @@ func TestWebsocketProxyFlow(t *testing.T) {
 			t.Errorf("10-setup.conf: %s=%q, want %q", k, values[k], v)
 		}
 	}
-	// Again, with --force: replaced, the old one kept.
-	r = runCLI(t, "websocket-proxy", "config", "--pki-dir", f.proxyPKI, "--fqdn", wspCN, "--port", "16100", "--out", f.conf, "--owner", me(t), "--force")
+	// Again, with --force: replaced, the old one kept. A leading zero is
+	// decimal, as Squid's --listen reads it (kong's mapper made 016100
+	// octal 7232).
+	r = runCLI(t, "websocket-proxy", "config", "--pki-dir", f.proxyPKI, "--fqdn", wspCN, "--port", "016100", "--out", f.conf, "--owner", me(t), "--force")
 	if r.code != 0 || !strings.Contains(r.stderr, "kept previous configuration") {
 		t.Fatal(r)
 	}
-	if !strings.Contains(pkitest.ReadFile(t, f.conf), "PROXY_PORT=16100\n") || len(backups(t, f.conf)) != 1 {
+	if !strings.Contains(pkitest.ReadFile(t, f.conf), "PROXY_PORT=16100\n") || !strings.Contains(r.stdout, "WebSocketProxy="+wspCN+":16100\n") ||
+		len(backups(t, f.conf)) != 1 {
 		t.Errorf("--force: %q, backups %q", pkitest.ReadFile(t, f.conf), backups(t, f.conf))
 	}
 	// A second request reuses the key, as engine-setup does on renewal.
@@ -339,6 +342,18 @@ func TestWebsocketProxyBadInput(t *testing.T) {
 			want: []string{"host: other.example.com not in SANs (DNS:" + wspCN + ")"}},
 		{name: "engine certificate of another CA", args: config("--engine-cert", "{foreign-ca}"),
 			want: []string{"engine certificate {foreign-ca}: chain:"}},
+		{name: "engine certificate is the CA's", args: config("--engine-cert", "{proxy}/ca.pem"),
+			want: []string{"engine certificate {proxy}/ca.pem: ", "is a CA certificate (basicConstraints CA:TRUE), not the engine's"}},
+		{name: "engine certificate is the proxy's own", args: config("--engine-cert", "{proxy}/certs/websocket-proxy.cer"),
+			want: []string{"engine certificate {proxy}/certs/websocket-proxy.cer: it is the websocket proxy's own certificate"}},
+		// An output over a file the command reads: with --force it went
+		// in, keeping only a backup of the certificate.
+		{name: "config over the certificate it names", args: []string{"websocket-proxy", "config", "--pki-dir", "{proxy}", "--fqdn", wspCN,
+			"--out", "{proxy}/certs/./websocket-proxy.cer", "--owner", "{me}", "--force"},
+			want: []string{"--out {proxy}/certs/websocket-proxy.cer is the --cert file"}, code: exitUsage},
+		{name: "engine certificate over the CA", args: []string{"websocket-proxy", "engine-cert", "--pki-dir", "{proxy}",
+			"--from", "{engine}/certs/engine.cer", "--out", "{proxy}/ca.pem", "--owner", "", "--force"},
+			want: []string{"--out {proxy}/ca.pem is the --ca file"}, code: exitUsage},
 		{name: "unreadable key", args: config("--key", "{dir}/missing.key"),
 			want: []string{"{dir}/missing.key", "no such file or directory"}},
 		{name: "key is not a key", args: config("--key", "{proxy}/ca.pem"),
@@ -357,13 +372,31 @@ func TestWebsocketProxyBadInput(t *testing.T) {
 			args: config("--force"), want: []string{"{conf}", "symbolic link"}},
 		{name: "no such account", args: append(config()[:len(config())-1], "nosuchuser-pkienroll"),
 			want: []string{"--owner nosuchuser-pkienroll: no such account"}},
-		{name: "port", args: config("--port", "70000"), want: []string{"--port", "70000 is outside 1..65535"}},
+		{name: "port", args: config("--port", "70000"), want: []string{"--port", "70000 is outside 1..65535"}, code: exitUsage},
+		{name: "port 0", args: config("--port", "0"), want: []string{"--port", "port 0 is outside 1..65535"}, code: exitUsage},
+		// kong's int mapper read these in base 0: 0x10 as 16, 0b11 as 3.
+		{name: "port hexadecimal", args: config("--port", "0x10"), want: []string{"--port", `"0x10" is not a decimal number`}, code: exitUsage},
+		{name: "port binary", args: config("--port", "0b11"), want: []string{"--port", `"0b11" is not a decimal number`}, code: exitUsage},
+		{name: "port with underscore", args: config("--port", "1_000"), want: []string{"--port", `"1_000" is not a decimal number`}, code: exitUsage},
+		{name: "port with sign", args: config("--port=+6100"), want: []string{"--port", `"+6100" is not a decimal number`}, code: exitUsage},
 		{name: "fqdn is an address", args: append(config()[:4], "--fqdn", "192.0.2.1", "--out", "{conf}"),
 			want: []string{"--fqdn", "give its DNS name"}},
 		{name: "request without the CA", args: []string{"websocket-proxy", "request", "--pki-dir", "{dir}/nowhere", "--fqdn", wspCN, "--owner", ""},
 			want: []string{"read certificate {dir}/nowhere/ca.pem", "no such file"}},
 		{name: "request exists", args: []string{"websocket-proxy", "request", "--pki-dir", "{proxy}", "--fqdn", wspCN, "--owner", ""},
 			want: []string{"refusing to replace {proxy}/requests/websocket-proxy-" + wspCN + ".req"}},
+		{name: "request over its new key, through a linked directory", setup: func(t *testing.T, f wspFiles) {
+			mkdirs(t, filepath.Join(f.dir, "real"))
+			pkitest.ReplaceWithSymlink(t, filepath.Join(f.dir, "alias"), "real")
+		}, args: []string{"websocket-proxy", "request", "--pki-dir", "{proxy}", "--fqdn", "new.example.com", "--owner", "",
+			"--key", "{dir}/real/b.key", "--out", "{dir}/alias/b.key"},
+			want: []string{"--out {dir}/alias/b.key is the --key file"}, code: exitUsage},
+		{name: "request over its existing key", args: []string{"websocket-proxy", "request", "--pki-dir", "{proxy}", "--fqdn", "new.example.com",
+			"--owner", "", "--force", "--key", "{other-key}", "--out", "{dir}/./other.key"},
+			want: []string{"--out {other-key} is the --key file"}, code: exitUsage},
+		{name: "request over the CA certificate", args: []string{"websocket-proxy", "request", "--pki-dir", "{proxy}", "--fqdn", "new.example.com",
+			"--owner", "", "--force", "--out", "{proxy}/ca.pem"},
+			want: []string{"--out {proxy}/ca.pem is the --ca file"}, code: exitUsage},
 		{name: "request with an encrypted key", setup: func(t *testing.T, f wspFiles) {
 			writeFile(t, filepath.Join(f.dir, "pass"), "secret\n")
 			mustRun(t, "-q", "keygen", "--out", filepath.Join(f.dir, "enc.key"), "--passphrase-file", filepath.Join(f.dir, "pass"))

@@ -313,7 +313,8 @@ type OutputFile struct {
 }
 
 // WriteFiles writes a set of files all or nothing, as far as the file system
-// allows: every check runs and every file is written to a synced temporary
+// allows: every check runs (two outputs naming the same file are
+// ErrSameFile, CheckDistinct) and every file is written to a synced temporary
 // file before the first rename, and existing files (allowed only with
 // opts.Force) are backed up just before they are replaced.
 func WriteFiles(opts Options, outs ...OutputFile) error {
@@ -321,13 +322,15 @@ func WriteFiles(opts Options, outs ...OutputFile) error {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	paths := make([]string, len(outs))
+	for i, o := range outs {
+		paths[i] = o.Path
+	}
+	if err := CheckDistinct(paths...); err != nil {
+		return err
+	}
 	exists := make([]bool, len(outs))
 	for i, o := range outs {
-		for _, p := range outs[:i] {
-			if p.Path == o.Path {
-				return fmt.Errorf("write %s: the same file is named for two outputs", o.Path)
-			}
-		}
 		var err error
 		if exists[i], err = CheckReplace(o.Path, opts.Force); err != nil {
 			return err

@@ -132,7 +132,13 @@ func TestWriteFilesRefusals(t *testing.T) {
 		{"same path twice", func(t *testing.T, dir string) []atomicfile.OutputFile {
 			p := filepath.Join(dir, "out")
 			return []atomicfile.OutputFile{{Path: p, Data: []byte("a"), Mode: 0o644}, {Path: p, Data: []byte("b"), Mode: 0o644}}
-		}, true, nil},
+		}, true, atomicfile.ErrSameFile},
+		{"same file spelled twice", func(t *testing.T, dir string) []atomicfile.OutputFile {
+			return []atomicfile.OutputFile{
+				{Path: filepath.Join(dir, "out"), Data: []byte("a"), Mode: 0o600},
+				{Path: dir + "/./out", Data: []byte("b"), Mode: 0o644},
+			}
+		}, false, atomicfile.ErrSameFile},
 		{"second output cannot be written", func(t *testing.T, dir string) []atomicfile.OutputFile {
 			return []atomicfile.OutputFile{
 				{Path: filepath.Join(dir, "first"), Data: []byte("a"), Mode: 0o644},

@@ -104,9 +104,9 @@ type Client struct {
 // certificate must then verify under that CA. Anything else is
 // ErrFingerprint, and nothing is trusted.
 func Bootstrap(ctx context.Context, server, fingerprint string) (*Client, error) {
-	base := strings.TrimSuffix(server, "/")
-	if !strings.HasPrefix(base, "https://") {
-		return nil, fmt.Errorf("est bootstrap: server %q is not an https:// URL", server)
+	base, err := serverBase(server)
+	if err != nil {
+		return nil, fmt.Errorf("est bootstrap: %w", err)
 	}
 	want := normFingerprint(fingerprint)
 	if len(want) != sha256.Size*2 {
@@ -158,6 +158,21 @@ func Bootstrap(ctx context.Context, server, fingerprint string) (*Client, error)
 		return nil, fmt.Errorf("est bootstrap: the server's certificate does not verify under the CA with that fingerprint: %v: %w", err, ErrFingerprint)
 	}
 	return newClient(base, ca), nil
+}
+
+// serverBase checks server, https://HOST[:PORT], and returns it without a
+// trailing slash. Credentials in it are refused, and not shown: the client
+// authenticates with the token or its certificate, and net/http would send
+// them as Basic authorization, in Bootstrap to a server not yet trusted.
+func serverBase(server string) (string, error) {
+	base := strings.TrimSuffix(server, "/")
+	switch {
+	case !strings.HasPrefix(base, "https://"):
+		return "", fmt.Errorf("server %q is not an https:// URL", printable.RedactCredentials(server))
+	case strings.Contains(base, "@"):
+		return "", fmt.Errorf("server %q: want https://HOST[:PORT], without credentials", printable.RedactCredentials(server))
+	}
+	return base, nil
 }
 
 // newClient is a client of the server at base (https://host:port) that

@@ -251,3 +251,20 @@ func TestClientErrorsAreSentinels(t *testing.T) {
 		})
 	}
 }
+
+// TestServerCredentials: a server URL with credentials is refused before
+// anything is sent (net/http would send them as Basic authorization, in
+// Bootstrap to a server not trusted yet), and the password is not shown.
+func TestServerCredentials(t *testing.T) {
+	const pw = "S3cretPW"
+	for _, server := range []string{"https://admin:" + pw + "@127.0.0.1:1", "http://admin:" + pw + "@127.0.0.1:1"} {
+		_, err := est.Bootstrap(context.Background(), server, "SHA256:"+strings.Repeat("0", 64))
+		if err == nil || strings.Contains(err.Error(), pw) || !strings.Contains(err.Error(), "admin:xxxxx@127.0.0.1:1") {
+			t.Errorf("Bootstrap(%s): %v, want a refusal showing admin:xxxxx@", server, err)
+		}
+		_, err = est.NewClient(server, nil)
+		if err == nil || strings.Contains(err.Error(), pw) || !strings.Contains(err.Error(), "admin:xxxxx@127.0.0.1:1") {
+			t.Errorf("NewClient(%s): %v, want a refusal showing admin:xxxxx@", server, err)
+		}
+	}
+}

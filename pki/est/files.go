@@ -101,9 +101,9 @@ func (c *Client) verifyIssued(cert *x509.Certificate, key crypto.Signer, cn stri
 // NewClient is a client of server (https://host:port) that trusts ca, for
 // a proxy that enrolled already and kept the CA certificate.
 func NewClient(server string, ca *x509.Certificate) (*Client, error) {
-	base := strings.TrimSuffix(server, "/")
-	if !strings.HasPrefix(base, "https://") {
-		return nil, fmt.Errorf("est: server %q is not an https:// URL", server)
+	base, err := serverBase(server)
+	if err != nil {
+		return nil, fmt.Errorf("est: %w", err)
 	}
 	return newClient(base, ca), nil
 }

@@ -68,9 +68,13 @@ type Options struct {
 
 // CheckWritable checks, before any costly or irrevocable step (a key made,
 // a request sent), that each of paths could be installed with o: a missing
-// file, or with o.Force an existing regular file; never a symbolic link.
+// file, or with o.Force an existing regular file; never a symbolic link;
+// and no two of them the same file, however spelled (pki.ErrSameFile).
 // With o.MakeDirs a missing directory is fine, else it is an error.
 func CheckWritable(o Options, paths ...string) error {
+	if err := atomicfile.CheckDistinct(paths...); err != nil {
+		return err
+	}
 	for _, p := range paths {
 		if p == "" {
 			continue

@@ -44,8 +44,9 @@ type output struct {
 // beside it, synced, its mode set, and given to f.Owner when it is the
 // key or a certificate) before the first is renamed into place; an
 // existing file (allowed only with o.Force) is kept as
-// FILE.YYYYMMDDHHMMSS just before it is replaced. On an error before the
-// first rename nothing changed.
+// FILE.YYYYMMDDHHMMSS just before it is replaced. Two parts named for the
+// same file, however spelled, are refused (pki.ErrSameFile). On an error
+// before the first rename nothing changed.
 func (f Files) Install(b Bundle, o Options) error {
 	outs, err := f.outputs(b)
 	if err != nil {
@@ -141,14 +142,9 @@ func (f Files) outputs(b Bundle) ([]output, error) {
 		case p.path == "":
 			return nil, fmt.Errorf("install the %s: %w", p.what, ErrNoPath)
 		}
-		for _, o := range outs {
-			if o.path == p.path {
-				return nil, fmt.Errorf("install %s: the same file is named for two outputs", p.path)
-			}
-		}
 		outs = append(outs, output{path: p.path, data: p.data, mode: p.mode, give: p.give})
 	}
-	return outs, nil
+	return outs, atomicfile.CheckDistinct(pathsOf(outs)...)
 }
 
 func certPEM(c *x509.Certificate) []byte {

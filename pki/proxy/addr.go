@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -17,8 +18,11 @@ import (
 // connect to, where an absolute name is fine; a name that goes into a
 // certificate is checked again there, without it.
 func checkHostName(host string) error {
-	if host == "" {
+	switch {
+	case host == "":
 		return fmt.Errorf("empty host name: %w", ErrBadValue)
+	case strings.Contains(host, "@"):
+		return fmt.Errorf("host name %q: want a host, without credentials: %w", redacted(host), ErrBadValue)
 	}
 	if a, err := netip.ParseAddr(host); err == nil {
 		return checkNoZone(a)
@@ -40,16 +44,21 @@ func checkNoZone(a netip.Addr) error {
 	return nil
 }
 
-// parsePort reads a TCP port, 1..65535.
-func parsePort(s string) (int, error) {
+// redacted is a value that may be a URL or a host as an error shows it,
+// without a password (printable.RedactCredentials).
+func redacted(s string) string { return printable.RedactCredentials(s) }
+
+// ParsePort reads a TCP port, 1..65535, in decimal digits and nothing
+// else, as Squid reads one (0443 is 443): no sign, no 0x, 0o or 0b, no
+// underscores, which Go's base-0 parsers take (06100 as octal 3136). Every
+// port the package and the command line read goes through it.
+func ParsePort(s string) (int, error) {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0, fmt.Errorf("port %q is not a decimal number: %w", s, ErrBadValue)
+	}
 	n, err := strconv.Atoi(s)
-	switch {
-	case err != nil && strings.Trim(s, "0123456789") == "" && s != "":
+	if err != nil || n < 1 || n > 65535 {
 		return 0, fmt.Errorf("port %s is outside 1..65535: %w", s, ErrBadValue)
-	case err != nil:
-		return 0, fmt.Errorf("port %q is not a number: %w", s, ErrBadValue)
-	case n < 1 || n > 65535:
-		return 0, fmt.Errorf("port %d is outside 1..65535: %w", n, ErrBadValue)
 	}
 	return n, nil
 }
@@ -57,6 +66,9 @@ func parsePort(s string) (int, error) {
 // splitHostPort splits HOST[:PORT], where an IPv6 HOST is in brackets;
 // port is 0 when absent. The host comes back without brackets.
 func splitHostPort(s string) (host string, port int, err error) {
+	if strings.Contains(s, "@") {
+		return "", 0, fmt.Errorf("%q: want HOST[:PORT], without credentials: %w", redacted(s), ErrBadValue)
+	}
 	rest := ""
 	if strings.HasPrefix(s, "[") {
 		end := strings.IndexByte(s, ']')
@@ -85,7 +97,7 @@ func splitHostPort(s string) (host string, port int, err error) {
 		}
 	}
 	if rest != "" {
-		if port, err = parsePort(rest[1:]); err != nil {
+		if port, err = ParsePort(rest[1:]); err != nil {
 			return "", 0, err
 		}
 	}
@@ -111,23 +123,23 @@ func listenAddr(s string, defaultPort int) (string, error) {
 		return strconv.Itoa(defaultPort), nil
 	}
 	if strings.Trim(s, "0123456789") == "" {
-		port, err := parsePort(s)
+		port, err := ParsePort(s)
 		if err != nil {
-			return "", fmt.Errorf("listen %s: %w", s, err)
+			return "", fmt.Errorf("listen %s: %w", redacted(s), err)
 		}
 		return strconv.Itoa(port), nil
 	}
 	host, port, err := splitHostPort(s)
 	if err != nil {
-		return "", fmt.Errorf("listen %q: %w", s, err)
+		return "", fmt.Errorf("listen %q: %w", redacted(s), err)
 	}
 	if _, err := netip.ParseAddr(host); err != nil {
 		// Squid would resolve a name once at startup; an address says
 		// which interface is meant.
-		return "", fmt.Errorf("listen %s: %q is not an IP address: %w", s, host, ErrBadValue)
+		return "", fmt.Errorf("listen %s: %q is not an IP address: %w", redacted(s), host, ErrBadValue)
 	}
 	if port == 0 {
-		return "", fmt.Errorf("listen %s: missing :PORT: %w", s, ErrBadValue)
+		return "", fmt.Errorf("listen %s: missing :PORT: %w", redacted(s), ErrBadValue)
 	}
 	return hostPort(host, port), nil
 }

@@ -21,9 +21,11 @@ func TestListenAddr(t *testing.T) {
 		{"[2001:db8::1]x", "", "want [IPv6]:PORT"},
 		{"[2001:db8::1:443", "", "missing ]"},
 		{"proxy:443", "", "not an IP address"},
-		{"192.0.2.1:", "", "not a number"},
+		{"192.0.2.1:", "", "not a decimal number"},
 		{"[fe80::1%eth0]:443", "", "IPv6 zone"},
 		{"[fe80::1%x\nhttp_access allow all]:443", "", "IPv6 zone"},
+		{"0x1bb", "", "not an IP address"},
+		{"192.0.2.1:+443", "", "not a decimal number"},
 	}
 	for _, tc := range tests {
 		got, err := listenAddr(tc.in, 443)

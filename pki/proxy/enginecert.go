@@ -1,9 +1,11 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -62,23 +64,24 @@ func EngineCertificateURL(engine string) (string, error) {
 }
 
 func engineHostPort(engine string) (string, int, error) {
+	shown := redacted(engine)
 	rest := engine
 	if scheme, after, ok := strings.Cut(engine, "://"); ok {
 		switch strings.ToLower(scheme) {
 		case "https":
 			rest = strings.TrimSuffix(after, "/")
 		case "http":
-			return "", 0, fmt.Errorf("engine %s: plain HTTP is refused; the certificate is fetched over HTTPS, checked against the CA: %w", engine, ErrBadValue)
+			return "", 0, fmt.Errorf("engine %s: plain HTTP is refused; the certificate is fetched over HTTPS, checked against the CA: %w", shown, ErrBadValue)
 		default:
-			return "", 0, fmt.Errorf("engine %s: protocol %q: want https: %w", engine, scheme, ErrBadValue)
+			return "", 0, fmt.Errorf("engine %s: protocol %q: want https: %w", shown, scheme, ErrBadValue)
 		}
 	}
 	if strings.ContainsAny(rest, "/?#@") {
-		return "", 0, fmt.Errorf("engine %s: want HOST[:PORT], without a path or credentials: %w", engine, ErrBadValue)
+		return "", 0, fmt.Errorf("engine %s: want HOST[:PORT], without a path or credentials: %w", shown, ErrBadValue)
 	}
 	host, port, err := splitHostPort(rest)
 	if err != nil {
-		return "", 0, fmt.Errorf("engine %s: %w", engine, err)
+		return "", 0, fmt.Errorf("engine %s: %w", shown, err)
 	}
 	if port == 0 {
 		port = defaultEnginePort
@@ -90,7 +93,9 @@ func engineHostPort(engine string) (string, int, error) {
 // EngineCertificateURL over HTTPS, trusting nothing but f.CAs: a server
 // whose certificate does not chain to them or does not carry the engine's
 // name is refused before anything is sent (ErrUntrustedServer). The
-// answer must be one PEM certificate, at most 64 KB, signed by the CA and
+// answer must be one PEM certificate and nothing else but white space (a
+// second block or text around it is pki.ErrNotCertificate), at most 64 KB,
+// signed by the CA and
 // valid (VerifyEngineCertificate), the engine's and not a CA's
 // (VerifyEngineLeaf with the engine's host). Redirects and proxies from the
 // environment are not followed.
@@ -106,7 +111,7 @@ func FetchEngineCertificate(ctx context.Context, f EngineFetch) (*x509.Certifica
 	dialTo := net.JoinHostPort(host, strconv.Itoa(port))
 	if f.Address != "" {
 		if err := checkHostName(f.Address); err != nil {
-			return nil, fmt.Errorf("engine address %s: %w", f.Address, err)
+			return nil, fmt.Errorf("engine address %s: %w", redacted(f.Address), err)
 		}
 		dialTo = net.JoinHostPort(f.Address, strconv.Itoa(port))
 	}
@@ -159,10 +164,7 @@ func FetchEngineCertificate(ctx context.Context, f EngineFetch) (*x509.Certifica
 	if len(body) > maxEngineCertResponse {
 		return nil, fmt.Errorf("fetch %s: the answer is larger than %d bytes: %w", url, maxEngineCertResponse, pki.ErrNotCertificate)
 	}
-	if !strings.Contains(string(body), "-----BEGIN CERTIFICATE-----") {
-		return nil, fmt.Errorf("fetch %s: the answer is not a PEM certificate: %w", url, pki.ErrNotCertificate)
-	}
-	cert, err := pki.ParseCertificate(body)
+	cert, err := parseOneCertificate(body)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", url, err)
 	}
@@ -171,6 +173,40 @@ func FetchEngineCertificate(ctx context.Context, f EngineFetch) (*x509.Certifica
 	}
 	if err := VerifyEngineLeaf(cert, host); err != nil {
 		return nil, fmt.Errorf("engine certificate from %s: %w", url, err)
+	}
+	return cert, nil
+}
+
+// pemBegin starts every PEM block.
+const pemBegin = "-----BEGIN "
+
+// parseOneCertificate reads the engine's answer, which must be one PEM
+// certificate and nothing else but white space: a second certificate, a
+// private key or text around it means the server is not the engine's
+// pki-resource, or is misconfigured, and the proxy must not pick a
+// certificate out of it. What is refused is named by its PEM type at most,
+// never shown. The error wraps pki.ErrNotCertificate.
+func parseOneCertificate(body []byte) (*x509.Certificate, error) {
+	block, rest := pem.Decode(body)
+	switch {
+	case block == nil:
+		return nil, fmt.Errorf("the answer is not a PEM certificate: %w", pki.ErrNotCertificate)
+	case !bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte(pemBegin)):
+		return nil, fmt.Errorf("the answer is not one PEM certificate: text comes before it: %w", pki.ErrNotCertificate)
+	case block.Type != "CERTIFICATE":
+		return nil, fmt.Errorf("the answer is a PEM %q block, not a certificate: %w", printable.Escape(block.Type), pki.ErrNotCertificate)
+	case len(block.Headers) != 0:
+		return nil, fmt.Errorf("the answer is not a plain PEM certificate: it has headers: %w", pki.ErrNotCertificate)
+	}
+	if rest = bytes.TrimSpace(rest); len(rest) != 0 {
+		if next, _ := pem.Decode(rest); next != nil && bytes.HasPrefix(rest, []byte(pemBegin)) {
+			return nil, fmt.Errorf("the answer is not one PEM certificate: a %q block follows it: %w", printable.Escape(next.Type), pki.ErrNotCertificate)
+		}
+		return nil, fmt.Errorf("the answer is not one PEM certificate: text follows it: %w", pki.ErrNotCertificate)
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("the answer is a malformed certificate: %w", pki.ErrNotCertificate)
 	}
 	return cert, nil
 }

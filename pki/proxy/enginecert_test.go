@@ -54,6 +54,10 @@ func TestFetchEngineCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	keyPEM, err := os.ReadFile(f.proxyKey)
+	if err != nil {
+		t.Fatal(err)
+	}
 	foreign := foreignCA(t)
 	foreignPEM, err := os.ReadFile(foreign.CACertPath())
 	if err != nil {
@@ -71,6 +75,14 @@ func TestFetchEngineCertificate(t *testing.T) {
 	want, _ := pki.ReadCertificate(f.proxyCer)
 	if !cert.Equal(want) {
 		t.Errorf("fetched %s, want the engine's certificate", cert.Subject)
+	}
+	// White space around the one certificate is fine (CRLF included).
+	spaced := engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusOK,
+		append(append([]byte("\r\n\n"), strings.ReplaceAll(string(enginePEM), "\n", "\r\n")...), "\r\n\t\n"...))
+	padded := fetch
+	padded.Engine = "proxy.example.com:" + strconv.Itoa(spaced)
+	if _, err := FetchEngineCertificate(context.Background(), padded); err != nil {
+		t.Errorf("one certificate between white space: %v", err)
 	}
 	https := fetch
 	https.Engine = "https://proxy.example.com:" + strconv.Itoa(port) + "/"
@@ -99,6 +111,21 @@ func TestFetchEngineCertificate(t *testing.T) {
 			"is a CA certificate", ErrUnfitCertificate},
 		{"not found", engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusBadRequest, []byte("Resource is invalid")), nil,
 			"the engine answered 400 Bad Request", nil},
+		// One PEM certificate and nothing else: not the first of several,
+		// and never a key beside it.
+		{"two certificates", engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusOK, append(append([]byte{}, enginePEM...), otherPEM...)), nil,
+			`not one PEM certificate: a "CERTIFICATE" block follows it`, pki.ErrNotCertificate},
+		{"certificate and key", engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusOK, append(append([]byte{}, enginePEM...), keyPEM...)), nil,
+			`not one PEM certificate: a "PRIVATE KEY" block follows it`, pki.ErrNotCertificate},
+		{"key and certificate", engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusOK, append(append([]byte{}, keyPEM...), enginePEM...)), nil,
+			`the answer is a PEM "PRIVATE KEY" block, not a certificate`, pki.ErrNotCertificate},
+		{"text before", engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusOK, append([]byte("<html>\n"), enginePEM...)), nil,
+			"text comes before it", pki.ErrNotCertificate},
+		{"text after", engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusOK, append(append([]byte{}, enginePEM...), "</html>\n"...)), nil,
+			"text follows it", pki.ErrNotCertificate},
+		{"headers", engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusOK,
+			[]byte(strings.Replace(string(enginePEM), "-----\n", "-----\nProc-Type: 4,ENCRYPTED\n\n", 1))), nil,
+			"it has headers", pki.ErrNotCertificate},
 		{"not PEM", engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusOK, []byte("<html>engine starting</html>")), nil,
 			"not a PEM certificate", pki.ErrNotCertificate},
 		{"too large", engineStandIn(t, f.proxyCer, f.proxyKey, http.StatusOK, []byte(strings.Repeat("x", 70<<10))), nil,
@@ -121,6 +148,9 @@ func TestFetchEngineCertificate(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("error %q does not say %q in one line", err, tc.want)
+			}
+			if strings.Contains(err.Error(), string(keyPEM[40:80])) {
+				t.Errorf("error %q shows the key", err)
 			}
 			if tc.is != nil && !errors.Is(err, tc.is) {
 				t.Errorf("error %q is not %v", err, tc.is)

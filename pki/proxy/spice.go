@@ -105,11 +105,11 @@ func RenderSpice(c SpiceConfig) ([]byte, error) {
 func spiceTLSAddr(listen string) (netip.Addr, error) {
 	host, _, err := splitHostPort(listen)
 	if err != nil || strings.Trim(listen, "0123456789") == "" {
-		return netip.Addr{}, fmt.Errorf("listen %q: an HTTPS proxy needs ADDR:PORT, the address clients connect to and its certificate names: %w", listen, ErrBadValue)
+		return netip.Addr{}, fmt.Errorf("listen %q: an HTTPS proxy needs ADDR:PORT, the address clients connect to and its certificate names: %w", redacted(listen), ErrBadValue)
 	}
 	a, err := netip.ParseAddr(host)
 	if err != nil || a.IsUnspecified() {
-		return netip.Addr{}, fmt.Errorf("listen %s: an HTTPS proxy needs the one address clients connect to and its certificate names, not %s: %w", listen, host, ErrBadValue)
+		return netip.Addr{}, fmt.Errorf("listen %s: an HTTPS proxy needs the one address clients connect to and its certificate names, not %s: %w", redacted(listen), host, ErrBadValue)
 	}
 	return a, nil
 }
@@ -150,14 +150,14 @@ func spiceHypervisors(list []string) (networks, domains string, err error) {
 			continue
 		}
 		if strings.HasPrefix(s, "*.") {
-			return "", "", fmt.Errorf("hypervisors %q: for every name in a domain, write %q (Squid's form), not a wildcard: %w", s, s[1:], ErrBadValue)
+			return "", "", fmt.Errorf("hypervisors %q: for every name in a domain, write %q (Squid's form), not a wildcard: %w", redacted(s), redacted(s[1:]), ErrBadValue)
 		}
 		name := strings.TrimSuffix(s, ".")
 		labels := strings.Split(name, ".")
 		if err := checkHostName(strings.TrimPrefix(name, ".")); err != nil || strings.HasPrefix(name, "..") ||
 			strings.Trim(labels[len(labels)-1], "0123456789") == "" {
 			// An all-digit last label is a mistyped address, not a name.
-			return "", "", fmt.Errorf("hypervisors %q: want a network (CIDR or address), .domain or a host name: %w", s, ErrBadValue)
+			return "", "", fmt.Errorf("hypervisors %q: want a network (CIDR or address), .domain or a host name: %w", redacted(s), ErrBadValue)
 		}
 		names = append(names, domainName{s, strings.ToLower(name)})
 	}

@@ -52,7 +52,7 @@ func (p SpiceProxy) Warnings() []string {
 func ParseSpiceProxy(s string) (SpiceProxy, error) {
 	var p SpiceProxy
 	bad := func(format string, args ...any) (SpiceProxy, error) {
-		return SpiceProxy{}, fmt.Errorf("SPICE proxy %q: %s: %w", s, fmt.Sprintf(format, args...), ErrBadValue)
+		return SpiceProxy{}, fmt.Errorf("SPICE proxy %q: %s: %w", redacted(s), fmt.Sprintf(format, args...), ErrBadValue)
 	}
 	if strings.TrimSpace(s) == "" {
 		return bad("empty (to turn the SPICE proxy off, clear SpiceProxyDefault)")

@@ -87,12 +87,12 @@ func (c PortalConfig) data() (portalData, error) {
 	var d portalData
 	host, port, err := splitHostPort(c.Engine)
 	if err != nil {
-		return d, fmt.Errorf("engine %q: %w", c.Engine, err)
+		return d, fmt.Errorf("engine %q: %w", redacted(c.Engine), err)
 	}
 	if _, err := netip.ParseAddr(host); err == nil {
 		// defaultsite=, tls-domain= and the access rule all want the name
 		// the engine's certificate carries.
-		return d, fmt.Errorf("engine %s is an address: %w: %w", c.Engine, ErrHostNameNeeded, ErrBadValue)
+		return d, fmt.Errorf("engine %s is an address: %w: %w", redacted(c.Engine), ErrHostNameNeeded, ErrBadValue)
 	}
 	host = strings.TrimSuffix(host, ".")
 	if port == 0 {
@@ -101,7 +101,7 @@ func (c PortalConfig) data() (portalData, error) {
 	d.Engine, d.EngineHostPort, d.PeerHost, d.PeerPort = host, hostPort(host, port), host, port
 	if c.EngineAddress != "" {
 		if err := checkHostName(c.EngineAddress); err != nil {
-			return d, fmt.Errorf("engine address %q: %w", c.EngineAddress, err)
+			return d, fmt.Errorf("engine address %q: %w", redacted(c.EngineAddress), err)
 		}
 		d.PeerHost = c.EngineAddress
 	}
@@ -119,7 +119,7 @@ func (c PortalConfig) data() (portalData, error) {
 	}
 	if c.ProxyName != "" {
 		if err := checkHostName(c.ProxyName); err != nil {
-			return d, fmt.Errorf("proxy name %q: %w", c.ProxyName, err)
+			return d, fmt.Errorf("proxy name %q: %w", redacted(c.ProxyName), err)
 		}
 		d.Visible = c.ProxyName
 	}

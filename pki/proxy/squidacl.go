@@ -47,7 +47,7 @@ func parseNetwork(s string) (netip.Prefix, error) {
 	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
 		p = netip.PrefixFrom(a, a.BitLen())
 	} else if p, err = netip.ParsePrefix(s); err != nil {
-		return p, fmt.Errorf("%q: not an address or CIDR network: %w", s, ErrBadValue)
+		return p, fmt.Errorf("%q: not an address or CIDR network: %w", redacted(s), ErrBadValue)
 	}
 	switch {
 	case p.Masked() != p:

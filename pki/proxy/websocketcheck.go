@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"crypto/x509"
 	"fmt"
 	"strings"
@@ -16,7 +17,9 @@ import (
 // (without passphrase: the service starts unattended) matches the
 // certificate, which chains to the CA, is valid at now (the present when zero),
 // names host and may serve TLS; and the engine's certificate is signed by
-// the CA and valid. All that fails is reported in one error that wraps
+// the CA, valid, and can be the engine's (VerifyEngineLeaf without a host,
+// as websocket-proxy engine-cert --from checks it; and not the proxy's own
+// certificate). All that fails is reported in one error that wraps
 // ErrUnfitCertificate (and pki.ErrKeyMismatch when the key is the problem).
 func CheckWebsocketFiles(files WebsocketFiles, caFile, host string, now time.Time) error {
 	host, err := CheckWebsocketHost(host)
@@ -44,6 +47,15 @@ func CheckWebsocketFiles(files WebsocketFiles, caFile, host string, now time.Tim
 	}
 	if err := VerifyEngineCertificate(engine, cas, now); err != nil {
 		return fmt.Errorf("engine certificate %s: %w", files.EngineCert, err)
+	}
+	// As engine-cert takes it from a file: not a CA's, and not the
+	// proxy's own, whose key signs no console ticket.
+	if err := VerifyEngineLeaf(engine, ""); err != nil {
+		return fmt.Errorf("engine certificate %s: %w", files.EngineCert, err)
+	}
+	if bytes.Equal(engine.Raw, cert.Raw) {
+		return fmt.Errorf("engine certificate %s: %w", files.EngineCert,
+			&unfitError{msg: "it is the websocket proxy's own certificate " + files.Cert + ", not the engine's"})
 	}
 	return nil
 }

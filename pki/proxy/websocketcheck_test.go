@@ -54,6 +54,11 @@ func TestCheckWebsocketFiles(t *testing.T) {
 			[]string{"validity: expired on"}, ErrUnfitCertificate},
 		{"engine certificate from another CA", WebsocketFiles{Key: f.proxyKey, Cert: f.proxyCer, EngineCert: foreign}, f.ca, "proxy.example.com", time.Time{},
 			[]string{"engine certificate " + foreign + ": chain:"}, ErrUnfitCertificate},
+		// engine-cert --from refuses these; config took them.
+		{"engine certificate is the CA's", WebsocketFiles{Key: f.proxyKey, Cert: f.proxyCer, EngineCert: f.ca}, f.ca, "proxy.example.com", time.Time{},
+			[]string{"engine certificate " + f.ca + ": ", "is a CA certificate (basicConstraints CA:TRUE), not the engine's"}, ErrUnfitCertificate},
+		{"engine certificate is the proxy's own", WebsocketFiles{Key: f.proxyKey, Cert: f.proxyCer, EngineCert: f.proxyCer}, f.ca, "proxy.example.com", time.Time{},
+			[]string{"engine certificate " + f.proxyCer + ": it is the websocket proxy's own certificate"}, ErrUnfitCertificate},
 		{"no engine certificate", WebsocketFiles{Key: f.proxyKey, Cert: f.proxyCer, EngineCert: missing}, f.ca, "proxy.example.com", time.Time{},
 			[]string{"read certificate " + missing + ": no such file"}, os.ErrNotExist},
 		{"key is a certificate", WebsocketFiles{Key: f.proxyCer, Cert: f.proxyCer, EngineCert: f.otherCer}, f.ca, "proxy.example.com", time.Time{},
