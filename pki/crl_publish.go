@@ -38,6 +38,9 @@ type PublishedCRL struct {
 	Backup string
 	// DER is the CRL.
 	DER []byte
+	// Warnings are what of the index the CRL does not carry as it is,
+	// such as a reason removeFromCRL left out (one line each).
+	Warnings []string
 }
 
 // PublishCRL signs a CRL as GenerateCRL does and writes it to req.Out, all
@@ -90,7 +93,7 @@ func (s *Store) PublishCRL(ctx context.Context, req CRLRequest) (*PublishedCRL, 
 			return nil, err
 		}
 	}
-	der, err := s.signCRL(ca, number, days)
+	der, warnings, err := s.signCRL(ca, number, days)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +101,7 @@ func (s *Store) PublishCRL(ctx context.Context, req CRLRequest) (*PublishedCRL, 
 	if !req.DER {
 		data = encodeCRLPEM(der)
 	}
-	out := &PublishedCRL{Path: req.Out, Number: number, DER: der}
+	out := &PublishedCRL{Path: req.Out, Number: number, DER: der, Warnings: warnings}
 	return out, s.commitCRL(out, data, exists)
 }
 
