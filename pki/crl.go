@@ -109,12 +109,23 @@ func crlReason(reason string) (code int, warning string) {
 	return code, ""
 }
 
-// nextCRLNumber reads crlnumber, or starts at 1 when there is none.
+// nextCRLNumber reads crlnumber, or starts at 1 when there is none. A
+// number a CRL cannot carry (RFC 5280 5.2.3: at most 20 octets, as a
+// serial) is refused here, naming the file, rather than by the signer.
 func (s *Store) nextCRLNumber() (*big.Int, error) {
-	if _, err := os.Lstat(s.CRLNumberPath()); errors.Is(err, fs.ErrNotExist) {
+	path := s.CRLNumberPath()
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
 		return big.NewInt(initialCRLNumber), nil
 	}
-	return readSerialFile(s.CRLNumberPath())
+	n, err := readSerialFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if n.BitLen() > maxSerialBits {
+		return nil, fmt.Errorf("read CRL number %s: it is larger than a CRL number may be (RFC 5280 5.2.3: 20 octets, at most 7F followed by 38 F): %w",
+			path, ErrBadStore)
+	}
+	return n, nil
 }
 
 // encodeCRLPEM wraps a DER CRL in an "X509 CRL" PEM block.
