@@ -25,8 +25,10 @@ func TestCRLOutRefusesStoreFiles(t *testing.T) {
 		if err := os.Symlink("pki", f.path("alias")); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Mkdir(filepath.Join(f.pki, "keys"), 0o700); err != nil && !os.IsExist(err) {
-			t.Fatal(err)
+		for _, d := range []string{"keys", "est"} {
+			if err := os.Mkdir(filepath.Join(f.pki, d), 0o700); err != nil && !os.IsExist(err) {
+				t.Fatal(err)
+			}
 		}
 		writeFile(t, filepath.Join(f.pki, "keys", "proxy.p12"), "bundle")
 		if err := os.Chmod(filepath.Join(f.pki, "keys", "proxy.p12"), 0o600); err != nil {
@@ -37,6 +39,7 @@ func TestCRLOutRefusesStoreFiles(t *testing.T) {
 	for _, rel := range []string{
 		"private/ca.pem", "ca.pem", "serial.txt", "database.txt", "database.txt.attr", "crlnumber.txt",
 		"certs/ca.der", "certs/new.crl", "requests/proxy.req", "keys/proxy.p12", "keys/new.crl", "private/new.crl",
+		".truststore", "openssl.conf", "cert.conf", "cacert.conf", "est/new.crl",
 	} {
 		for _, spelling := range []string{"pki", "alias"} {
 			for _, force := range []bool{false, true} {
