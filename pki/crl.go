@@ -44,7 +44,7 @@ func (s *Store) GenerateCRL(ctx context.Context, days int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	der, err := s.signCRL(ca, number, days)
+	der, _, err := s.signCRL(ca, number, days)
 	if err != nil {
 		return nil, err
 	}
@@ -56,23 +56,25 @@ func (s *Store) GenerateCRL(ctx context.Context, days int) ([]byte, error) {
 
 // signCRL signs the CRL numbered number of every revoked certificate of the
 // index, valid from now for days. Nothing is written. Only a lock holder may
-// call it.
-func (s *Store) signCRL(ca *ca, number *big.Int, days int) ([]byte, error) {
+// call it. The warnings name what of the index the CRL does not carry as
+// it is (see crlReason).
+func (s *Store) signCRL(ca *ca, number *big.Int, days int) ([]byte, []string, error) {
 	entries, err := readRevoked(s.DatabasePath())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var revoked []x509.RevocationListEntry
+	var warnings []string
 	for _, e := range entries {
 		serial, err := parseSerial(e.Serial)
 		if err != nil {
-			return nil, fmt.Errorf("crl: %s: %w", s.DatabasePath(), err)
+			return nil, nil, fmt.Errorf("crl: %s: %w", s.DatabasePath(), err)
 		}
-		entry := x509.RevocationListEntry{SerialNumber: serial, RevocationTime: e.Revoked}
-		if code, ok := reasonCode(e.Reason); ok && code != 0 {
-			entry.ReasonCode = code
+		code, warning := crlReason(e.Reason)
+		if warning != "" {
+			warnings = append(warnings, fmt.Sprintf("%s: serial %s %s", s.DatabasePath(), e.Serial, warning))
 		}
-		revoked = append(revoked, entry)
+		revoked = append(revoked, x509.RevocationListEntry{SerialNumber: serial, RevocationTime: e.Revoked, ReasonCode: code})
 	}
 	thisUpdate, nextUpdate := crlValidity(s.opts.now(), days)
 	tmpl := &x509.RevocationList{
@@ -84,17 +86,46 @@ func (s *Store) signCRL(ca *ca, number *big.Int, days int) ([]byte, error) {
 	}
 	der, err := x509.CreateRevocationList(rand.Reader, tmpl, ca.cert, ca.key)
 	if err != nil {
-		return nil, fmt.Errorf("crl: sign: %w", err)
+		return nil, nil, fmt.Errorf("crl: sign: %w", err)
 	}
-	return der, nil
+	return der, warnings, nil
 }
 
-// nextCRLNumber reads crlnumber, or starts at 1 when there is none.
+// crlReason is the reason code a full CRL carries for an index line's
+// reason: none (0) for no reason and for unspecified, which RFC 5280 5.3.1
+// wants left out, and none, with a warning, for removeFromCRL, which it
+// allows only in delta CRLs. `openssl ca -revoke -crl_reason removeFromCRL`
+// writes such a line and `openssl ca -gencrl` copies it into a full CRL;
+// the line's status is R all the same (`openssl ca -status` says revoked),
+// so the certificate stays listed, without the reason.
+func crlReason(reason string) (code int, warning string) {
+	code, ok := reasonCode(reason)
+	switch {
+	case !ok:
+		return 0, ""
+	case code == reasonRemoveFromCRL:
+		return 0, "has the reason removeFromCRL, which only a delta CRL may carry (RFC 5280 5.3.1): listed without a reason"
+	}
+	return code, ""
+}
+
+// nextCRLNumber reads crlnumber, or starts at 1 when there is none. A
+// number a CRL cannot carry (RFC 5280 5.2.3: at most 20 octets, as a
+// serial) is refused here, naming the file, rather than by the signer.
 func (s *Store) nextCRLNumber() (*big.Int, error) {
-	if _, err := os.Lstat(s.CRLNumberPath()); errors.Is(err, fs.ErrNotExist) {
+	path := s.CRLNumberPath()
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
 		return big.NewInt(initialCRLNumber), nil
 	}
-	return readSerialFile(s.CRLNumberPath())
+	n, err := readSerialFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if n.BitLen() > maxSerialBits {
+		return nil, fmt.Errorf("read CRL number %s: it is larger than a CRL number may be (RFC 5280 5.2.3: 20 octets, at most 7F followed by 38 F): %w",
+			path, ErrBadStore)
+	}
+	return n, nil
 }
 
 // encodeCRLPEM wraps a DER CRL in an "X509 CRL" PEM block.

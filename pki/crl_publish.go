@@ -3,13 +3,9 @@ package pki
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"math/big"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
 )
@@ -38,16 +34,17 @@ type PublishedCRL struct {
 	Backup string
 	// DER is the CRL.
 	DER []byte
+	// Warnings are what of the index the CRL does not carry as it is,
+	// such as a reason removeFromCRL left out (one line each).
+	Warnings []string
 }
 
 // PublishCRL signs a CRL as GenerateCRL does and writes it to req.Out, all
 // under the directory's lock, so that of two runs the later CRL (the higher
 // number) is the one left at Out. It refuses, changing nothing:
 //
-//   - an Out that names a file of the PKI directory (CA certificates and
-//     keys, serial.txt, the index and its .attr, crlnumber.txt, openssl's
-//     .old copies of them, anything in private/, keys/, requests/ or the
-//     certificate directory), even with Force;
+//   - an Out that names a file of the PKI directory (see CheckOutput),
+//     even with Force;
 //   - an existing Out without Force;
 //   - an existing Out holding a CRL of this CA whose number is not lower
 //     than the new one (crlnumber.txt went back): a CRL never goes backwards.
@@ -63,7 +60,7 @@ func (s *Store) PublishCRL(ctx context.Context, req CRLRequest) (*PublishedCRL, 
 	if err != nil {
 		return nil, fmt.Errorf("crl: %w", err)
 	}
-	if err := s.checkNotStoreFile(req.Out); err != nil {
+	if err := s.CheckOutput(req.Out); err != nil {
 		return nil, err
 	}
 	// Before the lock too: an --out that cannot be written is refused at
@@ -90,7 +87,7 @@ func (s *Store) PublishCRL(ctx context.Context, req CRLRequest) (*PublishedCRL, 
 			return nil, err
 		}
 	}
-	der, err := s.signCRL(ca, number, days)
+	der, warnings, err := s.signCRL(ca, number, days)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +95,7 @@ func (s *Store) PublishCRL(ctx context.Context, req CRLRequest) (*PublishedCRL, 
 	if !req.DER {
 		data = encodeCRLPEM(der)
 	}
-	out := &PublishedCRL{Path: req.Out, Number: number, DER: der}
+	out := &PublishedCRL{Path: req.Out, Number: number, DER: der, Warnings: warnings}
 	return out, s.commitCRL(out, data, exists)
 }
 
@@ -152,56 +149,6 @@ func checkCRLNotNewer(path string, ca *ca, number *big.Int) error {
 	if old.Number.Cmp(number) >= 0 {
 		return fmt.Errorf("refusing to replace %s: it holds CRL number %s, not older than the new %s (is crlnumber.txt behind?): %w",
 			path, FormatSerial(old.Number), FormatSerial(number), ErrExists)
-	}
-	return nil
-}
-
-// storeTopFiles are the files at the top of a PKI directory that belong to
-// the CA: what pkienroll, the engine's scripts and `openssl ca` keep there.
-var storeTopFiles = []string{
-	"serial.txt", "serial.txt.old", "database.txt", "database.txt.old",
-	"database.txt.attr", "database.txt.attr.old", "crlnumber.txt", "crlnumber.txt.old",
-}
-
-// checkNotStoreFile refuses an output path that is one of the PKI
-// directory's own files, whether it exists yet or not. Directories are
-// compared after resolving symbolic links, so another spelling of the same
-// directory is caught too.
-func (s *Store) checkNotStoreFile(path string) error {
-	dir, err := filepath.EvalSymlinks(filepath.Dir(path))
-	if err != nil {
-		return nil // a missing directory is reported where the file is written
-	}
-	same := func(p string) bool {
-		r, err := filepath.EvalSymlinks(p)
-		return err == nil && r == dir
-	}
-	refuse := func(what string) error {
-		return fmt.Errorf("refusing to write %s: it is %s: %w", path, what, ErrStoreFile)
-	}
-	for _, sub := range []string{"private", "keys", s.opts.certDir, s.opts.reqDir} {
-		if same(s.path(sub)) {
-			return refuse("in the pki directory's " + filepath.Base(s.path(sub)) + "/")
-		}
-	}
-	if !same(s.dir) {
-		return nil
-	}
-	base := filepath.Base(path)
-	for _, name := range storeTopFiles {
-		if base == name {
-			return refuse("the pki directory's " + name)
-		}
-	}
-	if base == filepath.Base(s.CACertPath()) {
-		return refuse("the CA certificate")
-	}
-	// Any CA of the directory (the scripts' --ca-file): NAME.pem beside
-	// private/NAME.pem.
-	if strings.HasSuffix(base, ".pem") {
-		if _, err := os.Lstat(s.path("private", base)); err == nil || !errors.Is(err, fs.ErrNotExist) {
-			return refuse("the certificate of the CA private/" + base)
-		}
 	}
 	return nil
 }

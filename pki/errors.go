@@ -100,6 +100,9 @@ var (
 	// the index is left as it was, with the first revocation's date and
 	// reason.
 	ErrRevoked = errors.New("revoked already")
+	// ErrBadReason reports a revocation reason that is not openssl's, or
+	// one a full CRL may not carry (removeFromCRL).
+	ErrBadReason = errors.New("invalid revocation reason")
 )
 
 // notExistError is a sentinel that is also fs.ErrNotExist, so that callers

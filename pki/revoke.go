@@ -14,6 +14,10 @@ var reasonNames = []string{"unspecified", "keyCompromise", "CACompromise", "affi
 	"superseded", "cessationOfOperation", "certificateHold", "", "removeFromCRL",
 	"privilegeWithdrawn", "AACompromise"}
 
+// reasonRemoveFromCRL is removeFromCRL's code: RFC 5280 5.3.1 allows it
+// only in delta CRLs, which pkienroll does not make.
+const reasonRemoveFromCRL = 8
+
 // reasonCode is the code of an openssl reason name.
 func reasonCode(name string) (int, bool) {
 	for code, n := range reasonNames {
@@ -48,9 +52,9 @@ type RevokeRequest struct {
 // reason), under the directory's lock, so `openssl ca -status` agrees and the
 // next CRL lists it. It returns the updated entry.
 func (s *Store) Revoke(ctx context.Context, req RevokeRequest) (Entry, error) {
-	reason, err := canonicalReason(req.Reason)
+	reason, err := CanonicalReason(req.Reason)
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, fmt.Errorf("revoke: %w", err)
 	}
 	lock, err := s.lock(ctx)
 	if err != nil {
@@ -122,15 +126,22 @@ func (s *Store) serialToRevoke(req RevokeRequest) (string, error) {
 	return "", fmt.Errorf("revoke: give a serial or a name")
 }
 
-// canonicalReason accepts openssl's reason names in any case.
-func canonicalReason(reason string) (string, error) {
+// CanonicalReason is openssl's spelling of a revocation reason given in
+// any case; empty stays empty (no reason). It refuses a name that is not
+// one of openssl's, and removeFromCRL, which RFC 5280 5.3.1 allows only in
+// delta CRLs: pkienroll makes full CRLs, where it is forbidden.
+func CanonicalReason(reason string) (string, error) {
 	if reason == "" {
 		return "", nil
 	}
-	for _, name := range reasonNames {
-		if name != "" && strings.EqualFold(name, reason) {
-			return name, nil
+	for code, name := range reasonNames {
+		if name == "" || !strings.EqualFold(name, reason) {
+			continue
 		}
+		if code == reasonRemoveFromCRL {
+			return "", fmt.Errorf("revocation reason %s is for delta CRLs only (RFC 5280 5.3.1), which pkienroll does not make: give another reason, or none: %w", name, ErrBadReason)
+		}
+		return name, nil
 	}
-	return "", fmt.Errorf("revocation reason %q is not one of openssl's (unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, removeFromCRL, privilegeWithdrawn, AACompromise)", reason)
+	return "", fmt.Errorf("revocation reason %s is not one of openssl's (unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, AACompromise): %w", quoteName(reason), ErrBadReason)
 }

@@ -88,7 +88,8 @@ func TestRevokeRefusals(t *testing.T) {
 		{"name is a path", pki.RevokeRequest{Name: "../a"}, pki.ErrBadName, "not a plain file name"},
 		{"both", pki.RevokeRequest{Name: "a", Serial: serials[0]}, nil, "not both"},
 		{"neither", pki.RevokeRequest{}, nil, "give a serial or a name"},
-		{"bad reason", pki.RevokeRequest{Name: "a", Reason: "bored"}, nil, `reason "bored"`},
+		{"bad reason", pki.RevokeRequest{Name: "a", Reason: "bored"}, pki.ErrBadReason, `reason "bored"`},
+		{"removeFromCRL", pki.RevokeRequest{Name: "a", Reason: "removefromcrl"}, pki.ErrBadReason, "removeFromCRL is for delta CRLs only"},
 		{"the CA itself", pki.RevokeRequest{Serial: "1000"}, nil, "is the CA certificate"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -217,4 +218,46 @@ func TestListNamesAndStatus(t *testing.T) {
 	if got := list[1].EffectiveStatus(now.AddDate(2, 0, 0)); got != pki.StatusRevoked {
 		t.Errorf("revoked status in two years %v, want revoked", got)
 	}
+}
+
+// TestCRLRemoveFromCRLLine: `openssl ca -revoke -crl_reason removeFromCRL`
+// writes an index line that `openssl ca -gencrl` copies into a full CRL,
+// which RFC 5280 5.3.1 forbids. pkienroll's CRL lists the certificate (the
+// line's status is R, and openssl ca -status says revoked) without the
+// reason, says so in a warning, and passes zlint; the other reasons stay.
+func TestCRLRemoveFromCRLLine(t *testing.T) {
+	t.Parallel()
+	s := pkitest.NewStore(t)
+	serials := signNames(t, s, "held", "gone")
+	cfg := engineOpenSSLConfig(t, s.Dir())
+	pkitest.RunOpenSSL(t, s.Dir(), "ca", "-config", cfg, "-revoke", "certs/held.cer", "-crl_reason", "removeFromCRL")
+	if _, err := s.Revoke(t.Context(), pki.RevokeRequest{Name: "gone", Reason: "keyCompromise"}); err != nil {
+		t.Fatal(err)
+	}
+	if index := strings.Join(storeDatabaseLines(t, s), ""); !strings.Contains(index, ",removeFromCRL\t"+serials[0]+"\t") {
+		t.Fatalf("openssl ca -revoke wrote\n%s\nwant the reason removeFromCRL for %s", index, serials[0])
+	}
+	out := filepath.Join(t.TempDir(), "ca.crl")
+	crl, err := s.PublishCRL(t.Context(), pki.CRLRequest{Out: out, DER: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(crl.Warnings) != 1 || !strings.Contains(crl.Warnings[0], "serial "+serials[0]+" has the reason removeFromCRL") {
+		t.Errorf("warnings %q, want one for serial %s", crl.Warnings, serials[0])
+	}
+	parsed, err := pki.ParseCRL(crl.DER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]int{}
+	for _, e := range parsed.RevokedCertificateEntries {
+		reasons[pki.FormatSerial(e.SerialNumber)] = e.ReasonCode
+	}
+	if code, ok := reasons[serials[0]]; !ok || code != 0 {
+		t.Errorf("serial %s in the CRL: listed %v, reason %d; want listed without a reason", serials[0], ok, code)
+	}
+	if code := reasons[serials[1]]; code != 1 {
+		t.Errorf("serial %s: reason %d, want 1 (keyCompromise)", serials[1], code)
+	}
+	pkitest.AssertZlintCleanCRL(t, pkitest.ZlintRegistry(t), "CRL of a removeFromCRL line", crl.DER)
 }

@@ -224,6 +224,26 @@ func quoteRune(r rune) string {
 // oidEmailAddress is the subject's emailAddress (PKCS #9).
 var oidEmailAddress = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}
 
+// ValidateCertificateNames reports the first name that would have Sign
+// refuse a certificate for subject with the alternative names sans: the
+// subject's rules (dn.Name.Validate; a CN that looks like a host name must
+// be one; every emailAddress valid), then every SAN's (SANs.Validate),
+// sans being the CN's (SANsForCommonName) when empty and the subject's
+// emailAddress added, as Sign does. It is for what promises a certificate
+// before any request exists, such as an enrollment token.
+func ValidateCertificateNames(subject dn.Name, sans SANs) error {
+	if err := subject.Validate(); err != nil {
+		return err
+	}
+	if err := checkSubjectNames(subject); err != nil {
+		return err
+	}
+	if sans.Empty() {
+		sans = SANsForCommonName(subject.CommonName())
+	}
+	return sans.withSubjectEmails(subject).Validate()
+}
+
 // checkSubjectNames applies the name rules to the parts of a subject that
 // are names: a CN that looks like a host name (checkHostLikeCN) and every
 // emailAddress (ValidateEmail). dn.Name.Validate checks the rest.

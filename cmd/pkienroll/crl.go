@@ -27,6 +27,9 @@ func (c *crlCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range crl.Warnings {
+		e.log.Warn(w)
+	}
 	if crl.Backup != "" {
 		e.log.Info("kept the previous CRL", "backup", crl.Backup)
 	}

@@ -25,8 +25,10 @@ func TestCRLOutRefusesStoreFiles(t *testing.T) {
 		if err := os.Symlink("pki", f.path("alias")); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Mkdir(filepath.Join(f.pki, "keys"), 0o700); err != nil && !os.IsExist(err) {
-			t.Fatal(err)
+		for _, d := range []string{"keys", "est"} {
+			if err := os.Mkdir(filepath.Join(f.pki, d), 0o700); err != nil && !os.IsExist(err) {
+				t.Fatal(err)
+			}
 		}
 		writeFile(t, filepath.Join(f.pki, "keys", "proxy.p12"), "bundle")
 		if err := os.Chmod(filepath.Join(f.pki, "keys", "proxy.p12"), 0o600); err != nil {
@@ -37,6 +39,7 @@ func TestCRLOutRefusesStoreFiles(t *testing.T) {
 	for _, rel := range []string{
 		"private/ca.pem", "ca.pem", "serial.txt", "database.txt", "database.txt.attr", "crlnumber.txt",
 		"certs/ca.der", "certs/new.crl", "requests/proxy.req", "keys/proxy.p12", "keys/new.crl", "private/new.crl",
+		".truststore", "openssl.conf", "cert.conf", "cacert.conf", "est/new.crl",
 	} {
 		for _, spelling := range []string{"pki", "alias"} {
 			for _, force := range []bool{false, true} {
@@ -194,4 +197,34 @@ func mustHex(t *testing.T, s string) int64 {
 		t.Fatalf("%q is not hex: %v", s, err)
 	}
 	return n
+}
+
+// TestCRLNumberTooLarge: a crlnumber.txt holding a number a CRL cannot
+// carry (more than 20 octets, RFC 5280 5.2.3) is refused in one line that
+// names the file and the problem, nothing written. Before, the signer
+// said "x509: CRL number exceeds 20 octets" without naming the file. The
+// largest number that fits is still used.
+func TestCRLNumberTooLarge(t *testing.T) {
+	t.Parallel()
+	number := func(n string) func(t *testing.T, f *fixture) {
+		return func(t *testing.T, f *fixture) { writeFile(t, filepath.Join(f.pki, "crlnumber.txt"), n+"\n") }
+	}
+	out := flags("crl", "--pki-dir", "{pki}", "--out", "{dir}/ca.crl")
+	var cases []badCase
+	for _, n := range []string{strings.Repeat("F", 40), "80" + strings.Repeat("0", 38)} {
+		cases = append(cases, badCase{name: n, setup: number(n), args: out, code: exitError,
+			want: []string{"crlnumber.txt", "larger than a CRL number may be", "RFC 5280 5.2.3"}})
+	}
+	long := "1" + strings.Repeat("0", 40)
+	cases = append(cases, badCase{name: long, setup: number(long), args: out, code: exitError,
+		want: []string{"crlnumber.txt", "is not 1 to 40 hexadecimal digits"}})
+	checkBadInput(t, cases)
+
+	f := newFixture(t)
+	largest := "7F" + strings.Repeat("F", 38)
+	number(largest)(t, f)
+	mustRun(t, "-q", "crl", "--pki-dir", f.pki, "--out", f.path("ca.crl"))
+	if got := crlNumber(t, f.path("ca.crl")); got != largest {
+		t.Errorf("CRL number %s, want %s", got, largest)
+	}
 }

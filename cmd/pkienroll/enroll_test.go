@@ -273,3 +273,40 @@ func TestEnrollPKCS12BadInput(t *testing.T) {
 			code: exitUsage, want: []string{"--name", "--in"}},
 	})
 }
+
+// TestPKCS12ExtractRefusesStoreFiles: `pkcs12 extract --key/--cert` naming
+// a file of the PKI directory (the CA's key and certificate, serial.txt,
+// .truststore, an issued certificate, a bundle) is refused, even with
+// --force, also with --in while --pki-dir is the engine's directory; one
+// line, nothing changed. Before, `--key pki/private/ca.pem --force`
+// replaced the CA key with the leaf's. keys/NAME.key.nopass, where
+// engine-setup has pki-pkcs12-extract.sh write the websocket proxy's key,
+// is still allowed.
+func TestPKCS12ExtractRefusesStoreFiles(t *testing.T) {
+	bundle := func(t *testing.T, f *fixture) {
+		opensslBundle(t, f, filepath.Join(f.pki, "keys", "proxy.p12"), bundlePassword)
+		writeSecret(t, f, "pass", bundlePassword)
+	}
+	var cases []badCase
+	for _, out := range []struct{ flag, rel string }{
+		{"--key", "private/ca.pem"}, {"--key", "ca.pem"}, {"--key", "serial.txt"}, {"--cert", ".truststore"},
+		{"--cert", "certs/proxy.cer"}, {"--cert", "certs/ca.der"}, {"--key", "keys/proxy.p12"}, {"--key", "database.txt"},
+		{"--cert", "cert.conf"}, {"--key", "requests/proxy.req"},
+	} {
+		for _, source := range [][]string{{"--name", "proxy"}, {"--in", "{pki}/keys/proxy.p12"}} {
+			args := append([]string{"pkcs12", "extract", "--pki-dir", "{pki}"}, source...)
+			args = append(args, "--passin-file", "{dir}/pass", out.flag, "{pki}/"+out.rel, "--force")
+			cases = append(cases, badCase{name: source[0] + " " + out.flag + " " + out.rel, setup: bundle, args: flags(args...),
+				code: exitError, want: []string{out.rel, "is a file of the pki directory"}, secrets: []string{bundlePassword}})
+		}
+	}
+	checkBadInput(t, cases)
+
+	f := newFixture(t)
+	bundle(t, f)
+	key := filepath.Join(f.pki, "keys", "websocket-proxy.key.nopass")
+	mustRun(t, "-q", "pkcs12", "extract", "--pki-dir", f.pki, "--name", "proxy", "--passin-file", f.path("pass"), "--key", key)
+	if got := fileMode(t, key); got != 0o600 {
+		t.Errorf("%s has mode %v, want 0600", key, got)
+	}
+}

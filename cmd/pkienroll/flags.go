@@ -19,6 +19,13 @@ type pkiDirFlag struct {
 	PKIDir string `name:"pki-dir" env:"PKIENROLL_PKI_DIR" default:"${default_pki_dir}" placeholder:"DIR" help:"${pki_dir_help}: $$${env} if set, else ${default}."`
 }
 
+// pkiDirOrNoneFlag is pkiDirFlag for metrics, which also runs on a proxy
+// host: there --pki-dir= (empty) reads no directory, where every other
+// command refuses an empty --pki-dir (checkGiven).
+type pkiDirOrNoneFlag struct {
+	PKIDir string `name:"pki-dir" env:"PKIENROLL_PKI_DIR" default:"${default_pki_dir}" placeholder:"DIR" emptyok:"" help:"${pki_dir_help}: $$${env} if set, else ${default}."`
+}
+
 // storeFlags locate the PKI directory and its files, with the names and
 // meanings of the engine scripts' flags.
 type storeFlags struct {

@@ -9,7 +9,7 @@ import (
 // CRLs, and of files named, in Prometheus text format: for
 // node_exporter's textfile collector, from cron.
 type metricsCmd struct {
-	pkiDirFlag
+	pkiDirOrNoneFlag
 	CertDir string   `name:"cert-dir" default:"certs" help:"Directory of issued certificates, relative to --pki-dir."`
 	Files   []string `arg:"" optional:"" type:"path" placeholder:"FILE" help:"More certificate or CRL files to watch, such as a proxy's /etc/squid/proxy.cer."`
 }

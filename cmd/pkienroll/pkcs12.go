@@ -31,7 +31,7 @@ type pkcs12ExtractCmd struct {
 
 // Run extracts what was asked for.
 func (c *pkcs12ExtractCmd) Run(e *env) error {
-	path, err := c.bundlePath()
+	path, store, err := c.bundlePath()
 	if err != nil {
 		return err
 	}
@@ -40,6 +40,9 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 		return err
 	}
 	files, opts := c.files(), host.Options{Force: c.Force}
+	if err := checkOutputs(store, files.Key, files.Cert); err != nil {
+		return err
+	}
 	if err := host.CheckWritable(opts, files.Key, files.Cert); err != nil {
 		return err
 	}
@@ -122,20 +125,45 @@ func (c *pkcs12ExtractCmd) report(e *env, path string, b pki.Bundle, encrypted b
 	}
 }
 
-// bundlePath is --in, or keys/NAME.p12 of --pki-dir.
-func (c *pkcs12ExtractCmd) bundlePath() (string, error) {
+// bundlePath is --in, or keys/NAME.p12 of --pki-dir. The store is the
+// PKI directory whose files the outputs may not be: --pki-dir's, also with
+// --in when it opens (on the engine's host), nil when it does not.
+func (c *pkcs12ExtractCmd) bundlePath() (string, *pki.Store, error) {
 	if c.In != "" {
-		return c.In, nil
+		store, err := pki.OpenStore(c.PKIDir)
+		if err != nil {
+			store = nil // no PKI directory here, so none to protect
+		}
+		return c.In, store, nil
 	}
 	if c.Name == "" {
-		return "", errors.New("--name and --in are empty: give the bundle to read")
+		return "", nil, errors.New("--name and --in are empty: give the bundle to read")
 	}
 	if err := pki.ValidateName(c.Name); err != nil {
-		return "", fmt.Errorf("--name: %w", err)
+		return "", nil, fmt.Errorf("--name: %w", err)
 	}
 	store, err := pki.OpenStore(c.PKIDir)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return store.PKCS12Path(c.Name), nil
+	return store.PKCS12Path(c.Name), store, nil
+}
+
+// checkOutputs refuses any of paths (empty ones skipped) that is a file of
+// store's PKI directory (pki.Store.CheckExtractOutput: keys/NAME.key.nopass
+// as engine-setup extracts it is allowed), even with --force; a nil store
+// has none.
+func checkOutputs(store *pki.Store, paths ...string) error {
+	if store == nil {
+		return nil
+	}
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		if err := store.CheckExtractOutput(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }

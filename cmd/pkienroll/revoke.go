@@ -9,12 +9,17 @@ type revokeCmd struct {
 	storeFlags
 	Name   string `xor:"which" required:"" placeholder:"NAME" help:"Revoke the certificate certs/NAME.cer."`
 	Serial string `xor:"which" required:"" placeholder:"HEX" help:"Revoke the certificate with this serial."`
-	Reason string `placeholder:"REASON" help:"openssl reason: unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold."`
+	Reason string `placeholder:"REASON" help:"openssl reason: unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, AACompromise (not removeFromCRL, for delta CRLs only)."`
 	lockFlags
 }
 
 // Run revokes.
 func (c *revokeCmd) Run(e *env) error {
+	// A reason the library would refuse is a mistake in the flag's value:
+	// said before the directory is opened, exit 80.
+	if _, err := pki.CanonicalReason(c.Reason); err != nil {
+		return usageErrorf("--reason: %w", err)
+	}
 	store, err := c.openStore(c.storeFlags)
 	if err != nil {
 		return err

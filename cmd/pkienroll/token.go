@@ -35,7 +35,7 @@ func (c *tokenCreateCmd) Run(e *env) error {
 		return err
 	}
 	if c.TTL <= 0 {
-		return fmt.Errorf("--ttl %s: want a positive duration such as 1h", c.TTL)
+		return usageErrorf("--ttl %s: want a positive duration such as 1h", c.TTL)
 	}
 	sans, err := pki.ParseSANs(c.SAN)
 	if err != nil {

@@ -47,7 +47,13 @@ func TestTokenRefusals(t *testing.T) {
 		code int
 		want string
 	}{
-		{"zero ttl", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--ttl", "0s"}, exitError, "--ttl 0s"},
+		{"zero ttl", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--ttl", "0s"}, exitUsage, "--ttl 0s"},
+		{"negative ttl", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--ttl=-1h"}, exitUsage, "--ttl -1h0m0s"},
+		{"cn underscore", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "a_b.example.com"}, exitError, `subject CN: DNS name "a_b.example.com": '_' is not allowed`},
+		{"cn empty label", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "a..b"}, exitError, `DNS name "a..b": has an empty label`},
+		{"cn trailing dot", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "x."}, exitError, `DNS name "x.": ends with a dot`},
+		{"cn leading dot", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", ".x"}, exitError, `DNS name ".x": has an empty label`},
+		{"cn two trailing dots", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "foo.."}, exitError, `DNS name "foo..": ends with a dot`},
 		{"bad ttl", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--ttl", "soon"}, exitUsage, "--ttl"},
 		{"bad days", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--days", "0"}, exitUsage, "--days 0"},
 		{"bad name", []string{"token", "create", "--pki-dir", pkiDir, "--name", "../p", "--cn", "p.example.com"}, exitError, "not a plain file name"},

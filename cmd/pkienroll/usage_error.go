@@ -28,10 +28,11 @@ const pkiDirEnv = "PKIENROLL_PKI_DIR"
 
 // checkGiven refuses, after kong's parse, what kong accepts but is as good
 // as missing: a one-of group tagged oneof with no member given (see
-// isRequired), a required or one-of flag given an empty value
-// (`--keyout "$UNSET"` would make a request for a key nobody keeps), and a
-// PKIENROLL_PKI_DIR that is set but empty, or not UTF-8, where --pki-dir is
-// not given.
+// isRequired), any flag given an empty value (`--keyout "$UNSET"` would
+// make a request for a key nobody keeps, `verify --crl "$UNSET"` would skip
+// the revocation check and report success) unless its tag emptyok says
+// what empty means, and a PKIENROLL_PKI_DIR that is set but empty, or not UTF-8,
+// where --pki-dir is not given.
 func checkGiven(kctx *kong.Context) error {
 	pkiDirGiven := false
 	for _, p := range kctx.Path {
@@ -42,8 +43,8 @@ func checkGiven(kctx *kong.Context) error {
 		if f.Name == "pki-dir" {
 			pkiDirGiven = true
 		}
-		if (f.Required || len(f.Xor) > 0) && emptyValue(f.Target) {
-			return usageErrorf("--%s is empty: give %s", f.Name, placeholder(f))
+		if emptyValue(f.Target) && !f.Tag.Has("emptyok") {
+			return emptyFlagError(f)
 		}
 	}
 	if m := missingFlags(kctx); m != "" {
@@ -84,6 +85,15 @@ func emptyValue(v reflect.Value) bool {
 		return true
 	}
 	return false
+}
+
+// emptyFlagError is the usage error of flag f given an empty value. An
+// optional flag may also be left out, and the line says so.
+func emptyFlagError(f *kong.Flag) error {
+	if isRequired(f) || len(f.Xor) > 0 {
+		return usageErrorf("--%s is empty: give %s", f.Name, placeholder(f))
+	}
+	return usageErrorf("--%s is empty: give %s, or leave --%s out", f.Name, placeholder(f), f.Name)
 }
 
 // placeholder is the word help shows for the flag's value, such as FILE.

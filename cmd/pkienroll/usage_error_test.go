@@ -24,3 +24,34 @@ func TestPKIDirEnvEmpty(t *testing.T) {
 		t.Errorf("subject with %s=\"\": exit %d, want 0:\n%s", pkiDirEnv, r.code, r)
 	}
 }
+
+// TestEmptyFlagValue: a flag given an empty value, as `--crl "$UNSET"`
+// gives, is a usage error naming the flag, whether or not it is required,
+// and changes nothing; before, verify skipped the check and reported
+// success. Only flags that say what empty means (emptyok) take it.
+func TestEmptyFlagValue(t *testing.T) {
+	verify := func(extra ...string) func(f *fixture) []string {
+		return flags(append([]string{"verify", "--ca", "{ca}", "--cert", "{ca}"}, extra...)...)
+	}
+	checkBadInput(t, []badCase{
+		{name: "verify --crl", args: verify("--crl", ""), code: exitUsage, want: []string{"--crl is empty: give FILE, or leave --crl out"}},
+		{name: "verify --key", args: verify("--key", ""), code: exitUsage, want: []string{"--key is empty"}},
+		{name: "verify --host", args: verify("--host="), code: exitUsage, want: []string{"--host is empty: give NAME"}},
+		{name: "verify --at", args: verify("--at", ""), code: exitUsage, want: []string{"--at is empty"}},
+		{name: "sign --subject", args: flags("sign", "--pki-dir", "{pki}", "--name", "proxy", "--subject", ""), code: exitUsage, want: []string{"--subject is empty"}},
+		{name: "sign --san", args: flags("sign", "--pki-dir", "{pki}", "--name", "proxy", "--san", ""), code: exitUsage, want: []string{"--san is empty"}},
+		{name: "sign --pki-dir", args: flags("sign", "--pki-dir", "", "--name", "proxy"), code: exitUsage, want: []string{"--pki-dir is empty"}},
+		{name: "list --status", args: flags("list", "--pki-dir", "{pki}", "--status", ""), code: exitUsage, want: []string{"--status is empty"}},
+		{name: "revoke --reason", args: flags("revoke", "--pki-dir", "{pki}", "--serial", "1001", "--reason", ""), code: exitUsage, want: []string{"--reason is empty"}},
+		{name: "pkcs12 extract --key", args: flags("pkcs12", "extract", "--in", "{dir}/x.p12", "--passin-env", "X", "--key", ""), code: exitUsage, want: []string{"--key is empty"}},
+		{name: "renew --exec", args: flags("renew", "--server", "https://127.0.0.1:1", "--cert", "{dir}/c", "--key", "{dir}/k", "--exec", ""), code: exitUsage, want: []string{"--exec is empty"}},
+		{name: "obtain --owner", args: flags("obtain", "--server", "https://127.0.0.1:1", "--token", "t", "--ca-fingerprint", "f", "--cn", "a.example.com",
+			"--key", "{dir}/k", "--cert", "{dir}/c", "--ca-out", "{dir}/ca", "--owner", ""), code: exitUsage, want: []string{"--owner is empty"}},
+	})
+	// Where empty has a meaning, it is taken: metrics --pki-dir= reads no
+	// directory (a proxy host's cron job).
+	f := newFixture(t)
+	if r := runCLI(t, "metrics", "--pki-dir=", f.caPEM); r.code != exitOK {
+		t.Errorf("metrics --pki-dir=: exit %d, want 0:\n%s", r.code, r)
+	}
+}

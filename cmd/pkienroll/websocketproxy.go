@@ -28,7 +28,7 @@ type wspDirFlags struct {
 
 // wspOwnerFlags name the account the service runs as.
 type wspOwnerFlags struct {
-	Owner string `default:"ovirt" help:"The account ovirt-websocket-proxy runs as, which must read the files; \"\" to leave owners alone."`
+	Owner string `default:"ovirt" emptyok:"" help:"The account ovirt-websocket-proxy runs as, which must read the files; \"\" to leave owners alone."`
 }
 
 // owner looks up --owner for files the command gives to the service's

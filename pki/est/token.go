@@ -139,7 +139,9 @@ func (ts *Tokens) Create(req TokenRequest) (string, Token, error) {
 	if req.Subject == nil || req.Subject.CommonName() == "" {
 		return "", Token{}, fmt.Errorf("create token %s: the subject has no CN: %w", req.Name, dn.ErrInvalid)
 	}
-	if err := req.Subject.Validate(); err != nil {
+	// The names Sign checks when the token enrolls, checked now: a token
+	// for a CN such as a_b.example.com could never be used.
+	if err := pki.ValidateCertificateNames(req.Subject, req.SANs); err != nil {
 		return "", Token{}, fmt.Errorf("create token %s: %w", req.Name, err)
 	}
 	// The bounds Sign applies when the token enrolls, checked now.

@@ -139,6 +139,24 @@ func TestTokenCreateRefusals(t *testing.T) {
 		{"no CN", est.TokenRequest{Name: "x", Subject: noCN}, dn.ErrInvalid},
 		{"days", est.TokenRequest{Name: "x", Subject: subject, Days: 40000}, pki.ErrBadDays},
 	}
+	// Names Sign would refuse when the token enrolls: the CN as it applies
+	// the subject and CN-as-SAN rules, and the SANs.
+	for _, cn := range []string{"a_b.example.com", "a..b", "x.", ".x", "foo.."} {
+		bad, err := dn.Parse("/C=US/O=Example Inc./CN=" + cn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, struct {
+			name string
+			req  est.TokenRequest
+			want error
+		}{"CN " + cn, est.TokenRequest{Name: "x", Subject: bad}, dn.ErrInvalid})
+	}
+	cases = append(cases, struct {
+		name string
+		req  est.TokenRequest
+		want error
+	}{"SAN", est.TokenRequest{Name: "x", Subject: subject, SANs: pki.SANs{DNSNames: []string{"a_b.example.com"}}}, pki.ErrBadSAN})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, _, err := ts.Create(tc.req); !errors.Is(err, tc.want) {
