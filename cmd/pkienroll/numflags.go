@@ -191,9 +191,12 @@ func (p *tcpPort) Decode(ctx *kong.DecodeContext) error {
 	if err := ctx.Scan.PopValueInto("port", &s); err != nil {
 		return err
 	}
+	if !isWholeNumber(s) {
+		return fmt.Errorf("%s is not a whole number: want a port, 1..65535", quoteValue(s))
+	}
 	n, err := proxy.ParsePort(s)
 	if err != nil {
-		return err
+		return fmt.Errorf("port %s is outside 1..65535", s) // digits only
 	}
 	*p = tcpPort(n)
 	return nil
