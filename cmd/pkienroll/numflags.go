@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -178,6 +179,25 @@ func parseDayCount(s string) (int, error) {
 		return 0, fmt.Errorf("%s is too large: at most %d days", quoteValue(s), pki.DefaultPolicy().MaxDays)
 	}
 	return int(n), nil
+}
+
+// decimalInt reads every plain int flag (serve's bounds, --body-timeout):
+// an optional minus sign and decimal digits. kong's int mapper reads in
+// base 0, as Go's source does: --max-conns 010 was 8, --body-timeout
+// 0x10 was 16 and 1_000 was 1000. Ranges are each flag's own check.
+func decimalInt() kong.Option {
+	return kong.TypeMapper(reflect.TypeFor[int](), kong.MapperFunc(func(ctx *kong.DecodeContext, target reflect.Value) error {
+		var s string
+		if err := ctx.Scan.PopValueInto("number", &s); err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || !isWholeNumber(strings.TrimPrefix(s, "-")) {
+			return fmt.Errorf("%s is not a whole number", quoteValue(s))
+		}
+		target.SetInt(int64(n))
+		return nil
+	}))
 }
 
 // tcpPort is a port flag (websocket-proxy config --port): decimal, 1..65535,

@@ -82,3 +82,22 @@ func TestServeBoundsConnectionsPerAddress(t *testing.T) {
 		t.Errorf("another address: %v", err)
 	}
 }
+
+// TestServeNumbersAreDecimal: serve's number flags read decimal digits
+// only, as a person writes them: kong's int mapper read 010 as 8, 0x10 as
+// 16 and 1_000 as 1000. Anything else is a usage error naming the flag.
+func TestServeNumbersAreDecimal(t *testing.T) {
+	for _, v := range []string{"0x10", "0b11", "1_000", "+5", "1e3", "99999999999999999999"} {
+		t.Run(v, func(t *testing.T) {
+			r := runCLI(t, "serve", "--pki-dir", t.TempDir(), "--listen", "127.0.0.1:0", "--body-timeout="+v)
+			if r.code != exitUsage || !strings.Contains(r.stderr, `--body-timeout: "`+v+`" is not a whole number`) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("%s", r)
+			}
+		})
+	}
+	// 010 is ten: the bound's own check names it as such.
+	r := runCLI(t, "serve", "--pki-dir", t.TempDir(), "--listen", "127.0.0.1:0", "--max-failures=-010")
+	if r.code != 1 || !strings.Contains(r.stderr, "--max-failures -10: want") {
+		t.Errorf("%s", r)
+	}
+}
