@@ -300,6 +300,17 @@ func TestPKCS12ExtractRefusesStoreFiles(t *testing.T) {
 				code: exitError, want: []string{out.rel, "is a file of the pki directory"}, secrets: []string{bundlePassword}})
 		}
 	}
+	// Outside the PKI directory: an output over the bundle it is taken
+	// from, which --force would have kept only as a backup.
+	outside := func(t *testing.T, f *fixture) {
+		opensslBundle(t, f, f.path("b.p12"), bundlePassword)
+		writeSecret(t, f, "pass", bundlePassword)
+	}
+	cases = append(cases,
+		badCase{name: "key over the bundle", setup: outside, args: flags("pkcs12", "extract", "--in", "{dir}/b.p12", "--passin-file", "{dir}/pass", "--key", "{dir}/./b.p12", "--force"),
+			code: exitUsage, want: []string{"--key", "is the --in file"}, secrets: []string{bundlePassword}},
+		badCase{name: "cert over the password file", setup: outside, args: flags("pkcs12", "extract", "--in", "{dir}/b.p12", "--passin-file", "{dir}/pass", "--cert", "{dir}/pass", "--force"),
+			code: exitUsage, want: []string{"--cert", "is the --passin-file file"}, secrets: []string{bundlePassword}})
 	checkBadInput(t, cases)
 
 	f := newFixture(t)

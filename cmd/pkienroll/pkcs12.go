@@ -43,6 +43,14 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 	if err := checkOutputs(store, files.Key, files.Cert); err != nil {
 		return err
 	}
+	bundleFlag := "--in"
+	if c.In == "" {
+		bundleFlag = "--name"
+	}
+	if err := checkOutputsNotInputs([]flagFile{{"--key", files.Key}, {"--cert", files.Cert}},
+		[]flagFile{{bundleFlag, path}, optionalFile("--passin-file", c.PassinFile), optionalFile("--passout-file", c.PassoutFile)}); err != nil {
+		return err
+	}
 	if err := host.CheckWritable(opts, files.Key, files.Cert); err != nil {
 		return err
 	}

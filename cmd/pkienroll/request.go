@@ -36,6 +36,10 @@ func (c *requestCmd) Run(e *env) error {
 	}
 	files := host.Files{Key: c.Keyout, CSR: c.Out}
 	opts := host.Options{Force: c.Force}
+	if err := checkOutputsNotInputs([]flagFile{{"--out", c.Out}, {"--keyout", c.Keyout}},
+		[]flagFile{{"--key", c.Key}, {"--ca-cert", c.CACert}, optionalFile("--passphrase-file", c.PassphraseFile)}); err != nil {
+		return err
+	}
 	if err := host.CheckWritable(opts, c.Keyout, c.Out); err != nil {
 		return err
 	}

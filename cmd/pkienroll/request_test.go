@@ -284,6 +284,12 @@ func TestRequestBadInput(t *testing.T) {
 			code: exitUsage, want: []string{"new.key", "same file"}},
 		{name: "keyout and out the same existing file with force", args: flags("request", "--force", "--subject", proxySubject, "--keyout", "{key}", "--out", "{dir}//proxy.key"),
 			code: exitUsage, want: []string{"proxy.key", "same file"}},
+		// An output over an input: the request went over the key it was
+		// made with, and --force kept only a backup of the key.
+		{name: "out over the key", args: flags("request", "--force", "--subject", proxySubject, "--key", "{key}", "--out", "{dir}/./proxy.key"),
+			code: exitUsage, want: []string{"--out", "is the --key file"}},
+		{name: "keyout over the CA certificate", args: flags("request", "--force", "--ca-cert", "{ca}", "--cn", proxyCN, "--keyout", "{ca}", "--out", "{dir}/new.req"),
+			code: exitUsage, want: []string{"--keyout", "is the --ca-cert file"}},
 		{name: "keyout bits 1024", args: flags("request", "--subject", proxySubject, "--keyout", "{dir}/new.key", "--bits", "1024", "--out", "{dir}/new.req"),
 			code: exitError, want: []string{"--bits", "1024", "too small"}},
 		{name: "keyout empty", args: flags("request", "--subject", proxySubject, "--keyout", "", "--out", "{dir}/new.req"),

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki/host"
 	"github.com/pkienroll/pkienroll/pki/proxy"
 )
@@ -97,12 +96,11 @@ func orDefault(flag, path, def string) (string, error) {
 // file (with --force, keeping only a backup), the CA certificate with the
 // engine's or a certificate with a configuration.
 func checkNotInput(out pathFlag, inputs ...pathFlag) error {
-	for _, in := range inputs {
-		if atomicfile.SameFile(*out.to, *in.to) {
-			return usageErrorf("%s %s is the %s file: write it elsewhere", out.flag, *out.to, in.flag)
-		}
+	ins := make([]flagFile, len(inputs))
+	for i, in := range inputs {
+		ins[i] = flagFile{in.flag, *in.to}
 	}
-	return nil
+	return checkOutputsNotInputs([]flagFile{{out.flag, *out.to}}, ins)
 }
 
 // wspHost checks --fqdn.
