@@ -23,13 +23,10 @@ func (c *subjectCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	// A pointer tells --cn "" (an unset variable in a script) from no
-	// --cn: printing the CA's own subject then would hand the proxy the
-	// engine's CN.
+	// A pointer tells --cn from no --cn; --cn "" (an unset variable in a
+	// script), which would print the CA's own subject and hand the proxy
+	// the engine's CN, is refused by checkGiven.
 	if c.CN != nil {
-		if *c.CN == "" {
-			return fmt.Errorf("--cn is empty: give the proxy's host name")
-		}
 		if name, err = dn.Derive(name, *c.CN); err != nil {
 			return fmt.Errorf("derive subject with CN %q: %w", *c.CN, err)
 		}
