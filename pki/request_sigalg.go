@@ -32,13 +32,13 @@ func requestSignatureError(csr *x509.CertificateRequest, err error) error {
 	switch {
 	case errors.As(err, &insecure):
 		return fmt.Errorf("signature algorithm %s is insecure, not accepted: sign the request with SHA-256 (openssl req -sha256): %w",
-			requestSignatureName(csr), ErrBadRequest)
+			RequestSignatureAlgorithm(csr), ErrBadRequest)
 	case errors.Is(err, x509.ErrUnsupportedAlgorithm):
 		hint := "sign the request with sha256WithRSAEncryption or ecdsa-with-SHA256 (openssl req's default)"
 		if requestSignatureOID(csr).Equal(oidRSAPSS) {
 			hint = "RSASSA-PSS is accepted with SHA-256, -384 or -512 and a salt as long as the hash (openssl req -sigopt rsa_pss_saltlen:digest)"
 		}
-		return fmt.Errorf("signature algorithm %s is not supported: %s: %w", requestSignatureName(csr), hint, ErrBadRequest)
+		return fmt.Errorf("signature algorithm %s is not supported: %s: %w", RequestSignatureAlgorithm(csr), hint, ErrBadRequest)
 	}
 	return fmt.Errorf("signature does not verify (request altered or not signed by its key): %w", ErrBadRequest)
 }
@@ -128,10 +128,11 @@ type pssParameters struct {
 	Trailer int                      `asn1:"explicit,optional,default:1,tag:3"`
 }
 
-// requestSignatureName is openssl's name for csr's signature algorithm;
-// for RSASSA-PSS with its hash and salt length, which Go's x509 accepts
-// only as long as the hash.
-func requestSignatureName(csr *x509.CertificateRequest) string {
+// RequestSignatureAlgorithm is openssl's name for csr's signature
+// algorithm, read from the request itself, so that one Go's x509 does not
+// know is named too; RSASSA-PSS with its hash and salt length, which Go's
+// x509 accepts only as long as the hash.
+func RequestSignatureAlgorithm(csr *x509.CertificateRequest) string {
 	var req certificationRequest
 	if _, err := asn1.Unmarshal(csr.Raw, &req); err != nil {
 		return "(unreadable)"

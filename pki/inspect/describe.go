@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"errors"
 	"fmt"
 	"time"
 
@@ -42,13 +43,28 @@ func describeCertificate(c *x509.Certificate, now time.Time) *CertificateInfo {
 }
 
 func describeRequest(r *x509.CertificateRequest) *RequestInfo {
-	return &RequestInfo{
+	info := &RequestInfo{
 		Subject:            inspectedName(r.RawSubject, r.Subject),
 		PublicKey:          describePublicKey(r.PublicKey, r.RawSubjectPublicKeyInfo, r.PublicKeyAlgorithm.String()),
 		SignatureAlgorithm: signatureAlgorithmName(r.SignatureAlgorithm),
-		SignatureValid:     r.CheckSignature() == nil,
 		Extensions:         describeExtensions(r.Extensions, pki.SANs{DNSNames: r.DNSNames, IPAddresses: r.IPAddresses, EmailAddresses: r.EmailAddresses, URIs: r.URIs}),
 	}
+	if r.SignatureAlgorithm == x509.UnknownSignatureAlgorithm {
+		// One Go's x509 does not know (RSASSA-PSS with openssl's default
+		// salt, say): named from the request itself, not as "0".
+		info.SignatureAlgorithm = pki.RequestSignatureAlgorithm(r)
+	}
+	err := r.CheckSignature()
+	var insecure x509.InsecureAlgorithmError
+	switch {
+	case err == nil:
+		info.SignatureValid = true
+	case errors.As(err, &insecure):
+		info.SignatureNotChecked = "insecure algorithm"
+	case errors.Is(err, x509.ErrUnsupportedAlgorithm):
+		info.SignatureNotChecked = "algorithm not supported"
+	}
+	return info
 }
 
 var (

@@ -99,6 +99,11 @@ type RequestInfo struct {
 	// SignatureValid reports whether the request is signed by the key it
 	// carries.
 	SignatureValid bool
+	// SignatureNotChecked, when not empty, is why the signature could not
+	// be checked (an algorithm Go's x509 does not implement or refuses as
+	// insecure); SignatureValid is then false, but the signature may be
+	// sound.
+	SignatureNotChecked string
 	// Extensions are the extensions the request asks for. A signer decides
 	// what it copies: pkienroll copies only the alternative names.
 	Extensions ExtensionsInfo

@@ -258,6 +258,35 @@ func TestInspectRequestBadSignature(t *testing.T) {
 	}
 }
 
+// TestInspectRequestSignatureNotChecked: a request openssl signs with
+// RSASSA-PSS and its default salt (as long as the key allows), whose
+// signature Go's x509 does not check, is named from the request itself,
+// not as "0", and said to be not checked, not to fail: openssl verifies
+// it.
+func TestInspectRequestSignatureNotChecked(t *testing.T) {
+	dir := t.TempDir()
+	req := filepath.Join(dir, "pss.req")
+	pkitest.RunOpenSSL(t, dir, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", filepath.Join(dir, "pss.key"),
+		"-subj", "/CN=pss.example.com", "-sigopt", "rsa_padding_mode:pss", "-out", req)
+	pkitest.RunOpenSSL(t, dir, "req", "-in", req, "-noout", "-verify")
+	in, err := inspect.File(req, inspect.Options{Now: inspectNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := only(t, in).Request
+	if r == nil || r.SignatureValid || r.SignatureNotChecked != "algorithm not supported" ||
+		!strings.HasPrefix(r.SignatureAlgorithm, "rsassaPss (sha256, salt length ") {
+		t.Fatalf("PSS request: %+v, want rsassaPss, not checked", r)
+	}
+	var text bytes.Buffer
+	if err := in.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "NOT CHECKED (algorithm not supported)") || strings.Contains(text.String(), "DOES NOT VERIFY") {
+		t.Errorf("text:\n%s", text.String())
+	}
+}
+
 func TestInspectCRL(t *testing.T) {
 	for _, tc := range []struct{ file, form string }{{"ca.crl", "PEM"}, {"ca.crl.der", "DER"}} {
 		c := only(t, inspectFixture(t, tc.file)).CRL

@@ -103,8 +103,9 @@ type requestJSON struct {
 	SubjectRDNs dn.Name `json:"subject_rdns"`
 	publicKeyJSON
 	extensionsJSON
-	SignatureAlgorithm string `json:"signature_algorithm"`
-	SignatureValid     bool   `json:"signature_valid"`
+	SignatureAlgorithm  string `json:"signature_algorithm"`
+	SignatureValid      bool   `json:"signature_valid"`
+	SignatureNotChecked string `json:"signature_not_checked,omitempty"`
 }
 
 type revokedJSON struct {
@@ -165,13 +166,14 @@ func (o Object) MarshalJSON() ([]byte, error) {
 	case o.Request != nil:
 		r := o.Request
 		return json.Marshal(requestJSON{
-			objectHeaderJSON:   h,
-			Subject:            r.Subject.String(),
-			SubjectRDNs:        r.Subject,
-			publicKeyJSON:      publicKeyToJSON(r.PublicKey),
-			extensionsJSON:     extensionsToJSON(r.Extensions),
-			SignatureAlgorithm: r.SignatureAlgorithm,
-			SignatureValid:     r.SignatureValid,
+			objectHeaderJSON:    h,
+			Subject:             r.Subject.String(),
+			SubjectRDNs:         r.Subject,
+			publicKeyJSON:       publicKeyToJSON(r.PublicKey),
+			extensionsJSON:      extensionsToJSON(r.Extensions),
+			SignatureAlgorithm:  r.SignatureAlgorithm,
+			SignatureValid:      r.SignatureValid,
+			SignatureNotChecked: r.SignatureNotChecked,
 		})
 	case o.CRL != nil:
 		return json.Marshal(crlToJSON(h, o.CRL))

@@ -103,7 +103,10 @@ func (t *textWriter) request(r *RequestInfo) {
 	t.publicKey(r.PublicKey)
 	t.extensions(r.Extensions)
 	verifies := "verifies"
-	if !r.SignatureValid {
+	switch {
+	case r.SignatureNotChecked != "":
+		verifies = "NOT CHECKED (" + r.SignatureNotChecked + ")"
+	case !r.SignatureValid:
 		verifies = "DOES NOT VERIFY"
 	}
 	t.line("Signature", r.SignatureAlgorithm+", "+verifies)
