@@ -1,11 +1,9 @@
 package main
 
 import (
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"math/big"
 	"os"
 	"os/exec"
@@ -16,7 +14,6 @@ import (
 
 	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
-	"github.com/pkienroll/pkienroll/pki"
 )
 
 // Text spoofing: a RIGHT-TO-LEFT OVERRIDE reverses what follows it on the
@@ -33,21 +30,10 @@ const (
 // zero-width characters, signed with the fixture's key.
 func bidiCert(t *testing.T, f *fixture) string {
 	t.Helper()
-	key, err := pki.ReadKey(f.key, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
+	return writeSelfSigned(t, f, "bidi.pem", &x509.Certificate{
 		SerialNumber: big.NewInt(0x4243), Subject: pkix.Name{Organization: []string{bidiO}, CommonName: bidiCN},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(48 * time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := f.path("bidi.pem")
-	writeFile(t, path, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
-	return path
+	})
 }
 
 // TestBidiEscapes: inspect, verify, subject, list and metrics show bidi

@@ -361,12 +361,11 @@ func accessLogHas(t *testing.T, dir string, wants ...string) {
 	}
 }
 
-// TestSpiceProxyNoOpenRelay needs Squid only: the SPICE proxy tunnels its
-// clients to its hypervisors' display ports (by network and by name) and
-// answers 403 to another client and for another destination, though a
-// display port listens there.
-func TestSpiceProxyNoOpenRelay(t *testing.T) {
-	pkitest.NeedSquid(t, proxy.FindSquid())
+// listenOnDisplayPort listens on a free display port of the hypervisor's
+// address, closing every connection it takes, for the tunnel tests that
+// need only a port that answers; it returns the port.
+func listenOnDisplayPort(t *testing.T) int {
+	t.Helper()
 	port := displayPorts(t, 1)[0]
 	l, err := net.Listen("tcp", net.JoinHostPort(hypervisorAddr, strconv.Itoa(port)))
 	if err != nil {
@@ -382,6 +381,16 @@ func TestSpiceProxyNoOpenRelay(t *testing.T) {
 			c.Close()
 		}
 	}()
+	return port
+}
+
+// TestSpiceProxyNoOpenRelay needs Squid only: the SPICE proxy tunnels its
+// clients to its hypervisors' display ports (by network and by name) and
+// answers 403 to another client and for another destination, though a
+// display port listens there.
+func TestSpiceProxyNoOpenRelay(t *testing.T) {
+	pkitest.NeedSquid(t, proxy.FindSquid())
+	port := listenOnDisplayPort(t)
 	dir, proxyPort := spiceSquid(t, "--clients", "127.0.0.1/32", "--hypervisors", hypervisorAddr+"/32,"+hypervisorName)
 	proxyAddr := "127.0.0.1:" + strconv.Itoa(proxyPort)
 	display := strconv.Itoa(port)
@@ -407,21 +416,7 @@ func TestSpiceProxyNoOpenRelay(t *testing.T) {
 // Squid reads without an ERROR ("all", "0.0.0.0/1 128.0.0.0/1").
 func TestSpiceProxyAnyone(t *testing.T) {
 	pkitest.NeedSquid(t, proxy.FindSquid())
-	port := displayPorts(t, 1)[0]
-	l, err := net.Listen("tcp", net.JoinHostPort(hypervisorAddr, strconv.Itoa(port)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	port := listenOnDisplayPort(t)
 	for _, clients := range []string{"0.0.0.0/0,::/0", "0.0.0.0/0"} {
 		dir, proxyPort := spiceSquid(t, "--clients", clients, "--hypervisors", hypervisorAddr)
 		to := net.JoinHostPort(hypervisorAddr, strconv.Itoa(port))

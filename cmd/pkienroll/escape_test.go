@@ -47,10 +47,6 @@ func assertPrintable(t *testing.T, what, out string) {
 // carry terminal escapes, signed with the fixture's key.
 func hostileCert(t *testing.T, f *fixture) string {
 	t.Helper()
-	key, err := pki.ReadKey(f.key, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	subject, err := asn1.Marshal(pkix.RDNSequence{
 		{{Type: asn1.ObjectIdentifier{2, 5, 4, 10}, Value: "Org" + escTitle}},
 		{{Type: asn1.ObjectIdentifier{2, 5, 4, 3}, Value: "cn" + escClear + escC1}},
@@ -63,11 +59,22 @@ func hostileCert(t *testing.T, f *fixture) string {
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 		DNSNames: []string{"dns" + escClear + ".example"},
 	}
+	return writeSelfSigned(t, f, "hostile.pem", tmpl)
+}
+
+// writeSelfSigned writes tmpl, self-signed with the fixture's key, as the
+// fixture's file name, and returns its path.
+func writeSelfSigned(t *testing.T, f *fixture, name string, tmpl *x509.Certificate) string {
+	t.Helper()
+	key, err := pki.ReadKey(f.key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := f.path("hostile.pem")
+	path := f.path(name)
 	writeFile(t, path, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
 	return path
 }
