@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pkienroll/pkienroll/internal/safefile"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // Status is the first column of an openssl `ca` index line.
@@ -184,32 +186,62 @@ func ReadDatabase(path string) ([]Entry, error) {
 // `openssl ca` does the same (it takes the '\r' for the end of the subject
 // and writes its own lines with '\n'), and goes on reading the result. The
 // old lines are left as they are.
-func appendEntries(f *os.File, entries []Entry) error {
+//
+// certDir is where each serial's certificate is (certs/), for
+// repairTornTail. A write or a flush that fails (a full disk takes part of
+// the lines) is undone: the index is cut back to where the append started,
+// so that no line of a batch reported failed is left to be read as issued.
+func appendEntries(f *os.File, entries []Entry, certDir string) error {
 	var buf bytes.Buffer
 	for _, e := range entries {
 		buf.WriteString(e.String())
 		buf.WriteByte('\n')
 	}
-	end, err := repairTornTail(f)
+	end, err := repairTornTail(f, certDir)
 	if err != nil {
 		return err
 	}
-	if _, err := f.WriteAt(buf.Bytes(), end); err != nil {
-		return safefile.UnwrapPathError(err)
+	if _, err := writeIndexAt(f, buf.Bytes(), end); err != nil {
+		return cutBack(f, end, safefile.UnwrapPathError(err))
 	}
-	return safefile.UnwrapPathError(f.Sync())
+	if err := f.Sync(); err != nil {
+		return cutBack(f, end, safefile.UnwrapPathError(err))
+	}
+	return nil
+}
+
+// writeIndexAt writes the appended lines; a variable for the test that
+// makes it fail half-way, as a full disk does.
+var writeIndexAt = (*os.File).WriteAt
+
+// cutBack undoes an append that failed with cause: f is cut back to end,
+// where the append started, and flushed. Cutting takes no free space. When
+// it fails too, some of the lines may be left, and the error says so.
+func cutBack(f *os.File, end int64, cause error) error {
+	if err := truncateSync(f, end); err != nil {
+		return fmt.Errorf("%w; cutting the index back to its last whole line failed too (%w): some of the new lines may be left, run pkienroll ca check: %w", cause, err, ErrBadStore)
+	}
+	return cause
 }
 
 // repairTornTail makes f end with a whole line, and returns the size it
 // then has: an unterminated last line that is a whole entry (written by
 // hand without a newline) gets its newline; the beginning of one (a write
-// a crash cut short) is cut off. Anything else is refused with f unchanged
-// (see classifyTail); commit has refused it already (lastIndexEntry), before
-// anything changed.
-func repairTornTail(f *os.File) (int64, error) {
+// a crash cut short) is cut off. A crash can cut a line inside its
+// subject, the last field, so that it reads as a whole entry with a
+// shorter subject: a line whose subject is the beginning of its
+// certificate's (certDir/SERIAL.pem) is such a line, and cut off too.
+// Anything else is refused with f unchanged (see classifyTail); commit has
+// refused it already (lastIndexEntry), before anything changed.
+func repairTornTail(f *os.File, certDir string) (int64, error) {
 	lineStart, size, kind, err := indexTail(f)
 	if err != nil {
 		return 0, err
+	}
+	if kind == tailWhole {
+		if e, err := lastIndexEntry(f); err == nil && e != nil && subjectCutShort(*e, certDir) {
+			kind = tailTorn
+		}
 	}
 	switch kind {
 	case tailNone:
@@ -224,6 +256,27 @@ func repairTornTail(f *os.File) (int64, error) {
 	}
 	_, err = lastIndexEntry(f)
 	return 0, err
+}
+
+// subjectCutShort reports whether e's subject is a strict beginning of the
+// subject of its certificate in certDir, which a line cut inside its last
+// field has. Without a readable certificate it reports false: the line is
+// taken as written.
+func subjectCutShort(e Entry, certDir string) bool {
+	n, err := parseSerial(e.Serial)
+	if err != nil || certDir == "" {
+		return false
+	}
+	cert, err := ReadCertificate(filepath.Join(certDir, FormatSerial(n)+".pem"))
+	if err != nil {
+		return false
+	}
+	subject, err := dn.ParseDER(cert.RawSubject)
+	if err != nil {
+		return false
+	}
+	full := subject.OneLine()
+	return len(e.Subject) < len(full) && strings.HasPrefix(full, e.Subject)
 }
 
 // lastIndexEntry checks the end of the index open in f before a signer

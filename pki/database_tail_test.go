@@ -131,3 +131,97 @@ func TestSignRefusesBadLastLine(t *testing.T) {
 		})
 	}
 }
+
+// TestSignFailedAppendLeavesNoLine: a full disk that takes part of a
+// batch's index lines fails the batch, and the lines written are cut
+// back: none is left to be read as issued, by openssl ca or by the next
+// signer, who would have completed a line cut in its subject. The next
+// batch signs as usual after the serials the failed one used.
+func TestSignFailedAppendLeavesNoLine(t *testing.T) {
+	s := pkitest.NewStore(t)
+	names := []string{"a", "b", "c", "d"}
+	for _, n := range names {
+		pkitest.WriteRequest(t, s, n, "/C=US/O=Example Inc./OU="+strings.Repeat("x", 60)+"/CN="+n+".example.com")
+	}
+	index := pkitest.ReadFile(t, s.DatabasePath())
+	restore := pki.FailIndexWrites()
+	_, err := s.SignBatch(t.Context(), reqsFor(names...))
+	restore()
+	if err == nil || errors.Is(err, pki.ErrAfterCommit) || !strings.Contains(err.Error(), "no space left") {
+		t.Fatalf("SignBatch on a full disk: %v, want a failure before the commit point", err)
+	}
+	if got := pkitest.ReadFile(t, s.DatabasePath()); got != index {
+		t.Fatalf("database.txt after the failed append:\n%q\nwant it as before:\n%q", got, index)
+	}
+	for _, n := range names {
+		if _, err := os.Lstat(s.CertPath(n)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: %v, want no certificate handed out", s.CertPath(n), err)
+		}
+	}
+	issued, err := s.SignBatch(t.Context(), reqsFor(names...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := pki.ReadDatabase(s.DatabasePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1+len(names) || entries[1].Serial != issued[0].Serial {
+		t.Errorf("index after signing again: %+v, want the CA's line and the new batch's", entries)
+	}
+}
+
+// TestSignCutsLineTornInSubject: a crash that cut the last index line
+// inside its subject leaves what reads as a whole line with a shorter
+// subject; its certificate, certs/SERIAL.pem, has the whole one. The next
+// signer cuts that line off instead of completing it with the wrong
+// subject; a whole last line without its newline, whose subject is its
+// certificate's, is still completed.
+func TestSignCutsLineTornInSubject(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		cut  func(line string) string
+		kept bool
+	}{
+		{"cut in the subject", func(l string) string { return l[:len(l)-len("example.com\n")] }, false},
+		{"only the newline lost", func(l string) string { return strings.TrimSuffix(l, "\n") }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := pkitest.NewStore(t)
+			signNames(t, s, "first")
+			before := pkitest.ReadFile(t, s.DatabasePath())
+			i := strings.LastIndex(strings.TrimSuffix(before, "\n"), "\n") + 1
+			pkitest.WriteFile(t, s.DatabasePath(), []byte(before[:i]+tc.cut(before[i:])), 0o644)
+			signNames(t, s, "second")
+			entries, err := pki.ReadDatabase(s.DatabasePath())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var serials []string
+			for _, e := range entries {
+				serials = append(serials, e.Serial)
+				if e.Serial == "1001" && e.Subject != "/C=US/O=Example Inc./CN=first.example.com" {
+					t.Errorf("line of 1001 kept with subject %q", e.Subject)
+				}
+			}
+			want := "1000 1002"
+			if tc.kept {
+				want = "1000 1001 1002"
+			}
+			if got := strings.Join(serials, " "); got != want {
+				t.Errorf("serials in the index: %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+// reqsFor is a SignRequest for each name, its request in requests/.
+func reqsFor(names ...string) []pki.SignRequest {
+	reqs := make([]pki.SignRequest, len(names))
+	for i, n := range names {
+		reqs[i] = pki.SignRequest{Name: n}
+	}
+	return reqs
+}

@@ -83,7 +83,7 @@ func (sh *sharedIndex) record(cert *x509.Certificate) error {
 	if err != nil {
 		return err
 	}
-	if err := appendEntries(sh.db, []Entry{line}); err != nil {
+	if err := appendEntries(sh.db, []Entry{line}, sh.s.path(sh.s.opts.certDir)); err != nil {
 		return fmt.Errorf("append to database %s: %w", sh.s.DatabasePath(), err)
 	}
 	return nil

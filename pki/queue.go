@@ -185,10 +185,12 @@ func (q *SignQueue) answer(batch []*queued, issued []*Issued, err error) bool {
 // with the lock let go. Such a failure would fail every request in it for
 // the fault of one (a name whose certificate file is a directory, a
 // renewal whose precondition no longer holds): then each is signed on its
-// own, so every caller gets its own answer. A lone request, or one the
-// lock refused, gets err.
+// own, so every caller gets its own answer. A lone request, a batch the
+// lock refused, and one that found the store unsound (ErrBadStore: a
+// serial.txt behind the index, an index whose failed append could not be
+// cut back), which no request of it would fare better alone in, get err.
 func (q *SignQueue) alone(batch []*queued, err error) {
-	if len(batch) == 1 || errors.Is(err, ErrLocked) {
+	if len(batch) == 1 || errors.Is(err, ErrLocked) || errors.Is(err, ErrBadStore) {
 		for _, p := range batch {
 			p.done <- queueAnswer{err: err}
 		}

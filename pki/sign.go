@@ -500,7 +500,7 @@ func (s *Store) commit(jobs []job, issued []*Issued, nextSerial *big.Int) (err e
 	if err := atomicfile.SyncDir(certDir); err != nil {
 		return fmt.Errorf("write %s: %w", certDir, err)
 	}
-	if err := appendEntries(db, entries); err != nil {
+	if err := appendEntries(db, entries, certDir); err != nil {
 		return fmt.Errorf("append to database %s: %w", s.DatabasePath(), err)
 	}
 	// The commit point: the certificates exist. What follows hands them
