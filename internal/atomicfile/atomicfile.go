@@ -5,7 +5,7 @@
 // never readable by others), synced, renamed, and the directory synced.
 // Several files are staged before the first rename (Stage, StageLocked),
 // replaced files are kept as FILE.YYYYMMDDHHMMSS hard links (Backup), and
-// WriteFiles writes a set all or nothing. The temporary names let a later
+// ReplaceAll and WriteFiles put a set in place all or nothing. The temporary names let a later
 // lock holder recognise and clean what a crash left (IsTemp, IsLockedTemp).
 package atomicfile
 
@@ -312,16 +312,21 @@ type OutputFile struct {
 	Mode os.FileMode
 }
 
+// now is opts.Now, or the time now when it is zero.
+func (opts Options) now() time.Time {
+	if opts.Now.IsZero() {
+		return time.Now()
+	}
+	return opts.Now
+}
+
 // WriteFiles writes a set of files all or nothing, as far as the file system
 // allows: every check runs (two outputs naming the same file are
 // ErrSameFile, CheckDistinct) and every file is written to a synced temporary
-// file before the first rename, and existing files (allowed only with
-// opts.Force) are backed up just before they are replaced.
+// file before the first rename; existing files (allowed only with
+// opts.Force) are backed up before the first is replaced, and a failure
+// after some were replaced puts them back (ReplaceAll).
 func WriteFiles(opts Options, outs ...OutputFile) error {
-	now := opts.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
 	paths := make([]string, len(outs))
 	for i, o := range outs {
 		paths[i] = o.Path
@@ -349,17 +354,7 @@ func WriteFiles(opts Options, outs ...OutputFile) error {
 		}
 		staged = append(staged, s)
 	}
-	for i, s := range staged {
-		if exists[i] && !opts.NoBackup {
-			if _, err := Backup(s.path, now); err != nil {
-				return err
-			}
-		}
-		if err := s.Commit(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return ReplaceAll(staged, exists, opts)
 }
 
 // CheckWritable reports whether path may be written as an output: its

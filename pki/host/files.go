@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
@@ -102,12 +103,33 @@ func (f Files) named() []string {
 	return ps
 }
 
-// makeDirs makes the missing directories of every path f names.
-func (f Files) makeDirs() error {
+// makeDirs makes the missing directories of every path f names, and
+// returns those it made, deepest first, for removeDirs; on an error it
+// has removed them.
+func (f Files) makeDirs() ([]string, error) {
+	var made []string
 	for _, p := range f.named() {
-		if err := os.MkdirAll(filepath.Dir(p), DirMode); err != nil {
-			return fmt.Errorf("make directory %s: %w", filepath.Dir(p), safefile.UnwrapPathError(err))
+		dir := filepath.Dir(p)
+		var missing []string
+		for d := dir; ; d = filepath.Dir(d) {
+			if _, err := os.Lstat(d); !errors.Is(err, fs.ErrNotExist) || d == filepath.Dir(d) {
+				break
+			}
+			missing = append(missing, d)
 		}
+		if err := os.MkdirAll(dir, DirMode); err != nil {
+			removeDirs(append(missing, made...))
+			return nil, fmt.Errorf("make directory %s: %w", dir, safefile.UnwrapPathError(err))
+		}
+		made = append(missing, made...)
 	}
-	return nil
+	return made, nil
+}
+
+// removeDirs removes dirs in order, each only if it is empty: the
+// directories makeDirs made for an install that failed.
+func removeDirs(dirs []string) {
+	for _, d := range dirs {
+		_ = syscall.Rmdir(d)
+	}
 }

@@ -42,11 +42,12 @@ type output struct {
 // Install writes b into f all or nothing, as far as the file system
 // allows: every check runs and every file is staged (temporary file
 // beside it, synced, its mode set, and given to f.Owner when it is the
-// key or a certificate) before the first is renamed into place; an
+// key or a certificate) before the first is renamed into place; every
 // existing file (allowed only with o.Force) is kept as
-// FILE.YYYYMMDDHHMMSS just before it is replaced. Two parts named for the
-// same file, however spelled, are refused (pki.ErrSameFile). On an error
-// before the first rename nothing changed.
+// FILE.YYYYMMDDHHMMSS before the first is replaced; and a failure on the
+// way puts back what was replaced, removes those backups and the
+// directories o.MakeDirs made (atomicfile.ReplaceAll). Two parts named
+// for the same file, however spelled, are refused (pki.ErrSameFile).
 func (f Files) Install(b Bundle, o Options) error {
 	outs, err := f.outputs(b)
 	if err != nil {
@@ -67,15 +68,21 @@ func (f Files) Install(b Bundle, o Options) error {
 	if err := CheckWritable(o, pathsOf(outs)...); err != nil {
 		return err
 	}
+	var made []string
 	if o.MakeDirs {
-		if err := f.makeDirs(); err != nil {
+		if made, err = f.makeDirs(); err != nil {
 			return err
 		}
 	}
-	return f.write(outs, o.Force, now)
+	if err := f.write(outs, o.Force, now); err != nil {
+		removeDirs(made)
+		return err
+	}
+	return nil
 }
 
-// write stages every output, then backs up and renames each in turn.
+// write stages every output, then puts them all in place
+// (atomicfile.ReplaceAll).
 func (f Files) write(outs []output, force bool, now time.Time) error {
 	exists := make([]bool, len(outs))
 	staged := make([]*atomicfile.Staged, 0, len(outs))
@@ -100,17 +107,7 @@ func (f Files) write(outs []output, force bool, now time.Time) error {
 			}
 		}
 	}
-	for i, s := range staged {
-		if exists[i] {
-			if _, err := atomicfile.Backup(s.Path(), now); err != nil {
-				return err
-			}
-		}
-		if err := s.Commit(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return atomicfile.ReplaceAll(staged, exists, atomicfile.Options{Now: now})
 }
 
 // outputs pairs each part of b with its file, in the order of Files.

@@ -7,11 +7,13 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/host"
 )
@@ -126,5 +128,36 @@ func TestInstallOwner(t *testing.T) {
 	}
 	if err := f.CheckReadable(); err != nil {
 		t.Errorf("nobody cannot read its own files: %v", err)
+	}
+}
+
+// TestInstallAllOrNothing: a file that cannot be backed up (every backup
+// name taken, pkitest.BlockBackups) fails the install before anything is
+// replaced, wherever it comes in the set: every file is as it was, no
+// backup or temporary file is left, and a directory MakeDirs made for the
+// install is removed again.
+func TestInstallAllOrNothing(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	ca := selfSigned(t, "ca")
+	for _, blocked := range []string{"key", "cert", "ca"} {
+		t.Run(blocked, func(t *testing.T) {
+			f := filesIn(t)
+			f.CSR, f.Config = "", ""
+			dir := filepath.Dir(f.Key)
+			if err := f.Install(host.Bundle{Key: ecKey(t), Cert: ca, CA: ca, EngineCert: ca}, host.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			pkitest.BlockBackups(t, map[string]string{"key": f.Key, "cert": f.Cert, "ca": f.CA}[blocked], at)
+			before := pkitest.Snapshot(t, dir)
+			// A new file in a directory the install makes: put back too.
+			f.CSR = filepath.Join(dir, "new", "svc.req")
+			other := selfSigned(t, "other")
+			err := f.Install(host.Bundle{Key: ecKey(t), Cert: other, CA: other, EngineCert: other, CSR: []byte{0x30, 0}},
+				host.Options{Force: true, MakeDirs: true, Now: at})
+			if err == nil || !strings.Contains(err.Error(), "back up") {
+				t.Fatalf("install with a backup that cannot be made: %v", err)
+			}
+			pkitest.AssertUnchanged(t, dir, before)
+		})
 	}
 }
