@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
@@ -73,7 +72,7 @@ func (c *Client) EnrollFiles(ctx context.Context, req EnrollRequest) (*x509.Cert
 	if err != nil {
 		return nil, err
 	}
-	if err := c.verifyIssued(cert, key, req.CN); err != nil {
+	if err := c.verifyIssued(cert, key); err != nil {
 		return nil, fmt.Errorf("enroll: %w", err)
 	}
 	if err := f.Install(host.Bundle{Key: key, Cert: cert, CA: c.CA}, opts); err != nil {
@@ -83,17 +82,14 @@ func (c *Client) EnrollFiles(ctx context.Context, req EnrollRequest) (*x509.Cert
 }
 
 // verifyIssued checks a certificate the server sent before it is written,
-// beyond what Enroll and Reenroll checked against the request (the names
-// among it): it verifies under the trusted CA as openssl verifies it, for
-// TLS server use, is for key and has cn as CN.
-func (c *Client) verifyIssued(cert *x509.Certificate, key crypto.Signer, cn string) error {
+// beyond what Enroll and Reenroll checked against the request (checkIssued:
+// subject, names, key, validity): it verifies under the trusted CA as
+// openssl verifies it, for TLS server use, and is for key.
+func (c *Client) verifyIssued(cert *x509.Certificate, key crypto.Signer) error {
 	// As `pkienroll verify` checks it: chain (with openssl's rules), dates,
 	// key pair, serverAuth.
 	if err := verify.Certificate(cert, verify.Options{CAs: []*x509.Certificate{c.CA}, Key: key}).Err(); err != nil {
 		return fmt.Errorf("the issued certificate is not fit: %w", err)
-	}
-	if !strings.EqualFold(cert.Subject.CommonName, cn) {
-		return fmt.Errorf("the issued certificate has CN %q, not %q", cert.Subject.CommonName, cn)
 	}
 	return nil
 }
@@ -186,7 +182,7 @@ func (c *Client) RenewFiles(ctx context.Context, req RenewRequest) (*RenewResult
 	if err != nil {
 		return nil, err
 	}
-	if err := c.verifyIssued(cert, next, cur.Subject.CommonName); err != nil {
+	if err := c.verifyIssued(cert, next); err != nil {
 		return nil, fmt.Errorf("renew: %w", err)
 	}
 	if got, err := dn.ParseDER(cert.RawSubject); err != nil || !got.Equal(subject) {
