@@ -150,13 +150,20 @@ func (c *renewCmd) once(e *env, client *est.Client, req est.RenewRequest) (*est.
 	}
 	res, err := client.RenewFiles(e.ctx, req)
 	if err != nil {
-		if pending && c.Exec != "" {
+		if pending && c.Exec == "" {
+			return nil, &hookFailed{fmt.Errorf("%w; and the renewal failed: %w", c.pendingWithoutExec(), err)}
+		}
+		if pending {
 			// The files are newer than what the service holds, whatever
 			// this renewal's fate: reload it now rather than at the next run.
-			// Unreadable, the hook gets no names, but still runs.
+			// Unreadable, the hook gets no names, but still runs. A hook
+			// that fails again is what matters most (exit 3: the service
+			// serves an older certificate than the files hold); the line
+			// says both.
 			cur, _ := pki.ReadCertificate(c.Cert)
-			if herr := c.runHook(e, cur, false); herr != nil {
-				e.log.Error("pending hook failed again", "err", oneLine(herr.Error()))
+			var hook *hookFailed
+			if herr := c.runHook(e, cur, false); errors.As(herr, &hook) {
+				return nil, &hookFailed{fmt.Errorf("%w; and the renewal failed: %w", hook.err, err)}
 			}
 		}
 		return nil, err
@@ -177,12 +184,17 @@ func (c *renewCmd) once(e *env, client *est.Client, req est.RenewRequest) (*est.
 	}
 	if c.Exec == "" {
 		if pending {
-			return res, &hookFailed{fmt.Errorf("the --exec hook of an earlier renewal of %s has not succeeded (%s): give --exec, or remove that file once the service has the new certificate",
-				c.Cert, c.pendingPath())}
+			return res, &hookFailed{c.pendingWithoutExec()}
 		}
 		return res, nil
 	}
 	return res, c.runHook(e, res.Certificate, res.Renewed)
+}
+
+// pendingWithoutExec is what a run without --exec says of a pending hook.
+func (c *renewCmd) pendingWithoutExec() error {
+	return fmt.Errorf("the --exec hook of an earlier renewal of %s has not succeeded (%s): give --exec, or remove that file once the service has the new certificate",
+		c.Cert, c.pendingPath())
 }
 
 // pendingPath is the marker of a hook that has not succeeded since the
