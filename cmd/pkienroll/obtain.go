@@ -32,6 +32,9 @@ type obtainCmd struct {
 // Run enrolls this host: every file is checked before the token is sent,
 // and none is written unless the certificate is fit.
 func (c *obtainCmd) Run(e *env) error {
+	if _, err := est.ParseFingerprint(c.CAFingerprint); err != nil {
+		return usageErrorf("--ca-fingerprint %s: %w", quoteValue(c.CAFingerprint), err)
+	}
 	token, err := c.token()
 	if err != nil {
 		return err

@@ -23,7 +23,8 @@ func estProxy(t *testing.T) (server, token, fingerprint string, p proxyHost) {
 
 // TestObtain: `obtain` is network enrollment under its own name: it
 // writes key (0600), certificate and CA certificate; mixing in the flags
-// of enroll on the engine is a usage error; `enroll --server` still works,
+// of enroll on the engine, or a malformed --ca-fingerprint, is a usage
+// error; `enroll --server` still works,
 // saying what to use instead.
 func TestObtain(t *testing.T) {
 	server, token, fp, p := estProxy(t)
@@ -37,6 +38,15 @@ func TestObtain(t *testing.T) {
 	sameFiles(t, "obtain --name", map[string]string{}, p.files(t))
 	r = runBinary(t, "022", append([]string{"obtain"}, args[:len(args)-2]...)...)
 	oneLineFailure(t, "obtain without --ca-out", r, exitUsage, "--ca-out")
+
+	// A fingerprint that is not one is a usage error, found before any
+	// server is contacted (none listens at port 1).
+	for _, fp := range []string{"garbage", strings.Repeat("z", 64), "SHA256:abc", strings.Repeat("ab:", 31) + "a"} {
+		r := runBinary(t, "022", "obtain", "--server", "https://127.0.0.1:1", "--token-env", "NO_SUCH_VAR", "--ca-fingerprint", fp,
+			"--cn", "proxy.example.com", "--key", p.key, "--cert", p.cert, "--ca-out", p.ca)
+		oneLineFailure(t, "--ca-fingerprint "+fp, r, exitUsage, "--ca-fingerprint \""+fp+"\": not a SHA-256 fingerprint")
+	}
+	sameFiles(t, "bad fingerprints", map[string]string{}, p.files(t))
 
 	if r := runBinary(t, "022", append([]string{"obtain"}, args...)...); r.code != 0 || !strings.Contains(r.stderr, "enrolled") {
 		t.Fatalf("obtain: %s", r)

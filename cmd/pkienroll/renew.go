@@ -14,6 +14,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/pkienroll/pkienroll/internal/atomicfile"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/est"
 	"github.com/pkienroll/pkienroll/pki/host"
@@ -66,6 +67,9 @@ func (c *renewCmd) Run(e *env) error {
 	if c.Interval <= 0 {
 		return fmt.Errorf("--interval %s: want a positive duration such as 1h", c.Interval)
 	}
+	if err := c.checkFiles(); err != nil {
+		return err
+	}
 	caPath := c.caPath()
 	ca, err := pki.ReadCertificate(caPath)
 	if err != nil {
@@ -91,6 +95,21 @@ func (c *renewCmd) Run(e *env) error {
 		return err
 	}
 	return c.daemon(e, client, req)
+}
+
+// checkFiles refuses, as usage errors, before anything is read or sent,
+// files that cannot be what renew makes of them: --cert and --key one
+// file (the certificate written alone would drop the key), or either of
+// the files renew writes the --ca file it reads.
+func (c *renewCmd) checkFiles() error {
+	if atomicfile.SameFile(c.Cert, c.Key) {
+		return usageErrorf("--cert %s and --key %s are the same file: renew replaces the certificate alone; keep the key in a file of its own", c.Cert, c.Key)
+	}
+	outputs := []flagFile{{"--cert", c.Cert}}
+	if c.NewKey {
+		outputs = append(outputs, flagFile{"--key", c.Key})
+	}
+	return checkOutputsNotInputs(outputs, []flagFile{{"--ca", c.caPath()}})
 }
 
 // daemon renews when due until the context ends: it sleeps until the
@@ -122,37 +141,60 @@ func (c *renewCmd) daemon(e *env, client *est.Client, req est.RenewRequest) erro
 // of an earlier renewal is still pending.
 func (c *renewCmd) once(e *env, client *est.Client, req est.RenewRequest) (*est.RenewResult, error) {
 	pending := c.files().Pending()
+	if c.Exec != "" {
+		// The marker is written after a renewal: a path it cannot be
+		// written at is found before anything is sent.
+		if err := atomicfile.CheckWritable(c.pendingPath(), true); err != nil {
+			return nil, fmt.Errorf("the --exec hook's marker: %w", err)
+		}
+	}
 	res, err := client.RenewFiles(e.ctx, req)
 	if err != nil {
-		if pending && c.Exec != "" {
+		if pending && c.Exec == "" {
+			return nil, &hookFailed{fmt.Errorf("%w; and the renewal failed: %w", c.pendingWithoutExec(), err)}
+		}
+		if pending {
 			// The files are newer than what the service holds, whatever
 			// this renewal's fate: reload it now rather than at the next run.
-			// Unreadable, the hook gets no names, but still runs.
+			// Unreadable, the hook gets no names, but still runs. A hook
+			// that fails again is what matters most (exit 3: the service
+			// serves an older certificate than the files hold); the line
+			// says both.
 			cur, _ := pki.ReadCertificate(c.Cert)
-			if herr := c.runHook(e, cur, false); herr != nil {
-				e.log.Error("pending hook failed again", "err", oneLine(herr.Error()))
+			var hook *hookFailed
+			if herr := c.runHook(e, cur, false); errors.As(herr, &hook) {
+				return nil, &hookFailed{fmt.Errorf("%w; and the renewal failed: %w", hook.err, err)}
 			}
 		}
 		return nil, err
 	}
-	if !res.Renewed {
+	switch {
+	case res.Kept != "":
+		e.log.Info("installed the renewal an earlier run could not", "path", c.Cert, "kept", res.Kept, "serial", pki.FormatSerial(res.Certificate.SerialNumber),
+			"expires", res.Certificate.NotAfter.Format(time.DateOnly))
+	case !res.Renewed:
 		e.log.Info("certificate not due", "path", c.Cert, "expires", res.Certificate.NotAfter.Format(time.DateOnly),
 			"renew-after", res.RenewAt.Format(time.RFC3339))
 		if !pending {
 			return res, nil
 		}
-	} else {
+	default:
 		e.log.Info("renewed certificate", "path", c.Cert, "serial", pki.FormatSerial(res.Certificate.SerialNumber),
 			"expires", res.Certificate.NotAfter.Format(time.DateOnly), "new-key", c.NewKey)
 	}
 	if c.Exec == "" {
 		if pending {
-			return res, &hookFailed{fmt.Errorf("the --exec hook of an earlier renewal of %s has not succeeded (%s): give --exec, or remove that file once the service has the new certificate",
-				c.Cert, c.pendingPath())}
+			return res, &hookFailed{c.pendingWithoutExec()}
 		}
 		return res, nil
 	}
 	return res, c.runHook(e, res.Certificate, res.Renewed)
+}
+
+// pendingWithoutExec is what a run without --exec says of a pending hook.
+func (c *renewCmd) pendingWithoutExec() error {
+	return fmt.Errorf("the --exec hook of an earlier renewal of %s has not succeeded (%s): give --exec, or remove that file once the service has the new certificate",
+		c.Cert, c.pendingPath())
 }
 
 // pendingPath is the marker of a hook that has not succeeded since the

@@ -49,7 +49,8 @@ func (h hookProbe) runs() int {
 
 // TestRenewHookPending: a hook that fails after a renewal is remembered
 // beside the certificate (CERT.hook-pending) and run at every later run,
-// also when the certificate is not due, exiting 3 until it succeeds; then
+// also when the certificate is not due or the renewal fails, exiting 3
+// (one line) until it succeeds; then
 // the marker goes and the hook runs no more. The hook gets the files and
 // names in its environment, as certbot's deploy hooks do.
 func TestRenewHookPending(t *testing.T) {
@@ -76,13 +77,31 @@ func TestRenewHookPending(t *testing.T) {
 	// Without --exec there is nothing to run: still 3, saying what to do.
 	oneLineFailure(t, "pending without --exec", renew(), exitHookFailed, marker)
 
-	// The service is back: the hook succeeds, the marker goes.
+	// The renewal fails too (the server is down): the hook runs all the
+	// same; failing again, it is what the exit code says (3: the service
+	// serves an older certificate than the files), in one line that names
+	// the renewal's failure too, with or without --exec.
+	down := func(extra ...string) result {
+		return runBinary(t, "022", append([]string{"renew", "--server", "https://127.0.0.1:1", "--cert", p.cert, "--key", p.key, "--force"}, extra...)...)
+	}
+	r = down("--exec", h.command())
+	oneLineFailure(t, "renewal and pending hook fail", r, exitHookFailed, "failed with exit code 1; and the renewal failed: est simplereenroll")
+	if strings.Contains(r.stderr, "ERRO") || h.runs() != 3 || !fileExists(marker) {
+		t.Errorf("renewal and pending hook fail: %s; %d runs, marker %v; want one line, 3 runs, the marker", r, h.runs(), fileExists(marker))
+	}
+	oneLineFailure(t, "renewal fails, pending without --exec", down(), exitHookFailed, marker+"): give --exec, or remove that file once the service has the new certificate; and the renewal failed")
+	sameFiles(t, "failed renewals", renewed, p.files(t))
+
+	// The service is back: the hook succeeds, the marker goes; the
+	// renewal, still failing, is what the exit code says.
 	writeFile(t, h.ok, "")
-	if r := renew("--exec", h.command()); r.code != 0 || !strings.Contains(r.stderr, "ran hook") {
+	r = down("--exec", h.command())
+	oneLineFailure(t, "pending hook that succeeds, renewal fails", r, exitError, "connection refused")
+	if !strings.Contains(r.stderr, "ran hook") {
 		t.Fatalf("pending hook that succeeds: %s", r)
 	}
-	if fileExists(marker) || h.runs() != 3 {
-		t.Errorf("after the hook succeeded: marker %v, %d runs; want no marker, 3 runs", fileExists(marker), h.runs())
+	if fileExists(marker) || h.runs() != 4 {
+		t.Errorf("after the hook succeeded: marker %v, %d runs; want no marker, 4 runs", fileExists(marker), h.runs())
 	}
 	env := pkitest.ReadFile(t, h.env)
 	for _, want := range []string{
@@ -95,8 +114,8 @@ func TestRenewHookPending(t *testing.T) {
 	}
 	// Nothing pending, not due: nothing runs, nothing changes.
 	files := p.files(t)
-	if r := renew("--exec", h.command()); r.code != 0 || h.runs() != 3 {
-		t.Errorf("not due, nothing pending: %s; %d runs, want 3", r, h.runs())
+	if r := renew("--exec", h.command()); r.code != 0 || h.runs() != 4 {
+		t.Errorf("not due, nothing pending: %s; %d runs, want 4", r, h.runs())
 	}
 	sameFiles(t, "not due", files, p.files(t))
 	if len(files) != len(renewed)-1 {

@@ -183,6 +183,56 @@ func TestEnrollAndRenewOverEST(t *testing.T) {
 	}
 }
 
+// TestRenewChecksFilesFirst: renew checks every file it would write
+// before it asks the server: a certificate that is a symbolic link, or a
+// hook marker that is one, is refused (exit 1) with nothing sent, so that
+// once it is fixed the same certificate renews (had the server issued a
+// renewal, it would refuse the old certificate as replaced). The key and
+// the certificate one file, or an output over the --ca file, are usage
+// errors.
+func TestRenewChecksFilesFirst(t *testing.T) {
+	server, p := enrolledProxy(t)
+	renew := func(extra ...string) result {
+		return runBinary(t, "022", append([]string{"renew", "--server", server, "--force"}, extra...)...)
+	}
+	files := []string{"--cert", p.cert, "--key", p.key}
+	if err := os.Rename(p.cert, p.cert+".real"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("proxy.cer.real", p.cert); err != nil {
+		t.Fatal(err)
+	}
+	before := p.files(t)
+	oneLineFailure(t, "symbolic link", renew(files...), exitError, "refusing to write "+p.cert+": is a symbolic link")
+	sameFiles(t, "symbolic link", before, p.files(t))
+	if err := os.Remove(p.cert); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(p.cert+".real", p.cert); err != nil {
+		t.Fatal(err)
+	}
+
+	marker := p.cert + ".hook-pending"
+	if err := os.Symlink("/dev/null", marker); err != nil {
+		t.Fatal(err)
+	}
+	before = p.files(t)
+	oneLineFailure(t, "marker a symbolic link", renew(append(files, "--exec", "true")...), exitError, "the --exec hook's marker: refusing to write "+marker+": is a symbolic link")
+	sameFiles(t, "marker a symbolic link", before, p.files(t))
+	if err := os.Remove(marker); err != nil {
+		t.Fatal(err)
+	}
+
+	oneLineFailure(t, "--cert and --key one file", renew("--cert", p.cert, "--key", filepath.Join(p.dir, ".", "proxy.cer")), exitUsage, "are the same file")
+	oneLineFailure(t, "--cert over --ca", renew("--cert", p.cert, "--key", p.key, "--ca", p.cert), exitUsage, "--cert "+p.cert+" is the --ca file")
+	oneLineFailure(t, "--new-key over --ca", renew("--cert", p.cert, "--key", p.ca, "--new-key"), exitUsage, "--key "+p.ca+" is the --ca file")
+
+	// Nothing was sent: the certificate renews.
+	if r := renew(files...); r.code != 0 || !strings.Contains(r.stderr, "renewed certificate") {
+		t.Fatalf("renew after the refusals: %s", r)
+	}
+}
+
 // TestRenewDaemon: --daemon checks, finds the certificate not due, sleeps,
 // and exits 0 on SIGTERM without touching the files.
 func TestRenewDaemon(t *testing.T) {

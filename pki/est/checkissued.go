@@ -11,6 +11,7 @@ import (
 
 	"github.com/pkienroll/pkienroll/internal/printable"
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 )
 
 // ErrNotAsked reports a certificate from the server that is not the one
@@ -35,8 +36,8 @@ const renewSlack = 24 * time.Hour
 
 // checkIssued checks that cert is what csr asked for, before anything is
 // written: the request's public key; not a CA (basicConstraints CA:TRUE or
-// keyCertSign or cRLSign); serverAuth among the extended key usages; the request's CN;
-// exactly the request's SANs, or, when it asked none, the CN as a DNS name
+// keyCertSign or cRLSign); serverAuth among the extended key usages; the
+// request's subject, every attribute (sameSubject); exactly the request's SANs, or, when it asked none, the CN as a DNS name
 // or IP address (what a token grants when made without --san); notBefore
 // not after now (pkienroll backdates a day, so a server's clock ahead of
 // ours by less than that does not matter; crypto/x509's chain verification
@@ -58,7 +59,10 @@ func checkIssued(cert *x509.Certificate, csr *x509.CertificateRequest, current *
 		return notAsked("the issued certificate is not for TLS servers (no serverAuth in its extended key usage)")
 	}
 	if got, want := cert.Subject.CommonName, csr.Subject.CommonName; !strings.EqualFold(got, want) {
-		return notAsked("the issued certificate has CN %q, not %q", printable.Escape(got), printable.Escape(want))
+		return notAsked(`the issued certificate has CN "%s", not "%s"`, printable.Escape(got), printable.Escape(want))
+	}
+	if err := sameSubject(cert, csr, current != nil); err != nil {
+		return err
 	}
 	want := requestSANs(csr)
 	if want.Empty() {
@@ -77,6 +81,44 @@ func checkIssued(cert *x509.Certificate, csr *x509.CertificateRequest, current *
 		return notAsked("the renewed certificate expires %s, before the current certificate's end (%s)", stamp(cert.NotAfter), stamp(current.NotAfter))
 	}
 	return nil
+}
+
+// sameSubject checks that cert's subject is the one csr asked for, every
+// attribute in its place with its value (dn.Name.Equal): a server cannot
+// hand the proxy O=Evil Corp under the right CN. A renewal (exact) keeps
+// the current subject byte for byte; a first enrollment takes the CN in
+// another case, as the server issues the token's spelling of a host name
+// the request may write otherwise.
+func sameSubject(cert *x509.Certificate, csr *x509.CertificateRequest, exact bool) error {
+	want, err := dn.ParseDER(csr.RawSubject)
+	if err != nil {
+		return fmt.Errorf("the request's subject: %w", err)
+	}
+	got, err := dn.ParseDER(cert.RawSubject)
+	if err != nil {
+		return notAsked("the issued certificate's subject cannot be read: %v", err)
+	}
+	if !exact {
+		want = withCN(want, got.CommonName())
+	}
+	if !got.Equal(want) {
+		return notAsked("the issued certificate's subject is %s, not %s", printable.Escape(got.String()), printable.Escape(want.String()))
+	}
+	return nil
+}
+
+// withCN is n with each CN that equals cn but for case spelled as cn.
+func withCN(n dn.Name, cn string) dn.Name {
+	out := make(dn.Name, len(n))
+	for i, rdn := range n {
+		out[i] = append(dn.RDN(nil), rdn...)
+		for j, a := range out[i] {
+			if a.ShortName() == "CN" && strings.EqualFold(a.Value, cn) {
+				out[i][j].Value = cn
+			}
+		}
+	}
+	return out
 }
 
 // sameNames says which name have has that want lacks, or the reverse;

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,14 +32,41 @@ func Fingerprint(c *x509.Certificate) string {
 	return "SHA256:" + hex.EncodeToString(sum[:])
 }
 
-// normFingerprint accepts "SHA256:hex", bare hex, and openssl's
-// colon-separated uppercase form.
-func normFingerprint(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, ':'); i >= 0 && strings.EqualFold(s[:i], "sha256") {
-		s = s[i+1:]
+// ErrFingerprintForm reports a fingerprint that is not a SHA-256 as
+// ParseFingerprint reads one.
+var ErrFingerprintForm = errors.New("not a SHA-256 fingerprint: want SHA256: and 64 hex digits, or openssl's 32 colon-separated pairs AB:CD:...")
+
+// ParseFingerprint reads a CA fingerprint as the admin copies it: "SHA256:"
+// (any case) and 64 hex digits, bare hex, or openssl's 32 colon-separated
+// hex pairs (what `openssl x509 -fingerprint -sha256` prints after "="),
+// and returns it as 64 lowercase hex digits.
+// Anything else wraps ErrFingerprintForm: it is refused before a server is
+// contacted.
+func ParseFingerprint(s string) (string, error) {
+	v := strings.TrimSpace(s)
+	if i := strings.IndexByte(v, ':'); i >= 0 && strings.EqualFold(v[:i], "sha256") {
+		v = v[i+1:]
 	}
-	return strings.ToLower(strings.ReplaceAll(s, ":", ""))
+	hexDigits := v
+	if strings.Contains(v, ":") {
+		pairs := strings.Split(v, ":")
+		if len(pairs) != sha256.Size {
+			return "", ErrFingerprintForm
+		}
+		for _, p := range pairs {
+			if len(p) != 2 {
+				return "", ErrFingerprintForm
+			}
+		}
+		hexDigits = strings.Join(pairs, "")
+	}
+	if len(hexDigits) != sha256.Size*2 {
+		return "", ErrFingerprintForm
+	}
+	if _, err := hex.DecodeString(hexDigits); err != nil {
+		return "", ErrFingerprintForm
+	}
+	return strings.ToLower(hexDigits), nil
 }
 
 // ServerError is a refusal from the server: its status and the line it
@@ -46,17 +74,55 @@ func normFingerprint(s string) string {
 // package's sentinel for it (ErrUnknownToken, ErrTokenUsed,
 // ErrTokenRevoked, ErrTokenExpired, ErrNotAllowed), so that
 // errors.Is(err, ErrTokenUsed) holds for the server's "token was used
-// already".
+// already". The line holds no control character (printable.Escape) and
+// never the token the client sent, which a server may echo: it is shown as
+// xxxxx.
 type ServerError struct {
 	Op      string
 	Status  int
 	Message string
+	// RetryAfter is the Retry-After of a 429 or 503 answer, escaped; ""
+	// without one.
+	RetryAfter string
+	// Retries is how many times the request was sent again, as earlier 429
+	// or 503 answers asked, before this answer; Waited is the time waited
+	// for them.
+	Retries int
+	Waited  time.Duration
 	// Err is the sentinel the refusal maps to, or nil.
 	Err error
 }
 
 func (e *ServerError) Error() string {
-	return fmt.Sprintf("est %s: server answered %d: %s", e.Op, e.Status, e.Message)
+	var b strings.Builder
+	fmt.Fprintf(&b, "est %s: server answered %d", e.Op, e.Status)
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	} else if text := http.StatusText(e.Status); text != "" {
+		b.WriteString(" " + text + ", without a reason")
+	}
+	if busy := e.busy(); busy != "" {
+		b.WriteString(" (" + busy + ")")
+	}
+	return b.String()
+}
+
+// busy says what a 429 or 503 means for the caller: the server is busy,
+// how long the client waited for it, and when to try again.
+func (e *ServerError) busy() string {
+	if e.Status != http.StatusTooManyRequests && e.Status != http.StatusServiceUnavailable {
+		return ""
+	}
+	switch {
+	case e.Retries > 0:
+		return fmt.Sprintf("the server is busy: the request was sent %d times, %s waited in all as its Retry-After asked; try again later", e.Retries+1, e.Waited)
+	case e.RetryAfter == "":
+		return "the server is busy; try again later"
+	}
+	if secs, err := strconv.Atoi(e.RetryAfter); err == nil && secs >= 0 {
+		return fmt.Sprintf("the server is busy and asks to wait %s (Retry-After: %d), longer than the client waits; try again then", time.Duration(secs)*time.Second, secs)
+	}
+	return fmt.Sprintf("the server is busy (Retry-After: %s); try again later", e.RetryAfter)
 }
 
 // Unwrap returns the sentinel the refusal maps to.
@@ -108,9 +174,9 @@ func Bootstrap(ctx context.Context, server, fingerprint string) (*Client, error)
 	if err != nil {
 		return nil, fmt.Errorf("est bootstrap: %w", err)
 	}
-	want := normFingerprint(fingerprint)
-	if len(want) != sha256.Size*2 {
-		return nil, fmt.Errorf("est bootstrap: fingerprint %q is not a SHA-256 (64 hex digits)", fingerprint)
+	want, err := ParseFingerprint(fingerprint)
+	if err != nil {
+		return nil, fmt.Errorf("est bootstrap: fingerprint \"%s\": %w", printable.Escape(fingerprint), err)
 	}
 	// Trust nothing yet: the answer is checked against the fingerprint,
 	// and the connection against the CA it names, before anything is used.
@@ -122,12 +188,12 @@ func Bootstrap(ctx context.Context, server, fingerprint string) (*Client, error)
 	if err != nil {
 		return nil, fmt.Errorf("est bootstrap: %w", err)
 	}
-	resp, err := doRetrying(ctx, insecure, func() (*http.Request, error) { return req.Clone(ctx), nil })
+	resp, done, err := doRetrying(ctx, insecure, func() (*http.Request, error) { return req.Clone(ctx), nil })
 	if err != nil {
 		return nil, fmt.Errorf("est bootstrap: %w", err)
 	}
 	defer resp.Body.Close()
-	body, err := readAnswer("cacerts", resp)
+	body, err := readAnswer("cacerts", resp, done, "")
 	if err != nil {
 		return nil, fmt.Errorf("est bootstrap: %w", err)
 	}
@@ -137,7 +203,7 @@ func Bootstrap(ctx context.Context, server, fingerprint string) (*Client, error)
 	}
 	var ca *x509.Certificate
 	for _, c := range certs {
-		if normFingerprint(Fingerprint(c)) == want {
+		if sum := sha256.Sum256(c.Raw); hex.EncodeToString(sum[:]) == want {
 			ca = c
 		}
 	}
@@ -245,7 +311,7 @@ func (c *Client) post(ctx context.Context, op string, csr []byte, token string, 
 		defer hc.CloseIdleConnections()
 	}
 	body := base64Lines(csr)
-	resp, err := doRetrying(ctx, hc, func() (*http.Request, error) {
+	resp, done, err := doRetrying(ctx, hc, func() (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+PathPrefix+op, bytes.NewReader(body))
 		if err != nil {
 			return nil, err
@@ -258,10 +324,14 @@ func (c *Client) post(ctx context.Context, op string, csr []byte, token string, 
 		return req, nil
 	})
 	if err != nil {
+		if token != "" && strings.Contains(err.Error(), token) {
+			// A redirect's Location, say, may quote the token.
+			return nil, fmt.Errorf("est %s: %s", op, redact(err.Error(), token))
+		}
 		return nil, fmt.Errorf("est %s: %w", op, err)
 	}
 	defer resp.Body.Close()
-	answer, err := readAnswer(op, resp)
+	answer, err := readAnswer(op, resp, done, token)
 	if err != nil {
 		return nil, err
 	}
@@ -281,15 +351,35 @@ func (c *Client) post(ctx context.Context, op string, csr []byte, token string, 
 	return leaf, nil
 }
 
-// readAnswer returns the body of a 200 answer, or the server's refusal.
-func readAnswer(op string, resp *http.Response) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+// readAnswer returns the body of a 200 answer, or the server's refusal,
+// with secret (the token sent, if any) shown as xxxxx wherever the server
+// quoted it. An answer larger than maxResponse is refused whole.
+func readAnswer(op string, resp *http.Response, done retries, secret string) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
 	if err != nil {
 		return nil, fmt.Errorf("est %s: read answer: %w", op, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		msg := printable.Escape(oneLine(string(body[:min(len(body), 512)])))
-		return nil, &ServerError{Op: op, Status: resp.StatusCode, Message: msg, Err: sentinelOf(resp.StatusCode, msg)}
+		text := redact(string(body), secret)
+		msg := printable.Escape(oneLine(text[:min(len(text), 512)]))
+		se := &ServerError{Op: op, Status: resp.StatusCode, Message: msg, Err: sentinelOf(resp.StatusCode, msg), Retries: done.n, Waited: done.waited}
+		if se.busy() != "" {
+			ra := printable.Escape(oneLine(redact(resp.Header.Get("Retry-After"), secret)))
+			se.RetryAfter = ra[:min(len(ra), 64)]
+		}
+		return nil, se
+	}
+	if len(body) > maxResponse {
+		return nil, fmt.Errorf("est %s: the answer is larger than %d MiB: refused", op, maxResponse>>20)
 	}
 	return body, nil
+}
+
+// redact is s with every occurrence of secret shown as xxxxx, as
+// url.URL.Redacted shows a password; an empty secret changes nothing.
+func redact(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, "xxxxx")
 }

@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
@@ -73,7 +72,7 @@ func (c *Client) EnrollFiles(ctx context.Context, req EnrollRequest) (*x509.Cert
 	if err != nil {
 		return nil, err
 	}
-	if err := c.verifyIssued(cert, key, req.CN); err != nil {
+	if err := c.verifyIssued(cert, key); err != nil {
 		return nil, fmt.Errorf("enroll: %w", err)
 	}
 	if err := f.Install(host.Bundle{Key: key, Cert: cert, CA: c.CA}, opts); err != nil {
@@ -83,17 +82,14 @@ func (c *Client) EnrollFiles(ctx context.Context, req EnrollRequest) (*x509.Cert
 }
 
 // verifyIssued checks a certificate the server sent before it is written,
-// beyond what Enroll and Reenroll checked against the request (the names
-// among it): it verifies under the trusted CA as openssl verifies it, for
-// TLS server use, is for key and has cn as CN.
-func (c *Client) verifyIssued(cert *x509.Certificate, key crypto.Signer, cn string) error {
+// beyond what Enroll and Reenroll checked against the request (checkIssued:
+// subject, names, key, validity): it verifies under the trusted CA as
+// openssl verifies it, for TLS server use, and is for key.
+func (c *Client) verifyIssued(cert *x509.Certificate, key crypto.Signer) error {
 	// As `pkienroll verify` checks it: chain (with openssl's rules), dates,
 	// key pair, serverAuth.
 	if err := verify.Certificate(cert, verify.Options{CAs: []*x509.Certificate{c.CA}, Key: key}).Err(); err != nil {
 		return fmt.Errorf("the issued certificate is not fit: %w", err)
-	}
-	if !strings.EqualFold(cert.Subject.CommonName, cn) {
-		return fmt.Errorf("the issued certificate has CN %q, not %q", cert.Subject.CommonName, cn)
 	}
 	return nil
 }
@@ -133,16 +129,23 @@ type RenewResult struct {
 	Certificate *x509.Certificate
 	// RenewAt is when Certificate is due.
 	RenewAt time.Time
+	// Kept, when not empty, is the file of the renewal an earlier run
+	// could not install, installed now (KeptPaths).
+	Kept string
 }
 
 // RenewFiles renews the certificate in req.Files when it is due (or
 // req.Always): it re-enrolls (simplereenroll) with the current certificate
 // and key as TLS client credentials, asking for the same subject and SANs,
-// checks the new certificate as EnrollFiles does (and that it does not end
-// before the current one), and replaces the
+// checks the new certificate as EnrollFiles does (the same subject byte
+// for byte, and not ending before the current one), and replaces the
 // certificate (and, with NewKey, the key) atomically, each backed up.
-// When it is not due, nothing is sent. On any error the files are as they
-// were.
+// When it is not due, nothing is sent. Every file it would write is
+// checked before anything is sent (checkRenewOutputs). On any error the
+// files are as they were. A renewal the server issued that cannot be
+// installed is kept as CERT.renewed (KeptPaths) and the error says so; the
+// next RenewFiles installs it first, due or not, without asking the
+// server, which holds it as the current certificate.
 func (c *Client) RenewFiles(ctx context.Context, req RenewRequest) (*RenewResult, error) {
 	now := req.Now
 	if now.IsZero() {
@@ -163,9 +166,23 @@ func (c *Client) RenewFiles(ctx context.Context, req RenewRequest) (*RenewResult
 	if !pki.KeyMatches(cur.PublicKey, key) {
 		return nil, fmt.Errorf("renew: %s is not the key of %s: %w", f.Key, f.Cert, pki.ErrKeyMismatch)
 	}
+	kept, err := c.kept(f, cur, key)
+	if err != nil {
+		return nil, fmt.Errorf("renew: %w", err)
+	}
+	if kept != nil {
+		if err := installKept(f, kept, now); err != nil {
+			return nil, fmt.Errorf("renew: %w", err)
+		}
+		path, _ := KeptPaths(f)
+		return &RenewResult{Renewed: true, Certificate: kept.Cert, RenewAt: RenewAt(kept.Cert, req.Before), Kept: path}, nil
+	}
 	res := &RenewResult{Certificate: cur, RenewAt: RenewAt(cur, req.Before)}
 	if !req.Always && !Due(cur, req.Before, now) {
 		return res, nil
+	}
+	if err := checkRenewOutputs(f, req.NewKey != nil); err != nil {
+		return nil, fmt.Errorf("renew: %w", err)
 	}
 	subject, err := dn.ParseDER(cur.RawSubject)
 	if err != nil {
@@ -182,15 +199,13 @@ func (c *Client) RenewFiles(ctx context.Context, req RenewRequest) (*RenewResult
 	if err != nil {
 		return nil, fmt.Errorf("renew: %w", err)
 	}
+	// Reenroll checks the subject byte for byte, the names, the key.
 	cert, err := c.Reenroll(ctx, tls.Certificate{Certificate: [][]byte{cur.Raw}, PrivateKey: key, Leaf: cur}, csr)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.verifyIssued(cert, next, cur.Subject.CommonName); err != nil {
+	if err := c.verifyIssued(cert, next); err != nil {
 		return nil, fmt.Errorf("renew: %w", err)
-	}
-	if got, err := dn.ParseDER(cert.RawSubject); err != nil || !got.Equal(subject) {
-		return nil, fmt.Errorf("renew: the renewed certificate's subject is not %s", subject)
 	}
 	renewed := host.Bundle{Cert: cert}
 	if req.NewKey != nil {
@@ -201,7 +216,7 @@ func (c *Client) RenewFiles(ctx context.Context, req RenewRequest) (*RenewResult
 	}
 	// The CA certificate is the one trusted already: it is not written.
 	if err := (host.Files{Key: f.Key, Cert: f.Cert, Owner: f.Owner}).Install(renewed, host.Options{Force: true, Now: now}); err != nil {
-		return nil, fmt.Errorf("renew: %w", err)
+		return nil, fmt.Errorf("renew: %w", keep(f, renewed, err))
 	}
 	return &RenewResult{Renewed: true, Certificate: cert, RenewAt: RenewAt(cert, req.Before)}, nil
 }

@@ -225,6 +225,18 @@ func hostileCases() []hostileCase {
 			c.RawSubject = nil
 			c.Subject = pkix.Name{Country: []string{"US"}, Organization: []string{"Example Inc."}, CommonName: "other.example.com"}
 		}, want: `has CN "other.example.com", not "proxy.example.com"`},
+		{name: "another organisation, the right CN", answer: func(c *x509.Certificate, _ *x509.CertificateRequest) {
+			c.RawSubject = nil
+			c.Subject = pkix.Name{Country: []string{"US"}, Organization: []string{"Evil Corp"}, CommonName: "proxy.example.com"}
+		}, want: "subject is /C=US/O=Evil Corp/CN=proxy.example.com, not /C=US/O=Example Inc./CN=proxy.example.com"},
+		{name: "an attribute more", answer: func(c *x509.Certificate, _ *x509.CertificateRequest) {
+			c.RawSubject = nil
+			c.Subject = pkix.Name{Country: []string{"US"}, Organization: []string{"Example Inc."}, OrganizationalUnit: []string{"Ops"}, CommonName: "proxy.example.com"}
+		}, want: "subject is /C=US/O=Example Inc./OU=Ops/CN=proxy.example.com, not"},
+		{name: "a CN with ESC, escaped once", answer: func(c *x509.Certificate, _ *x509.CertificateRequest) {
+			c.RawSubject = nil
+			c.Subject = pkix.Name{Country: []string{"US"}, Organization: []string{"Example Inc."}, CommonName: "proxy.example.com\x1b[2J"}
+		}, want: `has CN "proxy.example.com\x1B[2J", not "proxy.example.com"`},
 		{name: "no serverAuth", answer: func(c *x509.Certificate, _ *x509.CertificateRequest) {
 			c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 		}, want: "not for TLS servers"},
@@ -312,6 +324,16 @@ func TestEnrollFilesRefusesWhatWasNotAsked(t *testing.T) {
 		}
 		opensslVerify(t, f)
 	})
+	t.Run("the CN in another case", func(t *testing.T) {
+		// The server issues the token's spelling of the host name.
+		h.set(func(c *x509.Certificate, _ *x509.CertificateRequest) {
+			c.RawSubject = nil
+			c.Subject = pkix.Name{Country: []string{"US"}, Organization: []string{"Example Inc."}, CommonName: "Proxy.Example.com"}
+		}, nil, "")
+		if err := enroll(proxyFiles(t)); err != nil {
+			t.Errorf("a CN that differs in case only: %v", err)
+		}
+	})
 	t.Run("no name asked, the CN alone", func(t *testing.T) {
 		h.set(func(c *x509.Certificate, _ *x509.CertificateRequest) {
 			c.DNSNames = []string{"proxy.example.com", "portal.example.com"}
@@ -335,28 +357,7 @@ func TestRenewFilesRefusesWhatWasNotAsked(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.CloseIdleConnections()
-	// The current certificate: two years, issued two days ago.
-	f := proxyFiles(t)
-	key := ecKey(t)
-	now := time.Now()
-	cur := &x509.Certificate{
-		SerialNumber: big.NewInt(7), NotBefore: now.Add(-48 * time.Hour), NotAfter: now.Add(-48*time.Hour + 730*24*time.Hour),
-		Subject:               pkix.Name{Country: []string{"US"}, Organization: []string{"Example Inc."}, CommonName: "proxy.example.com"},
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		DNSNames:    []string{"proxy.example.com"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, cur, h.ca, key.Public(), h.caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM, err := pki.EncodeKey(key, pki.KeyEncoding{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pkitest.WriteFile(t, f.Key, keyPEM, 0o600)
-	pkitest.WriteFile(t, f.Cert, pki.EncodeCertificatePEM(der), 0o644)
-	pkitest.WriteFile(t, f.CA, pki.EncodeCertificatePEM(h.ca.Raw), 0o644)
+	f := currentCert(t, h, time.Now())
 	dir := filepath.Dir(f.Cert)
 
 	cases := append(hostileCases(),
@@ -382,6 +383,34 @@ func TestRenewFilesRefusesWhatWasNotAsked(t *testing.T) {
 			t.Fatalf("%+v, %v", res, err)
 		}
 	})
+}
+
+// currentCert writes a proxy's files: a key and the current certificate,
+// from h's CA, for two years, issued two days before now, and the CA
+// certificate.
+func currentCert(t *testing.T, h *hostileServer, now time.Time) est.Files {
+	t.Helper()
+	f := proxyFiles(t)
+	key := ecKey(t)
+	cur := &x509.Certificate{
+		SerialNumber: big.NewInt(7), NotBefore: now.Add(-48 * time.Hour), NotAfter: now.Add(-48*time.Hour + 730*24*time.Hour),
+		Subject:               pkix.Name{Country: []string{"US"}, Organization: []string{"Example Inc."}, CommonName: "proxy.example.com"},
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		DNSNames:    []string{"proxy.example.com"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, cur, h.ca, key.Public(), h.caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, err := pki.EncodeKey(key, pki.KeyEncoding{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkitest.WriteFile(t, f.Key, keyPEM, 0o600)
+	pkitest.WriteFile(t, f.Cert, pki.EncodeCertificatePEM(der), 0o644)
+	pkitest.WriteFile(t, f.CA, pki.EncodeCertificatePEM(h.ca.Raw), 0o644)
+	return f
 }
 
 // TestBootstrapFollowsNoRedirect: a server that redirects cacerts

@@ -20,22 +20,33 @@ const (
 	maxRetryWait = 10 * time.Second
 )
 
+// retries are the times doRetrying sent a request again because the
+// server asked it to wait and retry.
+type retries struct {
+	// n is how many times the request was sent again.
+	n int
+	// waited is the time spent waiting between the sends.
+	waited time.Duration
+}
+
 // doRetrying sends the request newReq makes, and again, at most maxRetries
 // times, while the server answers that it should be retried soon; it waits
-// as the answer says, or until ctx ends. The last answer is returned.
-func doRetrying(ctx context.Context, hc *http.Client, newReq func() (*http.Request, error)) (*http.Response, error) {
+// as the answer says, or until ctx ends. The last answer is returned, with
+// the retries made before it.
+func doRetrying(ctx context.Context, hc *http.Client, newReq func() (*http.Request, error)) (*http.Response, retries, error) {
+	var done retries
 	for attempt := 0; ; attempt++ {
 		req, err := newReq()
 		if err != nil {
-			return nil, err
+			return nil, done, err
 		}
 		resp, err := hc.Do(req)
 		if err != nil {
-			return nil, err
+			return nil, done, err
 		}
 		wait, ok := retryAfter(resp)
 		if !ok || attempt == maxRetries {
-			return resp, nil
+			return resp, done, nil
 		}
 		// Read the short refusal so that the connection can be reused.
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse))
@@ -43,9 +54,11 @@ func doRetrying(ctx context.Context, hc *http.Client, newReq func() (*http.Reque
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
+			done.n++
+			done.waited += wait
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("waiting %s to retry (%d %s): %w", wait, resp.StatusCode, http.StatusText(resp.StatusCode), ctx.Err())
+			return nil, done, fmt.Errorf("waiting %s to retry (%d %s): %w", wait, resp.StatusCode, http.StatusText(resp.StatusCode), ctx.Err())
 		}
 	}
 }
