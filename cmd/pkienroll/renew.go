@@ -30,7 +30,7 @@ type renewCmd struct {
 	NewKey   bool          `name:"new-key" help:"Renew with a new key (mode 0600) instead of the current one."`
 	Owner    string        `placeholder:"USER" help:"Give the renewed key and certificate to this account, the one the service runs as (ovirt for the websocket proxy); default: leave owners alone."`
 	Force    bool          `help:"Renew even when the certificate is not due."`
-	Exec     string        `placeholder:"COMMAND" help:"Run COMMAND with sh -c after the files were renewed (e.g. 'systemctl reload squid'), and at every later run until it succeeds; not when nothing changed."`
+	Exec     string        `placeholder:"COMMAND" emptyok:"" help:"Run COMMAND with sh -c after the files were renewed (e.g. 'systemctl reload squid'), and at every later run until it succeeds; not when nothing changed."`
 	Daemon   bool          `help:"Keep running: check, sleep until due (at most --interval), until SIGTERM."`
 	Interval time.Duration `default:"1h" help:"With --daemon, the longest sleep between checks, and the wait after a failure."`
 }

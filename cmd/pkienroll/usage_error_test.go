@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -44,7 +45,6 @@ func TestEmptyFlagValue(t *testing.T) {
 		{name: "list --status", args: flags("list", "--pki-dir", "{pki}", "--status", ""), code: exitUsage, want: []string{"--status is empty"}},
 		{name: "revoke --reason", args: flags("revoke", "--pki-dir", "{pki}", "--serial", "1001", "--reason", ""), code: exitUsage, want: []string{"--reason is empty"}},
 		{name: "pkcs12 extract --key", args: flags("pkcs12", "extract", "--in", "{dir}/x.p12", "--passin-env", "X", "--key", ""), code: exitUsage, want: []string{"--key is empty"}},
-		{name: "renew --exec", args: flags("renew", "--server", "https://127.0.0.1:1", "--cert", "{dir}/c", "--key", "{dir}/k", "--exec", ""), code: exitUsage, want: []string{"--exec is empty"}},
 		{name: "obtain --owner", args: flags("obtain", "--server", "https://127.0.0.1:1", "--token", "t", "--ca-fingerprint", "f", "--cn", "a.example.com",
 			"--key", "{dir}/k", "--cert", "{dir}/c", "--ca-out", "{dir}/ca", "--owner", ""), code: exitUsage, want: []string{"--owner is empty"}},
 	})
@@ -53,5 +53,12 @@ func TestEmptyFlagValue(t *testing.T) {
 	f := newFixture(t)
 	if r := runCLI(t, "metrics", "--pki-dir=", f.caPEM); r.code != exitOK {
 		t.Errorf("metrics --pki-dir=: exit %d, want 0:\n%s", r.code, r)
+	}
+	// renew --exec "" runs no hook: the packaged pkienroll-renew@.service
+	// passes --exec ${EXEC}, and EXEC= may be left empty. Here it fails
+	// on the missing certificate, not on the empty flag.
+	r := runCLI(t, "renew", "--server", "https://127.0.0.1:1", "--cert", f.path("none.cer"), "--key", f.path("none.key"), "--exec", "")
+	if r.code != exitError || strings.Contains(r.stderr, "--exec is empty") {
+		t.Errorf("renew --exec \"\": exit %d, want 1 for the missing certificate:\n%s", r.code, r)
 	}
 }
