@@ -34,7 +34,7 @@ func Fingerprint(c *x509.Certificate) string {
 
 // ErrFingerprintForm reports a fingerprint that is not a SHA-256 as
 // ParseFingerprint reads one.
-var ErrFingerprintForm = errors.New("not a SHA-256 fingerprint: want SHA256: and 64 hex digits, or openssl's 32 colon-separated pairs AB:CD:...")
+var ErrFingerprintForm = errors.New("not a SHA-256 fingerprint: want SHA256: and 64 hex digits, or openssl's 32 colon-separated pairs of hex digits (AB:CD:…:EF)")
 
 // ParseFingerprint reads a CA fingerprint as the admin copies it: "SHA256:"
 // (any case) and 64 hex digits, bare hex, or openssl's 32 colon-separated
