@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/pkienroll/pkienroll/internal/printable"
 )
 
 // Attribute is one attribute of a distinguished name, such as CN=proxy.example.com.
@@ -216,7 +218,8 @@ next:
 // Validate reports the first thing openssl would refuse, or that makes no
 // sense in a certificate subject: an empty name or RDN, an empty value, a
 // country that is not two letters, a value longer than its upper bound or
-// not representable in its string type, a control character.
+// not representable in its string type, a control character or an
+// invisible or direction-changing one (printable.Unsafe).
 func (n Name) Validate() error {
 	if len(n) == 0 {
 		return fmt.Errorf("subject is empty: %w", ErrInvalid)
@@ -249,6 +252,11 @@ func (a Attribute) validate() error {
 	for _, r := range a.Value {
 		if unicode.IsControl(r) {
 			return fmt.Errorf("%q contains control character %U", a.Value, r)
+		}
+		if printable.Unsafe(r) {
+			// Bidi overrides and invisible characters (U+202E, U+200B):
+			// a subject that reads otherwise than it is.
+			return fmt.Errorf("%q contains %U, an invisible or direction-changing character", a.Value, r)
 		}
 		if !representable(a.tag(), r) {
 			return fmt.Errorf("%q contains %q, which %s cannot hold", a.Value, r, tagName(a.tag()))

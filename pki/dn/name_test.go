@@ -249,6 +249,8 @@ func TestNameValidate(t *testing.T) {
 		{"email too long", dn.Name{{atv("emailAddress", strings.Repeat("a", 129))}}, "subject attribute emailAddress: value longer than 128"},
 		{"control", dn.Name{{atv("CN", "a\tb")}}, "subject attribute CN: \"a\\tb\" contains control character U+0009"},
 		{"del", dn.Name{{atv("CN", "a\x7f")}}, "control character U+007F"},
+		{"right-to-left override", dn.Name{{atv("CN", "a\u202eb")}}, "U+202E, an invisible or direction-changing character"},
+		{"zero width space", dn.Name{{atv("O", "a\u200bb")}}, "U+200B, an invisible or direction-changing character"},
 		{"invalid utf8", dn.Name{{atv("CN", "a\xff")}}, "subject attribute CN: \"a\\xff\" is not valid UTF-8"},
 		{"email not ia5", dn.Name{{atv("emailAddress", "é@x")}}, "subject attribute emailAddress: \"é@x\" contains 'é', which IA5String cannot hold"},
 		{"serial not printable", dn.Name{{atv("serialNumber", "a_b")}}, "subject attribute serialNumber: \"a_b\" contains '_', which PrintableString cannot hold"},
