@@ -37,14 +37,15 @@ const renewSlack = 24 * time.Hour
 // checkIssued checks that cert is what csr asked for, before anything is
 // written: the request's public key; not a CA (basicConstraints CA:TRUE or
 // keyCertSign or cRLSign); serverAuth among the extended key usages; the
-// request's subject, every attribute (sameSubject); exactly the request's SANs, or, when it asked none, the CN as a DNS name
-// or IP address (what a token grants when made without --san); notBefore
-// not after now (pkienroll backdates a day, so a server's clock ahead of
-// ours by less than that does not matter; crypto/x509's chain verification
-// allows no skew either), notAfter at least minRemaining away and, for a
-// renewal (current not nil), not before current's less renewSlack: a
-// renewal never shortens what the proxy has. The chain is verified
-// elsewhere (post). The error wraps ErrNotAsked.
+// request's subject, every attribute (sameSubject); exactly the request's
+// SANs, or, when it asked none, the CN as a DNS name or IP address (what a
+// token grants when made without --san); notBefore not after now (pkienroll
+// backdates a day, so a server's clock ahead of ours by less than that does
+// not matter; crypto/x509's chain verification allows no skew either),
+// notAfter at least minRemaining away and, for a renewal (current not nil),
+// not before current's less renewSlack: a renewal never shortens what the
+// proxy has. The chain is verified elsewhere (post). The error wraps
+// ErrNotAsked.
 func checkIssued(cert *x509.Certificate, csr *x509.CertificateRequest, current *x509.Certificate, now time.Time) error {
 	if pub, ok := cert.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(csr.PublicKey) {
 		return notAsked("the issued certificate is for another key than the request's")
