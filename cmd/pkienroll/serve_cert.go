@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/dn"
@@ -24,6 +25,14 @@ func (c *serveCmd) certificate(e *env, store *pki.Store) (*est.CertReloader, err
 			cert, err := est.LoadKeyPair(c.Cert, c.Key)
 			if err != nil {
 				return cert, fmt.Errorf("--cert/--key: %w", err)
+			}
+			// Every client would refuse it: at start, or in place of a
+			// certificate they take on a reload, it is an error.
+			switch t := now(); {
+			case t.After(cert.Leaf.NotAfter):
+				return tls.Certificate{}, fmt.Errorf("--cert %s expired at %s", c.Cert, cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
+			case t.Before(cert.Leaf.NotBefore):
+				return tls.Certificate{}, fmt.Errorf("--cert %s is not valid before %s", c.Cert, cert.Leaf.NotBefore.UTC().Format(time.RFC3339))
 			}
 			return cert, nil
 		})

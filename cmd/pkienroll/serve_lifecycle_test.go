@@ -9,8 +9,10 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -109,6 +111,36 @@ func TestServeCertKeySpecialFiles(t *testing.T) {
 			}
 			assertOneErrorLine(t, r.stderr, tc.want, "not a regular file")
 			pkitest.AssertUnchanged(t, dir, before)
+		})
+	}
+}
+
+// TestServeCertOutOfDates: a --cert that every client would refuse, expired
+// or not valid yet, is refused at start with one line naming it and the
+// date, the directory unchanged (a reload refuses it the same way, and goes
+// on with the certificate it had).
+func TestServeCertOutOfDates(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		name     string
+		from, to time.Duration
+		want     string
+	}{
+		{"expired", -60 * 24 * time.Hour, -30 * 24 * time.Hour, "expired at"},
+		{"not valid yet", 30 * 24 * time.Hour, 60 * 24 * time.Hour, "is not valid before"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cert := writeSelfSigned(t, f, strings.ReplaceAll(tc.name, " ", "-")+".pem", &x509.Certificate{
+				SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "127.0.0.1"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+				NotBefore: time.Now().Add(tc.from), NotAfter: time.Now().Add(tc.to),
+			})
+			before := pkitest.Snapshot(t, f.pki)
+			r := runBounded(t, "serve", "--pki-dir", f.pki, "--listen", "127.0.0.1:0", "--cert", cert, "--key", f.key)
+			if r.code != exitError {
+				t.Errorf("exit %d, want %d\n%s", r.code, exitError, r)
+			}
+			assertOneErrorLine(t, r.stderr, cert, tc.want)
+			pkitest.AssertUnchanged(t, f.pki, before)
 		})
 	}
 }

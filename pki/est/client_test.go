@@ -7,12 +7,15 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptrace"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
 	"github.com/pkienroll/pkienroll/pki/est"
 )
@@ -127,6 +130,31 @@ func TestServerCertificate(t *testing.T) {
 		t.Errorf("%d index lines, want 3", n)
 	}
 	e.checkClean()
+}
+
+// TestServerCertificateRefusedChangesNothing: a re-issue the store
+// refuses (certs/est-server.cer a symbolic link) fails with the key of the
+// certificate being served where it was and no key written beside it: a
+// reload that fails goes on serving that pair, and a restart that fails
+// leaves the directory as it was.
+func TestServerCertificateRefusedChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, _, err := est.ServerCertificate(ctx, e.store, []string{"engine.example.com"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	certPath := e.store.CertPath(est.ServerCertName)
+	if err := os.Rename(certPath, certPath+".moved"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(t.TempDir(), "victim"), certPath); err != nil {
+		t.Fatal(err)
+	}
+	before := pkitest.Snapshot(t, e.store.Dir())
+	if _, issued, err := est.ServerCertificate(ctx, e.store, []string{"other.example.com"}, time.Now()); err == nil || issued {
+		t.Fatalf("re-issue over a symbolic link: issued %v, %v; want it refused", issued, err)
+	}
+	pkitest.AssertUnchanged(t, e.store.Dir(), before)
 }
 
 // TestClientConnections: enrollments with a token share one kept-alive

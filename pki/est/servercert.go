@@ -81,14 +81,17 @@ func ServerCertificate(ctx context.Context, store *pki.Store, hosts []string, no
 	if err != nil {
 		return cert, false, fmt.Errorf("server certificate: %w", err)
 	}
-	// The key first: a crash before the signing leaves a key without a
-	// certificate, which the next start replaces.
-	if err := pki.WriteKey(keyPath, key, pki.KeyEncoding{}, true); err != nil {
-		return cert, false, fmt.Errorf("server certificate: %w", err)
-	}
+	// The certificate first, the key once it is issued: a signing that
+	// fails (a certs/est-server.cer that is a symbolic link, a busy CA)
+	// leaves the key of the certificate being served where it is. A
+	// crash in between leaves a certificate without its key, which the
+	// next start replaces (reusable).
 	is, err := store.Sign(ctx, pki.SignRequest{Name: ServerCertName, Subject: subject, SANs: san, Days: serverCertDays, CSR: der})
 	if err != nil {
 		return cert, false, fmt.Errorf("server certificate: %w", err)
+	}
+	if err := pki.WriteKey(keyPath, key, pki.KeyEncoding{}, true); err != nil {
+		return cert, false, fmt.Errorf("server certificate %s issued, but its key: %w", is.Serial, err)
 	}
 	return tls.Certificate{Certificate: [][]byte{is.Certificate.Raw}, PrivateKey: key, Leaf: is.Certificate}, true, nil
 }
