@@ -234,27 +234,25 @@ func cutBack(f *os.File, end int64, cause error) error {
 // Anything else is refused with f unchanged (see classifyTail); commit has
 // refused it already (lastIndexEntry), before anything changed.
 func repairTornTail(f *os.File, certDir string) (int64, error) {
-	lineStart, size, kind, err := indexTail(f)
+	t, err := indexTail(f)
 	if err != nil {
 		return 0, err
 	}
-	if kind == tailWhole {
-		if e, err := lastIndexEntry(f); err == nil && e != nil && subjectCutShort(*e, certDir) {
-			kind = tailTorn
-		}
+	if t.kind == tailWhole && subjectCutShort(t.entry, certDir) {
+		t.kind = tailTorn
 	}
-	switch kind {
+	switch t.kind {
 	case tailNone:
-		return size, nil
+		return t.size, nil
 	case tailWhole:
-		if _, err := f.WriteAt([]byte("\n"), size); err != nil {
+		if _, err := f.WriteAt([]byte("\n"), t.size); err != nil {
 			return 0, safefile.UnwrapPathError(err)
 		}
-		return size + 1, nil
+		return t.size + 1, nil
 	case tailTorn:
-		return lineStart, truncateSync(f, lineStart)
+		return t.lineStart, truncateSync(f, t.lineStart)
 	}
-	_, err = lastIndexEntry(f)
+	_, err = t.lastEntry(f)
 	return 0, err
 }
 
@@ -288,21 +286,22 @@ func subjectCutShort(e Entry, certDir string) bool {
 // Only the end of the index is read, so that signing costs the same
 // whatever its size; pkienroll ca check reads every line.
 func lastIndexEntry(f *os.File) (*Entry, error) {
-	lineStart, size, kind, err := indexTail(f)
+	t, err := indexTail(f)
 	if err != nil {
 		return nil, err
 	}
-	if kind == tailBad || kind == tailWhole {
-		tail := make([]byte, size-lineStart)
-		if _, err := f.ReadAt(tail, lineStart); err != nil && !errors.Is(err, io.EOF) {
-			return nil, safefile.UnwrapPathError(err)
-		}
-		e, _, perr := classifyTail(string(tail))
-		if kind == tailBad {
-			return nil, fmt.Errorf("database %s: last line: %w", f.Name(), unterminatedError(perr))
-		}
-		return &e, nil
+	return t.lastEntry(f)
+}
+
+// lastEntry is lastIndexEntry of the index open in f, whose end is t.
+func (t indexEnd) lastEntry(f *os.File) (*Entry, error) {
+	switch t.kind {
+	case tailBad:
+		return nil, fmt.Errorf("database %s: last line: %w", f.Name(), unterminatedError(t.why))
+	case tailWhole:
+		return &t.entry, nil
 	}
+	lineStart := t.lineStart
 	if lineStart == 0 {
 		return nil, nil // empty
 	}
@@ -325,26 +324,36 @@ func lastIndexEntry(f *os.File) (*Entry, error) {
 	return &e, nil
 }
 
+// indexEnd is the unterminated last line of an index, from lineStart to
+// size, as classifyTail tells it: its entry when kind is tailWhole, why it
+// is none when kind is tailBad.
+type indexEnd struct {
+	lineStart, size int64
+	kind            tailKind
+	entry           Entry
+	why             error
+}
+
 // indexTail finds and classifies the unterminated last line of the index
-// open in f: it starts at lineStart and ends at size.
-func indexTail(f *os.File) (lineStart, size int64, kind tailKind, err error) {
+// open in f.
+func indexTail(f *os.File) (indexEnd, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return 0, 0, 0, safefile.UnwrapPathError(err)
+		return indexEnd{}, safefile.UnwrapPathError(err)
 	}
-	size = fi.Size()
-	if lineStart, err = lastLineStart(f, size); err != nil {
-		return 0, 0, 0, err
+	t := indexEnd{size: fi.Size()}
+	if t.lineStart, err = lastLineStart(f, t.size); err != nil {
+		return indexEnd{}, err
 	}
-	if lineStart == size {
-		return lineStart, size, tailNone, nil
+	if t.lineStart == t.size {
+		return t, nil // tailNone
 	}
-	tail := make([]byte, size-lineStart)
-	if _, err := f.ReadAt(tail, lineStart); err != nil && !errors.Is(err, io.EOF) {
-		return 0, 0, 0, safefile.UnwrapPathError(err)
+	tail := make([]byte, t.size-t.lineStart)
+	if _, err := f.ReadAt(tail, t.lineStart); err != nil && !errors.Is(err, io.EOF) {
+		return indexEnd{}, safefile.UnwrapPathError(err)
 	}
-	_, kind, _ = classifyTail(string(tail))
-	return lineStart, size, kind, nil
+	t.entry, t.kind, t.why = classifyTail(string(tail))
+	return t, nil
 }
 
 // lastLineStart is the offset just after the last newline of f (0 when it

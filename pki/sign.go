@@ -317,10 +317,7 @@ func (s *Store) prepareOne(req SignRequest, data []byte) (job, error) {
 	if j.sans.Empty() {
 		j.sans = sansOf(j.csr.DNSNames, j.csr.IPAddresses, j.csr.EmailAddresses, j.csr.URIs)
 	}
-	if j.sans.Empty() {
-		j.sans = SANsForCommonName(j.subject.CommonName())
-	}
-	j.sans = j.sans.withSubjectEmails(j.subject)
+	j.sans = certificateSANs(j.subject, j.sans)
 	if err := j.sans.Validate(); err != nil {
 		return j, fmt.Errorf("%s: %w", src, err)
 	}

@@ -238,10 +238,18 @@ func ValidateCertificateNames(subject dn.Name, sans SANs) error {
 	if err := checkSubjectNames(subject); err != nil {
 		return err
 	}
+	return certificateSANs(subject, sans).Validate()
+}
+
+// certificateSANs are the alternative names a certificate for subject
+// gets: sans, or the CN's (SANsForCommonName) when there are none, with
+// the subject's emailAddress added. Sign and ValidateCertificateNames take
+// them from here, so that a token promises what signing gives.
+func certificateSANs(subject dn.Name, sans SANs) SANs {
 	if sans.Empty() {
 		sans = SANsForCommonName(subject.CommonName())
 	}
-	return sans.withSubjectEmails(subject).Validate()
+	return sans.withSubjectEmails(subject)
 }
 
 // checkSubjectNames applies the name rules to the parts of a subject that
