@@ -62,15 +62,16 @@ func (c *serveCmd) Run(e *env) error {
 	}
 	defer ln.Close()
 	conns := c.connLimiter()
-	stopMetrics, err := c.serveMetrics(e, store, conns)
+	metricsSrv, err := c.bindMetrics(e, store, conns)
 	if err != nil {
 		return err
 	}
-	defer stopMetrics()
+	defer metricsSrv.stop(e)
 	cert, err := c.certificate(e, store)
 	if err != nil {
 		return err
 	}
+	metricsSrv.start(e)
 	ln = conns.Listener(ln)
 	srv := est.NewHTTPServer(est.NewServer(store, c.estOptions(e)...), cert.GetCertificate, conns)
 	srv.ErrorLog = e.log.StandardLog(log.StandardLogOptions{ForceLevel: log.DebugLevel})

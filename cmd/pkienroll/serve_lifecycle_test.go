@@ -118,7 +118,8 @@ func TestServeCertKeySpecialFiles(t *testing.T) {
 // TestServeCertOutOfDates: a --cert that every client would refuse, expired
 // or not valid yet, is refused at start with one line naming it and the
 // date, the directory unchanged (a reload refuses it the same way, and goes
-// on with the certificate it had).
+// on with the certificate it had). The metrics listener, bound before, is
+// never announced: the one line is the error's.
 func TestServeCertOutOfDates(t *testing.T) {
 	f := newFixture(t)
 	for _, tc := range []struct {
@@ -135,7 +136,8 @@ func TestServeCertOutOfDates(t *testing.T) {
 				NotBefore: time.Now().Add(tc.from), NotAfter: time.Now().Add(tc.to),
 			})
 			before := pkitest.Snapshot(t, f.pki)
-			r := runBounded(t, "serve", "--pki-dir", f.pki, "--listen", "127.0.0.1:0", "--cert", cert, "--key", f.key)
+			r := runBounded(t, "serve", "--pki-dir", f.pki, "--listen", "127.0.0.1:0", "--cert", cert, "--key", f.key,
+				"--metrics-listen", "127.0.0.1:0")
 			if r.code != exitError {
 				t.Errorf("exit %d, want %d\n%s", r.code, exitError, r)
 			}

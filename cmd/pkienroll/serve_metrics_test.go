@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -108,5 +109,78 @@ func TestServeMetricsBindsFirst(t *testing.T) {
 			assertOneErrorLine(t, r.stderr, "--metrics-listen "+addr)
 			pkitest.AssertUnchanged(t, pkiDir, before)
 		})
+	}
+}
+
+// TestServeMetricsConnBounds: the metrics listener takes at most
+// metricsMaxConnsPerAddr connections from one address; the next is closed
+// as it arrives, and a scrape gets through again once one of them closes.
+func TestServeMetricsConnBounds(t *testing.T) {
+	pkiDir := filepath.Join(t.TempDir(), "pki")
+	mustRun(t, "-q", "ca", "init", "--pki-dir", pkiDir, "--subject", caSubject)
+	s := startServeArgs(t, "serve", "--pki-dir", pkiDir, "--listen", "127.0.0.1:0", "--host", "127.0.0.1", "--metrics-listen", "127.0.0.1:0")
+	m := regexp.MustCompile(`serving metrics addr=(\S+)`).FindStringSubmatch(s.waitLog(t, "serving metrics", 1))
+	if m == nil {
+		t.Fatalf("no metrics address in the log:\n%s", s.logText())
+	}
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for range metricsMaxConnsPerAddr {
+		c, err := net.Dial("tcp", m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	// The server admits in Accept's order: a request on the last one
+	// held is answered only once all of them are admitted.
+	scrape := func(c net.Conn) error {
+		if _, err := io.WriteString(c, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			return err
+		}
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		buf := make([]byte, 12)
+		if _, err := io.ReadFull(c, buf); err != nil {
+			return err
+		}
+		if string(buf) != "HTTP/1.1 200" {
+			return fmt.Errorf("answered %q", buf)
+		}
+		return nil
+	}
+	if err := scrape(held[len(held)-1]); err != nil {
+		t.Fatalf("scrape on connection %d: %v", len(held), err)
+	}
+	extra, err := net.Dial("tcp", m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	if err := scrape(extra); err == nil {
+		t.Fatalf("connection %d from one address was served", metricsMaxConnsPerAddr+1)
+	}
+	held[0].Close()
+	held = held[1:]
+	// The server forgets the closed connection when its read fails: a
+	// bounded wait for that.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = scrape(c)
+		c.Close()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no scrape served after a connection closed: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
