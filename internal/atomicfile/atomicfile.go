@@ -178,7 +178,22 @@ func (s *Staged) Commit() error {
 // Rename is Commit without the directory sync, for callers that rename
 // several files into one directory and sync it once.
 func (s *Staged) Rename() error {
-	if err := os.Rename(s.tmp, s.path); err != nil {
+	return s.rename(os.Rename)
+}
+
+// renameNew is Rename for a destination that did not exist when the
+// caller checked: one that appeared since is left as it is, and the
+// error says so (fs.ErrExist).
+func (s *Staged) renameNew() error {
+	err := s.rename(renameNoReplace)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("write %s: %w: it appeared while pkienroll was writing it, and is left as it is", s.path, fs.ErrExist)
+	}
+	return err
+}
+
+func (s *Staged) rename(rename func(oldpath, newpath string) error) error {
+	if err := rename(s.tmp, s.path); err != nil {
 		if !s.Keep {
 			_ = os.Remove(s.tmp)
 		}

@@ -19,3 +19,18 @@ func FailRename(t testing.TB, path string) {
 	}
 	t.Cleanup(func() { beforeRename = nil })
 }
+
+// AppearBeforeRename makes a file with data appear at path just before
+// ReplaceAll renames the staged file for path, as another writer's would.
+// Tests that use it do not run in parallel.
+func AppearBeforeRename(t testing.TB, path string, data []byte) {
+	t.Helper()
+	beforeRename = func(s *Staged) {
+		if s.path == path {
+			if err := os.WriteFile(path, data, 0o600); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	t.Cleanup(func() { beforeRename = nil })
+}

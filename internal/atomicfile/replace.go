@@ -24,7 +24,9 @@ var beforeRename func(s *Staged)
 // removed at the end (not needed, and not made, for a single file); the
 // directories are synced, so the backups are durable before anything is
 // replaced. A backup that cannot be made removes those already made and
-// fails with nothing renamed. Then each file is renamed in turn and the
+// fails with nothing renamed. Then each file is renamed in turn (one that
+// did not exist with RENAME_NOREPLACE where the system has it, so that a
+// file another writer made meanwhile is never replaced) and the
 // directories are synced; when a rename or that sync fails, the files
 // already replaced are put back in reverse order (the link renamed over
 // the new file, which restores the old inode, its mode and owner, and
@@ -67,7 +69,11 @@ func ReplaceAll(files []*Staged, exists []bool, opts Options) error {
 		if beforeRename != nil {
 			beforeRename(s)
 		}
-		if err := s.Rename(); err != nil {
+		rename := s.Rename
+		if !exists[i] {
+			rename = s.renameNew
+		}
+		if err := rename(); err != nil {
 			return undo(files, i, exists, kept, err)
 		}
 	}

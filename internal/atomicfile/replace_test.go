@@ -3,6 +3,7 @@ package atomicfile_test
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,5 +74,33 @@ func TestWriteFilesNoBackupSet(t *testing.T) {
 	}
 	if got := pkitest.ReadFile(t, a) + pkitest.ReadFile(t, b); got != "a\nb\n" {
 		t.Errorf("written: %q", got)
+	}
+}
+
+// TestWriteFilesKeepsFileThatAppeared: a destination that did not exist
+// when WriteFiles checked, and that another writer made before the
+// rename (two `keygen`s of one path), is left as that writer made it: the
+// set fails with fs.ErrExist and the files already renamed are put back.
+// Not parallel: AppearBeforeRename sets a hook of the package.
+func TestWriteFilesKeepsFileThatAppeared(t *testing.T) {
+	dir := t.TempDir()
+	outs := []atomicfile.OutputFile{
+		{Path: filepath.Join(dir, "a.cer"), Data: []byte("new cert\n"), Mode: 0o644},
+		{Path: filepath.Join(dir, "b.key"), Data: []byte("new key\n"), Mode: 0o600},
+	}
+	atomicfile.AppearBeforeRename(t, outs[1].Path, []byte("the other writer's key\n"))
+	err := atomicfile.WriteFiles(atomicfile.Options{}, outs...)
+	if !errors.Is(err, fs.ErrExist) || !strings.Contains(err.Error(), outs[1].Path) {
+		t.Fatalf("WriteFiles: %v, want an fs.ErrExist error naming %s", err, outs[1].Path)
+	}
+	if got, err := os.ReadFile(outs[1].Path); err != nil || string(got) != "the other writer's key\n" {
+		t.Errorf("%s holds %q (%v), want the other writer's", outs[1].Path, got, err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		t.Errorf("left %v, want only b.key", entries)
 	}
 }
