@@ -88,8 +88,9 @@ package: dist dist-openssl
 	PKG_VERSION=$(PKG_VERSION) PKG_ARCH=$(PKG_ARCH) $(GO) run $(NFPM) package --config packaging/nfpm.yaml --packager rpm --target dist/
 
 # The packages on this machine (root, Debian): the .deb installed, used
-# (version, man page, completion, units verified) and removed; the .rpm's
-# file list. .ci/run runs it after make test.
+# (version, man page, completion, units verified), installed over itself,
+# removed and purged; the .rpm's file list, and its install and erase in a
+# scratch root. .ci/run runs it after make test.
 package-test: package
 	./scripts/package-test.sh dist $(VERSION)
 

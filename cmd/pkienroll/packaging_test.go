@@ -49,20 +49,25 @@ func TestSystemdUnitsVerify(t *testing.T) {
 // TestSystemdUnitsShape: what the units promise: serve reloads with
 // SIGHUP and is hardened with the PKI directory writable; renew@ is a
 // oneshot reading its instance's configuration, started by a persistent
-// daily timer.
+// daily timer. The writable paths are optional ("-"): systemd fails a
+// unit whose ReadWritePaths= does not exist with 226/NAMESPACE before it
+// runs anything, so without the "-" serve could not run on another PKI
+// directory (its own ReadWritePaths= in a drop-in, as docs/install.md
+// says) on an engine without /etc/pki/ovirt-engine, nor renew@ on a proxy
+// host without /etc/pki.
 func TestSystemdUnitsShape(t *testing.T) {
 	units := shippedUnits(t)
 	hardening := []string{"NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes", "ProtectHome=yes"}
 	want := map[string][]string{
 		"pkienroll-serve.service": append([]string{
 			"ExecStart=/usr/libexec/pkienroll/pkienroll-openssl serve $SERVE_OPTIONS", "ExecReload=/bin/kill -HUP $MAINPID",
-			"ReadWritePaths=/etc/pki/ovirt-engine", "EnvironmentFile=-/etc/default/pkienroll", "EnvironmentFile=-/etc/sysconfig/pkienroll",
+			"ReadWritePaths=-/etc/pki/ovirt-engine", "EnvironmentFile=-/etc/default/pkienroll", "EnvironmentFile=-/etc/sysconfig/pkienroll",
 			"WantedBy=multi-user.target",
 		}, hardening...),
 		"pkienroll-renew@.service": append([]string{
 			"Type=oneshot", "EnvironmentFile=/etc/pkienroll/renew/%i.conf",
 			"ExecStart=/usr/bin/pkienroll renew --server ${SERVER} --cert ${CERT} --key ${KEY} --exec ${EXEC} $OPTIONS",
-			"ReadWritePaths=/etc/pki",
+			"ReadWritePaths=-/etc/pki",
 		}, hardening...),
 		"pkienroll-renew@.timer": {"OnCalendar=daily", "RandomizedDelaySec=1h", "Persistent=true", "WantedBy=timers.target"},
 	}
