@@ -34,6 +34,8 @@ const DefaultPKIDir = "/etc/pki/ovirt-engine"
 // waits, makes it return the context's error with nothing changed. Once the
 // lock is held the work is not interrupted: it commits whole, or changes
 // nothing, whatever the context does meanwhile.
+//
+// The zero Store is not usable: open one with OpenStore or InitStore.
 type Store struct {
 	dir  string
 	opts storeOptions
