@@ -6,7 +6,9 @@ import (
 	"crypto/x509"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +76,23 @@ func TestNilCertificates(t *testing.T) {
 	}
 	if _, err := r.Reload(context.Background()); err == nil {
 		t.Error("zero CertReloader Reload")
+	}
+}
+
+// TestTokenDirErrorsNamePathOnce: a token directory under a regular file
+// is named once in the error, with the step ("list tokens X: not a
+// directory", not "list tokens X: open X: not a directory").
+func TestTokenDirErrorsNamePathOnce(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ts := est.OpenTokens(file)
+	_, err := ts.List()
+	_, _, err2 := ts.Create(est.TokenRequest{Name: "proxy", Subject: mustName(t, "/CN=proxy.example.com")})
+	for _, err := range []error{err, err2} {
+		if err == nil || strings.Count(err.Error(), file) != 1 || !strings.Contains(err.Error(), "not a directory") {
+			t.Errorf("error %v: want the path once and the cause", err)
+		}
 	}
 }
