@@ -9,7 +9,8 @@
 // pki/est, one service's files on a proxy host in pki/host, the proxies'
 // configurations in pki/proxy, and expiry metrics for Prometheus in
 // pki/metrics. example_test.go shows the proxy flow from key to verified
-// certificate. docs/design.md, in the repository, is the map: what each
+// certificate, example_revoke_test.go a revocation and its CRL, and
+// pki/est's example_test.go enrollment and renewal over EST. docs/design.md, in the repository, is the map: what each
 // package owns, a request walked through signing and through EST, the lock,
 // and the order in which the store writes.
 //

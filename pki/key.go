@@ -147,15 +147,25 @@ func ReadKey(path string, passphrase []byte) (crypto.Signer, error) {
 }
 
 // ValidatePublicKey accepts the keys pkienroll allows in certificates: RSA of
-// 2048 bits or more, and ECDSA on P-256 or P-384. Anything else is ErrWeakKey.
+// 2048 bits or more, and ECDSA on P-256 or P-384. Anything else is ErrWeakKey,
+// as is a key without its value: nil (what x509 parses from a key algorithm
+// it does not know), an RSA key without modulus, an EC key without curve.
 func ValidatePublicKey(pub crypto.PublicKey) error {
 	switch k := pub.(type) {
+	case nil:
+		return fmt.Errorf("no public key, or one of an unknown algorithm (use RSA or EC P-256/P-384): %w", ErrWeakKey)
 	case *rsa.PublicKey:
+		if k == nil || k.N == nil {
+			return fmt.Errorf("RSA public key without modulus: %w", ErrWeakKey)
+		}
 		if n := k.N.BitLen(); n < 2048 {
 			return fmt.Errorf("%d-bit RSA key is too small (minimum 2048): %w", n, ErrWeakKey)
 		}
 		return nil
 	case *ecdsa.PublicKey:
+		if k == nil || k.Curve == nil {
+			return fmt.Errorf("EC public key without curve: %w", ErrWeakKey)
+		}
 		if k.Curve == elliptic.P256() || k.Curve == elliptic.P384() {
 			return nil
 		}
@@ -167,9 +177,13 @@ func ValidatePublicKey(pub crypto.PublicKey) error {
 	}
 }
 
-// KeyMatches reports whether priv is the private half of pub.
+// KeyMatches reports whether priv is the private half of pub; a nil pub or
+// priv matches nothing.
 func KeyMatches(pub crypto.PublicKey, priv crypto.Signer) bool {
 	type equaler interface{ Equal(crypto.PublicKey) bool }
+	if pub == nil || priv == nil {
+		return false
+	}
 	e, ok := priv.Public().(equaler)
 	return ok && e.Equal(pub)
 }

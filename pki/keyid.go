@@ -103,8 +103,11 @@ func (a AuthorityKeyID) extension() (pkix.Extension, error) {
 
 // ParseAuthorityKeyID reads cert's authority key identifier extension; ok
 // is false when there is none. A directoryName is the only issuer form
-// returned (the only one the engine's templates write).
+// returned (the only one the engine's templates write). A nil cert has none.
 func ParseAuthorityKeyID(cert *x509.Certificate) (aki AuthorityKeyID, ok bool, err error) {
+	if cert == nil {
+		return aki, false, nil
+	}
 	for _, ext := range cert.Extensions {
 		if ext.Id.Equal(oidAuthorityKeyID) {
 			aki, err = parseAuthorityKeyID(ext.Value)

@@ -43,6 +43,9 @@ func CreateRequest(key crypto.Signer, t RequestTemplate) ([]byte, error) {
 	if err := t.SANs.Validate(); err != nil {
 		return nil, fmt.Errorf("create request: %w", err)
 	}
+	if key == nil {
+		return nil, fmt.Errorf("create request: no key to sign it with: %w", ErrNotKey)
+	}
 	if err := ValidatePublicKey(key.Public()); err != nil {
 		return nil, fmt.Errorf("create request: %w", err)
 	}

@@ -131,9 +131,12 @@ type pssParameters struct {
 // RequestSignatureAlgorithm is openssl's name for csr's signature
 // algorithm, read from the request itself, so that one Go's x509 does not
 // know is named too; RSASSA-PSS with its hash and salt length, which Go's
-// x509 accepts only as long as the hash.
+// x509 accepts only as long as the hash. A nil csr is "(unreadable)".
 func RequestSignatureAlgorithm(csr *x509.CertificateRequest) string {
 	var req certificationRequest
+	if csr == nil {
+		return "(unreadable)"
+	}
 	if _, err := asn1.Unmarshal(csr.Raw, &req); err != nil {
 		return "(unreadable)"
 	}

@@ -34,6 +34,8 @@ const DefaultPKIDir = "/etc/pki/ovirt-engine"
 // waits, makes it return the context's error with nothing changed. Once the
 // lock is held the work is not interrupted: it commits whole, or changes
 // nothing, whatever the context does meanwhile.
+//
+// The zero Store is not usable: open one with OpenStore or InitStore.
 type Store struct {
 	dir  string
 	opts storeOptions
@@ -71,14 +73,25 @@ func WithRequestDir(dir string) StoreOption { return func(o *storeOptions) { o.r
 // (DefaultLockTimeout when not set).
 func WithLockTimeout(d time.Duration) StoreOption { return func(o *storeOptions) { o.lockTimeout = d } }
 
-// WithNow replaces time.Now, for tests that pin validity dates.
-func WithNow(now func() time.Time) StoreOption { return func(o *storeOptions) { o.now = now } }
+// WithNow replaces time.Now, for tests that pin validity dates; nil keeps
+// time.Now.
+func WithNow(now func() time.Time) StoreOption {
+	return func(o *storeOptions) {
+		if now != nil {
+			o.now = now
+		}
+	}
+}
 
 // WithKeyGenerator replaces the generator of the keys the store makes (the
 // CA key of InitStore, the keys of Enroll), for tests that reuse a key
-// instead of paying for a new one.
+// instead of paying for a new one; nil keeps GenerateKey.
 func WithKeyGenerator(gen func(bits int) (crypto.Signer, error)) StoreOption {
-	return func(o *storeOptions) { o.generateKey = gen }
+	return func(o *storeOptions) {
+		if gen != nil {
+			o.generateKey = gen
+		}
+	}
 }
 
 func newStore(dir string, opts []StoreOption) (*Store, error) {
@@ -91,7 +104,9 @@ func newStore(dir string, opts []StoreOption) (*Store, error) {
 		generateKey: func(bits int) (crypto.Signer, error) { return GenerateKey(bits) },
 	}
 	for _, opt := range opts {
-		opt(&o)
+		if opt != nil {
+			opt(&o)
+		}
 	}
 	if err := ValidateName(o.caName); err != nil {
 		return nil, fmt.Errorf("ca file: %w", err)

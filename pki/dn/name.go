@@ -98,8 +98,12 @@ func attributeFromDER(atv attributeAndTypeValue) (Attribute, error) {
 }
 
 // FromCertificate returns the subject of c exactly as it is encoded
-// (c.Subject has lost the order and the string types).
+// (c.Subject has lost the order and the string types). A nil c is
+// ErrInvalid.
 func FromCertificate(c *x509.Certificate) (Name, error) {
+	if c == nil {
+		return nil, fmt.Errorf("no certificate to read the subject of: %w", ErrInvalid)
+	}
 	n, err := ParseDER(c.RawSubject)
 	if err != nil {
 		return nil, fmt.Errorf("certificate serial %s: %w", c.SerialNumber, err)

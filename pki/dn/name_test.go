@@ -340,3 +340,14 @@ func TestDeriveFrom(t *testing.T) {
 		t.Errorf("DeriveFrom with an empty CN: %v, want ErrInvalid", err)
 	}
 }
+
+// TestFromCertificateNil: a nil certificate is ErrInvalid, not a panic,
+// for FromCertificate and DeriveFrom (which host.NewCSR calls with the CA).
+func TestFromCertificateNil(t *testing.T) {
+	if _, err := dn.FromCertificate(nil); !errors.Is(err, dn.ErrInvalid) {
+		t.Errorf("dn.FromCertificate(nil): %v", err)
+	}
+	if _, err := dn.DeriveFrom(nil, "proxy.example.com"); !errors.Is(err, dn.ErrInvalid) {
+		t.Errorf("DeriveFrom(nil): %v", err)
+	}
+}

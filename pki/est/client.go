@@ -26,8 +26,11 @@ var ErrFingerprint = errors.New("CA fingerprint does not match")
 const maxResponse = 1 << 20
 
 // Fingerprint is the SHA-256 of a certificate as the client takes it:
-// "SHA256:" and lowercase hex.
+// "SHA256:" and lowercase hex; "" for a nil c.
 func Fingerprint(c *x509.Certificate) string {
+	if c == nil {
+		return ""
+	}
 	sum := sha256.Sum256(c.Raw)
 	return "SHA256:" + hex.EncodeToString(sum[:])
 }
@@ -93,6 +96,8 @@ type ServerError struct {
 	Err error
 }
 
+// Error is the refusal as one line: the operation, the status, the
+// server's reason and, for a busy server, what to do.
 func (e *ServerError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "est %s: server answered %d", e.Op, e.Status)
@@ -155,6 +160,9 @@ func sentinelOf(status int, msg string) error {
 // enrolls many hosts makes one TLS handshake per connection, not per host;
 // CloseIdleConnections closes them. A renewal, which presents a client
 // certificate, has a connection of its own, closed when it ends.
+//
+// Make one with NewClient or Bootstrap: a Client made otherwise, even with
+// CA set, trusts no server, and its calls return an error.
 type Client struct {
 	base  string
 	roots *x509.CertPool
@@ -270,7 +278,11 @@ const (
 
 // CloseIdleConnections closes the connections the client keeps open
 // between enrollments; a later call opens a new one.
-func (c *Client) CloseIdleConnections() { c.shared.CloseIdleConnections() }
+func (c *Client) CloseIdleConnections() {
+	if c.shared != nil {
+		c.shared.CloseIdleConnections()
+	}
+}
 
 // Enroll sends csr (DER) with token and returns the new certificate, once
 // it has checked that it verifies under the CA and is what csr asked for:
@@ -290,6 +302,9 @@ func (c *Client) Reenroll(ctx context.Context, cert tls.Certificate, csr []byte)
 }
 
 func (c *Client) post(ctx context.Context, op string, csr []byte, token string, cert *tls.Certificate) (*x509.Certificate, error) {
+	if c.shared == nil {
+		return nil, fmt.Errorf("est %s: the client was not made by NewClient or Bootstrap", op)
+	}
 	asked, err := x509.ParseCertificateRequest(csr)
 	if err != nil {
 		return nil, fmt.Errorf("est %s: the request: %w", op, err)

@@ -95,11 +95,15 @@ func (c *Client) verifyIssued(cert *x509.Certificate, key crypto.Signer) error {
 }
 
 // NewClient is a client of server (https://host:port) that trusts ca, for
-// a proxy that enrolled already and kept the CA certificate.
+// a proxy that enrolled already and kept the CA certificate. A nil ca is
+// an error.
 func NewClient(server string, ca *x509.Certificate) (*Client, error) {
 	base, err := serverBase(server)
 	if err != nil {
 		return nil, fmt.Errorf("est: %w", err)
+	}
+	if ca == nil {
+		return nil, fmt.Errorf("est: client of %s: no CA certificate to trust", base)
 	}
 	return newClient(base, ca), nil
 }

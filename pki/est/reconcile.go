@@ -40,6 +40,9 @@ const backdate = 24 * time.Hour
 // the index is final. One that is waiting for the lock while Reconcile
 // runs finds its token given back and is told to retry.
 func (ts *Tokens) Reconcile(ctx context.Context, store *pki.Store) ([]string, error) {
+	if store == nil {
+		return nil, fmt.Errorf("reconcile tokens in %s: no PKI directory to settle them against", ts.Dir())
+	}
 	var lines []string
 	err := store.Locked(ctx, func() error {
 		var err error

@@ -15,6 +15,9 @@ import (
 // tls.Config's GetCertificate, every new handshake presents the current
 // certificate, and a connection established before a Reload keeps the
 // one it was made with, so no connection is dropped.
+//
+// Make one with NewCertReloader: the zero CertReloader has no certificate
+// to present, and its Reload is an error.
 type CertReloader struct {
 	load func(context.Context) (tls.Certificate, error)
 	mu   sync.Mutex // one load at a time
@@ -23,7 +26,8 @@ type CertReloader struct {
 
 // NewCertReloader loads the first certificate with load, which Reload
 // calls again: LoadKeyPair of the same files, or ServerCertificate, which
-// re-issues the store's own certificate when it is due.
+// re-issues the store's own certificate when it is due. A nil load is an
+// error.
 func NewCertReloader(ctx context.Context, load func(context.Context) (tls.Certificate, error)) (*CertReloader, error) {
 	r := &CertReloader{load: load}
 	c, err := r.loadLeaf(ctx)
@@ -37,7 +41,11 @@ func NewCertReloader(ctx context.Context, load func(context.Context) (tls.Certif
 // GetCertificate returns the current certificate; it is the signature
 // of tls.Config.GetCertificate.
 func (r *CertReloader) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-	return r.cur.Load(), nil
+	c := r.cur.Load()
+	if c == nil {
+		return nil, errors.New("server certificate: none loaded")
+	}
+	return c, nil
 }
 
 // Certificate returns the current certificate. Its Leaf is set.
@@ -53,7 +61,8 @@ func (r *CertReloader) Reload(ctx context.Context) (changed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	changed = !c.Leaf.Equal(r.cur.Load().Leaf)
+	old := r.cur.Load()
+	changed = old == nil || !c.Leaf.Equal(old.Leaf)
 	r.cur.Store(c)
 	return changed, nil
 }
@@ -61,6 +70,9 @@ func (r *CertReloader) Reload(ctx context.Context) (changed bool, err error) {
 // loadLeaf calls load and makes sure the certificate's Leaf is set, so
 // that callers can read names and dates without parsing.
 func (r *CertReloader) loadLeaf(ctx context.Context) (*tls.Certificate, error) {
+	if r.load == nil {
+		return nil, errors.New("server certificate: no function to load it with")
+	}
 	c, err := r.load(ctx)
 	if err != nil {
 		return nil, err

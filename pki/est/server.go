@@ -72,8 +72,14 @@ type options struct {
 }
 
 // WithNow replaces time.Now for token expiry and certificate validity
-// checks, for tests.
-func WithNow(now func() time.Time) Option { return func(o *options) { o.now = now } }
+// checks, for tests; nil keeps time.Now.
+func WithNow(now func() time.Time) Option {
+	return func(o *options) {
+		if now != nil {
+			o.now = now
+		}
+	}
+}
 
 // WithMaxBody sets the largest request body accepted (DefaultMaxBody).
 func WithMaxBody(n int64) Option { return func(o *options) { o.maxBody = n } }
@@ -103,8 +109,14 @@ func WithFailureLimit(max int, window time.Duration) Option {
 }
 
 // WithEvents sets the function told about every request answered; it must
-// be safe for concurrent use.
-func WithEvents(f func(Event)) Option { return func(o *options) { o.events = f } }
+// be safe for concurrent use. nil tells nobody.
+func WithEvents(f func(Event)) Option {
+	return func(o *options) {
+		if f != nil {
+			o.events = f
+		}
+	}
+}
 
 // Server is an http.Handler that serves EST (RFC 7030) for one PKI
 // directory. It must be served over TLS, with client certificates
@@ -120,13 +132,16 @@ type Server struct {
 }
 
 // NewServer returns the EST service of store, with its tokens in
-// store.Dir()/est/tokens.
+// store.Dir()/est/tokens. store must not be nil; the zero Server is not
+// usable.
 func NewServer(store *pki.Store, opts ...Option) *Server {
 	o := options{now: time.Now, maxBody: DefaultMaxBody, maxConcurrent: DefaultMaxConcurrent,
 		maxPerClient: DefaultMaxPerClient, bodyTimeout: DefaultBodyTimeout,
 		maxFailures: DefaultMaxFailures, failureWindow: DefaultFailureWindow, events: func(Event) {}}
 	for _, opt := range opts {
-		opt(&o)
+		if opt != nil {
+			opt(&o)
+		}
 	}
 	if o.maxConcurrent < 1 {
 		o.maxConcurrent = 1

@@ -31,7 +31,8 @@ const serverCertDays = 825
 // its periodic check), so that it is renewed long before it expires.
 const renewServerCertWithin = 30 * 24 * time.Hour
 
-// ServerKeyPath is where the server's own key is kept in store.
+// ServerKeyPath is where the server's own key is kept in store, which
+// must not be nil.
 func ServerKeyPath(store *pki.Store) string {
 	return filepath.Join(store.Dir(), "keys", ServerCertName+".key.nopass")
 }

@@ -195,11 +195,11 @@ func (ts *Tokens) Create(req TokenRequest) (string, Token, error) {
 func (ts *Tokens) makeDir() error {
 	for _, d := range []string{filepath.Dir(ts.dir), ts.dir} {
 		if err := os.Mkdir(d, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("make token directory %s: %w", d, err)
+			return fmt.Errorf("make token directory %s: %w", d, safefile.UnwrapPathError(err))
 		}
 		fi, err := os.Lstat(d)
 		if err != nil {
-			return fmt.Errorf("make token directory %s: %w", d, err)
+			return fmt.Errorf("make token directory %s: %w", d, safefile.UnwrapPathError(err))
 		}
 		if !fi.IsDir() {
 			return fmt.Errorf("token directory %s is not a directory: %w", d, pki.ErrBadStore)
@@ -264,7 +264,7 @@ func (ts *Tokens) List() ([]Token, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list tokens %s: %w", ts.dir, err)
+		return nil, fmt.Errorf("list tokens %s: %w", ts.dir, safefile.UnwrapPathError(err))
 	}
 	now := ts.now()
 	var out []Token

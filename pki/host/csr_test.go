@@ -1,9 +1,11 @@
 package host_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/pkienroll/pkienroll/pki"
+	"github.com/pkienroll/pkienroll/pki/dn"
 	"github.com/pkienroll/pkienroll/pki/host"
 )
 
@@ -19,5 +21,15 @@ func TestNewCSR(t *testing.T) {
 	}
 	if _, err := host.NewCSR(ecKey(t), selfSigned(t, "ca"), "bad\nname", pki.SANs{}); err == nil {
 		t.Error("a CN with a line break was accepted")
+	}
+}
+
+// TestNewCSRNil: a nil key or CA certificate is an error, not a panic.
+func TestNewCSRNil(t *testing.T) {
+	if _, err := host.NewCSR(ecKey(t), nil, "proxy.example.com", pki.SANs{}); !errors.Is(err, dn.ErrInvalid) {
+		t.Errorf("nil CA: %v", err)
+	}
+	if _, err := host.NewCSR(nil, selfSigned(t, "ca"), "proxy.example.com", pki.SANs{}); !errors.Is(err, pki.ErrNotKey) {
+		t.Errorf("nil key: %v", err)
 	}
 }

@@ -1,8 +1,11 @@
 package host_test
 
 import (
+	"errors"
 	"os"
 	"testing"
+
+	"github.com/pkienroll/pkienroll/pki/host"
 )
 
 // TestPending: the marker is written 0600 beside the certificate, found,
@@ -28,5 +31,31 @@ func TestPending(t *testing.T) {
 	}
 	if f.Pending() {
 		t.Error("still pending")
+	}
+}
+
+// TestPendingWithoutCert: Files that name no certificate have no marker:
+// MarkPending is ErrNoPath and writes nothing (it wrote ".hook-pending" in
+// the working directory), Pending is false, ClearPending removes nothing.
+func TestPendingWithoutCert(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var f host.Files
+	if err := f.MarkPending([]byte("note\n")); !errors.Is(err, host.ErrNoPath) {
+		t.Errorf("MarkPending: %v, want ErrNoPath", err)
+	}
+	if _, err := os.Lstat(".hook-pending"); err == nil {
+		t.Error("MarkPending wrote .hook-pending in the working directory")
+	}
+	if err := os.WriteFile(".hook-pending", nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if f.Pending() || f.PendingPath() != "" {
+		t.Errorf("Pending %v, PendingPath %q", f.Pending(), f.PendingPath())
+	}
+	if err := f.ClearPending(); err != nil {
+		t.Errorf("ClearPending: %v", err)
+	}
+	if _, err := os.Lstat(".hook-pending"); err != nil {
+		t.Error("ClearPending removed a file it does not own")
 	}
 }

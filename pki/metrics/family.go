@@ -64,11 +64,14 @@ type Collector interface {
 // values. Families of the same name are merged; a family with no series is
 // left out; a series repeated in a family (same labels) is kept once and
 // is an error. The error joins the collectors' and the repeats; what was
-// gathered is returned with it.
+// gathered is returned with it. A nil collector is passed over.
 func Gather(cs ...Collector) ([]Family, error) {
 	var errs []error
 	byName := map[string]*Family{}
 	for _, c := range cs {
+		if c == nil {
+			continue
+		}
 		fams, err := c.Collect()
 		if err != nil {
 			errs = append(errs, err)

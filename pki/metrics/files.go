@@ -74,8 +74,14 @@ type options struct {
 }
 
 // WithNow replaces time.Now for x509_cert_expired and x509_crl_stale, for
-// tests.
-func WithNow(now func() time.Time) Option { return func(o *options) { o.now = now } }
+// tests; nil keeps time.Now.
+func WithNow(now func() time.Time) Option {
+	return func(o *options) {
+		if now != nil {
+			o.now = now
+		}
+	}
+}
 
 // WithCertDir sets the directory of issued certificates, as
 // pki.WithCertDir does for the store (an absolute path, or one relative to
@@ -84,7 +90,14 @@ func WithCertDir(dir string) Option { return func(o *options) { o.certDir = dir 
 
 // WithErrors sets the function told about each file that could not be read
 // at a scrape (x509_read_errors counts them); the error names the file.
-func WithErrors(f func(error)) Option { return func(o *options) { o.onError = f } }
+// nil tells nobody.
+func WithErrors(f func(error)) Option {
+	return func(o *options) {
+		if f != nil {
+			o.onError = f
+		}
+	}
+}
 
 // Files collects the certificates and CRLs of a PKI directory and of
 // files named besides, read afresh at every scrape.
@@ -97,6 +110,8 @@ func WithErrors(f func(error)) Option { return func(o *options) { o.onError = f 
 // `openssl ca` keeps of the .cer files. A file at the top that holds
 // neither a certificate nor a CRL is passed over; one of certs/ or one
 // named is a read error.
+//
+// Make one with NewFiles; the zero Files is not usable.
 type Files struct {
 	dir   string
 	files []string
@@ -108,7 +123,9 @@ type Files struct {
 func NewFiles(dir string, files []string, opts ...Option) *Files {
 	o := options{now: time.Now, onError: func(error) {}, certDir: "certs"}
 	for _, opt := range opts {
-		opt(&o)
+		if opt != nil {
+			opt(&o)
+		}
 	}
 	return &Files{dir: dir, files: files, opts: o}
 }

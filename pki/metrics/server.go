@@ -73,7 +73,8 @@ func (s *Server) Collect() ([]Family, error) {
 
 // Requests counts the EST requests answered, by operation and result, and
 // their latency: events, which no state read at scrape time holds. Its
-// Observe is an est.WithEvents function.
+// Observe is an est.WithEvents function. The zero Requests is empty and
+// ready to use, as NewRequests's is.
 type Requests struct {
 	mu       sync.Mutex
 	total    map[[3]string]uint64 // op, result, code
@@ -108,6 +109,9 @@ func (r *Requests) Observe(ev est.Event) {
 	first := sort.SearchFloat64s(latencyBuckets, secs)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.total == nil {
+		r.total, r.duration = map[[3]string]uint64{}, map[string]*HistogramValue{}
+	}
 	r.total[[3]string{op, result, strconv.Itoa(ev.Status)}]++
 	h := r.duration[op]
 	if h == nil {

@@ -218,9 +218,11 @@ func parseOneCertificate(body []byte) (*x509.Certificate, error) {
 // added). The CA signs more than the engine's certificate: the CA's own,
 // every host's and proxy's; a proxy that took one of those as the engine's
 // would take console tickets signed with that key as the engine's word.
-// The error wraps ErrUnfitCertificate.
+// The error wraps ErrUnfitCertificate, as for a nil cert.
 func VerifyEngineLeaf(cert *x509.Certificate, host string) error {
 	switch {
+	case cert == nil:
+		return &unfitError{msg: "no engine certificate"}
 	case cert.BasicConstraintsValid && cert.IsCA:
 		return &unfitError{msg: fmt.Sprintf("%s is a CA certificate (basicConstraints CA:TRUE), not the engine's", printable.Escape(cert.Subject.String()))}
 	case cert.KeyUsage&x509.KeyUsageCertSign != 0:

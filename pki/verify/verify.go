@@ -81,10 +81,19 @@ func (r Result) String() string {
 //
 // The usage check wants what a TLS server needs: serverAuth or
 // anyExtendedKeyUsage in the extended key usage, or no such extension.
+//
+// A nil cert fails the chain check alone; nil entries of opts.CAs are
+// passed over.
 func Certificate(cert *x509.Certificate, opts Options) Results {
 	at := opts.Now
 	if at.IsZero() {
 		at = time.Now()
+	}
+	if cert == nil {
+		return Results{failResult(Chain, "no certificate to verify")}
+	}
+	if slices.Contains(opts.CAs, nil) {
+		opts.CAs = slices.DeleteFunc(slices.Clone(opts.CAs), func(c *x509.Certificate) bool { return c == nil })
 	}
 	chain, issuer := checkChainTo(cert, opts.CAs, at)
 	results := Results{chain, checkValidAt(cert, at)}
