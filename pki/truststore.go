@@ -57,13 +57,24 @@ func ValidateTrustStorePassword(password string) error {
 	if password == "" {
 		return fmt.Errorf("trust store password is empty: %w", ErrBadPassword)
 	}
-	for i := 0; i < len(password); i++ {
-		if c := password[i]; c < 0x20 || c > 0x7e {
-			return fmt.Errorf("trust store password has a character that is not printable ASCII, "+
-				"and Java (the engine, keytool) opens a key store only with printable ASCII: %w", ErrBadPassword)
-		}
+	if !JavaCanOpenWith(password) {
+		return fmt.Errorf("trust store password has a character that is not printable ASCII, "+
+			"and Java (the engine, keytool) opens a key store only with printable ASCII: %w", ErrBadPassword)
 	}
 	return nil
+}
+
+// JavaCanOpenWith reports whether Java can open a PKCS#12 key store with
+// password: whether it is printable ASCII, space to tilde, all that
+// javax.crypto's PBE key factory takes. openssl opens bundles with other
+// passwords too.
+func JavaCanOpenWith(password string) bool {
+	for i := 0; i < len(password); i++ {
+		if c := password[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // trustStorePassword is the password the store's .truststore has.

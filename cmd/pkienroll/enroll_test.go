@@ -3,11 +3,13 @@ package main
 import (
 	"crypto"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pkienroll/pkienroll/internal/pkitest"
+	"github.com/pkienroll/pkienroll/internal/testenv"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -319,5 +321,31 @@ func TestPKCS12ExtractRefusesStoreFiles(t *testing.T) {
 	mustRun(t, "-q", "pkcs12", "extract", "--pki-dir", f.pki, "--name", "proxy", "--passin-file", f.path("pass"), "--key", key)
 	if got := fileMode(t, key); got != 0o600 {
 		t.Errorf("%s has mode %v, want 0600", key, got)
+	}
+}
+
+// TestEnrollWarnsOfPasswordJavaCannotUse: a bundle password that is not
+// printable ASCII makes a bundle openssl opens and Java cannot (its PBE
+// key factory refuses the password): enroll writes it, as
+// pki-enroll-pkcs12.sh would, and warns, without showing the password.
+func TestEnrollWarnsOfPasswordJavaCannotUse(t *testing.T) {
+	keytool := testenv.LookPath(t, "keytool", "default-jre-headless")
+	f := newFixture(t)
+	for _, tc := range []struct {
+		password string
+		warn     bool
+	}{{"tr\u00e8s secret", true}, {"tab\tsecret", true}, {"plain secret~!", false}} {
+		t.Setenv("PKIENROLL_TEST_BUNDLE_PASSWORD", tc.password)
+		r := runCLI(t, "enroll", "--pki-dir", f.pki, "--name", "proxy", "--subject", proxySubject, "--password-env", "PKIENROLL_TEST_BUNDLE_PASSWORD")
+		if r.code != 0 || strings.Contains(r.stderr, "not printable ASCII") != tc.warn {
+			t.Errorf("enroll with password %q (warning wanted: %v):\n%s", tc.password, tc.warn, r)
+		}
+		checkNoSecrets(t, r.stderr, tc.password)
+		p12 := filepath.Join(f.pki, "keys", "proxy.p12")
+		openssl(t, "pkcs12", "-in", p12, "-passin", "env:PKIENROLL_TEST_BUNDLE_PASSWORD", "-noout")
+		out, err := exec.Command(keytool, "-list", "-keystore", p12, "-storepass:env", "PKIENROLL_TEST_BUNDLE_PASSWORD").CombinedOutput()
+		if (err != nil) != tc.warn {
+			t.Errorf("keytool -list with password %q: %v (warning: %v)\n%s", tc.password, err, tc.warn, out)
+		}
 	}
 }
