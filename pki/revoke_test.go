@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -260,4 +261,45 @@ func TestCRLRemoveFromCRLLine(t *testing.T) {
 		t.Errorf("serial %s: reason %d, want 1 (keyCompromise)", serials[1], code)
 	}
 	pkitest.AssertZlintCleanCRL(t, pkitest.ZlintRegistry(t), "CRL of a removeFromCRL line", crl.DER)
+}
+
+// TestRevokeReasonsOpenSSLCAReads: every reason revoke writes into the
+// index is one `openssl ca` reads back: after a revocation with each,
+// openssl ca still makes a CRL that lists it and signs. openssl ca knows
+// no privilegeWithdrawn nor AACompromise (an index line with either stops
+// it, signing included, with "invalid reason code"): revoke refuses them,
+// the store unchanged.
+func TestRevokeReasonsOpenSSLCAReads(t *testing.T) {
+	t.Parallel()
+	s := pkitest.NewStore(t)
+	cfg := engineOpenSSLConfig(t, s.Dir())
+	reasons := []string{"", "unspecified", "keyCompromise", "CACompromise", "affiliationChanged", "superseded",
+		"cessationOfOperation", "certificateHold", "privilegeWithdrawn", "AACompromise"}
+	names := make([]string, len(reasons))
+	for i := range reasons {
+		names[i] = fmt.Sprintf("r%d", i)
+	}
+	serials := signNames(t, s, names...)
+	for i, reason := range reasons {
+		before := pkitest.Snapshot(t, s.Dir())
+		_, err := s.Revoke(t.Context(), pki.RevokeRequest{Serial: serials[i], Reason: strings.ToUpper(reason)})
+		if reason == "privilegeWithdrawn" || reason == "AACompromise" {
+			if !errors.Is(err, pki.ErrBadReason) || !strings.Contains(err.Error(), "openssl ca") {
+				t.Errorf("revoke with %s: %v, want ErrBadReason naming openssl ca", reason, err)
+			}
+			pkitest.AssertUnchanged(t, s.Dir(), before)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("revoke with %q: %v", reason, err)
+		}
+	}
+	pkitest.WriteFile(t, filepath.Join(s.Dir(), "crlnumber.txt"), []byte("01\n"), 0o644)
+	crl := filepath.Join(t.TempDir(), "openssl.crl")
+	pkitest.RunOpenSSL(t, s.Dir(), "ca", "-config", cfg, "-gencrl", "-out", crl)
+	text := pkitest.RunOpenSSL(t, s.Dir(), "crl", "-in", crl, "-noout", "-text")
+	assertTextHas(t, "openssl's CRL", text, "Serial Number: "+serials[0], "Key Compromise", "CA Compromise",
+		"Affiliation Changed", "Superseded", "Cessation Of Operation", "Certificate Hold", "Serial Number: "+serials[7])
+	pkitest.WriteRequest(t, s, "after", "/C=US/O=Example Inc./CN=after.example.com")
+	opensslCASign(t, s.Dir(), cfg, filepath.Join(s.Dir(), "requests", "after.req"), filepath.Join(t.TempDir(), "after.cer"))
 }
