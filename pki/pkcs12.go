@@ -186,6 +186,15 @@ func ReadPKCS12(path, password string) (Bundle, error) {
 	return readPKCS12(path, password, false)
 }
 
+// ReadPKCS12 reads and decodes the bundle keys/NAME.p12 of the store, as
+// every file of the store is read, without following a symbolic link.
+func (s *Store) ReadPKCS12(name, password string) (Bundle, error) {
+	if err := ValidateName(name); err != nil {
+		return Bundle{}, err
+	}
+	return readPKCS12(s.PKCS12Path(name), password, true)
+}
+
 func readPKCS12(path, password string, noFollow bool) (Bundle, error) {
 	data, err := readFileLimited(path, maxPKCS12Size, noFollow)
 	if err != nil {

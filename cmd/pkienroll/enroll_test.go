@@ -230,6 +230,18 @@ func TestEnrollPKCS12BadInput(t *testing.T) {
 			code: exitError, want: []string{"keys/proxy.p12", "wrong password"}, secrets: secrets},
 		{name: "keep key with a wrong password", setup: bundle, args: enroll("--keep-key", "--password-file", "{dir}/wrong"),
 			code: exitError, want: []string{"keys/proxy.p12", "wrong password"}, secrets: secrets},
+		// keys/NAME.p12 is read as every file of the store is, without
+		// following a link (docs/security.md).
+		{name: "extract a bundle that is a symbolic link", setup: func(t *testing.T, f *fixture) {
+			bundle(t, f)
+			if err := os.Rename(filepath.Join(f.pki, "keys", "proxy.p12"), f.path("elsewhere.p12")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(f.path("elsewhere.p12"), filepath.Join(f.pki, "keys", "proxy.p12")); err != nil {
+				t.Fatal(err)
+			}
+		}, args: flags("pkcs12", "extract", "--pki-dir", "{pki}", "--name", "proxy", "--passin-file", "{dir}/pass", "--key", "{dir}/k", "--cert", "{dir}/c"),
+			code: exitError, want: []string{"keys/proxy.p12", "symbolic link"}, secrets: secrets},
 		{name: "missing bundle", setup: passFile,
 			args: flags("pkcs12", "extract", "--pki-dir", "{pki}", "--name", "proxy", "--passin-file", "{dir}/pass", "--cert", "{dir}/c"),
 			code: exitError, want: []string{"keys/proxy.p12", "no such file"}, secrets: secrets},
