@@ -83,52 +83,31 @@ func crlScopeProblem(cert *x509.Certificate, crl *x509.RevocationList) string {
 	return ""
 }
 
-// parseIssuingDistPoint reads the issuingDistributionPoint extension:
-//
-//	SEQUENCE { distributionPoint [0] EXPLICIT DistributionPointName OPTIONAL,
-//	           onlyContainsUserCerts [1] BOOLEAN DEFAULT FALSE,
-//	           onlyContainsCACerts [2] BOOLEAN DEFAULT FALSE,
-//	           onlySomeReasons [3] ReasonFlags OPTIONAL,
-//	           indirectCRL [4] BOOLEAN DEFAULT FALSE,
-//	           onlyContainsAttributeCerts [5] BOOLEAN DEFAULT FALSE }
+// issuingDistPointASN1 is the issuingDistributionPoint extension (RFC 5280
+// 5.2.5), decoded by encoding/asn1.
+type issuingDistPointASN1 struct {
+	DistributionPoint asn1.RawValue  `asn1:"optional,explicit,tag:0"`
+	OnlyUser          bool           `asn1:"optional,tag:1"`
+	OnlyCA            bool           `asn1:"optional,tag:2"`
+	OnlySomeReasons   asn1.BitString `asn1:"optional,tag:3"`
+	Indirect          bool           `asn1:"optional,tag:4"`
+	OnlyAttr          bool           `asn1:"optional,tag:5"`
+}
+
+// parseIssuingDistPoint reads the issuingDistributionPoint extension.
 func parseIssuingDistPoint(der []byte) (issuingDistPoint, error) {
-	var idp issuingDistPoint
-	fields, err := sequenceElements(der)
-	if err != nil {
-		return idp, err
+	var v issuingDistPointASN1
+	if rest, err := asn1.Unmarshal(der, &v); err != nil {
+		return issuingDistPoint{}, err
+	} else if len(rest) != 0 {
+		return issuingDistPoint{}, fmt.Errorf("trailing data after issuingDistributionPoint")
 	}
-	for _, f := range fields {
-		if f.Class != asn1.ClassContextSpecific {
-			return idp, fmt.Errorf("unexpected element of class %d", f.Class)
-		}
-		if f.Tag == 0 {
-			inner, err := elements(f.Bytes)
-			if err != nil || len(inner) != 1 {
-				return idp, fmt.Errorf("malformed distributionPoint")
-			}
-			idp.distPoint = inner[0].FullBytes
-			continue
-		}
-		if f.Tag == 3 {
-			idp.onlySomeReasons = true
-			continue
-		}
-		if len(f.Bytes) != 1 {
-			return idp, fmt.Errorf("malformed BOOLEAN [%d]", f.Tag)
-		}
-		set := f.Bytes[0] != 0
-		switch f.Tag {
-		case 1:
-			idp.onlyUser = set
-		case 2:
-			idp.onlyCA = set
-		case 4:
-			idp.indirect = set
-		case 5:
-			idp.onlyAttr = set
-		default:
-			return idp, fmt.Errorf("unknown element [%d]", f.Tag)
-		}
+	idp := issuingDistPoint{onlyUser: v.OnlyUser, onlyCA: v.OnlyCA, onlySomeReasons: v.OnlySomeReasons.BitLength > 0,
+		indirect: v.Indirect, onlyAttr: v.OnlyAttr}
+	if len(v.DistributionPoint.FullBytes) > 0 {
+		// The RawValue of an explicit field is the [0] around the
+		// DistributionPointName; its content is the name.
+		idp.distPoint = v.DistributionPoint.Bytes
 	}
 	return idp, nil
 }
@@ -143,19 +122,23 @@ func certNamesDistPoint(cert *x509.Certificate, crlIssuer, idpName []byte) bool 
 		if !ext.Id.Equal(oidCRLDistPoints) {
 			continue
 		}
-		points, err := sequenceElements(ext.Value)
-		if err != nil {
+		var points []distPointASN1
+		if rest, err := asn1.Unmarshal(ext.Value, &points); err != nil || len(rest) != 0 {
 			return false
 		}
 		for _, p := range points {
-			name, issuers, err := parseDistPoint(p.FullBytes)
-			if err != nil {
-				return false
+			if len(p.CRLIssuer.FullBytes) > 0 {
+				issuers, err := elements(p.CRLIssuer.Bytes)
+				if err != nil {
+					return false
+				}
+				if !namesDirectory(issuers, crlIssuer) {
+					continue
+				}
 			}
-			if issuers != nil && !namesDirectory(issuers, crlIssuer) {
-				continue
-			}
-			if name == nil || sameDistPointName(name, idpName) {
+			// The RawValue of an explicit field is the [0] around the
+			// DistributionPointName; its content is the name.
+			if len(p.Name.FullBytes) == 0 || sameDistPointName(p.Name.Bytes, idpName) {
 				return true
 			}
 		}
@@ -163,35 +146,12 @@ func certNamesDistPoint(cert *x509.Certificate, crlIssuer, idpName []byte) bool 
 	return false
 }
 
-// parseDistPoint reads a DistributionPoint of the CRL distribution points
-// extension: its DistributionPointName and its cRLIssuer's general names,
-// each nil when absent.
-//
-//	SEQUENCE { distributionPoint [0] EXPLICIT DistributionPointName OPTIONAL,
-//	           reasons [1] ReasonFlags OPTIONAL,
-//	           cRLIssuer [2] IMPLICIT GeneralNames OPTIONAL }
-func parseDistPoint(der []byte) (name []byte, issuers []asn1.RawValue, err error) {
-	fields, err := sequenceElements(der)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, f := range fields {
-		switch {
-		case f.Class != asn1.ClassContextSpecific:
-			return nil, nil, fmt.Errorf("unexpected element of class %d", f.Class)
-		case f.Tag == 0:
-			inner, err := elements(f.Bytes)
-			if err != nil || len(inner) != 1 {
-				return nil, nil, fmt.Errorf("malformed distributionPoint")
-			}
-			name = inner[0].FullBytes
-		case f.Tag == 2:
-			if issuers, err = elements(f.Bytes); err != nil {
-				return nil, nil, err
-			}
-		}
-	}
-	return name, issuers, nil
+// distPointASN1 is a DistributionPoint of the CRL distribution points
+// extension (RFC 5280 4.2.1.13), decoded by encoding/asn1.
+type distPointASN1 struct {
+	Name      asn1.RawValue  `asn1:"optional,explicit,tag:0"`
+	Reasons   asn1.BitString `asn1:"optional,tag:1"`
+	CRLIssuer asn1.RawValue  `asn1:"optional,tag:2"`
 }
 
 // sameDistPointName compares two DistributionPointNames: two fullNames
@@ -235,21 +195,6 @@ func namesDirectory(names []asn1.RawValue, name []byte) bool {
 		}
 	}
 	return false
-}
-
-// sequenceElements returns the elements of the DER SEQUENCE der.
-func sequenceElements(der []byte) ([]asn1.RawValue, error) {
-	var seq asn1.RawValue
-	rest, err := asn1.Unmarshal(der, &seq)
-	switch {
-	case err != nil:
-		return nil, err
-	case len(rest) != 0:
-		return nil, fmt.Errorf("trailing data after the SEQUENCE")
-	case seq.Class != asn1.ClassUniversal || seq.Tag != asn1.TagSequence || !seq.IsCompound:
-		return nil, fmt.Errorf("not a SEQUENCE")
-	}
-	return elements(seq.Bytes)
 }
 
 // elements splits der, the content of a constructed element, into its
