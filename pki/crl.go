@@ -70,11 +70,12 @@ func (s *Store) signCRL(ca *ca, number *big.Int, days int) ([]byte, []string, er
 		if err != nil {
 			return nil, nil, fmt.Errorf("crl: %s: %w", s.DatabasePath(), err)
 		}
-		code, warning := crlReason(e.Reason)
+		reason, exts := indexReason(e.Reason)
+		code, warning := crlReason(reason)
 		if warning != "" {
 			warnings = append(warnings, fmt.Sprintf("%s: serial %s %s", s.DatabasePath(), e.Serial, warning))
 		}
-		revoked = append(revoked, x509.RevocationListEntry{SerialNumber: serial, RevocationTime: e.Revoked, ReasonCode: code})
+		revoked = append(revoked, x509.RevocationListEntry{SerialNumber: serial, RevocationTime: e.Revoked, ReasonCode: code, ExtraExtensions: exts})
 	}
 	thisUpdate, nextUpdate := crlValidity(s.opts.now(), days)
 	tmpl := &x509.RevocationList{
@@ -92,9 +93,10 @@ func (s *Store) signCRL(ca *ca, number *big.Int, days int) ([]byte, []string, er
 }
 
 // crlReason is the reason code a full CRL carries for an index line's
-// reason: none (0) for no reason and for unspecified, which RFC 5280 5.3.1
-// wants left out, and none, with a warning, for removeFromCRL, which it
-// allows only in delta CRLs. `openssl ca -revoke -crl_reason removeFromCRL`
+// reason (its openssl name; see indexReason for openssl's pseudo-reasons):
+// none (0) for no reason and for unspecified, which RFC 5280 5.3.1 wants
+// left out, and none, with a warning, for removeFromCRL, which it allows
+// only in delta CRLs. `openssl ca -revoke -crl_reason removeFromCRL`
 // writes such a line and `openssl ca -gencrl` copies it into a full CRL;
 // the line's status is R all the same (`openssl ca -status` says revoked),
 // so the certificate stays listed, without the reason.

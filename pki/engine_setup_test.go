@@ -9,9 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/internal/testenv"
@@ -469,4 +472,48 @@ func TestFirstCACertificateAfterRenewal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTrustStorePasswordJavaCanUse: Java opens a key store only with a
+// password of printable ASCII (its PBE key factory refuses anything else),
+// so a .truststore with another password is one the engine cannot open.
+// ca init refuses such a password before anything is written; one of
+// printable ASCII, spaces and symbols included, keytool opens.
+func TestTrustStorePasswordJavaCanUse(t *testing.T) {
+	t.Parallel()
+	keytool := keytoolPath(t)
+	ca := pkitest.ReadCert(t, pkitest.NewStore(t).CACertPath())
+	for i, password := range []string{"café", "tab\there", "bell\a"} {
+		t.Run(strconv.Itoa(i), func(t *testing.T) {
+			t.Parallel()
+			// The real keytool cannot open a store with that password.
+			data, err := pkcs12.LegacyDES.EncodeTrustStoreEntries([]pkcs12.TrustStoreEntry{{Cert: ca, FriendlyName: "cacert"}}, password)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), "store.p12")
+			pkitest.WriteFile(t, path, data, 0o644)
+			cmd := exec.Command(keytool, "-list", "-storetype", "JKS", "-keystore", path, "-storepass:env", "PASS")
+			cmd.Env = append(os.Environ(), "PASS="+password)
+			if out, err := cmd.CombinedOutput(); err == nil {
+				t.Errorf("keytool opened a store whose password is %q:\n%s", password, out)
+			}
+
+			// An existing directory: ca init fills it.
+			dir := t.TempDir()
+			before := pkitest.Snapshot(t, dir)
+			_, err = pki.InitStore(dir, pki.InitRequest{Subject: pkitest.Name(t, pkitest.EngineCASubject)},
+				pki.WithTrustStorePassword(password), pkitest.SharedCAKeyGenerator(t))
+			if !errors.Is(err, pki.ErrBadPassword) || !strings.Contains(err.Error(), "printable ASCII") || strings.Contains(err.Error(), password) {
+				t.Errorf("ca init with trust store password %q: %v, want ErrBadPassword saying why, without the password", password, err)
+			}
+			pkitest.AssertUnchanged(t, dir, before)
+		})
+	}
+	t.Run("printable ASCII", func(t *testing.T) {
+		t.Parallel()
+		const password = "s3cret pass~!{}"
+		s := pkitest.NewStore(t, pki.WithTrustStorePassword(password))
+		assertTrustStore(t, keytool, s.Dir(), password, map[string]string{"cacert": "ca.pem"})
+	})
 }

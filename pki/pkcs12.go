@@ -92,12 +92,9 @@ func DecodePKCS12(data []byte, password string) (Bundle, error) {
 		// A DER SEQUENCE; this also keeps PEM files and text out.
 		return Bundle{}, ErrNotPKCS12
 	}
-	if err := checkBMP(password, ErrPassword); err != nil {
-		return Bundle{}, err
-	}
-	key, cert, cas, err := pkcs12.DecodeChain(data, password)
+	key, cert, cas, err := decodeChain(data, password)
 	if err != nil {
-		return Bundle{}, pkcs12Error(err)
+		return Bundle{}, err
 	}
 	signer, ok := key.(crypto.Signer)
 	if !ok {
@@ -119,6 +116,48 @@ func DecodePKCS12(data []byte, password string) (Bundle, error) {
 		b.CACerts = append(append([]*x509.Certificate{cert}, cas[:i]...), cas[i+1:]...)
 	}
 	return b, nil
+}
+
+// decodeChain decodes data with password as openssl reads it. PKCS#12
+// keys are derived from the password in UCS-2, which go-pkcs12 makes from
+// UTF-8. A password that is not UTF-8 (a Latin-1 file) openssl takes byte
+// by byte, each byte a character (OPENSSL_utf82uni falls back to
+// OPENSSL_asc2uni); and when a UTF-8 password does not open a bundle,
+// `openssl pkcs12` tries it byte by byte too, as OpenSSL before 1.1.0
+// encoded every password. Both are done here, so that a password that
+// opens a bundle with openssl opens it with pkienroll.
+func decodeChain(data []byte, password string) (any, *x509.Certificate, []*x509.Certificate, error) {
+	notUTF8 := !utf8.ValidString(password)
+	if notUTF8 {
+		password = bytewise(password)
+	}
+	if err := checkBMP(password, ErrPassword); err != nil {
+		return nil, nil, nil, err
+	}
+	key, cert, cas, err := pkcs12.DecodeChain(data, password)
+	if errors.Is(err, pkcs12.ErrIncorrectPassword) && password != bytewise(password) {
+		key, cert, cas, err = pkcs12.DecodeChain(data, bytewise(password))
+	}
+	if notUTF8 && errors.Is(err, pkcs12.ErrDecryption) {
+		// The MAC took the password, PBES2 did not: OpenSSL 3 gives
+		// PBKDF2 the password's bytes, go-pkcs12 their UTF-8.
+		return nil, nil, nil, fmt.Errorf("the password is not UTF-8, which pkienroll can use only with a bundle "+
+			"encrypted with the legacy algorithms (openssl pkcs12 -legacy): %w", ErrPassword)
+	}
+	if err != nil {
+		return nil, nil, nil, pkcs12Error(err)
+	}
+	return key, cert, cas, nil
+}
+
+// bytewise is s with each byte taken for the character of that code point
+// (Latin-1), as OPENSSL_asc2uni reads a password.
+func bytewise(s string) string {
+	r := make([]rune, len(s))
+	for i := 0; i < len(s); i++ {
+		r[i] = rune(s[i])
+	}
+	return string(r)
 }
 
 // pkcs12Error turns go-pkcs12's errors into ours. It reports most problems
@@ -145,6 +184,15 @@ func pkcs12Error(err error) error {
 // ReadPKCS12 reads and decodes the PKCS#12 file in path (see DecodePKCS12).
 func ReadPKCS12(path, password string) (Bundle, error) {
 	return readPKCS12(path, password, false)
+}
+
+// ReadPKCS12 reads and decodes the bundle keys/NAME.p12 of the store, as
+// every file of the store is read, without following a symbolic link.
+func (s *Store) ReadPKCS12(name, password string) (Bundle, error) {
+	if err := ValidateName(name); err != nil {
+		return Bundle{}, err
+	}
+	return readPKCS12(s.PKCS12Path(name), password, true)
 }
 
 func readPKCS12(path, password string, noFollow bool) (Bundle, error) {

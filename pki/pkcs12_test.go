@@ -204,3 +204,68 @@ func TestPKCS12LeafNotFirst(t *testing.T) {
 	}
 	assertBundle(t, got, b)
 }
+
+// TestPKCS12PasswordAsOpenSSLReads opens bundles whose password is not
+// ASCII as `openssl pkcs12` opens them: a password that is not UTF-8 (a
+// Latin-1 file) byte by byte, and a UTF-8 password that fails also byte
+// by byte, as OpenSSL before 1.1.0 wrote it.
+func TestPKCS12PasswordAsOpenSSLReads(t *testing.T) {
+	s, want := testBundle(t)
+	dir := t.TempDir()
+	keyFile := pkitest.WriteSharedKey(t, filepath.Join(dir, "proxy.key"), pkitest.RequestKey)
+	export := func(name, password string, extra ...string) string {
+		t.Helper()
+		passFile := filepath.Join(dir, name+".pass")
+		pkitest.WriteFile(t, passFile, []byte(password+"\n"), 0o600)
+		p12 := filepath.Join(dir, name+".p12")
+		pkitest.RunOpenSSL(t, dir, append([]string{"pkcs12", "-export", "-inkey", keyFile, "-in", s.CertPath("proxy"),
+			"-certfile", s.CACertPath(), "-passout", "file:" + passFile, "-out", p12}, extra...)...)
+		return p12
+	}
+	opens := func(p12, password string, extra ...string) error {
+		t.Helper()
+		passFile := filepath.Join(dir, "in.pass")
+		pkitest.WriteFile(t, passFile, []byte(password+"\n"), 0o600)
+		_, err := pkitest.TryOpenSSL(t, dir, append([]string{"pkcs12", "-in", p12, "-passin", "file:" + passFile, "-noout"}, extra...)...)
+		return err
+	}
+	const latin1, utf8, oldUTF8 = "caf\xe9", "café", "cafÃ©" // oldUTF8: é's two bytes, each a character
+
+	for _, tc := range []struct {
+		name, made, given string
+		extra             []string
+	}{
+		{"Latin-1 password, legacy bundle", latin1, latin1, []string{"-legacy"}},
+		{"UTF-8 password, OpenSSL 1.0's encoding", oldUTF8, utf8, nil},
+		{"UTF-8 password, OpenSSL 1.0's encoding, legacy bundle", oldUTF8, utf8, []string{"-legacy"}},
+		{"UTF-8 password", utf8, utf8, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p12 := export(strings.ReplaceAll(tc.name, " ", "_"), tc.made, tc.extra...)
+			if err := opens(p12, tc.given, tc.extra...); err != nil {
+				t.Fatalf("openssl does not open the bundle with the password: %v", err)
+			}
+			got, err := pki.ReadPKCS12(p12, tc.given)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertBundle(t, got, want)
+		})
+	}
+
+	t.Run("Latin-1 password, PBES2 bundle", func(t *testing.T) {
+		// OpenSSL 3 gives PBKDF2 the bytes, which go-pkcs12 cannot:
+		// the error says what would work.
+		p12 := export("latin1_pbes2", latin1)
+		_, err := pki.ReadPKCS12(p12, latin1)
+		if !errors.Is(err, pki.ErrPassword) || !strings.Contains(err.Error(), "not UTF-8") {
+			t.Errorf("ReadPKCS12: %v, want ErrPassword saying the password is not UTF-8", err)
+		}
+	})
+	t.Run("wrong password", func(t *testing.T) {
+		p12 := export("right", utf8, "-legacy")
+		if _, err := pki.ReadPKCS12(p12, "cafe"); !errors.Is(err, pki.ErrPassword) {
+			t.Errorf("ReadPKCS12: %v, want ErrPassword", err)
+		}
+	})
+}

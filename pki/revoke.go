@@ -18,6 +18,14 @@ var reasonNames = []string{"unspecified", "keyCompromise", "CACompromise", "affi
 // only in delta CRLs, which pkienroll does not make.
 const reasonRemoveFromCRL = 8
 
+// firstReasonNotInOpenSSLCA is privilegeWithdrawn's code. openssl ca knows
+// the reasons up to removeFromCRL only: an index line with
+// privilegeWithdrawn or AACompromise makes every `openssl ca` run that
+// loads the index (signing, -gencrl, -updatedb) fail with "invalid reason
+// code", so revoke does not write them. crl still lists such a line, from
+// an index edited by hand, with its code.
+const firstReasonNotInOpenSSLCA = 9
+
 // reasonCode is the code of an openssl reason name.
 func reasonCode(name string) (int, bool) {
 	for code, n := range reasonNames {
@@ -128,8 +136,10 @@ func (s *Store) serialToRevoke(req RevokeRequest) (string, error) {
 
 // CanonicalReason is openssl's spelling of a revocation reason given in
 // any case; empty stays empty (no reason). It refuses a name that is not
-// one of openssl's, and removeFromCRL, which RFC 5280 5.3.1 allows only in
-// delta CRLs: pkienroll makes full CRLs, where it is forbidden.
+// one of openssl's; removeFromCRL, which RFC 5280 5.3.1 allows only in
+// delta CRLs (pkienroll makes full CRLs, where it is forbidden); and
+// privilegeWithdrawn and AACompromise, which openssl ca cannot read back
+// from the index.
 func CanonicalReason(reason string) (string, error) {
 	if reason == "" {
 		return "", nil
@@ -138,10 +148,13 @@ func CanonicalReason(reason string) (string, error) {
 		if name == "" || !strings.EqualFold(name, reason) {
 			continue
 		}
-		if code == reasonRemoveFromCRL {
+		switch {
+		case code == reasonRemoveFromCRL:
 			return "", fmt.Errorf("revocation reason %s is for delta CRLs only (RFC 5280 5.3.1), which pkienroll does not make: give another reason, or none: %w", name, ErrBadReason)
+		case code >= firstReasonNotInOpenSSLCA:
+			return "", fmt.Errorf("revocation reason %s is not one openssl ca knows: in database.txt it would stop openssl ca (and the engine's scripts) from signing: give another reason, or none: %w", name, ErrBadReason)
 		}
 		return name, nil
 	}
-	return "", fmt.Errorf("revocation reason %s is not one of openssl's (unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, AACompromise): %w", quoteName(reason), ErrBadReason)
+	return "", fmt.Errorf("revocation reason %s is not one of openssl's (unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold): %w", quoteName(reason), ErrBadReason)
 }

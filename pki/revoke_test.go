@@ -2,9 +2,13 @@ package pki_test
 
 import (
 	"crypto"
+	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -260,4 +264,107 @@ func TestCRLRemoveFromCRLLine(t *testing.T) {
 		t.Errorf("serial %s: reason %d, want 1 (keyCompromise)", serials[1], code)
 	}
 	pkitest.AssertZlintCleanCRL(t, pkitest.ZlintRegistry(t), "CRL of a removeFromCRL line", crl.DER)
+}
+
+// TestRevokeReasonsOpenSSLCAReads: every reason revoke writes into the
+// index is one `openssl ca` reads back: after a revocation with each,
+// openssl ca still makes a CRL that lists it and signs. openssl ca knows
+// no privilegeWithdrawn nor AACompromise (an index line with either stops
+// it, signing included, with "invalid reason code"): revoke refuses them,
+// the store unchanged.
+func TestRevokeReasonsOpenSSLCAReads(t *testing.T) {
+	t.Parallel()
+	s := pkitest.NewStore(t)
+	cfg := engineOpenSSLConfig(t, s.Dir())
+	reasons := []string{"", "unspecified", "keyCompromise", "CACompromise", "affiliationChanged", "superseded",
+		"cessationOfOperation", "certificateHold", "privilegeWithdrawn", "AACompromise"}
+	names := make([]string, len(reasons))
+	for i := range reasons {
+		names[i] = fmt.Sprintf("r%d", i)
+	}
+	serials := signNames(t, s, names...)
+	for i, reason := range reasons {
+		before := pkitest.Snapshot(t, s.Dir())
+		_, err := s.Revoke(t.Context(), pki.RevokeRequest{Serial: serials[i], Reason: strings.ToUpper(reason)})
+		if reason == "privilegeWithdrawn" || reason == "AACompromise" {
+			if !errors.Is(err, pki.ErrBadReason) || !strings.Contains(err.Error(), "openssl ca") {
+				t.Errorf("revoke with %s: %v, want ErrBadReason naming openssl ca", reason, err)
+			}
+			pkitest.AssertUnchanged(t, s.Dir(), before)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("revoke with %q: %v", reason, err)
+		}
+	}
+	pkitest.WriteFile(t, filepath.Join(s.Dir(), "crlnumber.txt"), []byte("01\n"), 0o644)
+	crl := filepath.Join(t.TempDir(), "openssl.crl")
+	pkitest.RunOpenSSL(t, s.Dir(), "ca", "-config", cfg, "-gencrl", "-out", crl)
+	text := pkitest.RunOpenSSL(t, s.Dir(), "crl", "-in", crl, "-noout", "-text")
+	assertTextHas(t, "openssl's CRL", text, "Serial Number: "+serials[0], "Key Compromise", "CA Compromise",
+		"Affiliation Changed", "Superseded", "Cessation Of Operation", "Certificate Hold", "Serial Number: "+serials[7])
+	pkitest.WriteRequest(t, s, "after", "/C=US/O=Example Inc./CN=after.example.com")
+	opensslCASign(t, s.Dir(), cfg, filepath.Join(s.Dir(), "requests", "after.req"), filepath.Join(t.TempDir(), "after.cer"))
+}
+
+// TestCRLOfOpenSSLPseudoReasons: `openssl ca -revoke` with -crl_hold,
+// -crl_compromise and -crl_CA_compromise writes the pseudo-reasons
+// holdInstruction, keyTime and CAkeyTime into the index; pkienroll's CRL
+// lists them as `openssl ca -gencrl` does, with the reason they stand for
+// (certificateHold, keyCompromise, CACompromise) and the entry extension
+// that carries the argument (holdInstructionCode, invalidityDate), where
+// it listed them without a reason.
+func TestCRLOfOpenSSLPseudoReasons(t *testing.T) {
+	t.Parallel()
+	s := pkitest.NewStore(t)
+	serials := signNames(t, s, "held", "key", "ca", "plain")
+	cfg := engineOpenSSLConfig(t, s.Dir())
+	for _, args := range [][]string{
+		{"certs/held.cer", "-crl_hold", "holdInstructionReject"},
+		{"certs/key.cer", "-crl_compromise", "20260101020304Z"},
+		{"certs/ca.cer", "-crl_CA_compromise", "20251231000000Z"},
+		{"certs/plain.cer", "-crl_reason", "superseded"},
+	} {
+		pkitest.RunOpenSSL(t, s.Dir(), append([]string{"ca", "-config", cfg, "-revoke"}, args...)...)
+	}
+	// openssl's CRL, the reference.
+	pkitest.WriteFile(t, filepath.Join(s.Dir(), "crlnumber.txt"), []byte("01\n"), 0o644)
+	ref := filepath.Join(t.TempDir(), "openssl.crl")
+	pkitest.RunOpenSSL(t, s.Dir(), "ca", "-config", cfg, "-gencrl", "-out", ref)
+	refCRL, err := pki.ReadCRL(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crl, err := s.PublishCRL(t.Context(), pki.CRLRequest{Out: filepath.Join(t.TempDir(), "ca.crl"), DER: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := pki.ParseCRL(crl.DER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := func(l *x509.RevocationList) map[string]string {
+		m := map[string]string{}
+		for _, e := range l.RevokedCertificateEntries {
+			var exts []string
+			for _, x := range e.Extensions {
+				if !x.Id.Equal(asn1.ObjectIdentifier{2, 5, 29, 21}) { // the reason code, compared as ReasonCode
+					exts = append(exts, fmt.Sprintf("%v critical=%v %X", x.Id, x.Critical, x.Value))
+				}
+			}
+			slices.Sort(exts)
+			m[pki.FormatSerial(e.SerialNumber)] = fmt.Sprintf("reason %d %v", e.ReasonCode, exts)
+		}
+		return m
+	}
+	want, got := entries(refCRL), entries(ours)
+	for _, serial := range serials {
+		if got[serial] != want[serial] {
+			t.Errorf("serial %s: pkienroll's CRL has %s, openssl ca -gencrl's %s", serial, got[serial], want[serial])
+		}
+	}
+	if want[serials[1]] == "reason 0 []" {
+		t.Fatalf("openssl's CRL lists %s without a reason: %v", serials[1], want)
+	}
+	pkitest.AssertZlintCleanCRL(t, pkitest.ZlintRegistry(t), "CRL of openssl's pseudo-reasons", crl.DER)
 }

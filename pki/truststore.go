@@ -47,6 +47,36 @@ func WithTrustStorePassword(password string) StoreOption {
 // shared by the CAs of the directory, each under the alias NAMEcert.
 func (s *Store) TrustStorePath() string { return s.path(".truststore") }
 
+// ValidateTrustStorePassword accepts a password Java can open a key store
+// with: not empty, and printable ASCII only (space to tilde). Java derives
+// the keys of a PKCS#12 store through javax.crypto.spec.PBEKeySpec, whose
+// PBE key factory refuses any other character ("Password is not ASCII"):
+// a .truststore with such a password is one the engine and keytool cannot
+// open, whatever they are given.
+func ValidateTrustStorePassword(password string) error {
+	if password == "" {
+		return fmt.Errorf("trust store password is empty: %w", ErrBadPassword)
+	}
+	if !JavaCanOpenWith(password) {
+		return fmt.Errorf("trust store password has a character that is not printable ASCII, "+
+			"and Java (the engine, keytool) opens a key store only with printable ASCII: %w", ErrBadPassword)
+	}
+	return nil
+}
+
+// JavaCanOpenWith reports whether Java can open a PKCS#12 key store with
+// password: whether it is printable ASCII, space to tilde, all that
+// javax.crypto's PBE key factory takes. openssl opens bundles with other
+// passwords too.
+func JavaCanOpenWith(password string) bool {
+	for i := 0; i < len(password); i++ {
+		if c := password[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
 // trustStorePassword is the password the store's .truststore has.
 func (s *Store) trustStorePassword() string {
 	if s.opts.trustPass != nil {
@@ -73,6 +103,9 @@ func trustStoreAlias(caName string) string { return caName + "cert" }
 // (ENGINE_PKI_TRUST_STORE_TYPE): it holds only public certificates, and its
 // password is a well-known default.
 func (s *Store) renderTrustStore(own *x509.Certificate) ([]byte, error) {
+	if err := ValidateTrustStorePassword(s.trustStorePassword()); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.TrustStorePath(), err)
+	}
 	cas := map[string]*x509.Certificate{trustStoreAlias(s.opts.caName): own}
 	for name, cert := range s.otherCAs() {
 		cas[trustStoreAlias(name)] = cert

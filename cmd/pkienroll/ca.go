@@ -44,6 +44,12 @@ func (f trustStoreFlags) option() (pki.StoreOption, error) {
 	if password == nil {
 		return pki.WithTrustStorePassword(pki.DefaultTrustStorePassword), nil
 	}
+	if err := pki.ValidateTrustStorePassword(string(password)); err != nil {
+		if f.TruststorePasswordFile != nil {
+			return nil, fmt.Errorf("--truststore-password-file: %s: %w", *f.TruststorePasswordFile, err)
+		}
+		return nil, fmt.Errorf("--truststore-password-env: variable %s: %w", *f.TruststorePasswordEnv, err)
+	}
 	return pki.WithTrustStorePassword(string(password)), nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -32,4 +33,33 @@ func TestCARenewWarnings(t *testing.T) {
 		t.Errorf("ca renew with another password:\n%s", r)
 	}
 	checkNoSecrets(t, r.stderr, "not-the-password")
+}
+
+// TestCATrustStorePasswordNotASCII: a --truststore-password-* that Java
+// cannot open a key store with (not printable ASCII) is refused by ca init
+// and ca renew in one line naming the flag, not the password, before
+// anything is written.
+func TestCATrustStorePasswordNotASCII(t *testing.T) {
+	f := newFixture(t)
+	before := pkitest.Snapshot(t, f.pki)
+	t.Setenv("PKIENROLL_TEST_TRUSTSTORE_PASSWORD", "tr\u00e8s-secret")
+	r := runCLI(t, "ca", "renew", "--pki-dir", f.pki, "--truststore-password-env", "PKIENROLL_TEST_TRUSTSTORE_PASSWORD")
+	if r.code != 1 || !strings.Contains(r.stderr, "--truststore-password-env: variable PKIENROLL_TEST_TRUSTSTORE_PASSWORD: ") ||
+		!strings.Contains(r.stderr, "printable ASCII") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("ca renew with a password that is not ASCII:\n%s", r)
+	}
+	checkNoSecrets(t, r.stderr, "tr\u00e8s-secret")
+	pkitest.AssertUnchanged(t, f.pki, before)
+
+	dir := t.TempDir()
+	passFile := dir + "/pass"
+	pkitest.WriteFile(t, passFile, []byte("tab\there\n"), 0o600)
+	r = runCLI(t, "ca", "init", "--pki-dir", dir+"/pki", "--subject", "/CN=Test CA", "--truststore-password-file", passFile)
+	if r.code != 1 || !strings.Contains(r.stderr, "--truststore-password-file: "+passFile+": ") || !strings.Contains(r.stderr, "printable ASCII") {
+		t.Errorf("ca init with a password that is not ASCII:\n%s", r)
+	}
+	checkNoSecrets(t, r.stderr, "tab\there")
+	if _, err := os.Stat(dir + "/pki"); !os.IsNotExist(err) {
+		t.Errorf("ca init made the directory: %v", err)
+	}
 }

@@ -79,6 +79,9 @@ func (c *enrollCmd) request(e *env, k *kong.Context) (pki.EnrollRequest, error) 
 	if err := pki.ValidatePKCS12Password(password); err != nil {
 		return pki.EnrollRequest{}, fmt.Errorf("bundle password: %w", err)
 	}
+	if !pki.JavaCanOpenWith(password) {
+		e.log.Warn("the bundle password is not printable ASCII: openssl opens the bundle, Java (the engine, keytool) cannot", "name", c.Name)
+	}
 	if onCommandLine {
 		e.log.Warn("the password given with --password can be seen by other users of this host; prefer --password-file or --password-env")
 	}

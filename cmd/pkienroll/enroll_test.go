@@ -3,11 +3,13 @@ package main
 import (
 	"crypto"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pkienroll/pkienroll/internal/pkitest"
+	"github.com/pkienroll/pkienroll/internal/testenv"
 	"github.com/pkienroll/pkienroll/pki"
 )
 
@@ -228,6 +230,18 @@ func TestEnrollPKCS12BadInput(t *testing.T) {
 			code: exitError, want: []string{"keys/proxy.p12", "wrong password"}, secrets: secrets},
 		{name: "keep key with a wrong password", setup: bundle, args: enroll("--keep-key", "--password-file", "{dir}/wrong"),
 			code: exitError, want: []string{"keys/proxy.p12", "wrong password"}, secrets: secrets},
+		// keys/NAME.p12 is read as every file of the store is, without
+		// following a link (docs/security.md).
+		{name: "extract a bundle that is a symbolic link", setup: func(t *testing.T, f *fixture) {
+			bundle(t, f)
+			if err := os.Rename(filepath.Join(f.pki, "keys", "proxy.p12"), f.path("elsewhere.p12")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(f.path("elsewhere.p12"), filepath.Join(f.pki, "keys", "proxy.p12")); err != nil {
+				t.Fatal(err)
+			}
+		}, args: flags("pkcs12", "extract", "--pki-dir", "{pki}", "--name", "proxy", "--passin-file", "{dir}/pass", "--key", "{dir}/k", "--cert", "{dir}/c"),
+			code: exitError, want: []string{"keys/proxy.p12", "symbolic link"}, secrets: secrets},
 		{name: "missing bundle", setup: passFile,
 			args: flags("pkcs12", "extract", "--pki-dir", "{pki}", "--name", "proxy", "--passin-file", "{dir}/pass", "--cert", "{dir}/c"),
 			code: exitError, want: []string{"keys/proxy.p12", "no such file"}, secrets: secrets},
@@ -319,5 +333,31 @@ func TestPKCS12ExtractRefusesStoreFiles(t *testing.T) {
 	mustRun(t, "-q", "pkcs12", "extract", "--pki-dir", f.pki, "--name", "proxy", "--passin-file", f.path("pass"), "--key", key)
 	if got := fileMode(t, key); got != 0o600 {
 		t.Errorf("%s has mode %v, want 0600", key, got)
+	}
+}
+
+// TestEnrollWarnsOfPasswordJavaCannotUse: a bundle password that is not
+// printable ASCII makes a bundle openssl opens and Java cannot (its PBE
+// key factory refuses the password): enroll writes it, as
+// pki-enroll-pkcs12.sh would, and warns, without showing the password.
+func TestEnrollWarnsOfPasswordJavaCannotUse(t *testing.T) {
+	keytool := testenv.LookPath(t, "keytool", "default-jre-headless")
+	f := newFixture(t)
+	for _, tc := range []struct {
+		password string
+		warn     bool
+	}{{"tr\u00e8s secret", true}, {"tab\tsecret", true}, {"plain secret~!", false}} {
+		t.Setenv("PKIENROLL_TEST_BUNDLE_PASSWORD", tc.password)
+		r := runCLI(t, "enroll", "--pki-dir", f.pki, "--name", "proxy", "--subject", proxySubject, "--password-env", "PKIENROLL_TEST_BUNDLE_PASSWORD")
+		if r.code != 0 || strings.Contains(r.stderr, "not printable ASCII") != tc.warn {
+			t.Errorf("enroll with password %q (warning wanted: %v):\n%s", tc.password, tc.warn, r)
+		}
+		checkNoSecrets(t, r.stderr, tc.password)
+		p12 := filepath.Join(f.pki, "keys", "proxy.p12")
+		openssl(t, "pkcs12", "-in", p12, "-passin", "env:PKIENROLL_TEST_BUNDLE_PASSWORD", "-noout")
+		out, err := exec.Command(keytool, "-list", "-keystore", p12, "-storepass:env", "PKIENROLL_TEST_BUNDLE_PASSWORD").CombinedOutput()
+		if (err != nil) != tc.warn {
+			t.Errorf("keytool -list with password %q: %v (warning: %v)\n%s", tc.password, err, tc.warn, out)
+		}
 	}
 }

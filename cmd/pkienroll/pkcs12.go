@@ -54,7 +54,7 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 	if err := host.CheckWritable(opts, files.Key, files.Cert); err != nil {
 		return err
 	}
-	b, err := pki.ReadPKCS12(path, passin)
+	b, err := c.read(store, path, passin)
 	if err != nil {
 		return err
 	}
@@ -64,6 +64,15 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 	}
 	c.report(e, path, b, encrypted)
 	return nil
+}
+
+// read reads the bundle: --in as given, keys/NAME.p12 of --name as the
+// store's own files are read, without following a symbolic link.
+func (c *pkcs12ExtractCmd) read(store *pki.Store, path, passin string) (pki.Bundle, error) {
+	if c.In != "" {
+		return pki.ReadPKCS12(path, passin)
+	}
+	return store.ReadPKCS12(c.Name, passin)
 }
 
 // passwords are the bundle's password and the key's new passphrase (nil

@@ -9,7 +9,7 @@ type revokeCmd struct {
 	storeFlags
 	Name   string `xor:"which" required:"" placeholder:"NAME" help:"Revoke the certificate certs/NAME.cer."`
 	Serial string `xor:"which" required:"" placeholder:"HEX" help:"Revoke the certificate with this serial."`
-	Reason string `placeholder:"REASON" help:"openssl reason: unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, AACompromise (not removeFromCRL, for delta CRLs only)."`
+	Reason string `placeholder:"REASON" help:"openssl reason: unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold (not removeFromCRL, for delta CRLs only, nor privilegeWithdrawn and AACompromise, which openssl ca cannot read)."`
 	lockFlags
 }
 

@@ -26,6 +26,10 @@ func TestRevokeReasonUsage(t *testing.T) {
 			want: []string{"--reason: revocation reason removeFromCRL is for delta CRLs only", "which pkienroll does not make"}},
 		{name: "removeFromCRL in another case", setup: signed, args: revoke("REMOVEFROMCRL"), code: exitUsage,
 			want: []string{"removeFromCRL is for delta CRLs only"}},
+		{name: "privilegeWithdrawn, which openssl ca cannot read", setup: signed, args: revoke("privilegeWithdrawn"), code: exitUsage,
+			want: []string{"--reason: revocation reason privilegeWithdrawn is not one openssl ca knows"}},
+		{name: "AACompromise, which openssl ca cannot read", setup: signed, args: revoke("aacompromise"), code: exitUsage,
+			want: []string{"--reason: revocation reason AACompromise is not one openssl ca knows"}},
 		{name: "no directory", args: func(f *fixture) []string {
 			return []string{"revoke", "--pki-dir", filepath.Join(f.dir, "nowhere"), "--serial", "1001", "--reason", "bored"}
 		}, code: exitUsage, want: []string{`"bored"`}},

@@ -370,6 +370,9 @@ func checkNotRevoked(cert, issuer *x509.Certificate, crl *x509.RevocationList, a
 	if issuer.KeyUsage != 0 && issuer.KeyUsage&x509.KeyUsageCRLSign == 0 {
 		return failResult(Revocation, "CA %s may not sign CRLs (keyUsage lacks cRLSign)", slashSubject(issuer))
 	}
+	if problem := crlScopeProblem(cert, crl); problem != "" {
+		return failResult(Revocation, "%s", problem)
+	}
 	// A revocation stands even if the CRL that says so is stale.
 	for _, e := range crl.RevokedCertificateEntries {
 		if e.SerialNumber != nil && e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
