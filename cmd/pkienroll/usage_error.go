@@ -31,11 +31,14 @@ const pkiDirEnv = "PKIENROLL_PKI_DIR"
 // isRequired), any flag given an empty value (`--keyout "$UNSET"` would
 // make a request for a key nobody keeps, `verify --crl "$UNSET"` would skip
 // the revocation check and report success) unless its tag emptyok says
-// what empty means, and a PKIENROLL_PKI_DIR that is set but empty, or not UTF-8,
+// what empty means, the same of a positional argument (`inspect "$UNSET"`), and a PKIENROLL_PKI_DIR that is set but empty, or not UTF-8,
 // where --pki-dir is not given.
 func checkGiven(kctx *kong.Context) error {
 	pkiDirGiven := false
 	for _, p := range kctx.Path {
+		if a := p.Positional; a != nil && anyEmpty(a.Target) && !a.Tag.Has("emptyok") {
+			return usageErrorf("the argument <%s> is empty", a.Name)
+		}
 		f := p.Flag
 		if f == nil || p.Resolved {
 			continue
@@ -85,6 +88,20 @@ func emptyValue(v reflect.Value) bool {
 		return true
 	}
 	return false
+}
+
+// anyEmpty reports whether a positional argument is an empty string, or
+// a list with an empty item: each item is a file or name of its own.
+func anyEmpty(v reflect.Value) bool {
+	if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String {
+		for i := range v.Len() {
+			if v.Index(i).String() == "" {
+				return true
+			}
+		}
+		return false
+	}
+	return emptyValue(v)
 }
 
 // emptyFlagError is the usage error of flag f given an empty value. An

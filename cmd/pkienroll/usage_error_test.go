@@ -47,6 +47,12 @@ func TestEmptyFlagValue(t *testing.T) {
 		{name: "pkcs12 extract --key", args: flags("pkcs12", "extract", "--in", "{dir}/x.p12", "--passin-env", "X", "--key", ""), code: exitUsage, want: []string{"--key is empty"}},
 		{name: "obtain --owner", args: flags("obtain", "--server", "https://127.0.0.1:1", "--token", "t", "--ca-fingerprint", "f", "--cn", "a.example.com",
 			"--key", "{dir}/k", "--cert", "{dir}/c", "--ca-out", "{dir}/ca", "--owner", ""), code: exitUsage, want: []string{"--owner is empty"}},
+		// Positional arguments too: `inspect "$UNSET"` named no file, and
+		// metrics read the working directory for an empty FILE.
+		{name: "inspect FILE", args: flags("inspect", ""), code: exitUsage, want: []string{"the argument <file> is empty"}},
+		{name: "metrics FILE", args: flags("metrics", "--pki-dir", "{pki}", "{ca}", ""), code: exitUsage, want: []string{"the argument <files> is empty"}},
+		{name: "token revoke", args: flags("token", "revoke", "--pki-dir", "{pki}", ""), code: exitUsage, want: []string{"the argument <name-or-id> is empty"}},
+		{name: "spice-proxy check", args: flags("spice-proxy", "check", ""), code: exitUsage, want: []string{"the argument <value> is empty"}},
 	})
 	// Where empty has a meaning, it is taken: metrics --pki-dir= reads no
 	// directory (a proxy host's cron job).
