@@ -369,6 +369,9 @@ func inspectDER(der []byte, now time.Time) (Object, error) {
 	if isEncryptedPKCS8(der) {
 		return Object{Kind: KindPrivateKey, Key: describeEncryptedPKCS8(der)}, nil
 	}
+	if isPKCS12(der) {
+		return Object{}, ErrPKCS12
+	}
 	return Object{}, ErrNotInspectable
 }
 

@@ -608,3 +608,35 @@ func FuzzInspect(f *testing.F) {
 		}
 	})
 }
+
+// TestInspectPKCS12: a PKCS#12 bundle, default or legacy, is named as one,
+// with the commands that open it, instead of "not a certificate, request,
+// CRL or key"; it is still an ErrNotInspectable, and the password-protected
+// content is not read.
+func TestInspectPKCS12(t *testing.T) {
+	cert, err := pki.ReadCertificate(fixture("proxy.cer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := pki.ReadKey(fixture("proxy.key"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, legacy := range []bool{false, true} {
+		data, err := pki.EncodePKCS12(pki.Bundle{Key: key, Certificate: cert}, "secret", legacy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = inspect.Bytes(data, inspect.Options{})
+		if !errors.Is(err, inspect.ErrPKCS12) || !errors.Is(err, inspect.ErrNotInspectable) {
+			t.Errorf("legacy %v: %v, want ErrPKCS12 and ErrNotInspectable", legacy, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "pkcs12 extract") {
+			t.Errorf("legacy %v: %q does not say how to open it", legacy, err)
+		}
+		// A bundle with bytes after it is not taken for one.
+		if _, err := inspect.Bytes(append(data, 0), inspect.Options{}); errors.Is(err, inspect.ErrPKCS12) {
+			t.Errorf("legacy %v: a bundle with a trailing byte was named a PKCS#12 file", legacy)
+		}
+	}
+}
