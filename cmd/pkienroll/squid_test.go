@@ -205,6 +205,6 @@ func TestSquidSpiceBadInput(t *testing.T) {
 			want: []string{"an IPv6 zone (%INTERFACE) is not allowed"}},
 		{name: "spice listen zone", args: flags(spiceArgs("--listen", "[fe80::1%x\nhttp_access allow all]:3128")...), code: exitUsage,
 			want: []string{"listen ", "an IPv6 zone (%INTERFACE) is not allowed"}},
-		{name: "spice proxy empty", args: flags("spice-proxy", "check", ""), code: exitError, want: []string{"empty"}},
+		{name: "spice proxy empty", args: flags("spice-proxy", "check", ""), code: exitUsage, want: []string{"the argument <value> is empty"}},
 	})
 }
