@@ -4,6 +4,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -54,7 +56,11 @@ func TestSystemdUnitsVerify(t *testing.T) {
 // runs anything, so without the "-" serve could not run on another PKI
 // directory (its own ReadWritePaths= in a drop-in, as docs/install.md
 // says) on an engine without /etc/pki/ovirt-engine, nor renew@ on a proxy
-// host without /etc/pki.
+// host without /etc/pki. serve keeps of root's capabilities only
+// CAP_DAC_OVERRIDE (the engine's package gives the PKI directory to ovirt)
+// and CAP_NET_BIND_SERVICE, makes only a service's system calls and sets
+// a umask of its own; renew@ runs the admin's hook, so it has nothing
+// that would break one (podman making namespaces, keytool's JIT).
 func TestSystemdUnitsShape(t *testing.T) {
 	units := shippedUnits(t)
 	hardening := []string{"NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes", "ProtectHome=yes"}
@@ -63,11 +69,17 @@ func TestSystemdUnitsShape(t *testing.T) {
 			"ExecStart=/usr/libexec/pkienroll/pkienroll-openssl serve $SERVE_OPTIONS", "ExecReload=/bin/kill -HUP $MAINPID",
 			"ReadWritePaths=-/etc/pki/ovirt-engine", "EnvironmentFile=-/etc/default/pkienroll", "EnvironmentFile=-/etc/sysconfig/pkienroll",
 			"WantedBy=multi-user.target",
+			"CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_NET_BIND_SERVICE", "AmbientCapabilities=",
+			"SystemCallFilter=@system-service", "SystemCallFilter=~@privileged @resources", "SystemCallErrorNumber=EPERM",
+			"SystemCallArchitectures=native", "MemoryDenyWriteExecute=yes", "RestrictNamespaces=yes",
+			"RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "ProtectProc=invisible", "PrivateIPC=yes", "PrivateMounts=yes",
+			"UMask=0077",
 		}, hardening...),
 		"pkienroll-renew@.service": append([]string{
 			"Type=oneshot", "EnvironmentFile=/etc/pkienroll/renew/%i.conf",
 			"ExecStart=/usr/bin/pkienroll renew --server ${SERVER} --cert ${CERT} --key ${KEY} --exec ${EXEC} $OPTIONS",
 			"ReadWritePaths=-/etc/pki",
+			"ProtectKernelLogs=yes", "ProtectHostname=yes", "RestrictRealtime=yes", "LockPersonality=yes",
 		}, hardening...),
 		"pkienroll-renew@.timer": {"OnCalendar=daily", "RandomizedDelaySec=1h", "Persistent=true", "WantedBy=timers.target"},
 	}
@@ -81,5 +93,39 @@ func TestSystemdUnitsShape(t *testing.T) {
 				t.Errorf("%s lacks the line %q", name, l)
 			}
 		}
+	}
+	for _, l := range strings.Split(units["pkienroll-renew@.service"], "\n") {
+		for _, key := range []string{"SystemCallFilter=", "RestrictNamespaces=", "MemoryDenyWriteExecute=", "CapabilityBoundingSet=",
+			"PrivateDevices=", "ProtectClock=", "ProtectProc=", "RestrictAddressFamilies=", "UMask=", "SystemCallArchitectures="} {
+			if strings.HasPrefix(strings.TrimSpace(l), key) {
+				t.Errorf("pkienroll-renew@.service limits its hook with %q", l)
+			}
+		}
+	}
+}
+
+// serveExposure is the most systemd-analyze security may rate
+// pkienroll-serve.service (1.9 with systemd 252): root with
+// CAP_DAC_OVERRIDE, Internet sockets and the host's network are what is
+// left, all of which serve needs (docs/install.md).
+const serveExposure = 2.0
+
+// TestSystemdServeSecurity: systemd-analyze security, on the unit file as
+// shipped, rates serve's exposure no higher than serveExposure.
+func TestSystemdServeSecurity(t *testing.T) {
+	analyze := testenv.LookPath(t, "systemd-analyze", "systemd")
+	cmd := exec.Command(analyze, "security", "--offline=yes", "--no-pager", filepath.Join(unitDir, "pkienroll-serve.service"))
+	cmd.Env = append(os.Environ(), "SYSTEMD_LOG_LEVEL=notice", "SYSTEMD_COLORS=0")
+	out, err := cmd.CombinedOutput()
+	if err != nil && strings.Contains(string(out), "--offline") {
+		testenv.Missing(t, "systemd-analyze security --offline (systemd 250 or later)")
+	}
+	m := regexp.MustCompile(`Overall exposure level for pkienroll-serve\.service: ([0-9.]+) `).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("systemd-analyze security: %v, no overall exposure level in:\n%s", err, out)
+	}
+	got, perr := strconv.ParseFloat(string(m[1]), 64)
+	if perr != nil || got > serveExposure {
+		t.Errorf("systemd-analyze security rates pkienroll-serve.service %s, want at most %.1f:\n%s", m[1], serveExposure, out)
 	}
 }
