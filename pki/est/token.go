@@ -394,10 +394,15 @@ func (ts *Tokens) Revoke(match string) ([]Token, error) {
 	if len(signing) > 0 {
 		return done, fmt.Errorf("revoke token %s: not revoked: %w now; it ends used, or active again if that fails (then revoke it again)", strings.Join(signing, ", "), ErrTokenSigning)
 	}
-	if len(done) == 0 && len(bad) > 0 {
-		ids := make([]string, len(bad))
-		for i, b := range bad {
-			ids[i] = b.id[:12]
+	var ids []string
+	for _, b := range bad {
+		if b.state != TokenUsed && b.state != TokenRevoked {
+			ids = append(ids, b.id[:12])
+		}
+	}
+	if len(done) == 0 && len(ids) > 0 {
+		if len(ids) > 5 {
+			ids = append(ids[:5], fmt.Sprintf("%d more", len(ids)-5))
 		}
 		return nil, fmt.Errorf("revoke token %q: no unused token has that name or ID, but the records of %s cannot be read (revoke them by ID): %w",
 			match, strings.Join(ids, ", "), pki.ErrNotFound)

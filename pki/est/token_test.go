@@ -233,4 +233,7 @@ func TestTokenRevokeBesideUnreadableRecord(t *testing.T) {
 	if _, err := os.Stat(strings.TrimSuffix(damaged, ".json") + ".revoked"); err != nil {
 		t.Errorf("damaged record not revoked: %v", err)
 	}
+	if _, err := e.tokens.Revoke("other"); !errors.Is(err, pki.ErrNotFound) || strings.Contains(err.Error(), "cannot be read") {
+		t.Errorf("Revoke(other) once the damaged record is revoked: %v, want ErrNotFound and nothing left to revoke by ID", err)
+	}
 }
