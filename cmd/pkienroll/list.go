@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -99,13 +100,19 @@ func writeListTable(e *env, rows []listedCert) error {
 }
 
 // parseDays reads a Go duration, or a whole number of days (30d) or
-// weeks (2w), which Go durations lack.
+// weeks (2w), which Go durations lack. A number of days or weeks longer
+// than a Duration holds (about 292 years) is refused, as time.ParseDuration
+// refuses 9999999h, rather than wrapped around to a negative duration
+// that would match nothing.
 func parseDays(s string) (time.Duration, error) {
 	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
 		if n, ok := strings.CutSuffix(s, suffix); ok {
-			v, err := strconv.Atoi(n)
+			v, err := strconv.ParseInt(n, 10, 64)
 			if err != nil || v < 0 {
 				return 0, fmt.Errorf("%q is not a duration (720h, 30d, 2w)", s)
+			}
+			if v > int64(math.MaxInt64/unit) {
+				return 0, fmt.Errorf("%q is longer than %d days", s, int64(math.MaxInt64/(24*time.Hour)))
 			}
 			return time.Duration(v) * unit, nil
 		}

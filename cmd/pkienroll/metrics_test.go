@@ -369,3 +369,35 @@ func TestMonitoringCronRecipes(t *testing.T) {
 		os.Remove(prom)
 	}
 }
+
+// TestMetricsRepeatedCertificate: a bundle that lists a certificate twice
+// (a chain file put together by hand) is watched like any other file: the
+// command printed nothing and exited 1, every other file unwatched with
+// it, for a series collected twice. Its output is one series for it, and
+// the real promtool accepts it.
+func TestMetricsRepeatedCertificate(t *testing.T) {
+	promtool := testenv.LookPath(t, "promtool", "prometheus")
+	dir := metricsStore(t, time.Now().Add(-time.Hour), 3650, map[string]int{"apache": 365})
+	ca := pkitest.ReadFile(t, filepath.Join(dir, "ca.pem"))
+	bundle := filepath.Join(t.TempDir(), "chain.pem")
+	pkitest.WriteFile(t, bundle, []byte(ca+ca), 0o644)
+
+	r := runCLI(t, "metrics", "--pki-dir", dir, bundle)
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("metrics: %s", r)
+	}
+	check := exec.Command(promtool, "check", "metrics")
+	check.Stdin = strings.NewReader(r.stdout)
+	if out, err := check.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s\n%s", err, out, r.stdout)
+	}
+	n := 0
+	for _, m := range parseMetrics(t, r.stdout)["x509_cert_not_after"].GetMetric() {
+		if labels(m)["filepath"] == bundle {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("x509_cert_not_after series of %s: %d, want 1", bundle, n)
+	}
+}

@@ -258,16 +258,37 @@ var states = map[string]TokenState{
 
 // List returns every token record, oldest first; an active token past its
 // expiry is listed as expired. A directory without tokens is an empty list.
+// A record that cannot be read is the error.
 func (ts *Tokens) List() ([]Token, error) {
+	out, bad, err := ts.list()
+	if err != nil {
+		return nil, err
+	}
+	if len(bad) > 0 {
+		return nil, bad[0].err
+	}
+	return out, nil
+}
+
+// unreadable is a token record that cannot be read: its ID and state,
+// from its file's name, and why.
+type unreadable struct {
+	id    string
+	state TokenState
+	err   error
+}
+
+// list is List, with the records that cannot be read (bad) apart from the
+// others; err is a directory that cannot be listed.
+func (ts *Tokens) list() (out []Token, bad []unreadable, err error) {
 	entries, err := os.ReadDir(ts.dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list tokens %s: %w", ts.dir, safefile.UnwrapPathError(err))
+		return nil, nil, fmt.Errorf("list tokens %s: %w", ts.dir, safefile.UnwrapPathError(err))
 	}
 	now := ts.now()
-	var out []Token
 	listed := make(map[string]bool, len(entries))
 	for _, e := range entries {
 		ext := filepath.Ext(e.Name())
@@ -283,10 +304,11 @@ func (ts *Tokens) List() ([]Token, error) {
 				continue
 			}
 		}
-		if err != nil {
-			return nil, err
-		}
 		listed[id] = true
+		if err != nil {
+			bad = append(bad, unreadable{id: id, state: states[ext], err: err})
+			continue
+		}
 		t.State = states[ext]
 		if t.State == TokenActive && !now.Before(t.Expires) {
 			t.State = TokenExpired
@@ -299,7 +321,7 @@ func (ts *Tokens) List() ([]Token, error) {
 		}
 		return out[i].ID < out[j].ID
 	})
-	return out, nil
+	return out, bad, nil
 }
 
 // readMoved reads the record of id, which moved to another state while
@@ -328,16 +350,24 @@ func (ts *Tokens) readMoved(id string) (Token, string, error) {
 // it is being signed: it is not revoked (ErrTokenSigning), since its
 // certificate may be in the index already; it ends used, or active again
 // if the signing fails, and can then be revoked.
+//
+// A record that cannot be read (a hand-edited or damaged file) does not
+// stop the others from being revoked: it grants no enrollment, the server
+// failing to read it as well, and is revoked when its ID matches; its
+// name is not known, so a name never matches it.
 func (ts *Tokens) Revoke(match string) ([]Token, error) {
-	all, err := ts.List()
+	all, bad, err := ts.list()
 	if err != nil {
 		return nil, err
+	}
+	for _, b := range bad {
+		all = append(all, Token{ID: b.id, State: b.state})
 	}
 	var done []Token
 	var signing []string
 	for _, t := range all {
 		byID := len(match) >= 8 && strings.HasPrefix(t.ID, strings.ToLower(match))
-		if t.Name != match && !byID {
+		if (t.Name != match || t.Name == "") && !byID {
 			continue
 		}
 		if t.State == TokenUsed || t.State == TokenRevoked {
@@ -363,6 +393,19 @@ func (ts *Tokens) Revoke(match string) ([]Token, error) {
 	}
 	if len(signing) > 0 {
 		return done, fmt.Errorf("revoke token %s: not revoked: %w now; it ends used, or active again if that fails (then revoke it again)", strings.Join(signing, ", "), ErrTokenSigning)
+	}
+	var ids []string
+	for _, b := range bad {
+		if b.state != TokenUsed && b.state != TokenRevoked {
+			ids = append(ids, b.id[:12])
+		}
+	}
+	if len(done) == 0 && len(ids) > 0 {
+		if len(ids) > 5 {
+			ids = append(ids[:5], fmt.Sprintf("%d more", len(ids)-5))
+		}
+		return nil, fmt.Errorf("revoke token %q: no unused token has that name or ID, but the records of %s cannot be read (revoke them by ID): %w",
+			match, strings.Join(ids, ", "), pki.ErrNotFound)
 	}
 	if len(done) == 0 {
 		return nil, fmt.Errorf("revoke token %q: no unused token has that name or ID: %w", match, pki.ErrNotFound)

@@ -195,3 +195,45 @@ func TestTokenRecordBadSAN(t *testing.T) {
 	}
 	pkitest.AssertUnchanged(t, e.store.Dir(), before)
 }
+
+// TestTokenRevokeBesideUnreadableRecord: a record that cannot be read (a
+// damaged or hand-edited file, here truncated JSON) does not keep the
+// others from being revoked: revoking a leaked token by name failed, and
+// the token went on enrolling, for a file of another token. The damaged
+// record matches by ID only, never by a name (its own is unknown, and ""
+// is no name), and List still reports it.
+func TestTokenRevokeBesideUnreadableRecord(t *testing.T) {
+	e := newEnv(t)
+	leaked := e.token("proxy", "proxy.example.com", "", time.Hour)
+	other := e.token("other", "other.example.com", "", time.Hour)
+	damaged := filepath.Join(e.store.Dir(), est.TokenDir, sha(other)+".json")
+	if err := os.WriteFile(damaged, []byte(`{"name":"oth`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.tokens.List(); err == nil || !strings.Contains(err.Error(), damaged) {
+		t.Errorf("List: %v, want the error naming %s", err, damaged)
+	}
+	for _, match := range []string{"", "other"} {
+		_, err := e.tokens.Revoke(match)
+		if !errors.Is(err, pki.ErrNotFound) || !strings.Contains(err.Error(), sha(other)[:12]+" cannot be read (revoke them by ID)") {
+			t.Errorf("Revoke(%q): %v, want ErrNotFound naming the damaged record's ID: it has no name", match, err)
+		}
+	}
+	got, err := e.tokens.Revoke("proxy")
+	if err != nil || len(got) != 1 || got[0].ID != sha(leaked) {
+		t.Fatalf("Revoke(proxy) beside a damaged record: %+v (%v), want the proxy's token", got, err)
+	}
+	r := e.post(e.client(nil), "simpleenroll", leaked, "application/pkcs10", b64(csr(t, ecKey(t), proxySubject, "")))
+	if r.status != http.StatusForbidden || !strings.Contains(r.body, "revoked") {
+		t.Errorf("enrollment with the revoked token: %d %q, want 403 revoked", r.status, r.body)
+	}
+	if got, err := e.tokens.Revoke(sha(other)[:10]); err != nil || len(got) != 1 {
+		t.Fatalf("Revoke of the damaged record by ID: %+v (%v)", got, err)
+	}
+	if _, err := os.Stat(strings.TrimSuffix(damaged, ".json") + ".revoked"); err != nil {
+		t.Errorf("damaged record not revoked: %v", err)
+	}
+	if _, err := e.tokens.Revoke("other"); !errors.Is(err, pki.ErrNotFound) || strings.Contains(err.Error(), "cannot be read") {
+		t.Errorf("Revoke(other) once the damaged record is revoked: %v, want ErrNotFound and nothing left to revoke by ID", err)
+	}
+}

@@ -153,6 +153,7 @@ func (f *Files) Collect() ([]Family, error) {
 		fail(err)
 	}
 	seen := map[string]bool{}
+	owners := seriesOwners{}
 	for _, s := range sources {
 		if seen[s.path] {
 			continue
@@ -169,11 +170,21 @@ func (f *Files) Collect() ([]Family, error) {
 			fail(err)
 			continue
 		}
-		for _, c := range certs {
-			collectCert(g, s.path, c, now)
+		for i, c := range certs {
+			v := labels(certLabels, certValues(s.path, c))
+			if fresh, err := owners.claim("certificate", v, s.path, i+1, c.Raw); err != nil {
+				fail(err)
+			} else if fresh {
+				collectCert(g, v, c, now)
+			}
 		}
-		for _, c := range crls {
-			collectCRL(g, s.path, c, now)
+		for i, c := range crls {
+			v := labels(crlLabels, crlValues(s.path, c))
+			if fresh, err := owners.claim("CRL", v, s.path, i+1, c.Raw); err != nil {
+				fail(err)
+			} else if fresh {
+				collectCRL(g, v, c, now)
+			}
 		}
 	}
 	g.add(readErrorDesc, nil, float64(errs))
@@ -281,8 +292,41 @@ func readFile(path string) ([]*x509.Certificate, []*x509.RevocationList, error) 
 	return certs, crls, nil
 }
 
-func collectCert(g *gauges, path string, c *x509.Certificate, now time.Time) {
-	v := labels(certLabels, certValues(path, c))
+// seriesOwners maps the labels of each series collected (with the kind
+// of thing they are the labels of) to what gave them.
+type seriesOwners map[string]seriesOwner
+
+// seriesOwner is the file a series was read from, and the DER of its
+// certificate or CRL.
+type seriesOwner struct {
+	path string
+	raw  []byte
+}
+
+// claim reports whether ls, the labels of the n-th certificate or CRL
+// (kind) of path, are those of a series not collected yet, and records
+// them. The same certificate or CRL listed twice in one file (a bundle
+// that repeats it) is one series, kept once. Anything else with the labels
+// of a series collected already (another certificate of the same serial,
+// issuer and subject in the file, or two files whose names escape to the
+// same label, a\xFF.cer and one with the byte 0xFF) is an error, and left
+// out: the text format cannot hold two series of the same labels, and
+// Gather would refuse the scrape, every other file with it.
+func (o seriesOwners) claim(kind string, ls []Label, path string, n int, raw []byte) (bool, error) {
+	key := kind + labelText(ls)
+	have, ok := o[key]
+	if !ok {
+		o[key] = seriesOwner{path: path, raw: raw}
+		return true, nil
+	}
+	if have.path == path && bytes.Equal(have.raw, raw) {
+		return false, nil
+	}
+	return false, fmt.Errorf("read %s: %s %d: left out: another one, in %s, has the same labels", path, kind, n, have.path)
+}
+
+// collectCert adds the series of c, whose labels are v.
+func collectCert(g *gauges, v []Label, c *x509.Certificate, now time.Time) {
 	gauge := func(d desc, x float64) { g.add(d, v, x) }
 	gauge(notAfterDesc, float64(c.NotAfter.Unix()))
 	gauge(notBeforeDesc, float64(c.NotBefore.Unix()))
@@ -290,8 +334,8 @@ func collectCert(g *gauges, path string, c *x509.Certificate, now time.Time) {
 	gauge(isCADesc, boolValue(c.BasicConstraintsValid && c.IsCA))
 }
 
-func collectCRL(g *gauges, path string, c *x509.RevocationList, now time.Time) {
-	v := labels(crlLabels, crlValues(path, c))
+// collectCRL adds the series of c, whose labels are v.
+func collectCRL(g *gauges, v []Label, c *x509.RevocationList, now time.Time) {
 	gauge := func(d desc, x float64) { g.add(d, v, x) }
 	gauge(crlNextDesc, float64(c.NextUpdate.Unix()))
 	gauge(crlThisDesc, float64(c.ThisUpdate.Unix()))

@@ -249,3 +249,52 @@ func TestFilesCertDir(t *testing.T) {
 		t.Errorf("x509_read_errors: %v", n)
 	}
 }
+
+// TestFilesRepeatedSeries: series that would have the same labels never
+// make Gather refuse the scrape. A bundle that lists a certificate twice
+// is one series and no error; a second certificate with the first one's
+// serial, issuer and subject in one file, and a file whose name escapes
+// to another's label (a\xFF.cer beside a file named with the byte 0xFF),
+// are each a read error, and the rest is still collected.
+func TestFilesRepeatedSeries(t *testing.T) {
+	s := signed(t, time.Now(), map[string]int{"apache": 30})
+	ca := pkitest.ReadFile(t, s.CACertPath())
+	other := t.TempDir()
+	bundle := filepath.Join(other, "bundle.pem")
+	pkitest.WriteFile(t, bundle, []byte(ca+ca), 0o644)
+
+	key := pkitest.SharedKey(t, pkitest.OtherKey)
+	var twins []byte
+	for _, days := range []int{1, 2} {
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "twin.example.com"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Duration(days) * 24 * time.Hour)}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		twins = append(twins, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	}
+	twinFile := filepath.Join(other, "twins.pem")
+	pkitest.WriteFile(t, twinFile, twins, 0o644)
+	for _, name := range []string{`a\xFF.cer`, "a\xff.cer"} {
+		pkitest.WriteFile(t, filepath.Join(s.Dir(), "certs", name), []byte(pkitest.ReadFile(t, filepath.Join(s.Dir(), "certs", "apache.cer"))), 0o644)
+	}
+
+	var errs []string
+	got := gather(t, metrics.NewFiles(s.Dir(), []string{bundle, twinFile}, metrics.WithErrors(func(err error) { errs = append(errs, err.Error()) })))
+	if n := got["x509_read_errors"]; len(n) != 1 || n[0].value != 2 {
+		t.Errorf("x509_read_errors: %v, want 2 (%q)", n, errs)
+	}
+	if len(errs) != 2 || !strings.Contains(errs[0]+errs[1], twinFile+": certificate 2") {
+		t.Errorf("errors %q, want one naming %s's second certificate", errs, twinFile)
+	}
+	count := map[string]int{}
+	for _, ss := range got["x509_cert_not_after"] {
+		count[filepath.Base(ss.labels["filepath"])]++
+	}
+	for name, want := range map[string]int{"bundle.pem": 1, "twins.pem": 1, `a\xFF.cer`: 1, "apache.cer": 1, "ca.pem": 1} {
+		if count[name] != want {
+			t.Errorf("x509_cert_not_after series of %s: %d, want %d (all: %v)", name, count[name], want, count)
+		}
+	}
+}
