@@ -182,7 +182,7 @@ func TestSecretsNotEchoed(t *testing.T) {
 		{"key as request --subject=", []string{"request", "--subject=" + keyPEM, "--key", f.key, "--out", f.path("r.req")}, exitUsage},
 		{"key in the CN", []string{"subject", "--subject=/CN=" + strings.ReplaceAll(keyPEM, "\n", "")}, exitUsage},
 		{"key as --cn", []string{"subject", "--cert", f.caPEM, "--cn=" + keyPEM}, exitError},
-		{"key as --at", []string{"verify", "--ca", f.caPEM, "--cert", f.caPEM, "--at=" + keyPEM}, exitError},
+		{"key as --at", []string{"verify", "--ca", f.caPEM, "--cert", f.caPEM, "--at=" + keyPEM}, exitUsage},
 		// kong takes an argument starting with '-' for a flag.
 		{"key as a file name", []string{"inspect", keyPEM}, exitUsage},
 		{"long file name", []string{"inspect", f.path(strings.Repeat("x", 200), "y")}, exitError},

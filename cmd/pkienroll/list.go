@@ -38,7 +38,7 @@ func (c *listCmd) Run(e *env) error {
 	if c.Expiring != "" {
 		var err error
 		if within, err = parseDays(c.Expiring); err != nil {
-			return fmt.Errorf("--expiring: %w", err)
+			return usageErrorf("--expiring: %w", err)
 		}
 	}
 	store, err := pki.OpenStore(c.PKIDir, c.options()...)

@@ -93,13 +93,13 @@ func TestListJSONSchema(t *testing.T) {
 
 func TestListBadInput(t *testing.T) {
 	checkBadInput(t, []badCase{
-		{name: "expiring not a duration", args: flags("list", "--pki-dir", "{pki}", "--expiring", "soon"), code: exitError,
+		{name: "expiring not a duration", args: flags("list", "--pki-dir", "{pki}", "--expiring", "soon"), code: exitUsage,
 			want: []string{"--expiring", `"soon" is not a duration`}},
 		// 106752 days overflow a time.Duration: wrapped around, it was a
 		// negative window that listed nothing, exit 0.
-		{name: "expiring too many days", args: flags("list", "--pki-dir", "{pki}", "--expiring", "106752d"), code: exitError,
+		{name: "expiring too many days", args: flags("list", "--pki-dir", "{pki}", "--expiring", "106752d"), code: exitUsage,
 			want: []string{"--expiring", `"106752d" is longer than 106751 days`}},
-		{name: "expiring too many weeks", args: flags("list", "--pki-dir", "{pki}", "--expiring", "99999999999999w"), code: exitError,
+		{name: "expiring too many weeks", args: flags("list", "--pki-dir", "{pki}", "--expiring", "99999999999999w"), code: exitUsage,
 			want: []string{"--expiring", `"99999999999999w" is longer than`}},
 		{name: "unknown status", args: flags("list", "--pki-dir", "{pki}", "--status", "lost"), code: exitUsage,
 			want: []string{"--status"}},

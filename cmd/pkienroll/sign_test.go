@@ -533,7 +533,7 @@ func TestRevokeCRLBadInput(t *testing.T) {
 			want: []string{"--days 0", "1..36500"}},
 		{name: "crl out directory missing", args: flags("crl", "--pki-dir", "{pki}", "--out", "{dir}/nodir/crl.pem"), code: exitError,
 			want: []string{"nodir/crl.pem", "does not exist"}},
-		{name: "list expiring bad", args: flags("list", "--pki-dir", "{pki}", "--expiring", "soon"), code: exitError,
+		{name: "list expiring bad", args: flags("list", "--pki-dir", "{pki}", "--expiring", "soon"), code: exitUsage,
 			want: []string{"--expiring", `"soon"`}},
 		{name: "list status bad", args: flags("list", "--pki-dir", "{pki}", "--status", "dead"), code: exitUsage,
 			want: []string{"--status", `"dead"`}},

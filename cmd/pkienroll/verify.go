@@ -99,5 +99,5 @@ func parseAt(s string) (time.Time, error) {
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("--at %q: want RFC 3339 (2026-01-02T15:04:05Z) or YYYY-MM-DD", s)
+	return time.Time{}, usageErrorf("--at %q: want RFC 3339 (2026-01-02T15:04:05Z) or YYYY-MM-DD", s)
 }
