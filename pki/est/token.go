@@ -270,6 +270,36 @@ func (ts *Tokens) List() ([]Token, error) {
 	return out, nil
 }
 
+// TokenCensus is how many token records are in each state.
+type TokenCensus struct {
+	// ByState counts the records that could be read, an active token past
+	// its expiry as expired.
+	ByState map[TokenState]int
+	// Unreadable counts the records that cannot be read (damaged: they
+	// enroll nothing), and UnreadableErr says why the first one cannot.
+	Unreadable    int
+	UnreadableErr error
+}
+
+// Census counts the token records by state. Unlike List, a record that
+// cannot be read does not fail it: it is counted apart, so that one
+// damaged record hides none of the others (metrics read it at each
+// scrape). A directory that cannot be listed is the error.
+func (ts *Tokens) Census() (TokenCensus, error) {
+	out, bad, err := ts.list()
+	if err != nil {
+		return TokenCensus{}, err
+	}
+	c := TokenCensus{ByState: map[TokenState]int{}, Unreadable: len(bad)}
+	for _, t := range out {
+		c.ByState[t.State]++
+	}
+	if len(bad) > 0 {
+		c.UnreadableErr = bad[0].err
+	}
+	return c, nil
+}
+
 // unreadable is a token record that cannot be read: its ID and state,
 // from its file's name, and why.
 type unreadable struct {

@@ -10,10 +10,11 @@ import (
 )
 
 var (
-	tokensDesc  = desc{"pkienroll_tokens", "Enrollment tokens by state (active, expired, claimed, used, revoked)."}
-	openDesc    = desc{"pkienroll_connections_open", "Connections open now."}
-	refusedDesc = desc{"pkienroll_connections_refused_total", "Connections closed as they arrived: their address, or the server, at its bound."}
-	closedDesc  = desc{"pkienroll_connections_closed_total", "Idle or silent connections closed to make room for others."}
+	tokensDesc     = desc{"pkienroll_tokens", "Enrollment tokens by state (active, expired, claimed, used, revoked)."}
+	unreadableDesc = desc{"pkienroll_tokens_unreadable", "Token records that cannot be read (damaged): they enroll nothing; token list names the first."}
+	openDesc       = desc{"pkienroll_connections_open", "Connections open now."}
+	refusedDesc    = desc{"pkienroll_connections_refused_total", "Connections closed as they arrived: their address, or the server, at its bound."}
+	closedDesc     = desc{"pkienroll_connections_closed_total", "Idle or silent connections closed to make room for others."}
 
 	requestsDesc = desc{"pkienroll_est_requests_total", "EST requests answered, by operation (simpleenroll: a first enrollment, simplereenroll: a renewal, cacerts, csrattrs, other), result (ok, refused: 4xx, failed: 5xx) and HTTP status code."}
 	durationDesc = desc{"pkienroll_est_request_duration_seconds", "Time to answer an EST request, by operation, waits for the PKI directory's lock included."}
@@ -38,31 +39,32 @@ func NewServer(tokens *est.Tokens, conns *est.ConnLimiter) *Server {
 
 // Collect reads the tokens and the connection counts. A token directory
 // that cannot be listed leaves pkienroll_tokens out and is the error; the
-// connection counts are still returned.
+// connection counts are still returned. Records that cannot be read are
+// counted in pkienroll_tokens_unreadable, the others by state, and the
+// first one's reason is the error.
 func (s *Server) Collect() ([]Family, error) {
 	var out []Family
 	var err error
+	one := func(d desc, t Type, v float64) Family {
+		return Family{Name: d.name, Help: d.help, Type: t, Metrics: []Metric{{Value: v}}}
+	}
 	if s.tokens != nil {
-		list, lerr := s.tokens.List()
-		if lerr != nil {
-			err = fmt.Errorf("metric %s: %w", tokensDesc.name, lerr)
+		census, cerr := s.tokens.Census()
+		if cerr != nil {
+			err = fmt.Errorf("metric %s: %w", tokensDesc.name, cerr)
 		} else {
-			n := map[est.TokenState]int{}
-			for _, t := range list {
-				n[t.State]++
-			}
 			f := Family{Name: tokensDesc.name, Help: tokensDesc.help, Type: Gauge}
 			for _, st := range tokenStates {
-				f.Metrics = append(f.Metrics, Metric{Labels: []Label{{"state", string(st)}}, Value: float64(n[st])})
+				f.Metrics = append(f.Metrics, Metric{Labels: []Label{{"state", string(st)}}, Value: float64(census.ByState[st])})
 			}
-			out = append(out, f)
+			out = append(out, f, one(unreadableDesc, Gauge, float64(census.Unreadable)))
+			if census.UnreadableErr != nil {
+				err = fmt.Errorf("metric %s: %w", unreadableDesc.name, census.UnreadableErr)
+			}
 		}
 	}
 	if s.conns != nil {
 		st := s.conns.Stats()
-		one := func(d desc, t Type, v float64) Family {
-			return Family{Name: d.name, Help: d.help, Type: t, Metrics: []Metric{{Value: v}}}
-		}
 		out = append(out,
 			one(openDesc, Gauge, float64(st.Open)),
 			one(refusedDesc, Counter, float64(st.Refused)),

@@ -2,6 +2,8 @@ package metrics_test
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -129,5 +131,37 @@ func TestRequestsConcurrent(t *testing.T) {
 	wg.Wait()
 	if got := gather(t, r)["pkienroll_est_requests_total"]; len(got) != 1 || got[0].value != 800 {
 		t.Errorf("requests: %v, want one series of 800", got)
+	}
+}
+
+// TestServerCountsUnreadableTokens: a damaged token record no longer takes
+// pkienroll_tokens away: the others are counted by state, the damaged one
+// in pkienroll_tokens_unreadable, and the scrape's error says why.
+func TestServerCountsUnreadableTokens(t *testing.T) {
+	s := pkitest.NewStore(t)
+	tokens := est.OpenTokens(s.Dir())
+	if _, _, err := tokens.Create(est.TokenRequest{Name: "a", Subject: pkitest.Name(t, "/CN=a.example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	damaged := filepath.Join(s.Dir(), "est", "tokens", strings.Repeat("ab", 32)+".json")
+	if err := os.WriteFile(damaged, []byte(`{"name":`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fams, err := metrics.Gather(metrics.NewServer(tokens, nil))
+	if err == nil || !strings.Contains(err.Error(), "pkienroll_tokens_unreadable") {
+		t.Errorf("gather: %v, want the unreadable record's error", err)
+	}
+	got := map[string]float64{}
+	for _, f := range fams {
+		for _, m := range f.Metrics {
+			key := f.Name
+			for _, l := range m.Labels {
+				key += "/" + l.Value
+			}
+			got[key] = m.Value
+		}
+	}
+	if got["pkienroll_tokens/active"] != 1 || got["pkienroll_tokens_unreadable"] != 1 {
+		t.Errorf("got %v, want one active token and one unreadable record", got)
 	}
 }
