@@ -20,6 +20,10 @@ type tokenCmd struct {
 }
 
 // tokenCreateCmd makes a token.
+// minTokenTTL is the shortest --ttl: a shorter one expires while the
+// token is copied to the proxy, or before it is printed.
+const minTokenTTL = time.Minute
+
 type tokenCreateCmd struct {
 	storeFlags
 	Name string        `required:"" placeholder:"NAME" help:"The certificate's name: certs/NAME.cer."`
@@ -34,8 +38,8 @@ func (c *tokenCreateCmd) Run(e *env) error {
 	if err := checkDays(c.Days); err != nil {
 		return err
 	}
-	if c.TTL <= 0 {
-		return usageErrorf("--ttl %s: want a positive duration such as 1h", c.TTL)
+	if c.TTL < minTokenTTL {
+		return usageErrorf("--ttl %s: want a duration of at least %s, such as 1h (a token must outlive its handing over)", c.TTL, minTokenTTL)
 	}
 	sans, err := pki.ParseSANs(c.SAN)
 	if err != nil {

@@ -48,6 +48,7 @@ func TestTokenRefusals(t *testing.T) {
 		want string
 	}{
 		{"zero ttl", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--ttl", "0s"}, exitUsage, "--ttl 0s"},
+		{"ttl shorter than a minute", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--ttl", "1ns"}, exitUsage, "--ttl 1ns: want a duration of at least 1m0s"},
 		{"negative ttl", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "p.example.com", "--ttl=-1h"}, exitUsage, "--ttl -1h0m0s"},
 		{"cn underscore", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "a_b.example.com"}, exitError, `subject CN: DNS name "a_b.example.com": '_' is not allowed`},
 		{"cn empty label", []string{"token", "create", "--pki-dir", pkiDir, "--name", "p", "--cn", "a..b"}, exitError, `DNS name "a..b": has an empty label`},
