@@ -42,8 +42,10 @@ func (s *Store) storeSubdirs() []string {
 // temporary files. Every command that writes a file the user names while
 // a PKI directory is in play checks it first, even with --force: a backup
 // does not make a CA key overwritten with a CRL any less broken.
-// Directories are compared after resolving symbolic links, so another
-// spelling of the same directory is caught too.
+// Directories are compared as absolute paths after resolving symbolic
+// links, so another spelling of the same directory (a link, a relative
+// path where the store was opened with an absolute one, or the reverse)
+// is caught too.
 func (s *Store) CheckOutput(path string) error {
 	return s.checkOutput(path, false)
 }
@@ -59,7 +61,7 @@ func (s *Store) CheckExtractOutput(path string) error {
 // checkOutput is CheckOutput; extract lets keys/ take files other than
 // bundles.
 func (s *Store) checkOutput(path string, extract bool) error {
-	dir, err := filepath.EvalSymlinks(filepath.Dir(path))
+	dir, err := realDir(filepath.Dir(path))
 	if err != nil {
 		return nil // a missing directory is reported where the file is written
 	}
@@ -67,7 +69,7 @@ func (s *Store) checkOutput(path string, extract bool) error {
 		return fmt.Errorf("refusing to write %s: it is %s: %w", path, what, ErrStoreFile)
 	}
 	for _, sub := range s.storeSubdirs() {
-		r, err := filepath.EvalSymlinks(sub)
+		r, err := realDir(sub)
 		if err != nil || (dir != r && !strings.HasPrefix(dir, r+string(filepath.Separator))) {
 			continue
 		}
@@ -79,7 +81,7 @@ func (s *Store) checkOutput(path string, extract bool) error {
 		}
 		return refuse("in the pki directory's " + filepath.Base(sub) + "/")
 	}
-	if top, err := filepath.EvalSymlinks(s.dir); err != nil || top != dir {
+	if top, err := realDir(s.dir); err != nil || top != dir {
 		return nil
 	}
 	base := filepath.Base(path)
@@ -104,4 +106,15 @@ func (s *Store) checkOutput(path string, extract bool) error {
 		}
 	}
 	return nil
+}
+
+// realDir is dir with its symbolic links resolved, made absolute, so that
+// two spellings of one directory compare equal: EvalSymlinks keeps a
+// relative path relative.
+func realDir(dir string) (string, error) {
+	r, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Abs(r)
 }

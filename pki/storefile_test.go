@@ -70,3 +70,46 @@ func TestCheckOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckOutputRelativeSpellings: a store opened with an absolute path
+// refuses its files named by a relative path, and a store opened with a
+// relative path refuses them named by an absolute one. Before, the two
+// sides were compared as spelled after resolving links, so `crl --pki-dir
+// /etc/pki/ovirt-engine --out private/ca.pem --force`, run in that
+// directory, replaced the CA key with a CRL.
+func TestCheckOutputRelativeSpellings(t *testing.T) {
+	t.Parallel()
+	abs := pkitest.NewStore(t)
+	cwd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(cwd, abs.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	relStore, err := pki.OpenStore(rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		store *pki.Store
+		dir   string // how the output names the directory
+	}{
+		{"absolute store, relative output", abs, rel},
+		{"relative store, absolute output", relStore, abs.Dir()},
+	} {
+		for _, file := range []string{"ca.pem", "serial.txt", "cert.conf", filepath.Join("private", "ca.pem"), filepath.Join("certs", "x.cer")} {
+			path := filepath.Join(tc.dir, file)
+			for _, check := range []func(string) error{tc.store.CheckOutput, tc.store.CheckExtractOutput} {
+				if err := check(path); !errors.Is(err, pki.ErrStoreFile) {
+					t.Errorf("%s: %s = %v, want %v", tc.name, path, err, pki.ErrStoreFile)
+				}
+			}
+		}
+		if err := tc.store.CheckOutput(filepath.Join(tc.dir, "ca.crl")); err != nil {
+			t.Errorf("%s: ca.crl refused: %v", tc.name, err)
+		}
+	}
+}

@@ -273,10 +273,13 @@ func elide(q string) string {
 
 // advice is what a shell user can do about err, added to its line. The
 // library states the fact and wraps a sentinel; the command line knows its
-// flags and commands.
-func advice(err error, cmd *kong.Node) string {
+// flags and commands, and which were given: --force is not offered to a
+// command that already has it (a CRL older than the one at --out is
+// refused even so).
+func advice(err error, kctx *kong.Context) string {
+	cmd := kctx.Selected()
 	switch {
-	case errors.Is(err, pki.ErrExists) && hasFlag(cmd, "force"):
+	case errors.Is(err, pki.ErrExists) && hasFlag(cmd, "force") && !flagTrue(kctx, "force"):
 		return " (use --force to keep a backup and replace it)"
 	case errors.Is(err, pki.ErrNoCA):
 		return " (run `pkienroll ca init`, or name the engine's directory with --pki-dir)"
@@ -290,6 +293,18 @@ func advice(err error, cmd *kong.Node) string {
 		return " (give the address with --engine-address)"
 	}
 	return ""
+}
+
+// flagTrue reports whether the boolean flag --name was given (and not
+// as --name=false).
+func flagTrue(kctx *kong.Context, name string) bool {
+	for _, f := range kctx.Flags() {
+		if f.Name == name {
+			v, _ := kctx.FlagValue(f).(bool)
+			return v
+		}
+	}
+	return false
 }
 
 // hasFlag reports whether the command takes the flag --name.

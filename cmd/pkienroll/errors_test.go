@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
@@ -125,6 +126,17 @@ func TestNoParserJargon(t *testing.T) {
 	}
 }
 
+// olderCRL publishes two CRLs at a file of f's directory and sets
+// crlnumber.txt back, so that the next `crl --out` of it would go backwards.
+func olderCRL(t *testing.T, f *fixture) string {
+	t.Helper()
+	out := f.path("ca.crl")
+	mustRun(t, "-q", "crl", "--pki-dir", f.pki, "--out", out)
+	mustRun(t, "-q", "crl", "--pki-dir", f.pki, "--out", out, "--force")
+	writeFile(t, filepath.Join(f.pki, "crlnumber.txt"), "01\n")
+	return out
+}
+
 // TestErrorAdvice: the library's errors state the fact; the command line
 // adds what to do, from the sentinel, and only where it applies.
 func TestErrorAdvice(t *testing.T) {
@@ -143,6 +155,10 @@ func TestErrorAdvice(t *testing.T) {
 			[]string{"requests/nope.req: no such file"}, "--pki-dir"},
 		{"exists, with --force", []string{"keygen", "--out", f.key},
 			[]string{"refusing to replace", "file exists (use --force to keep a backup and replace it)"}, ""},
+		// --force given already: a CRL that is not older than the new one
+		// is refused even so, and --force is not offered again.
+		{"exists, --force given", []string{"crl", "--pki-dir", f.pki, "--out", olderCRL(t, f), "--force"},
+			[]string{"refusing to replace", "not older than the new"}, "use --force"},
 		{"engine address", []string{"squid-config", "portal", "--engine", "192.0.2.1", "--cert", f.key, "--key", f.key, "--ca", f.caPEM},
 			[]string{"is an address", "(give the address with --engine-address)"}, ""},
 	}

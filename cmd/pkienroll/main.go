@@ -224,7 +224,7 @@ func runParsed(ctx context.Context, kctx *kong.Context, g Globals, args []string
 			}
 			return exitCheckFailed
 		}
-		fmt.Fprintf(stderr, "pkienroll: %s%s\n", errorLine(err, args), advice(err, kctx.Selected()))
+		fmt.Fprintf(stderr, "pkienroll: %s%s\n", errorLine(err, args), advice(err, kctx))
 		var usage *usageError
 		var hook *hookFailed
 		switch {

@@ -155,10 +155,16 @@ func (f *Files) Collect() ([]Family, error) {
 	seen := map[string]bool{}
 	owners := seriesOwners{}
 	for _, s := range sources {
-		if seen[s.path] {
+		// One file, one set of series, however the directory and a named
+		// file spell it (a relative --pki-dir, an absolute FILE).
+		key := s.path
+		if abs, err := filepath.Abs(s.path); err == nil {
+			key = abs
+		}
+		if seen[key] {
 			continue
 		}
-		seen[s.path] = true
+		seen[key] = true
 		certs, crls, err := readFile(s.path)
 		if err == nil && s.required && len(certs) == 0 && len(crls) == 0 {
 			err = fmt.Errorf("read %s: %w", s.path, ErrNothingFound)

@@ -298,3 +298,29 @@ func TestFilesRepeatedSeries(t *testing.T) {
 		}
 	}
 }
+
+// TestFilesNamedOnce: a file of the directory also named besides is read
+// once, however the two spell it. Before, a relative directory and the
+// same file named by its absolute path (the command line makes FILE
+// absolute) gave two sets of series, and every alert on it fired twice.
+func TestFilesNamedOnce(t *testing.T) {
+	t.Parallel()
+	s := pkitest.NewStore(t)
+	cwd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(cwd, s.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ dir, named string }{
+		{rel, filepath.Join(s.Dir(), "ca.pem")},
+		{s.Dir(), filepath.Join(rel, "ca.pem")},
+	} {
+		got := gather(t, metrics.NewFiles(tc.dir, []string{tc.named}))
+		if n := len(got["x509_cert_not_after"]); n != 1 {
+			t.Errorf("dir %s, named %s: %d series of x509_cert_not_after, want 1 (ca.pem once): %v", tc.dir, tc.named, n, paths(got["x509_cert_not_after"]))
+		}
+	}
+}
