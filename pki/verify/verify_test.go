@@ -130,25 +130,23 @@ func subjectName(t *testing.T, s string) []byte {
 // verifyCRL signs a CRL with issuer's key, current from thisUpdate to nextUpdate.
 func verifyCRL(t *testing.T, issuer *x509.Certificate, key crypto.Signer, thisUpdate, nextUpdate time.Time, revoked ...x509.RevocationListEntry) *x509.RevocationList {
 	t.Helper()
-	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+	return signCRL(t, issuer, key, &x509.RevocationList{
 		Number: big.NewInt(1), ThisUpdate: thisUpdate, NextUpdate: nextUpdate, RevokedCertificateEntries: revoked,
-	}, issuer, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	list, err := x509.ParseRevocationList(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return list
+	})
 }
 
 // verifyCRLWith is verifyCRL with extensions of the CRL's own.
 func verifyCRLWith(t *testing.T, issuer *x509.Certificate, key crypto.Signer, thisUpdate, nextUpdate time.Time, exts []pkix.Extension) *x509.RevocationList {
 	t.Helper()
-	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+	return signCRL(t, issuer, key, &x509.RevocationList{
 		Number: big.NewInt(1), ThisUpdate: thisUpdate, NextUpdate: nextUpdate, ExtraExtensions: exts,
-	}, issuer, key)
+	})
+}
+
+// signCRL signs tmpl with issuer's key and parses the result.
+func signCRL(t *testing.T, issuer *x509.Certificate, key crypto.Signer, tmpl *x509.RevocationList) *x509.RevocationList {
+	t.Helper()
+	der, err := x509.CreateRevocationList(rand.Reader, tmpl, issuer, key)
 	if err != nil {
 		t.Fatal(err)
 	}
