@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/pkienroll/pkienroll/internal/atomicfile"
 )
@@ -188,21 +189,50 @@ func (s *Store) removeInitLeftover(report func(string, ...any)) {
 // removeStaleTempFiles deletes the temporary files of lock holders (see
 // atomicfile.StageLocked) in the directories the store writes: under the lock, no one
 // is writing them, so they are a crash's leftovers. Temporary files of
-// writers without the lock (random names, see atomicfile.Stage) may be in flight
-// and are left alone. In keys/ and requests/ it finishes what an
-// interrupted Enroll left (finishEnrollments), reporting each step. Only a
-// lock holder may call it.
+// writers without the lock (random names, see atomicfile.Stage) may be in
+// flight and are left alone until they are older than unlockedTempAge,
+// when they can only be a crash's too (serve's own key, written beside
+// its certificate in keys/, a ca.der staged by RenewCA): those in keys/,
+// which may hold the only copy of a key, are reported, the others
+// removed. In keys/ and requests/ it finishes what an interrupted Enroll
+// left (finishEnrollments), reporting each step. Only a lock holder may
+// call it.
 func (s *Store) removeStaleTempFiles(report func(string, ...any)) {
-	for _, dir := range []string{s.dir, s.path(s.opts.certDir)} {
+	keysDir, reqDir := filepath.Dir(s.PKCS12Path("x")), filepath.Dir(s.RequestPath("x"))
+	// Files' times are the system clock's, not the store's (WithNow).
+	cutoff := time.Now().Add(-unlockedTempAge)
+	for _, dir := range []string{s.dir, s.path(s.opts.certDir), keysDir, reqDir} {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			continue
 		}
 		for _, e := range entries {
-			if atomicfile.IsLockedTemp(e.Name()) {
-				_ = os.Remove(filepath.Join(dir, e.Name()))
+			name := e.Name()
+			path := filepath.Join(dir, name)
+			switch {
+			case !atomicfile.IsTemp(name):
+			case atomicfile.IsLockedTemp(name):
+				if dir != keysDir && dir != reqDir { // theirs: finishEnrollments
+					_ = os.Remove(path)
+				}
+			case olderThan(e, cutoff) && dir == keysDir:
+				report("%s is a temporary file a crash left behind; it may hold the only copy of a key: look at it and remove it", path)
+			case olderThan(e, cutoff):
+				_ = os.Remove(path)
 			}
 		}
 	}
 	s.finishEnrollments(report, "")
+}
+
+// unlockedTempAge is how long a temporary file of a writer without the
+// store's lock may be in flight: a write of a few kilobytes takes
+// milliseconds, so one older than this was left by a crash.
+const unlockedTempAge = time.Hour
+
+// olderThan reports whether the directory entry e was last modified
+// before cutoff; an entry gone or unreadable is not.
+func olderThan(e os.DirEntry, cutoff time.Time) bool {
+	info, err := e.Info()
+	return err == nil && info.ModTime().Before(cutoff)
 }

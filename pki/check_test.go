@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pkienroll/pkienroll/internal/pkitest"
 	"github.com/pkienroll/pkienroll/pki"
@@ -134,5 +135,44 @@ func TestNextWriterReusesStaleTempFiles(t *testing.T) {
 	}
 	if problems, err := s.Check(t.Context()); err != nil || len(problems) != 0 {
 		t.Errorf("Check: %v %q", err, problems)
+	}
+}
+
+// TestCheckStaleUnlockedTempFiles: a temporary file of a writer without
+// the lock (a random "~" name) is left alone while it may be in flight;
+// once older than an hour it is a crash's: removed, or in keys/, where it
+// may hold the only copy of a key, reported.
+func TestCheckStaleUnlockedTempFiles(t *testing.T) {
+	t.Parallel()
+	s := pkitest.NewStore(t)
+	old := time.Now().Add(-2 * time.Hour)
+	write := func(path string, mtime time.Time) string {
+		pkitest.WriteFile(t, path, []byte("half a file"), 0o600)
+		if err := os.Chtimes(path, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	if err := os.MkdirAll(filepath.Join(s.Dir(), "keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fresh := write(filepath.Join(s.Dir(), "certs", ".pkienroll-tmp-ca.der~0011223344556677"), time.Now())
+	staleCert := write(filepath.Join(s.Dir(), "certs", ".pkienroll-tmp-ca.der~8899aabbccddeeff"), old)
+	staleKey := write(filepath.Join(s.Dir(), "keys", ".pkienroll-tmp-est-server.key.nopass~0123456789abcdef"), old)
+	problems, err := s.Check(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) != 1 || !strings.Contains(problems[0], staleKey) || !strings.Contains(problems[0], "only copy of a key") {
+		t.Errorf("problems %q, want one naming %s", problems, staleKey)
+	}
+	if _, err := os.Lstat(fresh); err != nil {
+		t.Errorf("a temporary file that may be in flight was removed: %v", err)
+	}
+	if _, err := os.Lstat(staleCert); !os.IsNotExist(err) {
+		t.Errorf("%s left in place", staleCert)
+	}
+	if _, err := os.Lstat(staleKey); err != nil {
+		t.Errorf("a temporary file of keys/ was removed: %v", err)
 	}
 }
