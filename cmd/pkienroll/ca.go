@@ -118,7 +118,8 @@ type caCheckCmd struct {
 
 // Run prints "ok" when the directory is sound, and otherwise each breach
 // as a failed check (exit 2). It also settles the EST tokens a killed
-// server left claimed, from the index, each reported as a breach.
+// server left claimed, from the index, each reported as a breach, and
+// reports token records that cannot be read.
 func (c *caCheckCmd) Run(e *env) error {
 	store, err := c.openStore(c.storeFlags)
 	if err != nil {
@@ -128,11 +129,18 @@ func (c *caCheckCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	settled, err := est.OpenTokens(store.Dir()).Reconcile(e.ctx, store)
+	tokens := est.OpenTokens(store.Dir())
+	settled, err := tokens.Reconcile(e.ctx, store)
 	if err != nil {
 		return err
 	}
 	problems = append(problems, settled...)
+	// A damaged token record enrolls nothing, but the token it was is
+	// neither usable nor listed: the admin should know.
+	if census, err := tokens.Census(); err == nil && census.Unreadable > 0 {
+		problems = append(problems, fmt.Sprintf("%d token record(s) cannot be read, the first: %v; such a record enrolls nothing: look at it and remove it",
+			census.Unreadable, census.UnreadableErr))
+	}
 	if len(problems) > 0 {
 		return &checkFailed{lines: problems}
 	}

@@ -37,3 +37,26 @@ func TestCACheckSettlesClaimedTokens(t *testing.T) {
 		t.Errorf("second ca check: %q", out)
 	}
 }
+
+// TestCACheckReportsUnreadableTokens: a token record that cannot be read
+// (hand-edited, damaged) is reported by ca check (exit 2), naming it; it
+// was neither usable nor listed, and the check said ok.
+func TestCACheckReportsUnreadableTokens(t *testing.T) {
+	pkiDir := filepath.Join(t.TempDir(), "pki")
+	mustRun(t, "-q", "ca", "init", "--pki-dir", pkiDir, "--subject", caSubject)
+	mustRun(t, "-q", "token", "create", "--pki-dir", pkiDir, "--name", "proxy", "--cn", "proxy.example.com")
+	damaged := filepath.Join(pkiDir, "est", "tokens", strings.Repeat("ab", 32)+".json")
+	if err := os.WriteFile(damaged, []byte(`{"name":`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "ca", "check", "--pki-dir", pkiDir)
+	if r.code != exitCheckFailed || !strings.Contains(r.stderr, "1 token record(s) cannot be read") || !strings.Contains(r.stderr, damaged) {
+		t.Fatalf("ca check with a damaged token record:\n%s\nwant exit 2 and a line naming %s", r, damaged)
+	}
+	if err := os.Remove(damaged); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustRun(t, "ca", "check", "--pki-dir", pkiDir); !strings.HasPrefix(out, "ok ") {
+		t.Errorf("ca check once it is removed: %q", out)
+	}
+}
