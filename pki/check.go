@@ -190,35 +190,20 @@ func (s *Store) removeInitLeftover(report func(string, ...any)) {
 // atomicfile.StageLocked) in the directories the store writes: under the lock, no one
 // is writing them, so they are a crash's leftovers. Temporary files of
 // writers without the lock (random names, see atomicfile.Stage) may be in
-// flight and are left alone until they are older than unlockedTempAge,
-// when they can only be a crash's too (serve's own key, written beside
-// its certificate in keys/, a ca.der staged by RenewCA): those in keys/,
-// which may hold the only copy of a key, are reported, the others
-// removed. In keys/ and requests/ it finishes what an interrupted Enroll
-// left (finishEnrollments), reporting each step. Only a lock holder may
-// call it.
+// flight and are left alone until they are older than unlockedTempAge
+// (staleUnlocked), when they can only be a crash's too (a ca.der staged
+// by RenewCA, serve's own key in keys/). In keys/ and requests/ it
+// finishes what an interrupted Enroll left (finishEnrollments), reporting
+// each step. Only a lock holder may call it.
 func (s *Store) removeStaleTempFiles(report func(string, ...any)) {
-	keysDir, reqDir := filepath.Dir(s.PKCS12Path("x")), filepath.Dir(s.RequestPath("x"))
-	// Files' times are the system clock's, not the store's (WithNow).
-	cutoff := time.Now().Add(-unlockedTempAge)
-	for _, dir := range []string{s.dir, s.path(s.opts.certDir), keysDir, reqDir} {
+	for _, dir := range []string{s.dir, s.path(s.opts.certDir)} {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			continue
 		}
 		for _, e := range entries {
-			name := e.Name()
-			path := filepath.Join(dir, name)
-			switch {
-			case !atomicfile.IsTemp(name):
-			case atomicfile.IsLockedTemp(name):
-				if dir != keysDir && dir != reqDir { // theirs: finishEnrollments
-					_ = os.Remove(path)
-				}
-			case olderThan(e, cutoff) && dir == keysDir:
-				report("%s is a temporary file a crash left behind; it may hold the only copy of a key: look at it and remove it", path)
-			case olderThan(e, cutoff):
-				_ = os.Remove(path)
+			if atomicfile.IsLockedTemp(e.Name()) || staleUnlocked(e) {
+				_ = os.Remove(filepath.Join(dir, e.Name()))
 			}
 		}
 	}
@@ -230,9 +215,13 @@ func (s *Store) removeStaleTempFiles(report func(string, ...any)) {
 // milliseconds, so one older than this was left by a crash.
 const unlockedTempAge = time.Hour
 
-// olderThan reports whether the directory entry e was last modified
-// before cutoff; an entry gone or unreadable is not.
-func olderThan(e os.DirEntry, cutoff time.Time) bool {
+// staleUnlocked reports whether e is the temporary file of a writer
+// without the lock older than unlockedTempAge (by the system's clock,
+// which set its time, not the store's WithNow): a crash's.
+func staleUnlocked(e os.DirEntry) bool {
+	if !atomicfile.IsTemp(e.Name()) || atomicfile.IsLockedTemp(e.Name()) {
+		return false
+	}
 	info, err := e.Info()
-	return err == nil && info.ModTime().Before(cutoff)
+	return err == nil && info.ModTime().Before(time.Now().Add(-unlockedTempAge))
 }

@@ -56,7 +56,9 @@ var pendingFile = sync.OnceValue(func() *regexp.Regexp {
 //   - any other temporary file in keys/ (an older pkienroll's) may hold
 //     the only copy of a key: it is reported, never removed.
 //
-// Temporary files of writers without the lock are left alone.
+// Temporary files of writers without the lock are left alone while they
+// may be in flight; with only empty (ca check), older ones (staleUnlocked)
+// are removed, or in keys/ reported.
 func (s *Store) finishEnrollments(report func(string, ...any), only string) {
 	keysDir := filepath.Dir(s.PKCS12Path("x"))
 	reqDir := filepath.Dir(s.RequestPath("x"))
@@ -67,10 +69,17 @@ func (s *Store) finishEnrollments(report func(string, ...any), only string) {
 		}
 		for _, e := range entries {
 			name := e.Name()
+			tmp := filepath.Join(dir, name)
 			if !atomicfile.IsLockedTemp(name) {
+				switch {
+				case only != "" || !staleUnlocked(e):
+				case dir == keysDir:
+					report("%s is a temporary file a crash left behind; it may hold the only copy of a key: look at it and remove it", tmp)
+				default:
+					_ = os.Remove(tmp)
+				}
 				continue
 			}
-			tmp := filepath.Join(dir, name)
 			m := pendingFile().FindStringSubmatch(name)
 			switch {
 			case m != nil:
