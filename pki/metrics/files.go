@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -302,11 +303,12 @@ func readFile(path string) ([]*x509.Certificate, []*x509.RevocationList, error) 
 // of thing they are the labels of) to what gave them.
 type seriesOwners map[string]seriesOwner
 
-// seriesOwner is the file a series was read from, and the DER of its
-// certificate or CRL.
+// seriesOwner is the file a series was read from, and the SHA-256 of its
+// certificate's or CRL's DER (not the DER itself, which the scrape would
+// then hold for every certificate until it ends).
 type seriesOwner struct {
 	path string
-	raw  []byte
+	sum  [sha256.Size]byte
 }
 
 // claim reports whether ls, the labels of the n-th certificate or CRL
@@ -320,12 +322,13 @@ type seriesOwner struct {
 // Gather would refuse the scrape, every other file with it.
 func (o seriesOwners) claim(kind string, ls []Label, path string, n int, raw []byte) (bool, error) {
 	key := kind + labelText(ls)
+	sum := sha256.Sum256(raw)
 	have, ok := o[key]
 	if !ok {
-		o[key] = seriesOwner{path: path, raw: raw}
+		o[key] = seriesOwner{path: path, sum: sum}
 		return true, nil
 	}
-	if have.path == path && bytes.Equal(have.raw, raw) {
+	if have.path == path && have.sum == sum {
 		return false, nil
 	}
 	return false, fmt.Errorf("read %s: %s %d: left out: another one, in %s, has the same labels", path, kind, n, have.path)
