@@ -22,7 +22,10 @@ func TestRenewCAFullDisk(t *testing.T) {
 	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=512k"); err != nil {
 		t.Skipf("SKIPPED: cannot mount a tmpfs to fill (%v)", err)
 	}
-	t.Cleanup(func() { _ = syscall.Unmount(mnt, 0) })
+	// Detached, not unmounted: a plain unmount once failed with EBUSY
+	// under a parallel run, leaving the mount and failing t.TempDir's
+	// removal; a detached mount goes once nothing holds it.
+	t.Cleanup(func() { _ = syscall.Unmount(mnt, syscall.MNT_DETACH) })
 	s, err := pki.InitStore(filepath.Join(mnt, "pki"), pki.InitRequest{Subject: pkitest.Name(t, pkitest.EngineCASubject)}, pkitest.SharedCAKeyGenerator(t))
 	if err != nil {
 		t.Fatal(err)

@@ -23,7 +23,10 @@ func TestCRLFullDisk(t *testing.T) {
 	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=256k"); err != nil {
 		t.Skipf("SKIPPED: cannot mount a tmpfs to fill (%v); TestCRLWriteFailureChangesNothing covers the failure", err)
 	}
-	t.Cleanup(func() { _ = syscall.Unmount(mnt, 0) })
+	// Detached, not unmounted: a plain unmount once failed with EBUSY
+	// under a parallel run, leaving the mount and failing t.TempDir's
+	// removal; a detached mount goes once nothing holds it.
+	t.Cleanup(func() { _ = syscall.Unmount(mnt, syscall.MNT_DETACH) })
 	fill := func(t *testing.T) {
 		t.Helper()
 		// Fill the file system, leaving no block free.
