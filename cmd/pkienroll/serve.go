@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"strings"
 	"time"
@@ -46,6 +47,7 @@ type serveCmd struct {
 // finish. SIGHUP reloads the certificate (serve_reload.go).
 func (c *serveCmd) Run(e *env) error {
 	hup := notifyReload()
+	e.log.Debug("garbage collector", "gogc", tuneServeGC(os.Getenv))
 	defer signal.Stop(hup)
 	if err := c.checkLimits(); err != nil {
 		return err
