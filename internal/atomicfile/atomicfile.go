@@ -178,7 +178,7 @@ func (s *Staged) Commit() error {
 // Rename is Commit without the directory sync, for callers that rename
 // several files into one directory and sync it once.
 func (s *Staged) Rename() error {
-	return s.rename(os.Rename)
+	return s.rename(RenameFile)
 }
 
 // renameNew is Rename for a destination that did not exist when the

@@ -54,7 +54,7 @@ func (c *claim) precondition() error {
 		}
 		return nil
 	}
-	err := os.Rename(c.ts.path(id, suffixClaimed), c.ts.path(id, suffixSigning))
+	err := atomicfile.RenameFile(c.ts.path(id, suffixClaimed), c.ts.path(id, suffixSigning))
 	if errors.Is(err, fs.ErrNotExist) {
 		c.at = ""
 		if _, err := os.Lstat(c.ts.path(id, suffixActive)); err == nil {
@@ -83,7 +83,7 @@ func (c *claim) release(is *pki.Issued) error {
 	if is != nil {
 		return c.ts.markUsed(c.t, c.at, "")
 	}
-	err := os.Rename(c.ts.path(c.t.ID, c.at), c.ts.path(c.t.ID, suffixActive))
+	err := atomicfile.RenameFile(c.ts.path(c.t.ID, c.at), c.ts.path(c.t.ID, suffixActive))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -101,7 +101,7 @@ func (c *claim) release(is *pki.Issued) error {
 // every enrollment.
 func (ts *Tokens) markUsed(t Token, from, serial string) error {
 	used := ts.path(t.ID, suffixUsed)
-	err := os.Rename(ts.path(t.ID, from), used)
+	err := atomicfile.RenameFile(ts.path(t.ID, from), used)
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, err := os.Lstat(used); err == nil {
 			return nil // ca check settled it meanwhile

@@ -113,7 +113,7 @@ func (ts *Tokens) reconcile(store *pki.Store) ([]string, error) {
 			lines = append(lines, fmt.Sprintf("%s: certificate %s was issued: used", what, serial))
 			continue
 		}
-		if err := os.Rename(ts.path(h.id, h.suffix), ts.path(h.id, suffixActive)); err != nil {
+		if err := atomicfile.RenameFile(ts.path(h.id, h.suffix), ts.path(h.id, suffixActive)); err != nil {
 			lines = append(lines, fmt.Sprintf("%s: no certificate was issued, but it cannot be given back: %v", what, err))
 			continue
 		}

@@ -452,7 +452,7 @@ func (ts *Tokens) Revoke(match string) ([]Token, error) {
 func (ts *Tokens) revoke(id string) error {
 	for range 3 {
 		for _, from := range []string{suffixActive, suffixClaimed} {
-			err := os.Rename(ts.path(id, from), ts.path(id, suffixRevoked))
+			err := atomicfile.RenameFile(ts.path(id, from), ts.path(id, suffixRevoked))
 			if !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}
@@ -522,7 +522,7 @@ func (ts *Tokens) whyGone(id string) error {
 // rename before that, no certificate was issued with the token, and it is
 // rightly active again.
 func (ts *Tokens) claim(t Token) (*claim, error) {
-	err := os.Rename(ts.path(t.ID, suffixActive), ts.path(t.ID, suffixClaimed))
+	err := atomicfile.RenameFile(ts.path(t.ID, suffixActive), ts.path(t.ID, suffixClaimed))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ts.whyGone(t.ID)
 	}
