@@ -114,6 +114,9 @@ func (c *pkcs12ExtractCmd) write(e *env, files host.Files, b pki.Bundle, passout
 		}
 		if c.Key == stdoutPath {
 			toStdout, out.KeyPEM = append(toStdout, out.KeyPEM), nil
+		} else {
+			// Install checks the pair with Key when KeyPEM is encrypted.
+			out.Key = b.Key
 		}
 	}
 	if c.Cert == stdoutPath {
