@@ -60,3 +60,25 @@ func TestCACheckReportsUnreadableTokens(t *testing.T) {
 		t.Errorf("ca check once it is removed: %q", out)
 	}
 }
+
+// TestCACheckUnreadableClaimedTokenOnce: a claimed token record that
+// cannot be read is one breach of ca check, not one from the settling of
+// claimed tokens and another from the count of unreadable records; it is
+// left as it is.
+func TestCACheckUnreadableClaimedTokenOnce(t *testing.T) {
+	pkiDir := filepath.Join(t.TempDir(), "pki")
+	mustRun(t, "-q", "ca", "init", "--pki-dir", pkiDir, "--subject", caSubject)
+	mustRun(t, "-q", "token", "create", "--pki-dir", pkiDir, "--name", "proxy", "--cn", "proxy.example.com")
+	damaged := filepath.Join(pkiDir, "est", "tokens", strings.Repeat("cd", 32)+".claimed")
+	if err := os.WriteFile(damaged, []byte(`{"name":`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "ca", "check", "--pki-dir", pkiDir)
+	if r.code != exitCheckFailed || strings.Count(r.stderr, damaged) != 1 || strings.Count(r.stderr, "\n") != 1 ||
+		!strings.Contains(r.stderr, "1 token record(s) cannot be read") {
+		t.Fatalf("ca check with a damaged claimed token record:\n%s\nwant exit 2 and one line naming %s", r, damaged)
+	}
+	if data, err := os.ReadFile(damaged); err != nil || string(data) != `{"name":` {
+		t.Errorf("the damaged record after ca check: %q, %v", data, err)
+	}
+}

@@ -72,13 +72,14 @@ func (c *enrollCmd) request(e *env, k *kong.Context) (pki.EnrollRequest, error) 
 		return pki.EnrollRequest{}, err
 	}
 	base.Name = c.Name
-	password, onCommandLine, err := c.password()
+	password, onCommandLine, crlf, err := c.password()
 	if err != nil {
 		return pki.EnrollRequest{}, err
 	}
 	if err := pki.ValidatePKCS12Password(password); err != nil {
 		return pki.EnrollRequest{}, fmt.Errorf("bundle password: %w", err)
 	}
+	crlfWarning(e, crlf, "keys/"+c.Name+".p12")
 	if !pki.JavaCanOpenWith(password) {
 		e.log.Warn("the bundle password is not printable ASCII: openssl opens the bundle, Java (the engine, keytool) cannot", "name", c.Name)
 	}

@@ -51,7 +51,9 @@ func TestSystemdUnitsVerify(t *testing.T) {
 // TestSystemdUnitsShape: what the units promise: serve reloads with
 // SIGHUP and is hardened with the PKI directory writable; renew@ is a
 // oneshot reading its instance's configuration, started by a persistent
-// daily timer. The writable paths are optional ("-"): systemd fails a
+// daily timer, and is stopped after 15 minutes (a oneshot waits forever by
+// default, and a hung hook would keep its timer from starting another
+// run; renew's own network waits end sooner). The writable paths are optional ("-"): systemd fails a
 // unit whose ReadWritePaths= does not exist with 226/NAMESPACE before it
 // runs anything, so without the "-" serve could not run on another PKI
 // directory (its own ReadWritePaths= in a drop-in, as docs/install.md
@@ -76,7 +78,7 @@ func TestSystemdUnitsShape(t *testing.T) {
 			"UMask=0077",
 		}, hardening...),
 		"pkienroll-renew@.service": append([]string{
-			"Type=oneshot", "EnvironmentFile=/etc/pkienroll/renew/%i.conf",
+			"Type=oneshot", "TimeoutStartSec=15min", "EnvironmentFile=/etc/pkienroll/renew/%i.conf",
 			"ExecStart=/usr/bin/pkienroll renew --server ${SERVER} --cert ${CERT} --key ${KEY} --exec ${EXEC} $OPTIONS",
 			"ReadWritePaths=-/etc/pki",
 			"ProtectKernelLogs=yes", "ProtectHostname=yes", "RestrictRealtime=yes", "LockPersonality=yes",

@@ -15,16 +15,29 @@ type passwordFlags struct {
 	Password     *string `placeholder:"PASSWORD" xor:"password" help:"The bundle password itself; other users can see it in ps, prefer --password-file."`
 }
 
-// password returns the password and whether it came from the command line.
-func (f passwordFlags) password() (pass string, onCommandLine bool, err error) {
+// password returns the password and whether it came from the command
+// line; crlf names the flag and file when the file's line ends in "\r\n"
+// (readSecretCR), for crlfWarning.
+func (f passwordFlags) password() (pass string, onCommandLine bool, crlf string, err error) {
 	if f.Password != nil {
 		// The same rules as a file or a variable: a value that is only a
 		// newline must not make an unprotected bundle.
 		p, err := secretLine([]byte(*f.Password), "--password")
-		return string(p), true, err
+		return string(p), true, "", err
 	}
-	p, err := required(readSecret("password", f.PasswordFile, f.PasswordEnv))
-	return string(p), false, err
+	p, crlf, err := readSecretCR("password", f.PasswordFile, f.PasswordEnv)
+	p, err = required(p, err)
+	return string(p), false, crlf, err
+}
+
+// crlfWarning is the warning logged when what is written is protected
+// with a secret from a file whose line ends in "\r\n", named by crlf:
+// pkienroll drops the '\r', openssl's file: source keeps it.
+func crlfWarning(e *env, crlf, what string) {
+	if crlf != "" {
+		e.log.Warn("the secret file ends its line with CR LF: pkienroll drops the CR, openssl's -passin file: keeps it; "+
+			"give openssl a copy with LF line ends (sed 's/\\r$//')", "source", crlf, "protects", what)
+	}
 }
 
 // passinFlags give the password that opens an existing bundle.
@@ -33,9 +46,19 @@ type passinFlags struct {
 	PassinEnv  *string `placeholder:"VAR" xor:"passin" required:"" help:"Read the bundle password from environment variable VAR."`
 }
 
-func (f passinFlags) passin() (string, error) {
-	p, err := required(readSecret("passin", f.PassinFile, f.PassinEnv))
-	return string(p), err
+// passin returns the password, and as retry the same with the '\r' that
+// ended the file's line when it ended in "\r\n": what openssl's file:
+// source opens with, tried when the password fails (it cannot open what
+// the other would).
+func (f passinFlags) passin() (pass, retry string, err error) {
+	p, crlf, err := readSecretCR("passin", f.PassinFile, f.PassinEnv)
+	if p, err = required(p, err); err != nil {
+		return "", "", err
+	}
+	if crlf != "" {
+		retry = string(p) + "\r"
+	}
+	return string(p), retry, nil
 }
 
 // passoutFlags give the passphrase that encrypts an extracted key; without
@@ -45,9 +68,10 @@ type passoutFlags struct {
 	PassoutEnv  *string `placeholder:"VAR" xor:"passout" help:"Encrypt the extracted key with the passphrase in environment variable VAR."`
 }
 
-// passout returns the passphrase, or nil when none is configured.
-func (f passoutFlags) passout() ([]byte, error) {
-	return readSecret("passout", f.PassoutFile, f.PassoutEnv)
+// passout returns the passphrase, or nil when none is configured; crlf
+// as for password.
+func (f passoutFlags) passout() (pass []byte, crlf string, err error) {
+	return readSecretCR("passout", f.PassoutFile, f.PassoutEnv)
 }
 
 // required turns readSecret's "no flag given" into an error, for secrets

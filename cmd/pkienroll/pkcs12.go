@@ -35,7 +35,7 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	passin, passout, err := c.passwords()
+	pw, err := c.passwords()
 	if err != nil {
 		return err
 	}
@@ -54,15 +54,19 @@ func (c *pkcs12ExtractCmd) Run(e *env) error {
 	if err := host.CheckWritable(opts, files.Key, files.Cert); err != nil {
 		return err
 	}
-	b, err := c.read(store, path, passin)
+	b, err := c.read(store, path, pw.passin)
+	if errors.Is(err, pki.ErrPassword) && pw.retry != "" {
+		b, err = c.read(store, path, pw.retry)
+	}
 	if err != nil {
 		return err
 	}
-	encrypted, err := c.write(e, files, b, passout)
+	encrypted, err := c.write(e, files, b, pw.passout)
 	if err != nil {
 		return err
 	}
 	c.report(e, path, b, encrypted)
+	crlfWarning(e, pw.crlf, "the key")
 	return nil
 }
 
@@ -75,20 +79,31 @@ func (c *pkcs12ExtractCmd) read(store *pki.Store, path, passin string) (pki.Bund
 	return store.ReadPKCS12(c.Name, passin)
 }
 
-// passwords are the bundle's password and the key's new passphrase (nil
-// for none), after checking that there is something to extract.
-func (c *pkcs12ExtractCmd) passwords() (passin string, passout []byte, err error) {
+// extractPasswords are the secrets of pkcs12 extract.
+type extractPasswords struct {
+	// passin opens the bundle; retry, when not empty, is tried when it
+	// does not (passinFlags.passin).
+	passin, retry string
+	// passout is the key's new passphrase, nil for none; crlf names its
+	// file when that ends its line in CR LF (crlfWarning).
+	passout []byte
+	crlf    string
+}
+
+// passwords are the bundle's password and the key's new passphrase,
+// after checking that there is something to extract.
+func (c *pkcs12ExtractCmd) passwords() (pw extractPasswords, err error) {
 	if c.Key == "" && c.Cert == "" {
-		return "", nil, errors.New("nothing to extract: give --key, --cert or both")
+		return pw, errors.New("nothing to extract: give --key, --cert or both")
 	}
-	if passout, err = c.passout(); err != nil {
-		return "", nil, err
+	if pw.passout, pw.crlf, err = c.passout(); err != nil {
+		return pw, err
 	}
-	if passout != nil && c.Key == "" {
-		return "", nil, errors.New("--passout-file and --passout-env encrypt the key: give --key too")
+	if pw.passout != nil && c.Key == "" {
+		return pw, errors.New("--passout-file and --passout-env encrypt the key: give --key too")
 	}
-	passin, err = c.passin()
-	return passin, passout, err
+	pw.passin, pw.retry, err = c.passin()
+	return pw, err
 }
 
 // files are the files of --key and --cert; "-" (standard output) is none.
@@ -114,6 +129,9 @@ func (c *pkcs12ExtractCmd) write(e *env, files host.Files, b pki.Bundle, passout
 		}
 		if c.Key == stdoutPath {
 			toStdout, out.KeyPEM = append(toStdout, out.KeyPEM), nil
+		} else {
+			// Install checks the pair with Key when KeyPEM is encrypted.
+			out.Key = b.Key
 		}
 	}
 	if c.Cert == stdoutPath {

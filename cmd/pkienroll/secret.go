@@ -16,7 +16,10 @@ import (
 // set of rules, like openssl's file: and env: sources:
 //
 //   - the secret is the first line, without its '\n' and one '\r' before it
-//     (a file saved with CRLF line ends);
+//     (a file saved with CRLF line ends), which openssl's file: source
+//     keeps: readSecretCR says so, for a bundle's password to be tried
+//     with it too, and for a warning where a secret so read protects what
+//     is written;
 //   - an empty first line, an empty file or variable, an unset variable and
 //     an empty flag value are errors that name the flag and the file or
 //     variable, never the value: encrypting with an empty passphrase would
@@ -30,29 +33,44 @@ const maxSecretFile = 64 << 10
 // readSecret returns the secret of the flags --PREFIX-file and --PREFIX-env,
 // or nil when neither is given. kong's xor keeps both from being given.
 func readSecret(prefix string, file, env *string) ([]byte, error) {
+	secret, _, err := readSecretCR(prefix, file, env)
+	return secret, err
+}
+
+// readSecretCR is readSecret that also says, as crlf, which flag and file
+// the secret came from when its line ended in "\r\n" (empty otherwise):
+// openssl's file: source keeps that '\r' in the secret, which readSecret
+// drops.
+func readSecretCR(prefix string, file, env *string) (secret []byte, crlf string, err error) {
 	switch {
 	case file != nil:
 		flag := "--" + prefix + "-file"
 		if *file == "" {
-			return nil, fmt.Errorf("%s is empty: give the file that holds the secret", flag)
+			return nil, "", fmt.Errorf("%s is empty: give the file that holds the secret", flag)
 		}
 		data, err := readSecretFile(*file)
 		if err != nil {
-			return nil, fmt.Errorf("%s: read %s: %w", flag, *file, err)
+			return nil, "", fmt.Errorf("%s: read %s: %w", flag, *file, err)
 		}
-		return secretLine(data, flag+": "+*file)
+		source := flag + " " + *file
+		if line, _, _ := bytes.Cut(data, []byte("\n")); !bytes.HasSuffix(line, []byte("\r")) {
+			source = ""
+		}
+		secret, err := secretLine(data, flag+": "+*file)
+		return secret, source, err
 	case env != nil:
 		flag := "--" + prefix + "-env"
 		if *env == "" {
-			return nil, fmt.Errorf("%s is empty: give the name of the variable that holds the secret", flag)
+			return nil, "", fmt.Errorf("%s is empty: give the name of the variable that holds the secret", flag)
 		}
 		v, ok := os.LookupEnv(*env)
 		if !ok {
-			return nil, fmt.Errorf("%s: variable %s is not set", flag, *env)
+			return nil, "", fmt.Errorf("%s: variable %s is not set", flag, *env)
 		}
-		return secretLine([]byte(v), fmt.Sprintf("%s: variable %s", flag, *env))
+		secret, err := secretLine([]byte(v), fmt.Sprintf("%s: variable %s", flag, *env))
+		return secret, "", err
 	}
-	return nil, nil
+	return nil, "", nil
 }
 
 // secretLine is the secret in data by the rules above; source names where

@@ -29,6 +29,13 @@ func ecKey(t *testing.T) crypto.Signer {
 // selfSigned is a CA certificate with subject /O=Example/CN=cn.
 func selfSigned(t *testing.T, cn string) *x509.Certificate {
 	t.Helper()
+	_, c := selfSignedKey(t, cn)
+	return c
+}
+
+// selfSignedKey is selfSigned with its key: a key and its certificate.
+func selfSignedKey(t *testing.T, cn string) (crypto.Signer, *x509.Certificate) {
+	t.Helper()
 	k := ecKey(t)
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{Organization: []string{"Example"}, CommonName: cn},
@@ -43,7 +50,7 @@ func selfSigned(t *testing.T, cn string) *x509.Certificate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return k, c
 }
 
 // filesIn are a service's files in a new directory.

@@ -17,7 +17,9 @@ type Bundle struct {
 	// Key is the private key, written as PKCS#8 PEM without passphrase.
 	Key crypto.Signer
 	// KeyPEM is the key already encoded (with a passphrase, or as
-	// PKCS#1), written as it is; it takes the place of Key.
+	// PKCS#1), written as it is; it takes the place of Key. With Cert and
+	// a passphrase, Key must be set too, to the key encoded: Install
+	// checks that key against the certificate.
 	KeyPEM []byte
 	// Cert is the service's certificate.
 	Cert *x509.Certificate
@@ -47,8 +49,14 @@ type output struct {
 // FILE.YYYYMMDDHHMMSS before the first is replaced; and a failure on the
 // way puts back what was replaced, removes those backups and the
 // directories o.MakeDirs made (atomicfile.ReplaceAll). Two parts named
-// for the same file, however spelled, are refused (pki.ErrSameFile).
+// for the same file, however spelled, are refused (pki.ErrSameFile). A
+// key and a certificate that do not belong together are refused
+// (pki.ErrKeyMismatch), as is a certificate with an encrypted KeyPEM and
+// no Key (ErrPairUnchecked); nothing is written then.
 func (f Files) Install(b Bundle, o Options) error {
+	if err := f.checkPair(b); err != nil {
+		return err
+	}
 	outs, err := f.outputs(b)
 	if err != nil {
 		return err

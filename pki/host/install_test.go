@@ -24,8 +24,8 @@ import (
 func TestInstall(t *testing.T) {
 	f := filesIn(t)
 	dir := filepath.Dir(f.Key)
-	ca := selfSigned(t, "ca")
-	b := host.Bundle{Key: ecKey(t), Cert: ca, CA: ca, EngineCert: ca, CSR: []byte{0x30, 0}, Config: []byte("X=1\n")}
+	key, ca := selfSignedKey(t, "ca")
+	b := host.Bundle{Key: key, Cert: ca, CA: ca, EngineCert: ca, CSR: []byte{0x30, 0}, Config: []byte("X=1\n")}
 	if err := f.Install(b, host.Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -110,8 +110,8 @@ func TestInstallOwner(t *testing.T) {
 	}
 	f := filesIn(t)
 	f.Owner = owner
-	ca := selfSigned(t, "ca")
-	if err := f.Install(host.Bundle{Key: ecKey(t), Cert: ca, CA: ca, EngineCert: ca, CSR: []byte{0x30, 0}, Config: []byte("X=1\n")}, host.Options{}); err != nil {
+	key, ca := selfSignedKey(t, "ca")
+	if err := f.Install(host.Bundle{Key: key, Cert: ca, CA: ca, EngineCert: ca, CSR: []byte{0x30, 0}, Config: []byte("X=1\n")}, host.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := user.Lookup("nobody")
@@ -138,21 +138,21 @@ func TestInstallOwner(t *testing.T) {
 // install is removed again.
 func TestInstallAllOrNothing(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	ca := selfSigned(t, "ca")
+	key, ca := selfSignedKey(t, "ca")
 	for _, blocked := range []string{"key", "cert", "ca"} {
 		t.Run(blocked, func(t *testing.T) {
 			f := filesIn(t)
 			f.CSR, f.Config = "", ""
 			dir := filepath.Dir(f.Key)
-			if err := f.Install(host.Bundle{Key: ecKey(t), Cert: ca, CA: ca, EngineCert: ca}, host.Options{}); err != nil {
+			if err := f.Install(host.Bundle{Key: key, Cert: ca, CA: ca, EngineCert: ca}, host.Options{}); err != nil {
 				t.Fatal(err)
 			}
 			pkitest.BlockBackups(t, map[string]string{"key": f.Key, "cert": f.Cert, "ca": f.CA}[blocked], at)
 			before := pkitest.Snapshot(t, dir)
 			// A new file in a directory the install makes: put back too.
 			f.CSR = filepath.Join(dir, "new", "svc.req")
-			other := selfSigned(t, "other")
-			err := f.Install(host.Bundle{Key: ecKey(t), Cert: other, CA: other, EngineCert: other, CSR: []byte{0x30, 0}},
+			otherKey, other := selfSignedKey(t, "other")
+			err := f.Install(host.Bundle{Key: otherKey, Cert: other, CA: other, EngineCert: other, CSR: []byte{0x30, 0}},
 				host.Options{Force: true, MakeDirs: true, Now: at})
 			if err == nil || !strings.Contains(err.Error(), "back up") {
 				t.Fatalf("install with a backup that cannot be made: %v", err)
