@@ -42,13 +42,7 @@ func TestCACheckSettlesClaimedTokens(t *testing.T) {
 // (hand-edited, damaged) is reported by ca check (exit 2), naming it; it
 // was neither usable nor listed, and the check said ok.
 func TestCACheckReportsUnreadableTokens(t *testing.T) {
-	pkiDir := filepath.Join(t.TempDir(), "pki")
-	mustRun(t, "-q", "ca", "init", "--pki-dir", pkiDir, "--subject", caSubject)
-	mustRun(t, "-q", "token", "create", "--pki-dir", pkiDir, "--name", "proxy", "--cn", "proxy.example.com")
-	damaged := filepath.Join(pkiDir, "est", "tokens", strings.Repeat("ab", 32)+".json")
-	if err := os.WriteFile(damaged, []byte(`{"name":`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pkiDir, damaged := pkiWithDamagedToken(t, strings.Repeat("ab", 32)+".json")
 	r := runCLI(t, "ca", "check", "--pki-dir", pkiDir)
 	if r.code != exitCheckFailed || !strings.Contains(r.stderr, "1 token record(s) cannot be read") || !strings.Contains(r.stderr, damaged) {
 		t.Fatalf("ca check with a damaged token record:\n%s\nwant exit 2 and a line naming %s", r, damaged)
@@ -66,13 +60,7 @@ func TestCACheckReportsUnreadableTokens(t *testing.T) {
 // claimed tokens and another from the count of unreadable records; it is
 // left as it is.
 func TestCACheckUnreadableClaimedTokenOnce(t *testing.T) {
-	pkiDir := filepath.Join(t.TempDir(), "pki")
-	mustRun(t, "-q", "ca", "init", "--pki-dir", pkiDir, "--subject", caSubject)
-	mustRun(t, "-q", "token", "create", "--pki-dir", pkiDir, "--name", "proxy", "--cn", "proxy.example.com")
-	damaged := filepath.Join(pkiDir, "est", "tokens", strings.Repeat("cd", 32)+".claimed")
-	if err := os.WriteFile(damaged, []byte(`{"name":`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pkiDir, damaged := pkiWithDamagedToken(t, strings.Repeat("cd", 32)+".claimed")
 	r := runCLI(t, "ca", "check", "--pki-dir", pkiDir)
 	if r.code != exitCheckFailed || strings.Count(r.stderr, damaged) != 1 || strings.Count(r.stderr, "\n") != 1 ||
 		!strings.Contains(r.stderr, "1 token record(s) cannot be read") {
@@ -81,4 +69,19 @@ func TestCACheckUnreadableClaimedTokenOnce(t *testing.T) {
 	if data, err := os.ReadFile(damaged); err != nil || string(data) != `{"name":` {
 		t.Errorf("the damaged record after ca check: %q, %v", data, err)
 	}
+}
+
+// pkiWithDamagedToken makes a PKI directory with one token and, beside it,
+// a damaged token record named record; it returns the directory and the
+// record's path.
+func pkiWithDamagedToken(t *testing.T, record string) (pkiDir, damaged string) {
+	t.Helper()
+	pkiDir = filepath.Join(t.TempDir(), "pki")
+	mustRun(t, "-q", "ca", "init", "--pki-dir", pkiDir, "--subject", caSubject)
+	mustRun(t, "-q", "token", "create", "--pki-dir", pkiDir, "--name", "proxy", "--cn", "proxy.example.com")
+	damaged = filepath.Join(pkiDir, "est", "tokens", record)
+	if err := os.WriteFile(damaged, []byte(`{"name":`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return pkiDir, damaged
 }
