@@ -47,8 +47,8 @@ type serveCmd struct {
 // finish. SIGHUP reloads the certificate (serve_reload.go).
 func (c *serveCmd) Run(e *env) error {
 	hup := notifyReload()
-	e.log.Debug("garbage collector", "gogc", tuneServeGC(os.Getenv))
 	defer signal.Stop(hup)
+	e.log.Debug("garbage collector", "gogc", tuneServeGC(os.Getenv))
 	if err := c.checkLimits(); err != nil {
 		return err
 	}

@@ -9,8 +9,9 @@ import (
 // RenameFile renames the file oldpath to newpath, replacing a file there:
 // os.Rename without its Lstat of newpath, which it makes to refuse
 // replacing a directory. rename(2) refuses that itself when oldpath is not
-// a directory (EISDIR), and the Lstat was a twentieth of what renaming a
-// token's record or a staged file cost serve. The error is os.Rename's
+// a directory (EISDIR), and the Lstat cost about as much as the rename:
+// with a token's three renames per enrollment and every staged file's,
+// some 3 % of serve's CPU at 32 clients. The error is os.Rename's
 // *os.LinkError.
 func RenameFile(oldpath, newpath string) error {
 	for {
